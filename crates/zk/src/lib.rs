@@ -1,1 +1,15 @@
-//! Shielded notes: Poseidon, keys, notes, the JoinSplit circuit and Groth16 proofs.
+//! Shielded notes for Debye: Poseidon with circomlib's parameters (native and as an R1CS gadget),
+//! keys derived from one seed, notes and their encrypted delivery, an incremental Merkle tree of
+//! note commitments, the 2-in/2-out JoinSplit circuit, Groth16 proving on BN254 and a generated
+//! Solidity verifier.
+//!
+//! Every circuit constraint cites the section of `docs/circuits.md` that motivates it.
+
+pub mod babyjub;
+pub mod eddsa;
+mod error;
+pub mod gadgets;
+pub mod poseidon;
+
+pub use ark_bn254::Fr;
+pub use error::{Error, Result};

@@ -1,0 +1,38 @@
+// Shared helpers for the debye-zk cross-check scripts: resolve circomlibjs from contracts/node_modules
+// and read the committed vectors.
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export async function circomlibjs() {
+  // Import from contracts/node_modules (pinned in contracts/package.json), whatever the cwd.
+  const require = createRequire(join(repoRoot, "contracts", "package.json"));
+  let entry;
+  try {
+    entry = require.resolve("circomlibjs");
+  } catch (e) {
+    console.error("circomlibjs not found: run `npm ci` in contracts/");
+    process.exit(2);
+  }
+  return import(pathToFileURL(entry).href);
+}
+
+export function readVectors(name) {
+  return JSON.parse(readFileSync(join(repoRoot, "test-vectors", "zk", name), "utf8"));
+}
+
+export function report(name, checked, failures) {
+  if (checked === 0) {
+    console.error(`${name}: no vectors checked`);
+    process.exit(1);
+  }
+  if (failures.length > 0) {
+    for (const f of failures) console.error(`MISMATCH ${f}`);
+    console.error(`${name}: ${failures.length} of ${checked} checks failed`);
+    process.exit(1);
+  }
+  console.log(`${name}: ${checked} checks match circomlibjs`);
+}
