@@ -1,1 +1,32 @@
-//! L1 access for Debye: contract bindings and one trait over an embedded EVM and JSON-RPC.
+//! L1 access for Debye.
+//!
+//! Everything that talks to Ethereum goes through the [`L1`] trait: send a transaction, make a
+//! read-only call, read logs from a block on, read the clock, and (on development chains) move the
+//! clock forward so challenge periods can elapse in tests. Two backends implement it:
+//!
+//! - [`EmbeddedL1`]: an in-process EVM (revm) with instant mining and time travel. Deterministic,
+//!   no external process; the default for the demo and most tests.
+//! - [`RpcL1`]: any Ethereum JSON-RPC endpoint through alloy, with local signing. Tested against a
+//!   real `anvil` node.
+//!
+//! [`contracts`] holds the `sol!` bindings generated from the committed contract artifacts and a
+//! typed client ([`contracts::DebyeChainClient`]) for the Debye anchor contract.
+
+pub mod contracts;
+mod error;
+mod evm;
+mod provider;
+mod rpc;
+mod types;
+
+#[cfg(any(test, feature = "test-utils"))]
+pub mod anvil;
+
+pub use error::{Error, Result};
+pub use evm::{EMBEDDED_CHAIN_ID, EmbeddedL1};
+pub use provider::L1;
+pub use rpc::RpcL1;
+pub use types::{L1Log, L1Receipt, L1Tx, LogFilter};
+
+/// Re-exported so callers build calls and decode results with the same alloy versions.
+pub use alloy_primitives::{Address, B256, Bytes, U256};
