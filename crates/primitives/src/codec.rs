@@ -1,0 +1,110 @@
+//! Binary encodings: canonical Solidity ABI encodings (`abi.encode(value)`) of the [`crate::abi`]
+//! structs, which is also what `PrimeLib.sol` decodes.
+//!
+//! Decoding never panics. It rejects, with a typed error: inputs over a size limit
+//! ([`Error::TooLarge`]), bytes that are not an ABI encoding of the type ([`Error::Decode`]),
+//! encodings that decode but are not canonical, i.e. differ from the re-encoding of what they
+//! decode to ([`Error::NonCanonicalEncoding`]), and values breaking the domain type's invariants
+//! (segment rules, signature format). Semantic rules (transaction validity, proof checks) are
+//! left to `verify`.
+
+use alloy_sol_types::SolValue;
+
+use crate::{
+    BlockHeader, Error, ExclusionProof, InclusionProof, Result, SignedTransaction, SumMerkleProof,
+    Transaction, abi,
+};
+
+/// Largest accepted encoding of a transaction or signed transaction (a maximal transaction with
+/// 16 inputs, 16 outputs and 2 signatures takes about 5.3 KiB).
+pub const MAX_TX_ENCODING: usize = 16 * 1024;
+/// Largest accepted encoding of a proof (64 siblings take 4.2 KiB).
+pub const MAX_PROOF_ENCODING: usize = 8 * 1024;
+
+/// Encoding to and decoding from the wire format.
+pub trait Codec: Sized {
+    /// Canonical encoding.
+    fn encode(&self) -> Vec<u8>;
+    /// Strict decoding; never panics.
+    fn decode(bytes: &[u8]) -> Result<Self>;
+}
+
+fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustType>>(
+    bytes: &[u8],
+    what: &'static str,
+    max: usize,
+) -> Result<T> {
+    if bytes.len() > max {
+        return Err(Error::TooLarge {
+            what,
+            len: bytes.len(),
+            max,
+        });
+    }
+    let value = T::abi_decode(bytes).map_err(|e| Error::Decode {
+        what,
+        reason: e.to_string(),
+    })?;
+    if value.abi_encode() != bytes {
+        return Err(Error::NonCanonicalEncoding(what));
+    }
+    Ok(value)
+}
+
+impl Codec for Transaction {
+    fn encode(&self) -> Vec<u8> {
+        abi::Transaction::from(self).abi_encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let raw: abi::Transaction = decode_abi(bytes, "Transaction", MAX_TX_ENCODING)?;
+        Self::try_from(&raw)
+    }
+}
+
+impl Codec for SignedTransaction {
+    fn encode(&self) -> Vec<u8> {
+        abi::SignedTransaction::from(self).abi_encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let raw: abi::SignedTransaction = decode_abi(bytes, "SignedTransaction", MAX_TX_ENCODING)?;
+        Self::try_from(&raw)
+    }
+}
+
+impl Codec for SumMerkleProof {
+    fn encode(&self) -> Vec<u8> {
+        abi::SumProof::from(self).abi_encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let raw: abi::SumProof = decode_abi(bytes, "SumProof", MAX_PROOF_ENCODING)?;
+        Ok(Self::from(&raw))
+    }
+}
+
+impl Codec for InclusionProof {
+    fn encode(&self) -> Vec<u8> {
+        self.0.encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        SumMerkleProof::decode(bytes).map(Self)
+    }
+}
+
+impl Codec for ExclusionProof {
+    fn encode(&self) -> Vec<u8> {
+        self.0.encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        SumMerkleProof::decode(bytes).map(Self)
+    }
+}
+
+impl Codec for BlockHeader {
+    fn encode(&self) -> Vec<u8> {
+        abi::BlockHeader::from(self).abi_encode()
+    }
+    fn decode(bytes: &[u8]) -> Result<Self> {
+        let raw: abi::BlockHeader = decode_abi(bytes, "BlockHeader", 5 * 32)?;
+        Ok(Self::from(&raw))
+    }
+}
