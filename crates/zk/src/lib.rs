@@ -9,6 +9,9 @@ pub mod babyjub;
 pub mod eddsa;
 mod error;
 pub mod gadgets;
+pub mod keys;
+pub mod merkle;
+pub mod note;
 pub mod poseidon;
 
 pub use ark_bn254::Fr;

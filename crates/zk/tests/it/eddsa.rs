@@ -1,0 +1,171 @@
+//! Baby Jubjub, EdDSA-Poseidon (native and in-circuit) and key derivation.
+
+use std::str::FromStr;
+
+use ark_ff::{PrimeField, UniformRand};
+use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, fields::fp::FpVar};
+use ark_relations::gr1cs::{ConstraintSystem, SynthesisError};
+use debye_zk::{
+    Fr,
+    babyjub::{BASE8, Fs, Point},
+    eddsa::{self, Signature},
+    gadgets::{PointVar, SignatureVar, eddsa_verify_gadget},
+    keys::Keys,
+};
+use serde_json::{Value, json};
+
+use crate::util::{check_committed, vector_path};
+
+fn fr(s: &str) -> Fr {
+    Fr::from_str(s).unwrap_or_else(|_| panic!("bad decimal {s}"))
+}
+
+fn point(v: &Value) -> Point {
+    Point {
+        x: fr(v[0].as_str().expect("x")),
+        y: fr(v[1].as_str().expect("y")),
+    }
+}
+
+fn seed(i: u8) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    s[0] = i;
+    s[31] = 0xd0;
+    s
+}
+
+#[test]
+fn base8_generates_the_prime_order_subgroup() {
+    assert!(BASE8.is_on_curve());
+    assert!(BASE8.is_in_subgroup());
+    assert_ne!(BASE8, Point::IDENTITY);
+    // A point of order 2 on Baby Jubjub, (0, -1), is on the curve but not in the subgroup.
+    let two_torsion = Point {
+        x: Fr::from(0u64),
+        y: -Fr::from(1u64),
+    };
+    assert!(two_torsion.is_on_curve() && !two_torsion.is_in_subgroup());
+}
+
+#[test]
+fn keys_are_domain_separated_and_deterministic() {
+    let a = Keys::from_seed(seed(1)).expect("keys");
+    let a2 = Keys::from_seed(seed(1)).expect("keys");
+    let b = Keys::from_seed(seed(2)).expect("keys");
+    assert_eq!(a.address(), a2.address());
+    assert_ne!(a.address(), b.address());
+    assert_ne!(a.nullifier_key().to_field(), b.nullifier_key().to_field());
+    // Rotation changes the output randomness but not the address or the nullifier key.
+    let (s0, s1) = (a.output_secret(0), a.output_secret(1));
+    let nonce = Fr::from(7u64);
+    assert_ne!(s0.randomness(nonce), s1.randomness(nonce));
+    assert_eq!(s0.randomness(nonce), a2.output_secret(0).randomness(nonce));
+    assert_ne!(s0.randomness(nonce), s0.randomness(Fr::from(8u64)));
+    assert!(a.auth().public().is_in_subgroup());
+}
+
+#[test]
+fn sign_verify_roundtrip_and_rejections() {
+    let keys = Keys::from_seed(seed(3)).expect("keys");
+    let msg = Fr::from(123456789u64);
+    let sig = keys.auth().sign(&msg);
+    eddsa::verify(&keys.auth().public(), &msg, &sig).expect("valid");
+    assert!(eddsa::verify(&keys.auth().public(), &(msg + Fr::from(1u64)), &sig).is_err());
+    let other = Keys::from_seed(seed(4)).expect("keys");
+    assert!(eddsa::verify(&other.auth().public(), &msg, &sig).is_err());
+    let bad_s = Signature {
+        s: sig.s + Fs::from(1u64),
+        ..sig
+    };
+    assert!(eddsa::verify(&keys.auth().public(), &msg, &bad_s).is_err());
+    // S >= l is rejected at parsing.
+    assert!(eddsa::parse_s(&Fs::MODULUS.to_string()).is_err());
+}
+
+fn circuit_verifies(
+    public: Point,
+    msg: Fr,
+    sig: Signature,
+    enabled: bool,
+) -> Result<bool, SynthesisError> {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let pk = PointVar::new_witness_on_curve(cs.clone(), || Ok(public))?;
+    let m = FpVar::new_witness(cs.clone(), || Ok(msg))?;
+    let s = SignatureVar::new_witness(&cs, || Ok(sig))?;
+    let en = Boolean::new_witness(cs.clone(), || Ok(enabled))?;
+    eddsa_verify_gadget(&pk, &m, &s, &en)?;
+    cs.is_satisfied()
+}
+
+#[test]
+fn gadget_accepts_valid_and_rejects_forged() {
+    let keys = Keys::from_seed(seed(5)).expect("keys");
+    let msg = Fr::from(42u64);
+    let sig = keys.auth().sign(&msg);
+    let pk = keys.auth().public();
+    assert!(circuit_verifies(pk, msg, sig, true).expect("synth"));
+    assert!(!circuit_verifies(pk, msg + Fr::from(1u64), sig, true).expect("synth"));
+    let forged = Signature {
+        s: sig.s + Fs::from(1u64),
+        ..sig
+    };
+    assert!(!circuit_verifies(pk, msg, forged, true).expect("synth"));
+    // Disabled: a wrong message passes (used for dummy spends).
+    assert!(circuit_verifies(pk, msg + Fr::from(1u64), sig, false).expect("synth"));
+}
+
+#[test]
+fn circomlibjs_signatures_verify_natively_and_in_circuit() {
+    let text = std::fs::read_to_string(vector_path("eddsa_circomlibjs.json")).expect("read");
+    let file: Value = serde_json::from_str(&text).expect("json");
+    let vectors = file["vectors"].as_array().expect("vectors");
+    assert!(!vectors.is_empty());
+    for (i, v) in vectors.iter().enumerate() {
+        let public = point(&v["public"]);
+        let msg = fr(v["msg"].as_str().expect("msg"));
+        let sig = Signature {
+            r8: point(&v["r8"]),
+            s: eddsa::parse_s(v["s"].as_str().expect("s")).expect("S < l"),
+        };
+        eddsa::verify(&public, &msg, &sig).unwrap_or_else(|e| panic!("#{i}: {e}"));
+        assert!(eddsa::verify(&public, &(msg + Fr::from(1u64)), &sig).is_err());
+        if i == 0 {
+            assert!(
+                circuit_verifies(public, msg, sig, true).expect("synth"),
+                "#{i} in-circuit"
+            );
+        }
+    }
+}
+
+#[test]
+fn committed_vectors_are_current() {
+    let mut rng = ark_std::test_rng();
+    let vectors: Vec<Value> = (0..6u8)
+        .map(|i| {
+            let keys = Keys::from_seed(seed(100 + i)).expect("keys");
+            let msg = if i == 0 {
+                Fr::from(0u64)
+            } else {
+                Fr::rand(&mut rng)
+            };
+            let sig = keys.auth().sign(&msg);
+            let a = keys.auth().public();
+            json!({
+                "secret": keys.auth().scalar().into_bigint().to_string(),
+                "public": [a.x.into_bigint().to_string(), a.y.into_bigint().to_string()],
+                "msg": msg.into_bigint().to_string(),
+                "r8": [sig.r8.x.into_bigint().to_string(), sig.r8.y.into_bigint().to_string()],
+                "s": sig.s.into_bigint().to_string(),
+            })
+        })
+        .collect();
+    let file = json!({
+        "description": "EdDSA-Poseidon on Baby Jubjub (circomlib flavour) signed by crates/zk (tests/it/eddsa.rs); decimal integers. scripts/zk/check-eddsa.mjs verifies them with circomlibjs 0.1.7.",
+        "vectors": vectors,
+    });
+    check_committed(
+        &vector_path("eddsa.json"),
+        &(serde_json::to_string_pretty(&file).expect("json") + "\n"),
+    );
+}

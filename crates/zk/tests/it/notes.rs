@@ -1,0 +1,125 @@
+//! Notes, nullifiers, encrypted delivery and the incremental Merkle tree.
+
+use ark_ff::{UniformRand, Zero};
+use debye_zk::{
+    Error, Fr,
+    keys::Keys,
+    merkle::{MerkleTree, TREE_DEPTH, zero_hashes},
+    note::{self, Note, encrypt_note, nullifier, token_from_address, try_decrypt_note},
+    poseidon::{hash, hash2},
+};
+use proptest::prelude::*;
+
+fn keys(i: u8) -> Keys {
+    Keys::from_seed([i; 32]).expect("keys")
+}
+
+fn sample_note(k: &Keys, amount: u64) -> Note {
+    Note {
+        owner: k.address().owner,
+        token: token_from_address(&[0xaa; 20]),
+        amount,
+        randomness: k.output_secret(0).randomness(Fr::from(amount)),
+    }
+}
+
+#[test]
+fn commitment_and_nullifier_definitions() {
+    let k = keys(1);
+    let n = sample_note(&k, 5);
+    assert_eq!(
+        n.commitment(),
+        hash([n.owner, n.token, Fr::from(5u64), n.randomness])
+    );
+    let cm = n.commitment();
+    let nk = k.nullifier_key().to_field();
+    assert_eq!(nullifier(&nk, &cm, 3), hash([nk, cm, Fr::from(3u64)]));
+    assert_ne!(nullifier(&nk, &cm, 3), nullifier(&nk, &cm, 4));
+    assert_ne!(
+        nullifier(&nk, &cm, 3),
+        nullifier(&keys(2).nullifier_key().to_field(), &cm, 3)
+    );
+    assert_ne!(Note { amount: 6, ..n }.commitment(), cm);
+}
+
+#[test]
+fn note_encryption_roundtrip_detection_and_tamper() {
+    let (alice, bob) = (keys(1), keys(2));
+    let n = sample_note(&alice, 1_000_000);
+    let ct = encrypt_note(&n, &alice.address(), [7u8; 32]).expect("encrypt");
+    assert_eq!(ct.len(), note::NOTE_CIPHERTEXT_LEN);
+    let got = try_decrypt_note(alice.viewing(), &alice.address().owner, &ct).expect("ok");
+    assert_eq!(got, Some(n));
+    // Someone else: the detection tag almost always mismatches (2^-16 false positives), and a
+    // false positive still fails authentication rather than yielding a note.
+    match try_decrypt_note(bob.viewing(), &bob.address().owner, &ct) {
+        Ok(None) | Err(Error::Decryption) => {}
+        other => panic!("bob decrypted alice's note: {other:?}"),
+    }
+    for i in [0usize, 5, 34, 40, ct.len() - 1] {
+        let mut bad = ct.clone();
+        bad[i] ^= 1;
+        assert!(
+            !matches!(
+                try_decrypt_note(alice.viewing(), &alice.address().owner, &bad),
+                Ok(Some(_))
+            ),
+            "tampered byte {i} accepted"
+        );
+    }
+    assert!(try_decrypt_note(alice.viewing(), &alice.address().owner, &ct[1..]).is_err());
+}
+
+/// Root of the sparse tree over `leaves`, computed level by level from scratch.
+fn naive_root(leaves: &[Fr]) -> Fr {
+    let zeros = zero_hashes();
+    let mut layer = leaves.to_vec();
+    for z in zeros.iter().take(TREE_DEPTH) {
+        if layer.len() % 2 == 1 {
+            layer.push(*z);
+        }
+        layer = layer.chunks(2).map(|p| hash2(p[0], p[1])).collect();
+        if layer.is_empty() {
+            layer.push(hash2(*z, *z));
+        }
+    }
+    layer[0]
+}
+
+#[test]
+fn empty_tree_root() {
+    let t = MerkleTree::new();
+    assert!(t.is_empty());
+    assert_eq!(t.root(), zero_hashes()[TREE_DEPTH]);
+    assert_eq!(zero_hashes()[1], hash2(Fr::zero(), Fr::zero()));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    #[test]
+    fn witnesses_track_the_tree(n in 1usize..40, tracked in proptest::collection::vec(0usize..40, 1..4), seed in any::<u64>()) {
+        let mut rng = <ark_std::rand::rngs::StdRng as ark_std::rand::SeedableRng>::seed_from_u64(seed);
+        let leaves: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let mut tree = MerkleTree::new();
+        let mut witnesses = Vec::new();
+        for (i, leaf) in leaves.iter().enumerate() {
+            for w in witnesses.iter_mut() {
+                debye_zk::merkle::Witness::append(w, *leaf).expect("append");
+            }
+            if tracked.contains(&i) {
+                witnesses.push(tree.append_tracked(*leaf).expect("append"));
+            } else {
+                tree.append(*leaf).expect("append");
+            }
+            for w in &witnesses {
+                prop_assert_eq!(w.root(), tree.root());
+            }
+        }
+        prop_assert_eq!(tree.root(), naive_root(&leaves));
+        for w in &witnesses {
+            prop_assert_eq!(w.path().root(leaves[w.position() as usize]), tree.root());
+            // A different leaf does not verify under the same path.
+            prop_assert_ne!(w.path().root(w.leaf() + Fr::from(1u64)), tree.root());
+        }
+    }
+}
