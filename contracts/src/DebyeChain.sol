@@ -44,7 +44,11 @@ contract DebyeChain {
     /// @notice `owner` deposited the coins `[start, end)` of `tokenId`; they may be spent from
     ///         child block `blockNumber` on.
     event Deposit(
-        address indexed owner, uint32 indexed tokenId, uint256 start, uint256 end, uint64 blockNumber
+        address indexed owner,
+        uint32 indexed tokenId,
+        uint256 start,
+        uint256 end,
+        uint64 blockNumber
     );
     /// @notice Child block `number` was committed as `headerHash`; the other fields are the header,
     ///         so that watchers can rebuild it from logs alone.

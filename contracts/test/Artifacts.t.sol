@@ -16,7 +16,9 @@ contract ArtifactsTest is Test {
 
     function _artifacts() internal pure returns (Artifact[2] memory) {
         return [
-            Artifact("DebyeChain", "artifacts/DebyeChain.json", "out/DebyeChain.sol/DebyeChain.json"),
+            Artifact(
+                "DebyeChain", "artifacts/DebyeChain.json", "out/DebyeChain.sol/DebyeChain.json"
+            ),
             Artifact("TestToken", "artifacts/TestToken.json", "out/TestToken.sol/TestToken.json")
         ];
     }
@@ -36,7 +38,8 @@ contract ArtifactsTest is Test {
             return string.concat(a.committed, ": bytecode differs from the compiled contract");
         }
         if (keccak256(runtime) != keccak256(vm.getDeployedCode(compiledPath))) {
-            return string.concat(a.committed, ": deployedBytecode differs from the compiled contract");
+            return
+                string.concat(a.committed, ": deployedBytecode differs from the compiled contract");
         }
         string memory compiledJson = vm.readFile(a.compiled);
         if (keccak256(_abiSignature(json)) != keccak256(_abiSignature(compiledJson))) {
@@ -112,11 +115,11 @@ contract ArtifactsTest is Test {
         Artifact memory a = _artifacts()[0];
         string memory json = vm.readFile(a.committed);
         // Rename one function in the committed ABI.
-        string memory tampered =
-            vm.replace(json, '"name": "submitBlock"', '"name": "submitBlocks"');
+        string memory tampered = vm.replace(json, '"name": "submitBlock"', '"name": "submitBlocks"');
         assertNotEq(keccak256(bytes(tampered)), keccak256(bytes(json)), "tampering took effect");
         assertEq(
-            _staleness(tampered, a), "artifacts/DebyeChain.json: abi differs from the compiled contract"
+            _staleness(tampered, a),
+            "artifacts/DebyeChain.json: abi differs from the compiled contract"
         );
     }
 }
