@@ -41,7 +41,7 @@ fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustT
             max,
         });
     }
-    let value = T::abi_decode(bytes).map_err(|e| Error::Decode {
+    let value = T::abi_decode_validate(bytes).map_err(|e| Error::Decode {
         what,
         reason: e.to_string(),
     })?;

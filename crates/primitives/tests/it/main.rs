@@ -1,1 +1,5 @@
-//! Integration tests.
+//! Integration tests of `debye-primitives`: committed vectors, property tests, decoder fuzzing.
+
+mod block;
+mod props;
+mod vectors;

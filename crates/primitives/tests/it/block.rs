@@ -1,0 +1,156 @@
+//! Block builder and header chain behaviour.
+
+use alloy_primitives::{B256, U256};
+use debye_primitives::{
+    Block, BlockBuilder, Codec, Input, Output, Segment, Transaction,
+    coin::coin_id,
+    test_utils::{segment, test_address, test_domain, test_key, transfer_deposit},
+};
+
+fn seg(t: u32, a: u128, b: u128) -> Segment {
+    segment(t, a, b).expect("valid")
+}
+
+#[test]
+fn builder_rejects_conflicts_expiry_and_bad_signatures() {
+    let d = test_domain();
+    let mut b = BlockBuilder::after(d.clone(), None);
+    assert_eq!(b.number(), 1);
+    let t1 = transfer_deposit(&d, 1, 2, 1, seg(0, 0, 100), 10).expect("signs");
+    assert_eq!(b.push(t1.clone()), Ok(0));
+    // Same coins again (even partially, even from another owner): conflict.
+    let t2 = transfer_deposit(&d, 3, 2, 1, seg(0, 99, 150), 10).expect("signs");
+    assert_eq!(b.push(t2).map_err(|e| e.code()), Err("CoinConflict"));
+    assert_eq!(b.push(t1).map_err(|e| e.code()), Err("CoinConflict"));
+    // Touching is fine.
+    let t3 = transfer_deposit(&d, 3, 2, 1, seg(0, 100, 150), 10).expect("signs");
+    assert_eq!(b.push(t3.clone()), Ok(1));
+    // A range inside an earlier one, and one covering several.
+    let t4 = transfer_deposit(&d, 3, 2, 1, seg(0, 120, 130), 10).expect("signs");
+    assert_eq!(b.push(t4).map_err(|e| e.code()), Err("CoinConflict"));
+    let t5 = transfer_deposit(&d, 3, 2, 1, seg(0, 0, 1000), 10).expect("signs");
+    assert_eq!(b.push(t5).map_err(|e| e.code()), Err("CoinConflict"));
+    // Expired.
+    let mut b2 = BlockBuilder::new(d.clone(), 11, B256::ZERO);
+    let t6 = transfer_deposit(&d, 1, 2, 1, seg(4, 0, 100), 10).expect("signs");
+    assert_eq!(b2.push(t6).map_err(|e| e.code()), Err("TxExpired"));
+    // Unsigned.
+    let mut unsigned = transfer_deposit(&d, 1, 2, 1, seg(4, 0, 100), 10).expect("signs");
+    unsigned.signatures.clear();
+    assert_eq!(
+        b.push(unsigned).map_err(|e| e.code()),
+        Err("SignatureCount")
+    );
+    assert_eq!(b.transactions().len(), 2);
+
+    let (block, tree) = b.build().expect("builds");
+    assert_eq!(block.header.tx_root, tree.root());
+    assert_eq!(block.verify(&d).expect("valid").root(), tree.root());
+    // Leaves: [0,100) t1, [100,150) t3, gap.
+    assert_eq!(tree.leaves().len(), 3);
+    let id3 = t3.tx_id(&d);
+    tree.prove_inclusion(&seg(0, 120, 130), id3)
+        .expect("included")
+        .verify(block.header.tx_root, &seg(0, 120, 130), id3)
+        .expect("verifies");
+
+    // A body that does not match its header is rejected.
+    let mut wrong = block.clone();
+    wrong.transactions.pop();
+    assert_eq!(
+        wrong.verify(&d).map_err(|e| e.code()),
+        Err("TxRootMismatch")
+    );
+    let json = serde_json::to_string(&block).expect("serializes");
+    assert_eq!(
+        serde_json::from_str::<Block>(&json).expect("deserializes"),
+        block
+    );
+}
+
+#[test]
+fn header_chain() {
+    let d = test_domain();
+    let (b1, _) = BlockBuilder::after(d.clone(), None).build().expect("empty");
+    assert_eq!(
+        (b1.header.number, b1.header.prev_hash, b1.header.tx_root),
+        (1, B256::ZERO, B256::ZERO)
+    );
+    b1.header.check_parent(None).expect("first block");
+    let (b2, _) = BlockBuilder::after(d.clone(), Some(&b1.header))
+        .build()
+        .expect("empty");
+    b2.header.check_parent(Some(&b1.header)).expect("child");
+    assert_eq!(
+        b2.header.check_parent(None).map_err(|e| e.code()),
+        Err("BadParent")
+    );
+    let mut forged = b2.header;
+    forged.prev_hash = B256::repeat_byte(1);
+    assert_eq!(
+        forged.check_parent(Some(&b1.header)).map_err(|e| e.code()),
+        Err("BadParent")
+    );
+    assert_ne!(b1.hash(), b2.hash());
+    assert_eq!(
+        debye_primitives::BlockHeader::decode(&b2.header.encode()),
+        Ok(b2.header)
+    );
+}
+
+#[test]
+fn coin_ranges_split_at_token_boundaries_and_cover_every_segment() {
+    let d = test_domain();
+    let last0 = Segment::new(coin_id(1, 0) - U256::from(5u8), coin_id(1, 0)).expect("ok");
+    let tx = Transaction {
+        inputs: vec![
+            Input {
+                owner: test_address(1),
+                block_index: 1,
+                tx_index: 0,
+                output_index: 0,
+                segment: last0,
+            },
+            Input {
+                owner: test_address(1),
+                block_index: 1,
+                tx_index: 0,
+                output_index: 1,
+                segment: seg(1, 0, 5),
+            },
+        ],
+        outputs: vec![
+            Output {
+                owner: test_address(2),
+                segment: seg(1, 0, 2),
+            },
+            Output {
+                owner: test_address(2),
+                segment: seg(1, 2, 5),
+            },
+            Output {
+                owner: test_address(2),
+                segment: last0,
+            },
+        ],
+        max_block_index: 5,
+    };
+    let ranges = tx.coin_ranges();
+    assert_eq!(ranges, vec![last0, seg(1, 0, 5)]);
+    let stx = tx.sign(&d, &[test_key(1)]).expect("signs");
+    let mut b = BlockBuilder::after(d.clone(), None);
+    b.push(stx).expect("valid");
+    let (block, tree) = b.build().expect("builds");
+    let id = tx.tx_id(&d);
+    for s in tx
+        .inputs
+        .iter()
+        .map(|i| i.segment)
+        .chain(tx.outputs.iter().map(|o| o.segment))
+    {
+        tree.prove_inclusion(&s, id)
+            .expect("inside one leaf")
+            .verify(block.header.tx_root, &s, id)
+            .expect("verifies");
+    }
+}
