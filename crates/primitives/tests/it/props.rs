@@ -76,10 +76,10 @@ proptest! {
             prop_assert_eq!(x.verify(root, &s), Ok(()));
             prop_assert_eq!(ExclusionProof::decode(&x.encode()).expect("decodes"), x);
         }
-        if leaf.end() < COIN_SPACE_END {
-            if let Ok(s) = Segment::new(leaf.end() - U256::from(1u8), leaf.end() + U256::from(1u8)) {
-                prop_assert_eq!(p.verify_leaf(root, leaf.hash, &s).map_err(|e| e.code()), Err("SegmentOutsideLeaf"));
-            }
+        if leaf.end() < COIN_SPACE_END
+            && let Ok(s) = Segment::new(leaf.end() - U256::from(1u8), leaf.end() + U256::from(1u8))
+        {
+            prop_assert_eq!(p.verify_leaf(root, leaf.hash, &s).map_err(|e| e.code()), Err("SegmentOutsideLeaf"));
         }
     }
 

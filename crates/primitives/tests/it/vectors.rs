@@ -529,10 +529,10 @@ fn probe_segments(start: U256, end: U256) -> Vec<Segment> {
     let first_token_end = coin::token_end(coin::token_of(start).unwrap_or(u32::MAX)).min(end);
     let ten = (start + U256::from(10u8)).min(first_token_end);
     for (a, b) in [(start, ten), (end - U256::from(1u8), end)] {
-        if let Ok(s) = Segment::new(a, b) {
-            if !v.contains(&s) {
-                v.push(s);
-            }
+        if let Ok(s) = Segment::new(a, b)
+            && !v.contains(&s)
+        {
+            v.push(s);
         }
     }
     v
