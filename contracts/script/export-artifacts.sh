@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 dest="${1:-artifacts}"
-# ./forge, not npx forge: the npm wrapper exits 0 even when the build fails.
+# ./forge: the pinned native forge, whatever the working directory (script/native-tool.sh).
 ./forge build >&2
 node script/export-artifacts.mjs out "$dest"

@@ -1,9 +1,8 @@
 #!/bin/sh
 # Usage: script/native-tool.sh <forge|anvil> [args...]
-# Runs the native Foundry binary that `npm ci` installed, by exec, so that the caller gets the
-# tool's real exit status and process id. Do not use node_modules/.bin/{forge,anvil} for that:
-# they are node wrappers (@foundry-rs/*/bin.mjs, 1.7.1) that always exit 0, even when forge fails,
-# and that leave the real process running, orphaned, when the wrapper is SIGKILLed.
+# Runs the native Foundry binary that `npm ci` installed (the @foundry-rs/<tool>-<platform>
+# package), by exec: the caller gets the tool's own exit status and process id, from any working
+# directory. node_modules/.bin/<tool> links to the same binary on the platforms we lock.
 tool=$1
 shift
 case "$tool" in
@@ -18,13 +17,10 @@ case "$(uname -s)-$(uname -m)" in
   Darwin-x86_64) platform=darwin-amd64 ;;
   *) echo "native-tool.sh: unsupported platform $(uname -s)-$(uname -m)" >&2; exit 1 ;;
 esac
-pkg="$root/node_modules/@foundry-rs"
-# The platform package (what npm installs); then where the package's postinstall download and
-# its wrapper's fallback would put the binary.
-for bin in "$pkg/$tool-$platform/bin/$tool" "$pkg/$tool/$tool" "$pkg/$tool/dist/$tool"; do
-  if [ -x "$bin" ]; then
-    exec "$bin" "$@"
-  fi
-done
-echo "native-tool.sh: no native $tool under $pkg; run \`npm ci\` in $root" >&2
-exit 1
+bin="$root/node_modules/@foundry-rs/$tool-$platform/bin/$tool"
+if [ ! -x "$bin" ]; then
+  echo "native-tool.sh: $bin is missing: run \`npm ci\` in $root (package.json locks $tool" >&2
+  echo "for the platforms whose @foundry-rs/$tool-* package the registry has)" >&2
+  exit 1
+fi
+exec "$bin" "$@"
