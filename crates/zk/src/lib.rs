@@ -6,13 +6,17 @@
 //! Every circuit constraint cites the section of `docs/circuits.md` that motivates it.
 
 pub mod babyjub;
+pub mod circuit;
 pub mod eddsa;
 mod error;
+pub mod ext_data;
 pub mod gadgets;
+pub mod groth16;
 pub mod keys;
 pub mod merkle;
 pub mod note;
 pub mod poseidon;
+pub mod solidity;
 
 pub use ark_bn254::Fr;
 pub use error::{Error, Result};

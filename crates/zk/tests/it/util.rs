@@ -14,7 +14,6 @@ pub(crate) fn vector_path(name: &str) -> PathBuf {
 }
 
 /// `<repo>/<rel>`.
-#[allow(dead_code)]
 pub(crate) fn repo_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../..")

@@ -1,0 +1,388 @@
+//! The 2-in/2-out JoinSplit circuit (docs/circuits.md §6).
+//!
+//! Every constraint below cites the section of `docs/circuits.md` that states the threat it
+//! blocks. Public inputs are allocated in the order of the `PI_*` constants.
+
+use ark_ff::{BigInteger, Field, PrimeField, Zero};
+use ark_r1cs_std::{GR1CSVar, alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::FieldVar};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
+
+use crate::babyjub::Point;
+use crate::gadgets::{FrVar, poseidon_gadget};
+use crate::keys::owner_field;
+use crate::merkle::{MerklePath, TREE_DEPTH};
+use crate::note::{Note, nullifier};
+use crate::poseidon::hash;
+use crate::{Error, Fr, Result};
+
+/// Number of spent notes per JoinSplit.
+pub const N_INPUTS: usize = 2;
+/// Number of created notes per JoinSplit.
+pub const N_OUTPUTS: usize = 2;
+/// Bits of every note amount (§6.5).
+pub const AMOUNT_BITS: usize = 64;
+
+/// Public input 0: the note-commitment tree root the inputs are proven under (§6.1).
+pub const PI_MERKLE_ROOT: usize = 0;
+/// Public input 1: nullifier of input 0 (§6.4).
+pub const PI_NULLIFIER_0: usize = 1;
+/// Public input 2: nullifier of input 1 (§6.4).
+pub const PI_NULLIFIER_1: usize = 2;
+/// Public input 3: commitment of output 0 (§6.3).
+pub const PI_COMMITMENT_0: usize = 3;
+/// Public input 4: commitment of output 1 (§6.3).
+pub const PI_COMMITMENT_1: usize = 4;
+/// Public input 5: signed public amount (deposit > 0, withdrawal < 0, as a field element) (§6.6).
+pub const PI_PUBLIC_AMOUNT: usize = 5;
+/// Public input 6: the token every non-zero note and the public amount are in (§6.7).
+pub const PI_TOKEN: usize = 6;
+/// Public input 7: hash of the external data (ciphertexts, recipient, fee, intent digest) (§6.8).
+pub const PI_EXT_DATA_HASH: usize = 7;
+/// Number of public inputs.
+pub const NUM_PUBLIC_INPUTS: usize = 8;
+
+/// The public inputs of one JoinSplit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublicInputs {
+    /// Merkle root.
+    pub root: Fr,
+    /// Input nullifiers.
+    pub nullifiers: [Fr; N_INPUTS],
+    /// Output commitments.
+    pub commitments: [Fr; N_OUTPUTS],
+    /// Signed public amount as a field element ([`public_amount_field`]).
+    pub public_amount: Fr,
+    /// Token.
+    pub token: Fr,
+    /// External-data hash ([`crate::ext_data::ExtData::hash`]).
+    pub ext_data_hash: Fr,
+}
+
+impl PublicInputs {
+    /// In `PI_*` order, as the verifier takes them.
+    pub fn to_vec(&self) -> Vec<Fr> {
+        let mut v = vec![Fr::zero(); NUM_PUBLIC_INPUTS];
+        v[PI_MERKLE_ROOT] = self.root;
+        v[PI_NULLIFIER_0] = self.nullifiers[0];
+        v[PI_NULLIFIER_1] = self.nullifiers[1];
+        v[PI_COMMITMENT_0] = self.commitments[0];
+        v[PI_COMMITMENT_1] = self.commitments[1];
+        v[PI_PUBLIC_AMOUNT] = self.public_amount;
+        v[PI_TOKEN] = self.token;
+        v[PI_EXT_DATA_HASH] = self.ext_data_hash;
+        v
+    }
+}
+
+/// A signed public amount (`|v| < 2^64`) as a field element: `v` or `r - |v|`.
+pub fn public_amount_field(v: i128) -> Result<Fr> {
+    if v.unsigned_abs() >= 1u128 << AMOUNT_BITS {
+        return Err(Error::InvalidWitness(format!(
+            "public amount {v} out of range"
+        )));
+    }
+    let abs = Fr::from(v.unsigned_abs());
+    Ok(if v < 0 { -abs } else { abs })
+}
+
+/// The private assignment of one spent note. Amounts are field elements so that tests can
+/// assign out-of-range values; [`JoinSplitCircuit::new`] only builds in-range ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputAssignment {
+    /// The owner's authorising public key.
+    pub auth_public: Point,
+    /// The owner's nullifier key.
+    pub nk: Fr,
+    /// Note token.
+    pub token: Fr,
+    /// Note amount (zero for a dummy input, §6.9).
+    pub amount: Fr,
+    /// Note randomness.
+    pub randomness: Fr,
+    /// Leaf position.
+    pub position: u64,
+    /// Authentication path, `TREE_DEPTH` siblings.
+    pub siblings: Vec<Fr>,
+}
+
+impl InputAssignment {
+    /// A spend of `note` owned by (`auth_public`, `nk`) at `path`.
+    pub fn new(note: &Note, auth_public: Point, nk: Fr, path: &MerklePath) -> Self {
+        Self {
+            auth_public,
+            nk,
+            token: note.token,
+            amount: Fr::from(note.amount),
+            randomness: note.randomness,
+            position: path.position,
+            siblings: path.siblings.clone(),
+        }
+    }
+
+    /// The note commitment this assignment opens.
+    pub fn commitment(&self) -> Fr {
+        hash([
+            owner_field(&self.auth_public, &self.nk),
+            self.token,
+            self.amount,
+            self.randomness,
+        ])
+    }
+
+    /// Its nullifier.
+    pub fn nullifier(&self) -> Fr {
+        nullifier(&self.nk, &self.commitment(), self.position)
+    }
+
+    /// The root its path leads to.
+    pub fn root(&self) -> Fr {
+        MerklePath {
+            position: self.position,
+            siblings: self.siblings.clone(),
+        }
+        .root(self.commitment())
+    }
+}
+
+/// The private assignment of one created note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputAssignment {
+    /// Recipient owner field.
+    pub owner: Fr,
+    /// Token.
+    pub token: Fr,
+    /// Amount.
+    pub amount: Fr,
+    /// Randomness.
+    pub randomness: Fr,
+}
+
+impl OutputAssignment {
+    /// From a note.
+    pub fn new(note: &Note) -> Self {
+        Self {
+            owner: note.owner,
+            token: note.token,
+            amount: Fr::from(note.amount),
+            randomness: note.randomness,
+        }
+    }
+
+    /// Its commitment.
+    pub fn commitment(&self) -> Fr {
+        hash([self.owner, self.token, self.amount, self.randomness])
+    }
+}
+
+/// The JoinSplit statement and witness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinSplitCircuit {
+    /// Public inputs.
+    pub public: PublicInputs,
+    /// Spent notes.
+    pub inputs: [InputAssignment; N_INPUTS],
+    /// Created notes.
+    pub outputs: [OutputAssignment; N_OUTPUTS],
+}
+
+impl JoinSplitCircuit {
+    /// Build and check a JoinSplit: real inputs (non-zero amount) must open leaves under `root`,
+    /// all non-zero notes must be in `token`, and `sum(in) + public_amount = sum(out)`.
+    pub fn new(
+        inputs: [InputAssignment; N_INPUTS],
+        outputs: [OutputAssignment; N_OUTPUTS],
+        root: Fr,
+        public_amount: i128,
+        token: Fr,
+        ext_data_hash: Fr,
+    ) -> Result<Self> {
+        let bad = |m: &str| Err(Error::InvalidWitness(m.to_string()));
+        let max = Fr::from(u64::MAX);
+        let in_range = |a: &Fr| a.into_bigint() <= max.into_bigint();
+        let mut balance: i128 = public_amount;
+        for (i, inp) in inputs.iter().enumerate() {
+            if inp.siblings.len() != TREE_DEPTH {
+                return bad("authentication path length");
+            }
+            if !in_range(&inp.amount) {
+                return bad("input amount above 2^64");
+            }
+            if !inp.amount.is_zero() {
+                if inp.root() != root {
+                    return Err(Error::InvalidWitness(format!(
+                        "input {i} is not under the root"
+                    )));
+                }
+                if inp.token != token {
+                    return bad("input token differs from the public token");
+                }
+            }
+            balance += i128::from(inp.amount.into_bigint().as_ref()[0]);
+        }
+        for out in &outputs {
+            if !in_range(&out.amount) {
+                return bad("output amount above 2^64");
+            }
+            if !out.amount.is_zero() && out.token != token {
+                return bad("output token differs from the public token");
+            }
+            balance -= i128::from(out.amount.into_bigint().as_ref()[0]);
+        }
+        if balance != 0 {
+            return bad("inputs + public amount != outputs");
+        }
+        let nullifiers = [inputs[0].nullifier(), inputs[1].nullifier()];
+        if nullifiers[0] == nullifiers[1] {
+            return bad("the two inputs are the same note");
+        }
+        let public = PublicInputs {
+            root,
+            nullifiers,
+            commitments: [outputs[0].commitment(), outputs[1].commitment()],
+            public_amount: public_amount_field(public_amount)?,
+            token,
+            ext_data_hash,
+        };
+        Ok(Self {
+            public,
+            inputs,
+            outputs,
+        })
+    }
+
+    /// A circuit with all-zero assignments: same shape, used for key generation.
+    pub fn blank() -> Self {
+        let input = InputAssignment {
+            auth_public: Point::IDENTITY,
+            nk: Fr::zero(),
+            token: Fr::zero(),
+            amount: Fr::zero(),
+            randomness: Fr::zero(),
+            position: 0,
+            siblings: vec![Fr::zero(); TREE_DEPTH],
+        };
+        let output = OutputAssignment {
+            owner: Fr::zero(),
+            token: Fr::zero(),
+            amount: Fr::zero(),
+            randomness: Fr::zero(),
+        };
+        Self {
+            public: PublicInputs::default(),
+            inputs: [input.clone(), input],
+            outputs: [output.clone(), output],
+        }
+    }
+}
+
+/// Low `n` bits of a field element's integer value, as witnessed booleans.
+fn witness_bits(
+    cs: &ConstraintSystemRef<Fr>,
+    value: Fr,
+    n: usize,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let big = value.into_bigint();
+    (0..n)
+        .map(|i| Boolean::new_witness(cs.clone(), || Ok(big.get_bit(i))))
+        .collect()
+}
+
+/// §6.5: `value` is the sum of `n` witnessed bits, i.e. `0 <= value < 2^n`.
+fn enforce_range(
+    cs: &ConstraintSystemRef<Fr>,
+    var: &FrVar,
+    value: Fr,
+    n: usize,
+) -> Result<Vec<Boolean<Fr>>, SynthesisError> {
+    let bits = witness_bits(cs, value, n)?;
+    Boolean::le_bits_to_fp(&bits)?.enforce_equal(var)?;
+    Ok(bits)
+}
+
+impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
+    fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
+        let pi = self.public.to_vec();
+        let public: Vec<FrVar> = pi
+            .iter()
+            .map(|v| FrVar::new_input(cs.clone(), || Ok(*v)))
+            .collect::<Result<_, _>>()?;
+        let root = &public[PI_MERKLE_ROOT];
+        let token = &public[PI_TOKEN];
+        let witness = |v: Fr| FrVar::new_witness(cs.clone(), || Ok(v));
+
+        let mut sum_in = FrVar::zero();
+        let mut nullifier_vars = Vec::with_capacity(N_INPUTS);
+        for (i, inp) in self.inputs.iter().enumerate() {
+            let ax = witness(inp.auth_public.x)?;
+            let ay = witness(inp.auth_public.y)?;
+            let nk = witness(inp.nk)?;
+            let note_token = witness(inp.token)?;
+            let amount = witness(inp.amount)?;
+            let randomness = witness(inp.randomness)?;
+            // §6.2 ownership: the note's owner field is derived from the spender's keys, so only
+            // the holder of nk (and the matching authorising key) can open it.
+            let owner = poseidon_gadget(&[ax, ay, nk.clone()])?;
+            // §6.5 range: 64-bit amounts, so sums cannot wrap around the field.
+            enforce_range(&cs, &amount, inp.amount, AMOUNT_BITS)?;
+            // §4.1 commitment opening.
+            let cm = poseidon_gadget(&[owner, note_token.clone(), amount.clone(), randomness])?;
+            // §6.1 membership: the path bits are the leaf position (32 bits, §6.4 uses it).
+            let position_bits = witness_bits(&cs, Fr::from(inp.position), TREE_DEPTH)?;
+            let mut node = cm.clone();
+            for (bit, sibling) in position_bits.iter().zip(&inp.siblings) {
+                let sibling = witness(*sibling)?;
+                // left = bit ? sibling : node (1 constraint); right = node + sibling - left.
+                let left = &node + (&sibling - &node) * FrVar::from(bit.clone());
+                let right = &node + &sibling - &left;
+                node = poseidon_gadget(&[left, right])?;
+            }
+            // §6.9 dummy inputs: a zero-amount input need not be in the tree.
+            let is_real = amount.is_neq(&FrVar::zero())?;
+            node.conditional_enforce_equal(root, &is_real)?;
+            // §6.4 nullifier: bound to nk, the commitment and the leaf position.
+            let position = Boolean::le_bits_to_fp(&position_bits)?;
+            let nf = poseidon_gadget(&[nk, cm, position])?;
+            nf.enforce_equal(&public[PI_NULLIFIER_0 + i])?;
+            nullifier_vars.push(nf);
+            // §6.7 token consistency: (token_i - token) * amount_i = 0.
+            ((&note_token - token) * &amount).enforce_equal(&FrVar::zero())?;
+            sum_in += amount;
+        }
+        // §6.4: the two inputs are distinct notes (no double spend inside one transaction).
+        nullifier_vars[0].enforce_not_equal(&nullifier_vars[1])?;
+
+        let mut sum_out = FrVar::zero();
+        for (j, out) in self.outputs.iter().enumerate() {
+            let owner = witness(out.owner)?;
+            let note_token = witness(out.token)?;
+            let amount = witness(out.amount)?;
+            let randomness = witness(out.randomness)?;
+            // §6.5 range.
+            enforce_range(&cs, &amount, out.amount, AMOUNT_BITS)?;
+            // §6.3 well-formed output commitment.
+            let cm = poseidon_gadget(&[owner, note_token.clone(), amount.clone(), randomness])?;
+            cm.enforce_equal(&public[PI_COMMITMENT_0 + j])?;
+            // §6.7 token consistency.
+            ((&note_token - token) * &amount).enforce_equal(&FrVar::zero())?;
+            sum_out += amount;
+        }
+
+        // §6.5: the public amount lies in (-2^64, 2^64): public_amount + 2^64 has 65 bits.
+        let public_amount = &public[PI_PUBLIC_AMOUNT];
+        let offset = Fr::from(2u64).pow([AMOUNT_BITS as u64]);
+        let shifted_value = public_amount.value().unwrap_or_default() + offset;
+        enforce_range(
+            &cs,
+            &(public_amount + offset),
+            shifted_value,
+            AMOUNT_BITS + 1,
+        )?;
+        // §6.6 value conservation.
+        (sum_in + public_amount).enforce_equal(&sum_out)?;
+        // §6.8 external-data binding: tie the hash into a constraint so no prover can treat it
+        // as free (it is also bound as a public input of the Groth16 statement).
+        let ext = &public[PI_EXT_DATA_HASH];
+        let _ext_squared = ext.square()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,225 @@
+//! Groth16: the pinned circuit fingerprint, prove/verify, the proof fixture, the generated
+//! Solidity verifier and its forge test. Keys come from one cached INSECURE dev setup.
+
+use std::sync::OnceLock;
+
+use ark_ff::{Field, PrimeField};
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use ark_std::rand::{SeedableRng, rngs::StdRng};
+use debye_zk::{
+    Fr,
+    circuit::NUM_PUBLIC_INPUTS,
+    groth16::{self, JoinSplitProof, JoinSplitProvingKey, JoinSplitVerifyingKey},
+    solidity::{VERIFIER_PATH, render_verifier},
+};
+use serde_json::{Value, json};
+
+use crate::joinsplit::scenario;
+use crate::util::{check_committed, repo_path, vector_path};
+
+/// Pinned circuit fingerprint: change only together with docs/circuits.md §8.3.
+const PINNED_CONSTRAINTS: usize = 18_067;
+const PINNED_VK_SHA256: &str = "90d236200f37903971b1816ce0e74549694eeb41e77742cf0432a09db2bd838b";
+
+fn keys() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
+    static KEYS: OnceLock<(JoinSplitProvingKey, JoinSplitVerifyingKey)> = OnceLock::new();
+    KEYS.get_or_init(|| groth16::insecure_dev_setup().expect("dev setup"))
+}
+
+/// The fixture proof (deterministic: seeded prover randomness).
+fn fixture_proof() -> &'static (debye_zk::circuit::PublicInputs, JoinSplitProof) {
+    static PROOF: OnceLock<(debye_zk::circuit::PublicInputs, JoinSplitProof)> = OnceLock::new();
+    PROOF.get_or_init(|| {
+        let c = scenario();
+        let public = c.public;
+        let proof = groth16::prove(&keys().0, c, &mut StdRng::seed_from_u64(2026)).expect("prove");
+        (public, proof)
+    })
+}
+
+#[test]
+fn circuit_fingerprint_is_pinned() {
+    let constraints = groth16::constraint_count().expect("count");
+    let vk_hash = hex::encode(groth16::vk_hash(&keys().1).expect("hash"));
+    assert_eq!(keys().1.gamma_abc_g1.len(), NUM_PUBLIC_INPUTS + 1);
+    assert_eq!(
+        (constraints, vk_hash.as_str()),
+        (PINNED_CONSTRAINTS, PINNED_VK_SHA256),
+        "the JoinSplit circuit changed: update the pins, docs/circuits.md §8.3 and regenerate the verifier"
+    );
+}
+
+#[test]
+fn proofs_verify_and_bind_every_public_input() {
+    let (public, proof) = fixture_proof();
+    let vk = &keys().1;
+    assert!(groth16::verify(vk, public, proof).expect("verify"));
+    // Changing any single public input (including the external-data hash, §6.8) is rejected.
+    for i in 0..NUM_PUBLIC_INPUTS {
+        let mut inputs = public.to_vec();
+        inputs[i] += Fr::ONE;
+        let ok = ark_groth16::Groth16::<ark_bn254::Bn254>::verify_proof(
+            &ark_groth16::prepare_verifying_key(vk),
+            proof,
+            &inputs,
+        )
+        .expect("verify");
+        assert!(!ok, "public input {i} is not bound");
+    }
+    // (Proving an unsatisfied witness trips ark-groth16's own debug assertion; the negative
+    // tests in joinsplit.rs cover unsatisfiability at the constraint-system level.)
+}
+
+#[test]
+fn proof_fixture_is_current() {
+    let (public, proof) = fixture_proof();
+    let mut compressed = Vec::new();
+    proof
+        .serialize_compressed(&mut compressed)
+        .expect("serialize");
+    let fixture = json!({
+        "description": "JoinSplit Groth16 proof (INSECURE dev setup keys) for the scenario in crates/zk/tests/it/joinsplit.rs: 70 + 30 in, 60 + 25 out, 15 withdrawn. EVM words as contracts/src/verifier/JoinSplitVerifier.sol takes them.",
+        "verifying_key_sha256": format!("0x{}", hex::encode(groth16::vk_hash(&keys().1).expect("hash"))),
+        "public_inputs": groth16::public_input_words(public),
+        "proof": groth16::proof_words(proof),
+        "proof_arkworks_compressed": hex::encode(&compressed),
+    });
+    let text = serde_json::to_string_pretty(&fixture).expect("json") + "\n";
+    check_committed(&vector_path("joinsplit_proof.json"), &text);
+    // The committed encoding decodes and verifies.
+    let back = JoinSplitProof::deserialize_compressed(&compressed[..]).expect("decode");
+    assert!(groth16::verify(&keys().1, public, &back).expect("verify"));
+}
+
+#[test]
+fn verifier_sol_is_current() {
+    let sol = render_verifier(&keys().1).expect("render");
+    check_committed(&repo_path(VERIFIER_PATH), &sol);
+}
+
+fn words(v: &Value, key: &str) -> Vec<String> {
+    v[key]
+        .as_array()
+        .expect(key)
+        .iter()
+        .map(|w| w.as_str().expect("word").to_string())
+        .collect()
+}
+
+/// Render the forge test from the committed fixture (forge's fs_permissions do not reach
+/// test-vectors/, so the fixture is embedded).
+fn render_forge_test(fixture: &Value) -> String {
+    let proof = words(fixture, "proof");
+    let input = words(fixture, "public_inputs");
+    let assign = |name: &str, ws: &[String]| {
+        ws.iter()
+            .enumerate()
+            .map(|(i, w)| format!("        {name}[{i}] = {w};\n"))
+            .collect::<String>()
+    };
+    format!(
+        r#"// SPDX-License-Identifier: MIT OR Apache-2.0
+// GENERATED by crates/zk/tests/it/groth16.rs from test-vectors/zk/joinsplit_proof.json.
+// Do not edit: regenerate with `DEBYE_ZK_UPDATE=1 cargo test -p debye-zk --test it groth16`.
+pragma solidity ^0.8.24;
+
+import {{Test}} from "forge-std/Test.sol";
+import {{JoinSplitVerifier}} from "../src/verifier/JoinSplitVerifier.sol";
+
+contract VerifierJoinSplitTest is Test {{
+    uint256 internal constant R =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+    uint256 internal constant Q =
+        21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    /// @dev Gas budget for one verification (issue target).
+    uint256 internal constant GAS_BUDGET = 250_000;
+
+    JoinSplitVerifier internal verifier;
+
+    function setUp() public {{
+        verifier = new JoinSplitVerifier();
+    }}
+
+    function _proof() internal pure returns (uint256[8] memory proof) {{
+{proof_assign}    }}
+
+    function _input() internal pure returns (uint256[{n}] memory input) {{
+{input_assign}    }}
+
+    function test_verifiesFixture() public {{
+        uint256[8] memory proof = _proof();
+        uint256[{n}] memory input = _input();
+        uint256 before = gasleft();
+        bool ok = verifier.verifyProof(proof, input);
+        uint256 used = before - gasleft();
+        assertTrue(ok, "fixture proof rejected");
+        emit log_named_uint("JoinSplitVerifier.verifyProof gas", used);
+        assertLe(used, GAS_BUDGET, "verification over gas budget");
+    }}
+
+    function test_rejectsTamperedProof() public view {{
+        uint256[{n}] memory input = _input();
+        for (uint256 i = 0; i < 8; i++) {{
+            uint256[8] memory proof = _proof();
+            proof[i] = addmod(proof[i], 1, Q);
+            assertFalse(verifier.verifyProof(proof, input), "tampered proof word accepted");
+        }}
+    }}
+
+    function test_rejectsTamperedInput() public view {{
+        uint256[8] memory proof = _proof();
+        for (uint256 i = 0; i < {n}; i++) {{
+            uint256[{n}] memory input = _input();
+            input[i] = addmod(input[i], 1, R);
+            assertFalse(verifier.verifyProof(proof, input), "tampered public input accepted");
+        }}
+    }}
+
+    function test_rejectsNonCanonicalEncodings() public view {{
+        uint256[{n}] memory input = _input();
+        input[0] += R;
+        assertFalse(verifier.verifyProof(_proof(), input), "input >= R accepted");
+        uint256[8] memory proof = _proof();
+        proof[0] += Q;
+        assertFalse(verifier.verifyProof(proof, _input()), "coordinate >= Q accepted");
+    }}
+
+    function test_rejectsSwappedProofPoints() public view {{
+        // -A for A: a valid curve point that is not the proof's A.
+        uint256[8] memory proof = _proof();
+        proof[1] = Q - proof[1];
+        assertFalse(verifier.verifyProof(proof, _input()), "negated A accepted");
+    }}
+}}
+"#,
+        n = NUM_PUBLIC_INPUTS,
+        proof_assign = assign("proof", &proof),
+        input_assign = assign("input", &input),
+    )
+}
+
+#[test]
+fn forge_test_is_current() {
+    let text = std::fs::read_to_string(vector_path("joinsplit_proof.json")).expect("fixture");
+    let fixture: Value = serde_json::from_str(&text).expect("json");
+    // The fixture's public inputs are canonical field elements.
+    for w in words(&fixture, "public_inputs") {
+        let bytes = hex::decode(w.trim_start_matches("0x")).expect("hex");
+        let x = Fr::from_be_bytes_mod_order(&bytes);
+        assert_eq!(groth16::word_hex(&x.into_bigint().to_bytes_be_vec()), w);
+    }
+    check_committed(
+        &repo_path("contracts/test/VerifierJoinSplit.t.sol"),
+        &render_forge_test(&fixture),
+    );
+}
+
+trait BeVec {
+    fn to_bytes_be_vec(&self) -> Vec<u8>;
+}
+
+impl BeVec for <Fr as PrimeField>::BigInt {
+    fn to_bytes_be_vec(&self) -> Vec<u8> {
+        ark_ff::BigInteger::to_bytes_be(self)
+    }
+}

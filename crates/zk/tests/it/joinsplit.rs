@@ -1,0 +1,274 @@
+//! The JoinSplit circuit: a valid witness satisfies it, and for every constraint family a witness
+//! violating only that family does not (docs/circuits.md §6).
+
+use ark_ff::{Field, UniformRand, Zero};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use ark_std::rand::{SeedableRng, rngs::StdRng};
+use debye_zk::{
+    Error, Fr,
+    circuit::{
+        InputAssignment, JoinSplitCircuit, OutputAssignment, PI_PUBLIC_AMOUNT, public_amount_field,
+    },
+    ext_data::ExtData,
+    keys::Keys,
+    merkle::{MerkleTree, TREE_DEPTH},
+    note::{Note, encrypt_note, token_from_address},
+};
+
+pub(crate) fn token() -> Fr {
+    token_from_address(&[0x11; 20])
+}
+
+/// Alice spends notes of 70 and 30, pays Bob 60, keeps 25 and withdraws 15 to L1.
+pub(crate) fn scenario() -> JoinSplitCircuit {
+    let alice = Keys::from_seed([0xa1; 32]).expect("keys");
+    let bob = Keys::from_seed([0xb0; 32]).expect("keys");
+    let secret = alice.output_secret(0);
+    let mut rng = StdRng::seed_from_u64(7);
+    let n0 = Note {
+        owner: alice.address().owner,
+        token: token(),
+        amount: 70,
+        randomness: secret.randomness(Fr::from(1u64)),
+    };
+    let n1 = Note {
+        owner: alice.address().owner,
+        token: token(),
+        amount: 30,
+        randomness: secret.randomness(Fr::from(2u64)),
+    };
+    // Five foreign leaves, then Alice's two notes with a foreign leaf between; each witness is
+    // fed every later leaf.
+    let mut tree = MerkleTree::new();
+    let mut leaves: Vec<Fr> = (0..5).map(|_| Fr::rand(&mut rng)).collect();
+    leaves.push(n0.commitment());
+    leaves.push(Fr::rand(&mut rng));
+    leaves.push(n1.commitment());
+    let mut witnesses = Vec::new();
+    for (i, leaf) in leaves.iter().enumerate() {
+        for w in witnesses.iter_mut() {
+            debye_zk::merkle::Witness::append(w, *leaf).expect("feed");
+        }
+        if i == 5 || i == 7 {
+            witnesses.push(tree.append_tracked(*leaf).expect("append"));
+        } else {
+            tree.append(*leaf).expect("append");
+        }
+    }
+    let nk = alice.nullifier_key().to_field();
+    let a = alice.auth().public();
+    let inputs = [
+        InputAssignment::new(&n0, a, nk, &witnesses[0].path()),
+        InputAssignment::new(&n1, a, nk, &witnesses[1].path()),
+    ];
+    let out0 = Note {
+        owner: bob.address().owner,
+        token: token(),
+        amount: 60,
+        randomness: secret.randomness(Fr::from(3u64)),
+    };
+    let out1 = Note {
+        owner: alice.address().owner,
+        token: token(),
+        amount: 25,
+        randomness: secret.randomness(Fr::from(4u64)),
+    };
+    let ext = ExtData {
+        recipient: [0x22; 20],
+        fee: 0,
+        intent_digest: [0x33; 32],
+        ciphertexts: [
+            encrypt_note(&out0, &bob.address(), [1; 32]).expect("enc"),
+            encrypt_note(&out1, &alice.address(), [2; 32]).expect("enc"),
+        ],
+    };
+    JoinSplitCircuit::new(
+        inputs,
+        [OutputAssignment::new(&out0), OutputAssignment::new(&out1)],
+        tree.root(),
+        -15,
+        token(),
+        ext.hash(),
+    )
+    .expect("valid scenario")
+}
+
+pub(crate) fn satisfied(c: JoinSplitCircuit) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    c.generate_constraints(cs.clone()).expect("synthesis");
+    cs.is_satisfied().expect("is_satisfied")
+}
+
+/// Recompute the public inputs derived from the witness (root kept), so a tampered witness
+/// violates only the family under test.
+fn refresh(mut c: JoinSplitCircuit) -> JoinSplitCircuit {
+    c.public.nullifiers = [c.inputs[0].nullifier(), c.inputs[1].nullifier()];
+    c.public.commitments = [c.outputs[0].commitment(), c.outputs[1].commitment()];
+    c
+}
+
+#[test]
+fn valid_joinsplit_satisfies() {
+    let c = scenario();
+    assert_eq!(c.public.to_vec()[PI_PUBLIC_AMOUNT], -Fr::from(15u64));
+    assert!(satisfied(c));
+}
+
+#[test]
+fn deposit_with_dummy_inputs_satisfies() {
+    // Two zero-amount inputs with garbage paths: dummies are not checked against the root (§6.9).
+    let base = scenario();
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut dummy = base.inputs[0].clone();
+    dummy.amount = Fr::zero();
+    dummy.randomness = Fr::rand(&mut rng);
+    dummy.siblings = (0..TREE_DEPTH).map(|_| Fr::rand(&mut rng)).collect();
+    let mut dummy2 = dummy.clone();
+    dummy2.randomness = Fr::rand(&mut rng);
+    let c = JoinSplitCircuit::new(
+        [dummy, dummy2],
+        base.outputs.clone(),
+        Fr::rand(&mut rng),
+        85,
+        token(),
+        Fr::from(5u64),
+    )
+    .expect("valid deposit");
+    assert!(satisfied(c));
+}
+
+#[test]
+fn native_checks_reject_bad_witnesses() {
+    let c = scenario();
+    let r = |res: Result<JoinSplitCircuit, Error>| matches!(res, Err(Error::InvalidWitness(_)));
+    let p = c.public;
+    assert!(r(JoinSplitCircuit::new(
+        c.inputs.clone(),
+        c.outputs.clone(),
+        p.root,
+        -14,
+        p.token,
+        p.ext_data_hash
+    )));
+    assert!(r(JoinSplitCircuit::new(
+        c.inputs.clone(),
+        c.outputs.clone(),
+        p.root + Fr::ONE,
+        -15,
+        p.token,
+        p.ext_data_hash
+    )));
+    assert!(r(JoinSplitCircuit::new(
+        c.inputs.clone(),
+        c.outputs.clone(),
+        p.root,
+        -15,
+        p.token + Fr::ONE,
+        p.ext_data_hash
+    )));
+    assert!(r(JoinSplitCircuit::new(
+        [c.inputs[0].clone(), c.inputs[0].clone()],
+        c.outputs.clone(),
+        p.root,
+        55,
+        p.token,
+        p.ext_data_hash
+    )));
+    assert!(public_amount_field(1 << 64).is_err());
+}
+
+// ---- Negative tests: one constraint family each (docs/circuits.md §6.x) ----
+
+#[test]
+fn membership_violation_is_unsatisfied() {
+    // §6.1: a real input whose path does not lead to the public root.
+    let mut c = scenario();
+    c.inputs[1].siblings[3] += Fr::ONE;
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn ownership_violation_is_unsatisfied() {
+    // §6.2: the right note opening but another spender's nullifier key.
+    let mut c = scenario();
+    c.inputs[0].nk += Fr::ONE;
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn output_commitment_violation_is_unsatisfied() {
+    // §6.3: the public commitment is not the commitment of the output opening.
+    let mut c = scenario();
+    c.public.commitments[1] += Fr::ONE;
+    assert!(!satisfied(c));
+}
+
+#[test]
+fn nullifier_violation_is_unsatisfied() {
+    // §6.4: a public nullifier that is not Poseidon(nk, cm, position).
+    let mut c = scenario();
+    c.public.nullifiers[0] += Fr::ONE;
+    assert!(!satisfied(c));
+    // ... including one computed for another leaf position.
+    let mut c = scenario();
+    let mut moved = c.inputs[0].clone();
+    moved.position += 1;
+    c.public.nullifiers[0] = moved.nullifier();
+    assert!(!satisfied(c));
+}
+
+#[test]
+fn duplicate_input_is_unsatisfied() {
+    // §6.4: spending the same note twice in one JoinSplit (70 + 70 = 60 + 25 + 55 withdrawn).
+    let mut c = scenario();
+    c.inputs[1] = c.inputs[0].clone();
+    c.public.public_amount = -Fr::from(55u64);
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn note_range_violation_is_unsatisfied() {
+    // §6.5: inflation through a "negative" output: 70 + 30 - 15 = 86 + (p - 1) balances in the
+    // field, every commitment is well formed, only the 64-bit range check fails.
+    let mut c = scenario();
+    c.outputs[0].amount = Fr::from(86u64);
+    c.outputs[1].amount = -Fr::ONE;
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn public_amount_range_violation_is_unsatisfied() {
+    // §6.5: a deposit of 2^64 + 1 balanced by outputs 2^64 - 1 and 2 + 100 from the inputs.
+    let mut c = scenario();
+    let two64 = Fr::from(2u64).pow([64]);
+    c.public.public_amount = two64 + Fr::ONE;
+    c.outputs[0].amount = Fr::from(u64::MAX);
+    c.outputs[1].amount = Fr::from(102u64);
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn conservation_violation_is_unsatisfied() {
+    // §6.6: one unit more out than in.
+    let mut c = scenario();
+    c.outputs[0].amount += Fr::ONE;
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn token_violation_is_unsatisfied() {
+    // §6.7: an output in another token (commitment well formed, amounts balance).
+    let mut c = scenario();
+    c.outputs[1].token += Fr::ONE;
+    assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn zero_amount_outputs_may_carry_any_token() {
+    // §6.7: the token of a zero-amount output is irrelevant.
+    let mut c = scenario();
+    c.outputs[1].token += Fr::ONE;
+    c.outputs[0].amount = Fr::from(85u64);
+    c.outputs[1].amount = Fr::zero();
+    assert!(satisfied(refresh(c)));
+}
