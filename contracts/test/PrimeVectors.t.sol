@@ -293,6 +293,7 @@ contract PrimeVectorsTest is Test {
 
     /// @dev Any single bit flipped in the gas case's proof encoding makes it fail (decode or
     ///      verify), never pass.
+    /// forge-config: default.fuzz.runs = 256
     function testFuzz_flippedProofBitFails(uint256 bit) public view {
         bytes32 root = vm.parseJsonBytes32(trees, ".gas.root");
         bytes memory enc = vm.parseJsonBytes(trees, ".gas.encoded");

@@ -16,9 +16,9 @@ use crate::{
 };
 
 /// Largest accepted encoding of a transaction or signed transaction (a maximal transaction with
-/// 16 inputs, 16 outputs and 2 signatures takes about 5.3 KiB).
+/// 16 inputs, 16 outputs and 2 signatures takes 5,056 bytes).
 pub const MAX_TX_ENCODING: usize = 16 * 1024;
-/// Largest accepted encoding of a proof (64 siblings take 4.2 KiB).
+/// Largest accepted encoding of a proof (64 siblings take 4,256 bytes).
 pub const MAX_PROOF_ENCODING: usize = 8 * 1024;
 
 /// Encoding to and decoding from the wire format.
