@@ -266,6 +266,10 @@ impl SumMerkleProof {
     /// [`MAX_PROOF_DEPTH`] siblings ([`Error::ProofTooLong`]), no path bits at or above the number
     /// of siblings ([`Error::NonCanonicalPath`]), no 256-bit overflow ([`Error::ProofOverflow`]),
     /// total length 2^160 ([`Error::WrongTotalLength`]). Returns the root and the leaf's start.
+    ///
+    /// Threat (docs/formats.md §6.4): a malicious operator's tree making two leaves claim one coin;
+    /// checked sums and the fixed total make every verified leaf range a disjoint part of the
+    /// coin space.
     pub fn compute_root(&self, leaf_hash: B256) -> Result<(B256, U256)> {
         let depth = self.siblings.len();
         if depth > MAX_PROOF_DEPTH {

@@ -109,7 +109,8 @@ pub struct Transaction {
 
 impl Transaction {
     /// Checks the stateless validity rules (everything except signatures and the inclusion block),
-    /// in the documented order.
+    /// in the documented order (docs/formats.md §5 rules 4–13; rules 1–3 hold by construction).
+    /// Threat: transactions that create or destroy coins, or that no L1 call could check cheaply.
     pub fn validate(&self) -> Result<()> {
         if self.inputs.is_empty() {
             return Err(Error::NoInputs);
@@ -334,7 +335,7 @@ impl SignedTransaction {
             .collect()
     }
 
-    /// Full stateless check: [`Transaction::validate`], then one signature per distinct input
+    /// Full stateless check (docs/formats.md §5): [`Transaction::validate`], then one signature per distinct input
     /// owner ([`Error::SignatureCount`]), each low-s and recovering to that owner, in
     /// [`Transaction::owners`] order. Returns the transaction id.
     pub fn verify(&self, domain: &Eip712Domain) -> Result<B256> {
