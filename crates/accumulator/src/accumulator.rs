@@ -1,0 +1,236 @@
+//! Operator-side accumulator state and wallet-side verification.
+//!
+//! A_0 = g and A_n = A_{n−1}^{P_n}, where P_n is the product of the primes of block n's α/β keys
+//! ([`crate::slice::block_keys`]). A span (a, b] is the blocks a+1..=b; its exponent is
+//! D = P_{a+1}·…·P_b and A_b = A_a^D.
+
+use std::collections::{BTreeSet, HashMap};
+
+use num_bigint::BigUint;
+
+use crate::group::{Elem, Group};
+use crate::proof::{ChainProof, ExclusionProof, Factors, InclusionProof, product};
+use crate::slice::{CoinRange, Geometry, Key, Slice, block_keys, exclusion_keys, inclusion_keys};
+use crate::{Error, Result};
+
+/// Primes of a key set, in key order.
+pub fn key_primes(keys: &BTreeSet<Key>) -> Result<Vec<BigUint>> {
+    keys.iter().map(Key::prime).collect()
+}
+
+/// The primes a wallet must show absent to claim `range` untouched (computed once per coin).
+pub fn exclusion_factors(geometry: &Geometry, range: &CoinRange) -> Result<Factors> {
+    Ok(Factors::new(key_primes(&exclusion_keys(geometry, range))?))
+}
+
+/// The exponent P_n of a block that touched `touched`, as its list of primes.
+pub fn block_factors(geometry: &Geometry, touched: &[CoinRange]) -> Result<Factors> {
+    Ok(Factors::new(key_primes(
+        &block_keys(geometry, touched).keys,
+    )?))
+}
+
+/// What the operator publishes for a new block.
+#[derive(Clone, Debug)]
+pub struct BlockUpdate {
+    /// Block number n (the first block is 1).
+    pub number: u64,
+    /// A_n.
+    pub value: Elem,
+    /// The header's 32-byte `accumulator` field: digest of A_n.
+    pub digest: [u8; 32],
+    /// Proof that A_n = A_{n−1}^{P_n}.
+    pub proof: ChainProof,
+    /// Number of primes in P_n.
+    pub primes: usize,
+    /// Bit length of P_n.
+    pub exponent_bits: u64,
+}
+
+struct BlockRecord {
+    alpha: BTreeSet<Slice>,
+    product: BigUint,
+}
+
+/// The operator's accumulator: every A_n and, per block, its α slices and prime product.
+pub struct Accumulator {
+    group: &'static Group,
+    geometry: Geometry,
+    values: Vec<Elem>,
+    blocks: Vec<BlockRecord>,
+    cache: HashMap<Key, BigUint>,
+}
+
+impl Accumulator {
+    /// A fresh chain over RSA-2048 with A_0 = g.
+    pub fn new(geometry: Geometry) -> Accumulator {
+        Accumulator::with_group(Group::rsa2048(), geometry)
+    }
+
+    /// A fresh chain over another group (e.g. a ceremony modulus).
+    pub fn with_group(group: &'static Group, geometry: Geometry) -> Accumulator {
+        Accumulator {
+            group,
+            geometry,
+            values: vec![group.generator().clone()],
+            blocks: Vec::new(),
+            cache: HashMap::new(),
+        }
+    }
+
+    /// The group.
+    pub fn group(&self) -> &'static Group {
+        self.group
+    }
+
+    /// The slice geometry.
+    pub fn geometry(&self) -> &Geometry {
+        &self.geometry
+    }
+
+    /// Number of blocks applied.
+    pub fn height(&self) -> u64 {
+        self.blocks.len() as u64
+    }
+
+    /// A_n for 0 ≤ n ≤ height.
+    pub fn value(&self, n: u64) -> Result<&Elem> {
+        self.values.get(n as usize).ok_or(Error::UnknownBlock(n))
+    }
+
+    fn primes(&mut self, keys: &BTreeSet<Key>) -> Result<Vec<BigUint>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(p) = self.cache.get(k) {
+                out.push(p.clone());
+            } else {
+                let p = k.prime()?;
+                self.cache.insert(*k, p.clone());
+                out.push(p);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Applies block height+1, which touched `touched`: A_n = A_{n−1}^{P_n}, with its proof.
+    pub fn apply_block(&mut self, touched: &[CoinRange]) -> Result<BlockUpdate> {
+        let bk = block_keys(&self.geometry, touched);
+        let factors = Factors::new(self.primes(&bk.keys)?);
+        let prev = self.values.last().ok_or(Error::UnknownBlock(0))?;
+        let (value, proof) = ChainProof::prove(self.group, prev, &factors);
+        let product = factors.product();
+        let update = BlockUpdate {
+            number: self.height() + 1,
+            digest: self.group.digest(&value),
+            value: value.clone(),
+            proof,
+            primes: factors.factors().len(),
+            exponent_bits: product.bits(),
+        };
+        self.values.push(value);
+        self.blocks.push(BlockRecord {
+            alpha: bk.alpha,
+            product,
+        });
+        Ok(update)
+    }
+
+    fn check_span(&self, a: u64, b: u64) -> Result<()> {
+        if a > b {
+            return Err(Error::InvalidSpan { a, b });
+        }
+        if b > self.height() {
+            return Err(Error::UnknownBlock(b));
+        }
+        Ok(())
+    }
+
+    /// D = P_{a+1}·…·P_b.
+    pub fn span_exponent(&self, a: u64, b: u64) -> Result<BigUint> {
+        self.check_span(a, b)?;
+        let parts: Vec<BigUint> = self.blocks[a as usize..b as usize]
+            .iter()
+            .map(|r| r.product.clone())
+            .collect();
+        Ok(product(&parts))
+    }
+
+    /// One constant-size proof that `range` was untouched in blocks a+1..=b.
+    pub fn prove_exclusion(&mut self, range: &CoinRange, a: u64, b: u64) -> Result<ExclusionProof> {
+        let d = self.span_exponent(a, b)?;
+        let x = Factors::new(self.primes(&exclusion_keys(&self.geometry, range))?);
+        ExclusionProof::prove(self.group, self.value(a)?, self.value(b)?, &d, &x)
+    }
+
+    /// A proof that `range` was touched in block n (a+1 ≤ n ≤ b), checkable against A_a, A_b.
+    /// Returns the inclusion keys the verifier needs with the proof.
+    pub fn prove_inclusion(
+        &mut self,
+        range: &CoinRange,
+        a: u64,
+        b: u64,
+    ) -> Result<(BTreeSet<Key>, InclusionProof)> {
+        self.check_span(a, b)?;
+        // the first block of the span whose α slices cover the whole range
+        let keys = (a..b)
+            .find_map(|i| {
+                inclusion_keys(&self.geometry, range, &self.blocks[i as usize].alpha).ok()
+            })
+            .ok_or(Error::RangeNotIncluded)?;
+        let y = Factors::new(self.primes(&keys)?);
+        let d = self.span_exponent(a, b)?;
+        let proof = InclusionProof::prove(self.group, self.value(a)?, self.value(b)?, &d, &y)?;
+        Ok((keys, proof))
+    }
+}
+
+/// Wallet side: checks a published chain step against the block's touched ranges.
+pub fn verify_block(
+    group: &Group,
+    geometry: &Geometry,
+    prev: &Elem,
+    next: &Elem,
+    touched: &[CoinRange],
+    proof: &ChainProof,
+) -> Result<()> {
+    proof.verify(group, prev, &block_factors(geometry, touched)?, next)
+}
+
+/// Wallet side: "`range` untouched in the span (a, b]" against A_a and A_b (whose digests the
+/// block headers a and b carry).
+pub fn verify_exclusion(
+    group: &Group,
+    geometry: &Geometry,
+    range: &CoinRange,
+    a_value: &Elem,
+    b_value: &Elem,
+    proof: &ExclusionProof,
+) -> Result<()> {
+    proof.verify(
+        group,
+        a_value,
+        b_value,
+        &exclusion_factors(geometry, range)?,
+    )
+}
+
+/// Wallet side: "`range` touched in the span (a, b]" given the inclusion keys claimed for it.
+///
+/// The keys must be an honest inclusion set for the range: for every slice P of its
+/// decomposition, α(Q) and β of Q and its ancestors for some Q at or above P.
+pub fn verify_inclusion(
+    group: &Group,
+    geometry: &Geometry,
+    range: &CoinRange,
+    keys: &BTreeSet<Key>,
+    a_value: &Elem,
+    b_value: &Elem,
+    proof: &InclusionProof,
+) -> Result<()> {
+    for p in geometry.decompose(range) {
+        if !crate::slice::inclusion_holds(keys, &p) {
+            return Err(Error::RangeNotIncluded);
+        }
+    }
+    proof.verify(group, a_value, b_value, &Factors::new(key_primes(keys)?))
+}

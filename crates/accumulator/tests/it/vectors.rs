@@ -1,0 +1,1 @@
+//! Pinned test vectors (test-vectors/accumulator/vectors.json).
