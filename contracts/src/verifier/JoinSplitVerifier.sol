@@ -7,7 +7,7 @@ pragma solidity ^0.8.24;
 
 /// @title Groth16 verifier for the Debye JoinSplit circuit (BN254, EIP-196/197 precompiles)
 /// @notice Public inputs, in order: root, nullifier0, nullifier1, commitment0, commitment1,
-///         publicAmount, token, extDataHash (docs/circuits.md §6.1).
+///         publicAmount, token, extDataHash (docs/circuits.md §6.0).
 contract JoinSplitVerifier {
     /// @notice Order of the BN254 scalar field; every public input must be below it.
     uint256 internal constant R =

@@ -6,6 +6,7 @@
 //! Every circuit constraint cites the section of `docs/circuits.md` that motivates it.
 
 pub mod babyjub;
+pub mod bench;
 pub mod circuit;
 pub mod eddsa;
 mod error;
