@@ -174,6 +174,10 @@ proptest! {
         }
         prop_assert!(bad.verify(&d).is_err(), "tampered field {} still verifies", field);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, .. ProptestConfig::default() })]
 
     #[test]
     fn decoders_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..1_200)) {
