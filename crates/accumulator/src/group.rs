@@ -6,6 +6,8 @@
 
 use std::sync::OnceLock;
 
+use crypto_bigint::modular::{MontyForm, MontyParams};
+use crypto_bigint::{MultiExponentiateBoundedExp, Odd, U256, U2048};
 use num_bigint::{BigInt, BigUint, Sign};
 use num_integer::Integer;
 use num_traits::{One, Zero};
@@ -53,6 +55,8 @@ pub struct Group {
     g: Elem,
     one: Elem,
     n_bytes: Vec<u8>,
+    /// Montgomery parameters for fixed-size multi-exponentiation (moduli of at most 2048 bits).
+    monty: Option<MontyParams<{ U2048::LIMBS }>>,
 }
 
 impl Group {
@@ -77,6 +81,10 @@ impl Group {
         let half = &n >> 1u32;
         let bytes = n.bits().div_ceil(8) as usize;
         let n_bytes = n.to_bytes_be();
+        let monty = (bytes <= 256)
+            .then(|| Odd::new(U2048::from_be_slice(&pad(&n_bytes, 256))).into_option())
+            .flatten()
+            .map(MontyParams::new_vartime);
         let mut group = Group {
             n,
             half,
@@ -84,6 +92,7 @@ impl Group {
             g: Elem(BigUint::one()),
             one: Elem(BigUint::one()),
             n_bytes,
+            monty,
         };
         group.g = group.hash_to_group(GENERATOR_TAG);
         Ok(group)
@@ -185,7 +194,36 @@ impl Group {
 
     /// The product ∏ bᵢ^{eᵢ}. Each power goes through num-bigint's windowed Montgomery `modpow`,
     /// which measured faster here than a Straus chain with division-based reduction.
+    ///
+    /// Two or three terms with exponents of at most 256 bits (every verifier check) go through
+    /// crypto-bigint's simultaneous multi-exponentiation instead: one shared squaring chain,
+    /// measured 30–40% faster (docs/accumulator.md, "Big integers").
     pub fn multi_pow(&self, terms: &[(&Elem, &BigUint)]) -> Elem {
+        if let Some(params) = &self.monty
+            && terms.iter().all(|(_, e)| e.bits() <= 256)
+        {
+            let m = |x: &Elem| {
+                MontyForm::new(
+                    &U2048::from_be_slice(&pad(&x.0.to_bytes_be(), 256)),
+                    *params,
+                )
+            };
+            let e = |x: &BigUint| U256::from_be_slice(&pad(&x.to_bytes_be(), 32));
+            let out = match terms {
+                [(a, x), (b, y)] => Some(MontyForm::multi_exponentiate_bounded_exp(
+                    &[(m(a), e(x)), (m(b), e(y))],
+                    256,
+                )),
+                [(a, x), (b, y), (c, z)] => Some(MontyForm::multi_exponentiate_bounded_exp(
+                    &[(m(a), e(x)), (m(b), e(y)), (m(c), e(z))],
+                    256,
+                )),
+                _ => None,
+            };
+            if let Some(out) = out {
+                return self.canon(BigUint::from_bytes_be(&out.retrieve().to_be_bytes()));
+            }
+        }
         let acc = terms.iter().fold(BigUint::one(), |acc, (b, e)| {
             (acc * b.0.modpow(e, &self.n)) % &self.n
         });
@@ -222,4 +260,11 @@ impl Group {
         h.update(self.encode(a));
         h.finalize().into()
     }
+}
+
+/// Left-pads a big-endian byte string to `len` bytes (callers pass values that fit).
+fn pad(bytes: &[u8], len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len.saturating_sub(bytes.len())];
+    out.extend_from_slice(&bytes[bytes.len().saturating_sub(len)..]);
+    out
 }

@@ -128,3 +128,20 @@ fn inclusion_proof_verifies_iff_divides() {
         Err(Error::RangeNotIncluded)
     );
 }
+
+#[test]
+fn multi_pow_matches_separate_powers() {
+    let g = Group::rsa2048();
+    let a = g.pow(g.generator(), &BigUint::from(31u32));
+    let b = g.pow(g.generator(), &BigUint::from(37u32));
+    let c = g.pow(g.generator(), &BigUint::from(41u32));
+    let e1 = debye_accumulator::prime::challenge_prime(&[3u8; 32]);
+    let e2 = BigUint::from(u128::MAX);
+    let big = &e1 << 300u32; // beyond 256 bits: the general path
+    let two = g.mul(&g.pow(&a, &e1), &g.pow(&b, &e2));
+    assert_eq!(g.multi_pow(&[(&a, &e1), (&b, &e2)]), two);
+    let three = g.mul(&two, &g.pow(&c, &e1));
+    assert_eq!(g.multi_pow(&[(&a, &e1), (&b, &e2), (&c, &e1)]), three);
+    assert_eq!(g.multi_pow(&[(&a, &big), (&b, &e2)]), g.mul(&g.pow(&a, &big), &g.pow(&b, &e2)));
+    assert_eq!(g.multi_pow(&[(&a, &BigUint::from(0u32)), (&b, &BigUint::from(1u32))]), b);
+}
