@@ -291,6 +291,34 @@ contract PrimeVectorsTest is Test {
         assertLe(callGas, 30_000);
     }
 
+    /// @dev Gas of the full stateless check of a signed transaction (segments, rules, ecrecover)
+    ///      for the 2-owner atomic swap and the maximal 16-input/16-output vector.
+    function test_gasVerifySignedTransaction() public view {
+        bytes32 ds = _domainSep();
+        string[2] memory names = ["atomic-swap-eth-for-token", "max-inputs-and-outputs"];
+        uint256[2] memory limits = [uint256(40_000), uint256(250_000)];
+        for (uint256 k = 0; k < 2; k++) {
+            uint256 n;
+            while (
+                keccak256(bytes(vm.parseJsonString(txs, _at(".valid", n, ".name"))))
+                    != keccak256(bytes(names[k]))
+            ) {
+                n++;
+            }
+            PrimeLib.SignedTransaction memory stx = abi.decode(
+                vm.parseJsonBytes(txs, _at(".valid", n, ".encoded")), (PrimeLib.SignedTransaction)
+            );
+            uint256 before = gasleft();
+            bytes32 id = PrimeLib.verifySignedTransaction(stx, ds);
+            uint256 used = before - gasleft();
+            console.log(
+                string.concat("PrimeLib.verifySignedTransaction gas, ", names[k], ":"), used
+            );
+            assertEq(id, vm.parseJsonBytes32(txs, _at(".valid", n, ".txId")));
+            assertLe(used, limits[k]);
+        }
+    }
+
     /// @dev Any single bit flipped in the gas case's proof encoding makes it fail (decode or
     ///      verify), never pass.
     /// forge-config: default.fuzz.runs = 256
