@@ -1,6 +1,6 @@
 //! In-circuit EdDSA-Poseidon verification (circomlib's `EdDSAPoseidonVerifier`), docs/circuits.md §7.
 
-use ark_ff::{BigInteger, PrimeField};
+use ark_ff::{BigInt, BigInteger, PrimeField};
 use ark_r1cs_std::{
     alloc::AllocVar, boolean::Boolean, convert::ToBitsGadget, eq::EqGadget, fields::FieldVar,
 };
@@ -8,7 +8,7 @@ use ark_relations::gr1cs::{ConstraintSystemRef, SynthesisError};
 
 use super::{FrVar, PointVar, poseidon_gadget};
 use crate::Fr;
-use crate::babyjub::{BASE8, Fs};
+use crate::babyjub::{BASE8, Fs, Point};
 use crate::eddsa::Signature;
 
 /// A signature as circuit variables: `R8` on the curve and `S` as 251 little-endian bits.
@@ -30,14 +30,23 @@ impl SignatureVar {
         sig: impl FnOnce() -> Result<Signature, SynthesisError>,
     ) -> Result<Self, SynthesisError> {
         let sig = sig();
-        let r8 = PointVar::new_witness_on_curve(cs.clone(), || sig.map(|s| s.r8))?;
-        let s_value = sig.map(|s| s.s.into_bigint());
+        Self::new_witness_raw(cs, || sig.map(|s| (s.r8, s.s.into_bigint())))
+    }
+
+    /// Witness `R8` and an arbitrary 251-bit integer `S` (which need not be reduced; the
+    /// constraints reject `S >= l`). Exposed so tests can attempt the malleated `S + l`.
+    pub fn new_witness_raw(
+        cs: &ConstraintSystemRef<Fr>,
+        sig: impl FnOnce() -> Result<(Point, BigInt<4>), SynthesisError>,
+    ) -> Result<Self, SynthesisError> {
+        let sig = sig();
+        let r8 = PointVar::new_witness_on_curve(cs.clone(), || sig.map(|s| s.0))?;
         let s_bits = (0..S_BITS)
-            .map(|i| Boolean::new_witness(cs.clone(), || s_value.map(|s| s.get_bit(i))))
+            .map(|i| Boolean::new_witness(cs.clone(), || sig.map(|s| s.1.get_bit(i))))
             .collect::<Result<Vec<_>, _>>()?;
         // §7.2: S <= l - 1, so a signature cannot be mauled into S + l.
         let mut l_minus_one = Fs::MODULUS;
-        l_minus_one.sub_with_borrow(&ark_ff::BigInt::from(1u64));
+        l_minus_one.sub_with_borrow(&BigInt::from(1u64));
         Boolean::enforce_smaller_or_equal_than_le(&s_bits, l_minus_one)?;
         Ok(Self { r8, s_bits })
     }

@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use ark_ff::{PrimeField, UniformRand};
+use ark_ff::{BigInteger, Field, PrimeField, UniformRand};
 use ark_r1cs_std::{alloc::AllocVar, boolean::Boolean, fields::fp::FpVar};
 use ark_relations::gr1cs::{ConstraintSystem, SynthesisError};
 use debye_zk::{
@@ -113,6 +113,73 @@ fn gadget_accepts_valid_and_rejects_forged() {
     // Disabled: a wrong message passes (used for dummy spends).
     assert!(circuit_verifies(pk, msg + Fr::from(1u64), sig, false).expect("synth"));
 }
+
+fn satisfied_raw(public: Point, msg: Fr, r8: Point, s: ark_ff::BigInt<4>) -> bool {
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let pk = PointVar::new_witness_on_curve(cs.clone(), || Ok(public)).expect("pk");
+    let m = FpVar::new_witness(cs.clone(), || Ok(msg)).expect("msg");
+    let sig = SignatureVar::new_witness_raw(&cs, || Ok((r8, s))).expect("sig");
+    eddsa_verify_gadget(&pk, &m, &sig, &Boolean::TRUE).expect("gadget");
+    cs.is_satisfied().expect("sat")
+}
+
+#[test]
+fn gadget_rejects_malleated_s() {
+    // §7.2: S + l satisfies the verification equation (Base8 has order l) but is not canonical.
+    let keys = Keys::from_seed(seed(7)).expect("keys");
+    let pk = keys.auth().public();
+    let two_251 = Fr::from(2u64).pow([251]).into_bigint();
+    let (msg, sig, s_plus_l) = (0u64..)
+        .find_map(|i| {
+            let msg = Fr::from(i);
+            let sig = keys.auth().sign(&msg);
+            let mut s = sig.s.into_bigint();
+            s.add_with_carry(&Fs::MODULUS);
+            (s < two_251).then_some((msg, sig, s))
+        })
+        .expect("some S below 2^251 - l");
+    assert_eq!(
+        BASE8.mul_bigint(s_plus_l.as_ref()),
+        BASE8.mul(&sig.s),
+        "same point"
+    );
+    assert!(
+        satisfied_raw(pk, msg, sig.r8, sig.s.into_bigint()),
+        "control: canonical S"
+    );
+    assert!(!satisfied_raw(pk, msg, sig.r8, s_plus_l));
+}
+
+#[test]
+fn gadget_rejects_small_order_public_key() {
+    // §7.4: with A of order 2, S = r verifies every message; only the 8A != identity check fails.
+    let a = Point {
+        x: Fr::from(0u64),
+        y: -Fr::from(1u64),
+    };
+    let r = Fs::from(12345u64);
+    let r8 = BASE8.mul(&r);
+    for msg in [Fr::from(1u64), Fr::from(2u64)] {
+        assert!(!satisfied_raw(a, msg, r8, r.into_bigint()));
+    }
+}
+
+#[test]
+fn gadget_constraint_count_is_pinned() {
+    let keys = Keys::from_seed(seed(6)).expect("keys");
+    let msg = Fr::from(1u64);
+    let sig = keys.auth().sign(&msg);
+    let cs = ConstraintSystem::<Fr>::new_ref();
+    let pk = PointVar::new_witness_on_curve(cs.clone(), || Ok(keys.auth().public())).expect("pk");
+    let m = FpVar::new_witness(cs.clone(), || Ok(msg)).expect("msg");
+    let s = SignatureVar::new_witness(&cs, || Ok(sig)).expect("sig");
+    eddsa_verify_gadget(&pk, &m, &s, &Boolean::TRUE).expect("gadget");
+    cs.finalize();
+    // docs/circuits.md §6.10 quotes this cost.
+    assert_eq!(cs.num_constraints(), EDDSA_GADGET_CONSTRAINTS);
+}
+
+const EDDSA_GADGET_CONSTRAINTS: usize = 6_409;
 
 #[test]
 fn circomlibjs_signatures_verify_natively_and_in_circuit() {
