@@ -3,17 +3,21 @@ pragma solidity 0.8.37;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {PrimeLib} from "./lib/PrimeLib.sol";
+import {ExitLib} from "./lib/ExitLib.sol";
+import {ExitVerifier} from "./exit/ExitVerifier.sol";
 
-/// @title DebyeChain: the L1 anchor of the Debye Plasma chain (v0)
-/// @notice Holds deposited ETH and ERC-20 tokens, gives every deposited unit a coin id, and records
-///         one commitment per child-chain block. v0 has no exits yet: what it stores is exactly
-///         what the exit game will need (block hashes and deposit records), nothing more.
+/// @title DebyeChain: the L1 anchor of the Debye Plasma chain
+/// @notice Holds deposited ETH and ERC-20 tokens, gives every deposited unit a coin id, records
+///         one commitment per child-chain block, and runs the exit game that lets every honest
+///         owner take their coins back to L1 (rules, attacks and timing: docs/exit-game.md).
 /// @dev Coin ids are `uint256`s: the token id in bits [128,160), the offset inside that token's
 ///      coin space in bits [0,128). A deposit of `amount` units owns the half-open range
 ///      `[start, end)`, `end = start + amount`. Rules and threats: docs/contracts.md; every
 ///      `Rule` note below names the attack it stops and the section of that file that motivates it.
-///      Storage layout (docs/contracts.md §2): slot 0 packs `_nextBlock` and `_tokenCount`; every
-///      other item lives in a mapping; the operator is an immutable (no storage read).
+///      Storage layout (docs/contracts.md §2): slot 0 packs `_nextBlock` and `_tokenCount`; slot
+///      5 packs the bond schedule; every other item lives in a mapping; the operator and the exit
+///      period are immutables (no storage read).
 contract DebyeChain {
     using SafeERC20 for IERC20;
 
@@ -84,6 +88,179 @@ contract DebyeChain {
     /// @notice The contract's token balance grew by `received`, not by the `expected` amount.
     error TransferAmountMismatch(uint256 expected, uint256 received);
 
+    // ---------------------------------------------------------------------------------------
+    // Exit game types (docs/exit-game.md §1)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice What an exit claims; `exitId = keccak256(abi.encode(exit))` (docs/exit-game.md §1.1).
+    /// @param owner Who exits; must be the owner of the output or deposit exited from.
+    /// @param start First coin of the exited range.
+    /// @param end One past the last coin.
+    /// @param position `2 * block` for a deposit, `2 * block + 1` for a transaction output.
+    /// @param txId The exited transaction's id (EIP-712 digest), `bytes32(0)` for a deposit.
+    struct ExitData {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint256 position;
+        bytes32 txId;
+    }
+
+    /// @notice A deposit record, as hashed into `depositHash(start)`.
+    struct DepositRecord {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint64 blockNumber;
+    }
+
+    /// @notice An output of a transaction included in a committed block (signatures not needed).
+    struct OutputProof {
+        PrimeLib.Transaction transaction;
+        uint256 outputIndex;
+        BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+
+    /// @notice A signed transaction included in a committed block, and which of its inputs matters.
+    struct SpendProof {
+        PrimeLib.SignedTransaction spend;
+        uint256 inputIndex;
+        BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+
+    /// @notice Life of an exit: Pending → Withdrawn (paid by `finalizeExit`), Pending → Finalized
+    ///         (settled by `finalizeExits`) → Withdrawn (paid by `withdraw`), Pending → Cancelled.
+    enum ExitStatus {
+        None,
+        Pending,
+        Finalized,
+        Withdrawn,
+        Cancelled
+    }
+
+    /// @notice Why an exit was cancelled (docs/exit-game.md §3).
+    enum CancelReason {
+        Spent,
+        DoubleSpend,
+        DepositAfter,
+        Unanswered,
+        Withdrawn
+    }
+
+    /// @dev One slot per exit: 5 + 12 + 1 + 2 bytes.
+    struct ExitState {
+        uint40 exitableAt;
+        uint96 bond;
+        ExitStatus status;
+        uint16 open;
+    }
+
+    /// @dev One slot per open challenge request: 20 + 5 bytes.
+    struct ChallengeState {
+        address challenger;
+        uint40 deadline;
+    }
+
+    /// @dev Slot 5: the exit bond now, the next one and when it takes effect (12 + 12 + 5 bytes).
+    struct BondSchedule {
+        uint96 current;
+        uint96 next;
+        uint40 nextAt;
+    }
+
+    /// @notice An exit of `[start, end)` by `owner` began; it matures at `exitableAt`.
+    event ExitStarted(
+        bytes32 indexed exitId,
+        address indexed owner,
+        uint256 start,
+        uint256 end,
+        uint256 position,
+        bytes32 txId,
+        uint40 exitableAt,
+        uint96 bond
+    );
+    /// @notice Exit `exitId` was cancelled for `reason`; its bond went to `beneficiary`.
+    event ExitCancelled(bytes32 indexed exitId, CancelReason reason, address beneficiary);
+    /// @notice Exit `exitId` was settled: its coins are withdrawn from the chain.
+    event ExitFinalized(bytes32 indexed exitId, address indexed owner, uint256 start, uint256 end);
+    /// @notice `finalizeExits` passed over `exitId` (not matured, blocked, or coins not exitable).
+    event ExitSkipped(bytes32 indexed exitId);
+    /// @notice The coins and bond of exit `exitId` were paid to `owner`.
+    event ExitWithdrawn(bytes32 indexed exitId, address indexed owner, uint256 amount, uint96 bond);
+    /// @notice Exit `newer` waits for the older overlapping exit `older` (docs/exit-game.md §4.2).
+    event ExitBlocked(bytes32 indexed newer, bytes32 indexed older);
+    /// @notice `older` is resolved: it no longer holds `newer` back.
+    event ExitUnblocked(bytes32 indexed newer, bytes32 indexed older);
+    /// @notice A challenge request: someone must show a spend of the output at `outputPosition`
+    ///         owned by `outputOwner` containing `coin` before `deadline` (docs/exit-game.md §3.4).
+    event ChallengeRequested(
+        bytes32 indexed exitId,
+        bytes32 indexed challengeId,
+        uint256 outputPosition,
+        address outputOwner,
+        uint256 coin,
+        address challenger,
+        uint40 deadline
+    );
+    /// @notice Challenge request `challengeId` was answered by `responder`.
+    event ChallengeAnswered(bytes32 indexed exitId, bytes32 indexed challengeId, address responder);
+    /// @notice Challenge request `challengeId` was closed after its exit ended (bond refunded).
+    event ChallengeClosed(bytes32 indexed exitId, bytes32 indexed challengeId);
+    /// @notice The exit bond becomes `bond` at `effectiveAt` (docs/exit-game.md §5).
+    event ExitBondScheduled(uint96 bond, uint40 effectiveAt);
+
+    /// @notice The header is not the committed header of its block.
+    error UnknownHeader(uint64 number);
+    /// @notice The deposit record does not match `depositHash(start)`.
+    error UnknownDeposit(uint256 start);
+    /// @notice Only the owner of an output or deposit may exit it.
+    error NotOwner(address owner, address caller);
+    /// @notice The exit range is empty or not inside the output or deposit.
+    error RangeOutsideOutput();
+    /// @notice The exit range reaches coins not deposited yet.
+    error CoinsNotDeposited();
+    /// @notice `msg.value` is not the bond asked for.
+    error WrongBond(uint256 expected, uint256 got);
+    /// @notice An exit with this id already exists (any status).
+    error ExitExists(bytes32 exitId);
+    /// @notice The exit is not pending.
+    error ExitNotPending(bytes32 exitId);
+    /// @notice The evidence does not prove what the challenge claims.
+    error InvalidChallenge();
+    /// @notice The exit's challenge window is over.
+    error ChallengeWindowClosed();
+    /// @notice No such open challenge request.
+    error UnknownChallenge(bytes32 challengeId);
+    /// @notice The challenge request's response window is still open.
+    error ChallengeNotExpired(uint40 deadline);
+    /// @notice The exit may not be finalized yet.
+    error NotFinalizable(bytes32 exitId);
+    /// @notice The coins are not inside the exitable range named by the hint.
+    error NotExitable(uint256 rangeKey);
+    /// @notice The exit is not settled and unpaid.
+    error NotWithdrawable(bytes32 exitId);
+    /// @notice A bond change beyond ×2 / ÷2 of the current bond, or zero.
+    error BondOutOfBounds(uint96 current, uint96 proposed);
+    /// @notice An ETH payment failed.
+    error PaymentFailed(address to);
+    /// @notice The exit period is out of `[MIN_EXIT_PERIOD, MAX_EXIT_PERIOD]`.
+    error BadExitPeriod(uint64 period);
+    /// @notice Arrays of different lengths.
+    error LengthMismatch();
+
+    /// @notice Default exit period: 7 days (docs/exit-game.md §7).
+    uint64 public constant DEFAULT_EXIT_PERIOD = 7 days;
+    /// @notice Bounds of the exit period a deployment may choose.
+    uint64 public constant MIN_EXIT_PERIOD = 2 minutes;
+    uint64 public constant MAX_EXIT_PERIOD = 60 days;
+    /// @notice Default exit bond: 150 000 gas (the dearest challenge, incl. intrinsic gas) ×
+    ///         100 gwei (gas-price bound) × 4 (safety factor) = 0.06 ETH (docs/exit-game.md §5).
+    uint96 public constant DEFAULT_EXIT_BOND = 150_000 * 100 gwei * 4;
+    /// @dev `_exitable` keys a range by its end and stores `start + 1` (0: no range).
+    uint256 private constant TOKEN_BITS = 128;
+
     /// @dev The only account that may list tokens and submit blocks. Immutable: it costs no
     ///      storage read, and no transaction can ever replace it (docs/contracts.md §4.1).
     address private immutable _operator;
@@ -100,15 +277,42 @@ contract DebyeChain {
     mapping(uint32 tokenId => address token) private _tokenAddresses;
     /// @dev Range start => `keccak256(abi.encode(owner, start, end, blockNumber))`.
     mapping(uint256 start => bytes32 depositHash) private _deposits;
+    /// @dev Slot 5: the exit bond schedule (docs/exit-game.md §5).
+    BondSchedule private _bond;
+    /// @dev Exit id => its state, one slot (docs/exit-game.md §1.1).
+    mapping(bytes32 exitId => ExitState) private _exits;
+    /// @dev Challenge id => its challenger and deadline (docs/exit-game.md §3.4).
+    mapping(bytes32 challengeId => ChallengeState) private _challenges;
+    /// @dev keccak256(newer, older) => whether `older` holds `newer` back (docs/exit-game.md §4.2).
+    mapping(bytes32 pair => bool) private _blocks;
+    /// @dev Exitable coins: range end => range start + 1 (docs/exit-game.md §4.1). Each token
+    ///      starts as one range keyed by `(tokenId + 1) << 128`.
+    mapping(uint256 end => uint256 startPlusOne) private _exitable;
+    /// @dev The exit period, seconds (docs/exit-game.md §7).
+    uint64 private immutable _exitPeriod;
+    /// @dev The stateless evidence checker, deployed by the constructor (docs/exit-game.md §9).
+    ExitVerifier private immutable _verifier;
     /// @dev Transient reentrancy lock: set for the duration of a token transfer.
     bool private transient _locked;
 
-    /// @param operator_ The operator: lists tokens and submits blocks.
-    constructor(address operator_) {
+    /// @param operator_ The operator: lists tokens, submits blocks, schedules bond changes.
+    /// @param exitPeriod_ Seconds an exit waits before it can be finalized; 0 for
+    ///        `DEFAULT_EXIT_PERIOD` (docs/exit-game.md §7).
+    /// @param exitBond_ Initial exit bond in wei; 0 for `DEFAULT_EXIT_BOND` (docs/exit-game.md §5).
+    constructor(address operator_, uint64 exitPeriod_, uint96 exitBond_) {
+        if (exitPeriod_ == 0) exitPeriod_ = DEFAULT_EXIT_PERIOD;
+        if (exitPeriod_ < MIN_EXIT_PERIOD || exitPeriod_ > MAX_EXIT_PERIOD) {
+            revert BadExitPeriod(exitPeriod_);
+        }
+        if (exitBond_ == 0) exitBond_ = DEFAULT_EXIT_BOND;
         _operator = operator_;
+        _exitPeriod = exitPeriod_;
+        _verifier = new ExitVerifier();
+        _bond = BondSchedule({current: exitBond_, next: exitBond_, nextAt: 0});
         _nextBlock = 1;
         _tokenCount = 1; // ETH: token id 0, address(0); `_tokenAddresses[0]` is already address(0).
         _tokens[address(0)] = TokenState({nextOffset: 0, id: 0, listed: true});
+        _exitable[uint256(1) << TOKEN_BITS] = 1; // ETH's whole space [0, 2^128) is exitable.
         emit TokenListed(address(0), 0);
     }
 
@@ -147,6 +351,8 @@ contract DebyeChain {
         _tokenCount = tokenId + 1;
         _tokens[token] = TokenState({nextOffset: 0, id: tokenId, listed: true});
         _tokenAddresses[tokenId] = token;
+        // The token's whole space is exitable (docs/exit-game.md §4.1).
+        _exitable[(uint256(tokenId) + 1) << TOKEN_BITS] = (uint256(tokenId) << TOKEN_BITS) + 1;
         emit TokenListed(token, tokenId);
     }
 
@@ -228,6 +434,488 @@ contract DebyeChain {
     }
 
     // ---------------------------------------------------------------------------------------
+    // Exit game: starting exits (docs/exit-game.md §2)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Starts an exit of `[start, end)`, part or all of the caller's deposit `d`, with the
+    ///         current exit bond as `msg.value`. Position `2 * d.blockNumber`.
+    /// @dev Rule (docs/exit-game.md §2.1): the deposit record must match `depositHash`. Rule
+    ///      (§2.3): only the depositor may exit it. Rule (§2.2): the range lies inside the deposit.
+    function startDepositExit(DepositRecord calldata d, uint256 start, uint256 end)
+        external
+        payable
+        returns (bytes32)
+    {
+        _checkDeposit(d);
+        if (d.owner != msg.sender) revert NotOwner(d.owner, msg.sender);
+        if (start >= end || start < d.start || end > d.end) revert RangeOutsideOutput();
+        return _startExit(
+            ExitData(msg.sender, start, end, ExitLib.depositPosition(d.blockNumber), bytes32(0))
+        );
+    }
+
+    /// @notice Starts an exit of `[start, end)`, part or all of output `p.outputIndex` of a
+    ///         transaction included in a committed block, with the current exit bond as
+    ///         `msg.value`. Position `2 * block + 1`.
+    /// @dev Rule (docs/exit-game.md §2.2): the transaction must be included in a committed block
+    ///      over the exited coins. Rule (§2.3): only the output's owner may exit (Loom's fix:
+    ///      nobody can start, and lose, an exit in someone else's name). Rule (§3.5): a
+    ///      transaction included after its `maxBlockIndex` is void and cannot be exited from.
+    ///      Rule (§2.5): the transaction's signatures are not checked here.
+    function startExit(OutputProof calldata p, uint256 start, uint256 end)
+        external
+        payable
+        returns (bytes32)
+    {
+        (PrimeLib.Output memory out, uint64 blockNumber, bytes32 id) = _verifyOutput(p);
+        if (out.owner != msg.sender) revert NotOwner(out.owner, msg.sender);
+        if (start >= end || start < out.segment.start || end > out.segment.end) {
+            revert RangeOutsideOutput();
+        }
+        return _startExit(ExitData(msg.sender, start, end, ExitLib.outputPosition(blockNumber), id));
+    }
+
+    /// @dev Rule (docs/exit-game.md §2.4): every exited coin must be deposited already. Rule
+    ///      (§5): the bond is the current one, paid in full. Rule (§1.1): an exit id is used once.
+    function _startExit(ExitData memory e) private returns (bytes32 exitId) {
+        PrimeLib.checkSegment(PrimeLib.Segment(e.start, e.end));
+        uint256 tokenId = e.start >> TOKEN_BITS;
+        if (tokenId >= _tokenCount) revert CoinsNotDeposited();
+        // casting to 'uint32' is safe because tokenId < _tokenCount (a uint32)
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 cursor = _tokens[_tokenAddresses[uint32(tokenId)]].nextOffset;
+        if (e.end > (tokenId << TOKEN_BITS) + cursor) revert CoinsNotDeposited();
+        uint96 bond = _currentBond();
+        if (msg.value != bond) revert WrongBond(bond, msg.value);
+        exitId = keccak256(abi.encode(e));
+        if (_exits[exitId].status != ExitStatus.None) revert ExitExists(exitId);
+        uint40 exitableAt = _time(_now() + _exitPeriod);
+        _exits[exitId] = ExitState(exitableAt, bond, ExitStatus.Pending, 0);
+        emit ExitStarted(exitId, e.owner, e.start, e.end, e.position, e.txId, exitableAt, bond);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: immediate challenges (docs/exit-game.md §3)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Cancels exit `e` with a transaction signed by its owner, included in a committed
+    ///         block, whose input `p.inputIndex` spends the exited output and overlaps the range.
+    ///         The exit's bond goes to the caller.
+    /// @dev Rule (docs/exit-game.md §3.1): a spent output cannot be exited. Stops an owner from
+    ///      paying someone on L2 and exiting the same coins on L1. Rule (§3.5): a spend included
+    ///      after its `maxBlockIndex` is void and proves nothing.
+    function challengeSpent(ExitData calldata e, SpendProof calldata p) external {
+        bytes32 exitId = _pending(e);
+        (PrimeLib.Input memory i,) = _verifySpend(p);
+        if (
+            i.owner != e.owner || !ExitLib.refersTo(i, e.position)
+                || !ExitLib.overlaps(i.segment.start, i.segment.end, e.start, e.end)
+        ) revert InvalidChallenge();
+        _cancel(exitId, CancelReason.Spent, msg.sender);
+    }
+
+    /// @notice Cancels exit `e` (a transaction output) with a spend, by the same owner, of what
+    ///         input `exitInput` of the exited transaction spends, included in a block before the
+    ///         exited transaction's block: the exited transaction double-spends.
+    /// @dev Rule (docs/exit-game.md §3.2, Plasma Cash's "between" case): stops an owner (or an
+    ///      operator with their old signature) from paying Alice, then paying Bob the same coins
+    ///      in a later block, and Bob exiting them.
+    function challengeDoubleSpend(
+        ExitData calldata e,
+        PrimeLib.Transaction calldata exitTx,
+        uint256 exitInput,
+        SpendProof calldata p
+    ) external {
+        bytes32 exitId = _pending(e);
+        if (e.position & 1 == 0) revert InvalidChallenge();
+        (PrimeLib.Input memory x, bytes32 id) =
+            _verifier.inputOf(exitTx, exitInput, _domainSeparator());
+        if (id != e.txId) revert InvalidChallenge();
+        (PrimeLib.Input memory i, uint64 spendBlock) = _verifySpend(p);
+        uint256 lo = _max(_max(x.segment.start, i.segment.start), e.start);
+        uint256 hi = _min(_min(x.segment.end, i.segment.end), e.end);
+        if (
+            uint256(spendBlock) >= ExitLib.blockOf(e.position) || i.owner != x.owner
+                || i.blockIndex != x.blockIndex
+                || (i.txIndex == PrimeLib.DEPOSIT_TX_INDEX)
+                    != (x.txIndex == PrimeLib.DEPOSIT_TX_INDEX) || lo >= hi
+        ) revert InvalidChallenge();
+        _cancel(exitId, CancelReason.DoubleSpend, msg.sender);
+    }
+
+    /// @notice Cancels exit `e` with a deposit of some of its coins made after the exited
+    ///         output's block: the exit's history cannot be valid.
+    /// @dev Rule (docs/exit-game.md §3.3): stops an operator from including, in an old block, a
+    ///      transaction over coins that are deposited only later, and exiting them with a
+    ///      position older than the deposit.
+    function challengeDepositAfter(ExitData calldata e, DepositRecord calldata d) external {
+        bytes32 exitId = _pending(e);
+        _checkDeposit(d);
+        if (
+            ExitLib.depositPosition(d.blockNumber) <= e.position
+                || !ExitLib.overlaps(d.start, d.end, e.start, e.end)
+        ) revert InvalidChallenge();
+        _cancel(exitId, CancelReason.DepositAfter, msg.sender);
+    }
+
+    /// @notice Cancels exit `e` with a settled exit `done` over some of the same coins.
+    /// @dev Rule (docs/exit-game.md §4.1): a coin is paid once; an exit over withdrawn coins can
+    ///      never finalize, and its bond goes to whoever points it out.
+    function challengeWithdrawn(ExitData calldata e, ExitData calldata done) external {
+        bytes32 exitId = _pending(e);
+        ExitStatus s = _exits[keccak256(abi.encode(done))].status;
+        if (
+            (s != ExitStatus.Finalized && s != ExitStatus.Withdrawn)
+                || !ExitLib.overlaps(done.start, done.end, e.start, e.end)
+        ) revert InvalidChallenge();
+        _cancel(exitId, CancelReason.Withdrawn, msg.sender);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: priority (docs/exit-game.md §4)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Holds exit `newer` back while the pending exit `older`, with an older position
+    ///         over some of the same coins, is unresolved.
+    /// @dev Rule (docs/exit-game.md §4.2): the older-rooted exit wins. Stops a fraudulent exit
+    ///      that started earlier (so matures earlier) from taking coins an older owner is exiting.
+    function blockExit(ExitData calldata newer, ExitData calldata older) external {
+        bytes32 newerId = _pending(newer);
+        bytes32 olderId = _pending(older);
+        bytes32 pair = keccak256(abi.encode(newerId, olderId));
+        if (
+            older.position >= newer.position || _blocks[pair]
+                || !ExitLib.overlaps(older.start, older.end, newer.start, newer.end)
+        ) revert InvalidChallenge();
+        _blocks[pair] = true;
+        _exits[newerId].open += 1;
+        emit ExitBlocked(newerId, olderId);
+    }
+
+    /// @notice Lets exit `newer` go on once `older` is no longer pending.
+    /// @dev docs/exit-game.md §4.2: if `older` was settled, `newer` then falls to
+    ///      `challengeWithdrawn`; if it was cancelled, `newer` may finalize.
+    function unblockExit(bytes32 newerId, bytes32 olderId) external {
+        bytes32 pair = keccak256(abi.encode(newerId, olderId));
+        if (!_blocks[pair] || _exits[olderId].status == ExitStatus.Pending) {
+            revert InvalidChallenge();
+        }
+        delete _blocks[pair];
+        _exits[newerId].open -= 1;
+        emit ExitUnblocked(newerId, olderId);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: challenge requests (docs/exit-game.md §3.4)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Challenge request against the transaction exit `e` with the older deposit `d`
+    ///         holding `coin`; bond: a quarter of the exit's bond.
+    function requestWithDeposit(ExitData calldata e, DepositRecord calldata d, uint256 coin)
+        external
+        payable
+        returns (bytes32)
+    {
+        _checkDeposit(d);
+        return _request(e, ExitLib.depositPosition(d.blockNumber), d.owner, coin, d.start, d.end);
+    }
+
+    /// @notice Challenge request against the transaction exit `e` with an older included output
+    ///         holding `coin`; bond: a quarter of the exit's bond.
+    function requestWithOutput(ExitData calldata e, OutputProof calldata p, uint256 coin)
+        external
+        payable
+        returns (bytes32)
+    {
+        (PrimeLib.Output memory out, uint64 blockNumber,) = _verifyOutput(p);
+        return _request(
+            e,
+            ExitLib.outputPosition(blockNumber),
+            out.owner,
+            coin,
+            out.segment.start,
+            out.segment.end
+        );
+    }
+
+    /// @dev Rules (docs/exit-game.md §3.4): the challenged output is strictly older than the
+    ///      exit and holds `coin`, a coin of the exit; requests open only before the exit matures;
+    ///      the request bond is a quarter of the exit bond; one request per (exit, output, coin).
+    function _request(
+        ExitData calldata e,
+        uint256 position,
+        address owner,
+        uint256 coin,
+        uint256 start,
+        uint256 end
+    ) private returns (bytes32 challengeId) {
+        bytes32 exitId = _pending(e);
+        ExitState storage s = _exits[exitId];
+        if (_now() >= s.exitableAt) revert ChallengeWindowClosed();
+        if (
+            e.position & 1 == 0 || position >= e.position || !ExitLib.contains(start, end, coin)
+                || !ExitLib.contains(e.start, e.end, coin)
+        ) revert InvalidChallenge();
+        uint256 bond = s.bond / 4;
+        if (msg.value != bond) revert WrongBond(bond, msg.value);
+        challengeId = keccak256(abi.encode(exitId, position, owner, coin));
+        if (_challenges[challengeId].challenger != address(0)) revert InvalidChallenge();
+        uint40 deadline = _time(_now() + _exitPeriod / 2);
+        _challenges[challengeId] = ChallengeState(msg.sender, deadline);
+        s.open += 1;
+        emit ChallengeRequested(exitId, challengeId, position, owner, coin, msg.sender, deadline);
+    }
+
+    /// @notice Answers a challenge request with a spend of the challenged output: signed by its
+    ///         owner, input `p.inputIndex` holding the challenged coin, included no later than the
+    ///         exited transaction's block. The request bond goes to the caller.
+    /// @dev Rule (docs/exit-game.md §3.4): an answered request closes and pays the responder's gas;
+    ///      the exit's window is extended to a full response period so the challenger can go on
+    ///      with an output of the answer (§7). Rule (§3.5): a void (expired) spend is no answer.
+    function respondChallenge(
+        ExitData calldata e,
+        uint256 position,
+        address owner,
+        uint256 coin,
+        SpendProof calldata p
+    ) external {
+        bytes32 exitId = _pending(e);
+        bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
+        if (_challenges[challengeId].challenger == address(0)) {
+            revert UnknownChallenge(challengeId);
+        }
+        (PrimeLib.Input memory i, uint64 spendBlock) = _verifySpend(p);
+        if (
+            i.owner != owner || !ExitLib.refersTo(i, position)
+                || !ExitLib.contains(i.segment.start, i.segment.end, coin)
+                || uint256(spendBlock) > ExitLib.blockOf(e.position)
+        ) revert InvalidChallenge();
+        delete _challenges[challengeId];
+        ExitState storage s = _exits[exitId];
+        s.open -= 1;
+        uint256 until = _now() + _exitPeriod / 2;
+        if (until > s.exitableAt) s.exitableAt = _time(until);
+        emit ChallengeAnswered(exitId, challengeId, msg.sender);
+        _sendEth(msg.sender, s.bond / 4);
+    }
+
+    /// @notice Closes a challenge request: unanswered past its deadline, it cancels the exit and
+    ///         pays the exit bond and the request bond to the challenger; if the exit already
+    ///         ended another way, it just refunds the request bond.
+    /// @dev Rule (docs/exit-game.md §3.4): an exit whose history nobody can show is cancelled.
+    function resolveChallenge(ExitData calldata e, uint256 position, address owner, uint256 coin)
+        external
+    {
+        bytes32 exitId = keccak256(abi.encode(e));
+        bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
+        ChallengeState memory c = _challenges[challengeId];
+        if (c.challenger == address(0)) revert UnknownChallenge(challengeId);
+        ExitState storage s = _exits[exitId];
+        delete _challenges[challengeId];
+        if (s.status == ExitStatus.Pending) {
+            if (_now() < c.deadline) revert ChallengeNotExpired(c.deadline);
+            s.open -= 1;
+            _sendEth(c.challenger, s.bond / 4);
+            _cancel(exitId, CancelReason.Unanswered, c.challenger);
+        } else {
+            emit ChallengeClosed(exitId, challengeId);
+            _sendEth(c.challenger, s.bond / 4);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: finalization (docs/exit-game.md §6)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Settles a matured, unchallenged, unblocked exit and pays its coins and bond to its
+    ///         owner. `rangeKey` names the exitable range holding its coins (the range's end; see
+    ///         `exitableRange`).
+    /// @dev Rule (docs/exit-game.md §6.1): only after `exitableAt`, with no open request or
+    ///      block. Rule (§4.1): the coins must still be exitable, and stop being so.
+    function finalizeExit(ExitData calldata e, uint256 rangeKey) external {
+        bytes32 exitId = keccak256(abi.encode(e));
+        ExitState storage s = _exits[exitId];
+        if (!_matured(s)) revert NotFinalizable(exitId);
+        if (!_consume(e.start, e.end, rangeKey)) revert NotExitable(rangeKey);
+        s.status = ExitStatus.Withdrawn;
+        emit ExitFinalized(exitId, e.owner, e.start, e.end);
+        _payExit(exitId, e, s.bond);
+    }
+
+    /// @notice Settles many exits in one transaction (a mass exit); entries that cannot be settled
+    ///         are skipped. Settled exits are paid by `withdraw`. Returns how many were settled.
+    /// @dev docs/exit-game.md §6.2: pull payments keep a batch from being stopped by one
+    ///      recipient that refuses ETH or a token that blacklists one owner.
+    function finalizeExits(ExitData[] calldata es, uint256[] calldata rangeKeys)
+        external
+        returns (uint256 settled)
+    {
+        if (es.length != rangeKeys.length) revert LengthMismatch();
+        for (uint256 k = 0; k < es.length; k++) {
+            ExitData calldata e = es[k];
+            bytes32 exitId = keccak256(abi.encode(e));
+            ExitState storage s = _exits[exitId];
+            if (!_matured(s) || !_consume(e.start, e.end, rangeKeys[k])) {
+                emit ExitSkipped(exitId);
+                continue;
+            }
+            s.status = ExitStatus.Finalized;
+            emit ExitFinalized(exitId, e.owner, e.start, e.end);
+            settled++;
+        }
+    }
+
+    /// @notice Pays a settled exit's coins and bond to its owner (anyone may call).
+    function withdraw(ExitData calldata e) external {
+        bytes32 exitId = keccak256(abi.encode(e));
+        ExitState storage s = _exits[exitId];
+        if (s.status != ExitStatus.Finalized) revert NotWithdrawable(exitId);
+        s.status = ExitStatus.Withdrawn;
+        _payExit(exitId, e, s.bond);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: bond governance (docs/exit-game.md §5)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Schedules a new exit bond, effective one exit period from now.
+    /// @dev Rule (docs/exit-game.md §5.2): operator only; at most ×2 and at least ÷2 of the bond
+    ///      in force; effective only after a full exit period, so every exit already started and
+    ///      every watcher's budget are unaffected by a sudden change.
+    function scheduleExitBond(uint96 bond) external onlyOperator {
+        uint96 current = _currentBond();
+        if (bond == 0 || bond > uint256(current) * 2 || uint256(bond) * 2 < current) {
+            revert BondOutOfBounds(current, bond);
+        }
+        uint40 effectiveAt = _time(_now() + _exitPeriod);
+        _bond = BondSchedule({current: current, next: bond, nextAt: effectiveAt});
+        emit ExitBondScheduled(bond, effectiveAt);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Exit game: internals
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev The L1 clock. Exit periods are days long, so the seconds a validator can shift a
+    ///      timestamp do not matter (docs/exit-game.md §7).
+    function _now() private view returns (uint256) {
+        // forge-lint: disable-next-line(block-timestamp)
+        return block.timestamp;
+    }
+
+    /// @dev A time as stored: uint40 seconds hold until the year 36812.
+    function _time(uint256 t) private pure returns (uint40) {
+        // casting to 'uint40' is safe because t is now plus at most 60 days
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint40(t);
+    }
+
+    function _currentBond() private view returns (uint96) {
+        BondSchedule memory b = _bond;
+        return _now() >= b.nextAt ? b.next : b.current;
+    }
+
+    function _domainSeparator() private view returns (bytes32) {
+        return PrimeLib.domainSeparator(block.chainid, address(this));
+    }
+
+    /// @dev The id of `e`, which must be pending.
+    function _pending(ExitData calldata e) private view returns (bytes32 exitId) {
+        exitId = keccak256(abi.encode(e));
+        if (_exits[exitId].status != ExitStatus.Pending) revert ExitNotPending(exitId);
+    }
+
+    function _matured(ExitState storage s) private view returns (bool) {
+        return s.status == ExitStatus.Pending && _now() >= s.exitableAt && s.open == 0;
+    }
+
+    /// @dev Cancels a pending exit and pays its bond to `beneficiary`.
+    function _cancel(bytes32 exitId, CancelReason reason, address beneficiary) private {
+        ExitState storage s = _exits[exitId];
+        s.status = ExitStatus.Cancelled;
+        emit ExitCancelled(exitId, reason, beneficiary);
+        _sendEth(beneficiary, s.bond);
+    }
+
+    /// @dev The header's number, after checking it is the committed header of that block.
+    function _checkHeader(BlockHeader calldata h) private view returns (uint64) {
+        if (_blockHashes[h.number] != keccak256(abi.encode(h))) revert UnknownHeader(h.number);
+        return h.number;
+    }
+
+    function _checkDeposit(DepositRecord calldata d) private view {
+        bytes32 h = keccak256(abi.encode(d.owner, d.start, d.end, d.blockNumber));
+        if (_deposits[d.start] != h) revert UnknownDeposit(d.start);
+    }
+
+    /// @dev An output of an included transaction (docs/exit-game.md §2.2, §3.5).
+    function _verifyOutput(OutputProof calldata p)
+        private
+        view
+        returns (PrimeLib.Output memory out, uint64 blockNumber, bytes32 id)
+    {
+        blockNumber = _checkHeader(p.header);
+        (out, id) = _verifier.verifyOutput(
+            p.transaction, p.outputIndex, blockNumber, p.header.txRoot, p.proof, _domainSeparator()
+        );
+    }
+
+    /// @dev A valid, signed transaction included (not expired) in a committed block; returns its
+    ///      input `p.inputIndex` and the block (docs/exit-game.md §3.1, §3.5).
+    function _verifySpend(SpendProof calldata p)
+        private
+        view
+        returns (PrimeLib.Input memory input, uint64 blockNumber)
+    {
+        blockNumber = _checkHeader(p.header);
+        input = _verifier.verifySpend(
+            p.spend, p.inputIndex, blockNumber, p.header.txRoot, p.proof, _domainSeparator()
+        );
+    }
+
+    /// @dev Removes `[start, end)` from the exitable range keyed `key` (its end); false if the
+    ///      coins are not all in it (docs/exit-game.md §4.1).
+    function _consume(uint256 start, uint256 end, uint256 key) private returns (bool) {
+        uint256 v = _exitable[key];
+        if (v == 0) return false;
+        uint256 rangeStart = v - 1;
+        if (start < rangeStart || end > key || start >= end) return false;
+        if (start > rangeStart) _exitable[start] = v;
+        if (end < key) _exitable[key] = end + 1;
+        else delete _exitable[key];
+        return true;
+    }
+
+    /// @dev Pays an exit's coins (ETH or its token) and its ETH bond to its owner.
+    function _payExit(bytes32 exitId, ExitData calldata e, uint96 bond) private {
+        uint256 amount = e.end - e.start;
+        // casting to 'uint32' is safe because coin ids are below 2^160
+        // forge-lint: disable-next-line(unsafe-typecast)
+        address token = _tokenAddresses[uint32(e.start >> TOKEN_BITS)];
+        emit ExitWithdrawn(exitId, e.owner, amount, bond);
+        if (token == address(0)) {
+            _sendEth(e.owner, amount + bond);
+        } else {
+            IERC20(token).safeTransfer(e.owner, amount);
+            _sendEth(e.owner, bond);
+        }
+    }
+
+    function _sendEth(address to, uint256 amount) private {
+        if (amount == 0) return;
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert PaymentFailed(to);
+    }
+
+    function _max(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a : b;
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
+    }
+
+    // ---------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------
 
@@ -274,5 +962,58 @@ contract DebyeChain {
     /// @notice The offset the next deposit of token `tokenId` will start at.
     function nextOffset(uint32 tokenId) external view returns (uint128) {
         return _tokens[tokenAddress(tokenId)].nextOffset;
+    }
+
+    /// @notice The exit period in seconds; challenge requests get half of it to be answered.
+    function exitPeriod() external view returns (uint64) {
+        return _exitPeriod;
+    }
+
+    /// @notice The exit bond asked from a new exit now (challenge requests: a quarter of the
+    ///         challenged exit's bond).
+    function exitBond() external view returns (uint96) {
+        return _currentBond();
+    }
+
+    /// @notice The bond schedule: in force now, scheduled, and when the scheduled one applies.
+    function bondSchedule() external view returns (uint96 current, uint96 next, uint40 nextAt) {
+        BondSchedule memory b = _bond;
+        return (b.current, b.next, b.nextAt);
+    }
+
+    /// @notice The EIP-712 domain separator transactions of this chain are signed under.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparator();
+    }
+
+    /// @notice The stateless evidence checker this chain deployed (docs/exit-game.md §9).
+    function exitVerifier() external view returns (address) {
+        return address(_verifier);
+    }
+
+    /// @notice `keccak256(abi.encode(e))`.
+    function exitIdOf(ExitData calldata e) external pure returns (bytes32) {
+        return keccak256(abi.encode(e));
+    }
+
+    /// @notice The state of exit `id`: status, maturity, bond, open requests and blocks.
+    function exitState(bytes32 id) external view returns (ExitState memory) {
+        return _exits[id];
+    }
+
+    /// @notice An open challenge request's challenger and deadline (zero when closed or unknown).
+    function challengeState(bytes32 challengeId) external view returns (ChallengeState memory) {
+        return _challenges[challengeId];
+    }
+
+    /// @notice Whether `older` holds `newer` back.
+    function isBlocked(bytes32 newerId, bytes32 olderId) external view returns (bool) {
+        return _blocks[keccak256(abi.encode(newerId, olderId))];
+    }
+
+    /// @notice The exitable range ending at `end`: `(true, start)`, or `(false, 0)` if none.
+    function exitableRange(uint256 end) external view returns (bool exists, uint256 start) {
+        uint256 v = _exitable[end];
+        return v == 0 ? (false, 0) : (true, v - 1);
     }
 }

@@ -20,7 +20,7 @@ abstract contract DebyeChainFixture is Test {
     TestToken internal token;
 
     function setUp() public virtual {
-        chain = new DebyeChain(operator);
+        chain = new DebyeChain(operator, 0, 0);
         token = new TestToken("Test Token", "TEST");
         vm.prank(operator);
         chain.listToken(address(token));
@@ -77,7 +77,7 @@ contract DebyeChainTest is DebyeChainFixture {
     // ---------------------------------------------------------------- construction & listing
 
     function test_constructor_setsOperatorAndPrelistsEth() public {
-        DebyeChain fresh = new DebyeChain(bob);
+        DebyeChain fresh = new DebyeChain(bob, 0, 0);
         assertEq(fresh.operator(), bob);
         assertEq(fresh.nextBlock(), 1);
         assertEq(fresh.tokenIdOf(address(0)), 0);
@@ -90,7 +90,7 @@ contract DebyeChainTest is DebyeChainFixture {
     function test_constructor_emitsEthListing() public {
         vm.expectEmit(true, true, false, false);
         emit DebyeChain.TokenListed(address(0), 0);
-        new DebyeChain(bob);
+        new DebyeChain(bob, 0, 0);
     }
 
     function test_listToken_countsUpFromOne() public {

@@ -6,11 +6,21 @@ use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, SolInterface,
 
 use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 
-sol!(
-    #[sol(all_derives)]
-    DebyeChain,
-    "../../contracts/artifacts/DebyeChain.json"
-);
+/// The generated bindings. The artifact's ABI names the exit game's transaction and proof structs
+/// after the Solidity library that defines them (`PrimeLib`); they carry no NatSpec of their own
+/// (see `docs/formats.md` and `docs/exit-game.md` for their meaning).
+#[allow(missing_docs)]
+mod bindings {
+    use alloy_sol_types::sol;
+
+    sol!(
+        #[sol(all_derives)]
+        DebyeChain,
+        "../../contracts/artifacts/DebyeChain.json"
+    );
+}
+
+pub use bindings::*;
 
 sol!(
     #[sol(all_derives)]
@@ -57,12 +67,29 @@ pub struct DebyeChainClient<L> {
 }
 
 impl<L: L1> DebyeChainClient<L> {
-    /// Deploys a new anchor from `deployer` with `operator` as block producer.
+    /// Deploys a new anchor from `deployer` with `operator` as block producer, the default exit
+    /// period (7 days) and the default exit bond (see `docs/exit-game.md` §5).
     pub async fn deploy(l1: L, deployer: Address, operator: Address) -> Result<Self> {
+        Self::deploy_with(l1, deployer, operator, 0, 0).await
+    }
+
+    /// Deploys a new anchor with an explicit exit period (seconds) and initial exit bond (wei);
+    /// 0 selects the contract's default for either.
+    pub async fn deploy_with(
+        l1: L,
+        deployer: Address,
+        operator: Address,
+        exit_period: u64,
+        exit_bond: u128,
+    ) -> Result<Self> {
+        let bond = alloy_primitives::Uint::<96, 2>::try_from(exit_bond)
+            .map_err(|_| Error::Rejected("exit bond does not fit in 96 bits".into()))?;
         let mut code = DebyeChain::BYTECODE.to_vec();
         code.extend_from_slice(
             &DebyeChain::constructorCall {
                 operator_: operator,
+                exitPeriod_: exit_period,
+                exitBond_: bond,
             }
             .abi_encode(),
         );
