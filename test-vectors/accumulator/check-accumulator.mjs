@@ -227,10 +227,13 @@ for (const [i, b] of V.blocks.entries()) {
   const [z, qg1, qu1, v, z2, qg2, q2] = readElems(E.proof, 7);
   const r1 = hexBig(E.proof.slice(7 * 512, 7 * 512 + 64));
   const r2 = hexBig(E.proof.slice(7 * 512 + 64));
+  const ts = new Transcript("debye/accumulator/v1/exclusion-span");
+  ts.elem("base", base); ts.elem("result", result); ts.elem("z", z);
+  const l1 = ts.prime("l1");
   const t = new Transcript("debye/accumulator/v1/exclusion");
   t.elem("base", base); t.elem("result", result); t.absorb("excluded", commitment(x));
   t.elem("z", z); t.elem("V", v); t.elem("z2", z2);
-  const [l1, l2] = [t.prime("l1"), t.prime("l2")];
+  const l2 = t.prime("l2");
   check(r1 < l1 && r2 < l2, "exclusion residues");
   check(mul(pow(qg1, l1), pow(G, r1)) === z, "exclusion: z = g^D");
   check(mul(pow(qu1, l1), pow(base, r1)) === result, "exclusion: A_b = A_a^D");

@@ -20,5 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             serde_json::to_string_pretty(&operator_block(slices)?)?
         );
     }
+    let table = debye_accumulator::bench::geometry_table(&[0, 16, 32, 48, 64])?;
+    println!("{}", serde_json::to_string_pretty(&table)?);
     Ok(())
 }

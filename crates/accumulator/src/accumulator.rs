@@ -162,6 +162,29 @@ impl Accumulator {
         ExclusionProof::prove(self.group, self.value(a)?, self.value(b)?, &d, &x)
     }
 
+    /// Exclusion proofs for several coins over one span, sharing the span's part of the work.
+    pub fn prove_exclusions(
+        &mut self,
+        ranges: &[CoinRange],
+        a: u64,
+        b: u64,
+    ) -> Result<Vec<Result<ExclusionProof>>> {
+        let d = self.span_exponent(a, b)?;
+        let mut xs = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            xs.push(Factors::new(
+                self.primes(&exclusion_keys(&self.geometry, r))?,
+            ));
+        }
+        Ok(ExclusionProof::prove_many(
+            self.group,
+            self.value(a)?,
+            self.value(b)?,
+            &d,
+            &xs,
+        ))
+    }
+
     /// A proof that `range` was touched in block n (a+1 ≤ n ≤ b), checkable against A_a, A_b.
     /// Returns the inclusion keys the verifier needs with the proof.
     pub fn prove_inclusion(

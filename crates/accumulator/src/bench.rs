@@ -38,6 +38,8 @@ pub struct SpanFigures {
     pub accumulator_statement_bytes: u64,
     /// One-off time to derive the coin's excluded primes (ms).
     pub range_primes_ms: f64,
+    /// Number of the coin's excluded primes (β and α keys of its decomposition).
+    pub excluded_primes: usize,
     /// Blocks of the synthetic span that carry activity; the others are empty.
     pub active_blocks: u64,
     /// Bit length of the span's aggregate exponent D.
@@ -292,6 +294,7 @@ pub fn history(spans: &[u64], cfg: &HistoryConfig) -> Result<Vec<SpanFigures>> {
             accumulator_verify_ms: median(runs),
             accumulator_statement_bytes: 2 * group.element_bytes() as u64,
             range_primes_ms,
+            excluded_primes: x.factors().len(),
             active_blocks: active,
             aggregate_bits: d.bits(),
             accumulator_prove_ms,
@@ -375,4 +378,44 @@ pub fn operator_block(touched_slices: usize) -> Result<OperatorFigures> {
         accumulate_ms,
         chain_verify_ms,
     })
+}
+
+/// Keys and exponent bits one touched range costs, per geometry.
+#[derive(Clone, Debug, Serialize)]
+pub struct GeometryFigures {
+    /// log2 of the coins per leaf.
+    pub leaf_bits: u32,
+    /// Ranges sampled (the [`synthetic_block`] ranges of a 20,000-key exact block).
+    pub ranges: usize,
+    /// Mean α/β keys a block accumulates per touched range (range alone in its block).
+    pub keys_per_range: f64,
+    /// Mean exponent bits per touched range.
+    pub bits_per_range: f64,
+    /// Mean excluded primes of a range (what a wallet shows absent).
+    pub excluded_per_range: f64,
+}
+
+/// The geometry trade-off: per-range cost of the same ranges at several leaf sizes.
+pub fn geometry_table(leaf_bits: &[u32]) -> Result<Vec<GeometryFigures>> {
+    let ranges = synthetic_block(&Geometry::EXACT, 20_000)?;
+    let mut out = Vec::new();
+    for &lb in leaf_bits {
+        let geo = Geometry::new(lb)?;
+        let (mut keys, mut bits, mut excl) = (0usize, 0u64, 0usize);
+        for r in &ranges {
+            let f = block_factors(&geo, std::slice::from_ref(r))?;
+            keys += f.factors().len();
+            bits += f.factors().iter().map(BigUint::bits).sum::<u64>();
+            excl += crate::slice::exclusion_keys(&geo, r).len();
+        }
+        let n = ranges.len() as f64;
+        out.push(GeometryFigures {
+            leaf_bits: lb,
+            ranges: ranges.len(),
+            keys_per_range: keys as f64 / n,
+            bits_per_range: bits as f64 / n,
+            excluded_per_range: excl as f64 / n,
+        });
+    }
+    Ok(out)
 }

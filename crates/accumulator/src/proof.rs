@@ -25,6 +25,7 @@ use crate::{Error, Result};
 const TAG_CHAIN: &[u8] = b"debye/accumulator/v1/chain-poe";
 const TAG_INCLUSION: &[u8] = b"debye/accumulator/v1/inclusion";
 const TAG_EXCLUSION: &[u8] = b"debye/accumulator/v1/exclusion";
+const TAG_SPAN: &[u8] = b"debye/accumulator/v1/exclusion-span";
 const RESIDUE_BYTES: usize = 32;
 
 /// An exponent given as a product of factors (the verifier never needs the product itself).
@@ -413,8 +414,37 @@ pub struct ExclusionChallenges {
     pub l2: BigUint,
 }
 
+/// ℓ1 depends only on the span (N, g, A_a, A_b, z), so part A is shared by every coin's proof
+/// over the same span.
+fn span_challenge(group: &Group, base: &Elem, result: &Elem, z: &Elem) -> BigUint {
+    let mut t = Transcript::new(TAG_SPAN, group);
+    t.elem(b"base", group, base);
+    t.elem(b"result", group, result);
+    t.elem(b"z", group, z);
+    t.prime(b"l1")
+}
+
+/// Part A of an exclusion proof: z = g^D and the committed PoKE of D for A_a^D = A_b.
+/// Independent of the coin: compute it once per span ([`ExclusionProof::prove_many`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SpanPart {
+    z: Elem,
+    l1: BigUint,
+    poke: CommittedPoke,
+}
+
+impl SpanPart {
+    fn prove(group: &Group, base: &Elem, result: &Elem, d: &BigUint) -> SpanPart {
+        let z = group.pow(group.generator(), d);
+        let l1 = span_challenge(group, base, result, &z);
+        let poke = CommittedPoke::prove(group, base, d, &l1);
+        SpanPart { z, l1, poke }
+    }
+}
+
 impl ExclusionChallenges {
-    /// Derives ℓ1, ℓ2 from the statement (N, g, A_a, A_b, x) and the commitments (z, V, z2).
+    /// Derives ℓ1 from the span statement (N, g, A_a, A_b) and z, and ℓ2 from the whole
+    /// statement (N, g, A_a, A_b, x) and the commitments (z, V, z2).
     pub fn derive(
         group: &Group,
         base: &Elem,
@@ -432,7 +462,7 @@ impl ExclusionChallenges {
         t.elem(b"V", group, v);
         t.elem(b"z2", group, z2);
         ExclusionChallenges {
-            l1: t.prime(b"l1"),
+            l1: span_challenge(group, base, result, z),
             l2: t.prime(b"l2"),
         }
     }
@@ -453,6 +483,33 @@ impl ExclusionProof {
         d: &BigUint,
         x: &Factors,
     ) -> Result<ExclusionProof> {
+        let span = SpanPart::prove(group, base, result, d);
+        Self::prove_with_span(group, base, result, d, x, &span)
+    }
+
+    /// Proofs for several coins over one span: part A (z = g^D and its PoKE, ~2·|D| squarings)
+    /// is computed once; each coin adds ~|D| + 3·|x| squarings.
+    pub fn prove_many(
+        group: &Group,
+        base: &Elem,
+        result: &Elem,
+        d: &BigUint,
+        xs: &[Factors],
+    ) -> Vec<Result<ExclusionProof>> {
+        let span = SpanPart::prove(group, base, result, d);
+        xs.iter()
+            .map(|x| Self::prove_with_span(group, base, result, d, x, &span))
+            .collect()
+    }
+
+    fn prove_with_span(
+        group: &Group,
+        base: &Elem,
+        result: &Elem,
+        d: &BigUint,
+        x: &Factors,
+        span: &SpanPart,
+    ) -> Result<ExclusionProof> {
         let g = group.generator();
         let xv = x.product();
         // s = D^{-1} mod x, t = (1 − sD)/x
@@ -465,13 +522,16 @@ impl ExclusionProof {
         let sd = BigInt::from_biguint(Sign::Plus, &s_mag * d);
         let (t, t_rem) = (BigInt::one() - sd).div_rem(&xi);
         debug_assert!(t_rem.is_zero());
-        let z = group.pow(g, d);
+        let z = span.z.clone();
         let v = group.pow_signed(g, &t);
         let z2 = group.pow(g, &s_mag);
         let c = ExclusionChallenges::derive(group, base, result, x, &z, &v, &z2);
-        let (q1, r1) = d.div_rem(&c.l1);
-        let q_g1 = group.pow(g, &q1);
-        let q_u1 = group.pow(base, &q1);
+        debug_assert_eq!(c.l1, span.l1);
+        let (q_g1, q_u1, r1) = (
+            span.poke.q_g.clone(),
+            span.poke.q_u.clone(),
+            span.poke.r.clone(),
+        );
         let (q2, r2) = s_mag.div_rem(&c.l2);
         let q_g2 = group.pow(g, &q2);
         let q_2 = group.multi_pow(&[(&z, &q2), (&v, &(&xv / &c.l2))]);

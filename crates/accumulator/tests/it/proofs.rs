@@ -142,6 +142,29 @@ fn multi_pow_matches_separate_powers() {
     assert_eq!(g.multi_pow(&[(&a, &e1), (&b, &e2)]), two);
     let three = g.mul(&two, &g.pow(&c, &e1));
     assert_eq!(g.multi_pow(&[(&a, &e1), (&b, &e2), (&c, &e1)]), three);
-    assert_eq!(g.multi_pow(&[(&a, &big), (&b, &e2)]), g.mul(&g.pow(&a, &big), &g.pow(&b, &e2)));
-    assert_eq!(g.multi_pow(&[(&a, &BigUint::from(0u32)), (&b, &BigUint::from(1u32))]), b);
+    assert_eq!(
+        g.multi_pow(&[(&a, &big), (&b, &e2)]),
+        g.mul(&g.pow(&a, &big), &g.pow(&b, &e2))
+    );
+    assert_eq!(
+        g.multi_pow(&[(&a, &BigUint::from(0u32)), (&b, &BigUint::from(1u32))]),
+        b
+    );
+}
+
+#[test]
+fn prove_many_shares_the_span_part_and_rejects_touched_coins() {
+    let g = Group::rsa2048();
+    let a = g.pow(g.generator(), &BigUint::from(17u32));
+    let d = primes(&[65537, 65539]).product();
+    let b = g.pow(&a, &d);
+    let xs = [primes(&[101, 103]), primes(&[65539, 7]), primes(&[109])];
+    let proofs = ExclusionProof::prove_many(g, &a, &b, &d, &xs);
+    let ok0 = proofs[0].as_ref().expect("coin 0 untouched");
+    let ok2 = proofs[2].as_ref().expect("coin 2 untouched");
+    assert_eq!(proofs[1], Err(Error::RangeTouched));
+    ok0.verify(g, &a, &b, &xs[0]).expect("coin 0");
+    ok2.verify(g, &a, &b, &xs[2]).expect("coin 2");
+    assert_eq!((&ok0.z, &ok0.q_g1, &ok0.r1), (&ok2.z, &ok2.q_g1, &ok2.r1), "shared part A");
+    assert!(ok0.verify(g, &a, &b, &xs[2]).is_err(), "bound to its coin");
 }
