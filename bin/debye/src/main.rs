@@ -21,6 +21,38 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run the operator node: mempool, block production, L1 sync and the JSON-RPC API.
+    ///
+    /// Example: `debye operator --config operator.toml` (see docs/operator-guide.md).
+    Operator {
+        /// Configuration file (TOML); `DEBYE_*` environment variables override it.
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
+    /// Benchmarks.
+    Bench {
+        #[command(subcommand)]
+        which: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Sustained accepted-and-blocked transfers per second of the operator (durable storage,
+    /// signature checks, embedded L1).
+    ///
+    /// Example: `debye bench operator --txs 1000000 --json`.
+    Operator {
+        /// Transactions to submit.
+        #[arg(long, default_value_t = 100_000)]
+        txs: usize,
+        /// Concurrent submitters.
+        #[arg(long, default_value_t = 512)]
+        concurrency: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -34,6 +66,35 @@ async fn main() -> eyre::Result<()> {
             })
             .await?;
             if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        }
+        Command::Operator { config } => {
+            debye_operator::init_logging(false);
+            let config = debye_operator::Config::load(config.as_deref())?;
+            debye_operator::run_blocking(config)?;
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Operator {
+                    txs,
+                    concurrency,
+                    json,
+                },
+        } => {
+            let opts = debye_operator::bench::BenchOptions {
+                txs,
+                concurrency,
+                ..Default::default()
+            };
+            let report = debye_operator::bench::run_blocking(opts, move |line| {
+                if !json {
+                    eprintln!("{line}");
+                }
+            })?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }

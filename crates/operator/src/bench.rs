@@ -1,0 +1,306 @@
+//! `debye bench operator`: sustained accepted-and-blocked transfers per second, with durable
+//! storage and signature checks, on the embedded L1.
+//!
+//! Setup (not timed): a fresh store in a temporary directory, an embedded L1 with the anchor,
+//! `SENDERS` deposits, and `txs` transfers signed in advance, each spending one coin of a
+//! deposit. Timed: `concurrency` clients submit through [`Operator::submit`] (the handler of
+//! `debye_submitTransaction`: signature recovery, ownership checks, group commit, answer) until
+//! every transaction is accepted and stored in a block.
+
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{Address, U256, keccak256};
+use debye_l1::{EmbeddedL1, contracts::DebyeChainClient};
+use debye_primitives::{Input, Output, Segment, SignedTransaction, Transaction, tx};
+use k256::ecdsa::SigningKey;
+use serde::Serialize;
+
+use crate::{Config, Error, Operator, Result};
+
+/// Number of depositing senders the transfers are spread over.
+const SENDERS: u64 = 64;
+
+/// Benchmark parameters.
+#[derive(Clone, Debug)]
+pub struct BenchOptions {
+    /// Transactions to submit.
+    pub txs: usize,
+    /// Concurrent submitters.
+    pub concurrency: usize,
+    /// Block size bound.
+    pub block_max_txs: usize,
+    /// Block interval.
+    pub block_interval_ms: u64,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self {
+            txs: 100_000,
+            concurrency: 512,
+            block_max_txs: 8_192,
+            block_interval_ms: 1_000,
+        }
+    }
+}
+
+/// What the benchmark measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct BenchReport {
+    /// Transactions submitted (all accepted and included).
+    pub txs: usize,
+    /// Accepted-and-blocked transactions per second over the timed phase.
+    pub tx_per_sec: f64,
+    /// Median submit latency (call to durable answer), milliseconds.
+    pub p50_submit_ms: f64,
+    /// 99th-percentile submit latency, milliseconds.
+    pub p99_submit_ms: f64,
+    /// Peak resident memory of the process, MiB.
+    pub peak_rss_mb: f64,
+    /// Blocks built.
+    pub blocks: u64,
+    /// Blocks committed on L1 when the timed phase ended.
+    pub l1_committed: u64,
+    /// Durable group commits of accepted transactions.
+    pub group_commits: u64,
+    /// Seconds of the timed phase.
+    pub elapsed_s: f64,
+    /// Seconds spent signing the transactions beforehand (not timed).
+    pub signing_s: f64,
+    /// Worker threads of the runtime.
+    pub threads: usize,
+}
+
+fn key(i: u64) -> SigningKey {
+    let mut counter = 0u64;
+    loop {
+        let seed = keccak256(
+            [
+                b"debye-bench".as_slice(),
+                &i.to_be_bytes(),
+                &counter.to_be_bytes(),
+            ]
+            .concat(),
+        );
+        if let Ok(k) = SigningKey::from_slice(seed.as_slice()) {
+            return k;
+        }
+        counter += 1;
+    }
+}
+
+/// Peak resident set size in MiB (Linux `VmHWM`; 0 elsewhere).
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
+}
+
+/// [`run`] on its own multi-threaded runtime, blocking the caller.
+pub fn run_blocking(
+    opts: BenchOptions,
+    progress: impl Fn(&str) + Send + Sync + 'static,
+) -> Result<BenchReport> {
+    crate::run::on_runtime(async move { run(opts, progress).await })
+}
+
+/// Runs the benchmark; `progress` receives human-readable lines.
+pub async fn run(opts: BenchOptions, progress: impl Fn(&str) + Sync) -> Result<BenchReport> {
+    let dir = std::env::temp_dir().join(format!(
+        "debye-bench-{}-{}",
+        std::process::id(),
+        Instant::now().elapsed().as_nanos()
+    ));
+    let result = run_in(&dir, &opts, &progress).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run_in(
+    dir: &std::path::Path,
+    opts: &BenchOptions,
+    progress: &(impl Fn(&str) + Sync),
+) -> Result<BenchReport> {
+    let n = opts.txs;
+    let l1 = Arc::new(EmbeddedL1::new());
+    let eth = U256::from(10u64).pow(U256::from(18u64));
+    let deployer = Address::repeat_byte(0x0e);
+    l1.fund(deployer, eth);
+    let chain = DebyeChainClient::deploy(l1.clone(), deployer, crate::DEV_OPERATOR).await?;
+    let keys: Vec<SigningKey> = (0..SENDERS).map(key).collect();
+    let per_sender = (n as u64).div_ceil(SENDERS).max(1);
+    let mut deposits = Vec::new();
+    for k in &keys {
+        let owner = tx::address_of(k);
+        l1.fund(owner, U256::from(per_sender) * U256::from(2u8));
+        deposits.push(chain.deposit_eth(owner, U256::from(per_sender)).await?);
+    }
+    let config = Config {
+        data_dir: dir.to_path_buf(),
+        rpc_addr: "127.0.0.1:0"
+            .parse()
+            .map_err(|_| Error::Internal("addr".into()))?,
+        block: crate::BlockConfig {
+            interval_ms: opts.block_interval_ms,
+            max_txs: opts.block_max_txs,
+        },
+        mempool: crate::MempoolConfig {
+            max_size: n.max(1) + 1,
+            max_batch: 4_096,
+        },
+        l1: crate::L1Config {
+            confirmations: 0,
+            poll_interval_ms: 20,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let node = Operator::start(config, chain, crate::DEV_OPERATOR).await?;
+    while node.metrics().deposits.load(Ordering::Relaxed) < SENDERS {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    progress(&format!("signing {n} transfers..."));
+    let signed_at = Instant::now();
+    let domain = node.domain().clone();
+    let recipient = Address::repeat_byte(0x77);
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let chunk = n.div_ceil(threads).max(1);
+    let mut txs: Vec<SignedTransaction> = Vec::with_capacity(n);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (keys, deposits, domain) = (&keys, &deposits, &domain);
+                s.spawn(move || {
+                    (t * chunk..((t + 1) * chunk).min(n))
+                        .filter_map(|i| {
+                            let sender = i as u64 % SENDERS;
+                            let offset = i as u64 / SENDERS;
+                            let d = &deposits[sender as usize];
+                            let start = d.start + U256::from(offset);
+                            let segment = Segment::new(start, start + U256::from(1u8)).ok()?;
+                            let k = &keys[sender as usize];
+                            Transaction {
+                                inputs: vec![Input::deposit(
+                                    tx::address_of(k),
+                                    d.blockNumber,
+                                    segment,
+                                )],
+                                outputs: vec![Output {
+                                    owner: recipient,
+                                    segment,
+                                }],
+                                max_block_index: u64::MAX,
+                            }
+                            .sign(domain, std::slice::from_ref(k))
+                            .ok()
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            if let Ok(part) = h.join() {
+                txs.extend(part);
+            }
+        }
+    });
+    if txs.len() != n {
+        return Err(Error::Internal("signing failed".into()));
+    }
+    let signing_s = signed_at.elapsed().as_secs_f64();
+    progress(&format!(
+        "signed in {signing_s:.1} s; submitting with {} clients...",
+        opts.concurrency
+    ));
+
+    let node = Arc::new(node);
+    let txs = Arc::new(txs);
+    let next = Arc::new(AtomicUsize::new(0));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(n)));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let blocks_before = node.metrics().blocks_built.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let mut clients = Vec::new();
+    for _ in 0..opts.concurrency.max(1) {
+        let (node, txs, next, latencies, failures) = (
+            node.clone(),
+            txs.clone(),
+            next.clone(),
+            latencies.clone(),
+            failures.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(stx) = txs.get(i) else { break };
+                let t = Instant::now();
+                if node.submit(stx.clone()).await.is_err() {
+                    failures.fetch_add(1, Ordering::Relaxed);
+                }
+                mine.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+            }
+            if let Ok(mut l) = latencies.lock() {
+                l.extend(mine);
+            }
+        }));
+    }
+    for c in clients {
+        c.await.map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let failed = failures.load(Ordering::Relaxed);
+    if failed > 0 {
+        return Err(Error::Internal(format!("{failed} submissions failed")));
+    }
+    // Everything accepted; wait until it is all in stored blocks.
+    let target = node.metrics().txs_included.load(Ordering::Relaxed);
+    let _ = target;
+    while node.metrics().txs_included.load(Ordering::Relaxed) < n as u64 {
+        node.flush().await?;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut lat = std::mem::take(
+        &mut *latencies
+            .lock()
+            .map_err(|_| Error::Internal("lock".into()))?,
+    );
+    lat.sort_unstable();
+    let report = BenchReport {
+        txs: n,
+        tx_per_sec: n as f64 / elapsed,
+        p50_submit_ms: percentile(&lat, 0.50),
+        p99_submit_ms: percentile(&lat, 0.99),
+        peak_rss_mb: peak_rss_mb(),
+        blocks: node.metrics().blocks_built.load(Ordering::Relaxed) - blocks_before,
+        l1_committed: node.status().l1_committed,
+        group_commits: node.metrics().group_commits.load(Ordering::Relaxed),
+        elapsed_s: elapsed,
+        signing_s,
+        threads,
+    };
+    let node = Arc::try_unwrap(node).map_err(|_| Error::Internal("node still shared".into()))?;
+    node.shutdown(Duration::from_secs(30)).await?;
+    Ok(report)
+}

@@ -1,0 +1,270 @@
+//! Configuration: a TOML file, then `DEBYE_*` environment overrides.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use alloy_primitives::Address;
+use serde::Deserialize;
+
+use crate::{Error, Result};
+
+/// The operator's configuration. Every field has a default; see `docs/operator-guide.md`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory of the store (`operator.redb`). Env `DEBYE_DATA_DIR`.
+    pub data_dir: PathBuf,
+    /// JSON-RPC listen address. Env `DEBYE_RPC_ADDR`.
+    pub rpc_addr: SocketAddr,
+    /// Prometheus metrics listen address; none disables. Env `DEBYE_METRICS_ADDR`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// Block production.
+    pub block: BlockConfig,
+    /// Mempool.
+    pub mempool: MempoolConfig,
+    /// JSON-RPC server limits.
+    pub rpc: RpcConfig,
+    /// L1 access.
+    pub l1: L1Config,
+}
+
+/// Block production settings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BlockConfig {
+    /// Build a block at least this often when transactions wait. Env `DEBYE_BLOCK_INTERVAL_MS`.
+    pub interval_ms: u64,
+    /// Build a block as soon as this many transactions wait; also the block size bound.
+    /// Env `DEBYE_BLOCK_MAX_TXS`.
+    pub max_txs: usize,
+}
+
+/// Mempool settings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MempoolConfig {
+    /// Most pending transactions; further submissions get `MempoolFull`. Env `DEBYE_MEMPOOL_MAX`.
+    pub max_size: usize,
+    /// Most transactions made durable in one commit (group commit).
+    pub max_batch: usize,
+}
+
+/// JSON-RPC server limits.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RpcConfig {
+    /// Largest request body in bytes.
+    pub max_request_bytes: u32,
+    /// Largest response body in bytes.
+    pub max_response_bytes: u32,
+    /// Most calls per batch.
+    pub max_batch: u32,
+    /// Most concurrent connections.
+    pub max_connections: u32,
+}
+
+/// Which L1 to use.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum L1Backend {
+    /// An in-process EVM (development): the anchor is deployed at start, state is not kept.
+    Embedded,
+    /// An Ethereum JSON-RPC endpoint.
+    Rpc,
+}
+
+/// L1 access settings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct L1Config {
+    /// `embedded` or `rpc`. Env `DEBYE_L1`.
+    pub backend: L1Backend,
+    /// JSON-RPC URL (backend `rpc`). Env `DEBYE_L1_URL`.
+    pub url: Option<String>,
+    /// Address of the deployed `DebyeChain` anchor (backend `rpc`). Env `DEBYE_L1_ANCHOR`.
+    pub anchor: Option<Address>,
+    /// File holding the operator's hex private key (backend `rpc`); the env variable
+    /// `DEBYE_OPERATOR_KEY` (the key itself) takes precedence.
+    pub operator_key_file: Option<PathBuf>,
+    /// L1 blocks a deposit must be buried under before it is credited. Env `DEBYE_L1_CONFIRMATIONS`.
+    pub confirmations: u64,
+    /// L1 block the first deposit scan starts at.
+    pub start_block: u64,
+    /// How often L1 is polled for events and commitments. Env `DEBYE_L1_POLL_MS`.
+    pub poll_interval_ms: u64,
+    /// How many of the latest commitments are re-checked against the store on every poll
+    /// (reorg detection).
+    pub recheck_blocks: u64,
+    /// Give up waiting for one block submission after this long and re-read L1.
+    pub submit_timeout_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./debye-data"),
+            rpc_addr: SocketAddr::from(([127, 0, 0, 1], 8645)),
+            metrics_addr: None,
+            block: BlockConfig::default(),
+            mempool: MempoolConfig::default(),
+            rpc: RpcConfig::default(),
+            l1: L1Config::default(),
+        }
+    }
+}
+
+impl Default for BlockConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 1_000,
+            max_txs: 8_192,
+        }
+    }
+}
+
+impl Default for MempoolConfig {
+    fn default() -> Self {
+        Self {
+            max_size: 200_000,
+            max_batch: 4_096,
+        }
+    }
+}
+
+impl Default for RpcConfig {
+    fn default() -> Self {
+        Self {
+            max_request_bytes: debye_rpc_api::MAX_REQUEST_BYTES,
+            max_response_bytes: 64 * 1024 * 1024,
+            max_batch: debye_rpc_api::MAX_BATCH_LEN,
+            max_connections: 1_024,
+        }
+    }
+}
+
+impl Default for L1Config {
+    fn default() -> Self {
+        Self {
+            backend: L1Backend::Embedded,
+            url: None,
+            anchor: None,
+            operator_key_file: None,
+            confirmations: 2,
+            start_block: 0,
+            poll_interval_ms: 1_000,
+            recheck_blocks: 64,
+            submit_timeout_ms: 60_000,
+        }
+    }
+}
+
+fn parse<T: std::str::FromStr>(name: &str, value: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| Error::Config(format!("{name}={value:?}: {e}")))
+}
+
+impl Config {
+    /// Parses a TOML document (unknown keys are errors).
+    pub fn from_toml(text: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::Config(e.to_string()))
+    }
+
+    /// Reads `path` (or starts from the defaults when `None`), then applies the environment.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Self> {
+        let mut config = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| Error::Config(format!("{}: {e}", p.display())))?;
+                Self::from_toml(&text)?
+            }
+            None => Self::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Applies `DEBYE_*` overrides read through `var`.
+    pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        let get = |k: &str| var(k).filter(|v| !v.is_empty());
+        if let Some(v) = get("DEBYE_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("DEBYE_RPC_ADDR") {
+            self.rpc_addr = parse("DEBYE_RPC_ADDR", &v)?;
+        }
+        if let Some(v) = get("DEBYE_METRICS_ADDR") {
+            self.metrics_addr = Some(parse("DEBYE_METRICS_ADDR", &v)?);
+        }
+        if let Some(v) = get("DEBYE_BLOCK_INTERVAL_MS") {
+            self.block.interval_ms = parse("DEBYE_BLOCK_INTERVAL_MS", &v)?;
+        }
+        if let Some(v) = get("DEBYE_BLOCK_MAX_TXS") {
+            self.block.max_txs = parse("DEBYE_BLOCK_MAX_TXS", &v)?;
+        }
+        if let Some(v) = get("DEBYE_MEMPOOL_MAX") {
+            self.mempool.max_size = parse("DEBYE_MEMPOOL_MAX", &v)?;
+        }
+        if let Some(v) = get("DEBYE_L1") {
+            self.l1.backend = match v.as_str() {
+                "embedded" => L1Backend::Embedded,
+                "rpc" => L1Backend::Rpc,
+                other => {
+                    return Err(Error::Config(format!(
+                        "DEBYE_L1={other:?}: embedded or rpc"
+                    )));
+                }
+            };
+        }
+        if let Some(v) = get("DEBYE_L1_URL") {
+            self.l1.url = Some(v);
+        }
+        if let Some(v) = get("DEBYE_L1_ANCHOR") {
+            self.l1.anchor = Some(parse("DEBYE_L1_ANCHOR", &v)?);
+        }
+        if let Some(v) = get("DEBYE_L1_CONFIRMATIONS") {
+            self.l1.confirmations = parse("DEBYE_L1_CONFIRMATIONS", &v)?;
+        }
+        if let Some(v) = get("DEBYE_L1_POLL_MS") {
+            self.l1.poll_interval_ms = parse("DEBYE_L1_POLL_MS", &v)?;
+        }
+        Ok(())
+    }
+
+    /// Checks values that parse but cannot work.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: &str| Err(Error::Config(m.into()));
+        if self.block.max_txs == 0 || self.block.max_txs > u32::MAX as usize - 1 {
+            return bad("block.max_txs must be between 1 and 2^32 - 2");
+        }
+        if self.block.interval_ms == 0 || self.l1.poll_interval_ms == 0 {
+            return bad("intervals must be positive");
+        }
+        if self.mempool.max_batch == 0 {
+            return bad("mempool.max_batch must be positive");
+        }
+        if self.l1.backend == L1Backend::Rpc && (self.l1.url.is_none() || self.l1.anchor.is_none())
+        {
+            return bad("l1.backend = \"rpc\" needs l1.url and l1.anchor");
+        }
+        Ok(())
+    }
+
+    /// Block interval.
+    pub fn block_interval(&self) -> Duration {
+        Duration::from_millis(self.block.interval_ms)
+    }
+
+    /// L1 poll interval.
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.l1.poll_interval_ms)
+    }
+
+    /// Path of the store file.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("operator.redb")
+    }
+}

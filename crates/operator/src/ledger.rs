@@ -1,0 +1,294 @@
+//! The operator's view of who holds which coins: the range-ownership index with the coins that
+//! pending transactions already spend, and the rules a new transaction's inputs must meet.
+
+use std::collections::{BTreeMap, HashSet};
+
+use alloy_primitives::{Address, B256, U256};
+use debye_primitives::{Segment, Transaction};
+use debye_rpc_api::{ApiError, ErrorCode};
+use debye_storage::{Origin, RangeDelta, RangeRecord};
+use serde_json::json;
+
+/// State of a range in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Spendable.
+    Unspent,
+    /// Spent by the pending transaction with this id.
+    Pending(B256),
+    /// Gone to L1.
+    Exited,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub(crate) end: U256,
+    pub(crate) owner: Address,
+    pub(crate) origin: Origin,
+    pub(crate) state: State,
+}
+
+/// The ownership index: range start → entry; ranges never overlap.
+#[derive(Debug, Default)]
+pub(crate) struct Ledger {
+    ranges: BTreeMap<U256, Entry>,
+    /// Starts whose entry changed since the last [`Ledger::take_delta`].
+    dirty: HashSet<U256>,
+}
+
+/// Why an input cannot be spent.
+fn reject(code: ErrorCode, input: usize, detail: serde_json::Value) -> ApiError {
+    let mut data = json!({ "input": input });
+    if let (Some(obj), serde_json::Value::Object(extra)) = (data.as_object_mut(), detail) {
+        obj.extend(extra);
+    }
+    ApiError {
+        code,
+        data: Some(data),
+    }
+}
+
+impl Ledger {
+    /// Loads the persisted index (all ranges unspent or exited).
+    pub(crate) fn from_records(records: Vec<RangeRecord>) -> Self {
+        let ranges = records
+            .into_iter()
+            .map(|r| {
+                let state = if r.exited {
+                    State::Exited
+                } else {
+                    State::Unspent
+                };
+                (
+                    r.segment.start(),
+                    Entry {
+                        end: r.segment.end(),
+                        owner: r.owner,
+                        origin: r.origin,
+                        state,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            ranges,
+            dirty: HashSet::new(),
+        }
+    }
+
+    /// Whether any range overlaps `seg`.
+    pub(crate) fn overlaps(&self, seg: &Segment) -> bool {
+        self.ranges
+            .range(..seg.end())
+            .next_back()
+            .is_some_and(|(_, e)| e.end > seg.start())
+    }
+
+    /// Adds a fresh range (a deposit). The caller checked it overlaps nothing.
+    pub(crate) fn insert(&mut self, seg: Segment, owner: Address, origin: Origin) {
+        self.ranges.insert(
+            seg.start(),
+            Entry {
+                end: seg.end(),
+                owner,
+                origin,
+                state: State::Unspent,
+            },
+        );
+        self.dirty.insert(seg.start());
+    }
+
+    /// Splits the entry containing `at` strictly inside so that an entry starts at `at`.
+    fn split(&mut self, at: U256) {
+        let Some((&start, entry)) = self.ranges.range_mut(..at).next_back() else {
+            return;
+        };
+        if entry.end <= at || start == at {
+            return;
+        }
+        let tail = Entry {
+            end: entry.end,
+            ..*entry
+        };
+        entry.end = at;
+        self.ranges.insert(at, tail);
+        self.dirty.insert(start);
+        self.dirty.insert(at);
+    }
+
+    /// Checks every input of `tx` (id `id`) against the index: the coins must be covered by
+    /// unspent ranges of the input's owner created at the input's origin. A pending spend by the
+    /// same id is reported as `Ok(true)` (the transaction is already accepted).
+    pub(crate) fn check(&self, tx: &Transaction, id: B256) -> Result<bool, ApiError> {
+        let mut duplicate = false;
+        for (i, input) in tx.inputs.iter().enumerate() {
+            let seg = input.segment;
+            let first = self
+                .ranges
+                .range(..=seg.start())
+                .next_back()
+                .filter(|(_, e)| e.end > seg.start())
+                .map(|(s, _)| *s);
+            let Some(first) = first else {
+                return Err(reject(
+                    ErrorCode::CoinsNotOwned,
+                    i,
+                    json!({ "reason": "unknown coins" }),
+                ));
+            };
+            let mut cursor = seg.start();
+            for (&start, e) in self.ranges.range(first..) {
+                if start > cursor {
+                    return Err(reject(
+                        ErrorCode::CoinsNotOwned,
+                        i,
+                        json!({ "reason": "unknown coins" }),
+                    ));
+                }
+                match e.state {
+                    State::Pending(other) if other == id => duplicate = true,
+                    State::Pending(other) => {
+                        return Err(reject(
+                            ErrorCode::Conflict,
+                            i,
+                            json!({ "conflictsWith": other }),
+                        ));
+                    }
+                    State::Exited => return Err(reject(ErrorCode::CoinsExited, i, json!({}))),
+                    State::Unspent => {}
+                }
+                if e.owner != input.owner {
+                    return Err(reject(
+                        ErrorCode::CoinsNotOwned,
+                        i,
+                        json!({ "reason": "wrong owner" }),
+                    ));
+                }
+                if !e.origin.matches(input) {
+                    return Err(reject(
+                        ErrorCode::CoinsNotOwned,
+                        i,
+                        json!({ "reason": "spent or wrong origin" }),
+                    ));
+                }
+                cursor = e.end;
+                if cursor >= seg.end() {
+                    break;
+                }
+            }
+            if cursor < seg.end() {
+                return Err(reject(
+                    ErrorCode::CoinsNotOwned,
+                    i,
+                    json!({ "reason": "unknown coins" }),
+                ));
+            }
+        }
+        Ok(duplicate)
+    }
+
+    /// Sets the state of every entry inside `seg` (after splitting at its bounds).
+    fn set_state(&mut self, seg: &Segment, state: State) -> Vec<B256> {
+        self.split(seg.start());
+        self.split(seg.end());
+        let mut displaced = Vec::new();
+        for (start, e) in self.ranges.range_mut(seg.start()..seg.end()) {
+            if let State::Pending(id) = e.state {
+                displaced.push(id);
+            }
+            e.state = state;
+            self.dirty.insert(*start);
+        }
+        displaced
+    }
+
+    /// Marks the inputs of an accepted transaction as spent by it. Call after [`Ledger::check`].
+    pub(crate) fn mark_pending(&mut self, tx: &Transaction, id: B256) {
+        for input in &tx.inputs {
+            self.set_state(&input.segment, State::Pending(id));
+        }
+    }
+
+    /// Gives back the inputs of a pending transaction that will not be included.
+    pub(crate) fn unmark(&mut self, tx: &Transaction, id: B256) {
+        for input in &tx.inputs {
+            let seg = input.segment;
+            for (start, e) in self.ranges.range_mut(seg.start()..seg.end()) {
+                if e.state == State::Pending(id) {
+                    e.state = State::Unspent;
+                    self.dirty.insert(*start);
+                }
+            }
+        }
+    }
+
+    /// Applies a transaction included at `(block, tx_index)`: its inputs disappear and its outputs
+    /// become unspent ranges created there.
+    pub(crate) fn apply_included(&mut self, tx: &Transaction, block: u64, tx_index: u32) {
+        for input in &tx.inputs {
+            let seg = input.segment;
+            self.split(seg.start());
+            self.split(seg.end());
+            let starts: Vec<U256> = self
+                .ranges
+                .range(seg.start()..seg.end())
+                .map(|(s, _)| *s)
+                .collect();
+            for s in starts {
+                self.ranges.remove(&s);
+                self.dirty.insert(s);
+            }
+        }
+        for (i, out) in tx.outputs.iter().enumerate() {
+            let origin = Origin::Tx {
+                block,
+                tx_index,
+                output_index: u8::try_from(i).unwrap_or(u8::MAX),
+            };
+            self.insert(out.segment, out.owner, origin);
+        }
+    }
+
+    /// Marks `seg` exited (known coins only); returns the ids of pending transactions that spent
+    /// any of it.
+    pub(crate) fn exit(&mut self, seg: &Segment) -> Vec<B256> {
+        let mut ids = self.set_state(seg, State::Exited);
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The changes since the last call, as persisted records (a pending spend is persisted as
+    /// unspent: pending transactions are replayed on start).
+    pub(crate) fn take_delta(&mut self) -> RangeDelta {
+        let mut delta = RangeDelta::default();
+        for start in self.dirty.drain() {
+            match self.ranges.get(&start) {
+                Some(e) => match Segment::new(start, e.end) {
+                    Ok(segment) => delta.upserts.push(RangeRecord {
+                        segment,
+                        owner: e.owner,
+                        origin: e.origin,
+                        exited: e.state == State::Exited,
+                    }),
+                    Err(_) => delta.deletes.push(start),
+                },
+                None => delta.deletes.push(start),
+            }
+        }
+        delta
+    }
+
+    /// Ranges held by `owner` that are not exited, with whether a pending transaction spends them.
+    pub(crate) fn owned_by(&self, owner: Address) -> Vec<(Segment, Origin, bool)> {
+        self.ranges
+            .iter()
+            .filter(|(_, e)| e.owner == owner && e.state != State::Exited)
+            .filter_map(|(s, e)| {
+                Segment::new(*s, e.end)
+                    .ok()
+                    .map(|seg| (seg, e.origin, matches!(e.state, State::Pending(_))))
+            })
+            .collect()
+    }
+}

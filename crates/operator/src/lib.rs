@@ -1,0 +1,39 @@
+//! The Debye operator node: `debye operator --config operator.toml`.
+//!
+//! - **Mempool and validation**: signed transactions arrive over the JSON-RPC API (or
+//!   [`Operator::submit`]); signatures and formats are checked on the API's threads, then the
+//!   single sequencer checks each input against the range-ownership index (owner, origin,
+//!   unspent, not spent by another pending transaction) and makes accepted transactions durable
+//!   in group commits before answering.
+//! - **Blocks**: on an interval or when `block.max_txs` wait, the sequencer builds the sum Merkle
+//!   tree and header, stores the block with its ownership changes atomically, then the submitter
+//!   commits it on L1 strictly in order (see `sync.rs`), reconciling with the anchor at start and
+//!   on every poll.
+//! - **L1 sync**: deposits are credited after `l1.confirmations`; exits have a hook
+//!   ([`Operator::report_exits`]) until the exit game contract lands.
+//! - **Storage**: `debye-storage` ([`debye_storage::Store`], redb by default).
+//! - **Operations**: TOML config with `DEBYE_*` overrides ([`Config`]), tracing logs, Prometheus
+//!   metrics ([`metrics`]), graceful shutdown on SIGINT/SIGTERM ([`run`]).
+//! - **Benchmark**: [`bench::run`] (`debye bench operator`).
+//!
+//! See `docs/operator-guide.md` and `docs/api.md`.
+
+pub mod bench;
+mod config;
+mod error;
+mod ledger;
+pub mod metrics;
+mod node;
+mod rpc;
+mod run;
+mod sequencer;
+mod sync;
+
+pub use config::{BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig};
+pub use error::{Error, Result};
+pub use node::Operator;
+pub use run::{DEV_OPERATOR, init_logging, run, run_blocking, start_from_config};
+
+/// A range that exited on L1 (the exit game's "range exited" event), see
+/// [`Operator::report_exits`].
+pub type RangeExited = debye_storage::ExitEntry;

@@ -1,0 +1,407 @@
+//! The running node: shared state, start-up (recovery and L1 reconciliation), the background
+//! tasks and shutdown.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{
+        Arc, Mutex, RwLock,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use alloy_primitives::{Address, B256};
+use debye_l1::{L1, contracts::DebyeChainClient};
+use debye_primitives::{BlockHeader, Eip712Domain, SignedTransaction, SumMerkleTree, tx};
+use debye_rpc_api::{ApiError, ErrorCode, types::ChainStatus};
+use debye_storage::{ChainIdentity, ExitEntry, RedbStore, Store};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{error, info, warn};
+
+use crate::{
+    Config, Error, Result,
+    ledger::Ledger,
+    metrics::{self, Metrics},
+    rpc,
+    sequencer::{Command, Sequencer, Submission},
+    sync,
+};
+
+/// Blocks whose trees are kept in memory for proofs.
+const TREE_CACHE: usize = 16;
+
+/// A block's tree and where each transaction sits, for proofs.
+#[derive(Debug)]
+pub(crate) struct BlockIndex {
+    pub(crate) tree: Arc<SumMerkleTree>,
+    pub(crate) positions: HashMap<B256, u32>,
+}
+
+/// State shared by the sequencer, the API and the L1 tasks.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) ledger: RwLock<Ledger>,
+    pub(crate) domain: Eip712Domain,
+    pub(crate) identity: ChainIdentity,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) mempool_len: AtomicU64,
+    pub(crate) l1_committed: AtomicU64,
+    pub(crate) accepting: AtomicBool,
+    tip: Mutex<Option<BlockHeader>>,
+    tip_tx: watch::Sender<u64>,
+    trees: Mutex<VecDeque<(u64, Arc<BlockIndex>)>>,
+}
+
+impl Shared {
+    pub(crate) fn set_tip(&self, tip: Option<&BlockHeader>) {
+        if let Ok(mut t) = self.tip.lock() {
+            *t = tip.copied();
+        }
+        self.tip_tx.send_replace(tip.map_or(0, |h| h.number));
+    }
+
+    pub(crate) fn tip(&self) -> Option<BlockHeader> {
+        self.tip.lock().ok().and_then(|t| *t)
+    }
+
+    pub(crate) fn cache_tree(&self, number: u64, index: BlockIndex) {
+        if let Ok(mut trees) = self.trees.lock() {
+            trees.push_back((number, Arc::new(index)));
+            while trees.len() > TREE_CACHE {
+                trees.pop_front();
+            }
+        }
+    }
+
+    /// The tree and positions of block `number` (cached; rebuilt from the store on a miss).
+    pub(crate) fn block_index(&self, number: u64) -> Result<Option<Arc<BlockIndex>>> {
+        if let Ok(trees) = self.trees.lock()
+            && let Some((_, idx)) = trees.iter().find(|(n, _)| *n == number)
+        {
+            return Ok(Some(idx.clone()));
+        }
+        if self.store.header(number)?.is_none() {
+            return Ok(None);
+        }
+        let txs = self.store.block_txs(number)?;
+        let mut positions = HashMap::with_capacity(txs.len());
+        let mut entries = Vec::with_capacity(txs.len());
+        for (i, (id, stx)) in txs.iter().enumerate() {
+            positions.insert(*id, u32::try_from(i).unwrap_or(u32::MAX));
+            entries.extend(stx.transaction.coin_ranges().into_iter().map(|r| (r, *id)));
+        }
+        let tree = SumMerkleTree::build(entries)
+            .map_err(|e| Error::Internal(format!("stored block {number} does not build: {e}")))?;
+        let idx = Arc::new(BlockIndex {
+            tree: Arc::new(tree),
+            positions,
+        });
+        if let Ok(mut trees) = self.trees.lock() {
+            trees.push_back((number, idx.clone()));
+            while trees.len() > TREE_CACHE {
+                trees.pop_front();
+            }
+        }
+        Ok(Some(idx))
+    }
+
+    pub(crate) fn status(&self) -> ChainStatus {
+        let tip = self.tip();
+        ChainStatus {
+            chain_id: self.identity.chain_id,
+            anchor: self.identity.anchor,
+            tip: tip.map_or(0, |h| h.number),
+            tip_hash: tip.map_or(B256::ZERO, |h| h.hash()),
+            l1_committed: self.l1_committed.load(Ordering::Relaxed),
+            mempool_size: self.mempool_len.load(Ordering::Relaxed),
+            next_block: tip.map_or(1, |h| h.number.saturating_add(1)),
+        }
+    }
+}
+
+/// Maps a failed stateless check to the API error.
+pub(crate) fn invalid_tx(e: &debye_primitives::Error) -> ApiError {
+    let code = match e.code() {
+        "SignatureCount"
+        | "InvalidSignatureEncoding"
+        | "HighS"
+        | "InvalidSignature"
+        | "WrongSigner" => ErrorCode::InvalidSignature,
+        _ => ErrorCode::InvalidTransaction,
+    };
+    ApiError::with_data(
+        code,
+        serde_json::json!({ "reason": e.code(), "message": e.to_string() }),
+    )
+}
+
+/// Verifies `stx` on the caller's thread, then hands it to the sequencer and waits until it is
+/// durable (or rejected).
+pub(crate) async fn submit(
+    shared: &Shared,
+    commands: &mpsc::Sender<Command>,
+    stx: SignedTransaction,
+) -> Result<B256, ApiError> {
+    if !shared.accepting.load(Ordering::Relaxed) {
+        return Err(ApiError::new(ErrorCode::Unavailable));
+    }
+    let tx_id = match stx.verify(&shared.domain) {
+        Ok(id) => id,
+        Err(e) => {
+            shared.metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
+            return Err(invalid_tx(&e));
+        }
+    };
+    let (reply, answer) = oneshot::channel();
+    commands
+        .send(Command::Submit(Submission {
+            tx_id,
+            tx: stx,
+            reply,
+        }))
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Unavailable))?;
+    answer
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Unavailable))?
+}
+
+/// A running operator node.
+pub struct Operator {
+    shared: Arc<Shared>,
+    commands: mpsc::Sender<Command>,
+    stop: watch::Sender<bool>,
+    fatal: mpsc::UnboundedReceiver<Error>,
+    rpc: Option<(jsonrpsee::server::ServerHandle, SocketAddr)>,
+    metrics_addr: Option<SocketAddr>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    sequencer: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operator")
+            .field("status", &self.shared.status())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Operator {
+    /// Opens the store, recovers, reconciles with L1, then starts the sequencer, the L1 tasks,
+    /// the metrics endpoint and the JSON-RPC server. `operator` is the L1 account that submits
+    /// blocks (the backend must be able to sign for it).
+    pub async fn start<L: L1 + Clone + 'static>(
+        config: Config,
+        chain: DebyeChainClient<L>,
+        operator: Address,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let store: Arc<dyn Store> = Arc::new(RedbStore::open(config.store_path())?);
+        Self::start_with_store(config, store, chain, operator).await
+    }
+
+    /// [`Operator::start`] on an already opened store.
+    pub async fn start_with_store<L: L1 + Clone + 'static>(
+        config: Config,
+        store: Arc<dyn Store>,
+        chain: DebyeChainClient<L>,
+        operator: Address,
+    ) -> Result<Self> {
+        let chain_id = chain.l1().chain_id().await?;
+        let identity = ChainIdentity {
+            chain_id,
+            anchor: chain.address(),
+        };
+        match store.chain_identity()? {
+            None => store.set_chain_identity(&identity)?,
+            Some(stored) if stored != identity => {
+                return Err(Error::WrongChain {
+                    stored_chain: stored.chain_id,
+                    stored_anchor: stored.anchor,
+                    chain: chain_id,
+                    anchor: chain.address(),
+                });
+            }
+            Some(_) => {}
+        }
+        let (tip_tx, tip_rx) = watch::channel(0);
+        let shared = Arc::new(Shared {
+            domain: tx::domain(chain_id, chain.address()),
+            identity,
+            store,
+            ledger: RwLock::new(Ledger::default()),
+            metrics: Arc::new(Metrics::default()),
+            mempool_len: AtomicU64::new(0),
+            l1_committed: AtomicU64::new(0),
+            accepting: AtomicBool::new(true),
+            tip: Mutex::new(None),
+            tip_tx,
+            trees: Mutex::new(VecDeque::new()),
+            config,
+        });
+        let sequencer = Sequencer::recover(shared.clone())?;
+        let (stop, stop_rx) = watch::channel(false);
+        let (fatal_tx, fatal) = mpsc::unbounded_channel();
+
+        // Reconcile with L1 before serving: resubmits stored blocks L1 lacks, and refuses to
+        // run on a store that disagrees with L1.
+        let submitter = sync::Submitter::new(shared.clone(), chain.clone(), operator);
+        submitter.reconcile(&stop_rx).await?;
+
+        let (commands, rx) = mpsc::channel(64 * 1024);
+        let seq_fatal = fatal_tx.clone();
+        let sequencer = std::thread::Builder::new()
+            .name("debye-sequencer".into())
+            .spawn(move || {
+                let r = sequencer.run(rx);
+                if let Err(e) = &r {
+                    error!(error = %e, "sequencer failed");
+                    let _ = seq_fatal.send(Error::Internal(e.to_string()));
+                }
+                r
+            })?;
+
+        let tasks = vec![
+            tokio::spawn(submitter.run(tip_rx, stop_rx.clone(), fatal_tx.clone())),
+            tokio::spawn(sync::sync_loop(
+                shared.clone(),
+                chain,
+                commands.clone(),
+                stop_rx.clone(),
+                fatal_tx.clone(),
+            )),
+            tokio::spawn(ticker(
+                shared.config.block_interval(),
+                commands.clone(),
+                stop_rx.clone(),
+            )),
+        ];
+        let metrics_addr = match shared.config.metrics_addr {
+            Some(addr) => {
+                Some(metrics::serve(addr, shared.metrics.clone(), stop_rx.clone()).await?)
+            }
+            None => None,
+        };
+        let rpc = rpc::serve(shared.clone(), commands.clone()).await?;
+        info!(rpc = %rpc.1, chain_id, anchor = %shared.identity.anchor, "operator running");
+        Ok(Self {
+            shared,
+            commands,
+            stop,
+            fatal,
+            rpc: Some(rpc),
+            metrics_addr,
+            tasks,
+            sequencer: Some(sequencer),
+        })
+    }
+
+    /// Address the JSON-RPC server listens on.
+    pub fn rpc_addr(&self) -> Option<SocketAddr> {
+        self.rpc.as_ref().map(|(_, a)| *a)
+    }
+
+    /// Address of the metrics endpoint, when enabled.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
+    }
+
+    /// The EIP-712 domain transactions must be signed for.
+    pub fn domain(&self) -> &Eip712Domain {
+        &self.shared.domain
+    }
+
+    /// The metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    /// The chain as the node sees it.
+    pub fn status(&self) -> ChainStatus {
+        self.shared.status()
+    }
+
+    /// Submits a transaction in-process (the same path as `debye_submitTransaction`).
+    pub async fn submit(&self, stx: SignedTransaction) -> Result<B256, ApiError> {
+        submit(&self.shared, &self.commands, stx).await
+    }
+
+    /// Builds a block from the pending transactions now; returns its number (`None`: nothing
+    /// was pending).
+    pub async fn flush(&self) -> Result<Option<u64>> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Flush(tx))
+            .await
+            .map_err(|_| Error::ShuttingDown)?;
+        rx.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// The hook for the exit game: coins in these ranges exited on L1 and become unspendable;
+    /// pending transactions spending them are dropped.
+    pub async fn report_exits(&self, exits: Vec<ExitEntry>, next_l1_block: u64) -> Result<()> {
+        sync::send_events(&self.commands, Vec::new(), exits, next_l1_block).await
+    }
+
+    /// Waits until a background part of the node fails (the error) — or forever.
+    pub async fn failed(&mut self) -> Error {
+        self.fatal.recv().await.unwrap_or(Error::ShuttingDown)
+    }
+
+    /// Stops gracefully: refuses new transactions, stops the API, lets the sequencer finish the
+    /// batch or block in progress, gives L1 submission `grace` to finish, then returns.
+    /// Whatever is not on L1 yet is submitted at the next start.
+    pub async fn shutdown(mut self, grace: Duration) -> Result<()> {
+        info!("shutting down");
+        self.shared.accepting.store(false, Ordering::Relaxed);
+        if let Some((handle, _)) = self.rpc.take() {
+            let _ = handle.stop();
+            handle.stopped().await;
+        }
+        // Let the submitter push what is stored, within the grace period.
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline {
+            let tip = self.shared.tip().map_or(0, |h| h.number);
+            if self.shared.l1_committed.load(Ordering::Relaxed) >= tip {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = self.stop.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
+        let _ = self.commands.send(Command::Shutdown).await;
+        let result = match self.sequencer.take() {
+            Some(handle) => tokio::task::spawn_blocking(move || handle.join())
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .map_err(|_| Error::Internal("sequencer panicked".into()))?,
+            None => Ok(()),
+        };
+        info!("stopped");
+        result
+    }
+}
+
+async fn ticker(
+    interval: Duration,
+    commands: mpsc::Sender<Command>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                if commands.send(Command::Tick).await.is_err() {
+                    break;
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+    warn!("block ticker stopped");
+}

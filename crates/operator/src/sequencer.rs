@@ -1,0 +1,442 @@
+//! The sequencer: the single writer. It owns the mempool and every change to the ownership
+//! index, makes accepted transactions durable in group commits, builds blocks and applies L1
+//! events. It runs on a dedicated thread because every step ends in a blocking fsync.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, atomic::Ordering},
+    time::Instant,
+};
+
+use alloy_primitives::B256;
+use debye_primitives::{BlockHeader, SignedTransaction, SumMerkleTree, block::FIRST_BLOCK_NUMBER};
+use debye_rpc_api::{ApiError, ErrorCode};
+use debye_storage::{
+    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx, TxStatus,
+};
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, error, info, warn};
+
+use crate::{
+    Error, Result,
+    node::{BlockIndex, Shared},
+};
+
+/// A verified transaction waiting for the sequencer, with where to answer.
+pub(crate) struct Submission {
+    pub(crate) tx_id: B256,
+    pub(crate) tx: SignedTransaction,
+    pub(crate) reply: oneshot::Sender<Result<B256, ApiError>>,
+}
+
+/// Work for the sequencer.
+pub(crate) enum Command {
+    /// A verified transaction.
+    Submit(Submission),
+    /// The block interval elapsed.
+    Tick,
+    /// Deposits and exits from L1 (answered once durable).
+    L1 {
+        deposits: Vec<DepositEntry>,
+        exits: Vec<ExitEntry>,
+        next_l1_block: u64,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    /// Build a block from whatever is pending now (tests, shutdown).
+    Flush(oneshot::Sender<Result<Option<u64>>>),
+    /// Finish the current batch and stop.
+    Shutdown,
+}
+
+pub(crate) struct Sequencer {
+    shared: Arc<Shared>,
+    mempool: VecDeque<PendingTx>,
+    next_seq: u64,
+    tip: Option<BlockHeader>,
+    max_batch: usize,
+    max_block_txs: usize,
+    max_mempool: usize,
+}
+
+impl Sequencer {
+    /// Rebuilds the in-memory state from the store: the index, then the pending transactions
+    /// replayed in acceptance order.
+    pub(crate) fn recover(shared: Arc<Shared>) -> Result<Self> {
+        let store = &shared.store;
+        let tip = store.tip()?;
+        let next_seq = store.next_seq()?;
+        let pending = store.pending()?;
+        {
+            let mut ledger = shared
+                .ledger
+                .write()
+                .map_err(|_| Error::Internal("ledger lock".into()))?;
+            *ledger = crate::ledger::Ledger::from_records(store.ranges()?);
+            for p in &pending {
+                match ledger.check(&p.tx.transaction, p.tx_id) {
+                    Ok(_) => ledger.mark_pending(&p.tx.transaction, p.tx_id),
+                    Err(e) => {
+                        return Err(Error::Internal(format!(
+                            "stored pending tx {} no longer applies: {:?}",
+                            p.tx_id, e.code
+                        )));
+                    }
+                }
+            }
+            // Replaying marks ranges dirty; the store already holds them.
+            ledger.take_delta();
+        }
+        shared
+            .mempool_len
+            .store(pending.len() as u64, Ordering::Relaxed);
+        shared
+            .metrics
+            .mempool_size
+            .store(pending.len() as u64, Ordering::Relaxed);
+        shared.set_tip(tip.as_ref());
+        info!(
+            tip = tip.map_or(0, |h| h.number),
+            pending = pending.len(),
+            "state recovered"
+        );
+        let config = &shared.config;
+        Ok(Self {
+            max_batch: config.mempool.max_batch,
+            max_block_txs: config.block.max_txs,
+            max_mempool: config.mempool.max_size,
+            shared,
+            mempool: pending.into(),
+            next_seq,
+            tip,
+        })
+    }
+
+    fn next_number(&self) -> u64 {
+        self.tip
+            .map_or(FIRST_BLOCK_NUMBER, |h| h.number.saturating_add(1))
+    }
+
+    /// Runs until every command sender is gone. Returns an error when storage fails, after
+    /// which the node must stop (memory may be ahead of the store).
+    pub(crate) fn run(mut self, mut rx: mpsc::Receiver<Command>) -> Result<()> {
+        let mut batch = Vec::with_capacity(self.max_batch);
+        while let Some(first) = rx.blocking_recv() {
+            batch.push(first);
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(c) => batch.push(c),
+                    Err(_) => break,
+                }
+            }
+            let mut accepted: Vec<PendingTx> = Vec::new();
+            let mut replies: Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)> = Vec::new();
+            let mut build = false;
+            let mut deferred = Vec::new();
+            let mut shutdown = false;
+            for cmd in batch.drain(..) {
+                match cmd {
+                    Command::Submit(s) => self.admit(s, &mut accepted, &mut replies),
+                    Command::Tick => build = true,
+                    other => deferred.push(other),
+                }
+            }
+            self.commit_accepted(accepted, replies)?;
+            for cmd in deferred {
+                match cmd {
+                    Command::L1 {
+                        deposits,
+                        exits,
+                        next_l1_block,
+                        reply,
+                    } => {
+                        let r = self.apply_l1(deposits, exits, next_l1_block);
+                        let failed = r.as_ref().err().map(ToString::to_string);
+                        let _ = reply.send(r);
+                        if let Some(e) = failed {
+                            return Err(Error::Internal(format!("L1 events not stored: {e}")));
+                        }
+                    }
+                    Command::Flush(reply) => {
+                        let r = self.build_block();
+                        let failed = r.as_ref().err().map(ToString::to_string);
+                        let _ = reply.send(r);
+                        if let Some(e) = failed {
+                            return Err(Error::Internal(format!("block not stored: {e}")));
+                        }
+                    }
+                    Command::Shutdown => shutdown = true,
+                    Command::Submit(_) | Command::Tick => {}
+                }
+            }
+            if shutdown {
+                break;
+            }
+            while build || self.mempool.len() >= self.max_block_txs {
+                build = false;
+                if self.build_block()?.is_none() {
+                    break;
+                }
+            }
+        }
+        info!("sequencer stopped");
+        Ok(())
+    }
+
+    /// Checks a verified transaction against the index and reserves its inputs.
+    fn admit(
+        &mut self,
+        s: Submission,
+        accepted: &mut Vec<PendingTx>,
+        replies: &mut Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)>,
+    ) {
+        let metrics = &self.shared.metrics;
+        let next = self.next_number();
+        let tx = &s.tx.transaction;
+        if tx.max_block_index < next {
+            metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
+            let _ = s.reply.send(Err(ApiError::with_data(
+                ErrorCode::TxExpired,
+                serde_json::json!({ "maxBlockIndex": tx.max_block_index, "nextBlock": next }),
+            )));
+            return;
+        }
+        let result = self
+            .shared
+            .ledger
+            .write()
+            .map_err(|_| ApiError::new(ErrorCode::Internal))
+            .and_then(|mut ledger| {
+                let duplicate = ledger.check(tx, s.tx_id)?;
+                if !duplicate {
+                    if self.mempool.len() + accepted.len() >= self.max_mempool {
+                        return Err(ApiError::new(ErrorCode::MempoolFull));
+                    }
+                    ledger.mark_pending(tx, s.tx_id);
+                }
+                Ok(duplicate)
+            });
+        match result {
+            Ok(true) => {
+                let _ = s.reply.send(Ok(s.tx_id));
+            }
+            Ok(false) => {
+                accepted.push(PendingTx {
+                    seq: self.next_seq,
+                    tx_id: s.tx_id,
+                    tx: s.tx,
+                });
+                self.next_seq += 1;
+                replies.push((s.tx_id, s.reply));
+            }
+            Err(e) => {
+                // Already accepted earlier and since included: answer the same id.
+                if e.code == ErrorCode::CoinsNotOwned
+                    && matches!(
+                        self.shared.store.tx_status(s.tx_id),
+                        Ok(Some(TxStatus::Included { .. } | TxStatus::Pending { .. }))
+                    )
+                {
+                    let _ = s.reply.send(Ok(s.tx_id));
+                    return;
+                }
+                metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
+                let _ = s.reply.send(Err(e));
+            }
+        }
+    }
+
+    /// Makes a batch durable with one commit, then answers it.
+    fn commit_accepted(
+        &mut self,
+        accepted: Vec<PendingTx>,
+        replies: Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)>,
+    ) -> Result<()> {
+        if accepted.is_empty() {
+            return Ok(());
+        }
+        if let Err(e) = self.shared.store.accept(&accepted) {
+            error!(error = %e, "cannot make accepted transactions durable");
+            if let Ok(mut ledger) = self.shared.ledger.write() {
+                for p in &accepted {
+                    ledger.unmark(&p.tx.transaction, p.tx_id);
+                }
+            }
+            for (_, reply) in replies {
+                let _ = reply.send(Err(ApiError::new(ErrorCode::Internal)));
+            }
+            return Err(e.into());
+        }
+        let n = accepted.len() as u64;
+        self.mempool.extend(accepted);
+        self.shared
+            .mempool_len
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        let metrics = &self.shared.metrics;
+        metrics.txs_accepted.fetch_add(n, Ordering::Relaxed);
+        metrics
+            .mempool_size
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        metrics.group_commits.fetch_add(1, Ordering::Relaxed);
+        for (id, reply) in replies {
+            let _ = reply.send(Ok(id));
+        }
+        Ok(())
+    }
+
+    /// Builds, stores and announces the next block from the oldest pending transactions. Returns
+    /// the block number, or `None` when nothing was pending.
+    fn build_block(&mut self) -> Result<Option<u64>> {
+        if self.mempool.is_empty() {
+            return Ok(None);
+        }
+        let started = Instant::now();
+        let number = self.next_number();
+        let mut txs = Vec::new();
+        let mut seqs = Vec::new();
+        let mut dropped = Vec::new();
+        let mut ledger = self
+            .shared
+            .ledger
+            .write()
+            .map_err(|_| Error::Internal("ledger lock".into()))?;
+        while txs.len() < self.max_block_txs {
+            let Some(p) = self.mempool.pop_front() else {
+                break;
+            };
+            if p.tx.transaction.max_block_index < number {
+                ledger.unmark(&p.tx.transaction, p.tx_id);
+                dropped.push((p.tx_id, p.seq, DropReason::Expired));
+                continue;
+            }
+            seqs.push(p.seq);
+            txs.push((p.tx_id, p.tx));
+        }
+        let entries = txs.iter().flat_map(|(id, stx)| {
+            stx.transaction
+                .coin_ranges()
+                .into_iter()
+                .map(move |r| (r, *id))
+        });
+        let tree = SumMerkleTree::build(entries)
+            .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
+        let header = BlockHeader {
+            number,
+            prev_hash: self.tip.map_or(B256::ZERO, |h| h.hash()),
+            tx_root: tree.root(),
+            accumulator: B256::ZERO,
+            note_root: B256::ZERO,
+        };
+        for (index, (_, stx)) in txs.iter().enumerate() {
+            let index =
+                u32::try_from(index).map_err(|_| Error::Internal("block too big".into()))?;
+            ledger.apply_included(&stx.transaction, number, index);
+        }
+        let ranges = ledger.take_delta();
+        drop(ledger);
+        let included = txs.len();
+        let commit = BlockCommit {
+            header,
+            txs,
+            included_seqs: seqs,
+            dropped,
+            ranges,
+        };
+        self.shared.store.commit_block(&commit)?;
+        self.tip = Some(header);
+        let positions = commit
+            .txs
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        self.shared.cache_tree(
+            number,
+            BlockIndex {
+                tree: Arc::new(tree),
+                positions,
+            },
+        );
+        self.shared.set_tip(Some(&header));
+        self.shared
+            .mempool_len
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        let metrics = &self.shared.metrics;
+        metrics
+            .mempool_size
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        metrics.blocks_built.fetch_add(1, Ordering::Relaxed);
+        metrics
+            .txs_included
+            .fetch_add(included as u64, Ordering::Relaxed);
+        metrics
+            .txs_dropped
+            .fetch_add(commit.dropped.len() as u64, Ordering::Relaxed);
+        metrics.block_build.observe(started.elapsed());
+        info!(
+            number,
+            txs = included,
+            dropped = commit.dropped.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "block stored"
+        );
+        Ok(Some(number))
+    }
+
+    /// Credits deposits and applies exits, durably.
+    fn apply_l1(
+        &mut self,
+        deposits: Vec<DepositEntry>,
+        exits: Vec<ExitEntry>,
+        next_l1_block: u64,
+    ) -> Result<()> {
+        let mut events = L1Events {
+            next_l1_block,
+            ..Default::default()
+        };
+        let mut ledger = self
+            .shared
+            .ledger
+            .write()
+            .map_err(|_| Error::Internal("ledger lock".into()))?;
+        for d in deposits {
+            if self.shared.store.deposit(d.segment.start())?.is_some()
+                || ledger.overlaps(&d.segment)
+            {
+                debug!(start = %d.segment.start(), "deposit already known");
+                continue;
+            }
+            ledger.insert(d.segment, d.owner, Origin::Deposit { block: d.block });
+            info!(owner = %d.owner, segment = %d.segment, block = d.block, "deposit credited");
+            events.deposits.push(d);
+        }
+        for e in exits {
+            let ids = ledger.exit(&e.segment);
+            for id in ids {
+                if let Some(pos) = self.mempool.iter().position(|p| p.tx_id == id)
+                    && let Some(p) = self.mempool.remove(pos)
+                {
+                    ledger.unmark(&p.tx.transaction, p.tx_id);
+                    // The exited part stays exited: unmark only frees Pending entries.
+                    events.dropped.push((p.tx_id, p.seq, DropReason::Exited));
+                }
+            }
+            warn!(segment = %e.segment, "range exited");
+            events.exits.push(e);
+        }
+        events.ranges = ledger.take_delta();
+        drop(ledger);
+        self.shared.store.record_l1_events(&events)?;
+        self.shared
+            .mempool_len
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        self.shared
+            .metrics
+            .mempool_size
+            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        self.shared
+            .metrics
+            .deposits
+            .fetch_add(events.deposits.len() as u64, Ordering::Relaxed);
+        Ok(())
+    }
+}

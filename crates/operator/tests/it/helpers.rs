@@ -1,0 +1,148 @@
+use std::{
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
+    sync::Arc,
+    time::Duration,
+};
+
+use alloy_primitives::{Address, U256};
+use debye_l1::{
+    EmbeddedL1,
+    contracts::{DebyeChainClient, Deposit},
+};
+use debye_operator::{Config, DEV_OPERATOR, L1Config, Operator};
+use debye_primitives::test_utils::test_address;
+use debye_rpc_api::{ApiError, ErrorCode};
+use jsonrpsee::core::ClientError;
+
+pub const DEPLOYER: Address = Address::new([0x0e; 20]);
+
+/// A node on the embedded L1 with deposits for test keys 1 and 2.
+pub struct Harness {
+    pub l1: Arc<EmbeddedL1>,
+    pub chain: DebyeChainClient<Arc<EmbeddedL1>>,
+    pub dir: tempfile::TempDir,
+    pub deposits: Vec<Deposit>,
+}
+
+pub fn config(dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: dir.to_path_buf(),
+        rpc_addr: "127.0.0.1:0".parse().unwrap(),
+        metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
+        block: debye_operator::BlockConfig {
+            interval_ms: 3_600_000,
+            max_txs: 1_000,
+        },
+        l1: L1Config {
+            confirmations: 0,
+            poll_interval_ms: 20,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        let l1 = Arc::new(EmbeddedL1::new());
+        let eth = U256::from(10u64).pow(U256::from(18u64));
+        l1.fund(DEPLOYER, eth);
+        let chain = DebyeChainClient::deploy(l1.clone(), DEPLOYER, DEV_OPERATOR)
+            .await
+            .unwrap();
+        let mut deposits = Vec::new();
+        for k in [1u64, 2] {
+            l1.fund(test_address(k), eth);
+            deposits.push(
+                chain
+                    .deposit_eth(test_address(k), U256::from(1_000u64))
+                    .await
+                    .unwrap(),
+            );
+        }
+        Self {
+            l1,
+            chain,
+            dir: tempfile::tempdir().unwrap(),
+            deposits,
+        }
+    }
+
+    pub async fn start(&self, config: Config) -> Operator {
+        let node = Operator::start(config, self.chain.clone(), DEV_OPERATOR)
+            .await
+            .unwrap();
+        // Wait until both deposits are credited.
+        for _ in 0..500 {
+            if node
+                .metrics()
+                .deposits
+                .load(std::sync::atomic::Ordering::Relaxed)
+                >= 2
+                || node.status().tip > 0
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        node
+    }
+}
+
+/// The API error code of a client error.
+pub fn code(err: &ClientError) -> i32 {
+    match err {
+        ClientError::Call(obj) => obj.code(),
+        other => panic!("expected a JSON-RPC error, got {other}"),
+    }
+}
+
+/// The typed API error of a client error.
+pub fn api_error(err: &ClientError) -> ApiError {
+    match err {
+        ClientError::Call(obj) => ApiError::from_object(obj).expect("one of our codes"),
+        other => panic!("expected a JSON-RPC error, got {other}"),
+    }
+}
+
+pub fn expect_code(err: &ClientError, expected: ErrorCode) {
+    assert_eq!(code(err), expected.code(), "{err}");
+}
+
+/// POSTs `body` as-is and returns the HTTP status and the parsed JSON body.
+pub fn raw_post(addr: SocketAddr, body: &[u8]) -> (u16, serde_json::Value) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    // The server may answer before reading a body it refuses; ignore write errors then.
+    let _ = s.write_all(body);
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).to_string();
+    let status: u16 = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    let start = body.find(['{', '[']).unwrap_or(body.len());
+    let end = body.rfind(['}', ']']).map_or(start, |e| e + 1);
+    let json = serde_json::from_str(&body[start..end]).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// GETs a plain-text page.
+pub fn raw_get(addr: SocketAddr, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the operator: the API with good and bad input, restart and recovery,
+//! exits, and a crash test that SIGKILLs the node process during block production.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    unreachable_pub
+)]
+
+mod api;
+mod crash;
+mod helpers;
+mod restart;

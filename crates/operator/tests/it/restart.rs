@@ -1,0 +1,234 @@
+//! Restart and recovery on the embedded L1: pending transactions survive, blocks continue the
+//! chain, a fresh L1 gets the stored blocks again, stale or foreign stores are refused; exits;
+//! configuration.
+
+use std::{sync::Arc, time::Duration};
+
+use alloy_primitives::{Address, B256, U256};
+use debye_l1::{
+    EmbeddedL1,
+    contracts::{self, DebyeChainClient},
+};
+use debye_operator::{Config, DEV_OPERATOR, Error, Operator, RangeExited};
+use debye_primitives::{
+    Input, Output, Segment, Transaction,
+    test_utils::{test_address, test_key},
+};
+use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
+
+use crate::helpers::{DEPLOYER, Harness, config, expect_code};
+
+fn seg(a: u64, b: u64) -> Segment {
+    Segment::new(U256::from(a), U256::from(b)).unwrap()
+}
+
+fn spend(
+    from: u64,
+    to: Address,
+    block: u64,
+    s: Segment,
+    domain: &debye_primitives::Eip712Domain,
+) -> debye_primitives::SignedTransaction {
+    Transaction {
+        inputs: vec![Input::deposit(test_address(from), block, s)],
+        outputs: vec![Output {
+            owner: to,
+            segment: s,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(domain, &[test_key(from)])
+    .unwrap()
+}
+
+async fn wait_committed(node: &Operator, n: u64) {
+    for _ in 0..500 {
+        if node.status().l1_committed >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("block {n} not committed on L1: {:?}", node.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
+    let h = Harness::new().await;
+    let carol = test_address(3);
+    let node = h.start(config(h.dir.path())).await;
+    let domain = node.domain().clone();
+    let t1 = spend(1, carol, 1, seg(0, 10), &domain);
+    let id1 = node.submit(t1).await.unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(1));
+    wait_committed(&node, 1).await;
+    let t2 = spend(2, carol, 1, seg(1_000, 1_010), &domain);
+    let id2 = node.submit(t2.clone()).await.unwrap();
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+
+    // Same store, same L1: the pending transaction is still there and still reserves its coins.
+    let node = h.start(config(h.dir.path())).await;
+    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    assert_eq!(
+        client.transaction_status(id2).await.unwrap(),
+        TxStatusView::Pending
+    );
+    assert!(matches!(
+        client.transaction_status(id1).await.unwrap(),
+        TxStatusView::Included { block: 1, .. }
+    ));
+    assert_eq!(node.status().mempool_size, 1);
+    let clash = spend(2, test_address(1), 1, seg(1_005, 1_020), &domain);
+    expect_code(
+        &client.submit_transaction(clash).await.unwrap_err(),
+        ErrorCode::Conflict,
+    );
+    assert_eq!(client.submit_transaction(t2).await.unwrap().tx_id, id2);
+    let owned = client.ranges_owned_by(carol).await.unwrap();
+    assert_eq!(owned.len(), 1, "block 1's output survived the restart");
+    assert_eq!(node.flush().await.unwrap(), Some(2));
+    wait_committed(&node, 2).await;
+    let b1 = client.block_by_number(1).await.unwrap().unwrap();
+    let b2 = client.block_by_number(2).await.unwrap().unwrap();
+    assert_eq!(b2.header.prev_hash, b1.hash);
+    assert_eq!(h.chain.next_block().await.unwrap(), 3);
+    assert_eq!(h.chain.block_hash(2).await.unwrap(), b2.hash);
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+
+    // An L1 that lost the commitments (a deep reorg, or a dev chain restarted): the anchor at the
+    // same address gets blocks 1 and 2 again, in order, at start.
+    let l1 = Arc::new(EmbeddedL1::new());
+    l1.fund(DEPLOYER, U256::from(10u64).pow(U256::from(18u64)));
+    let chain = DebyeChainClient::deploy(l1, DEPLOYER, DEV_OPERATOR)
+        .await
+        .unwrap();
+    assert_eq!(chain.address(), h.chain.address());
+    let node = Operator::start(config(h.dir.path()), chain.clone(), DEV_OPERATOR)
+        .await
+        .unwrap();
+    assert_eq!(chain.next_block().await.unwrap(), 3);
+    assert_eq!(chain.block_hash(1).await.unwrap(), b1.hash);
+    assert_eq!(chain.block_hash(2).await.unwrap(), b2.hash);
+    assert_eq!(node.status().l1_committed, 2);
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_or_foreign_stores_are_refused() {
+    let h = Harness::new().await;
+    // L1 holds a commitment this (empty) store lacks: refuse to run.
+    let header = contracts::BlockHeader {
+        number: 1,
+        prevHash: B256::ZERO,
+        txRoot: B256::repeat_byte(1),
+        accumulator: B256::ZERO,
+        noteRoot: B256::ZERO,
+    };
+    h.chain.submit_block(DEV_OPERATOR, header).await.unwrap();
+    let err = Operator::start(config(h.dir.path()), h.chain.clone(), DEV_OPERATOR)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::CommitmentMismatch { number: 1, .. }),
+        "{err}"
+    );
+
+    // The store now belongs to this anchor; another anchor is refused.
+    let other = DebyeChainClient::deploy(h.l1.clone(), DEPLOYER, DEV_OPERATOR)
+        .await
+        .unwrap();
+    let err = Operator::start(config(h.dir.path()), other, DEV_OPERATOR)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::WrongChain { .. }), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exited_coins_become_unspendable() {
+    let h = Harness::new().await;
+    let node = h.start(config(h.dir.path())).await;
+    let domain = node.domain().clone();
+    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let pending = spend(1, test_address(3), 1, seg(0, 10), &domain);
+    let id = node.submit(pending).await.unwrap();
+    node.report_exits(
+        vec![RangeExited {
+            segment: seg(5, 500),
+            l1_block: 99,
+        }],
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.transaction_status(id).await.unwrap(),
+        TxStatusView::Dropped {
+            reason: "exited".into()
+        }
+    );
+    let e = client
+        .submit_transaction(spend(1, test_address(3), 1, seg(100, 101), &domain))
+        .await
+        .unwrap_err();
+    expect_code(&e, ErrorCode::CoinsExited);
+    // Coins outside the exit, including those the dropped transaction had reserved, are free.
+    node.submit(spend(1, test_address(3), 1, seg(0, 5), &domain))
+        .await
+        .unwrap();
+    node.submit(spend(1, test_address(3), 1, seg(500, 510), &domain))
+        .await
+        .unwrap();
+    let owned: Vec<Segment> = client
+        .ranges_owned_by(test_address(1))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.segment)
+        .collect();
+    assert!(owned.iter().all(|s| !s.overlaps(&seg(5, 500))), "{owned:?}");
+    assert_eq!(node.flush().await.unwrap(), Some(1));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+#[test]
+fn config_file_and_env_overrides() {
+    let text = r#"
+        data_dir = "/var/lib/debye"
+        rpc_addr = "0.0.0.0:9000"
+        [block]
+        interval_ms = 250
+        max_txs = 500
+        [l1]
+        backend = "rpc"
+        url = "http://127.0.0.1:8545"
+        anchor = "0x00000000000000000000000000000000000000aa"
+        confirmations = 6
+    "#;
+    let mut c = Config::from_toml(text).unwrap();
+    assert_eq!(c.block.max_txs, 500);
+    assert_eq!(c.l1.confirmations, 6);
+    c.validate().unwrap();
+    c.apply_env(|k| match k {
+        "DEBYE_BLOCK_MAX_TXS" => Some("42".into()),
+        "DEBYE_L1_URL" => Some("http://l1:8545".into()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(
+        (c.block.max_txs, c.l1.url.as_deref()),
+        (42, Some("http://l1:8545"))
+    );
+    assert!(
+        c.apply_env(|k| (k == "DEBYE_RPC_ADDR").then(|| "nonsense".into()))
+            .is_err()
+    );
+    assert!(
+        Config::from_toml("blocks_per_second = 3").is_err(),
+        "unknown keys are errors"
+    );
+    assert!(
+        Config::from_toml("[l1]\nbackend = \"rpc\"")
+            .unwrap()
+            .validate()
+            .is_err()
+    );
+}

@@ -1,0 +1,78 @@
+//! The API trait. jsonrpsee generates `DebyeApiServer` and `DebyeApiClient` from it.
+#![allow(missing_docs, unreachable_pub)]
+
+use alloy_primitives::{Address, B256};
+use debye_primitives::{Segment, SignedTransaction};
+use jsonrpsee::{core::RpcResult, proc_macros::rpc};
+
+use crate::types::{
+    BlockView, ChainStatus, HeaderView, OwnedRange, RangeProof, SubmitResult, TxStatusView,
+};
+
+/// Full names of every method of [`DebyeApi`], in declaration order (checked against
+/// `docs/openrpc.json` by a test).
+pub const METHODS: [&str; 10] = [
+    "debye_submitTransaction",
+    "debye_transactionStatus",
+    "debye_blockByNumber",
+    "debye_blockByHash",
+    "debye_header",
+    "debye_rangeProof",
+    "debye_rangeHistory",
+    "debye_rangesOwnedBy",
+    "debye_chainStatus",
+    "debye_health",
+];
+
+/// The operator's JSON-RPC API (namespace `debye`). See `docs/api.md`.
+#[rpc(server, client, namespace = "debye")]
+pub trait DebyeApi {
+    /// Validates a signed transaction and, when valid, makes it durable and answers its id.
+    /// Resubmitting a transaction the operator already accepted answers the same id.
+    #[method(name = "submitTransaction")]
+    async fn submit_transaction(&self, transaction: SignedTransaction) -> RpcResult<SubmitResult>;
+
+    /// Where a transaction stands (`unknown`, `pending`, `included`, `dropped`).
+    #[method(name = "transactionStatus")]
+    async fn transaction_status(
+        &self,
+        #[argument(rename = "txId")] tx_id: B256,
+    ) -> RpcResult<TxStatusView>;
+
+    /// A stored block by number, or `null`.
+    #[method(name = "blockByNumber")]
+    async fn block_by_number(&self, number: u64) -> RpcResult<Option<BlockView>>;
+
+    /// A stored block by header hash, or `null`.
+    #[method(name = "blockByHash")]
+    async fn block_by_hash(&self, hash: B256) -> RpcResult<Option<BlockView>>;
+
+    /// The header of block `number` (the latest when omitted), or `null`.
+    #[method(name = "header")]
+    async fn header(&self, number: Option<u64>) -> RpcResult<Option<HeaderView>>;
+
+    /// Inclusion or exclusion proof of `segment` in block `number`.
+    #[method(name = "rangeProof")]
+    async fn range_proof(&self, number: u64, segment: Segment) -> RpcResult<RangeProof>;
+
+    /// Proofs of `segment` in each block `from..=to` (at most `MAX_HISTORY_SPAN` blocks).
+    #[method(name = "rangeHistory")]
+    async fn range_history(
+        &self,
+        segment: Segment,
+        from: u64,
+        to: u64,
+    ) -> RpcResult<Vec<RangeProof>>;
+
+    /// Unspent (and pending-spend) ranges held by `owner` in the operator's ownership index.
+    #[method(name = "rangesOwnedBy")]
+    async fn ranges_owned_by(&self, owner: Address) -> RpcResult<Vec<OwnedRange>>;
+
+    /// The chain as the operator sees it.
+    #[method(name = "chainStatus")]
+    async fn chain_status(&self) -> RpcResult<ChainStatus>;
+
+    /// `"ok"` while the node serves.
+    #[method(name = "health")]
+    async fn health(&self) -> RpcResult<String>;
+}

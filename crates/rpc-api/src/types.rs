@@ -1,0 +1,145 @@
+//! Wire types of the API. Plain integers (block numbers, indexes, counts) are JSON numbers; the
+//! protocol types from `debye-primitives` keep their own encodings (hex quantities and hashes).
+
+use alloy_primitives::{Address, B256};
+use debye_primitives::{BlockHeader, ExclusionProof, InclusionProof, Segment, SignedTransaction};
+use serde::{Deserialize, Serialize};
+
+/// Answer to `debye_submitTransaction`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubmitResult {
+    /// The transaction id (EIP-712 digest).
+    pub tx_id: B256,
+}
+
+/// Where a transaction stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum TxStatusView {
+    /// The operator never accepted it.
+    Unknown,
+    /// Accepted and durable, waiting for a block.
+    Pending,
+    /// In a block.
+    #[serde(rename_all = "camelCase")]
+    Included {
+        /// Block number.
+        block: u64,
+        /// Position in the block.
+        tx_index: u32,
+        /// Whether the block's commitment is on L1.
+        l1_committed: bool,
+    },
+    /// Accepted but never included.
+    Dropped {
+        /// `expired` or `exited`.
+        reason: String,
+    },
+}
+
+/// A stored block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BlockView {
+    /// Header hash (what L1 stores).
+    pub hash: B256,
+    /// The header.
+    pub header: BlockHeader,
+    /// Transaction ids, in block order.
+    pub tx_ids: Vec<B256>,
+    /// The transactions, in block order.
+    pub transactions: Vec<SignedTransaction>,
+    /// Whether the block's commitment is on L1.
+    pub l1_committed: bool,
+}
+
+/// A header with its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeaderView {
+    /// Header hash.
+    pub hash: B256,
+    /// The header.
+    pub header: BlockHeader,
+    /// Number of transactions in the block.
+    pub tx_count: u32,
+    /// Whether the commitment is on L1.
+    pub l1_committed: bool,
+}
+
+/// Proof about a segment in one block.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum RangeProof {
+    /// A transaction of the block touches the segment.
+    #[serde(rename_all = "camelCase")]
+    Inclusion {
+        /// Block number.
+        block: u64,
+        /// Root the proof leads to.
+        tx_root: B256,
+        /// Index of the transaction.
+        tx_index: u32,
+        /// Its id (the leaf hash).
+        tx_id: B256,
+        /// The transaction.
+        transaction: SignedTransaction,
+        /// The sum Merkle proof.
+        proof: InclusionProof,
+    },
+    /// No transaction of the block touches the segment.
+    #[serde(rename_all = "camelCase")]
+    Exclusion {
+        /// Block number.
+        block: u64,
+        /// Root the proof leads to.
+        tx_root: B256,
+        /// The sum Merkle proof of the gap leaf.
+        proof: ExclusionProof,
+    },
+}
+
+/// Where an owned range was created: the fields an input spending it must carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RangeOrigin {
+    /// `blockIndex` of the input.
+    pub block_index: u64,
+    /// `txIndex` of the input (`4294967295` for a deposit).
+    pub tx_index: u32,
+    /// `outputIndex` of the input.
+    pub output_index: u8,
+}
+
+/// A range in the operator's ownership index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnedRange {
+    /// The coins.
+    pub segment: Segment,
+    /// Where they were created.
+    pub origin: RangeOrigin,
+    /// A pending transaction already spends them.
+    pub pending_spend: bool,
+}
+
+/// The chain as the operator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChainStatus {
+    /// L1 chain id.
+    pub chain_id: u64,
+    /// Anchor contract.
+    pub anchor: Address,
+    /// Highest stored block (0: none).
+    pub tip: u64,
+    /// Its header hash (zero when none).
+    pub tip_hash: B256,
+    /// Highest block whose commitment the operator has seen on L1.
+    pub l1_committed: u64,
+    /// Pending transactions.
+    pub mempool_size: u64,
+    /// Number the next block will carry.
+    pub next_block: u64,
+}

@@ -1,0 +1,251 @@
+//! Fixed binary layouts of the stored records. Integers are big-endian; `U256` is 32 bytes.
+
+use alloy_primitives::{Address, B256, U256};
+use debye_primitives::{BlockHeader, Codec, Segment, SignedTransaction};
+
+use crate::{
+    Error, Result,
+    store::{DepositEntry, DropReason, ExitEntry, Origin, RangeRecord, TxStatus},
+};
+
+/// A cursor over a stored value that fails with [`Error::Corrupt`] instead of panicking.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+    table: &'static str,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8], table: &'static str) -> Self {
+        Self { bytes, table }
+    }
+
+    fn corrupt(&self, reason: impl Into<String>) -> Error {
+        Error::Corrupt {
+            table: self.table,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if self.bytes.len() < n {
+            return Err(self.corrupt(format!("truncated: need {n} bytes")));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.array::<1>()?[0])
+    }
+    pub(crate) fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.array()?))
+    }
+    pub(crate) fn u64(&mut self) -> Result<u64> {
+        Ok(u64::from_be_bytes(self.array()?))
+    }
+    pub(crate) fn u256(&mut self) -> Result<U256> {
+        Ok(U256::from_be_bytes::<32>(self.array()?))
+    }
+    pub(crate) fn b256(&mut self) -> Result<B256> {
+        Ok(B256::from(self.array::<32>()?))
+    }
+    pub(crate) fn address(&mut self) -> Result<Address> {
+        Ok(Address::from(self.array::<20>()?))
+    }
+    pub(crate) fn segment(&mut self, start: U256) -> Result<Segment> {
+        let end = self.u256()?;
+        Segment::new(start, end).map_err(|e| self.corrupt(e.to_string()))
+    }
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        std::mem::take(&mut self.bytes)
+    }
+    pub(crate) fn finish(&self) -> Result<()> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(self.corrupt("trailing bytes"))
+        }
+    }
+    pub(crate) fn signed_tx(&mut self) -> Result<SignedTransaction> {
+        let bytes = self.rest();
+        SignedTransaction::decode(bytes).map_err(|e| self.corrupt(e.to_string()))
+    }
+    pub(crate) fn header(&mut self) -> Result<BlockHeader> {
+        let bytes = self.rest();
+        BlockHeader::decode(bytes).map_err(|e| self.corrupt(e.to_string()))
+    }
+}
+
+pub(crate) fn u256_key(v: U256) -> [u8; 32] {
+    v.to_be_bytes::<32>()
+}
+
+fn origin_bytes(out: &mut Vec<u8>, origin: &Origin) {
+    match *origin {
+        Origin::Deposit { block } => {
+            out.push(0);
+            out.extend_from_slice(&block.to_be_bytes());
+            out.extend_from_slice(&[0; 5]);
+        }
+        Origin::Tx {
+            block,
+            tx_index,
+            output_index,
+        } => {
+            out.push(1);
+            out.extend_from_slice(&block.to_be_bytes());
+            out.extend_from_slice(&tx_index.to_be_bytes());
+            out.push(output_index);
+        }
+    }
+}
+
+fn read_origin(r: &mut Reader<'_>) -> Result<Origin> {
+    let tag = r.u8()?;
+    let block = r.u64()?;
+    let tx_index = r.u32()?;
+    let output_index = r.u8()?;
+    match tag {
+        0 => Ok(Origin::Deposit { block }),
+        1 => Ok(Origin::Tx {
+            block,
+            tx_index,
+            output_index,
+        }),
+        t => Err(r.corrupt(format!("origin tag {t}"))),
+    }
+}
+
+/// Range record value (the key is the start): end ‖ owner ‖ origin ‖ exited.
+pub(crate) fn encode_range(rec: &RangeRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(67);
+    out.extend_from_slice(&u256_key(rec.segment.end()));
+    out.extend_from_slice(rec.owner.as_slice());
+    origin_bytes(&mut out, &rec.origin);
+    out.push(u8::from(rec.exited));
+    out
+}
+
+pub(crate) fn decode_range(start: &[u8; 32], bytes: &[u8]) -> Result<RangeRecord> {
+    let mut r = Reader::new(bytes, "ranges");
+    let segment = r.segment(U256::from_be_bytes(*start))?;
+    let owner = r.address()?;
+    let origin = read_origin(&mut r)?;
+    let exited = r.u8()? != 0;
+    r.finish()?;
+    Ok(RangeRecord {
+        segment,
+        owner,
+        origin,
+        exited,
+    })
+}
+
+/// Transaction status: tag ‖ fields.
+pub(crate) fn encode_status(s: &TxStatus) -> Vec<u8> {
+    let mut out = Vec::with_capacity(13);
+    match *s {
+        TxStatus::Pending { seq } => {
+            out.push(0);
+            out.extend_from_slice(&seq.to_be_bytes());
+        }
+        TxStatus::Included { block, index } => {
+            out.push(1);
+            out.extend_from_slice(&block.to_be_bytes());
+            out.extend_from_slice(&index.to_be_bytes());
+        }
+        TxStatus::Dropped { reason } => {
+            out.push(2);
+            out.push(match reason {
+                DropReason::Expired => 0,
+                DropReason::Exited => 1,
+            });
+        }
+    }
+    out
+}
+
+pub(crate) fn decode_status(bytes: &[u8]) -> Result<TxStatus> {
+    let mut r = Reader::new(bytes, "tx_status");
+    let s = match r.u8()? {
+        0 => TxStatus::Pending { seq: r.u64()? },
+        1 => TxStatus::Included {
+            block: r.u64()?,
+            index: r.u32()?,
+        },
+        2 => TxStatus::Dropped {
+            reason: match r.u8()? {
+                0 => DropReason::Expired,
+                1 => DropReason::Exited,
+                t => return Err(r.corrupt(format!("drop reason {t}"))),
+            },
+        },
+        t => return Err(r.corrupt(format!("status tag {t}"))),
+    };
+    r.finish()?;
+    Ok(s)
+}
+
+/// Transaction value: id ‖ canonical ABI encoding.
+pub(crate) fn encode_tx(id: &B256, tx: &SignedTransaction) -> Vec<u8> {
+    let enc = tx.encode();
+    let mut out = Vec::with_capacity(32 + enc.len());
+    out.extend_from_slice(id.as_slice());
+    out.extend_from_slice(&enc);
+    out
+}
+
+pub(crate) fn decode_tx(bytes: &[u8], table: &'static str) -> Result<(B256, SignedTransaction)> {
+    let mut r = Reader::new(bytes, table);
+    let id = r.b256()?;
+    Ok((id, r.signed_tx()?))
+}
+
+/// Deposit value (key = start): end ‖ owner ‖ block ‖ l1 block.
+pub(crate) fn encode_deposit(d: &DepositEntry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(68);
+    out.extend_from_slice(&u256_key(d.segment.end()));
+    out.extend_from_slice(d.owner.as_slice());
+    out.extend_from_slice(&d.block.to_be_bytes());
+    out.extend_from_slice(&d.l1_block.to_be_bytes());
+    out
+}
+
+pub(crate) fn decode_deposit(start: &[u8; 32], bytes: &[u8]) -> Result<DepositEntry> {
+    let mut r = Reader::new(bytes, "deposits");
+    let segment = r.segment(U256::from_be_bytes(*start))?;
+    let d = DepositEntry {
+        segment,
+        owner: r.address()?,
+        block: r.u64()?,
+        l1_block: r.u64()?,
+    };
+    r.finish()?;
+    Ok(d)
+}
+
+/// Exit value (key = start): end ‖ l1 block.
+pub(crate) fn encode_exit(e: &ExitEntry) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40);
+    out.extend_from_slice(&u256_key(e.segment.end()));
+    out.extend_from_slice(&e.l1_block.to_be_bytes());
+    out
+}
+
+pub(crate) fn decode_exit(start: &[u8; 32], bytes: &[u8]) -> Result<ExitEntry> {
+    let mut r = Reader::new(bytes, "exits");
+    let segment = r.segment(U256::from_be_bytes(*start))?;
+    let e = ExitEntry {
+        segment,
+        l1_block: r.u64()?,
+    };
+    r.finish()?;
+    Ok(e)
+}

@@ -1,0 +1,41 @@
+/// Errors from the operator's storage.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The underlying database failed (I/O, corruption detected by the engine, lock held).
+    #[error("database error: {0}")]
+    Db(#[from] redb::Error),
+    /// The file was written with another schema version.
+    #[error(
+        "storage schema version {found} found, this build expects {expected}; migrate or use a fresh file"
+    )]
+    SchemaMismatch {
+        /// Version stored in the file.
+        found: u32,
+        /// Version this build writes.
+        expected: u32,
+    },
+    /// A stored value could not be decoded (corruption or a bug).
+    #[error("corrupt stored value in {table}: {reason}")]
+    Corrupt {
+        /// Table holding the value.
+        table: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A block was committed out of order (its number is not the tip's successor).
+    #[error("block {got} does not follow the stored tip (expected {expected})")]
+    OutOfOrder {
+        /// Number expected next.
+        expected: u64,
+        /// Number given.
+        got: u64,
+    },
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Converts any redb error into [`Error::Db`].
+pub(crate) fn db<E: Into<redb::Error>>(e: E) -> Error {
+    Error::Db(e.into())
+}

@@ -1,0 +1,25 @@
+//! Durable storage for the Debye operator.
+//!
+//! [`Store`] (in [`store`]) is the storage contract the operator codes against: accepted
+//! transactions, blocks, the range-ownership index, deposits, exits and the L1 submission state,
+//! each change applied atomically. [`RedbStore`] (in [`redb_store`]) implements it on an embedded
+//! ACID [redb](https://docs.rs/redb) file; a server database can implement the same trait later.
+//!
+//! Every write method commits durably (fsync) before it returns, so what the operator
+//! acknowledges survives a crash. The schema is versioned ([`SCHEMA_VERSION`]): opening a file
+//! written with another version fails with [`Error::SchemaMismatch`].
+
+mod codec;
+mod error;
+pub mod redb_store;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use redb_store::RedbStore;
+pub use store::{
+    BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
+    RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
+};
+
+/// Version of the on-disk layout; bumped on every incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;

@@ -1,0 +1,431 @@
+//! [`Store`] on an embedded redb file.
+//!
+//! Tables (integers big-endian, `U256` as 32 bytes; value layouts in `codec.rs`):
+//!
+//! | table       | key                  | value                                     |
+//! |-------------|----------------------|-------------------------------------------|
+//! | `meta`      | name                 | schema version, chain, cursors, counters  |
+//! | `pending`   | acceptance seq       | tx id ‖ ABI-encoded signed transaction    |
+//! | `tx_status` | tx id                | pending(seq) / included(block, index) / dropped(reason) |
+//! | `headers`   | block number         | ABI-encoded header                         |
+//! | `hashes`    | header hash          | block number                               |
+//! | `block_txs` | (block, tx index)    | tx id ‖ ABI-encoded signed transaction    |
+//! | `ranges`    | range start          | end ‖ owner ‖ origin ‖ exited             |
+//! | `deposits`  | range start          | end ‖ owner ‖ child block ‖ L1 block      |
+//! | `exits`     | range start          | end ‖ L1 block                            |
+
+use std::path::Path;
+
+use alloy_primitives::{B256, U256};
+use debye_primitives::{BlockHeader, Codec, SignedTransaction, block::FIRST_BLOCK_NUMBER};
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+
+use crate::{
+    Error, Result, SCHEMA_VERSION,
+    codec::{self, Reader, u256_key},
+    error::db,
+    store::{
+        BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events, PendingTx,
+        RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
+    },
+};
+
+const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const PENDING: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("pending");
+const TX_STATUS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("tx_status");
+const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");
+const HASHES: TableDefinition<'_, [u8; 32], u64> = TableDefinition::new("hashes");
+const BLOCK_TXS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("block_txs");
+const RANGES: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("ranges");
+const DEPOSITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("deposits");
+const EXITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("exits");
+
+const K_VERSION: &str = "schema_version";
+const K_CHAIN: &str = "chain";
+const K_SUBMISSION: &str = "submission";
+const K_L1_CURSOR: &str = "l1_cursor";
+const K_NEXT_SEQ: &str = "next_seq";
+
+/// The operator's store on a redb file.
+pub struct RedbStore {
+    db: Database,
+}
+
+impl std::fmt::Debug for RedbStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedbStore").finish_non_exhaustive()
+    }
+}
+
+impl RedbStore {
+    /// Opens (or creates) the store at `path`, creating the tables of a new file and checking the
+    /// schema version of an existing one ([`Error::SchemaMismatch`]). Fails if another process
+    /// has the file open.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let database = Database::create(path).map_err(db)?;
+        let wtx = database.begin_write().map_err(db)?;
+        {
+            let mut meta = wtx.open_table(META).map_err(db)?;
+            let found = match meta.get(K_VERSION).map_err(db)? {
+                Some(v) => Some(Reader::new(v.value(), "meta").u32()?),
+                None => None,
+            };
+            match found {
+                Some(found) if found != SCHEMA_VERSION => {
+                    return Err(Error::SchemaMismatch {
+                        found,
+                        expected: SCHEMA_VERSION,
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    meta.insert(K_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())
+                        .map_err(db)?;
+                }
+            }
+        }
+        // Create every table so readers never see a missing one.
+        wtx.open_table(PENDING).map_err(db)?;
+        wtx.open_table(TX_STATUS).map_err(db)?;
+        wtx.open_table(HEADERS).map_err(db)?;
+        wtx.open_table(HASHES).map_err(db)?;
+        wtx.open_table(BLOCK_TXS).map_err(db)?;
+        wtx.open_table(RANGES).map_err(db)?;
+        wtx.open_table(DEPOSITS).map_err(db)?;
+        wtx.open_table(EXITS).map_err(db)?;
+        wtx.commit().map_err(db)?;
+        Ok(Self { db: database })
+    }
+
+    /// Overwrites the stored schema version (for migration tooling and tests).
+    pub fn set_schema_version(&self, version: u32) -> Result<()> {
+        self.write(|wtx| {
+            let mut meta = wtx.open_table(META).map_err(db)?;
+            meta.insert(K_VERSION, version.to_be_bytes().as_slice())
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn write(&self, f: impl FnOnce(&WriteTransaction) -> Result<()>) -> Result<()> {
+        let wtx = self.db.begin_write().map_err(db)?;
+        f(&wtx)?;
+        wtx.commit().map_err(db)?;
+        Ok(())
+    }
+
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let meta = rtx.open_table(META).map_err(db)?;
+        Ok(meta.get(key).map_err(db)?.map(|v| v.value().to_vec()))
+    }
+}
+
+fn apply_ranges(wtx: &WriteTransaction, delta: &RangeDelta) -> Result<()> {
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let mut ranges = wtx.open_table(RANGES).map_err(db)?;
+    for start in &delta.deletes {
+        ranges.remove(u256_key(*start)).map_err(db)?;
+    }
+    for rec in &delta.upserts {
+        ranges
+            .insert(
+                u256_key(rec.segment.start()),
+                codec::encode_range(rec).as_slice(),
+            )
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+fn apply_dropped(wtx: &WriteTransaction, dropped: &[Dropped]) -> Result<()> {
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let mut pending = wtx.open_table(PENDING).map_err(db)?;
+    let mut status = wtx.open_table(TX_STATUS).map_err(db)?;
+    for (id, seq, reason) in dropped {
+        pending.remove(*seq).map_err(db)?;
+        let s = codec::encode_status(&TxStatus::Dropped { reason: *reason });
+        status.insert(id.0, s.as_slice()).map_err(db)?;
+    }
+    Ok(())
+}
+
+impl Store for RedbStore {
+    fn chain_identity(&self) -> Result<Option<ChainIdentity>> {
+        let Some(bytes) = self.meta(K_CHAIN)? else {
+            return Ok(None);
+        };
+        let mut r = Reader::new(&bytes, "meta");
+        let id = ChainIdentity {
+            chain_id: r.u64()?,
+            anchor: r.address()?,
+        };
+        r.finish()?;
+        Ok(Some(id))
+    }
+
+    fn set_chain_identity(&self, id: &ChainIdentity) -> Result<()> {
+        let mut v = id.chain_id.to_be_bytes().to_vec();
+        v.extend_from_slice(id.anchor.as_slice());
+        self.write(|wtx| {
+            wtx.open_table(META)
+                .map_err(db)?
+                .insert(K_CHAIN, v.as_slice())
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn accept(&self, txs: &[PendingTx]) -> Result<()> {
+        let Some(last) = txs.iter().map(|t| t.seq).max() else {
+            return Ok(());
+        };
+        self.write(|wtx| {
+            let mut pending = wtx.open_table(PENDING).map_err(db)?;
+            let mut status = wtx.open_table(TX_STATUS).map_err(db)?;
+            for t in txs {
+                pending
+                    .insert(t.seq, codec::encode_tx(&t.tx_id, &t.tx).as_slice())
+                    .map_err(db)?;
+                let s = codec::encode_status(&TxStatus::Pending { seq: t.seq });
+                status.insert(t.tx_id.0, s.as_slice()).map_err(db)?;
+            }
+            let next = last.saturating_add(1).to_be_bytes();
+            wtx.open_table(META)
+                .map_err(db)?
+                .insert(K_NEXT_SEQ, next.as_slice())
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn pending(&self) -> Result<Vec<PendingTx>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let pending = rtx.open_table(PENDING).map_err(db)?;
+        pending
+            .iter()
+            .map_err(db)?
+            .map(|row| {
+                let (k, v) = row.map_err(db)?;
+                let (tx_id, tx) = codec::decode_tx(v.value(), "pending")?;
+                Ok(PendingTx {
+                    seq: k.value(),
+                    tx_id,
+                    tx,
+                })
+            })
+            .collect()
+    }
+
+    fn next_seq(&self) -> Result<u64> {
+        match self.meta(K_NEXT_SEQ)? {
+            Some(v) => Reader::new(&v, "meta").u64(),
+            None => Ok(0),
+        }
+    }
+
+    fn commit_block(&self, commit: &BlockCommit) -> Result<()> {
+        let expected = self
+            .tip()?
+            .map_or(FIRST_BLOCK_NUMBER, |h| h.number.saturating_add(1));
+        let number = commit.header.number;
+        if number != expected {
+            return Err(Error::OutOfOrder {
+                expected,
+                got: number,
+            });
+        }
+        self.write(|wtx| {
+            wtx.open_table(HEADERS)
+                .map_err(db)?
+                .insert(number, commit.header.encode().as_slice())
+                .map_err(db)?;
+            wtx.open_table(HASHES)
+                .map_err(db)?
+                .insert(commit.header.hash().0, number)
+                .map_err(db)?;
+            {
+                let mut txs = wtx.open_table(BLOCK_TXS).map_err(db)?;
+                let mut status = wtx.open_table(TX_STATUS).map_err(db)?;
+                for (index, (id, tx)) in commit.txs.iter().enumerate() {
+                    let index = u32::try_from(index).map_err(|_| Error::Corrupt {
+                        table: "block_txs",
+                        reason: "more than 2^32 transactions".into(),
+                    })?;
+                    txs.insert((number, index), codec::encode_tx(id, tx).as_slice())
+                        .map_err(db)?;
+                    let s = codec::encode_status(&TxStatus::Included {
+                        block: number,
+                        index,
+                    });
+                    status.insert(id.0, s.as_slice()).map_err(db)?;
+                }
+                let mut pending = wtx.open_table(PENDING).map_err(db)?;
+                for seq in &commit.included_seqs {
+                    pending.remove(*seq).map_err(db)?;
+                }
+            }
+            apply_dropped(wtx, &commit.dropped)?;
+            apply_ranges(wtx, &commit.ranges)
+        })
+    }
+
+    fn tip(&self) -> Result<Option<BlockHeader>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let headers = rtx.open_table(HEADERS).map_err(db)?;
+        match headers.last().map_err(db)? {
+            Some((_, v)) => Ok(Some(Reader::new(v.value(), "headers").header()?)),
+            None => Ok(None),
+        }
+    }
+
+    fn header(&self, number: u64) -> Result<Option<BlockHeader>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let headers = rtx.open_table(HEADERS).map_err(db)?;
+        match headers.get(number).map_err(db)? {
+            Some(v) => Ok(Some(Reader::new(v.value(), "headers").header()?)),
+            None => Ok(None),
+        }
+    }
+
+    fn block_number(&self, hash: B256) -> Result<Option<u64>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let hashes = rtx.open_table(HASHES).map_err(db)?;
+        Ok(hashes.get(hash.0).map_err(db)?.map(|v| v.value()))
+    }
+
+    fn block_txs(&self, number: u64) -> Result<Vec<(B256, SignedTransaction)>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let txs = rtx.open_table(BLOCK_TXS).map_err(db)?;
+        txs.range((number, 0)..=(number, u32::MAX))
+            .map_err(db)?
+            .map(|row| {
+                let (_, v) = row.map_err(db)?;
+                codec::decode_tx(v.value(), "block_txs")
+            })
+            .collect()
+    }
+
+    fn block_tx(&self, number: u64, index: u32) -> Result<Option<(B256, SignedTransaction)>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let txs = rtx.open_table(BLOCK_TXS).map_err(db)?;
+        txs.get((number, index))
+            .map_err(db)?
+            .map(|v| codec::decode_tx(v.value(), "block_txs"))
+            .transpose()
+    }
+
+    fn tx_status(&self, tx_id: B256) -> Result<Option<TxStatus>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let status = rtx.open_table(TX_STATUS).map_err(db)?;
+        status
+            .get(tx_id.0)
+            .map_err(db)?
+            .map(|v| codec::decode_status(v.value()))
+            .transpose()
+    }
+
+    fn ranges(&self) -> Result<Vec<RangeRecord>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let ranges = rtx.open_table(RANGES).map_err(db)?;
+        ranges
+            .iter()
+            .map_err(db)?
+            .map(|row| {
+                let (k, v) = row.map_err(db)?;
+                codec::decode_range(&k.value(), v.value())
+            })
+            .collect()
+    }
+
+    fn record_l1_events(&self, events: &L1Events) -> Result<()> {
+        self.write(|wtx| {
+            {
+                let mut deposits = wtx.open_table(DEPOSITS).map_err(db)?;
+                for d in &events.deposits {
+                    deposits
+                        .insert(
+                            u256_key(d.segment.start()),
+                            codec::encode_deposit(d).as_slice(),
+                        )
+                        .map_err(db)?;
+                }
+                let mut exits = wtx.open_table(EXITS).map_err(db)?;
+                for e in &events.exits {
+                    exits
+                        .insert(
+                            u256_key(e.segment.start()),
+                            codec::encode_exit(e).as_slice(),
+                        )
+                        .map_err(db)?;
+                }
+                let cursor = events.next_l1_block.to_be_bytes();
+                wtx.open_table(META)
+                    .map_err(db)?
+                    .insert(K_L1_CURSOR, cursor.as_slice())
+                    .map_err(db)?;
+            }
+            apply_dropped(wtx, &events.dropped)?;
+            apply_ranges(wtx, &events.ranges)
+        })
+    }
+
+    fn deposit(&self, start: U256) -> Result<Option<DepositEntry>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let deposits = rtx.open_table(DEPOSITS).map_err(db)?;
+        let key = u256_key(start);
+        deposits
+            .get(key)
+            .map_err(db)?
+            .map(|v| codec::decode_deposit(&key, v.value()))
+            .transpose()
+    }
+
+    fn exits(&self) -> Result<Vec<ExitEntry>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let exits = rtx.open_table(EXITS).map_err(db)?;
+        exits
+            .iter()
+            .map_err(db)?
+            .map(|row| {
+                let (k, v) = row.map_err(db)?;
+                codec::decode_exit(&k.value(), v.value())
+            })
+            .collect()
+    }
+
+    fn l1_cursor(&self) -> Result<Option<u64>> {
+        self.meta(K_L1_CURSOR)?
+            .map(|v| Reader::new(&v, "meta").u64())
+            .transpose()
+    }
+
+    fn submission(&self) -> Result<SubmissionState> {
+        let Some(v) = self.meta(K_SUBMISSION)? else {
+            return Ok(SubmissionState::default());
+        };
+        let mut r = Reader::new(&v, "meta");
+        let s = SubmissionState {
+            l1_committed: r.u64()?,
+            l1_block: r.u64()?,
+        };
+        r.finish()?;
+        Ok(s)
+    }
+
+    fn set_submission(&self, state: &SubmissionState) -> Result<()> {
+        let mut v = state.l1_committed.to_be_bytes().to_vec();
+        v.extend_from_slice(&state.l1_block.to_be_bytes());
+        self.write(|wtx| {
+            wtx.open_table(META)
+                .map_err(db)?
+                .insert(K_SUBMISSION, v.as_slice())
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,237 @@
+//! The storage contract of the operator and the records it stores.
+
+use alloy_primitives::{Address, B256, U256};
+use debye_primitives::{BlockHeader, Input, Segment, SignedTransaction};
+
+use crate::Result;
+
+/// Where the coins of a range were created: the output (or deposit) an input must point at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// A deposit, spendable from child block `block` on.
+    Deposit {
+        /// The deposit's child block number (the `blockIndex` inputs carry).
+        block: u64,
+    },
+    /// Output `output_index` of transaction `tx_index` in block `block`.
+    Tx {
+        /// Block number.
+        block: u64,
+        /// Position of the transaction in its block.
+        tx_index: u32,
+        /// Output of that transaction.
+        output_index: u8,
+    },
+}
+
+impl Origin {
+    /// Whether `input` points at this origin (block, tx index and output index).
+    pub fn matches(&self, input: &Input) -> bool {
+        match *self {
+            Self::Deposit { block } => input.is_deposit() && input.block_index == block,
+            Self::Tx {
+                block,
+                tx_index,
+                output_index,
+            } => {
+                !input.is_deposit()
+                    && input.block_index == block
+                    && input.tx_index == tx_index
+                    && input.output_index == output_index
+            }
+        }
+    }
+}
+
+/// One entry of the range-ownership index: `owner` holds `segment`, created at `origin`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangeRecord {
+    /// The coins.
+    pub segment: Segment,
+    /// Their owner.
+    pub owner: Address,
+    /// Where they were created.
+    pub origin: Origin,
+    /// The coins left the chain through an L1 exit and can no longer be spent.
+    pub exited: bool,
+}
+
+/// Changes to the range-ownership index, keyed by range start.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RangeDelta {
+    /// Records to insert or overwrite (keyed by `segment.start()`).
+    pub upserts: Vec<RangeRecord>,
+    /// Starts of records to remove.
+    pub deletes: Vec<U256>,
+}
+
+impl RangeDelta {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.deletes.is_empty()
+    }
+}
+
+/// An accepted transaction waiting for a block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingTx {
+    /// Acceptance order (strictly increasing, never reused).
+    pub seq: u64,
+    /// The transaction id (EIP-712 digest).
+    pub tx_id: B256,
+    /// The signed transaction.
+    pub tx: SignedTransaction,
+}
+
+/// Why an accepted transaction was not included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DropReason {
+    /// Its `maxBlockIndex` passed before a block could include it.
+    Expired,
+    /// Coins it spends exited on L1 while it waited.
+    Exited,
+}
+
+/// Where an accepted transaction stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxStatus {
+    /// Accepted and durable, waiting for a block.
+    Pending {
+        /// Acceptance order.
+        seq: u64,
+    },
+    /// In block `block` at position `index`.
+    Included {
+        /// Block number.
+        block: u64,
+        /// Transaction index.
+        index: u32,
+    },
+    /// Accepted but never included.
+    Dropped {
+        /// Why.
+        reason: DropReason,
+    },
+}
+
+/// The L1 chain and anchor a store belongs to; checked at every start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChainIdentity {
+    /// L1 chain id.
+    pub chain_id: u64,
+    /// Address of the `DebyeChain` anchor contract.
+    pub anchor: Address,
+}
+
+/// A deposit ingested from L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DepositEntry {
+    /// The deposited coins.
+    pub segment: Segment,
+    /// The depositor.
+    pub owner: Address,
+    /// Child block from which the deposit may be spent (the inputs' `blockIndex`).
+    pub block: u64,
+    /// L1 block of the deposit event.
+    pub l1_block: u64,
+}
+
+/// Coins that left the chain through an L1 exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExitEntry {
+    /// The exited coins.
+    pub segment: Segment,
+    /// L1 block of the exit event.
+    pub l1_block: u64,
+}
+
+/// A transaction dropped from the mempool, with its acceptance sequence number.
+pub type Dropped = (B256, u64, DropReason);
+
+/// Everything a new block changes, applied in one atomic commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockCommit {
+    /// The header; its number must follow the stored tip.
+    pub header: BlockHeader,
+    /// The transactions with their ids, in block order.
+    pub txs: Vec<(B256, SignedTransaction)>,
+    /// Acceptance sequence numbers of the included transactions (removed from the mempool).
+    pub included_seqs: Vec<u64>,
+    /// Pending transactions dropped while building.
+    pub dropped: Vec<Dropped>,
+    /// Ownership index changes.
+    pub ranges: RangeDelta,
+}
+
+/// L1 events ingested together, with the L1 block the next scan starts at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct L1Events {
+    /// New deposits.
+    pub deposits: Vec<DepositEntry>,
+    /// New exits.
+    pub exits: Vec<ExitEntry>,
+    /// Pending transactions dropped because their coins exited.
+    pub dropped: Vec<Dropped>,
+    /// Ownership index changes.
+    pub ranges: RangeDelta,
+    /// First L1 block of the next scan.
+    pub next_l1_block: u64,
+}
+
+/// What the operator knows about its L1 commitments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SubmissionState {
+    /// Highest block number seen committed on L1 with the stored hash (0: none).
+    pub l1_committed: u64,
+    /// L1 block in which `l1_committed` was last seen committed.
+    pub l1_block: u64,
+}
+
+/// The operator's durable state. Every write is atomic and durable when it returns.
+///
+/// Implementations must be usable from several threads: one writer (the operator's sequencer)
+/// and any number of readers (API queries).
+pub trait Store: Send + Sync + 'static {
+    /// The chain this store belongs to, if recorded.
+    fn chain_identity(&self) -> Result<Option<ChainIdentity>>;
+    /// Records the chain this store belongs to.
+    fn set_chain_identity(&self, id: &ChainIdentity) -> Result<()>;
+
+    /// Makes accepted transactions durable (one commit for the whole batch).
+    fn accept(&self, txs: &[PendingTx]) -> Result<()>;
+    /// All pending transactions, in acceptance order.
+    fn pending(&self) -> Result<Vec<PendingTx>>;
+    /// The next free acceptance sequence number.
+    fn next_seq(&self) -> Result<u64>;
+
+    /// Stores a block and everything it changes, atomically.
+    fn commit_block(&self, commit: &BlockCommit) -> Result<()>;
+    /// Header of the highest stored block.
+    fn tip(&self) -> Result<Option<BlockHeader>>;
+    /// Header of block `number`.
+    fn header(&self, number: u64) -> Result<Option<BlockHeader>>;
+    /// Number of the block whose header hash is `hash`.
+    fn block_number(&self, hash: B256) -> Result<Option<u64>>;
+    /// Transactions of block `number` with their ids, in order.
+    fn block_txs(&self, number: u64) -> Result<Vec<(B256, SignedTransaction)>>;
+    /// Transaction `index` of block `number` with its id.
+    fn block_tx(&self, number: u64, index: u32) -> Result<Option<(B256, SignedTransaction)>>;
+    /// Status of transaction `tx_id`.
+    fn tx_status(&self, tx_id: B256) -> Result<Option<TxStatus>>;
+
+    /// The whole ownership index, ordered by range start.
+    fn ranges(&self) -> Result<Vec<RangeRecord>>;
+    /// Stores L1 events and their ownership changes, atomically.
+    fn record_l1_events(&self, events: &L1Events) -> Result<()>;
+    /// The deposit whose range starts at `start`.
+    fn deposit(&self, start: U256) -> Result<Option<DepositEntry>>;
+    /// All recorded exits.
+    fn exits(&self) -> Result<Vec<ExitEntry>>;
+    /// First L1 block the next deposit/exit scan reads (`None`: never scanned).
+    fn l1_cursor(&self) -> Result<Option<u64>>;
+
+    /// What is known about L1 commitments.
+    fn submission(&self) -> Result<SubmissionState>;
+    /// Records what is known about L1 commitments.
+    fn set_submission(&self, state: &SubmissionState) -> Result<()>;
+}

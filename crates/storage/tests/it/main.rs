@@ -1,0 +1,211 @@
+//! Integration tests of the redb store: every record survives a reopen, commits are atomic and
+//! ordered, and a file of another schema version is refused.
+#![allow(clippy::unwrap_used)]
+
+use alloy_primitives::{Address, B256, U256};
+use debye_primitives::{
+    BlockHeader,
+    test_utils::{segment, test_domain, transfer_deposit},
+};
+use debye_storage::{
+    BlockCommit, ChainIdentity, DepositEntry, DropReason, Error, ExitEntry, L1Events, Origin,
+    PendingTx, RangeDelta, RangeRecord, RedbStore, SCHEMA_VERSION, Store, SubmissionState,
+    TxStatus,
+};
+
+fn pending(seq: u64, offset: u128) -> PendingTx {
+    let d = test_domain();
+    let tx = transfer_deposit(&d, 1, 2, 1, segment(0, offset, offset + 1).unwrap(), 100).unwrap();
+    PendingTx {
+        seq,
+        tx_id: tx.tx_id(&d),
+        tx,
+    }
+}
+
+fn header(number: u64, prev: B256) -> BlockHeader {
+    BlockHeader {
+        number,
+        prev_hash: prev,
+        tx_root: B256::repeat_byte(number as u8),
+        accumulator: B256::ZERO,
+        note_root: B256::ZERO,
+    }
+}
+
+#[test]
+fn records_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let id = ChainIdentity {
+        chain_id: 7,
+        anchor: Address::repeat_byte(3),
+    };
+    let (p0, p1, p2) = (pending(0, 0), pending(1, 1), pending(2, 2));
+    let h1 = header(1, B256::ZERO);
+    let owner = Address::repeat_byte(9);
+    let rec = RangeRecord {
+        segment: segment(0, 0, 10).unwrap(),
+        owner,
+        origin: Origin::Tx {
+            block: 1,
+            tx_index: 0,
+            output_index: 3,
+        },
+        exited: false,
+    };
+    {
+        let s = RedbStore::open(&path).unwrap();
+        assert_eq!(s.chain_identity().unwrap(), None);
+        s.set_chain_identity(&id).unwrap();
+        s.accept(&[p0.clone(), p1.clone(), p2.clone()]).unwrap();
+        assert_eq!(s.next_seq().unwrap(), 3);
+        s.commit_block(&BlockCommit {
+            header: h1,
+            txs: vec![(p0.tx_id, p0.tx.clone())],
+            included_seqs: vec![0],
+            dropped: vec![(p1.tx_id, 1, DropReason::Expired)],
+            ranges: RangeDelta {
+                upserts: vec![rec],
+                deletes: vec![],
+            },
+        })
+        .unwrap();
+        let dep = DepositEntry {
+            segment: segment(1, 0, 5).unwrap(),
+            owner,
+            block: 2,
+            l1_block: 40,
+        };
+        let exit = ExitEntry {
+            segment: segment(0, 0, 10).unwrap(),
+            l1_block: 41,
+        };
+        s.record_l1_events(&L1Events {
+            deposits: vec![dep],
+            exits: vec![exit],
+            dropped: vec![],
+            ranges: RangeDelta {
+                upserts: vec![RangeRecord {
+                    exited: true,
+                    ..rec
+                }],
+                deletes: vec![],
+            },
+            next_l1_block: 42,
+        })
+        .unwrap();
+        s.set_submission(&SubmissionState {
+            l1_committed: 1,
+            l1_block: 40,
+        })
+        .unwrap();
+    }
+    let s = RedbStore::open(&path).unwrap();
+    assert_eq!(s.chain_identity().unwrap(), Some(id));
+    assert_eq!(s.tip().unwrap(), Some(h1));
+    assert_eq!(s.header(1).unwrap(), Some(h1));
+    assert_eq!(s.block_number(h1.hash()).unwrap(), Some(1));
+    assert_eq!(s.block_txs(1).unwrap(), vec![(p0.tx_id, p0.tx.clone())]);
+    assert_eq!(s.block_tx(1, 0).unwrap(), Some((p0.tx_id, p0.tx)));
+    assert_eq!(s.block_tx(1, 1).unwrap(), None);
+    assert_eq!(s.pending().unwrap(), vec![p2.clone()]);
+    assert_eq!(s.next_seq().unwrap(), 3);
+    assert_eq!(
+        s.tx_status(p0.tx_id).unwrap(),
+        Some(TxStatus::Included { block: 1, index: 0 })
+    );
+    assert_eq!(
+        s.tx_status(p1.tx_id).unwrap(),
+        Some(TxStatus::Dropped {
+            reason: DropReason::Expired
+        })
+    );
+    assert_eq!(
+        s.tx_status(p2.tx_id).unwrap(),
+        Some(TxStatus::Pending { seq: 2 })
+    );
+    assert_eq!(s.tx_status(B256::repeat_byte(1)).unwrap(), None);
+    assert_eq!(
+        s.ranges().unwrap(),
+        vec![RangeRecord {
+            exited: true,
+            ..rec
+        }]
+    );
+    assert_eq!(
+        s.deposit(segment(1, 0, 5).unwrap().start())
+            .unwrap()
+            .map(|d| d.l1_block),
+        Some(40)
+    );
+    assert_eq!(s.deposit(U256::from(5u8)).unwrap(), None);
+    assert_eq!(s.exits().unwrap().len(), 1);
+    assert_eq!(s.l1_cursor().unwrap(), Some(42));
+    assert_eq!(
+        s.submission().unwrap(),
+        SubmissionState {
+            l1_committed: 1,
+            l1_block: 40
+        }
+    );
+}
+
+#[test]
+fn blocks_are_ordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(dir.path().join("s.redb")).unwrap();
+    let commit = |h: BlockHeader| BlockCommit {
+        header: h,
+        txs: vec![],
+        included_seqs: vec![],
+        dropped: vec![],
+        ranges: RangeDelta::default(),
+    };
+    let err = s.commit_block(&commit(header(2, B256::ZERO))).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::OutOfOrder {
+                expected: 1,
+                got: 2
+            }
+        ),
+        "{err}"
+    );
+    let h1 = header(1, B256::ZERO);
+    s.commit_block(&commit(h1)).unwrap();
+    assert!(matches!(
+        s.commit_block(&commit(h1)).unwrap_err(),
+        Error::OutOfOrder {
+            expected: 2,
+            got: 1
+        }
+    ));
+    s.commit_block(&commit(header(2, h1.hash()))).unwrap();
+    assert_eq!(s.tip().unwrap().map(|h| h.number), Some(2));
+}
+
+#[test]
+fn schema_version_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    RedbStore::open(&path)
+        .unwrap()
+        .set_schema_version(SCHEMA_VERSION + 1)
+        .unwrap();
+    let err = RedbStore::open(&path).unwrap_err();
+    assert!(
+        matches!(err, Error::SchemaMismatch { found, expected } if found == SCHEMA_VERSION + 1 && expected == SCHEMA_VERSION),
+        "{err}"
+    );
+    assert!(err.to_string().contains("schema version"));
+}
+
+#[test]
+fn a_second_opener_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let _first = RedbStore::open(&path).unwrap();
+    assert!(matches!(RedbStore::open(&path).unwrap_err(), Error::Db(_)));
+}
