@@ -10,6 +10,25 @@
 //! * [`bench`]: the `debye bench history` harness.
 //!
 //! Design, soundness arguments and measured figures: `docs/accumulator.md`.
+//!
+//! ```
+//! use debye_accumulator::{Accumulator, CoinRange, Error, Geometry, verify_exclusion};
+//! # fn main() -> debye_accumulator::Result<()> {
+//! // token-granular leaves keep the example fast; production uses Geometry::EXACT
+//! let mut acc = Accumulator::new(Geometry::new(128)?);
+//! let coin = CoinRange::in_token(1, 0, None)?;
+//! acc.apply_block(&[coin])?; // block 1 touches the coin
+//! let update = acc.apply_block(&[CoinRange::in_token(2, 0, None)?])?; // block 2 does not
+//! let header_field: [u8; 32] = update.digest;
+//! # let _ = header_field;
+//!
+//! let proof = acc.prove_exclusion(&coin, 1, 2)?; // "untouched in block 2"
+//! let (a, b) = (acc.value(1)?, acc.value(2)?);
+//! verify_exclusion(acc.group(), acc.geometry(), &coin, a, b, &proof)?;
+//! assert_eq!(proof.to_bytes(acc.group())?.len(), 1856);
+//! assert_eq!(acc.prove_exclusion(&coin, 0, 2), Err(Error::RangeTouched));
+//! # Ok(()) }
+//! ```
 
 pub mod accumulator;
 pub mod bench;

@@ -165,6 +165,10 @@ fn prove_many_shares_the_span_part_and_rejects_touched_coins() {
     assert_eq!(proofs[1], Err(Error::RangeTouched));
     ok0.verify(g, &a, &b, &xs[0]).expect("coin 0");
     ok2.verify(g, &a, &b, &xs[2]).expect("coin 2");
-    assert_eq!((&ok0.z, &ok0.q_g1, &ok0.r1), (&ok2.z, &ok2.q_g1, &ok2.r1), "shared part A");
+    assert_eq!(
+        (&ok0.z, &ok0.q_g1, &ok0.r1),
+        (&ok2.z, &ok2.q_g1, &ok2.r1),
+        "shared part A"
+    );
     assert!(ok0.verify(g, &a, &b, &xs[2]).is_err(), "bound to its coin");
 }
