@@ -115,7 +115,118 @@ pub fn is_probable_prime(n: &BigUint) -> bool {
 }
 
 fn bpsw_after_sieve(n: &BigUint) -> bool {
-    strong_fermat_base2(n) && strong_lucas(n)
+    if n.bits() <= 256 {
+        // slice primes (≤ 178 bits) and challenge primes (256 bits): 4-limb Montgomery arithmetic
+        return fast::bpsw(n);
+    }
+    bpsw_general(n)
+}
+
+/// Baillie–PSW on arbitrary-size num-bigint arithmetic (the reference for [`fast::bpsw`]).
+pub fn bpsw_general(n: &BigUint) -> bool {
+    n.is_odd() && strong_fermat_base2(n) && strong_lucas(n)
+}
+
+/// Baillie–PSW for odd n < 2^256 in 4-limb Montgomery form (crypto-bigint), ~10× faster than
+/// the num-bigint version, which stays as the cross-checked reference.
+pub mod fast {
+    use crypto_bigint::modular::{MontyForm, MontyParams};
+    use crypto_bigint::{Odd, U256};
+    use num_bigint::BigUint;
+    use num_integer::Integer;
+
+    type M = MontyForm<{ U256::LIMBS }>;
+
+    fn u256(n: &BigUint) -> U256 {
+        let raw = n.to_bytes_be();
+        let mut b = [0u8; 32];
+        b[32 - raw.len()..].copy_from_slice(&raw);
+        U256::from_be_slice(&b)
+    }
+
+    fn small(v: i64, p: MontyParams<{ U256::LIMBS }>) -> M {
+        let m = M::new(&U256::from_u64(v.unsigned_abs()), p);
+        if v < 0 { -m } else { m }
+    }
+
+    /// Baillie–PSW for odd 3 < n < 2^256 with no small factor checked by the caller or not
+    /// (the test is complete on its own for such n).
+    pub fn bpsw(n: &BigUint) -> bool {
+        if n.is_even() || n.bits() > 256 || n < &BigUint::from(5u32) {
+            return super::is_probable_prime(n);
+        }
+        let nu = u256(n);
+        let Some(odd) = Option::<Odd<U256>>::from(Odd::new(nu)) else {
+            return false;
+        };
+        let p = MontyParams::new_vartime(odd);
+        let one = M::one(p);
+        let minus_one = -one;
+        // strong Fermat test to base 2
+        let n_minus_1 = n - 1u32;
+        let s = n_minus_1.trailing_zeros().unwrap_or(0);
+        let d = &n_minus_1 >> s;
+        let mut x = small(2, p).pow_bounded_exp(&u256(&d), d.bits() as u32);
+        if x != one && x != minus_one {
+            let mut ok = false;
+            for _ in 1..s {
+                x = x.square();
+                if x == minus_one {
+                    ok = true;
+                    break;
+                }
+                if x == one {
+                    return false;
+                }
+            }
+            if !ok {
+                return false;
+            }
+        }
+        // strong Lucas test, Selfridge parameters
+        let root = n.sqrt();
+        if &(&root * &root) == n {
+            return false;
+        }
+        let mut dd: i64 = 5;
+        loop {
+            match super::jacobi(&super::signed_mod(dd, n), n) {
+                -1 => break,
+                0 if BigUint::from(dd.unsigned_abs()) != *n => return false,
+                _ => {}
+            }
+            dd = if dd > 0 { -(dd + 2) } else { -dd + 2 };
+        }
+        let q = (1 - dd) / 4;
+        let (dm, qm) = (small(dd, p), small(q, p));
+        let n_plus_1 = n + 1u32;
+        let s = n_plus_1.trailing_zeros().unwrap_or(0);
+        let k = &n_plus_1 >> s;
+        let (mut u, mut v, mut qk) = (one, one, qm);
+        for i in (0..k.bits() - 1).rev() {
+            u *= v;
+            v = v.square() - (qk + qk);
+            qk = qk.square();
+            if k.bit(i) {
+                let nu = (u + v).div_by_2();
+                v = (dm * u + v).div_by_2();
+                u = nu;
+                qk *= qm;
+            }
+        }
+        let zero = M::zero(p);
+        if u == zero || v == zero {
+            return true;
+        }
+        for _ in 1..s {
+            v = v.square() - (qk + qk);
+            qk = qk.square();
+            if v == zero {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 fn strong_fermat_base2(n: &BigUint) -> bool {

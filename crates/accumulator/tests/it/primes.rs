@@ -102,3 +102,39 @@ fn challenge_primes_are_256_bit_and_seed_dependent() {
         assert!(is_probable_prime(p));
     }
 }
+
+#[test]
+fn montgomery_bpsw_agrees_with_the_reference() {
+    use debye_accumulator::prime::{bpsw_general, fast};
+    for n in (5u64..20_000).step_by(2) {
+        assert_eq!(fast::bpsw(&BigUint::from(n)), trial_division(n), "{n}");
+    }
+    // pseudo-random odd numbers of 20..256 bits, and semiprimes of two random primes
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut primes_seen = 0;
+    for i in 0..400 {
+        let bits = 20 + (i % 237) as u32;
+        let mut n = BigUint::from(0u32);
+        for _ in 0..4 {
+            n = (n << 64u32) | BigUint::from(next());
+        }
+        n = (n >> (256 - bits)) | BigUint::from(1u32);
+        let expect = bpsw_general(&n);
+        primes_seen += usize::from(expect);
+        assert_eq!(fast::bpsw(&n), expect, "{n}");
+    }
+    assert!(primes_seen > 0);
+    let p = challenge_prime(&[5u8; 32]) >> 130u32;
+    let q = challenge_prime(&[6u8; 32]) >> 130u32;
+    let semiprime = (&p | BigUint::from(1u32)) * (&q | BigUint::from(1u32));
+    assert!(!fast::bpsw(&semiprime));
+    for c in [5459u32, 5777, 10877, 16109, 18971, 2047, 3277, 4033] {
+        assert!(!fast::bpsw(&BigUint::from(c)), "{c}");
+    }
+}
