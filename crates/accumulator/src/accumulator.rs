@@ -47,9 +47,26 @@ pub struct BlockUpdate {
     pub exponent_bits: u64,
 }
 
+/// A_n published before its chain proof ([`Accumulator::append_block`]).
+#[derive(Clone, Debug)]
+pub struct BlockValue {
+    /// Block number n (the first block is 1).
+    pub number: u64,
+    /// A_n.
+    pub value: Elem,
+    /// The header's 32-byte `accumulator` field: digest of A_n.
+    pub digest: [u8; 32],
+    /// Number of primes in P_n.
+    pub primes: usize,
+    /// Bit length of P_n.
+    pub exponent_bits: u64,
+}
+
 struct BlockRecord {
     alpha: BTreeSet<Slice>,
     product: BigUint,
+    /// The block's primes, kept until its chain proof is produced.
+    pending: Option<Factors>,
 }
 
 /// The operator's accumulator: every A_n and, per block, its α slices and prime product.
@@ -114,16 +131,30 @@ impl Accumulator {
 
     /// Applies block height+1, which touched `touched`: A_n = A_{n−1}^{P_n}, with its proof.
     pub fn apply_block(&mut self, touched: &[CoinRange]) -> Result<BlockUpdate> {
+        let v = self.append_block(touched)?;
+        let proof = self.chain_proof(v.number)?;
+        Ok(BlockUpdate {
+            number: v.number,
+            value: v.value,
+            digest: v.digest,
+            proof,
+            primes: v.primes,
+            exponent_bits: v.exponent_bits,
+        })
+    }
+
+    /// Computes A_n only (one pass over P_n): what the block header needs. The chain proof
+    /// (a second pass) can follow with [`Accumulator::chain_proof`].
+    pub fn append_block(&mut self, touched: &[CoinRange]) -> Result<BlockValue> {
         let bk = block_keys(&self.geometry, touched);
         let factors = Factors::new(self.primes(&bk.keys)?);
         let prev = self.values.last().ok_or(Error::UnknownBlock(0))?;
-        let (value, proof) = ChainProof::prove(self.group, prev, &factors);
         let product = factors.product();
-        let update = BlockUpdate {
+        let value = self.group.pow(prev, &product);
+        let out = BlockValue {
             number: self.height() + 1,
             digest: self.group.digest(&value),
             value: value.clone(),
-            proof,
             primes: factors.factors().len(),
             exponent_bits: product.bits(),
         };
@@ -131,8 +162,28 @@ impl Accumulator {
         self.blocks.push(BlockRecord {
             alpha: bk.alpha,
             product,
+            pending: Some(factors),
         });
-        Ok(update)
+        Ok(out)
+    }
+
+    /// The chain proof of block n (1 ≤ n ≤ height). Computed from the block's primes, which
+    /// are then dropped; [`Error::UnknownBlock`] if n is out of range or already proven.
+    pub fn chain_proof(&mut self, n: u64) -> Result<ChainProof> {
+        let i = usize::try_from(n).map_err(|_| Error::UnknownBlock(n))?;
+        if i == 0 || i > self.blocks.len() {
+            return Err(Error::UnknownBlock(n));
+        }
+        let factors = self.blocks[i - 1]
+            .pending
+            .take()
+            .ok_or(Error::UnknownBlock(n))?;
+        Ok(ChainProof::prove_for(
+            self.group,
+            &self.values[i - 1],
+            &factors,
+            &self.values[i],
+        ))
     }
 
     fn check_span(&self, a: u64, b: u64) -> Result<()> {

@@ -38,8 +38,8 @@ pub mod proof;
 pub mod slice;
 
 pub use accumulator::{
-    Accumulator, BlockUpdate, block_factors, exclusion_factors, verify_block, verify_exclusion,
-    verify_inclusion,
+    Accumulator, BlockUpdate, BlockValue, block_factors, exclusion_factors, verify_block,
+    verify_exclusion, verify_inclusion,
 };
 pub use group::{Elem, Group};
 pub use proof::{ChainProof, ExclusionProof, Factors, InclusionProof};
@@ -83,7 +83,7 @@ pub enum Error {
     /// The range was not wholly touched in one block of the span, so no inclusion proof exists.
     #[error("range not included in the span")]
     RangeNotIncluded,
-    /// A block number beyond the accumulator's height.
+    /// A block number outside the accumulator's history, or whose chain proof was already taken.
     #[error("unknown block {0}")]
     UnknownBlock(u64),
     /// A span whose start lies after its end.

@@ -355,10 +355,15 @@ pub(crate) fn first_prime_in_window(base: &BigUint) -> Result<BigUint> {
     let width = 1usize << WINDOW_BITS;
     // residues of (base + 1) mod p; candidate i is base + 1 + 2i
     let start = base + 1u32;
+    // one multi-limb reduction per group of small primes, then word-sized remainders
+    // (groups hold the odd primes in order, so this lines up with `sp.odd`)
     let residues: Vec<u64> = sp
-        .odd
+        .groups
         .iter()
-        .map(|&p| rem_u64(&start, u64::from(p)))
+        .flat_map(|(prod, primes)| {
+            let r = rem_u64(&start, *prod);
+            primes.iter().map(move |&p| r % u64::from(p))
+        })
         .collect();
     let mut offset = 0usize; // candidate index of the chunk start
     while 2 * offset < width {

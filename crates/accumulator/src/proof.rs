@@ -188,6 +188,12 @@ impl ChainProof {
         (result, proof)
     }
 
+    /// The proof for an already computed result = base^exp (lets the operator publish A_n
+    /// first and prove the step off the block-production path).
+    pub fn prove_for(group: &Group, base: &Elem, exp: &Factors, result: &Elem) -> ChainProof {
+        Self::prove_with_result(group, base, &exp.product(), exp, result)
+    }
+
     fn prove_with_result(
         group: &Group,
         base: &Elem,

@@ -138,3 +138,23 @@ fn exclusion_over_an_exact_geometry_coin_is_constant_size() {
         Err(Error::InvalidSpan { a: 4, b: 3 })
     );
 }
+
+#[test]
+fn chain_proof_can_follow_the_published_value() {
+    let g = Group::rsa2048();
+    let geo = geometry();
+    let mut acc = Accumulator::new(geo);
+    let touched = vec![leaves(3, 9)];
+    let v = acc.append_block(&touched).expect("append");
+    assert_eq!(v.digest, g.digest(&v.value));
+    let proof = acc.chain_proof(1).expect("proof");
+    let genesis = acc.value(0).expect("genesis").clone();
+    verify_block(g, &geo, &genesis, &v.value, &touched, &proof).expect("verifies");
+    assert_eq!(
+        acc.chain_proof(1),
+        Err(Error::UnknownBlock(1)),
+        "taken once"
+    );
+    assert_eq!(acc.chain_proof(0), Err(Error::UnknownBlock(0)));
+    assert_eq!(acc.chain_proof(2), Err(Error::UnknownBlock(2)));
+}
