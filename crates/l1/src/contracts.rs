@@ -9,7 +9,7 @@ use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 /// The generated bindings. The artifact's ABI names the exit game's transaction and proof structs
 /// after the Solidity library that defines them (`PrimeLib`); they carry no NatSpec of their own
 /// (see `docs/formats.md` and `docs/exit-game.md` for their meaning).
-#[allow(missing_docs)]
+#[allow(missing_docs, clippy::too_many_arguments)]
 mod bindings {
     use alloy_sol_types::sol;
 
@@ -115,7 +115,7 @@ impl<L: L1> DebyeChainClient<L> {
         &self.l1
     }
 
-    async fn view<C: SolCall>(&self, call: C) -> Result<C::Return> {
+    pub(crate) async fn view<C: SolCall>(&self, call: C) -> Result<C::Return> {
         let out = self
             .l1
             .call(L1Tx::call(Address::ZERO, self.address, call.abi_encode()))
@@ -123,7 +123,12 @@ impl<L: L1> DebyeChainClient<L> {
         Ok(C::abi_decode_returns(&out)?)
     }
 
-    async fn send<C: SolCall>(&self, from: Address, call: C, value: U256) -> Result<L1Receipt> {
+    pub(crate) async fn send<C: SolCall>(
+        &self,
+        from: Address,
+        call: C,
+        value: U256,
+    ) -> Result<L1Receipt> {
         self.l1
             .send(L1Tx::call(from, self.address, call.abi_encode()).with_value(value))
             .await
@@ -286,11 +291,11 @@ impl<L: L1> TestTokenClient<L> {
     }
 }
 
-fn decode_event<E: SolEvent>(log: &L1Log) -> Result<E> {
+pub(crate) fn decode_event<E: SolEvent>(log: &L1Log) -> Result<E> {
     Ok(E::decode_raw_log(log.topics.iter().copied(), &log.data)?)
 }
 
-fn first_event<E: SolEvent>(logs: &[L1Log]) -> Result<E> {
+pub(crate) fn first_event<E: SolEvent>(logs: &[L1Log]) -> Result<E> {
     logs.iter()
         .find(|l| l.topics.first() == Some(&E::SIGNATURE_HASH))
         .ok_or(Error::Rejected(format!(

@@ -10,11 +10,13 @@
 //!   real `anvil` node.
 //!
 //! [`contracts`] holds the `sol!` bindings generated from the committed contract artifacts and a
-//! typed client ([`contracts::DebyeChainClient`]) for the Debye anchor contract.
+//! typed client ([`contracts::DebyeChainClient`]) for the Debye anchor contract; [`exits`] adds
+//! the exit game's calls to that client (start, challenge, answer, finalize, read).
 
 pub mod contracts;
 mod error;
 mod evm;
+pub mod exits;
 mod provider;
 mod rpc;
 mod types;

@@ -1,0 +1,320 @@
+//! The exit game end to end with real transactions, signatures and sum Merkle proofs from
+//! `debye-primitives`: a spent deposit exit challenged, a griefing challenge request answered, a
+//! forged exit held back by an older one and cancelled by an unanswered request, then one exit
+//! finalized alone and two in a batch — run unchanged on the embedded EVM and on anvil.
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, U256};
+use debye_l1::{
+    EmbeddedL1, Error, L1,
+    anvil::{Anvil, dev_signers},
+    contracts::{BlockHeader, DebyeChain::DebyeChainErrors, DebyeChainClient, decode_revert},
+    exits::{ExitEvent, ExitStatus, challenge_id, deposit_record, exit_id, spend_proof},
+};
+use debye_primitives::{
+    Block, BlockBuilder, Input, Output, Segment, SumMerkleTree, Transaction, domain,
+};
+
+const ETH: u128 = 1_000_000_000_000_000_000;
+const PERIOD: u64 = 600;
+
+fn eth(n: u128) -> U256 {
+    U256::from(n * ETH)
+}
+
+fn revert_of(err: Error) -> DebyeChainErrors {
+    match err {
+        Error::Reverted { data } => decode_revert(&data).expect("one of the anchor's errors"),
+        other => panic!("expected a revert, got {other}"),
+    }
+}
+
+fn abi_header(h: &debye_primitives::BlockHeader) -> BlockHeader {
+    BlockHeader {
+        number: h.number,
+        prevHash: h.prev_hash,
+        txRoot: h.tx_root,
+        accumulator: h.accumulator,
+        noteRoot: h.note_root,
+    }
+}
+
+async fn scenario<L: L1 + Clone>(l1: L) {
+    let signers = dev_signers();
+    let keys: Vec<_> = signers.iter().map(|s| s.credential().clone()).collect();
+    let [operator, alice, bob, carol] = [0, 1, 2, 3].map(|i| signers[i].address());
+    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
+        .await
+        .unwrap();
+    assert_eq!(chain.exit_period().await.unwrap(), PERIOD);
+    let bond = chain.exit_bond().await.unwrap();
+    assert_eq!(
+        bond,
+        U256::from(60_000_000_000_000_000u64),
+        "default bond 0.06 ETH"
+    );
+    let domain = domain(l1.chain_id().await.unwrap(), chain.address());
+    assert_eq!(
+        chain.domain_separator().await.unwrap(),
+        domain.separator(),
+        "Rust and Solidity agree on the EIP-712 domain"
+    );
+    let from_block = l1.block_number().await.unwrap();
+
+    // Deposits: Alice 3 ETH at [0, 3), Bob 1 ETH at [3, 4).
+    let dep_a = deposit_record(&chain.deposit_eth(alice, eth(3)).await.unwrap());
+    let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
+    let cut = dep_a.start + eth(1);
+
+    // Child block 1: Alice pays Bob [0, 1) and keeps [1, 3).
+    let t1 = Transaction {
+        inputs: vec![Input::deposit(
+            alice,
+            dep_a.blockNumber,
+            Segment::new(dep_a.start, dep_a.end).unwrap(),
+        )],
+        outputs: vec![
+            Output {
+                owner: bob,
+                segment: Segment::new(dep_a.start, cut).unwrap(),
+            },
+            Output {
+                owner: alice,
+                segment: Segment::new(cut, dep_a.end).unwrap(),
+            },
+        ],
+        max_block_index: 100,
+    };
+    let st1 = t1.sign(&domain, &keys[1..2]).unwrap();
+    let mut builder = BlockBuilder::after(domain.clone(), None);
+    builder.push(st1.clone()).unwrap();
+    let (block1, tree1): (Block, SumMerkleTree) = builder.build().unwrap();
+    chain
+        .submit_block(operator, abi_header(&block1.header))
+        .await
+        .unwrap();
+    let id1 = t1.tx_id(&domain);
+    let leaf1 = tree1.prove_inclusion(&t1.inputs[0].segment, id1).unwrap().0;
+    let spend1 = spend_proof(&st1, 0, &block1.header, &leaf1).unwrap();
+
+    // 1. Alice exits the deposit she already spent; Bob shows the spend and takes her bond.
+    let mallory_exit = chain
+        .start_deposit_exit(alice, &dep_a, dep_a.start, dep_a.end)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&mallory_exit).await.unwrap(),
+        ExitStatus::Pending
+    );
+    // Only the owner exits: Carol cannot exit Alice's output.
+    let err = chain
+        .start_output_exit(carol, &t1, 1, &block1.header, &leaf1, cut, dep_a.end)
+        .await
+        .unwrap_err();
+    assert!(matches!(revert_of(err), DebyeChainErrors::NotOwner(_)));
+    chain
+        .challenge_spent(bob, &mallory_exit, &spend1)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&mallory_exit).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+
+    // 2. Bob exits his output; Carol griefs with a request on Alice's deposit; Bob answers.
+    let bob_exit = chain
+        .start_output_exit(bob, &t1, 0, &block1.header, &leaf1, dep_a.start, cut)
+        .await
+        .unwrap();
+    let griefing = chain
+        .request_with_deposit(carol, &bob_exit, &dep_a, dep_a.start + U256::from(5u8))
+        .await
+        .unwrap();
+    let (_, state) = chain.exit_state(exit_id(&bob_exit)).await.unwrap();
+    assert_eq!(state.open, 1);
+    chain
+        .respond_challenge(bob, &bob_exit, &griefing, &spend1)
+        .await
+        .unwrap();
+    let (_, state) = chain.exit_state(exit_id(&bob_exit)).await.unwrap();
+    assert_eq!(state.open, 0);
+    let closed = chain
+        .challenge_state(challenge_id(
+            exit_id(&bob_exit),
+            griefing.outputPosition,
+            griefing.outputOwner,
+            griefing.coin,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(closed.challenger, Address::ZERO);
+
+    // 3. Alice exits part of her change output.
+    let alice_exit = chain
+        .start_output_exit(alice, &t1, 1, &block1.header, &leaf1, cut, cut + eth(1))
+        .await
+        .unwrap();
+
+    // 4. The operator includes a forged transfer of Bob's deposit to Carol (Bob never signed;
+    //    the block is built by hand because the honest builder refuses it). Carol exits it.
+    let forged = Transaction {
+        inputs: vec![Input::deposit(
+            bob,
+            dep_b.blockNumber,
+            Segment::new(dep_b.start, dep_b.end).unwrap(),
+        )],
+        outputs: vec![Output {
+            owner: carol,
+            segment: Segment::new(dep_b.start, dep_b.end).unwrap(),
+        }],
+        max_block_index: 100,
+    };
+    let forged_id = forged.tx_id(&domain);
+    let tree2 = SumMerkleTree::build([(forged.outputs[0].segment, forged_id)]).unwrap();
+    let header2 = debye_primitives::BlockHeader {
+        number: 2,
+        prev_hash: block1.header.hash(),
+        tx_root: tree2.root(),
+        accumulator: Default::default(),
+        note_root: Default::default(),
+    };
+    chain
+        .submit_block(operator, abi_header(&header2))
+        .await
+        .unwrap();
+    let leaf2 = tree2
+        .prove_inclusion(&forged.outputs[0].segment, forged_id)
+        .unwrap()
+        .0;
+    let carol_exit = chain
+        .start_output_exit(carol, &forged, 0, &header2, &leaf2, dep_b.start, dep_b.end)
+        .await
+        .unwrap();
+    // Bob exits his deposit (older position) and holds Carol's exit back, and asks for the spend
+    // of his deposit, which nobody can show.
+    let bob_deposit_exit = chain
+        .start_deposit_exit(bob, &dep_b, dep_b.start, dep_b.end)
+        .await
+        .unwrap();
+    chain
+        .block_exit(bob, &carol_exit, &bob_deposit_exit)
+        .await
+        .unwrap();
+    let request = chain
+        .request_with_deposit(bob, &carol_exit, &dep_b, dep_b.start)
+        .await
+        .unwrap();
+    // Carol's "answer" is her forged transaction signed by herself: rejected.
+    let by_carol = debye_primitives::SignedTransaction {
+        transaction: forged.clone(),
+        signatures: t1.sign(&domain, &keys[1..2]).unwrap().signatures,
+    };
+    let fake = spend_proof(&by_carol, 0, &header2, &leaf2).unwrap();
+    assert!(
+        chain
+            .respond_challenge(carol, &carol_exit, &request, &fake)
+            .await
+            .is_err()
+    );
+
+    // 5. Time passes: the unanswered request cancels Carol's exit; the honest exits settle.
+    l1.advance_time(PERIOD + PERIOD / 2 + 1).await.unwrap();
+    let err = chain
+        .finalize_exit(
+            carol,
+            &carol_exit,
+            chain.range_key(dep_b.start, from_block).await.unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        revert_of(err),
+        DebyeChainErrors::NotFinalizable(_)
+    ));
+    chain
+        .resolve_challenge(bob, &carol_exit, &request)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&carol_exit).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+    // The block holds while the older exit is pending, whatever happened to the newer one.
+    let err = chain
+        .unblock_exit(carol, &carol_exit, &bob_deposit_exit)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        revert_of(err),
+        DebyeChainErrors::InvalidChallenge(_)
+    ));
+
+    let key = chain.range_key(bob_exit.start, from_block).await.unwrap();
+    chain.finalize_exit(bob, &bob_exit, key).await.unwrap();
+    assert_eq!(
+        chain.exit_status(&bob_exit).await.unwrap(),
+        ExitStatus::Withdrawn
+    );
+    let batch = [alice_exit.clone(), bob_deposit_exit.clone()];
+    let mut keys_batch = Vec::new();
+    for e in &batch {
+        keys_batch.push(chain.range_key(e.start, from_block).await.unwrap());
+    }
+    let settled = chain
+        .finalize_exits(operator, &batch, &keys_batch)
+        .await
+        .unwrap();
+    assert_eq!(
+        settled,
+        vec![exit_id(&alice_exit), exit_id(&bob_deposit_exit)]
+    );
+    for e in &batch {
+        assert_eq!(chain.exit_status(e).await.unwrap(), ExitStatus::Finalized);
+        chain.withdraw(operator, e).await.unwrap();
+        assert_eq!(chain.exit_status(e).await.unwrap(), ExitStatus::Withdrawn);
+    }
+    chain
+        .unblock_exit(carol, &carol_exit, &bob_deposit_exit)
+        .await
+        .unwrap();
+    // Coins paid once: Bob's [0,1) can never exit again.
+    let again = chain
+        .start_output_exit(bob, &t1, 0, &block1.header, &leaf1, dep_a.start, cut)
+        .await;
+    assert!(matches!(
+        revert_of(again.unwrap_err()),
+        DebyeChainErrors::ExitExists(_)
+    ));
+
+    // What is left: Alice's unexited [2, 3) — every bond was paid back or to a challenger.
+    assert_eq!(l1.balance(chain.address()).await.unwrap(), eth(1));
+
+    let events = chain.exit_events(from_block).await.unwrap();
+    let count = |f: fn(&ExitEvent) -> bool| events.iter().filter(|e| f(e)).count();
+    assert_eq!(count(|e| matches!(e, ExitEvent::Started(_))), 5);
+    assert_eq!(count(|e| matches!(e, ExitEvent::Cancelled(_))), 2);
+    assert_eq!(count(|e| matches!(e, ExitEvent::Finalized(_))), 3);
+    assert_eq!(count(|e| matches!(e, ExitEvent::Withdrawn(_))), 3);
+    assert_eq!(count(|e| matches!(e, ExitEvent::ChallengeRequested(_))), 2);
+    assert_eq!(count(|e| matches!(e, ExitEvent::ChallengeAnswered(_))), 1);
+    assert!(events.iter().any(|e| matches!(
+        e,
+        ExitEvent::Cancelled(c) if c.exitId == exit_id(&carol_exit) && c.beneficiary == bob
+    )));
+}
+
+#[tokio::test]
+async fn exits_on_embedded_evm() {
+    let l1 = Arc::new(EmbeddedL1::new());
+    for signer in dev_signers() {
+        l1.fund(signer.address(), U256::from(100 * ETH));
+    }
+    scenario(l1).await;
+}
+
+#[tokio::test]
+async fn exits_on_anvil() {
+    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    scenario(anvil.l1().unwrap()).await;
+}
