@@ -258,6 +258,16 @@ impl Accumulator {
     }
 }
 
+/// Wallet side: checks an accumulator value received from the operator against the 32-byte
+/// `accumulator` field of the block header that commits to it.
+pub fn check_digest(group: &Group, value: &Elem, header_digest: &[u8; 32]) -> Result<()> {
+    if group.digest(value) == *header_digest {
+        Ok(())
+    } else {
+        Err(Error::DigestMismatch)
+    }
+}
+
 /// Wallet side: checks a published chain step against the block's touched ranges.
 pub fn verify_block(
     group: &Group,

@@ -38,8 +38,8 @@ pub mod proof;
 pub mod slice;
 
 pub use accumulator::{
-    Accumulator, BlockUpdate, BlockValue, block_factors, exclusion_factors, verify_block,
-    verify_exclusion, verify_inclusion,
+    Accumulator, BlockUpdate, BlockValue, block_factors, check_digest, exclusion_factors,
+    verify_block, verify_exclusion, verify_inclusion,
 };
 pub use group::{Elem, Group};
 pub use proof::{ChainProof, ExclusionProof, Factors, InclusionProof};
@@ -83,6 +83,9 @@ pub enum Error {
     /// The range was not wholly touched in one block of the span, so no inclusion proof exists.
     #[error("range not included in the span")]
     RangeNotIncluded,
+    /// An accumulator value does not match the digest a block header carries.
+    #[error("accumulator value does not match the header digest")]
+    DigestMismatch,
     /// A block number outside the accumulator's history, or whose chain proof was already taken.
     #[error("unknown block {0}")]
     UnknownBlock(u64),

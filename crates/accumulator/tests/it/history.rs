@@ -157,4 +157,9 @@ fn chain_proof_can_follow_the_published_value() {
     );
     assert_eq!(acc.chain_proof(0), Err(Error::UnknownBlock(0)));
     assert_eq!(acc.chain_proof(2), Err(Error::UnknownBlock(2)));
+    debye_accumulator::check_digest(g, &v.value, &v.digest).expect("header digest");
+    assert_eq!(
+        debye_accumulator::check_digest(g, &genesis, &v.digest),
+        Err(Error::DigestMismatch)
+    );
 }
