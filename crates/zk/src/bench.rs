@@ -89,7 +89,8 @@ pub fn sample_circuit() -> Result<JoinSplitCircuit> {
         -150,
         token,
         Fr::from(12345u64),
-    )
+    )?
+    .sign(alice.auth())
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {

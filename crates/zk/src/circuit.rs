@@ -3,12 +3,16 @@
 //! Every constraint below cites the section of `docs/circuits.md` that states the threat it
 //! blocks. Public inputs are allocated in the order of the `PI_*` constants.
 
-use ark_ff::{BigInteger, Field, PrimeField, Zero};
-use ark_r1cs_std::{GR1CSVar, alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::FieldVar};
+use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField, Zero};
+use ark_r1cs_std::{
+    GR1CSVar, alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::FieldVar,
+    select::CondSelectGadget,
+};
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystemRef, SynthesisError};
 
-use crate::babyjub::Point;
-use crate::gadgets::{FrVar, poseidon_gadget};
+use crate::babyjub::{Fs, Point};
+use crate::eddsa::{Signature, SigningKey, verify};
+use crate::gadgets::{FrVar, PointVar, SignatureVar, eddsa_verify_gadget, poseidon_gadget};
 use crate::keys::owner_field;
 use crate::merkle::{MerklePath, TREE_DEPTH};
 use crate::note::{Note, nullifier};
@@ -183,6 +187,36 @@ pub struct JoinSplitCircuit {
     pub inputs: [InputAssignment; N_INPUTS],
     /// Created notes.
     pub outputs: [OutputAssignment; N_OUTPUTS],
+    /// The spender's EdDSA-Poseidon signature over [`PublicInputs::intent_digest`] (§6.10),
+    /// made with the authorising key of the real inputs. Ignored when every input is a dummy.
+    pub signature: Signature,
+}
+
+/// Domain tag of the in-circuit intent digest.
+pub const DOMAIN_INTENT: u64 = 2;
+
+/// The signature placeholder before signing: `R8` = identity, `S` = 0 (never valid).
+pub const UNSIGNED: Signature = Signature {
+    r8: Point::IDENTITY,
+    s: Fs::ZERO,
+};
+
+impl PublicInputs {
+    /// The intent digest the spender signs (§6.10): `Poseidon(2, nullifier0, nullifier1,
+    /// commitment0, commitment1, publicAmount, token, extDataHash)`, i.e. every public input
+    /// except the root, which the prover may choose among the known roots.
+    pub fn intent_digest(&self) -> Fr {
+        hash([
+            Fr::from(DOMAIN_INTENT),
+            self.nullifiers[0],
+            self.nullifiers[1],
+            self.commitments[0],
+            self.commitments[1],
+            self.public_amount,
+            self.token,
+            self.ext_data_hash,
+        ])
+    }
 }
 
 impl JoinSplitCircuit {
@@ -247,7 +281,47 @@ impl JoinSplitCircuit {
             public,
             inputs,
             outputs,
+            signature: UNSIGNED,
         })
+    }
+
+    /// Whether any input is real (non-zero amount), i.e. whether the signature is checked.
+    pub fn spends(&self) -> bool {
+        self.inputs.iter().any(|i| !i.amount.is_zero())
+    }
+
+    /// The authorising key the signature must verify under: that of the first real input.
+    pub fn authorising_key(&self) -> Point {
+        self.inputs
+            .iter()
+            .find(|i| !i.amount.is_zero())
+            .map_or(self.inputs[0].auth_public, |i| i.auth_public)
+    }
+
+    /// Sign the intent digest with the spender's authorising key.
+    pub fn sign(self, key: &SigningKey) -> Result<Self> {
+        let signature = key.sign(&self.public.intent_digest());
+        self.with_signature(signature)
+    }
+
+    /// Attach a signature made elsewhere (e.g. by a wallet delegating the proof, seed 004); it
+    /// must verify under the real inputs' authorising key, and all real inputs must share that key.
+    pub fn with_signature(mut self, signature: Signature) -> Result<Self> {
+        if self.spends() {
+            let key = self.authorising_key();
+            if self
+                .inputs
+                .iter()
+                .any(|i| !i.amount.is_zero() && i.auth_public != key)
+            {
+                return Err(Error::InvalidWitness(
+                    "real inputs under different authorising keys".into(),
+                ));
+            }
+            verify(&key, &self.public.intent_digest(), &signature)?;
+        }
+        self.signature = signature;
+        Ok(self)
     }
 
     /// A circuit with all-zero assignments: same shape, used for key generation.
@@ -271,6 +345,7 @@ impl JoinSplitCircuit {
             public: PublicInputs::default(),
             inputs: [input.clone(), input],
             outputs: [output.clone(), output],
+            signature: UNSIGNED,
         }
     }
 }
@@ -312,6 +387,8 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
 
         let mut sum_in = FrVar::zero();
         let mut nullifier_vars = Vec::with_capacity(N_INPUTS);
+        let mut auth_keys = Vec::with_capacity(N_INPUTS);
+        let mut real = Vec::with_capacity(N_INPUTS);
         for (i, inp) in self.inputs.iter().enumerate() {
             let ax = witness(inp.auth_public.x)?;
             let ay = witness(inp.auth_public.y)?;
@@ -321,7 +398,8 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
             let randomness = witness(inp.randomness)?;
             // §6.2 ownership: the note's owner field is derived from the spender's keys, so only
             // the holder of nk (and the matching authorising key) can open it.
-            let owner = poseidon_gadget(&[ax, ay, nk.clone()])?;
+            let owner = poseidon_gadget(&[ax.clone(), ay.clone(), nk.clone()])?;
+            auth_keys.push(PointVar { x: ax, y: ay });
             // §6.5 range: 64-bit amounts, so sums cannot wrap around the field.
             enforce_range(&cs, &amount, inp.amount, AMOUNT_BITS)?;
             // §4.1 commitment opening.
@@ -339,6 +417,7 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
             // §6.9 dummy inputs: a zero-amount input need not be in the tree.
             let is_real = amount.is_neq(&FrVar::zero())?;
             node.conditional_enforce_equal(root, &is_real)?;
+            real.push(is_real);
             // §6.4 nullifier: bound to nk, the commitment and the leaf position.
             let position = Boolean::le_bits_to_fp(&position_bits)?;
             let nf = poseidon_gadget(&[nk, cm, position])?;
@@ -350,6 +429,30 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
         }
         // §6.4: the two inputs are distinct notes (no double spend inside one transaction).
         nullifier_vars[0].enforce_not_equal(&nullifier_vars[1])?;
+
+        // §6.10 spend authorisation: the signer's key is input 0's, or input 1's when input 0 is
+        // a dummy; every real input must be under that key.
+        let key = PointVar {
+            x: FrVar::conditionally_select(&real[0], &auth_keys[0].x, &auth_keys[1].x)?,
+            y: FrVar::conditionally_select(&real[0], &auth_keys[0].y, &auth_keys[1].y)?,
+        };
+        let spends = real[0].clone() | &real[1];
+        key.conditional_enforce_on_curve(&spends)?;
+        auth_keys[1].conditional_enforce_equal(&key, &real[1])?;
+        // §6.10: the signed intent digest is recomputed from the public inputs (all but the root),
+        // so a prover can change nothing the spender signed.
+        let intent = poseidon_gadget(&[
+            FrVar::constant(Fr::from(DOMAIN_INTENT)),
+            public[PI_NULLIFIER_0].clone(),
+            public[PI_NULLIFIER_1].clone(),
+            public[PI_COMMITMENT_0].clone(),
+            public[PI_COMMITMENT_1].clone(),
+            public[PI_PUBLIC_AMOUNT].clone(),
+            public[PI_TOKEN].clone(),
+            public[PI_EXT_DATA_HASH].clone(),
+        ])?;
+        let signature = SignatureVar::new_witness(&cs, || Ok(self.signature))?;
+        eddsa_verify_gadget(&key, &intent, &signature, &spends)?;
 
         let mut sum_out = FrVar::zero();
         for (j, out) in self.outputs.iter().enumerate() {

@@ -17,7 +17,9 @@ pub struct ExtData {
     pub recipient: [u8; 20],
     /// Fee paid to the relayer/prover, in token base units.
     pub fee: u128,
-    /// Digest of the signed intent (seed 004: the prover may not substitute any bound field).
+    /// keccak256 of the intent's L1-checked fields (chain id, pool address, expiry, policy
+    /// version), checked by the contract; the whole external data is signed through the in-circuit
+    /// intent digest (docs/circuits.md §6.10).
     pub intent_digest: [u8; 32],
     /// Encrypted deliveries of the two output notes.
     pub ciphertexts: [Vec<u8>; 2],

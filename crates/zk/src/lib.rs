@@ -3,7 +3,9 @@
 //! note commitments, the 2-in/2-out JoinSplit circuit, Groth16 proving on BN254 and a generated
 //! Solidity verifier.
 //!
-//! Every circuit constraint cites the section of `docs/circuits.md` that motivates it.
+//! Every circuit constraint cites the section of `docs/circuits.md` that motivates it. Spending
+//! needs both the nullifier key and an EdDSA signature by the authorising key over the intent digest,
+//! so a delegated prover (seed 004) cannot spend or alter a transaction on its own.
 
 pub mod babyjub;
 pub mod bench;

@@ -44,10 +44,18 @@ impl PointVar {
 
     /// Enforce `a x^2 + y^2 = 1 + d x^2 y^2` (docs/circuits.md §7).
     pub fn enforce_on_curve(&self) -> Result<(), SynthesisError> {
+        self.conditional_enforce_on_curve(&Boolean::TRUE)
+    }
+
+    /// Enforce the curve equation when `condition` holds (3 constraints).
+    pub fn conditional_enforce_on_curve(
+        &self,
+        condition: &Boolean<Fr>,
+    ) -> Result<(), SynthesisError> {
         let x2 = self.x.square()?;
         let y2 = self.y.square()?;
         let x2y2 = &x2 * &y2;
-        (x2 * COEFF_A + y2).enforce_equal(&(x2y2 * COEFF_D + Fr::ONE))
+        (x2 * COEFF_A + y2).conditional_enforce_equal(&(x2y2 * COEFF_D + Fr::ONE), condition)
     }
 
     /// The point's value, if assigned.

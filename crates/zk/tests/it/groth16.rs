@@ -18,8 +18,8 @@ use crate::joinsplit::scenario;
 use crate::util::{check_committed, repo_path, vector_path};
 
 /// Pinned circuit fingerprint: change only together with docs/circuits.md §8.3.
-const PINNED_CONSTRAINTS: usize = 18_067;
-const PINNED_VK_SHA256: &str = "90d236200f37903971b1816ce0e74549694eeb41e77742cf0432a09db2bd838b";
+const PINNED_CONSTRAINTS: usize = 24_880;
+const PINNED_VK_SHA256: &str = "8a02257d3eef706cc96275bb75f8be147c56e3c233894ee292ed36b3da1a9f3b";
 
 fn keys() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
     static KEYS: OnceLock<(JoinSplitProvingKey, JoinSplitVerifyingKey)> = OnceLock::new();

@@ -21,7 +21,7 @@ pub(crate) fn token() -> Fr {
 
 /// Alice spends notes of 70 and 30, pays Bob 60, keeps 25 and withdraws 15 to L1.
 pub(crate) fn scenario() -> JoinSplitCircuit {
-    let alice = Keys::from_seed([0xa1; 32]).expect("keys");
+    let alice = alice();
     let bob = Keys::from_seed([0xb0; 32]).expect("keys");
     let secret = alice.output_secret(0);
     let mut rng = StdRng::seed_from_u64(7);
@@ -91,6 +91,12 @@ pub(crate) fn scenario() -> JoinSplitCircuit {
         ext.hash(),
     )
     .expect("valid scenario")
+    .sign(alice.auth())
+    .expect("signed by the owner")
+}
+
+fn alice() -> Keys {
+    Keys::from_seed([0xa1; 32]).expect("keys")
 }
 
 pub(crate) fn satisfied(c: JoinSplitCircuit) -> bool {
@@ -99,12 +105,19 @@ pub(crate) fn satisfied(c: JoinSplitCircuit) -> bool {
     cs.is_satisfied().expect("is_satisfied")
 }
 
-/// Recompute the public inputs derived from the witness (root kept), so a tampered witness
-/// violates only the family under test.
+/// Re-sign the (tampered) public inputs with the owner's key, so the signature family (§6.10)
+/// stays satisfied.
+fn resign(mut c: JoinSplitCircuit) -> JoinSplitCircuit {
+    c.signature = alice().auth().sign(&c.public.intent_digest());
+    c
+}
+
+/// Recompute the public inputs derived from the witness (root kept) and re-sign, so a tampered
+/// witness violates only the family under test.
 fn refresh(mut c: JoinSplitCircuit) -> JoinSplitCircuit {
     c.public.nullifiers = [c.inputs[0].nullifier(), c.inputs[1].nullifier()];
     c.public.commitments = [c.outputs[0].commitment(), c.outputs[1].commitment()];
-    c
+    resign(c)
 }
 
 #[test]
@@ -200,7 +213,7 @@ fn output_commitment_violation_is_unsatisfied() {
     // §6.3: the public commitment is not the commitment of the output opening.
     let mut c = scenario();
     c.public.commitments[1] += Fr::ONE;
-    assert!(!satisfied(c));
+    assert!(!satisfied(resign(c)));
 }
 
 #[test]
@@ -208,13 +221,13 @@ fn nullifier_violation_is_unsatisfied() {
     // §6.4: a public nullifier that is not Poseidon(nk, cm, position).
     let mut c = scenario();
     c.public.nullifiers[0] += Fr::ONE;
-    assert!(!satisfied(c));
+    assert!(!satisfied(resign(c)));
     // ... including one computed for another leaf position.
     let mut c = scenario();
     let mut moved = c.inputs[0].clone();
     moved.position += 1;
     c.public.nullifiers[0] = moved.nullifier();
-    assert!(!satisfied(c));
+    assert!(!satisfied(resign(c)));
 }
 
 #[test]
@@ -261,6 +274,29 @@ fn token_violation_is_unsatisfied() {
     let mut c = scenario();
     c.outputs[1].token += Fr::ONE;
     assert!(!satisfied(refresh(c)));
+}
+
+#[test]
+fn signature_by_another_key_is_unsatisfied() {
+    // §6.10: a prover holding nk but not the authorising key cannot spend.
+    let mut c = scenario();
+    let mallory = Keys::from_seed([0x66; 32]).expect("keys");
+    c.signature = mallory.auth().sign(&c.public.intent_digest());
+    assert!(!satisfied(c.clone()));
+    assert!(matches!(
+        c.clone().with_signature(c.signature),
+        Err(Error::InvalidSignature)
+    ));
+}
+
+#[test]
+fn changing_a_signed_field_is_unsatisfied() {
+    // §6.10 / §6.8: the prover swaps the external data (e.g. the recipient) after the user signed.
+    let mut c = scenario();
+    c.public.ext_data_hash += Fr::ONE;
+    assert!(!satisfied(c.clone()));
+    // Control: the same change signed by the owner is fine, so only the signature failed above.
+    assert!(satisfied(resign(c)));
 }
 
 #[test]
