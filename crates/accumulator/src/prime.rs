@@ -127,8 +127,8 @@ pub fn bpsw_general(n: &BigUint) -> bool {
     n.is_odd() && strong_fermat_base2(n) && strong_lucas(n)
 }
 
-/// Baillie–PSW for odd n < 2^256 in 4-limb Montgomery form (crypto-bigint), ~10× faster than
-/// the num-bigint version, which stays as the cross-checked reference.
+/// Baillie–PSW for odd n < 2^256 in 4-limb Montgomery form (crypto-bigint, no allocation per
+/// step); the num-bigint version stays as the reference it is cross-checked against.
 pub mod fast {
     use crypto_bigint::modular::{MontyForm, MontyParams};
     use crypto_bigint::{Odd, U256};
