@@ -40,7 +40,7 @@ fi
 cargo test --workspace --locked --doc
 
 step "Independent cross-checks"
-for check in scripts/*/check-*.mjs; do
+for check in scripts/*/check-*.mjs test-vectors/*/check-*.mjs; do
   [ -f "$check" ] || continue
   echo "-- node $check"
   node "$check"
