@@ -220,8 +220,9 @@ impl PublicInputs {
 }
 
 impl JoinSplitCircuit {
-    /// Build and check a JoinSplit: real inputs (non-zero amount) must open leaves under `root`,
-    /// all non-zero notes must be in `token`, and `sum(in) + public_amount = sum(out)`.
+    /// Build and check a JoinSplit (unsigned; see [`Self::sign`]): real inputs (non-zero amount)
+    /// must open leaves under `root`, all non-zero notes must be in `token`, and
+    /// `sum(in) + public_amount = sum(out)`.
     pub fn new(
         inputs: [InputAssignment; N_INPUTS],
         outputs: [OutputAssignment; N_OUTPUTS],
@@ -230,59 +231,97 @@ impl JoinSplitCircuit {
         token: Fr,
         ext_data_hash: Fr,
     ) -> Result<Self> {
-        let bad = |m: &str| Err(Error::InvalidWitness(m.to_string()));
-        let max = Fr::from(u64::MAX);
-        let in_range = |a: &Fr| a.into_bigint() <= max.into_bigint();
-        let mut balance: i128 = public_amount;
-        for (i, inp) in inputs.iter().enumerate() {
-            if inp.siblings.len() != TREE_DEPTH {
-                return bad("authentication path length");
-            }
-            if !in_range(&inp.amount) {
-                return bad("input amount above 2^64");
-            }
-            if !inp.amount.is_zero() {
-                if inp.root() != root {
-                    return Err(Error::InvalidWitness(format!(
-                        "input {i} is not under the root"
-                    )));
-                }
-                if inp.token != token {
-                    return bad("input token differs from the public token");
-                }
-            }
-            balance += i128::from(inp.amount.into_bigint().as_ref()[0]);
-        }
-        for out in &outputs {
-            if !in_range(&out.amount) {
-                return bad("output amount above 2^64");
-            }
-            if !out.amount.is_zero() && out.token != token {
-                return bad("output token differs from the public token");
-            }
-            balance -= i128::from(out.amount.into_bigint().as_ref()[0]);
-        }
-        if balance != 0 {
-            return bad("inputs + public amount != outputs");
-        }
-        let nullifiers = [inputs[0].nullifier(), inputs[1].nullifier()];
-        if nullifiers[0] == nullifiers[1] {
-            return bad("the two inputs are the same note");
-        }
         let public = PublicInputs {
             root,
-            nullifiers,
+            nullifiers: [inputs[0].nullifier(), inputs[1].nullifier()],
             commitments: [outputs[0].commitment(), outputs[1].commitment()],
             public_amount: public_amount_field(public_amount)?,
             token,
             ext_data_hash,
         };
-        Ok(Self {
+        let circuit = Self {
             public,
             inputs,
             outputs,
             signature: UNSIGNED,
-        })
+        };
+        circuit.check_notes()?;
+        Ok(circuit)
+    }
+
+    /// Natively check every constraint family except the signature (§6.1–§6.9).
+    pub fn check_notes(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::InvalidWitness(m));
+        let below = |a: &Fr, bits: u32| a.into_bigint().num_bits() <= bits;
+        let p = &self.public;
+        let (mut sum_in, mut sum_out) = (Fr::zero(), Fr::zero());
+        for (i, inp) in self.inputs.iter().enumerate() {
+            if inp.siblings.len() != TREE_DEPTH || inp.position >> TREE_DEPTH != 0 {
+                return bad(format!("input {i}: malformed authentication path"));
+            }
+            if !below(&inp.amount, AMOUNT_BITS as u32) {
+                return bad(format!("input {i}: amount not below 2^64"));
+            }
+            if !inp.amount.is_zero() {
+                if inp.root() != p.root {
+                    return bad(format!("input {i} is not under the root"));
+                }
+                if inp.token != p.token {
+                    return bad(format!("input {i}: token differs from the public token"));
+                }
+            }
+            if inp.nullifier() != p.nullifiers[i] {
+                return bad(format!("nullifier {i} does not match input {i}"));
+            }
+            sum_in += inp.amount;
+        }
+        if p.nullifiers[0] == p.nullifiers[1] {
+            return bad("the two inputs are the same note".into());
+        }
+        for (j, out) in self.outputs.iter().enumerate() {
+            if !below(&out.amount, AMOUNT_BITS as u32) {
+                return bad(format!("output {j}: amount not below 2^64"));
+            }
+            if !out.amount.is_zero() && out.token != p.token {
+                return bad(format!("output {j}: token differs from the public token"));
+            }
+            if out.commitment() != p.commitments[j] {
+                return bad(format!("commitment {j} does not match output {j}"));
+            }
+            sum_out += out.amount;
+        }
+        let offset = Fr::from(2u64).pow([AMOUNT_BITS as u64]);
+        if !below(&(p.public_amount + offset), AMOUNT_BITS as u32 + 1) {
+            return bad("public amount out of range".into());
+        }
+        if sum_in + p.public_amount != sum_out {
+            return bad("inputs + public amount != outputs".into());
+        }
+        Ok(())
+    }
+
+    /// Natively check the whole statement, signature included: what [`crate::groth16::prove`]
+    /// runs first, so a bad witness is a typed error rather than a useless proof.
+    pub fn validate(&self) -> Result<()> {
+        self.check_notes()?;
+        self.check_signature(&self.signature)
+    }
+
+    fn check_signature(&self, signature: &Signature) -> Result<()> {
+        if !self.spends() {
+            return Ok(());
+        }
+        let key = self.authorising_key();
+        if self
+            .inputs
+            .iter()
+            .any(|i| !i.amount.is_zero() && i.auth_public != key)
+        {
+            return Err(Error::InvalidWitness(
+                "real inputs under different authorising keys".into(),
+            ));
+        }
+        verify(&key, &self.public.intent_digest(), signature)
     }
 
     /// Whether any input is real (non-zero amount), i.e. whether the signature is checked.
@@ -307,19 +346,7 @@ impl JoinSplitCircuit {
     /// Attach a signature made elsewhere (e.g. by a wallet delegating the proof, seed 004); it
     /// must verify under the real inputs' authorising key, and all real inputs must share that key.
     pub fn with_signature(mut self, signature: Signature) -> Result<Self> {
-        if self.spends() {
-            let key = self.authorising_key();
-            if self
-                .inputs
-                .iter()
-                .any(|i| !i.amount.is_zero() && i.auth_public != key)
-            {
-                return Err(Error::InvalidWitness(
-                    "real inputs under different authorising keys".into(),
-                ));
-            }
-            verify(&key, &self.public.intent_digest(), &signature)?;
-        }
+        self.check_signature(&signature)?;
         self.signature = signature;
         Ok(self)
     }

@@ -26,18 +26,12 @@ pub enum Error {
     /// The Merkle tree has no room for another leaf.
     #[error("Merkle tree is full")]
     TreeFull,
-    /// A Merkle witness was asked for a leaf the tree does not hold.
-    #[error("unknown leaf position {0}")]
-    UnknownLeaf(u64),
     /// A JoinSplit witness is inconsistent (e.g. values do not balance, amounts overflow).
     #[error("invalid JoinSplit witness: {0}")]
     InvalidWitness(String),
     /// Groth16 setup, proving or verification failed, or a key failed to (de)serialise.
     #[error("groth16: {0}")]
     Groth16(String),
-    /// Reading or writing a file failed.
-    #[error("io: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 /// `Result` with the crate's [`Error`].

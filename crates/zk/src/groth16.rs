@@ -41,13 +41,14 @@ pub fn insecure_dev_setup() -> Result<(JoinSplitProvingKey, JoinSplitVerifyingKe
     Groth16::<Bn254>::circuit_specific_setup(JoinSplitCircuit::blank(), &mut rng).map_err(g16)
 }
 
-/// Prove a JoinSplit. The circuit is checked natively first by [`JoinSplitCircuit::new`]; an
-/// unsatisfiable witness yields a proof that does not verify.
+/// Prove a JoinSplit. The statement is checked natively first ([`JoinSplitCircuit::validate`]),
+/// so a bad witness or signature is an [`Error::InvalidWitness`] / [`Error::InvalidSignature`].
 pub fn prove<R: RngCore + CryptoRng>(
     pk: &JoinSplitProvingKey,
     circuit: JoinSplitCircuit,
     rng: &mut R,
 ) -> Result<JoinSplitProof> {
+    circuit.validate()?;
     Groth16::<Bn254>::prove(pk, circuit, rng).map_err(g16)
 }
 

@@ -7,7 +7,7 @@ use ark_ff::{Field, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 use debye_zk::{
-    Fr,
+    Error, Fr,
     circuit::NUM_PUBLIC_INPUTS,
     groth16::{self, JoinSplitProof, JoinSplitProvingKey, JoinSplitVerifyingKey},
     solidity::{VERIFIER_PATH, render_verifier},
@@ -66,8 +66,16 @@ fn proofs_verify_and_bind_every_public_input() {
         .expect("verify");
         assert!(!ok, "public input {i} is not bound");
     }
-    // (Proving an unsatisfied witness trips ark-groth16's own debug assertion; the negative
-    // tests in joinsplit.rs cover unsatisfiability at the constraint-system level.)
+    // A bad witness or signature is a typed error before any proving work.
+    let mut bad = scenario();
+    bad.outputs[0].amount += Fr::ONE;
+    bad.public.commitments[0] = bad.outputs[0].commitment();
+    let err = groth16::prove(&keys().0, bad, &mut StdRng::seed_from_u64(1));
+    assert!(matches!(err, Err(Error::InvalidWitness(_))), "{err:?}");
+    let mut unsigned = scenario();
+    unsigned.signature = debye_zk::circuit::UNSIGNED;
+    let err = groth16::prove(&keys().0, unsigned, &mut StdRng::seed_from_u64(1));
+    assert!(matches!(err, Err(Error::InvalidSignature)), "{err:?}");
 }
 
 #[test]

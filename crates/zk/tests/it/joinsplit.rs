@@ -99,10 +99,19 @@ fn alice() -> Keys {
     Keys::from_seed([0xa1; 32]).expect("keys")
 }
 
+/// Whether the constraint system is satisfied; also asserts that the native checker
+/// (`JoinSplitCircuit::validate`, run before every proof) agrees with the circuit.
 pub(crate) fn satisfied(c: JoinSplitCircuit) -> bool {
+    let native = c.validate();
     let cs = ConstraintSystem::<Fr>::new_ref();
     c.generate_constraints(cs.clone()).expect("synthesis");
-    cs.is_satisfied().expect("is_satisfied")
+    let sat = cs.is_satisfied().expect("is_satisfied");
+    assert_eq!(
+        native.is_ok(),
+        sat,
+        "native check ({native:?}) disagrees with the circuit"
+    );
+    sat
 }
 
 /// Re-sign the (tampered) public inputs with the owner's key, so the signature family (§6.10)
