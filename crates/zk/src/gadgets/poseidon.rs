@@ -13,6 +13,11 @@ use crate::poseidon::params;
 pub fn poseidon_gadget(inputs: &[FrVar]) -> Result<FrVar, SynthesisError> {
     let p = params(inputs.len()).map_err(|_| SynthesisError::Unsatisfiable)?;
     let t = p.t;
+    let mds: Vec<Vec<FrVar>> = p
+        .mds
+        .iter()
+        .map(|row| row.iter().map(|m| FrVar::constant(*m)).collect())
+        .collect();
     let mut state = Vec::with_capacity(t);
     state.push(FrVar::zero());
     state.extend_from_slice(inputs);
@@ -27,15 +32,11 @@ pub fn poseidon_gadget(inputs: &[FrVar]) -> Result<FrVar, SynthesisError> {
         } else {
             state[0] = sbox(&state[0])?;
         }
-        state = p
-            .mds
+        // One linear combination per output element (cheaper to synthesise than a chain of adds).
+        state = mds
             .iter()
-            .map(|row| {
-                row.iter()
-                    .zip(&state)
-                    .fold(FrVar::zero(), |acc, (m, s)| acc + s * *m)
-            })
-            .collect();
+            .map(|row| FrVar::inner_product(row, &state))
+            .collect::<Result<_, _>>()?;
     }
     Ok(state.swap_remove(0))
 }
