@@ -29,6 +29,10 @@ enum Command {
         #[arg(long)]
         config: Option<std::path::PathBuf>,
     },
+    /// The user's wallet: keys, deposits, balances, payments, coin histories, exits, backups.
+    ///
+    /// Example: `debye wallet create`, then `debye wallet --help` for every command.
+    Wallet(debye_wallet::cli::WalletArgs),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -67,6 +71,12 @@ async fn main() -> eyre::Result<()> {
             .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        }
+        Command::Wallet(args) => {
+            let code = debye_wallet::cli::run(args).await;
+            if code != 0 {
+                std::process::exit(code);
             }
         }
         Command::Operator { config } => {

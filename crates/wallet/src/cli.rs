@@ -1,0 +1,451 @@
+//! `debye wallet ...`: the command-line surface of the wallet (feature `cli`). The binary only
+//! embeds [`WalletArgs`] and calls [`run`]; everything here parses, calls the library, prints.
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, U256};
+use clap::{Args, Subcommand, ValueEnum};
+use debye_l1::{RpcL1, contracts::DebyeChainClient};
+use serde_json::json;
+
+use crate::{
+    AccountKey, Error, Mnemonic, Passphrase, Result, Secret, Wallet,
+    keystore::{Keystore, ScryptParams},
+    passphrase::PassphraseSource,
+};
+
+/// Manage a Debye wallet: keys, deposits, balances, coin histories, exits, backups.
+///
+/// The wallet lives in a directory (default `~/.debye/wallet`): `keystore.json` (the account key,
+/// Web3 Secret Storage v3), `mnemonic.json` (the BIP-39 entropy, same encryption) and
+/// `wallet.json` (coins and their proofs). The passphrase comes from `--passphrase-file`, else
+/// the `DEBYE_PASSPHRASE` environment variable, else a prompt. Secrets are never accepted on the
+/// command line.
+///
+/// Examples:
+///   debye wallet create
+///   debye wallet import --mnemonic-file words.txt --index 0
+///   DEBYE_PASSPHRASE=... debye wallet deposit --amount 1000000000000000000 \
+///       --l1-rpc http://127.0.0.1:8545 --anchor 0x5FbDB2315678afecb367f032d93F642f64180aa3
+///   debye wallet balance --json
+///   debye wallet backup --out wallet.backup.json
+///   debye wallet restore --from wallet.backup.json --wallet ~/.debye/restored
+#[derive(Debug, Args)]
+#[command(verbatim_doc_comment)]
+pub struct WalletArgs {
+    /// Wallet directory.
+    #[arg(long, global = true, env = "DEBYE_WALLET")]
+    pub wallet: Option<PathBuf>,
+    /// Print one JSON object instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Read the passphrase from the first line of this file.
+    #[arg(long, global = true)]
+    pub passphrase_file: Option<PathBuf>,
+    /// The command.
+    #[command(subcommand)]
+    pub command: WalletCommand,
+}
+
+/// Key derivation cost for new keystores.
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum Kdf {
+    /// scrypt n=2^18, r=8, p=1 (256 MiB, about a second): the default.
+    #[default]
+    Standard,
+    /// scrypt n=2^12, r=8, p=6: for tests and throwaway wallets only.
+    Light,
+}
+
+impl Kdf {
+    const fn params(self) -> ScryptParams {
+        match self {
+            Self::Standard => ScryptParams::STANDARD,
+            Self::Light => ScryptParams::LIGHT,
+        }
+    }
+}
+
+/// Where L1 is.
+#[derive(Debug, Args)]
+pub struct L1Args {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long, env = "DEBYE_L1_RPC")]
+    pub l1_rpc: String,
+    /// The DebyeChain anchor contract.
+    #[arg(long, env = "DEBYE_ANCHOR")]
+    pub anchor: Address,
+}
+
+/// Wallet commands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Create a wallet from a fresh 24-word mnemonic.
+    ///
+    /// Example: `debye wallet create --show-mnemonic`
+    Create {
+        /// Account index along m/44'/60'/0'/0/i.
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// Print the mnemonic once (to stderr) so it can be written down.
+        #[arg(long)]
+        show_mnemonic: bool,
+        /// scrypt cost of the keystore.
+        #[arg(long, value_enum, default_value_t)]
+        kdf: Kdf,
+    },
+    /// Import a wallet from a BIP-39 mnemonic or a raw private key, read from a file or the
+    /// environment (never from the command line).
+    ///
+    /// Example: `debye wallet import --mnemonic-file words.txt`
+    Import {
+        /// File holding the mnemonic.
+        #[arg(long, group = "secret")]
+        mnemonic_file: Option<PathBuf>,
+        /// Environment variable holding the mnemonic.
+        #[arg(long, group = "secret")]
+        mnemonic_env: Option<String>,
+        /// File holding a hex private key.
+        #[arg(long, group = "secret")]
+        private_key_file: Option<PathBuf>,
+        /// Account index along m/44'/60'/0'/0/i.
+        #[arg(long, default_value_t = 0)]
+        index: u32,
+        /// scrypt cost of the keystore.
+        #[arg(long, value_enum, default_value_t)]
+        kdf: Kdf,
+    },
+    /// Print the wallet's address (no passphrase needed).
+    Address,
+    /// Print balances per token: spendable, being spent, exiting.
+    Balance,
+    /// Deposit ETH, or an ERC-20 (approve + deposit), from the wallet's L1 account.
+    ///
+    /// Example: `debye wallet deposit --amount 1000 --token 0x... --l1-rpc ... --anchor ...`
+    Deposit {
+        /// Amount in base units (wei for ETH).
+        #[arg(long)]
+        amount: U256,
+        /// ERC-20 token address (ETH when omitted).
+        #[arg(long)]
+        token: Option<Address>,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
+    },
+    /// Build and sign a payment offline; writes the signed transaction and the histories the
+    /// recipient needs to `--out`.
+    ///
+    /// Example: `debye wallet send --to 0x... --amount 500 --max-block 120 --out pay.json`
+    Send {
+        /// Recipient.
+        #[arg(long)]
+        to: Address,
+        /// Amount in base units.
+        #[arg(long)]
+        amount: U256,
+        /// Token id (0 = ETH).
+        #[arg(long, default_value_t = 0)]
+        token: u32,
+        /// Last block the transaction may be included in.
+        #[arg(long)]
+        max_block: u64,
+        /// Where to write the payment (transaction + histories, JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Show what happened: deposits, payments, swaps, alerts.
+    History,
+    /// Show what each coin's exit needs (origin, creating transaction, proof), from held data.
+    Exit,
+    /// Write an encrypted backup of keys and all held proofs.
+    ///
+    /// Example: `debye wallet backup --out wallet.backup.json`
+    Backup {
+        /// Backup file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Read the backup passphrase from this file (else DEBYE_BACKUP_PASSPHRASE, else a prompt).
+        #[arg(long)]
+        backup_passphrase_file: Option<PathBuf>,
+        /// scrypt cost of the backup.
+        #[arg(long, value_enum, default_value_t)]
+        kdf: Kdf,
+    },
+    /// Restore a backup into a new wallet directory.
+    ///
+    /// Example: `debye wallet restore --from wallet.backup.json --wallet ./restored`
+    Restore {
+        /// Backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Read the backup passphrase from this file (else DEBYE_BACKUP_PASSPHRASE, else a prompt).
+        #[arg(long)]
+        backup_passphrase_file: Option<PathBuf>,
+        /// scrypt cost of the restored keystore.
+        #[arg(long, value_enum, default_value_t)]
+        kdf: Kdf,
+    },
+}
+
+fn wallet_dir(args: &WalletArgs) -> Result<PathBuf> {
+    if let Some(d) = &args.wallet {
+        return Ok(d.clone());
+    }
+    std::env::var_os("HOME")
+        .map(|h| PathBuf::from(h).join(".debye").join("wallet"))
+        .ok_or_else(|| Error::Passphrase("no --wallet and no HOME".into()))
+}
+
+fn backup_source(file: Option<PathBuf>) -> PassphraseSource {
+    match file {
+        Some(f) => PassphraseSource::File(f),
+        None if std::env::var_os("DEBYE_BACKUP_PASSPHRASE").is_some() => {
+            PassphraseSource::Env("DEBYE_BACKUP_PASSPHRASE".into())
+        }
+        None => PassphraseSource::Prompt,
+    }
+}
+
+/// Runs a wallet command; prints the result (text or JSON) and returns the process exit code.
+/// Errors are printed with their code and, where there is one, a hint.
+pub async fn run(args: WalletArgs) -> i32 {
+    let json = args.json;
+    match execute(args).await {
+        Ok(out) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out.json).unwrap_or_default()
+                );
+            } else {
+                println!("{}", out.text);
+            }
+            0
+        }
+        Err(e) => {
+            if json {
+                let v = json!({ "error": { "code": e.code(), "message": e.to_string(), "hint": e.hint() } });
+                println!("{v}");
+            } else {
+                eprintln!("error: {e}");
+                if let Some(h) = e.hint() {
+                    eprintln!("hint: {h}");
+                }
+            }
+            if e.is_history_fault() { 3 } else { 1 }
+        }
+    }
+}
+
+struct Out {
+    text: String,
+    json: serde_json::Value,
+}
+
+fn read_secret_file(path: &PathBuf) -> Result<Secret<String>> {
+    std::fs::read_to_string(path)
+        .map(Secret::new)
+        .map_err(crate::error::io(path))
+}
+
+async fn execute(args: WalletArgs) -> Result<Out> {
+    let dir = wallet_dir(&args)?;
+    let pass_source = PassphraseSource::choose(args.passphrase_file.clone());
+    let unlock = |purpose: &str| -> Result<(Wallet, Passphrase)> {
+        let pass = pass_source.read(purpose, false)?;
+        Ok((Wallet::open(&dir, &pass)?, pass))
+    };
+    match args.command {
+        WalletCommand::Create {
+            index,
+            show_mnemonic,
+            kdf,
+        } => {
+            let pass = pass_source.read("the new wallet", true)?;
+            let m = Mnemonic::generate()?;
+            let w = Wallet::create(&dir, &m, index, &pass, kdf.params())?;
+            if show_mnemonic {
+                eprintln!(
+                    "Write these words down and keep them offline:\n{}",
+                    m.phrase()
+                );
+            }
+            Ok(Out {
+                text: format!("created wallet {} in {}", w.address(), dir.display()),
+                json: json!({ "address": w.address(), "dir": dir }),
+            })
+        }
+        WalletCommand::Import {
+            mnemonic_file,
+            mnemonic_env,
+            private_key_file,
+            index,
+            kdf,
+        } => {
+            let pass = pass_source.read("the imported wallet", true)?;
+            let w = if let Some(f) = private_key_file {
+                let text = read_secret_file(&f)?;
+                let t = text.expose().trim();
+                let bytes = Secret::new(
+                    hex::decode(t.strip_prefix("0x").unwrap_or(t))
+                        .map_err(|_| Error::InvalidKey)?,
+                );
+                let arr: &[u8; 32] = bytes
+                    .expose()
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| Error::InvalidKey)?;
+                Wallet::import_key(&dir, AccountKey::from_bytes(arr)?, &pass, kdf.params())?
+            } else {
+                let phrase = match (mnemonic_file, mnemonic_env) {
+                    (Some(f), _) => read_secret_file(&f)?,
+                    (None, Some(var)) => Secret::new(
+                        std::env::var(&var)
+                            .map_err(|_| Error::InvalidMnemonic(format!("{var} is not set")))?,
+                    ),
+                    (None, None) => Secret::new(
+                        rpassword::prompt_password("Mnemonic: ")
+                            .map_err(|e| Error::Passphrase(e.to_string()))?,
+                    ),
+                };
+                let m = Mnemonic::parse(phrase.expose())?;
+                Wallet::create(&dir, &m, index, &pass, kdf.params())?
+            };
+            Ok(Out {
+                text: format!("imported wallet {} into {}", w.address(), dir.display()),
+                json: json!({ "address": w.address(), "dir": dir }),
+            })
+        }
+        WalletCommand::Address => {
+            let s = Wallet::read_state(&dir)?;
+            Ok(Out {
+                text: s.address.to_string(),
+                json: json!({ "address": s.address }),
+            })
+        }
+        WalletCommand::Balance => {
+            let s = Wallet::read_state(&dir)?;
+            let rows: Vec<_> = s
+                .balances()
+                .into_iter()
+                .map(|(t, (own, pend, exit))| json!({ "token": t, "spendable": own, "pending": pend, "exiting": exit }))
+                .collect();
+            let mut text = format!("{} (synced to block {})", s.address, s.synced_to);
+            for (t, (own, pend, exit)) in s.balances() {
+                text.push_str(&format!(
+                    "\n  token {t}: {own} spendable, {pend} being spent, {exit} exiting"
+                ));
+            }
+            if s.coins.is_empty() {
+                text.push_str("\n  no coins yet: deposit with `debye wallet deposit`");
+            }
+            Ok(Out {
+                text,
+                json: json!({ "address": s.address, "syncedTo": s.synced_to, "balances": rows }),
+            })
+        }
+        WalletCommand::Deposit { amount, token, l1 } => {
+            let (mut w, _) = unlock("the wallet")?;
+            let rpc = RpcL1::connect(&l1.l1_rpc, [w.key().l1_signer()])?;
+            let client = DebyeChainClient::at(rpc, l1.anchor);
+            let coin = match token {
+                None => w.deposit_eth(&client, amount).await?,
+                Some(t) => w.deposit_token(&client, t, amount).await?,
+            };
+            Ok(Out {
+                text: format!(
+                    "deposited {amount} of token {} as coins {} (spendable from block {})",
+                    coin.token(),
+                    coin.segment,
+                    coin.origin.block
+                ),
+                json: json!({ "segment": coin.segment, "token": coin.token(), "block": coin.origin.block }),
+            })
+        }
+        WalletCommand::Send {
+            to,
+            amount,
+            token,
+            max_block,
+            out,
+        } => {
+            let (mut w, _) = unlock("the wallet")?;
+            let p = w.build_payment(to, token, amount, max_block)?;
+            let bytes =
+                serde_json::to_vec_pretty(&p).map_err(|e| Error::Operator(e.to_string()))?;
+            crate::store::write_atomic(&out, &bytes)?;
+            Ok(Out {
+                text: format!(
+                    "signed tx {} paying {amount} to {to}; written to {}",
+                    p.tx_id,
+                    out.display()
+                ),
+                json: json!({ "txId": p.tx_id, "paid": p.paid, "out": out }),
+            })
+        }
+        WalletCommand::History => {
+            let s = Wallet::read_state(&dir)?;
+            let text = if s.activity.is_empty() {
+                "nothing yet".to_owned()
+            } else {
+                s.activity
+                    .iter()
+                    .map(|a| serde_json::to_string(a).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            Ok(Out {
+                text,
+                json: json!({ "activity": s.activity }),
+            })
+        }
+        WalletCommand::Exit => {
+            let (w, _) = unlock("the wallet")?;
+            let claims = w.exit_claims();
+            Ok(Out {
+                text: format!(
+                    "{} coin(s) exitable from held data; starting exits on L1 needs the exit-game bindings",
+                    claims.len()
+                ),
+                json: json!({ "claims": claims }),
+            })
+        }
+        WalletCommand::Backup {
+            out,
+            backup_passphrase_file,
+            kdf,
+        } => {
+            let (w, pass) = unlock("the wallet")?;
+            let bpass = backup_source(backup_passphrase_file).read("the backup", true)?;
+            w.backup(&pass, &bpass, kdf.params())?.save(&out)?;
+            Ok(Out {
+                text: format!(
+                    "encrypted backup of {} written to {}",
+                    w.address(),
+                    out.display()
+                ),
+                json: json!({ "address": w.address(), "out": out }),
+            })
+        }
+        WalletCommand::Restore {
+            from,
+            backup_passphrase_file,
+            kdf,
+        } => {
+            let backup = Keystore::load(&from)?;
+            let bpass = backup_source(backup_passphrase_file).read("the backup", false)?;
+            let pass = pass_source.read("the restored wallet", true)?;
+            let w = Wallet::restore(&dir, &backup, &bpass, &pass, kdf.params())?;
+            Ok(Out {
+                text: format!(
+                    "restored {} with {} coin(s) into {}",
+                    w.address(),
+                    w.state().coins.len(),
+                    dir.display()
+                ),
+                json: json!({ "address": w.address(), "coins": w.state().coins.len(), "dir": dir }),
+            })
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! The crate's single error type.
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, B256, U256};
+use debye_primitives::Segment;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// Everything that can go wrong in the wallet.
+///
+/// The history variants ([`Error::is_history_fault`]) say exactly why a coin's history was refused;
+/// each is a reason to distrust the sender or the operator, never the wallet's own fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file exists where the wallet would create a new one.
+    #[error("{0} already exists; refusing to overwrite it")]
+    AlreadyExists(PathBuf),
+    /// A keystore file is not valid Web3 Secret Storage (v3) JSON.
+    #[error("invalid keystore: {0}")]
+    KeystoreFormat(String),
+    /// The keystore uses a key derivation function or cipher this wallet does not implement.
+    #[error("unsupported keystore {what}: {name}")]
+    KeystoreUnsupported {
+        /// `kdf` or `cipher`.
+        what: &'static str,
+        /// The name found in the file.
+        name: String,
+    },
+    /// The keystore MAC did not match: wrong passphrase (or a corrupted file).
+    #[error("wrong passphrase (keystore MAC mismatch)")]
+    WrongPassphrase,
+    /// A passphrase could not be obtained from the prompt, file or environment.
+    #[error("cannot read passphrase: {0}")]
+    Passphrase(String),
+    /// A BIP-39 mnemonic is malformed (unknown word, bad checksum, wrong length).
+    #[error("invalid mnemonic: {0}")]
+    InvalidMnemonic(String),
+    /// A private key or derived key is not a valid secp256k1 scalar.
+    #[error("invalid private key")]
+    InvalidKey,
+    /// A BIP-32 derivation path could not be parsed.
+    #[error("invalid derivation path {0:?}")]
+    InvalidPath(String),
+    /// The wallet store file is unreadable or from an unknown version.
+    #[error("wallet store {path}: {reason}")]
+    StoreCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A backup file could not be decoded.
+    #[error("invalid backup: {0}")]
+    Backup(String),
+    /// A Plasma Prime rule rejected something the wallet built or received.
+    #[error(transparent)]
+    Prime(#[from] debye_primitives::Error),
+    /// An L1 call failed.
+    #[error(transparent)]
+    L1(#[from] debye_l1::Error),
+    /// The operator (or another block source) failed or answered nonsense.
+    #[error("operator: {0}")]
+    Operator(String),
+    /// The wallet is bound to another chain than the one it is talking to.
+    #[error(
+        "wrong chain: wallet is for chain {expected_chain} anchor {expected_anchor}, got chain {chain} anchor {anchor}"
+    )]
+    WrongChain {
+        /// Chain id the wallet was created for.
+        expected_chain: u64,
+        /// Anchor the wallet was created for.
+        expected_anchor: Address,
+        /// Chain id found.
+        chain: u64,
+        /// Anchor found.
+        anchor: Address,
+    },
+    /// Not enough spendable coins of a token.
+    #[error("insufficient funds in token {token}: need {needed}, have {available}")]
+    InsufficientFunds {
+        /// Token id.
+        token: u32,
+        /// Amount asked for.
+        needed: U256,
+        /// Spendable amount.
+        available: U256,
+    },
+    /// An amount of zero, or one that does not fit.
+    #[error("invalid amount: {0}")]
+    InvalidAmount(String),
+    /// The wallet holds no spendable coin matching the request.
+    #[error("no such coin: {0}")]
+    NoSuchCoin(String),
+    /// A transaction shared for co-signing is not the one expected (atomic swap).
+    #[error("swap rejected: {0}")]
+    SwapRejected(String),
+
+    // ---- history faults: why a coin's history was refused ----
+    /// The history lacks committed block `block` (withheld by the operator or left out by the sender).
+    #[error("history incomplete: committed block {block} is missing")]
+    MissingBlock {
+        /// The block.
+        block: u64,
+    },
+    /// A header in the history does not hash to the commitment stored on L1.
+    #[error("header of block {block} does not match the L1 commitment")]
+    HeaderMismatch {
+        /// The block.
+        block: u64,
+    },
+    /// Part of a live range has neither an inclusion nor an exclusion proof in a block.
+    #[error("history gap: block {block} proves nothing about {segment}")]
+    Gap {
+        /// The block.
+        block: u64,
+        /// Coins left unproven.
+        segment: Segment,
+    },
+    /// A proof does not check against the committed root.
+    #[error("forged proof for {segment} in block {block}: {reason}")]
+    ForgedProof {
+        /// The block.
+        block: u64,
+        /// Coins the proof claims.
+        segment: Segment,
+        /// Why it fails (the primitives' error code and message).
+        reason: String,
+    },
+    /// A transaction moves coins without a valid signature of their owner.
+    #[error(
+        "unsigned spend in block {block}: tx {tx_id} moves {segment} of {owner} without their signature"
+    )]
+    UnsignedSpend {
+        /// The block.
+        block: u64,
+        /// The transaction.
+        tx_id: B256,
+        /// Coins moved.
+        segment: Segment,
+        /// Their rightful owner.
+        owner: Address,
+    },
+    /// A transaction spending the coins is invalid (expired, malformed, not moving them).
+    #[error("invalid spend in block {block}: tx {tx_id}: {reason}")]
+    InvalidSpend {
+        /// The block.
+        block: u64,
+        /// The transaction.
+        tx_id: B256,
+        /// Why.
+        reason: String,
+    },
+    /// A spend does not point at the output (or deposit) that created the coins.
+    #[error(
+        "broken chain in block {block}: tx {tx_id} does not spend the output that holds {segment}"
+    )]
+    BrokenChain {
+        /// The block.
+        block: u64,
+        /// The transaction.
+        tx_id: B256,
+        /// Coins concerned.
+        segment: Segment,
+    },
+    /// A deposit claimed by the history is not recorded on L1.
+    #[error("deposit starting at {start:#x} is not recorded on L1 as claimed")]
+    UnknownDeposit {
+        /// First coin of the claimed deposit.
+        start: U256,
+    },
+    /// Deposits in the history do not cover the coins.
+    #[error("no deposit covers {segment}")]
+    NoDeposit {
+        /// Coins without a deposit.
+        segment: Segment,
+    },
+    /// At the end of a valid history the coins belong to someone else.
+    #[error("{segment} belongs to {owner}, not {expected}")]
+    WrongOwner {
+        /// Coins concerned.
+        segment: Segment,
+        /// Their owner per the history.
+        owner: Address,
+        /// Who should own them.
+        expected: Address,
+    },
+    /// A history for another chain, or one whose parts do not fit together.
+    #[error("malformed history: {0}")]
+    MalformedHistory(String),
+}
+
+impl Error {
+    /// Whether this error refuses a coin history (as opposed to I/O or usage errors).
+    pub const fn is_history_fault(&self) -> bool {
+        matches!(
+            self,
+            Self::MissingBlock { .. }
+                | Self::HeaderMismatch { .. }
+                | Self::Gap { .. }
+                | Self::ForgedProof { .. }
+                | Self::UnsignedSpend { .. }
+                | Self::InvalidSpend { .. }
+                | Self::BrokenChain { .. }
+                | Self::UnknownDeposit { .. }
+                | Self::NoDeposit { .. }
+                | Self::WrongOwner { .. }
+                | Self::MalformedHistory(_)
+        )
+    }
+
+    /// A stable, machine-readable code (the variant name) for `--json` output.
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "Io",
+            Self::AlreadyExists(_) => "AlreadyExists",
+            Self::KeystoreFormat(_) => "KeystoreFormat",
+            Self::KeystoreUnsupported { .. } => "KeystoreUnsupported",
+            Self::WrongPassphrase => "WrongPassphrase",
+            Self::Passphrase(_) => "Passphrase",
+            Self::InvalidMnemonic(_) => "InvalidMnemonic",
+            Self::InvalidKey => "InvalidKey",
+            Self::InvalidPath(_) => "InvalidPath",
+            Self::StoreCorrupt { .. } => "StoreCorrupt",
+            Self::Backup(_) => "Backup",
+            Self::Prime(_) => "Prime",
+            Self::L1(_) => "L1",
+            Self::Operator(_) => "Operator",
+            Self::WrongChain { .. } => "WrongChain",
+            Self::InsufficientFunds { .. } => "InsufficientFunds",
+            Self::InvalidAmount(_) => "InvalidAmount",
+            Self::NoSuchCoin(_) => "NoSuchCoin",
+            Self::SwapRejected(_) => "SwapRejected",
+            Self::MissingBlock { .. } => "MissingBlock",
+            Self::HeaderMismatch { .. } => "HeaderMismatch",
+            Self::Gap { .. } => "Gap",
+            Self::ForgedProof { .. } => "ForgedProof",
+            Self::UnsignedSpend { .. } => "UnsignedSpend",
+            Self::InvalidSpend { .. } => "InvalidSpend",
+            Self::BrokenChain { .. } => "BrokenChain",
+            Self::UnknownDeposit { .. } => "UnknownDeposit",
+            Self::NoDeposit { .. } => "NoDeposit",
+            Self::WrongOwner { .. } => "WrongOwner",
+            Self::MalformedHistory(_) => "MalformedHistory",
+        }
+    }
+
+    /// A hint for the command line: what the user can do about it.
+    pub const fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::WrongPassphrase => {
+                "check the passphrase (DEBYE_PASSPHRASE, --passphrase-file or the prompt)"
+            }
+            Self::AlreadyExists(_) => {
+                "pass another --wallet directory, or remove the old wallet after backing it up"
+            }
+            Self::InvalidMnemonic(_) => {
+                "a mnemonic is 12 to 24 English BIP-39 words separated by spaces"
+            }
+            Self::InsufficientFunds { .. } => {
+                "deposit more with `debye wallet deposit`, or pay a smaller amount"
+            }
+            Self::MissingBlock { .. } => {
+                "the operator withholds a committed block: exit your coins with `debye wallet exit`"
+            }
+            Self::UnsignedSpend { .. } => {
+                "the operator included a spend you did not sign: exit with `debye wallet exit` before the challenge period ends"
+            }
+            Self::ForgedProof { .. } | Self::HeaderMismatch { .. } | Self::Gap { .. } => {
+                "do not accept these coins; ask the sender for a complete history"
+            }
+            Self::WrongChain { .. } => "pass the --l1-rpc and --anchor the wallet was created for",
+            Self::StoreCorrupt { .. } => {
+                "restore the wallet from a backup with `debye wallet restore`"
+            }
+            _ => return None,
+        })
+    }
+}
+
+/// Builds an [`Error::Io`] for `path`.
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

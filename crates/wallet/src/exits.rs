@@ -1,0 +1,292 @@
+//! Leaving to L1: start exits from held data, answer challenge requests with the spends in the
+//! coins' histories, and finalize matured exits. The rules are the exit game's
+//! (`docs/exit-game.md`); what the wallet must keep to play it is in `docs/wallet.md` §4.
+
+use alloy_primitives::{Address, B256, U256};
+use debye_l1::{
+    L1,
+    contracts::DebyeChainClient,
+    exits::{self, ExitData, ExitEvent, ExitStatus},
+};
+use debye_primitives::{Segment, tx::DEPOSIT_TX_INDEX};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Error, Result, Wallet,
+    history::Evidence,
+    store::{Activity, Coin, CoinStatus},
+};
+
+/// An exit the wallet started: the contract's `ExitData`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExitRecord {
+    /// Exit owner (the wallet).
+    pub owner: Address,
+    /// First coin.
+    pub start: U256,
+    /// One past the last coin.
+    pub end: U256,
+    /// Exit position: `2 * block` for a deposit, `2 * block + 1` for an output.
+    pub position: U256,
+    /// Id of the transaction exited from (zero for a deposit).
+    pub tx_id: B256,
+}
+
+impl ExitRecord {
+    /// The contract's view.
+    pub const fn data(&self) -> ExitData {
+        ExitData {
+            owner: self.owner,
+            start: self.start,
+            end: self.end,
+            position: self.position,
+            txId: self.tx_id,
+        }
+    }
+
+    /// The contract's exit id.
+    pub fn id(&self) -> B256 {
+        exits::exit_id(&self.data())
+    }
+
+    fn from_data(d: &ExitData) -> Self {
+        Self {
+            owner: d.owner,
+            start: d.start,
+            end: d.end,
+            position: d.position,
+            tx_id: d.txId,
+        }
+    }
+}
+
+/// What [`Wallet::finalize_exits`] did with one exit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExitOutcome {
+    /// The exit.
+    pub exit: ExitRecord,
+    /// Its status after the call (`"pending"`, `"withdrawn"`, `"cancelled"`, ...).
+    pub status: String,
+}
+
+fn status_name(s: ExitStatus) -> String {
+    format!("{s:?}").to_lowercase()
+}
+
+impl Wallet {
+    /// Starts an exit on L1 for every owned coin in `segments` (all coins when `None`), from the
+    /// held data alone: a deposit exit for coins straight from a deposit, otherwise an output exit
+    /// with the creating transaction, its block header and its inclusion proof. Pays the bond.
+    pub async fn start_exits<L: L1>(
+        &mut self,
+        client: &DebyeChainClient<L>,
+        segments: Option<&[Segment]>,
+    ) -> Result<Vec<ExitRecord>> {
+        self.bind(client).await?;
+        let me = self.address();
+        let wanted: Vec<Coin> = self
+            .state()
+            .coins
+            .iter()
+            .filter(|c| c.status != CoinStatus::Exiting)
+            .filter(|c| segments.is_none_or(|s| s.iter().any(|x| x.overlaps(&c.segment))))
+            .cloned()
+            .collect();
+        let mut started = Vec::new();
+        for coin in wanted {
+            let claim = crate::wallet::exit_claim(&coin);
+            let (start, end) = (coin.segment.start(), coin.segment.end());
+            let data = if let Some(d) = claim.deposit {
+                let record = exits::DepositRecord {
+                    owner: d.owner,
+                    start: d.start,
+                    end: d.end,
+                    blockNumber: d.block_number,
+                };
+                client.start_deposit_exit(me, &record, start, end).await?
+            } else if let Some((tx, header, proof)) = &claim.created_by {
+                client
+                    .start_output_exit(
+                        me,
+                        &tx.transaction,
+                        usize::from(coin.origin.output_index),
+                        header,
+                        &proof.0,
+                        start,
+                        end,
+                    )
+                    .await?
+            } else {
+                return Err(Error::NoSuchCoin(format!(
+                    "{} has no exit evidence in the store",
+                    coin.segment
+                )));
+            };
+            let record = ExitRecord::from_data(&data);
+            self.set_exiting(&coin.segment, record)?;
+            started.push(record);
+        }
+        Ok(started)
+    }
+
+    /// Answers every open challenge request against the wallet's exits with the spend, found in
+    /// the exited coins' histories, of the output (or deposit) the request names. Returns how
+    /// many were answered. Requests the history cannot answer are left (they are honest: the
+    /// exit would be invalid).
+    pub async fn answer_challenges<L: L1>(
+        &mut self,
+        client: &DebyeChainClient<L>,
+    ) -> Result<usize> {
+        let me = self.address();
+        let events = client.exit_events(0).await?;
+        let answered: Vec<B256> = events
+            .iter()
+            .filter_map(|e| match e {
+                ExitEvent::ChallengeAnswered(a) => Some(a.challengeId),
+                ExitEvent::ChallengeClosed(c) => Some(c.challengeId),
+                _ => None,
+            })
+            .collect();
+        let mut count = 0;
+        for e in &events {
+            let ExitEvent::ChallengeRequested(req) = e else {
+                continue;
+            };
+            if answered.contains(&req.challengeId) {
+                continue;
+            }
+            let Some(exit) = self
+                .state()
+                .exits
+                .iter()
+                .find(|x| x.id() == req.exitId)
+                .copied()
+            else {
+                continue;
+            };
+            let Some(coin) = self
+                .state()
+                .coins
+                .iter()
+                .find(|c| c.segment.start() == exit.start && c.segment.end() == exit.end)
+            else {
+                continue;
+            };
+            if let Some(answer) = find_spend(coin, req.outputPosition, req.outputOwner, req.coin)? {
+                client
+                    .respond_challenge(me, &exit.data(), req, &answer)
+                    .await?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// Tries to settle and pay every pending exit of the wallet (those not matured stay
+    /// pending); withdrawn or cancelled exits leave the store.
+    pub async fn finalize_exits<L: L1>(
+        &mut self,
+        client: &DebyeChainClient<L>,
+    ) -> Result<Vec<ExitOutcome>> {
+        let me = self.address();
+        let mut out = Vec::new();
+        for exit in self.state().exits.clone() {
+            let mut status = client.exit_status(&exit.data()).await?;
+            if status == ExitStatus::Pending {
+                let key = client.range_key(exit.start, 0).await?;
+                // Not matured or held back: stays pending, try again later.
+                if client.finalize_exit(me, &exit.data(), key).await.is_ok() {
+                    status = client.exit_status(&exit.data()).await?;
+                }
+            } else if status == ExitStatus::Finalized {
+                client.withdraw(me, &exit.data()).await?;
+                status = client.exit_status(&exit.data()).await?;
+            }
+            if matches!(status, ExitStatus::Withdrawn | ExitStatus::Cancelled) {
+                self.remove_exit(&exit)?;
+            }
+            out.push(ExitOutcome {
+                exit,
+                status: status_name(status),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The spend, in `coin`'s history, of the output at `position` owned by `owner` holding `coin_id`.
+fn find_spend(
+    coin: &Coin,
+    position: U256,
+    owner: Address,
+    coin_id: U256,
+) -> Result<Option<exits::SpendProof>> {
+    let block = u64::try_from(position >> 1).unwrap_or(u64::MAX);
+    let is_deposit = !position.bit(0);
+    for b in coin
+        .history
+        .blocks
+        .iter()
+        .filter(|b| b.header.number >= block)
+    {
+        for item in &b.items {
+            let Evidence::Included {
+                segment,
+                transaction,
+                proof,
+                ..
+            } = item
+            else {
+                continue;
+            };
+            if !segment.contains_coin(coin_id) {
+                continue;
+            }
+            let found = transaction.transaction.inputs.iter().position(|i| {
+                i.owner == owner
+                    && i.block_index == block
+                    && (i.tx_index == DEPOSIT_TX_INDEX) == is_deposit
+                    && i.segment.contains_coin(coin_id)
+            });
+            if let Some(index) = found {
+                return Ok(Some(exits::spend_proof(
+                    transaction,
+                    index,
+                    &b.header,
+                    &proof.0,
+                )?));
+            }
+        }
+    }
+    Ok(None)
+}
+
+impl Wallet {
+    fn set_exiting(&mut self, segment: &Segment, record: ExitRecord) -> Result<()> {
+        self.with_state(|s| {
+            for c in &mut s.coins {
+                if c.segment == *segment {
+                    c.status = CoinStatus::Exiting;
+                }
+            }
+            s.exits.push(record);
+            s.activity.push(Activity::ExitStarted {
+                segment: *segment,
+                exit_id: record.id(),
+            });
+        })
+    }
+
+    fn remove_exit(&mut self, exit: &ExitRecord) -> Result<()> {
+        self.with_state(|s| {
+            s.exits.retain(|x| x != exit);
+            s.coins.retain(|c| {
+                !(c.status == CoinStatus::Exiting
+                    && c.segment.start() == exit.start
+                    && c.segment.end() == exit.end)
+            });
+        })
+    }
+}

@@ -1,0 +1,36 @@
+//! The Debye wallet: the user's side of a Plasma Prime chain.
+//!
+//! - Keys ([`keys`], [`keystore`]): a BIP-39 mnemonic, BIP-32 derivation along
+//!   `m/44'/60'/0'/0/i`, and the account key encrypted in a Web3 Secret Storage (keystore v3)
+//!   file; passphrases come from a prompt, a file or an environment variable ([`passphrase`]) and
+//!   secrets are wrapped in [`Secret`] (redacted `Debug`, zeroized on drop).
+//! - User-held data ([`store`]): owned coins with their full histories, headers seen and an
+//!   activity log, in one JSON file replaced atomically.
+//! - The safety rule ([`history`]): a received range counts only once its whole history from the
+//!   deposit checks against L1 ([`history::verify_history`]); a [`history::CoinHistory`] is the
+//!   self-contained bundle a sender hands to a recipient.
+//! - The wallet itself ([`wallet`]): deposits of ETH and ERC-20 through any [`debye_l1::L1`],
+//!   payments that pick, split and merge ranges, atomic swaps, syncing against a
+//!   [`source::BlockSource`], backup and restore.
+//!
+//! The wallet never depends on the operator: it talks to it through a block source and checks
+//! everything it says against L1. `docs/wallet.md` describes the rule, the files and the CLI.
+
+#[cfg(feature = "cli")]
+pub mod cli;
+mod error;
+pub mod exits;
+pub mod history;
+pub mod keys;
+pub mod keystore;
+pub mod passphrase;
+pub mod rpc;
+mod secret;
+pub mod source;
+pub mod store;
+pub mod wallet;
+
+pub use error::{Error, Result};
+pub use keys::{AccountKey, Mnemonic};
+pub use secret::{Passphrase, PrivateKeyBytes, Secret};
+pub use wallet::Wallet;

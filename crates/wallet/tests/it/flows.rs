@@ -1,0 +1,346 @@
+//! The wallet's flows end to end on the embedded L1 with an in-process operator.
+
+use alloy_primitives::U256;
+use debye_l1::{L1, contracts::TestTokenClient};
+use debye_primitives::test_utils::test_address;
+use debye_wallet::{Error, Wallet, keystore::Keystore, store::CoinStatus};
+
+use crate::util::{TEST_KDF, net, wallet};
+
+#[tokio::test]
+async fn deposit_pay_sync_receive_and_pay_on() {
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let mut carol = wallet(&dir.path().join("carol"), 3);
+
+    // Two ETH deposits that touch: [0, 100) and [100, 150).
+    let before = n.l1.balance(alice.address()).await.unwrap();
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    alice
+        .deposit_eth(&n.client, U256::from(50u64))
+        .await
+        .unwrap();
+    assert_eq!(
+        n.l1.balance(alice.address()).await.unwrap(),
+        before - U256::from(150u64)
+    );
+    assert_eq!(alice.state().balance(0), U256::from(150u64));
+
+    // 120 needs both coins: one merged output to Bob, change [120, 150) back.
+    let pay = alice
+        .pay(&n.chain, bob.address(), 0, U256::from(120u64), 50)
+        .await
+        .unwrap();
+    assert_eq!(pay.transaction.transaction.inputs.len(), 2);
+    assert_eq!(pay.paid.len(), 1);
+    assert_eq!(pay.paid[0].len(), U256::from(120u64));
+    assert_eq!(alice.state().balance(0), U256::ZERO);
+    n.chain.commit_pending().await.unwrap();
+
+    let r = alice.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.synced_to, 1);
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(alice.state().balance(0), U256::from(30u64));
+
+    // Bob notices the payment in the block and verifies its whole history before counting it.
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.received.len(), 1, "{r:?}");
+    assert_eq!(bob.state().balance(0), U256::from(120u64));
+    let coin = &bob.state().coins[0];
+    assert_eq!(coin.status, CoinStatus::Owned);
+    assert!(coin.created_by.is_some());
+
+    // Bob pays Carol 20 and hands her the history directly.
+    let pay = bob
+        .pay(&n.chain, carol.address(), 0, U256::from(20u64), 50)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    let got = carol
+        .receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(carol.state().balance(0), U256::from(20u64));
+    bob.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    // Carol's sync finds nothing new to verify and keeps her coin's history growing.
+    let r = carol.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(carol.state().coins[0].history.last_block(), Some(3));
+
+    // Spending more than held is a typed error.
+    assert!(matches!(
+        carol
+            .pay(&n.chain, bob.address(), 0, U256::from(21u64), 50)
+            .await,
+        Err(Error::InsufficientFunds { .. })
+    ));
+    // The store survives a reopen.
+    let reopened = Wallet::open(carol.dir(), &"correct horse".into()).unwrap();
+    assert_eq!(reopened.state(), carol.state());
+}
+
+#[tokio::test]
+async fn erc20_deposit_and_atomic_swap() {
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let token = TestTokenClient::deploy(n.l1.clone(), n.operator, "Debye USD", "dUSD")
+        .await
+        .unwrap();
+    let token_id = n
+        .client
+        .list_token(n.operator, token.address())
+        .await
+        .unwrap();
+    token
+        .mint(n.operator, bob.address(), U256::from(1_000u64))
+        .await
+        .unwrap();
+
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    let coin = bob
+        .deposit_token(&n.client, token.address(), U256::from(1_000u64))
+        .await
+        .unwrap();
+    assert_eq!(coin.token(), token_id);
+    assert_eq!(token.balance_of(bob.address()).await.unwrap(), U256::ZERO);
+    assert_eq!(
+        token.balance_of(n.client.address()).await.unwrap(),
+        U256::from(1_000u64)
+    );
+
+    // Alice gives 40 wei for 250 dUSD: one transaction, two signatures.
+    let eth = alice.state().coins[0].segment;
+    let eth_part =
+        debye_primitives::Segment::new(eth.start(), eth.start() + U256::from(40u64)).unwrap();
+    let usd = bob.state().coins[0].segment;
+    let usd_part =
+        debye_primitives::Segment::new(usd.start(), usd.start() + U256::from(250u64)).unwrap();
+    let bob_offer = bob.swap_offer(usd_part).unwrap();
+    alice
+        .check_offer(&n.client, &n.chain, &bob_offer)
+        .await
+        .unwrap();
+    let proposal = alice.swap_propose(eth_part, &bob_offer, 10).unwrap();
+    bob.check_offer(&n.client, &n.chain, &proposal.offer)
+        .await
+        .unwrap();
+    // A proposal that shortchanges Bob is refused.
+    let mut cheat = proposal.clone();
+    cheat.transaction.outputs[0].owner = alice.address();
+    assert!(matches!(
+        bob.swap_cosign(&cheat, &bob_offer),
+        Err(Error::SwapRejected(_))
+    ));
+    let signed = bob.swap_cosign(&proposal, &bob_offer).unwrap();
+    assert_eq!(signed.signatures.len(), 2);
+    debye_wallet::source::BlockSource::submit(&n.chain, signed)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+
+    let ra = alice.sync(&n.client, &n.chain).await.unwrap();
+    let rb = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert!(
+        ra.alerts.is_empty() && rb.alerts.is_empty(),
+        "{ra:?} {rb:?}"
+    );
+    assert_eq!(alice.state().balance(0), U256::from(60u64));
+    assert_eq!(alice.state().balance(token_id), U256::from(250u64));
+    assert_eq!(bob.state().balance(0), U256::from(40u64));
+    assert_eq!(bob.state().balance(token_id), U256::from(750u64));
+}
+
+#[tokio::test]
+async fn withheld_block_and_unsigned_spend_raise_exits() {
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    alice.sync(&n.client, &n.chain).await.unwrap();
+
+    // The operator moves Alice's coins to itself without her signature.
+    let domain = n.chain.chain().domain();
+    let seg = alice.state().coins[0].segment;
+    let theft = debye_primitives::Transaction {
+        inputs: vec![alice.state().coins[0].origin.input(n.operator, seg)],
+        outputs: vec![debye_primitives::Output {
+            owner: n.operator,
+            segment: seg,
+        }],
+        max_block_index: 10,
+    }
+    .sign(&domain, &[debye_primitives::test_utils::test_key(100)])
+    .unwrap();
+    n.chain.commit_raw(vec![theft]).await.unwrap();
+    let r = alice.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.exit_needed, vec![seg]);
+    assert!(r.alerts[0].starts_with("UnsignedSpend"), "{:?}", r.alerts);
+    // Her coin and its last valid history are kept, ready for the exit.
+    assert_eq!(alice.state().balance(0), U256::from(100u64));
+    let claims = alice.exit_claims();
+    assert_eq!(claims.len(), 1);
+    assert!(claims[0].deposit.is_some());
+
+    // A withheld block: committed on L1, never served.
+    let n = net().await;
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    bob.deposit_eth(&n.client, U256::from(10u64)).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    n.chain.withhold(1);
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts[0].starts_with("MissingBlock"), "{:?}", r.alerts);
+    assert_eq!(r.exit_needed.len(), 1);
+    let _ = test_address(0);
+}
+
+#[tokio::test]
+async fn backup_restore_keeps_keys_and_proofs() {
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(30u64), 10)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    bob.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(30u64));
+
+    let pass = "correct horse".into();
+    let backup = bob.backup(&pass, &"backup pass".into(), TEST_KDF).unwrap();
+    let file = dir.path().join("bob.backup.json");
+    backup.save(&file).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains("created"), "backup is not encrypted");
+
+    let loaded = Keystore::load(&file).unwrap();
+    assert!(matches!(
+        Wallet::restore(
+            &dir.path().join("x"),
+            &loaded,
+            &"wrong".into(),
+            &pass,
+            TEST_KDF
+        ),
+        Err(Error::WrongPassphrase)
+    ));
+    let mut restored = Wallet::restore(
+        &dir.path().join("bob2"),
+        &loaded,
+        &"backup pass".into(),
+        &"new pass".into(),
+        TEST_KDF,
+    )
+    .unwrap();
+    assert_eq!(restored.address(), bob.address());
+    assert_eq!(restored.state(), bob.state());
+    // The restored wallet can still prove and exit its coin, and keeps syncing.
+    let claims = restored.exit_claims();
+    assert!(claims[0].created_by.is_some());
+    n.chain.commit_pending().await.unwrap();
+    let r = restored.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{r:?}");
+    assert_eq!(restored.state().coins[0].history.last_block(), Some(2));
+}
+
+#[tokio::test]
+async fn exits_from_held_data_answer_challenges_and_pay_out() {
+    use debye_l1::exits::{DepositRecord, ExitStatus};
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let carol = test_address(3);
+    let coin = alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    let dep = coin.history.deposits[0];
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(30u64), 10)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    bob.sync(&n.client, &n.chain).await.unwrap();
+    alice.sync(&n.client, &n.chain).await.unwrap();
+
+    // The operator commits block 2 and withholds it: both must leave.
+    n.chain.commit_pending().await.unwrap();
+    n.chain.withhold(2);
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.exit_needed.len(), 1, "{r:?}");
+    let bob_exits = bob
+        .start_exits(&n.client, Some(&r.exit_needed))
+        .await
+        .unwrap();
+    assert_eq!(bob_exits.len(), 1);
+    assert_eq!(bob.state().coins[0].status, CoinStatus::Exiting);
+    let alice_exits = alice.start_exits(&n.client, None).await.unwrap();
+    assert_eq!(alice_exits.len(), 1);
+
+    // Carol claims Bob's coins were still Alice's deposit; Bob answers from his history.
+    let record = DepositRecord {
+        owner: dep.owner,
+        start: dep.start,
+        end: dep.end,
+        blockNumber: dep.block_number,
+    };
+    n.client
+        .request_with_deposit(
+            carol,
+            &bob_exits[0].data(),
+            &record,
+            dep.start + U256::from(5u8),
+        )
+        .await
+        .unwrap();
+    assert_eq!(bob.answer_challenges(&n.client).await.unwrap(), 1);
+    assert_eq!(
+        bob.answer_challenges(&n.client).await.unwrap(),
+        0,
+        "answered once"
+    );
+
+    // Not matured yet: stays pending.
+    let early = bob.finalize_exits(&n.client).await.unwrap();
+    assert_eq!(early[0].status, "pending");
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    let bond = n.client.exit_bond().await.unwrap();
+    for (w, amount) in [(&mut bob, 30u64), (&mut alice, 70u64)] {
+        let before = n.l1.balance(w.address()).await.unwrap();
+        let out = w.finalize_exits(&n.client).await.unwrap();
+        assert_eq!(out[0].status, "withdrawn", "{out:?}");
+        assert_eq!(
+            n.l1.balance(w.address()).await.unwrap(),
+            before + U256::from(amount) + bond
+        );
+        assert!(w.state().coins.is_empty() && w.state().exits.is_empty());
+        assert_eq!(
+            n.client.exit_status(&out[0].exit.data()).await.unwrap(),
+            ExitStatus::Withdrawn
+        );
+    }
+}
