@@ -7,24 +7,28 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export async function circomlibjs() {
-  // Import from contracts/node_modules (pinned in contracts/package.json), whatever the cwd.
+/// Import a package from contracts/node_modules (pinned in contracts/package.json), whatever the cwd.
+export async function fromContracts(name) {
   const require = createRequire(join(repoRoot, "contracts", "package.json"));
   let entry;
   try {
-    entry = require.resolve("circomlibjs");
+    entry = require.resolve(name);
   } catch (e) {
-    console.error("circomlibjs not found: run `npm ci` in contracts/");
+    console.error(`${name} not found: run \`npm ci\` in contracts/`);
     process.exit(2);
   }
   return import(pathToFileURL(entry).href);
+}
+
+export async function circomlibjs() {
+  return fromContracts("circomlibjs");
 }
 
 export function readVectors(name) {
   return JSON.parse(readFileSync(join(repoRoot, "test-vectors", "zk", name), "utf8"));
 }
 
-export function report(name, checked, failures) {
+export function report(name, checked, failures, against = "circomlibjs") {
   if (checked === 0) {
     console.error(`${name}: no vectors checked`);
     process.exit(1);
@@ -34,5 +38,5 @@ export function report(name, checked, failures) {
     console.error(`${name}: ${failures.length} of ${checked} checks failed`);
     process.exit(1);
   }
-  console.log(`${name}: ${checked} checks match circomlibjs`);
+  console.log(`${name}: ${checked} checks match ${against}`);
 }

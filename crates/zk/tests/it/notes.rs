@@ -123,3 +123,89 @@ proptest! {
         }
     }
 }
+
+/// Owner fields, commitments, nullifiers, tree roots, external-data hashes, a note ciphertext and
+/// the intent digest, cross-checked by scripts/zk/check-notes.mjs (circomlibjs Poseidon, viem
+/// ABI/keccak, Node's own X25519/HKDF/ChaCha20-Poly1305).
+#[test]
+fn committed_vectors_are_current() {
+    use ark_ff::PrimeField;
+    use debye_zk::{
+        ext_data::ExtData,
+        keys::{ShieldedAddress, ViewingKey},
+    };
+    use serde_json::json;
+
+    let dec = |x: &Fr| x.into_bigint().to_string();
+    let k = keys(9);
+    let a = k.auth().public();
+    let nk = k.nullifier_key().to_field();
+    let owner = k.address().owner;
+    let mut tree = MerkleTree::new();
+    let mut notes = Vec::new();
+    let mut roots = Vec::new();
+    for (i, amount) in [0u64, 1, 1_000_000, u64::MAX, 42].into_iter().enumerate() {
+        let n = Note {
+            owner,
+            token: token_from_address(&[i as u8 + 1; 20]),
+            amount,
+            randomness: k.output_secret(i as u32).randomness(Fr::from(i as u64)),
+        };
+        let cm = n.commitment();
+        let pos = tree.append(cm).expect("append");
+        roots.push(dec(&tree.root()));
+        notes.push(json!({
+            "owner": dec(&n.owner), "token": dec(&n.token), "amount": amount.to_string(),
+            "randomness": dec(&n.randomness), "commitment": dec(&cm),
+            "position": pos, "nullifier": dec(&nullifier(&nk, &cm, pos)),
+        }));
+    }
+    let ext = ExtData {
+        recipient: [0xab; 20],
+        fee: 123_456_789,
+        intent_digest: [0xcd; 32],
+        ciphertexts: [vec![1, 2, 3], vec![]],
+    };
+    // Note encryption to a fixed viewing key.
+    let viewing_secret = [0x77u8; 32];
+    let vk = ViewingKey::from_bytes(viewing_secret);
+    let to = ShieldedAddress {
+        owner,
+        viewing_public: vk.public(),
+    };
+    let enc_note = Note {
+        owner,
+        token: token_from_address(&[0x11; 20]),
+        amount: 987_654_321,
+        randomness: Fr::from(5u64),
+    };
+    let ct = encrypt_note(&enc_note, &to, [0x99; 32]).expect("encrypt");
+    let fixture = crate::joinsplit::scenario();
+    let file = json!({
+        "description": "Notes (docs/circuits.md §3-§6) produced by crates/zk (tests/it/notes.rs); decimal field elements. Checked by scripts/zk/check-notes.mjs against circomlibjs 0.1.7 Poseidon, viem's ABI encoding and keccak, and Node's X25519/HKDF-SHA256/ChaCha20-Poly1305.",
+        "keys": {
+            "auth_public": [dec(&a.x), dec(&a.y)], "nullifier_key": dec(&nk), "owner": dec(&owner),
+        },
+        "notes": notes,
+        "tree": { "depth": 32, "roots_after_each_append": roots, "empty_root": dec(&zero_hashes()[TREE_DEPTH]) },
+        "ext_data": {
+            "recipient": format!("0x{}", hex::encode(ext.recipient)), "fee": ext.fee.to_string(),
+            "intent_digest": format!("0x{}", hex::encode(ext.intent_digest)),
+            "ciphertexts": ext.ciphertexts.iter().map(|c| format!("0x{}", hex::encode(c))).collect::<Vec<_>>(),
+            "abi_encoded": format!("0x{}", hex::encode(ext.abi_encode())), "hash": dec(&ext.hash()),
+        },
+        "note_encryption": {
+            "viewing_secret": hex::encode(viewing_secret), "viewing_public": hex::encode(vk.public()),
+            "token": dec(&enc_note.token), "amount": enc_note.amount.to_string(),
+            "randomness": dec(&enc_note.randomness), "ciphertext": hex::encode(&ct),
+        },
+        "intent": {
+            "public_inputs": fixture.public.to_vec().iter().map(&dec).collect::<Vec<_>>(),
+            "digest": dec(&fixture.public.intent_digest()),
+        },
+    });
+    crate::util::check_committed(
+        &crate::util::vector_path("notes.json"),
+        &(serde_json::to_string_pretty(&file).expect("json") + "\n"),
+    );
+}
