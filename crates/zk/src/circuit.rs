@@ -308,6 +308,11 @@ impl JoinSplitCircuit {
     }
 
     fn check_signature(&self, signature: &Signature) -> Result<()> {
+        // The circuit always witnesses R8 on the curve (§7.1), and its point arithmetic needs
+        // on-curve keys even for dummies (the addition law is only complete on the curve).
+        if !signature.r8.is_on_curve() || self.inputs.iter().any(|i| !i.auth_public.is_on_curve()) {
+            return Err(Error::InvalidPoint);
+        }
         if !self.spends() {
             return Ok(());
         }
