@@ -16,45 +16,80 @@ contract JoinSplitVerifier {
     uint256 internal constant Q =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @notice G2 twist coefficient b' = 3 / (9 + u), real and imaginary parts.
-    uint256 internal constant TWIST_B0 = 0x2b149d40ceb8aaae81be18991be06ac3b5b4c5e559dbefa33267e6dc24a138e5;
-    uint256 internal constant TWIST_B1 = 0x009713b03af0fed4cd2cafadeed8fdf4a74fa084e52d1852e4a2bd0685c315d2;
+    uint256 internal constant TWIST_B0 =
+        0x2b149d40ceb8aaae81be18991be06ac3b5b4c5e559dbefa33267e6dc24a138e5;
+    uint256 internal constant TWIST_B1 =
+        0x009713b03af0fed4cd2cafadeed8fdf4a74fa084e52d1852e4a2bd0685c315d2;
     /// @notice Number of public inputs.
     uint256 public constant NUM_PUBLIC_INPUTS = 8;
     /// @notice sha256 of the verifying key this contract was generated from.
-    bytes32 public constant VERIFYING_KEY_HASH = 0x8a02257d3eef706cc96275bb75f8be147c56e3c233894ee292ed36b3da1a9f3b;
+    bytes32 public constant VERIFYING_KEY_HASH =
+        0x8a02257d3eef706cc96275bb75f8be147c56e3c233894ee292ed36b3da1a9f3b;
 
-    uint256 internal constant ALPHA_X = 0x0aef9c316d343eb9ed5b0dd33999841d5a9e35ec568d5cf1bd8b3374f40fd974;
-    uint256 internal constant ALPHA_Y = 0x21fb19b131afa267c858427d25e557097b0862358cb547337cf5d2fbe23f6d7c;
-    uint256 internal constant BETA_X1 = 0x1d2653da007f05235231502d69aecb611caeb8d0c71e9c23607561b7f8228fe3;
-    uint256 internal constant BETA_X0 = 0x0a404643efb3cd4aa3e71916136c4b9a4af287a9ecac3f0dfdd30c7657371348;
-    uint256 internal constant BETA_Y1 = 0x178779a2ffa3a04d57013608a492dda0d6af22d78d8da07115a62784d5e8bb3c;
-    uint256 internal constant BETA_Y0 = 0x2350a7ae9f1e1373864d4987216d1d68640e3027ae89ec80d94ab88fdebe752c;
-    uint256 internal constant GAMMA_X1 = 0x1589944ff2d407acd6a59ee73e29067f38dfd8cbfd3a9d7499e258cabaadcf00;
-    uint256 internal constant GAMMA_X0 = 0x0f2220f6b326d214289d5cd7781cebad83f4fbdab6d95e134ee3a717d8ea016e;
-    uint256 internal constant GAMMA_Y1 = 0x2b4a8a24d36e480f0ef54af7037dc87d91088691766032f747a1e4e52f5acc33;
-    uint256 internal constant GAMMA_Y0 = 0x214532de1ffb0a75adcc2e3819fc75df862714c8797675a4b880da757c2f04da;
-    uint256 internal constant DELTA_X1 = 0x109ba8af631d4fd848f3fa5c1b2b58f962c1e50c071fbfd12f60d5e0d7e0b915;
-    uint256 internal constant DELTA_X0 = 0x16e743b9ba23f7b86d0136aa69dd32b13276861f6f227a7ec42c5f48352fcea0;
-    uint256 internal constant DELTA_Y1 = 0x1c106a9afd986b2450b65ca0a4e8b093b081c59a78928239a6ac07fb79a85531;
-    uint256 internal constant DELTA_Y0 = 0x18000366017cdf2ecb156ffedf35eef0048eb75526b46f3020abbf51bec0b0a6;
-    uint256 internal constant IC0_X = 0x0f2cd19d464a3eb2701b3a168887de60f2a8c125d5eb54929b603a98a67a6262;
-    uint256 internal constant IC0_Y = 0x203975b6b564ed26816fe1415263df17fdee2ed17a0ce38a5f5febce0172d4d8;
-    uint256 internal constant IC1_X = 0x11fff9d31a58e9a514df5dba2557793f69ee43bb9164e3f4f6d0d86f5b4df650;
-    uint256 internal constant IC1_Y = 0x2d4f40dd0f0902bb24958e654909b2e06b6880e7d646c7e900b824a5a5ee0843;
-    uint256 internal constant IC2_X = 0x1ca9d92ba6fa8d1d012c5b9cca1a69df7a52ae4555479b44c92a5ae6b78195b4;
-    uint256 internal constant IC2_Y = 0x1d16439d610068f145ee0be0afd4ff5a81566231af2419fa27809486a8729166;
-    uint256 internal constant IC3_X = 0x2e77ff67aee9b050634332c5fc51ccd9db609480155873ff8464344936f9d6dd;
-    uint256 internal constant IC3_Y = 0x06a3a29dfae80bfd98403dc48dd4cc53d01224fefff56471fe03e9397badd6e6;
-    uint256 internal constant IC4_X = 0x24c8d05df6174a9469be423a35d423e21b7bec035d8ec9862022e1b749fbd553;
-    uint256 internal constant IC4_Y = 0x25027f6b97ab61957153da90aff72b6cd1360f77aad809c1973a1e1f360b26d8;
-    uint256 internal constant IC5_X = 0x02edfb64dc71c004e0155041847807f4e36e7a594b9e11fa7bcac7b53aec3e41;
-    uint256 internal constant IC5_Y = 0x2ff72908b28b23b92465769b2b750dcf836baf48f8168af005a722b593e02d61;
-    uint256 internal constant IC6_X = 0x0b3e2d4d802f6eb9521d82ba5a17c772edc9eeaea9b28fb9e0e696e4b48ce6a4;
-    uint256 internal constant IC6_Y = 0x07abaf81293a8b36d8ef9f141cd2ed72a7ae2bc9347e6633420bacdfe82b75bd;
-    uint256 internal constant IC7_X = 0x1cd30f411b4703cb5a29578b2ac529688fe578f842dc1bb69aa29e32ff7e4e84;
-    uint256 internal constant IC7_Y = 0x2160d95b660329fa1f68868cebbc7ce90fd979e8d4762440e4cf4fa388059635;
-    uint256 internal constant IC8_X = 0x296443ade1ab90242079e503c911c00dde035fbc0a4c5b5afef878415581c528;
-    uint256 internal constant IC8_Y = 0x1118c27f9fdc819bfa5eaa0310c7f748d82a223acd04e0ecb118c1e7e46950ee;
+    uint256 internal constant ALPHA_X =
+        0x0aef9c316d343eb9ed5b0dd33999841d5a9e35ec568d5cf1bd8b3374f40fd974;
+    uint256 internal constant ALPHA_Y =
+        0x21fb19b131afa267c858427d25e557097b0862358cb547337cf5d2fbe23f6d7c;
+    uint256 internal constant BETA_X1 =
+        0x1d2653da007f05235231502d69aecb611caeb8d0c71e9c23607561b7f8228fe3;
+    uint256 internal constant BETA_X0 =
+        0x0a404643efb3cd4aa3e71916136c4b9a4af287a9ecac3f0dfdd30c7657371348;
+    uint256 internal constant BETA_Y1 =
+        0x178779a2ffa3a04d57013608a492dda0d6af22d78d8da07115a62784d5e8bb3c;
+    uint256 internal constant BETA_Y0 =
+        0x2350a7ae9f1e1373864d4987216d1d68640e3027ae89ec80d94ab88fdebe752c;
+    uint256 internal constant GAMMA_X1 =
+        0x1589944ff2d407acd6a59ee73e29067f38dfd8cbfd3a9d7499e258cabaadcf00;
+    uint256 internal constant GAMMA_X0 =
+        0x0f2220f6b326d214289d5cd7781cebad83f4fbdab6d95e134ee3a717d8ea016e;
+    uint256 internal constant GAMMA_Y1 =
+        0x2b4a8a24d36e480f0ef54af7037dc87d91088691766032f747a1e4e52f5acc33;
+    uint256 internal constant GAMMA_Y0 =
+        0x214532de1ffb0a75adcc2e3819fc75df862714c8797675a4b880da757c2f04da;
+    uint256 internal constant DELTA_X1 =
+        0x109ba8af631d4fd848f3fa5c1b2b58f962c1e50c071fbfd12f60d5e0d7e0b915;
+    uint256 internal constant DELTA_X0 =
+        0x16e743b9ba23f7b86d0136aa69dd32b13276861f6f227a7ec42c5f48352fcea0;
+    uint256 internal constant DELTA_Y1 =
+        0x1c106a9afd986b2450b65ca0a4e8b093b081c59a78928239a6ac07fb79a85531;
+    uint256 internal constant DELTA_Y0 =
+        0x18000366017cdf2ecb156ffedf35eef0048eb75526b46f3020abbf51bec0b0a6;
+    uint256 internal constant IC0_X =
+        0x0f2cd19d464a3eb2701b3a168887de60f2a8c125d5eb54929b603a98a67a6262;
+    uint256 internal constant IC0_Y =
+        0x203975b6b564ed26816fe1415263df17fdee2ed17a0ce38a5f5febce0172d4d8;
+    uint256 internal constant IC1_X =
+        0x11fff9d31a58e9a514df5dba2557793f69ee43bb9164e3f4f6d0d86f5b4df650;
+    uint256 internal constant IC1_Y =
+        0x2d4f40dd0f0902bb24958e654909b2e06b6880e7d646c7e900b824a5a5ee0843;
+    uint256 internal constant IC2_X =
+        0x1ca9d92ba6fa8d1d012c5b9cca1a69df7a52ae4555479b44c92a5ae6b78195b4;
+    uint256 internal constant IC2_Y =
+        0x1d16439d610068f145ee0be0afd4ff5a81566231af2419fa27809486a8729166;
+    uint256 internal constant IC3_X =
+        0x2e77ff67aee9b050634332c5fc51ccd9db609480155873ff8464344936f9d6dd;
+    uint256 internal constant IC3_Y =
+        0x06a3a29dfae80bfd98403dc48dd4cc53d01224fefff56471fe03e9397badd6e6;
+    uint256 internal constant IC4_X =
+        0x24c8d05df6174a9469be423a35d423e21b7bec035d8ec9862022e1b749fbd553;
+    uint256 internal constant IC4_Y =
+        0x25027f6b97ab61957153da90aff72b6cd1360f77aad809c1973a1e1f360b26d8;
+    uint256 internal constant IC5_X =
+        0x02edfb64dc71c004e0155041847807f4e36e7a594b9e11fa7bcac7b53aec3e41;
+    uint256 internal constant IC5_Y =
+        0x2ff72908b28b23b92465769b2b750dcf836baf48f8168af005a722b593e02d61;
+    uint256 internal constant IC6_X =
+        0x0b3e2d4d802f6eb9521d82ba5a17c772edc9eeaea9b28fb9e0e696e4b48ce6a4;
+    uint256 internal constant IC6_Y =
+        0x07abaf81293a8b36d8ef9f141cd2ed72a7ae2bc9347e6633420bacdfe82b75bd;
+    uint256 internal constant IC7_X =
+        0x1cd30f411b4703cb5a29578b2ac529688fe578f842dc1bb69aa29e32ff7e4e84;
+    uint256 internal constant IC7_Y =
+        0x2160d95b660329fa1f68868cebbc7ce90fd979e8d4762440e4cf4fa388059635;
+    uint256 internal constant IC8_X =
+        0x296443ade1ab90242079e503c911c00dde035fbc0a4c5b5afef878415581c528;
+    uint256 internal constant IC8_Y =
+        0x1118c27f9fdc819bfa5eaa0310c7f748d82a223acd04e0ecb118c1e7e46950ee;
 
     /// @notice Verify a JoinSplit proof.
     /// @param proof [A.x, A.y, B.x_im, B.x_re, B.y_im, B.y_re, C.x, C.y]

@@ -35,8 +35,13 @@ pub fn render_verifier(vk: &JoinSplitVerifyingKey) -> Result<String> {
     }
     let hash = hex::encode(vk_hash(vk)?);
     let mut consts = String::new();
-    let mut c =
-        |name: &str, v: &str| writeln!(consts, "    uint256 internal constant {name} = {v};");
+    // Split like `forge fmt` does: every 32-byte hex constant overflows its 100-column line.
+    let mut c = |name: &str, v: &str| {
+        writeln!(
+            consts,
+            "    uint256 internal constant {name} =\n        {v};"
+        )
+    };
     let [ax, ay] = g1_words(&vk.alpha_g1);
     c("ALPHA_X", &ax).ok();
     c("ALPHA_Y", &ay).ok();
@@ -91,12 +96,15 @@ contract JoinSplitVerifier {{
     uint256 internal constant Q =
         21888242871839275222246405745257275088696311157297823662689037894645226208583;
     /// @notice G2 twist coefficient b' = 3 / (9 + u), real and imaginary parts.
-    uint256 internal constant TWIST_B0 = {twist_b0};
-    uint256 internal constant TWIST_B1 = {twist_b1};
+    uint256 internal constant TWIST_B0 =
+        {twist_b0};
+    uint256 internal constant TWIST_B1 =
+        {twist_b1};
     /// @notice Number of public inputs.
     uint256 public constant NUM_PUBLIC_INPUTS = {n};
     /// @notice sha256 of the verifying key this contract was generated from.
-    bytes32 public constant VERIFYING_KEY_HASH = 0x{hash};
+    bytes32 public constant VERIFYING_KEY_HASH =
+        0x{hash};
 
 {consts}
     /// @notice Verify a JoinSplit proof.
