@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+import {Test} from "forge-std/Test.sol";
+import {DebyeChain} from "../src/DebyeChain.sol";
+import {PrimeLib} from "../src/lib/PrimeLib.sol";
+import {ExitFixture} from "./ExitFixture.t.sol";
+
+/// @dev Drives the exit game with random sequences of honest and malicious moves and time jumps.
+///      Honest owners follow docs/exit-game.md §8: they exit unspent coins, answer requests on
+///      their exits, challenge exits over coins they spent or own, release blocked exits and
+///      finalize; they act at every time jump, and time jumps at most T/4 at a time (§7).
+///      Malicious moves: a previous owner exits a spent output; the operator includes a forged
+///      transfer and Mallory exits it; Mallory opens griefing requests and priority blocks.
+contract ExitHandler is ExitFixture {
+    struct Utxo {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint64 blockNumber; // deposit's blockNumber, or the tx's block
+        bool isDeposit;
+        bytes txEnc; // abi.encode(Transaction) for outputs
+        int256 prev; // index of the spent utxo, -1 for deposits
+        bool spent;
+        bytes spendEnc; // abi.encode(SignedTransaction) of its spend
+        uint64 spendBlock;
+        bool frozen; // exiting or attacked: no more transfers
+    }
+
+    struct ExitRec {
+        bytes exitEnc; // abi.encode(ExitData)
+        uint256 utxo;
+        uint8 kind; // 0 honest, 1 spent-output exit, 2 forged exit
+        uint256 startedAt;
+        bool requested; // a request is open on it (kind 2: the victim's; kind 0: Mallory's)
+        uint256 reqPosition;
+        address reqOwner;
+    }
+
+    Utxo[] internal utxos;
+    ExitRec[] internal exitsLog;
+    uint256[2][] internal paid; // settled coin ranges
+    bytes32[2][] internal blocks; // (newer, older) pairs
+
+    uint256 public totalDeposited;
+    uint256 public totalPaid;
+    bool public doublePaid;
+    bool public honestLost;
+    uint256 public honestLate;
+    uint256 public honestPaid;
+    uint256 public spentCancelled;
+    uint256 public forgedCancelled;
+    uint256 public answered;
+    uint256 public unblocked;
+
+    address[3] internal honest;
+    mapping(address => uint256) internal keyOf;
+
+    constructor() {
+        setUp();
+        honest = [alice, bob, carol];
+        keyOf[alice] = aliceKey;
+        keyOf[bob] = bobKey;
+        keyOf[carol] = carolKey;
+        keyOf[mallory] = malloryKey;
+    }
+
+    // ------------------------------------------------------------------ honest moves
+
+    function deposit(uint256 who, uint256 amount) external {
+        amount = bound(amount, 1, 10 ether);
+        DebyeChain.DepositRecord memory d = _deposit(honest[who % 3], amount);
+        totalDeposited += amount;
+        utxos.push(Utxo(d.owner, d.start, d.end, d.blockNumber, true, "", -1, false, "", 0, false));
+    }
+
+    function transfer(uint256 i, uint256 to) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen) return;
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), honest[to % 3], type(uint64).max);
+        uint64 b = _commit1(t);
+        u.spent = true;
+        u.spendEnc = abi.encode(_sign(t, keyOf[u.owner]));
+        u.spendBlock = b;
+        utxos.push(
+            Utxo(
+                t.outputs[0].owner,
+                u.start,
+                u.end,
+                b,
+                false,
+                abi.encode(t),
+                int256(i),
+                false,
+                "",
+                0,
+                false
+            )
+        );
+    }
+
+    function honestExit(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen) return;
+        u.frozen = true;
+        _startExit(i, 0, u.owner);
+    }
+
+    // ------------------------------------------------------------------ malicious moves
+
+    /// @dev The previous owner exits an output they already spent.
+    function exitSpent(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        if (!utxos[i].spent) return;
+        bytes32 id = _exitIdOf(i, utxos[i].owner);
+        if (chain.exitState(id).status != DebyeChain.ExitStatus.None) return;
+        _startExit(i, 1, utxos[i].owner);
+    }
+
+    /// @dev The operator includes a transfer of an honest owner's coins to Mallory that the owner
+    ///      never signed; Mallory exits it.
+    function forge(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen) return;
+        u.frozen = true; // the victim's history is attacked: they exit instead of transferring
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, type(uint64).max);
+        uint64 b = _commit1(t);
+        utxos.push(
+            Utxo(mallory, u.start, u.end, b, false, abi.encode(t), int256(i), true, "", 0, true)
+        );
+        _startExit(utxos.length - 1, 2, mallory);
+    }
+
+    /// @dev Mallory asks an honest transaction exit for the spend of its previous output.
+    function grief(uint256 k) external {
+        if (exitsLog.length == 0) return;
+        ExitRec storage x = exitsLog[k % exitsLog.length];
+        Utxo storage u = utxos[x.utxo];
+        if (x.kind != 0 || x.requested || u.prev < 0) return;
+        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        if (s.status != DebyeChain.ExitStatus.Pending || block.timestamp >= s.exitableAt) return;
+        Utxo storage p = utxos[uint256(u.prev)];
+        vm.deal(mallory, mallory.balance + s.bond);
+        if (p.isDeposit) {
+            DebyeChain.DepositRecord memory d =
+                DebyeChain.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
+            vm.prank(mallory);
+            chain.requestWithDeposit{value: s.bond / 4}(e, d, e.start);
+            x.reqPosition = uint256(p.blockNumber) * 2;
+        } else {
+            DebyeChain.OutputProof memory o =
+                _outputProof(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.blockNumber);
+            vm.prank(mallory);
+            chain.requestWithOutput{value: s.bond / 4}(e, o, e.start);
+            x.reqPosition = uint256(p.blockNumber) * 2 + 1;
+        }
+        x.requested = true;
+        x.reqOwner = p.owner;
+    }
+
+    /// @dev Mallory holds an exit back with an older pending overlapping one.
+    function blockWith(uint256 a, uint256 b) external {
+        if (exitsLog.length < 2) return;
+        ExitRec storage newer = exitsLog[a % exitsLog.length];
+        ExitRec storage older = exitsLog[b % exitsLog.length];
+        DebyeChain.ExitData memory n = abi.decode(newer.exitEnc, (DebyeChain.ExitData));
+        DebyeChain.ExitData memory o = abi.decode(older.exitEnc, (DebyeChain.ExitData));
+        bytes32 nid = keccak256(newer.exitEnc);
+        bytes32 oid = keccak256(older.exitEnc);
+        if (
+            o.position >= n.position || n.start >= o.end || o.start >= n.end
+                || chain.exitState(nid).status != DebyeChain.ExitStatus.Pending
+                || chain.exitState(oid).status != DebyeChain.ExitStatus.Pending
+                || chain.isBlocked(nid, oid)
+        ) return;
+        vm.prank(mallory);
+        chain.blockExit(n, o);
+        blocks.push([nid, oid]);
+    }
+
+    // ------------------------------------------------------------------ time and duties
+
+    function jump(uint256 seconds_) external {
+        _duties();
+        vm.warp(block.timestamp + bound(seconds_, 1, PERIOD / 4));
+        _settle();
+    }
+
+    /// @dev What honest owners and watchers do before time moves on (docs/exit-game.md §8).
+    function _duties() internal {
+        for (uint256 k = 0; k < exitsLog.length; k++) {
+            ExitRec storage x = exitsLog[k];
+            bytes32 id = keccak256(x.exitEnc);
+            if (chain.exitState(id).status != DebyeChain.ExitStatus.Pending) continue;
+            DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+            Utxo storage u = utxos[x.utxo];
+            if (x.kind == 1) {
+                // The new owner shows the spend.
+                PrimeLib.SignedTransaction memory st =
+                    abi.decode(u.spendEnc, (PrimeLib.SignedTransaction));
+                DebyeChain.SpendProof memory p = _spendProof(st, 0, u.spendBlock);
+                chain.challengeSpent(e, p);
+                spentCancelled++;
+            } else if (x.kind == 2 && !x.requested) {
+                // The victim names their own output; nobody can show its spend.
+                _victimRequest(x, e);
+            } else if (x.kind == 0 && x.requested) {
+                _answer(x, e);
+            }
+        }
+        for (uint256 k = 0; k < blocks.length; k++) {
+            if (
+                chain.isBlocked(blocks[k][0], blocks[k][1])
+                    && chain.exitState(blocks[k][1]).status != DebyeChain.ExitStatus.Pending
+            ) {
+                chain.unblockExit(blocks[k][0], blocks[k][1]);
+                unblocked++;
+            }
+        }
+    }
+
+    function _victimRequest(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+        Utxo storage v = utxos[uint256(utxos[x.utxo].prev)];
+        uint256 bond4 = chain.exitState(keccak256(x.exitEnc)).bond / 4;
+        if (block.timestamp >= chain.exitState(keccak256(x.exitEnc)).exitableAt) {
+            honestLost = true; // the watcher acted too late: cannot happen with jumps <= T/4
+            return;
+        }
+        if (v.isDeposit) {
+            DebyeChain.DepositRecord memory d =
+                DebyeChain.DepositRecord(v.owner, v.start, v.end, v.blockNumber);
+            vm.prank(v.owner);
+            chain.requestWithDeposit{value: bond4}(e, d, e.start);
+            x.reqPosition = uint256(v.blockNumber) * 2;
+        } else {
+            DebyeChain.OutputProof memory o =
+                _outputProof(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.blockNumber);
+            vm.prank(v.owner);
+            chain.requestWithOutput{value: bond4}(e, o, e.start);
+            x.reqPosition = uint256(v.blockNumber) * 2 + 1;
+        }
+        x.requested = true;
+        x.reqOwner = v.owner;
+    }
+
+    function _answer(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+        bytes32 cid =
+            keccak256(abi.encode(keccak256(x.exitEnc), x.reqPosition, x.reqOwner, e.start));
+        if (chain.challengeState(cid).challenger == address(0)) return;
+        Utxo storage p = utxos[uint256(utxos[x.utxo].prev)];
+        PrimeLib.SignedTransaction memory st = abi.decode(p.spendEnc, (PrimeLib.SignedTransaction));
+        DebyeChain.SpendProof memory sp = _spendProof(st, 0, p.spendBlock);
+        vm.prank(e.owner);
+        chain.respondChallenge(e, x.reqPosition, x.reqOwner, e.start, sp);
+        answered++;
+    }
+
+    /// @dev After time moved: resolve expired requests, finalize matured honest exits.
+    function _settle() internal {
+        for (uint256 k = 0; k < exitsLog.length; k++) {
+            ExitRec storage x = exitsLog[k];
+            bytes32 id = keccak256(x.exitEnc);
+            DebyeChain.ExitState memory s = chain.exitState(id);
+            DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+            if (x.kind == 0 && s.status == DebyeChain.ExitStatus.Cancelled) honestLost = true;
+            if (s.status != DebyeChain.ExitStatus.Pending) continue;
+            if (x.kind == 2 && x.requested) {
+                bytes32 cid = keccak256(abi.encode(id, x.reqPosition, x.reqOwner, e.start));
+                DebyeChain.ChallengeState memory c = chain.challengeState(cid);
+                if (c.challenger != address(0) && block.timestamp >= c.deadline) {
+                    chain.resolveChallenge(e, x.reqPosition, x.reqOwner, e.start);
+                    forgedCancelled++;
+                    continue;
+                }
+            }
+            if (block.timestamp >= s.exitableAt && s.open == 0) {
+                _finalize(x, e);
+            } else if (x.kind == 0 && block.timestamp >= x.startedAt + 2 * PERIOD) {
+                honestLate++;
+            }
+        }
+    }
+
+    function _finalize(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+        uint256 key = uint256(1) << 128;
+        for (uint256 k = 0; k < paid.length; k++) {
+            if (paid[k][0] < e.end && e.start < paid[k][1]) {
+                // Already paid coins: the contract must refuse.
+                vm.expectRevert(abi.encodeWithSelector(DebyeChain.NotExitable.selector, key));
+                chain.finalizeExit(e, key);
+                if (x.kind == 0) honestLost = true;
+                return;
+            }
+            if (paid[k][0] > e.start && paid[k][0] < key) key = paid[k][0];
+        }
+        uint256 before = e.owner.balance;
+        uint96 b = chain.exitState(keccak256(x.exitEnc)).bond;
+        chain.finalizeExit(e, key);
+        if (e.owner.balance != before + (e.end - e.start) + b) doublePaid = true;
+        totalPaid += e.end - e.start;
+        paid.push([e.start, e.end]);
+        if (x.kind == 0) honestPaid++;
+        if (x.kind != 0) honestLost = true; // a dishonest exit was paid: someone lost coins
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    function _inputOf(Utxo storage u) internal view returns (PrimeLib.Input memory) {
+        return u.isDeposit
+            ? _depIn(u.owner, u.blockNumber, u.start, u.end)
+            : _txIn(u.owner, u.blockNumber, 0, u.start, u.end);
+    }
+
+    function _exitIdOf(uint256 i, address owner) internal view returns (bytes32) {
+        Utxo storage u = utxos[i];
+        bytes32 txId = u.isDeposit ? bytes32(0) : _id(abi.decode(u.txEnc, (PrimeLib.Transaction)));
+        uint256 pos = uint256(u.blockNumber) * 2 + (u.isDeposit ? 0 : 1);
+        return keccak256(abi.encode(DebyeChain.ExitData(owner, u.start, u.end, pos, txId)));
+    }
+
+    function _startExit(uint256 i, uint8 kind, address owner) internal {
+        Utxo storage u = utxos[i];
+        vm.deal(owner, owner.balance + bond);
+        DebyeChain.ExitData memory e;
+        if (u.isDeposit) {
+            e = _depositExit(
+                DebyeChain.DepositRecord(u.owner, u.start, u.end, u.blockNumber), u.start, u.end
+            );
+        } else {
+            e = _txExit(
+                abi.decode(u.txEnc, (PrimeLib.Transaction)), 0, u.blockNumber, u.start, u.end
+            );
+        }
+        exitsLog.push(ExitRec(abi.encode(e), i, kind, block.timestamp, false, 0, address(0)));
+    }
+
+    function exitCount() external view returns (uint256) {
+        return exitsLog.length;
+    }
+}
+
+/// @dev The invariants of docs/exit-game.md: solvency per token (ETH here), no coin paid twice,
+///      honest owners never lose coins and are paid within two exit periods.
+contract InvariantExitTest is Test {
+    ExitHandler internal handler;
+
+    function setUp() public {
+        handler = new ExitHandler();
+        bytes4[] memory selectors = new bytes4[](8);
+        selectors[0] = ExitHandler.deposit.selector;
+        selectors[1] = ExitHandler.transfer.selector;
+        selectors[2] = ExitHandler.honestExit.selector;
+        selectors[3] = ExitHandler.exitSpent.selector;
+        selectors[4] = ExitHandler.forge.selector;
+        selectors[5] = ExitHandler.grief.selector;
+        selectors[6] = ExitHandler.blockWith.selector;
+        selectors[7] = ExitHandler.jump.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @dev Every move of the handler does what it claims, in a fixed sequence: the invariants
+    ///      below are only as strong as these moves.
+    function test_handler_playsEveryMove() public {
+        handler.deposit(0, 3 ether); // alice, utxo 0
+        handler.deposit(1, 2 ether); // bob, utxo 1
+        handler.deposit(2, 1 ether); // carol, utxo 2
+        handler.transfer(0, 1); // alice -> bob: utxo 3
+        handler.exitSpent(0); // alice exits her spent deposit (exit 0)
+        handler.honestExit(3); // bob exits utxo 3 (exit 1)
+        handler.blockWith(1, 0); // Mallory holds bob's exit back with alice's older one
+        handler.grief(1); // Mallory asks bob for the spend of alice's deposit
+        handler.forge(2); // carol's deposit forged to Mallory (utxo 4, exit 2)
+        handler.honestExit(1); // bob exits his deposit (exit 3)
+        for (uint256 k = 0; k < 12; k++) {
+            handler.jump(type(uint256).max);
+        }
+        assertEq(handler.spentCancelled(), 1, "spent exit challenged");
+        assertEq(handler.unblocked(), 1, "bob's exit released");
+        assertEq(handler.answered(), 1, "griefing request answered");
+        assertEq(handler.forgedCancelled(), 1, "forged exit cancelled by the unanswered request");
+        assertEq(handler.honestPaid(), 2, "both honest exits paid");
+        assertEq(handler.totalPaid(), 5 ether);
+        assertFalse(handler.honestLost());
+        assertFalse(handler.doublePaid());
+    }
+
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 100
+    function invariant_paidAtMostDeposited() public view {
+        assertLe(handler.totalPaid(), handler.totalDeposited());
+    }
+
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 100
+    function invariant_noCoinPaidTwice() public view {
+        assertFalse(handler.doublePaid());
+    }
+
+    /// forge-config: default.invariant.runs = 128
+    /// forge-config: default.invariant.depth = 100
+    function invariant_honestOwnersGetTheirCoins() public view {
+        assertFalse(handler.honestLost(), "an honest exit was cancelled or a dishonest one paid");
+        assertEq(handler.honestLate(), 0, "an honest exit still unpaid after two exit periods");
+    }
+}
