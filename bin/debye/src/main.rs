@@ -53,6 +53,9 @@ enum BenchCommand {
         /// Concurrent submitters.
         #[arg(long, default_value_t = 512)]
         concurrency: usize,
+        /// Submit over JSON-RPC (HTTP on loopback) instead of in-process.
+        #[arg(long)]
+        rpc: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -89,12 +92,14 @@ async fn main() -> eyre::Result<()> {
                 BenchCommand::Operator {
                     txs,
                     concurrency,
+                    rpc,
                     json,
                 },
         } => {
             let opts = debye_operator::bench::BenchOptions {
                 txs,
                 concurrency,
+                rpc,
                 ..Default::default()
             };
             let report = debye_operator::bench::run_blocking(opts, move |line| {

@@ -37,6 +37,8 @@ pub struct BenchOptions {
     pub block_max_txs: usize,
     /// Block interval.
     pub block_interval_ms: u64,
+    /// Submit over JSON-RPC (HTTP on loopback) instead of in-process.
+    pub rpc: bool,
 }
 
 impl Default for BenchOptions {
@@ -46,6 +48,7 @@ impl Default for BenchOptions {
             concurrency: 512,
             block_max_txs: 8_192,
             block_interval_ms: 1_000,
+            rpc: false,
         }
     }
 }
@@ -73,8 +76,15 @@ pub struct BenchReport {
     pub elapsed_s: f64,
     /// Seconds spent signing the transactions beforehand (not timed).
     pub signing_s: f64,
+    /// CPU seconds the process used in the timed phase (all threads).
+    pub cpu_s: f64,
+    /// CPU microseconds per transaction in the timed phase: the throughput two otherwise idle
+    /// cores could reach is about `2e6 / cpu_us_per_tx`.
+    pub cpu_us_per_tx: f64,
     /// Worker threads of the runtime.
     pub threads: usize,
+    /// Whether submissions went over JSON-RPC (HTTP) rather than in-process.
+    pub rpc: bool,
 }
 
 fn key(i: u64) -> SigningKey {
@@ -93,6 +103,21 @@ fn key(i: u64) -> SigningKey {
         }
         counter += 1;
     }
+}
+
+/// CPU seconds (user + system) this process used so far (Linux; 0 elsewhere). Assumes the usual
+/// 100 clock ticks per second.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let utime: f64 = f.get(11)?.parse().ok()?;
+            let stime: f64 = f.get(12)?.parse().ok()?;
+            Some((utime + stime) / 100.0)
+        })
+        .unwrap_or(0.0)
 }
 
 /// Peak resident set size in MiB (Linux `VmHWM`; 0 elsewhere).
@@ -242,6 +267,7 @@ async fn run_in(
     let failures = Arc::new(AtomicUsize::new(0));
     let blocks_before = node.metrics().blocks_built.load(Ordering::Relaxed);
     let started = Instant::now();
+    let cpu_before = cpu_seconds();
     let mut clients = Vec::new();
     for _ in 0..opts.concurrency.max(1) {
         let (node, txs, next, latencies, failures) = (
@@ -275,12 +301,11 @@ async fn run_in(
         return Err(Error::Internal(format!("{failed} submissions failed")));
     }
     // Everything accepted; wait until it is all in stored blocks.
-    let target = node.metrics().txs_included.load(Ordering::Relaxed);
-    let _ = target;
     while node.metrics().txs_included.load(Ordering::Relaxed) < n as u64 {
         node.flush().await?;
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds() - cpu_before;
     let mut lat = std::mem::take(
         &mut *latencies
             .lock()
@@ -298,7 +323,10 @@ async fn run_in(
         group_commits: node.metrics().group_commits.load(Ordering::Relaxed),
         elapsed_s: elapsed,
         signing_s,
+        cpu_s,
+        cpu_us_per_tx: cpu_s * 1e6 / n.max(1) as f64,
         threads,
+        rpc: opts.rpc,
     };
     let node = Arc::try_unwrap(node).map_err(|_| Error::Internal("node still shared".into()))?;
     node.shutdown(Duration::from_secs(30)).await?;

@@ -147,7 +147,7 @@ pub(crate) async fn submit(
     if !shared.accepting.load(Ordering::Relaxed) {
         return Err(ApiError::new(ErrorCode::Unavailable));
     }
-    let tx_id = match stx.verify(&shared.domain) {
+    let tx_id = match crate::verify::verify(&stx, &shared.domain) {
         Ok(id) => id,
         Err(e) => {
             shared.metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);

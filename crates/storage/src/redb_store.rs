@@ -251,21 +251,31 @@ impl Store for RedbStore {
             {
                 let mut txs = wtx.open_table(BLOCK_TXS).map_err(db)?;
                 let mut status = wtx.open_table(TX_STATUS).map_err(db)?;
+                let mut pending = wtx.open_table(PENDING).map_err(db)?;
                 for (index, (id, tx)) in commit.txs.iter().enumerate() {
                     let index = u32::try_from(index).map_err(|_| Error::Corrupt {
                         table: "block_txs",
                         reason: "more than 2^32 transactions".into(),
                     })?;
-                    txs.insert((number, index), codec::encode_tx(id, tx).as_slice())
-                        .map_err(db)?;
+                    // Move the bytes stored at acceptance instead of encoding again.
+                    let moved = match commit.included_seqs.get(index as usize) {
+                        Some(seq) => pending
+                            .remove(*seq)
+                            .map_err(db)?
+                            .map(|v| v.value().to_vec()),
+                        None => None,
+                    };
+                    let bytes = moved
+                        .filter(|b| b.get(..32) == Some(id.as_slice()))
+                        .unwrap_or_else(|| codec::encode_tx(id, tx));
+                    txs.insert((number, index), bytes.as_slice()).map_err(db)?;
                     let s = codec::encode_status(&TxStatus::Included {
                         block: number,
                         index,
                     });
                     status.insert(id.0, s.as_slice()).map_err(db)?;
                 }
-                let mut pending = wtx.open_table(PENDING).map_err(db)?;
-                for seq in &commit.included_seqs {
+                for seq in commit.included_seqs.iter().skip(commit.txs.len()) {
                     pending.remove(*seq).map_err(db)?;
                 }
             }

@@ -155,7 +155,8 @@ pub struct BlockCommit {
     pub header: BlockHeader,
     /// The transactions with their ids, in block order.
     pub txs: Vec<(B256, SignedTransaction)>,
-    /// Acceptance sequence numbers of the included transactions (removed from the mempool).
+    /// Acceptance sequence numbers of the included transactions (removed from the mempool);
+    /// `included_seqs[i]` is the sequence number of `txs[i]`.
     pub included_seqs: Vec<u64>,
     /// Pending transactions dropped while building.
     pub dropped: Vec<Dropped>,
