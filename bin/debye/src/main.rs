@@ -32,7 +32,7 @@ enum Command {
     /// The user's wallet: keys, deposits, balances, payments, coin histories, exits, backups.
     ///
     /// Example: `debye wallet create`, then `debye wallet --help` for every command.
-    Wallet(debye_wallet::cli::WalletArgs),
+    Wallet(Box<debye_wallet::cli::WalletArgs>),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -77,7 +77,7 @@ async fn main() -> eyre::Result<()> {
             }
         }
         Command::Wallet(args) => {
-            let code = debye_wallet::cli::run(args).await;
+            let code = debye_wallet::cli::run(*args).await;
             if code != 0 {
                 std::process::exit(code);
             }

@@ -8,10 +8,16 @@ use clap::{Args, Subcommand, ValueEnum};
 use debye_l1::{RpcL1, contracts::DebyeChainClient};
 use serde_json::json;
 
+use debye_primitives::Segment;
+
 use crate::{
     AccountKey, Error, Mnemonic, Passphrase, Result, Secret, Wallet,
+    history::CoinHistory,
     keystore::{Keystore, ScryptParams},
     passphrase::PassphraseSource,
+    rpc::RpcSource,
+    source::BlockSource,
+    wallet::{Payment, SwapOffer, SwapProposal},
 };
 
 /// Manage a Debye wallet: keys, deposits, balances, coin histories, exits, backups.
@@ -31,7 +37,22 @@ use crate::{
 ///   debye wallet backup --out wallet.backup.json
 ///   debye wallet restore --from wallet.backup.json --wallet ~/.debye/restored
 #[derive(Debug, Args)]
-#[command(verbatim_doc_comment)]
+#[command(
+    verbatim_doc_comment,
+    after_help = "Examples:
+  debye wallet create --show-mnemonic
+  debye wallet import --mnemonic-file words.txt --index 0
+  DEBYE_PASSPHRASE=... debye wallet deposit --amount 1000000000000000000 --l1-rpc URL --anchor ADDR
+  debye wallet sync --operator http://127.0.0.1:8645 --l1-rpc URL --anchor ADDR --auto-exit
+  debye wallet send --to ADDR --amount 500 --max-block 120 --out pay.json --operator URL
+  debye wallet receive --history pay.json --operator URL --l1-rpc URL --anchor ADDR
+  debye wallet balance --json
+  debye wallet exit --start --answer --finalize --l1-rpc URL --anchor ADDR
+  debye wallet backup --out wallet.backup.json
+  debye wallet restore --from wallet.backup.json --wallet ./restored
+
+Exit status: 0 ok, 1 error, 3 a coin history was refused (see docs/wallet.md)."
+)]
 pub struct WalletArgs {
     /// Wallet directory.
     #[arg(long, global = true, env = "DEBYE_WALLET")]
@@ -150,14 +171,76 @@ pub enum WalletCommand {
         /// Last block the transaction may be included in.
         #[arg(long)]
         max_block: u64,
-        /// Where to write the payment (transaction + histories, JSON).
+        /// Where to write the payment (transaction + histories, JSON) for the recipient.
         #[arg(long)]
         out: PathBuf,
+        /// Operator JSON-RPC endpoint: submit the transaction there.
+        #[arg(long, env = "DEBYE_OPERATOR")]
+        operator: Option<String>,
+    },
+    /// Follow the chain to the L1 tip: check each block against its L1 commitment, extend every
+    /// coin's history, verify incoming payments; report withheld blocks and unsigned spends.
+    ///
+    /// Example: `debye wallet sync --operator http://127.0.0.1:8645 --l1-rpc ... --anchor ...`
+    Sync {
+        /// Operator JSON-RPC endpoint.
+        #[arg(long, env = "DEBYE_OPERATOR")]
+        operator: String,
+        /// Start exits at once for coins the operator put at risk.
+        #[arg(long)]
+        auto_exit: bool,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
+    },
+    /// Accept coins handed over with their history (a file written by `send`, or one history):
+    /// extend it from the operator, apply the safety rule, add the coins if it holds.
+    ///
+    /// Example: `debye wallet receive --history pay.json --operator ... --l1-rpc ... --anchor ...`
+    Receive {
+        /// Payment or history file (JSON).
+        #[arg(long)]
+        history: PathBuf,
+        /// Operator JSON-RPC endpoint.
+        #[arg(long, env = "DEBYE_OPERATOR")]
+        operator: String,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
+    },
+    /// Atomic swap of two ranges between two wallets, through files.
+    Swap {
+        /// The step.
+        #[command(subcommand)]
+        step: SwapStep,
     },
     /// Show what happened: deposits, payments, swaps, alerts.
     History,
-    /// Show what each coin's exit needs (origin, creating transaction, proof), from held data.
-    Exit,
+    /// Exits: without flags, show what each coin's exit needs from held data; with `--start`,
+    /// start exits on L1; `--answer` answers challenge requests against them; `--finalize`
+    /// settles and withdraws matured ones.
+    ///
+    /// Example: `debye wallet exit --start --answer --finalize --l1-rpc ... --anchor ...`
+    Exit {
+        /// Start exits for all coins (or those overlapping `--segment`).
+        #[arg(long)]
+        start: bool,
+        /// Only coins overlapping this range (`START..END`, decimal or 0x-hex coin ids).
+        #[arg(long, value_parser = parse_segment)]
+        segment: Option<Segment>,
+        /// Answer open challenge requests.
+        #[arg(long)]
+        answer: bool,
+        /// Finalize and withdraw matured exits.
+        #[arg(long)]
+        finalize: bool,
+        /// L1 JSON-RPC endpoint (needed with any flag).
+        #[arg(long, env = "DEBYE_L1_RPC")]
+        l1_rpc: Option<String>,
+        /// The DebyeChain anchor contract (needed with any flag).
+        #[arg(long, env = "DEBYE_ANCHOR")]
+        anchor: Option<Address>,
+    },
     /// Write an encrypted backup of keys and all held proofs.
     ///
     /// Example: `debye wallet backup --out wallet.backup.json`
@@ -186,6 +269,81 @@ pub enum WalletCommand {
         #[arg(long, value_enum, default_value_t)]
         kdf: Kdf,
     },
+}
+
+/// Steps of an atomic swap.
+#[derive(Debug, Subcommand)]
+pub enum SwapStep {
+    /// Counterparty: offer a range (inside one coin) and write the offer with its history.
+    Offer {
+        /// The range given (`START..END`).
+        #[arg(long, value_parser = parse_segment)]
+        give: Segment,
+        /// Offer file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Proposer: check the counterparty's offer, build the swap transaction, sign it.
+    Propose {
+        /// The range given in exchange (`START..END`).
+        #[arg(long, value_parser = parse_segment)]
+        give: Segment,
+        /// The counterparty's offer file.
+        #[arg(long)]
+        offer: PathBuf,
+        /// Last block the transaction may be included in.
+        #[arg(long)]
+        max_block: u64,
+        /// Proposal file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Operator JSON-RPC endpoint (to check the offer's history).
+        #[arg(long, env = "DEBYE_OPERATOR")]
+        operator: String,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
+    },
+    /// Counterparty: check the proposal against its own offer, co-sign, submit.
+    Cosign {
+        /// The proposal file.
+        #[arg(long)]
+        proposal: PathBuf,
+        /// The offer this wallet made.
+        #[arg(long)]
+        offer: PathBuf,
+        /// Operator JSON-RPC endpoint (checks the proposer's coins, then submits).
+        #[arg(long, env = "DEBYE_OPERATOR")]
+        operator: String,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
+    },
+}
+
+/// Parses `START..END` (decimal or `0x` hex coin ids) into a segment.
+fn parse_segment(s: &str) -> std::result::Result<Segment, String> {
+    let (a, b) = s
+        .split_once("..")
+        .ok_or_else(|| "expected START..END".to_owned())?;
+    let num = |x: &str| x.trim().parse::<U256>().map_err(|e| format!("{x:?}: {e}"));
+    Segment::new(num(a)?, num(b)?).map_err(|e| e.to_string())
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> Result<T> {
+    let bytes = std::fs::read(path).map_err(crate::error::io(path))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::MalformedHistory(format!("{}: {e}", path.display())))
+}
+
+fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::Operator(e.to_string()))?;
+    crate::store::write_atomic(path, &bytes)
+}
+
+fn connect(w: &Wallet, l1: &L1Args) -> Result<DebyeChainClient<RpcL1>> {
+    let rpc = RpcL1::connect(&l1.l1_rpc, [w.key().l1_signer()])?;
+    Ok(DebyeChainClient::at(rpc, l1.anchor))
 }
 
 fn wallet_dir(args: &WalletArgs) -> Result<PathBuf> {
@@ -243,7 +401,7 @@ struct Out {
     json: serde_json::Value,
 }
 
-fn read_secret_file(path: &PathBuf) -> Result<Secret<String>> {
+fn read_secret_file(path: &std::path::Path) -> Result<Secret<String>> {
     std::fs::read_to_string(path)
         .map(Secret::new)
         .map_err(crate::error::io(path))
@@ -369,21 +527,143 @@ async fn execute(args: WalletArgs) -> Result<Out> {
             token,
             max_block,
             out,
+            operator,
         } => {
             let (mut w, _) = unlock("the wallet")?;
             let p = w.build_payment(to, token, amount, max_block)?;
-            let bytes =
-                serde_json::to_vec_pretty(&p).map_err(|e| Error::Operator(e.to_string()))?;
-            crate::store::write_atomic(&out, &bytes)?;
+            write_json(&out, &p)?;
+            let submitted = match operator {
+                Some(url) => {
+                    RpcSource::connect(&url)?
+                        .submit(p.transaction.clone())
+                        .await?;
+                    true
+                }
+                None => false,
+            };
             Ok(Out {
                 text: format!(
-                    "signed tx {} paying {amount} to {to}; written to {}",
+                    "signed tx {} paying {amount} to {to}{}; hand {} to the recipient",
                     p.tx_id,
+                    if submitted { ", submitted" } else { "" },
                     out.display()
                 ),
-                json: json!({ "txId": p.tx_id, "paid": p.paid, "out": out }),
+                json: json!({ "txId": p.tx_id, "paid": p.paid, "out": out, "submitted": submitted }),
             })
         }
+        WalletCommand::Sync {
+            operator,
+            auto_exit,
+            l1,
+        } => {
+            let (mut w, _) = unlock("the wallet")?;
+            let client = connect(&w, &l1)?;
+            let report = w.sync(&client, &RpcSource::connect(&operator)?).await?;
+            let exits = if auto_exit && !report.exit_needed.is_empty() {
+                w.start_exits(&client, Some(&report.exit_needed)).await?
+            } else {
+                Vec::new()
+            };
+            let mut text = format!(
+                "synced to block {}: {} received, {} spent",
+                report.synced_to,
+                report.received.len(),
+                report.spent.len()
+            );
+            for a in &report.alerts {
+                text.push_str(&format!("\nALERT {a}"));
+            }
+            if !report.exit_needed.is_empty() {
+                text.push_str(&format!(
+                    "\n{} coin(s) must exit: {}",
+                    report.exit_needed.len(),
+                    if exits.is_empty() {
+                        "run `debye wallet exit --start`"
+                    } else {
+                        "exits started"
+                    }
+                ));
+            }
+            Ok(Out {
+                text,
+                json: json!({ "report": report, "exitsStarted": exits }),
+            })
+        }
+        WalletCommand::Receive {
+            history,
+            operator,
+            l1,
+        } => {
+            let (mut w, _) = unlock("the wallet")?;
+            let histories: Vec<CoinHistory> = match read_json::<Payment>(&history) {
+                Ok(p) => p.histories,
+                Err(_) => vec![read_json::<CoinHistory>(&history)?],
+            };
+            let client = connect(&w, &l1)?;
+            let source = RpcSource::connect(&operator)?;
+            let mut got = Vec::new();
+            for h in histories {
+                got.extend(
+                    w.receive(&client, &source, h)
+                        .await?
+                        .into_iter()
+                        .map(|c| c.segment),
+                );
+            }
+            Ok(Out {
+                text: format!("verified and accepted {} range(s): {got:?}", got.len()),
+                json: json!({ "received": got }),
+            })
+        }
+        WalletCommand::Swap { step } => match step {
+            SwapStep::Offer { give, out } => {
+                let (w, _) = unlock("the wallet")?;
+                write_json(&out, &w.swap_offer(give)?)?;
+                Ok(Out {
+                    text: format!("offer of {give} written to {}", out.display()),
+                    json: json!({ "give": give, "out": out }),
+                })
+            }
+            SwapStep::Propose {
+                give,
+                offer,
+                max_block,
+                out,
+                operator,
+                l1,
+            } => {
+                let (mut w, _) = unlock("the wallet")?;
+                let offer: SwapOffer = read_json(&offer)?;
+                let client = connect(&w, &l1)?;
+                w.check_offer(&client, &RpcSource::connect(&operator)?, &offer)
+                    .await?;
+                let p = w.swap_propose(give, &offer, max_block)?;
+                write_json(&out, &p)?;
+                Ok(Out {
+                    text: format!("signed swap proposal written to {}", out.display()),
+                    json: json!({ "out": out }),
+                })
+            }
+            SwapStep::Cosign {
+                proposal,
+                offer,
+                operator,
+                l1,
+            } => {
+                let (mut w, _) = unlock("the wallet")?;
+                let proposal: SwapProposal = read_json(&proposal)?;
+                let mine: SwapOffer = read_json(&offer)?;
+                let client = connect(&w, &l1)?;
+                let source = RpcSource::connect(&operator)?;
+                w.check_offer(&client, &source, &proposal.offer).await?;
+                let signed = w.swap_cosign(&proposal, &mine)?;
+                let id = source.submit(signed).await?;
+                Ok(Out {
+                    text: format!("swap {id} co-signed and submitted"),
+                    json: json!({ "txId": id }),
+                })
+            }
+        },
         WalletCommand::History => {
             let s = Wallet::read_state(&dir)?;
             let text = if s.activity.is_empty() {
@@ -400,15 +680,58 @@ async fn execute(args: WalletArgs) -> Result<Out> {
                 json: json!({ "activity": s.activity }),
             })
         }
-        WalletCommand::Exit => {
-            let (w, _) = unlock("the wallet")?;
-            let claims = w.exit_claims();
+        WalletCommand::Exit {
+            start,
+            segment,
+            answer,
+            finalize,
+            l1_rpc,
+            anchor,
+        } => {
+            let (mut w, _) = unlock("the wallet")?;
+            if !(start || answer || finalize) {
+                let claims = w.exit_claims();
+                return Ok(Out {
+                    text: format!(
+                        "{} coin(s) exitable from held data; `--start` starts their exits",
+                        claims.len()
+                    ),
+                    json: json!({ "claims": claims }),
+                });
+            }
+            let (Some(l1_rpc), Some(anchor)) = (l1_rpc, anchor) else {
+                return Err(Error::InvalidAmount(
+                    "exits need --l1-rpc and --anchor (or DEBYE_L1_RPC, DEBYE_ANCHOR)".into(),
+                ));
+            };
+            let client = connect(&w, &L1Args { l1_rpc, anchor })?;
+            let started = if start {
+                let only = segment.map(|s| vec![s]);
+                w.start_exits(&client, only.as_deref()).await?
+            } else {
+                Vec::new()
+            };
+            let answered = if answer {
+                w.answer_challenges(&client).await?
+            } else {
+                0
+            };
+            let finalized = if finalize {
+                w.finalize_exits(&client).await?
+            } else {
+                Vec::new()
+            };
             Ok(Out {
                 text: format!(
-                    "{} coin(s) exitable from held data; starting exits on L1 needs the exit-game bindings",
-                    claims.len()
+                    "{} exit(s) started, {answered} challenge(s) answered, {} exit(s) checked: {:?}",
+                    started.len(),
+                    finalized.len(),
+                    finalized
+                        .iter()
+                        .map(|f| f.status.as_str())
+                        .collect::<Vec<_>>()
                 ),
-                json: json!({ "claims": claims }),
+                json: json!({ "started": started, "answered": answered, "finalized": finalized }),
             })
         }
         WalletCommand::Backup {

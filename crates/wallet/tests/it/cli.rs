@@ -1,0 +1,131 @@
+//! The `debye wallet` command tree, run in-process with files for secrets.
+
+use clap::Parser;
+use debye_wallet::{Wallet, cli::WalletArgs};
+
+#[derive(Parser)]
+struct Cli {
+    #[command(flatten)]
+    wallet: WalletArgs,
+}
+
+async fn run(args: &[&str]) -> i32 {
+    let cli = Cli::try_parse_from(std::iter::once("wallet").chain(args.iter().copied())).unwrap();
+    debye_wallet::cli::run(cli.wallet).await
+}
+
+#[tokio::test]
+async fn create_import_backup_restore_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    std::fs::write(p("pw"), "first pass\n").unwrap();
+    std::fs::write(p("bpw"), "backup pass\n").unwrap();
+    std::fs::write(p("bad"), "not it\n").unwrap();
+    std::fs::write(
+        p("words"),
+        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n",
+    )
+    .unwrap();
+    let (a, b) = (p("a"), p("b"));
+    let pw = p("pw");
+    assert_eq!(
+        run(&[
+            "--wallet",
+            &a,
+            "--passphrase-file",
+            &pw,
+            "import",
+            "--mnemonic-file",
+            &p("words"),
+            "--kdf",
+            "light"
+        ])
+        .await,
+        0
+    );
+    let state = Wallet::read_state(std::path::Path::new(&a)).unwrap();
+    assert_eq!(
+        state.address.to_string(),
+        "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
+    );
+    assert_eq!(run(&["--wallet", &a, "balance", "--json"]).await, 0);
+    // A second create in the same directory is refused; a wrong passphrase is an error.
+    assert_eq!(
+        run(&[
+            "--wallet",
+            &a,
+            "--passphrase-file",
+            &pw,
+            "create",
+            "--kdf",
+            "light"
+        ])
+        .await,
+        1
+    );
+    assert_eq!(
+        run(&["--wallet", &a, "--passphrase-file", &p("bad"), "exit"]).await,
+        1
+    );
+    assert_eq!(
+        run(&["--wallet", &a, "--passphrase-file", &pw, "exit", "--json"]).await,
+        0
+    );
+    // Backup, then restore elsewhere: same address, same store.
+    let bak = p("a.bak");
+    assert_eq!(
+        run(&[
+            "--wallet",
+            &a,
+            "--passphrase-file",
+            &pw,
+            "backup",
+            "--out",
+            &bak,
+            "--backup-passphrase-file",
+            &p("bpw"),
+            "--kdf",
+            "light"
+        ])
+        .await,
+        0
+    );
+    assert_eq!(
+        run(&[
+            "--wallet",
+            &b,
+            "--passphrase-file",
+            &pw,
+            "restore",
+            "--from",
+            &bak,
+            "--backup-passphrase-file",
+            &p("bad"),
+            "--kdf",
+            "light"
+        ])
+        .await,
+        1,
+        "wrong backup passphrase"
+    );
+    assert_eq!(
+        run(&[
+            "--wallet",
+            &b,
+            "--passphrase-file",
+            &pw,
+            "restore",
+            "--from",
+            &bak,
+            "--backup-passphrase-file",
+            &p("bpw"),
+            "--kdf",
+            "light"
+        ])
+        .await,
+        0
+    );
+    assert_eq!(Wallet::read_state(std::path::Path::new(&b)).unwrap(), state);
+    // Secrets are never command-line arguments.
+    assert!(Cli::try_parse_from(["wallet", "import", "--mnemonic", "abandon"]).is_err());
+}
