@@ -715,8 +715,9 @@ contract DebyeChain {
         if (s.status == ExitStatus.Pending) {
             if (_now() < c.deadline) revert ChallengeNotExpired(c.deadline);
             s.open -= 1;
-            _sendEth(c.challenger, s.bond / 4);
+            // Cancel first: no payment leaves while the exit could still be finalized.
             _cancel(exitId, CancelReason.Unanswered, c.challenger);
+            _sendEth(c.challenger, s.bond / 4);
         } else {
             emit ChallengeClosed(exitId, challengeId);
             _sendEth(c.challenger, s.bond / 4);

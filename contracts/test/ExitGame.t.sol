@@ -368,6 +368,27 @@ contract ExitGameTest is ExitFixture {
         vm.stopPrank();
     }
 
+    /// @dev A challenger contract re-entering on its request-bond refund cannot finalize the exit
+    ///      it is cancelling (the exit is cancelled before any payment leaves).
+    function test_request_resolveIsNotReentrant() public {
+        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        PrimeLib.Transaction memory forged =
+            _tx(_depIn(alice, d.blockNumber, d.start, d.end), mallory, 99);
+        uint64 b = _commit1(forged);
+        DebyeChain.ExitData memory e = _txExit(forged, 0, b, d.start, d.end);
+        ReenteringChallenger attacker = new ReenteringChallenger(chain, e);
+        vm.deal(address(attacker), bond);
+        attacker.request(d, bond / 4);
+        vm.warp(block.timestamp + PERIOD);
+        uint256 before = address(chain).balance;
+        attacker.resolve(uint256(d.blockNumber) * 2, alice, d.start);
+        assertTrue(attacker.tried(), "the attacker did re-enter");
+        assertFalse(attacker.reentered(), "re-entrant finalization must fail");
+        assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(address(chain).balance, before - bond - bond / 4, "bonds paid once");
+        assertEq(address(chain).balance, 1 ether, "Alice's coins still backed");
+    }
+
     /// @dev Requests left open on an exit cancelled another way are refunded.
     function test_request_refundedWhenExitCancelledOtherwise() public {
         DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
@@ -514,5 +535,35 @@ contract ExitGameTest is ExitFixture {
         chain.finalizeExit(x, uint256(2) << 128);
         assertEq(token.balanceOf(alice), 200);
         assertEq(alice.balance, before + bond);
+    }
+}
+
+/// @dev Opens a challenge request, then tries to finalize the challenged exit from inside the ETH
+///      payment that `resolveChallenge` makes to it.
+contract ReenteringChallenger {
+    DebyeChain internal immutable chain;
+    DebyeChain.ExitData internal exit;
+    bool public tried;
+    bool public reentered;
+
+    constructor(DebyeChain chain_, DebyeChain.ExitData memory exit_) {
+        chain = chain_;
+        exit = exit_;
+    }
+
+    function request(DebyeChain.DepositRecord memory d, uint256 value) external {
+        chain.requestWithDeposit{value: value}(exit, d, exit.start);
+    }
+
+    function resolve(uint256 position, address owner, uint256 coin) external {
+        chain.resolveChallenge(exit, position, owner, coin);
+    }
+
+    receive() external payable {
+        if (tried) return;
+        tried = true;
+        try chain.finalizeExit(exit, uint256(1) << 128) {
+            reentered = true;
+        } catch {}
     }
 }
