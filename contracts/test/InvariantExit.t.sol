@@ -92,6 +92,8 @@ contract ExitHandler is ExitFixture {
                 b,
                 false,
                 abi.encode(t),
+                // casting is safe: utxo indices are small
+                // forge-lint: disable-next-line(unsafe-typecast)
                 int256(i),
                 false,
                 "",
@@ -133,6 +135,8 @@ contract ExitHandler is ExitFixture {
         PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, type(uint64).max);
         uint64 b = _commit1(t);
         utxos.push(
+            // casting is safe: utxo indices are small and prev >= 0 here
+            // forge-lint: disable-next-line(unsafe-typecast)
             Utxo(mallory, u.start, u.end, b, false, abi.encode(t), int256(i), true, "", 0, true)
         );
         _startExit(utxos.length - 1, 2, mallory);
@@ -146,7 +150,11 @@ contract ExitHandler is ExitFixture {
         if (x.kind != 0 || x.requested || u.prev < 0) return;
         DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
         DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
-        if (s.status != DebyeChain.ExitStatus.Pending || block.timestamp >= s.exitableAt) return;
+        if (s.status != DebyeChain.ExitStatus.Pending || vm.getBlockTimestamp() >= s.exitableAt) {
+            return;
+        }
+        // casting is safe: utxo indices are small and prev >= 0 here
+        // forge-lint: disable-next-line(unsafe-typecast)
         Utxo storage p = utxos[uint256(u.prev)];
         vm.deal(mallory, mallory.balance + s.bond);
         if (p.isDeposit) {
@@ -190,7 +198,7 @@ contract ExitHandler is ExitFixture {
 
     function jump(uint256 seconds_) external {
         _duties();
-        vm.warp(block.timestamp + bound(seconds_, 1, PERIOD / 4));
+        vm.warp(vm.getBlockTimestamp() + bound(seconds_, 1, PERIOD / 4));
         _settle();
     }
 
@@ -209,7 +217,9 @@ contract ExitHandler is ExitFixture {
                 DebyeChain.SpendProof memory p = _spendProof(st, 0, u.spendBlock);
                 chain.challengeSpent(e, p);
                 spentCancelled++;
-            } else if (x.kind == 2 && !x.requested && block.timestamp >= x.startedAt + PERIOD / 2) {
+            } else if (
+                x.kind == 2 && !x.requested && vm.getBlockTimestamp() >= x.startedAt + PERIOD / 2
+            ) {
                 // The victim names their own output (late in the window, so the exit matures
                 // while the request is open); nobody can show its spend.
                 _victimRequest(x, e);
@@ -231,7 +241,7 @@ contract ExitHandler is ExitFixture {
     function _victimRequest(ExitRec storage x, DebyeChain.ExitData memory e) internal {
         Utxo storage v = utxos[uint256(utxos[x.utxo].prev)];
         uint256 bond4 = chain.exitState(keccak256(x.exitEnc)).bond / 4;
-        if (block.timestamp >= chain.exitState(keccak256(x.exitEnc)).exitableAt) {
+        if (vm.getBlockTimestamp() >= chain.exitState(keccak256(x.exitEnc)).exitableAt) {
             honestLost = true; // the watcher acted too late: cannot happen with jumps <= T/4
             return;
         }
@@ -276,7 +286,7 @@ contract ExitHandler is ExitFixture {
             if (x.kind == 2 && x.requested) {
                 bytes32 cid = keccak256(abi.encode(id, x.reqPosition, x.reqOwner, e.start));
                 DebyeChain.ChallengeState memory c = chain.challengeState(cid);
-                if (c.challenger != address(0) && block.timestamp >= c.deadline) {
+                if (c.challenger != address(0) && vm.getBlockTimestamp() >= c.deadline) {
                     chain.resolveChallenge(e, x.reqPosition, x.reqOwner, e.start);
                     forgedCancelled++;
                     continue;
@@ -284,9 +294,9 @@ contract ExitHandler is ExitFixture {
             }
             // Anyone tries to finalize every matured exit; the contract must refuse the
             // dishonest ones (open requests, blocks) and settle the honest ones.
-            if (block.timestamp >= s.exitableAt) {
+            if (vm.getBlockTimestamp() >= s.exitableAt) {
                 _finalize(x, e);
-            } else if (x.kind == 0 && block.timestamp >= x.startedAt + 2 * PERIOD) {
+            } else if (x.kind == 0 && vm.getBlockTimestamp() >= x.startedAt + 2 * PERIOD) {
                 honestLate++;
             }
         }
@@ -308,7 +318,7 @@ contract ExitHandler is ExitFixture {
         uint96 b = chain.exitState(keccak256(x.exitEnc)).bond;
         try chain.finalizeExit(e, key) {}
         catch {
-            if (x.kind == 0 && block.timestamp >= x.startedAt + 2 * PERIOD) honestLate++;
+            if (x.kind == 0 && vm.getBlockTimestamp() >= x.startedAt + 2 * PERIOD) honestLate++;
             return;
         }
         if (e.owner.balance != before + (e.end - e.start) + b) doublePaid = true;
@@ -346,7 +356,7 @@ contract ExitHandler is ExitFixture {
                 abi.decode(u.txEnc, (PrimeLib.Transaction)), 0, u.blockNumber, u.start, u.end
             );
         }
-        exitsLog.push(ExitRec(abi.encode(e), i, kind, block.timestamp, false, 0, address(0)));
+        exitsLog.push(ExitRec(abi.encode(e), i, kind, vm.getBlockTimestamp(), false, 0, address(0)));
     }
 
     function exitCount() external view returns (uint256) {
