@@ -318,3 +318,207 @@ async fn exits_on_anvil() {
     let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
     scenario(anvil.l1().unwrap()).await;
 }
+
+/// The remaining challenge kinds through the client: a double spend, a forged exit over coins
+/// deposited later, an exit over withdrawn coins, and a bond change.
+async fn more_challenges<L: L1 + Clone>(l1: L) {
+    let signers = dev_signers();
+    let keys: Vec<_> = signers.iter().map(|s| s.credential().clone()).collect();
+    let [operator, alice, bob, carol] = [0, 1, 2, 3].map(|i| signers[i].address());
+    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
+        .await
+        .unwrap();
+    let domain = domain(l1.chain_id().await.unwrap(), chain.address());
+    let from_block = l1.block_number().await.unwrap();
+    let dep = deposit_record(&chain.deposit_eth(alice, eth(1)).await.unwrap());
+    let seg = Segment::new(dep.start, dep.end).unwrap();
+    let pay = |to: Address, max: u64| Transaction {
+        inputs: vec![Input::deposit(alice, dep.blockNumber, seg)],
+        outputs: vec![Output {
+            owner: to,
+            segment: seg,
+        }],
+        max_block_index: max,
+    };
+    // Alice pays Bob (block 1), then signs the same coins to Carol (block 2).
+    let mut headers = Vec::new();
+    let mut leaves = Vec::new();
+    let mut signed = Vec::new();
+    for (to, max) in [(bob, 100), (carol, 99)] {
+        let tx = pay(to, max);
+        let stx = tx.sign(&domain, &keys[1..2]).unwrap();
+        let parent = headers.last();
+        let mut builder = BlockBuilder::after(domain.clone(), parent);
+        builder.push(stx.clone()).unwrap();
+        let (block, tree) = builder.build().unwrap();
+        chain
+            .submit_block(operator, abi_header(&block.header))
+            .await
+            .unwrap();
+        leaves.push(tree.prove_inclusion(&seg, tx.tx_id(&domain)).unwrap().0);
+        headers.push(block.header);
+        signed.push(stx);
+    }
+    let carol_exit = chain
+        .start_output_exit(
+            carol,
+            &signed[1].transaction,
+            0,
+            &headers[1],
+            &leaves[1],
+            dep.start,
+            dep.end,
+        )
+        .await
+        .unwrap();
+    let bob_exit = chain
+        .start_output_exit(
+            bob,
+            &signed[0].transaction,
+            0,
+            &headers[0],
+            &leaves[0],
+            dep.start,
+            dep.end,
+        )
+        .await
+        .unwrap();
+    let earlier = spend_proof(&signed[0], 0, &headers[0], &leaves[0]).unwrap();
+    let later = spend_proof(&signed[1], 0, &headers[1], &leaves[1]).unwrap();
+    // The later spend cannot cancel Bob's earlier transfer; the earlier one cancels Carol's.
+    let err = chain
+        .challenge_double_spend(carol, &bob_exit, &signed[0].transaction, 0, &later)
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        revert_of(err),
+        DebyeChainErrors::InvalidChallenge(_)
+    ));
+    chain
+        .challenge_double_spend(bob, &carol_exit, &signed[1].transaction, 0, &earlier)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&carol_exit).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+
+    // The operator puts, in block 3, a transfer of coins [1, 2) that are deposited only after.
+    let future = Segment::new(dep.end, dep.end + eth(1)).unwrap();
+    let forged = Transaction {
+        inputs: vec![Input::deposit(carol, 3, future)],
+        outputs: vec![Output {
+            owner: carol,
+            segment: future,
+        }],
+        max_block_index: 100,
+    };
+    let tree = SumMerkleTree::build([(future, forged.tx_id(&domain))]).unwrap();
+    let header3 = debye_primitives::BlockHeader {
+        number: 3,
+        prev_hash: headers[1].hash(),
+        tx_root: tree.root(),
+        accumulator: Default::default(),
+        note_root: Default::default(),
+    };
+    chain
+        .submit_block(operator, abi_header(&header3))
+        .await
+        .unwrap();
+    let leaf3 = tree
+        .prove_inclusion(&future, forged.tx_id(&domain))
+        .unwrap()
+        .0;
+    // Not deposited yet: refused outright.
+    let err = chain
+        .start_output_exit(
+            carol,
+            &forged,
+            0,
+            &header3,
+            &leaf3,
+            future.start(),
+            future.end(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        revert_of(err),
+        DebyeChainErrors::CoinsNotDeposited(_)
+    ));
+    let later_dep = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
+    assert_eq!(later_dep.blockNumber, 4);
+    let forged_exit = chain
+        .start_output_exit(
+            carol,
+            &forged,
+            0,
+            &header3,
+            &leaf3,
+            future.start(),
+            future.end(),
+        )
+        .await
+        .unwrap();
+    chain
+        .challenge_deposit_after(bob, &forged_exit, &later_dep)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&forged_exit).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+
+    // Bob's exit settles; a second exit of the same coins (Alice's spent deposit) is then
+    // cancelled as withdrawn.
+    let alice_again = chain
+        .start_deposit_exit(alice, &dep, dep.start, dep.start + U256::from(10u8))
+        .await
+        .unwrap();
+    l1.advance_time(PERIOD + 1).await.unwrap();
+    let key = chain.range_key(dep.start, from_block).await.unwrap();
+    chain.finalize_exit(bob, &bob_exit, key).await.unwrap();
+    assert_eq!(chain.exitable_range(key).await.unwrap(), Some(dep.end));
+    chain
+        .challenge_withdrawn(carol, &alice_again, &bob_exit)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&alice_again).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+
+    // Bond changes: operator only, at most doubled, effective one exit period later.
+    let bond = chain.exit_bond().await.unwrap();
+    let doubled = u128::try_from(bond * U256::from(2u8)).unwrap();
+    assert!(chain.schedule_exit_bond(alice, doubled).await.is_err());
+    assert!(
+        chain
+            .schedule_exit_bond(operator, doubled + 1)
+            .await
+            .is_err()
+    );
+    chain.schedule_exit_bond(operator, doubled).await.unwrap();
+    assert_eq!(chain.exit_bond().await.unwrap(), bond);
+    l1.advance_time(PERIOD).await.unwrap();
+    assert_eq!(chain.exit_bond().await.unwrap(), U256::from(doubled));
+    let events = chain.exit_events(from_block).await.unwrap();
+    assert!(events.iter().any(
+        |e| matches!(e, ExitEvent::BondScheduled(b) if U256::from(b.bond) == U256::from(doubled))
+    ));
+}
+
+#[tokio::test]
+async fn more_challenges_on_embedded_evm() {
+    let l1 = Arc::new(EmbeddedL1::new());
+    for signer in dev_signers() {
+        l1.fund(signer.address(), U256::from(100 * ETH));
+    }
+    more_challenges(l1).await;
+}
+
+#[tokio::test]
+async fn more_challenges_on_anvil() {
+    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    more_challenges(anvil.l1().unwrap()).await;
+}
