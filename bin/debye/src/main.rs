@@ -33,6 +33,12 @@ enum Command {
     ///
     /// Example: `debye wallet create`, then `debye wallet --help` for every command.
     Wallet(Box<debye_wallet::cli::WalletArgs>),
+    /// Run a watcher: follow L1 and the operator, challenge invalid exits, report a byzantine
+    /// operator (see docs/watcher.md).
+    ///
+    /// Example: `debye watcher --anchor 0x.. --key 0x.. --guard 0:1000` or `--status` for one
+    /// round and a JSON status.
+    Watcher(Box<debye_watcher::cli::WatcherArgs>),
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -81,6 +87,10 @@ async fn main() -> eyre::Result<()> {
             if code != 0 {
                 std::process::exit(code);
             }
+        }
+        Command::Watcher(args) => {
+            debye_operator::init_logging(false);
+            debye_watcher::cli::run(*args).await?;
         }
         Command::Operator { config } => {
             debye_operator::init_logging(false);

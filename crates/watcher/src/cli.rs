@@ -1,0 +1,102 @@
+//! `debye watcher`: the watcher as a service (arguments parsed here; the `debye` binary only
+//! forwards them).
+
+use std::{path::PathBuf, time::Duration};
+
+use alloy_primitives::{Address, U256};
+use alloy_signer_local::PrivateKeySigner;
+use debye_l1::{RpcL1, contracts::DebyeChainClient};
+use debye_primitives::Segment;
+
+use crate::{Config, Error, Mode, Result, Watcher};
+
+/// Arguments of `debye watcher`.
+#[derive(Debug, clap::Args)]
+pub struct WatcherArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long, env = "DEBYE_L1_RPC", default_value = "http://127.0.0.1:8545")]
+    pub l1_rpc: String,
+    /// Address of the anchor contract.
+    #[arg(long, env = "DEBYE_ANCHOR")]
+    pub anchor: Address,
+    /// Operator JSON-RPC endpoint.
+    #[arg(
+        long,
+        env = "DEBYE_OPERATOR_RPC",
+        default_value = "http://127.0.0.1:8645"
+    )]
+    pub operator: String,
+    /// Hex private key of the L1 account that sends challenges and receives bonds.
+    #[arg(long, env = "DEBYE_WATCHER_KEY", hide_env_values = true)]
+    pub key: String,
+    /// The watcher's store (redb file).
+    #[arg(long, default_value = "watcher.redb")]
+    pub store: PathBuf,
+    /// Guard these coin ranges (`START:END`, decimal or 0x-hex, repeatable); without any,
+    /// the watcher is archival (watches everything).
+    #[arg(long = "guard", value_parser = parse_range)]
+    pub guard: Vec<Segment>,
+    /// Seconds between rounds.
+    #[arg(long, default_value_t = 12)]
+    pub interval: u64,
+    /// Report the operator stalled after this many seconds without a block commitment.
+    #[arg(long, default_value_t = 3600)]
+    pub stall_after: u64,
+    /// First L1 block to read (the anchor's deployment block).
+    #[arg(long, default_value_t = 0)]
+    pub from_block: u64,
+    /// Run one round, print the status as JSON and exit.
+    #[arg(long)]
+    pub status: bool,
+}
+
+fn parse_u256(s: &str) -> Result<U256, String> {
+    s.parse::<U256>()
+        .map_err(|e| format!("bad coin id {s:?}: {e}"))
+}
+
+/// Parses `START:END` into a segment.
+pub fn parse_range(s: &str) -> Result<Segment, String> {
+    let (a, b) = s.split_once(':').ok_or("expected START:END")?;
+    Segment::new(parse_u256(a)?, parse_u256(b)?).map_err(|e| e.to_string())
+}
+
+/// Runs the watcher service until Ctrl-C (or one round with `--status`).
+pub async fn run(args: WatcherArgs) -> Result<()> {
+    let signer: PrivateKeySigner = args
+        .key
+        .trim_start_matches("0x")
+        .parse()
+        .map_err(|e| Error::Config(format!("bad key: {e}")))?;
+    let account = signer.address();
+    let l1 = RpcL1::connect(&args.l1_rpc, [signer])?;
+    let chain = DebyeChainClient::at(l1, args.anchor);
+    let source =
+        debye_rpc_api::http_client(&args.operator).map_err(|e| Error::Operator(e.to_string()))?;
+    let mode = if args.guard.is_empty() {
+        Mode::Archival
+    } else {
+        Mode::Guard(args.guard.clone())
+    };
+    let config = Config {
+        mode,
+        account,
+        stall_after: args.stall_after,
+        from_l1_block: args.from_block,
+    };
+    let mut watcher = Watcher::open(chain, source, &args.store, config).await?;
+    if args.status {
+        watcher.step().await?;
+        println!("{}", serde_json::to_string_pretty(&watcher.status())?);
+        return Ok(());
+    }
+    tracing::info!(target: "debye_watcher", %account, store = %args.store.display(), "watching");
+    let stop = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    watcher
+        .run(Duration::from_secs(args.interval.max(1)), stop)
+        .await?;
+    println!("{}", serde_json::to_string_pretty(&watcher.status())?);
+    Ok(())
+}

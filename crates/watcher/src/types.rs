@@ -1,0 +1,240 @@
+//! What the watcher stores and reports.
+
+use alloy_primitives::{Address, B256, U256};
+use debye_l1::exits::{DepositRecord, ExitData};
+use debye_primitives::{InclusionProof, SignedTransaction};
+use serde::{Deserialize, Serialize};
+
+/// A deposit, from its `Deposit` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepositInfo {
+    /// Depositor.
+    pub owner: Address,
+    /// First coin.
+    pub start: U256,
+    /// End of the range (exclusive).
+    pub end: U256,
+    /// First child block that may spend it.
+    pub block_number: u64,
+}
+
+impl DepositInfo {
+    /// The contract's record of this deposit.
+    pub fn record(&self) -> DepositRecord {
+        DepositRecord {
+            owner: self.owner,
+            start: self.start,
+            end: self.end,
+            blockNumber: self.block_number,
+        }
+    }
+}
+
+/// A transaction of a committed block touching watched coins, with its proofs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredTx {
+    /// Child block.
+    pub block: u64,
+    /// Position in the block.
+    pub index: u32,
+    /// Transaction id.
+    pub tx_id: B256,
+    /// The transaction as included.
+    pub stx: SignedTransaction,
+    /// Signatures, stateless rules and expiry hold (usable as a spend on L1).
+    pub signed_ok: bool,
+    /// `signed_ok` and every input names an output (or deposit) that exists, is owned by the
+    /// input's owner and holds its coins, and that output's transaction is valid too.
+    pub valid: bool,
+    /// Inclusion proof of each input's segment, in input order.
+    pub input_proofs: Vec<InclusionProof>,
+    /// Inclusion proof of each output's segment, in output order.
+    pub output_proofs: Vec<InclusionProof>,
+}
+
+/// Status of an exit as the watcher last saw it on L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ExitPhase {
+    /// Started, neither settled nor cancelled.
+    Pending,
+    /// Cancelled by a challenge.
+    Cancelled,
+    /// Settled (batch) or paid.
+    Settled,
+}
+
+/// An exit seen on L1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExitRecord {
+    /// Exit id.
+    pub id: B256,
+    /// Owner.
+    pub owner: Address,
+    /// First coin.
+    pub start: U256,
+    /// End (exclusive).
+    pub end: U256,
+    /// Exit position (priority).
+    pub position: U256,
+    /// Exited transaction (zero for a deposit).
+    pub tx_id: B256,
+    /// When it may finalize (L1 seconds).
+    pub exitable_at: u64,
+    /// Bond paid.
+    pub bond: U256,
+    /// Where it stands.
+    pub phase: ExitPhase,
+    /// What this watcher did about it (`spent`, `doubleSpend`, `depositAfter`, `request`), if
+    /// anything; set once the L1 transaction is mined.
+    pub action: Option<String>,
+    /// An unprovable exit was reported already.
+    pub reported: bool,
+}
+
+impl ExitRecord {
+    /// The contract's `ExitData`.
+    pub fn data(&self) -> ExitData {
+        ExitData {
+            owner: self.owner,
+            start: self.start,
+            end: self.end,
+            position: self.position,
+            txId: self.tx_id,
+        }
+    }
+}
+
+/// A challenge request seen on L1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRecord {
+    /// Challenge id.
+    pub challenge_id: B256,
+    /// Exit challenged.
+    pub exit_id: B256,
+    /// Position of the named output.
+    pub position: U256,
+    /// Its owner.
+    pub owner: Address,
+    /// The coin.
+    pub coin: U256,
+    /// Who opened it.
+    pub challenger: Address,
+    /// Answer deadline (L1 seconds).
+    pub deadline: u64,
+    /// Answered, closed or resolved.
+    pub done: bool,
+}
+
+/// A byzantine condition or an action, reported as a structured `tracing` event (target
+/// `debye_watcher`) and kept in [`Status::recent`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum WatchEvent {
+    /// A committed block the operator does not serve (or serves with another body).
+    #[serde(rename_all = "camelCase")]
+    BlockWithheld {
+        /// Child block number.
+        block: u64,
+    },
+    /// A withheld block was served after all.
+    #[serde(rename_all = "camelCase")]
+    BlockRecovered {
+        /// Child block number.
+        block: u64,
+    },
+    /// A committed block holds a transaction that is not validly signed or spends nothing valid.
+    #[serde(rename_all = "camelCase")]
+    InvalidTransaction {
+        /// Child block number.
+        block: u64,
+        /// Transaction id.
+        tx_id: B256,
+    },
+    /// No block commitment for longer than the configured stall time.
+    #[serde(rename_all = "camelCase")]
+    OperatorStalled {
+        /// Seconds since the last commitment (L1 time).
+        seconds: u64,
+    },
+    /// The operator API failed.
+    #[serde(rename_all = "camelCase")]
+    OperatorUnreachable {
+        /// The error.
+        error: String,
+    },
+    /// An exit over watched coins that the watcher cannot prove wrong but whose history it
+    /// does not know (its transaction is in no block it has).
+    #[serde(rename_all = "camelCase")]
+    UnprovableExit {
+        /// Exit id.
+        exit_id: B256,
+    },
+    /// The watcher challenged an exit.
+    #[serde(rename_all = "camelCase")]
+    Challenged {
+        /// Exit id.
+        exit_id: B256,
+        /// `spent`, `doubleSpend`, `depositAfter`, `request` or `resolve`.
+        how: String,
+    },
+    /// The watcher answered a challenge request on an honest exit.
+    #[serde(rename_all = "camelCase")]
+    Answered {
+        /// Exit id.
+        exit_id: B256,
+        /// Challenge id.
+        challenge_id: B256,
+    },
+    /// A challenge transaction failed (someone was faster, or the evidence was refused).
+    #[serde(rename_all = "camelCase")]
+    ActionFailed {
+        /// Exit id.
+        exit_id: B256,
+        /// The error.
+        error: String,
+    },
+}
+
+/// What the watcher knows and has done: [`crate::Watcher::status`], printed by
+/// `debye watcher --status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// `guard` or `archival`.
+    pub mode: String,
+    /// The account challenges are sent from.
+    pub account: Address,
+    /// Next L1 block to read.
+    pub l1_cursor: u64,
+    /// Highest committed child block seen on L1.
+    pub committed_blocks: u64,
+    /// Next child block to fetch.
+    pub next_child_block: u64,
+    /// Committed blocks the operator has not served.
+    pub withheld_blocks: Vec<u64>,
+    /// Deposits known.
+    pub deposits: usize,
+    /// Transactions stored.
+    pub stored_txs: usize,
+    /// Exits known / pending.
+    pub exits: usize,
+    /// Pending exits.
+    pub pending_exits: usize,
+    /// Challenges sent.
+    pub challenges_sent: u64,
+    /// Answers sent.
+    pub answers_sent: u64,
+    /// Exits cancelled paying this watcher.
+    pub exits_cancelled: u64,
+    /// Wei collected from bonds.
+    pub bonds_collected: U256,
+    /// Byzantine reports.
+    pub byzantine_reports: u64,
+    /// Events of the last step.
+    pub recent: Vec<WatchEvent>,
+}

@@ -1,0 +1,789 @@
+//! The watcher proper: sync L1 and child blocks into the store, then act.
+
+use std::path::Path;
+
+use alloy_primitives::{Address, U256};
+use alloy_sol_types::{Eip712Domain, SolEvent};
+use debye_l1::{
+    L1, L1Log, LogFilter,
+    contracts::{BlockSubmitted, DebyeChainClient, Deposit},
+    exits::{
+        ChallengeAnswered, ChallengeClosed, ChallengeRequested, ExitCancelled, ExitFinalized,
+        ExitStarted, ExitWithdrawn, output_proof, spend_proof,
+    },
+};
+use debye_primitives::{Block, BlockHeader, Input, Segment, domain};
+use tracing::{info, warn};
+
+use crate::{
+    BlockSource, Error, Result,
+    store::{Batch, State, Store},
+    types::{DepositInfo, ExitPhase, ExitRecord, RequestRecord, Status, StoredTx, WatchEvent},
+};
+
+/// Which coins the watcher keeps histories for and defends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Every transaction and every exit.
+    Archival,
+    /// Only transactions and exits touching these coin ranges (a user's or a custodian's).
+    Guard(Vec<Segment>),
+}
+
+/// Watcher settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// What to keep and defend.
+    pub mode: Mode,
+    /// L1 account challenges and answers are sent from (receives the bonds).
+    pub account: Address,
+    /// Report the operator stalled after this many L1 seconds without a block commitment.
+    pub stall_after: u64,
+    /// First L1 block to read (the anchor's deployment block).
+    pub from_l1_block: u64,
+}
+
+/// Position (exit priority) of the output an input names.
+fn named_position(input: &Input) -> u64 {
+    input.block_index * 2 + u64::from(!input.is_deposit())
+}
+
+fn pos_u64(p: U256) -> u64 {
+    p.saturating_to::<u64>()
+}
+
+/// Follows L1 and the operator, keeps what it needs in a redb store, challenges invalid exits
+/// and answers challenge requests on valid ones. Call [`Watcher::step`] periodically (at least
+/// several times per exit period; see `docs/watcher.md`) or [`Watcher::run`].
+#[derive(Debug)]
+pub struct Watcher<L, S> {
+    chain: DebyeChainClient<L>,
+    source: S,
+    store: Store,
+    state: State,
+    config: Config,
+    domain: Eip712Domain,
+    recent: Vec<WatchEvent>,
+    stalled_reported: bool,
+}
+
+impl<L: L1, S: BlockSource> Watcher<L, S> {
+    /// Opens (or creates) the store at `path` and resumes from it. Fails with
+    /// [`Error::WrongChain`] if the store follows another chain or anchor.
+    pub async fn open(
+        chain: DebyeChainClient<L>,
+        source: S,
+        path: impl AsRef<Path>,
+        config: Config,
+    ) -> Result<Self> {
+        let chain_id = chain.l1().chain_id().await?;
+        let id = format!("{chain_id}:{}", chain.address());
+        let (store, mut state) = Store::open(path.as_ref())?;
+        if state.meta.chain.is_empty() {
+            state.meta.chain = id;
+            state.meta.l1_cursor = config.from_l1_block;
+            state.meta.next_child = debye_primitives::block::FIRST_BLOCK_NUMBER;
+            store.commit(&state.meta, &Batch::default())?;
+        } else if state.meta.chain != id {
+            return Err(Error::WrongChain {
+                found: state.meta.chain.clone(),
+                expected: id,
+            });
+        }
+        Ok(Self {
+            domain: domain(chain_id, chain.address()),
+            chain,
+            source,
+            store,
+            state,
+            config,
+            recent: Vec::new(),
+            stalled_reported: false,
+        })
+    }
+
+    /// The anchor client.
+    pub fn chain(&self) -> &DebyeChainClient<L> {
+        &self.chain
+    }
+
+    /// One round: read new L1 events, fetch new child blocks, then challenge, answer and resolve.
+    /// Returns the events of this round (also logged with `tracing` and kept for [`Self::status`]).
+    pub async fn step(&mut self) -> Result<Vec<WatchEvent>> {
+        self.recent.clear();
+        self.sync().await?;
+        self.act().await?;
+        Ok(self.recent.clone())
+    }
+
+    /// Reads L1 and child blocks into the store without acting.
+    pub async fn sync(&mut self) -> Result<()> {
+        self.sync_l1().await?;
+        self.sync_blocks().await?;
+        self.check_stall().await?;
+        Ok(())
+    }
+
+    /// Runs [`Self::step`] every `interval` until `stop` resolves.
+    pub async fn run(
+        &mut self,
+        interval: std::time::Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<()> {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.step().await {
+                warn!(target: "debye_watcher", error = %e, "step failed; retrying");
+            }
+            tokio::select! {
+                () = &mut stop => return Ok(()),
+                () = tokio::time::sleep(interval) => {}
+            }
+        }
+    }
+
+    /// What the watcher knows and has done.
+    pub fn status(&self) -> Status {
+        let m = &self.state.meta;
+        Status {
+            mode: match self.config.mode {
+                Mode::Archival => "archival".into(),
+                Mode::Guard(_) => "guard".into(),
+            },
+            account: self.config.account,
+            l1_cursor: m.l1_cursor,
+            committed_blocks: self.state.headers.keys().next_back().copied().unwrap_or(0),
+            next_child_block: m.next_child,
+            withheld_blocks: m.withheld.iter().copied().collect(),
+            deposits: self.state.deposits.len(),
+            stored_txs: self.state.txs.len(),
+            exits: self.state.exits.len(),
+            pending_exits: self
+                .state
+                .exits
+                .values()
+                .filter(|e| e.phase == ExitPhase::Pending)
+                .count(),
+            challenges_sent: m.challenges_sent,
+            answers_sent: m.answers_sent,
+            exits_cancelled: m.exits_cancelled,
+            bonds_collected: m.bonds_collected,
+            byzantine_reports: m.byzantine_reports,
+            recent: self.recent.clone(),
+        }
+    }
+
+    fn report(&mut self, event: WatchEvent) {
+        let byzantine = matches!(
+            event,
+            WatchEvent::BlockWithheld { .. }
+                | WatchEvent::InvalidTransaction { .. }
+                | WatchEvent::OperatorStalled { .. }
+                | WatchEvent::OperatorUnreachable { .. }
+                | WatchEvent::UnprovableExit { .. }
+        );
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        if byzantine {
+            self.state.meta.byzantine_reports += 1;
+            warn!(target: "debye_watcher", byzantine = true, event = %json, "byzantine condition");
+        } else {
+            info!(target: "debye_watcher", event = %json, "watcher action");
+        }
+        self.recent.push(event);
+    }
+
+    fn watched(&self, seg: &Segment) -> bool {
+        match &self.config.mode {
+            Mode::Archival => true,
+            Mode::Guard(ranges) => ranges.iter().any(|r| r.overlaps(seg)),
+        }
+    }
+
+    fn watched_range(&self, start: U256, end: U256) -> bool {
+        Segment::new(start, end).is_ok_and(|s| self.watched(&s))
+    }
+
+    // ---- L1 -------------------------------------------------------------------------------
+
+    async fn sync_l1(&mut self) -> Result<()> {
+        let l1 = self.chain.l1();
+        let to = l1.block_number().await?;
+        if to < self.state.meta.l1_cursor {
+            return Ok(());
+        }
+        let now = l1.timestamp().await?;
+        let mut filter = LogFilter::new(self.chain.address(), self.state.meta.l1_cursor);
+        filter.to_block = Some(to);
+        let logs = l1.logs(filter).await?;
+        let mut batch = Batch::default();
+        for log in &logs {
+            self.apply_log(log, now, &mut batch)?;
+        }
+        self.state.meta.l1_cursor = to + 1;
+        self.store.commit(&self.state.meta, &batch)
+    }
+
+    fn apply_log(&mut self, log: &L1Log, now: u64, batch: &mut Batch) -> Result<()> {
+        fn dec<E: SolEvent>(log: &L1Log) -> Result<E> {
+            E::decode_raw_log(log.topics.iter().copied(), &log.data)
+                .map_err(|e| Error::L1(debye_l1::Error::Decode(e)))
+        }
+        let Some(topic) = log.topics.first().copied() else {
+            return Ok(());
+        };
+        let account = self.config.account;
+        if topic == Deposit::SIGNATURE_HASH {
+            let d: Deposit = dec(log)?;
+            let info = DepositInfo {
+                owner: d.owner,
+                start: d.start,
+                end: d.end,
+                block_number: d.blockNumber,
+            };
+            self.state.deposits.insert(info.start, info.clone());
+            batch.deposits.push(info);
+        } else if topic == BlockSubmitted::SIGNATURE_HASH {
+            let b: BlockSubmitted = dec(log)?;
+            let header = BlockHeader {
+                number: b.number,
+                prev_hash: b.prevHash,
+                tx_root: b.txRoot,
+                accumulator: b.accumulator,
+                note_root: b.noteRoot,
+            };
+            self.state.headers.insert(header.number, header);
+            self.state.meta.last_commit_at = now;
+            self.stalled_reported = false;
+            batch.headers.push(header);
+        } else if topic == ExitStarted::SIGNATURE_HASH {
+            let e: ExitStarted = dec(log)?;
+            if !self.state.exits.contains_key(&e.exitId) && self.watched_range(e.start, e.end) {
+                let rec = ExitRecord {
+                    id: e.exitId,
+                    owner: e.owner,
+                    start: e.start,
+                    end: e.end,
+                    position: e.position,
+                    tx_id: e.txId,
+                    exitable_at: e.exitableAt.to::<u64>(),
+                    bond: U256::from(e.bond.to::<u128>()),
+                    phase: ExitPhase::Pending,
+                    action: None,
+                    reported: false,
+                };
+                self.state.exits.insert(rec.id, rec.clone());
+                batch.exits.push(rec);
+            }
+        } else if topic == ExitCancelled::SIGNATURE_HASH {
+            let e: ExitCancelled = dec(log)?;
+            if let Some(rec) = self.state.exits.get_mut(&e.exitId)
+                && rec.phase == ExitPhase::Pending
+            {
+                rec.phase = ExitPhase::Cancelled;
+                if e.beneficiary == account {
+                    self.state.meta.exits_cancelled += 1;
+                    self.state.meta.bonds_collected += rec.bond;
+                }
+                batch.exits.push(rec.clone());
+            }
+        } else if topic == ExitFinalized::SIGNATURE_HASH || topic == ExitWithdrawn::SIGNATURE_HASH {
+            let id = log.topics.get(1).copied().unwrap_or_default();
+            if let Some(rec) = self.state.exits.get_mut(&id)
+                && rec.phase == ExitPhase::Pending
+            {
+                rec.phase = ExitPhase::Settled;
+                batch.exits.push(rec.clone());
+            }
+        } else if topic == ChallengeRequested::SIGNATURE_HASH {
+            let r: ChallengeRequested = dec(log)?;
+            if self.state.exits.contains_key(&r.exitId) {
+                let rec = RequestRecord {
+                    challenge_id: r.challengeId,
+                    exit_id: r.exitId,
+                    position: r.outputPosition,
+                    owner: r.outputOwner,
+                    coin: r.coin,
+                    challenger: r.challenger,
+                    deadline: r.deadline.to::<u64>(),
+                    done: false,
+                };
+                self.state.requests.insert(rec.challenge_id, rec.clone());
+                batch.requests.push(rec);
+            }
+        } else if topic == ChallengeAnswered::SIGNATURE_HASH
+            || topic == ChallengeClosed::SIGNATURE_HASH
+        {
+            let id = log.topics.get(2).copied().unwrap_or_default();
+            if let Some(rec) = self.state.requests.get_mut(&id) {
+                rec.done = true;
+                batch.requests.push(rec.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_stall(&mut self) -> Result<()> {
+        let last = self.state.meta.last_commit_at;
+        if last == 0 || self.stalled_reported {
+            return Ok(());
+        }
+        let now = self.chain.l1().timestamp().await?;
+        let seconds = now.saturating_sub(last);
+        if seconds > self.config.stall_after {
+            self.stalled_reported = true;
+            self.report(WatchEvent::OperatorStalled { seconds });
+        }
+        Ok(())
+    }
+
+    // ---- child blocks -----------------------------------------------------------------------
+
+    async fn sync_blocks(&mut self) -> Result<()> {
+        let Some(&top) = self.state.headers.keys().next_back() else {
+            return Ok(());
+        };
+        let mut todo: Vec<u64> = self.state.meta.withheld.iter().copied().collect();
+        todo.extend(self.state.meta.next_child..=top);
+        for n in todo {
+            let Some(header) = self.state.headers.get(&n).copied() else {
+                continue;
+            };
+            let served = match self.source.block(n).await {
+                Ok(b) => b,
+                Err(e) => {
+                    self.report(WatchEvent::OperatorUnreachable {
+                        error: e.to_string(),
+                    });
+                    return Ok(());
+                }
+            };
+            let was_withheld = self.state.meta.withheld.contains(&n);
+            let mut batch = Batch::default();
+            match served.filter(|b| b.header == header) {
+                Some(block) if self.process_block(&block, &mut batch) => {
+                    if was_withheld {
+                        self.state.meta.withheld.remove(&n);
+                        self.report(WatchEvent::BlockRecovered { block: n });
+                    }
+                }
+                _ => {
+                    if !was_withheld {
+                        self.state.meta.withheld.insert(n);
+                        self.report(WatchEvent::BlockWithheld { block: n });
+                    }
+                }
+            }
+            self.state.meta.next_child = self.state.meta.next_child.max(n + 1);
+            self.store.commit(&self.state.meta, &batch)?;
+        }
+        Ok(())
+    }
+
+    /// Stores the watched transactions of `block` (whose header is committed). Returns false if
+    /// the body does not match the committed root.
+    fn process_block(&mut self, block: &Block, batch: &mut Batch) -> bool {
+        let Ok(tree) = block.tree(&self.domain) else {
+            return false;
+        };
+        if tree.root() != block.header.tx_root {
+            return false;
+        }
+        let number = block.header.number;
+        for (index, stx) in block.transactions.iter().enumerate() {
+            let tx = &stx.transaction;
+            if !tx.coin_ranges().iter().any(|s| self.watched(s)) {
+                continue;
+            }
+            let tx_id = stx.tx_id(&self.domain);
+            let signed_ok = stx.verify(&self.domain).is_ok() && number <= tx.max_block_index;
+            let inputs_ok = tx.inputs.iter().all(|i| self.input_ok(i, number));
+            let prove = |seg: &Segment| tree.prove_inclusion(seg, tx_id).ok();
+            let input_proofs: Option<Vec<_>> =
+                tx.inputs.iter().map(|i| prove(&i.segment)).collect();
+            let output_proofs: Option<Vec<_>> =
+                tx.outputs.iter().map(|o| prove(&o.segment)).collect();
+            let (Some(input_proofs), Some(output_proofs)) = (input_proofs, output_proofs) else {
+                continue;
+            };
+            let stored = StoredTx {
+                block: number,
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                tx_id,
+                stx: stx.clone(),
+                signed_ok,
+                valid: signed_ok && inputs_ok,
+                input_proofs,
+                output_proofs,
+            };
+            let unknown_parent = tx
+                .inputs
+                .iter()
+                .any(|i| !i.is_deposit() && self.state.meta.withheld.contains(&i.block_index));
+            if !stored.valid && !unknown_parent {
+                self.report(WatchEvent::InvalidTransaction {
+                    block: number,
+                    tx_id,
+                });
+            }
+            batch.txs.push(stored.clone());
+            self.state.index_tx(stored);
+        }
+        true
+    }
+
+    /// Whether `input` (of a transaction in block `block`) names an existing, valid output owned
+    /// by its owner that holds its coins.
+    fn input_ok(&self, input: &Input, block: u64) -> bool {
+        let seg = input.segment;
+        if input.block_index > block || (!input.is_deposit() && input.block_index == block) {
+            return false;
+        }
+        if input.is_deposit() {
+            return self
+                .state
+                .deposits
+                .range(..=seg.start())
+                .next_back()
+                .is_some_and(|(_, d)| {
+                    d.block_number == input.block_index
+                        && d.owner == input.owner
+                        && seg.end() <= d.end
+                });
+        }
+        self.state
+            .txs
+            .range((input.block_index, 0)..=(input.block_index, u32::MAX))
+            .any(|(_, t)| {
+                t.valid
+                    && t.stx
+                        .transaction
+                        .outputs
+                        .iter()
+                        .any(|o| o.owner == input.owner && o.segment.contains(&seg))
+            })
+    }
+
+    // ---- acting ---------------------------------------------------------------------------
+
+    async fn act(&mut self) -> Result<()> {
+        let pending: Vec<ExitRecord> = self
+            .state
+            .exits
+            .values()
+            .filter(|e| e.phase == ExitPhase::Pending && e.action.is_none())
+            .cloned()
+            .collect();
+        for exit in pending {
+            self.judge(exit).await?;
+        }
+        self.requests().await
+    }
+
+    /// Challenges `exit` with the first evidence that applies.
+    async fn judge(&mut self, exit: ExitRecord) -> Result<()> {
+        let data = exit.data();
+        let me = self.config.account;
+        let range = Segment::new(exit.start, exit.end)?;
+        let position = pos_u64(exit.position);
+
+        // §3.1 spent: a valid spend, signed by the exitor, of the exited output.
+        if let Some((t, j)) = self.find_spend(position, exit.owner, |s| s.overlaps(&range), None) {
+            let header = self.header(t.block)?;
+            let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+            let r = self.chain.challenge_spent(me, &data, &proof).await;
+            return self.done(exit, "spent", r.map(|_| ()));
+        }
+        // §3.3 deposit after: a deposit of the exited coins younger than the exit.
+        let younger = self
+            .state
+            .deposits
+            .values()
+            .find(|d| {
+                d.start < exit.end
+                    && exit.start < d.end
+                    && U256::from(d.block_number) * U256::from(2u8) > exit.position
+            })
+            .cloned();
+        if let Some(d) = younger {
+            let r = self
+                .chain
+                .challenge_deposit_after(me, &data, &d.record())
+                .await;
+            return self.done(exit, "depositAfter", r.map(|_| ()));
+        }
+        if exit.tx_id.is_zero() {
+            return Ok(());
+        }
+        let Some(&key) = self.state.by_id.get(&exit.tx_id) else {
+            if !exit.reported {
+                let mut rec = exit.clone();
+                rec.reported = true;
+                self.persist_exit(rec)?;
+                self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            }
+            return Ok(());
+        };
+        let et = self.state.txs[&key].clone();
+        // §3.2 double spend: an earlier spend of what the exited transaction spends.
+        for (xi, x) in et.stx.transaction.inputs.iter().enumerate() {
+            if !x.segment.overlaps(&range) {
+                continue;
+            }
+            let found = self.find_spend(
+                named_position(x),
+                x.owner,
+                |s| s.overlaps(&x.segment) && s.overlaps(&range),
+                Some(et.block.saturating_sub(1)),
+            );
+            if let Some((t, j)) = found {
+                let header = self.header(t.block)?;
+                let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+                let r = self
+                    .chain
+                    .challenge_double_spend(me, &data, &et.stx.transaction, xi, &proof)
+                    .await;
+                return self.done(exit, "doubleSpend", r.map(|_| ()));
+            }
+        }
+        // §3.4 invalid history: request on the last valid output before the broken link.
+        if !et.valid {
+            let coin = exit.start;
+            let mut cur = et;
+            for _ in 0..256 {
+                let Some(x) = cur
+                    .stx
+                    .transaction
+                    .inputs
+                    .iter()
+                    .find(|i| i.segment.contains_coin(coin))
+                    .copied()
+                else {
+                    break;
+                };
+                if x.is_deposit() {
+                    let dep = self
+                        .state
+                        .deposits
+                        .range(..=coin)
+                        .next_back()
+                        .map(|(_, d)| d.clone())
+                        .filter(|d| coin < d.end);
+                    if let Some(d) = dep {
+                        let r = self
+                            .chain
+                            .request_with_deposit(me, &data, &d.record(), coin)
+                            .await;
+                        return self.done(exit, "request", r.map(|_| ()));
+                    }
+                    break;
+                }
+                let prev = self
+                    .state
+                    .txs
+                    .range((x.block_index, 0)..=(x.block_index, u32::MAX))
+                    .map(|(_, t)| t)
+                    .find(|t| {
+                        t.stx
+                            .transaction
+                            .outputs
+                            .iter()
+                            .any(|o| o.segment.contains_coin(coin))
+                    })
+                    .cloned();
+                let Some(prev) = prev else { break };
+                if prev.valid {
+                    let oi = prev
+                        .stx
+                        .transaction
+                        .outputs
+                        .iter()
+                        .position(|o| o.segment.contains_coin(coin))
+                        .unwrap_or(0);
+                    let header = self.header(prev.block)?;
+                    let proof = output_proof(
+                        &prev.stx.transaction,
+                        oi,
+                        &header,
+                        &prev.output_proofs[oi].0,
+                    )?;
+                    let r = self
+                        .chain
+                        .request_with_output(me, &data, &proof, coin)
+                        .await;
+                    return self.done(exit, "request", r.map(|_| ()));
+                }
+                cur = prev;
+            }
+            if !exit.reported {
+                let mut rec = exit.clone();
+                rec.reported = true;
+                self.persist_exit(rec)?;
+                self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves this watcher's unanswered requests after their deadline and answers others'
+    /// requests on exits whose history it holds.
+    async fn requests(&mut self) -> Result<()> {
+        let me = self.config.account;
+        let now = self.chain.l1().timestamp().await?;
+        let open: Vec<RequestRecord> = self
+            .state
+            .requests
+            .values()
+            .filter(|r| !r.done)
+            .cloned()
+            .collect();
+        for r in open {
+            let Some(exit) = self.state.exits.get(&r.exit_id).cloned() else {
+                continue;
+            };
+            let req = ChallengeRequested {
+                exitId: r.exit_id,
+                challengeId: r.challenge_id,
+                outputPosition: r.position,
+                outputOwner: r.owner,
+                coin: r.coin,
+                challenger: r.challenger,
+                deadline: Default::default(),
+            };
+            if r.challenger == me {
+                if now > r.deadline {
+                    let res = self.chain.resolve_challenge(me, &exit.data(), &req).await;
+                    self.request_done(&r, res.is_ok())?;
+                    self.sent(&exit, "resolve", res.map(|_| ()));
+                }
+                continue;
+            }
+            if exit.phase != ExitPhase::Pending {
+                continue;
+            }
+            let limit = pos_u64(exit.position) / 2;
+            let Ok(coin) = Segment::new(r.coin, r.coin + U256::from(1u8)) else {
+                continue;
+            };
+            let found = self.find_spend(
+                pos_u64(r.position),
+                r.owner,
+                |s| s.contains(&coin),
+                Some(limit),
+            );
+            if let Some((t, j)) = found {
+                let header = self.header(t.block)?;
+                let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+                let res = self
+                    .chain
+                    .respond_challenge(me, &exit.data(), &req, &proof)
+                    .await;
+                if res.is_ok() {
+                    self.state.meta.answers_sent += 1;
+                    self.report(WatchEvent::Answered {
+                        exit_id: exit.id,
+                        challenge_id: r.challenge_id,
+                    });
+                } else if let Err(e) = res {
+                    self.report(WatchEvent::ActionFailed {
+                        exit_id: exit.id,
+                        error: e.to_string(),
+                    });
+                }
+                self.request_done(&r, false)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn request_done(&mut self, r: &RequestRecord, done: bool) -> Result<()> {
+        if done {
+            let mut rec = r.clone();
+            rec.done = true;
+            self.state.requests.insert(rec.challenge_id, rec.clone());
+            let batch = Batch {
+                requests: vec![rec],
+                ..Batch::default()
+            };
+            self.store.commit(&self.state.meta, &batch)?;
+        } else {
+            self.store.commit(&self.state.meta, &Batch::default())?;
+        }
+        Ok(())
+    }
+
+    /// A valid, included spend signed by `owner` of the output at `position` whose input segment
+    /// satisfies `pick`, in a block `≤ max_block` if given: the transaction and input index.
+    fn find_spend(
+        &self,
+        position: u64,
+        owner: Address,
+        pick: impl Fn(&Segment) -> bool,
+        max_block: Option<u64>,
+    ) -> Option<(StoredTx, usize)> {
+        let keys = self.state.spends.get(&position)?;
+        let mut keys = keys.clone();
+        keys.sort_unstable();
+        for key in keys {
+            let t = &self.state.txs[&key];
+            if !t.signed_ok || max_block.is_some_and(|m| t.block > m) {
+                continue;
+            }
+            for (j, i) in t.stx.transaction.inputs.iter().enumerate() {
+                if i.owner == owner && named_position(i) == position && pick(&i.segment) {
+                    return Some((t.clone(), j));
+                }
+            }
+        }
+        None
+    }
+
+    fn header(&self, block: u64) -> Result<BlockHeader> {
+        self.state
+            .headers
+            .get(&block)
+            .copied()
+            .ok_or_else(|| Error::Operator(format!("no committed header for block {block}")))
+    }
+
+    fn persist_exit(&mut self, rec: ExitRecord) -> Result<()> {
+        self.state.exits.insert(rec.id, rec.clone());
+        let batch = Batch {
+            exits: vec![rec],
+            ..Batch::default()
+        };
+        self.store.commit(&self.state.meta, &batch)
+    }
+
+    fn sent(&mut self, exit: &ExitRecord, how: &str, result: Result<(), debye_l1::Error>) {
+        match result {
+            Ok(()) => {
+                self.state.meta.challenges_sent += 1;
+                self.report(WatchEvent::Challenged {
+                    exit_id: exit.id,
+                    how: how.into(),
+                });
+            }
+            Err(e) => self.report(WatchEvent::ActionFailed {
+                exit_id: exit.id,
+                error: e.to_string(),
+            }),
+        }
+    }
+
+    /// Records the outcome of a challenge of `exit`.
+    fn done(
+        &mut self,
+        exit: ExitRecord,
+        how: &str,
+        result: Result<(), debye_l1::Error>,
+    ) -> Result<()> {
+        let ok = result.is_ok();
+        self.sent(&exit, how, result);
+        if ok {
+            let mut rec = exit;
+            rec.action = Some(how.into());
+            self.persist_exit(rec)?;
+        }
+        Ok(())
+    }
+}
