@@ -43,6 +43,14 @@ pub struct Config {
     pub from_l1_block: u64,
 }
 
+/// An output named by a challenge request.
+enum Named {
+    /// A deposit.
+    Deposit(DepositInfo),
+    /// Output `.1` of a stored transaction.
+    Output(StoredTx, usize),
+}
+
 /// Position (exit priority) of the output an input names.
 fn named_position(input: &Input) -> u64 {
     input.block_index * 2 + u64::from(!input.is_deposit())
@@ -515,11 +523,20 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             return Ok(());
         }
         let Some(&key) = self.state.by_id.get(&exit.tx_id) else {
-            if !exit.reported {
-                let mut rec = exit.clone();
-                rec.reported = true;
-                self.persist_exit(rec)?;
-                self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            if exit.reported {
+                return Ok(());
+            }
+            let mut rec = exit.clone();
+            rec.reported = true;
+            self.persist_exit(rec.clone())?;
+            self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            // Its block is withheld: ask for the spend of the last output we know to be valid
+            // (docs/watcher.md §5). If its owner never signed one, nobody can answer.
+            if self.state.meta.withheld.contains(&(position / 2)) {
+                let coin = exit.start;
+                if let Some(named) = self.latest_valid_output(coin, position) {
+                    return self.request_on(rec, named, coin).await;
+                }
             }
             return Ok(());
         };
@@ -709,6 +726,56 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             self.store.commit(&self.state.meta, &Batch::default())?;
         }
         Ok(())
+    }
+
+    /// The youngest output (or deposit) older than `before` that holds `coin` and that the
+    /// watcher knows to be valid.
+    fn latest_valid_output(&self, coin: U256, before: u64) -> Option<Named> {
+        let out = self
+            .state
+            .txs
+            .values()
+            .rev()
+            .filter(|t| t.valid && t.block * 2 + 1 < before)
+            .find_map(|t| {
+                let oi = t
+                    .stx
+                    .transaction
+                    .outputs
+                    .iter()
+                    .position(|o| o.segment.contains_coin(coin))?;
+                Some(Named::Output(t.clone(), oi))
+            });
+        out.or_else(|| {
+            self.state
+                .deposits
+                .range(..=coin)
+                .next_back()
+                .map(|(_, d)| d)
+                .filter(|d| coin < d.end && d.block_number * 2 < before)
+                .map(|d| Named::Deposit(d.clone()))
+        })
+    }
+
+    /// Opens a challenge request on `exit` naming `named` and `coin`.
+    async fn request_on(&mut self, exit: ExitRecord, named: Named, coin: U256) -> Result<()> {
+        let me = self.config.account;
+        let data = exit.data();
+        let r = match named {
+            Named::Deposit(d) => {
+                self.chain
+                    .request_with_deposit(me, &data, &d.record(), coin)
+                    .await
+            }
+            Named::Output(t, oi) => {
+                let header = self.header(t.block)?;
+                let proof = output_proof(&t.stx.transaction, oi, &header, &t.output_proofs[oi].0)?;
+                self.chain
+                    .request_with_output(me, &data, &proof, coin)
+                    .await
+            }
+        };
+        self.done(exit, "request", r.map(|_| ()))
     }
 
     /// A valid, included spend signed by `owner` of the output at `position` whose input segment

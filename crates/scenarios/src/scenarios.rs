@@ -1,0 +1,423 @@
+//! The scenarios. Each builds a fresh [`World`], lets a byzantine party act, runs the watcher,
+//! and ends by checking L1 balances: fraud never pays, and nobody honest loses funds.
+
+use alloy_primitives::{I256, U256};
+use debye_l1::{
+    L1,
+    exits::{ExitStatus, deposit_record},
+};
+use debye_primitives::{Input, Output, SignedTransaction, Transaction, tx::sign_digest};
+use debye_watcher::{Mode, WatchEvent};
+use eyre::{Result, ensure};
+
+use crate::world::{ETH, PERIOD, World, d_eth, eth, seg};
+
+/// Which scenario.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum S {
+    SpentRange,
+    OlderOutput,
+    GriefingRequestAnswered,
+    UnsignedSpend,
+    WithheldThenExit,
+    DepositLessRange,
+    MassExit,
+    StalledOperator,
+}
+
+/// Every scenario, in run order.
+pub(crate) const ALL: &[(&str, S)] = &[
+    ("spent_range_exit", S::SpentRange),
+    ("older_output_exit", S::OlderOutput),
+    ("griefing_request_answered", S::GriefingRequestAnswered),
+    ("operator_unsigned_spend", S::UnsignedSpend),
+    ("withheld_block_then_exit", S::WithheldThenExit),
+    ("deposit_less_range", S::DepositLessRange),
+    ("mass_exit_batches", S::MassExit),
+    ("stalled_operator", S::StalledOperator),
+];
+
+/// Runs scenario `s` on `l1`; `Ok` holds the detail line.
+pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> {
+    match s {
+        S::SpentRange => spent_range(l1).await,
+        S::OlderOutput => older_output(l1).await,
+        S::GriefingRequestAnswered => griefing_request(l1).await,
+        S::UnsignedSpend => unsigned_spend(l1).await,
+        S::WithheldThenExit => withheld_then_exit(l1).await,
+        S::DepositLessRange => deposit_less_range(l1).await,
+        S::MassExit => mass_exit(l1).await,
+        S::StalledOperator => stalled(l1).await,
+    }
+}
+
+fn did(events: &[WatchEvent], how: &str) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, WatchEvent::Challenged { how: h, .. } if h == how))
+}
+
+/// Exits `[start, end)` of output `oi` of `stx` in `block` for `owner`, waits out the period
+/// and finalizes it.
+async fn honest_output_exit<L: L1 + Clone + 'static>(
+    w: &World<L>,
+    owner: alloy_primitives::Address,
+    stx: &SignedTransaction,
+    block: u64,
+    oi: usize,
+) -> Result<()> {
+    let out = stx.transaction.outputs[oi].segment;
+    let proof = w.op.proof(block, &out, stx.tx_id(w.op.domain()))?;
+    let exit = w
+        .chain
+        .start_output_exit(
+            owner,
+            &stx.transaction,
+            oi,
+            &w.op.header(block)?,
+            &proof,
+            out.start(),
+            out.end(),
+        )
+        .await?;
+    w.l1.advance_time(PERIOD + PERIOD / 2 + 1).await?;
+    let key = w.chain.range_key(out.start(), 0).await?;
+    w.chain.finalize_exit(owner, &exit, key).await?;
+    ensure!(w.chain.exit_status(&exit).await? == ExitStatus::Withdrawn);
+    Ok(())
+}
+
+/// Alice paid Bob `[a, a+1)` in block 1, then exits her whole deposit.
+async fn spent_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.alice, w.bob, w.guard]).await?;
+    let fraud = w
+        .chain
+        .start_deposit_exit(w.alice, &w.dep_a, w.dep_a.start, w.dep_a.end)
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    honest_output_exit(&w, w.bob, &w.t1, 1, 0).await?;
+    w.expect(&[
+        ("alice", w.alice, b[0], -w.bond_delta()),
+        ("bob", w.bob, b[1], d_eth(1)),
+        ("watcher", w.guard, b[2], w.bond_delta()),
+    ])
+    .await
+}
+
+/// Bob pays his block-1 output on to Alice in block 2, then exits the older output.
+async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let paid = w.t1.transaction.outputs[0].segment;
+    let t2 = Transaction {
+        inputs: vec![Input {
+            owner: w.bob,
+            block_index: 1,
+            tx_index: 0,
+            output_index: 0,
+            segment: paid,
+        }],
+        outputs: vec![Output {
+            owner: w.alice,
+            segment: paid,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(w.op.domain(), &w.keys[2..3])?;
+    let n2 = w.op.commit(vec![t2.clone()], false).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.alice, w.bob, w.guard]).await?;
+    let proof = w.op.proof(1, &paid, w.t1.tx_id(w.op.domain()))?;
+    let fraud = w
+        .chain
+        .start_output_exit(
+            w.bob,
+            &w.t1.transaction,
+            0,
+            &w.op.header(1)?,
+            &proof,
+            paid.start(),
+            paid.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    honest_output_exit(&w, w.alice, &t2, n2, 0).await?;
+    w.expect(&[
+        ("bob", w.bob, b[1], -w.bond_delta()),
+        ("alice", w.alice, b[0], d_eth(1)),
+        ("watcher", w.guard, b[2], w.bond_delta()),
+    ])
+    .await
+}
+
+/// Bob exits what Alice paid him; the operator opens a request naming Alice's deposit; Bob's
+/// watcher answers with Alice's signed payment and takes the request bond.
+async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
+    let paid = w.t1.transaction.outputs[0].segment;
+    let proof = w.op.proof(1, &paid, w.t1.tx_id(w.op.domain()))?;
+    let exit = w
+        .chain
+        .start_output_exit(
+            w.bob,
+            &w.t1.transaction,
+            0,
+            &w.op.header(1)?,
+            &proof,
+            paid.start(),
+            paid.end(),
+        )
+        .await?;
+    w.chain
+        .request_with_deposit(w.operator, &exit, &w.dep_a, paid.start())
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        ev.iter().any(|e| matches!(e, WatchEvent::Answered { .. })),
+        "watcher did not answer: {ev:?}"
+    );
+    w.l1.advance_time(PERIOD + PERIOD / 2 + 1).await?;
+    let key = w.chain.range_key(paid.start(), 0).await?;
+    w.chain.finalize_exit(w.bob, &exit, key).await?;
+    let quarter = w.bond_delta() / I256::try_from(4).unwrap_or_default();
+    w.expect(&[
+        ("bob", w.bob, b[0], d_eth(1)),
+        ("watcher", w.guard, b[1], quarter),
+        ("griefer", w.operator, b[2], -quarter),
+    ])
+    .await
+}
+
+/// A transaction moving Bob's deposit to the operator, signed by the operator, not Bob.
+fn forged_spend_of_bob<L: L1 + Clone + 'static>(w: &World<L>) -> Result<SignedTransaction> {
+    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
+    let transaction = Transaction {
+        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
+        outputs: vec![Output {
+            owner: w.operator,
+            segment: seg_b,
+        }],
+        max_block_index: 1_000,
+    };
+    let digest = transaction.tx_id(w.op.domain());
+    Ok(SignedTransaction {
+        signatures: vec![sign_digest(&w.keys[0], &digest)?],
+        transaction,
+    })
+}
+
+/// The operator includes the forged spend (`withhold`: without serving the block), exits it,
+/// the watcher's request stands unanswered and cancels it; Bob exits his deposit.
+async fn forged_exit<L: L1 + Clone + 'static>(mut w: World<L>, withhold: bool) -> Result<String> {
+    let forged = forged_spend_of_bob(&w)?;
+    let seg_b = forged.transaction.outputs[0].segment;
+    let n = w.op.commit(vec![forged.clone()], withhold).await?;
+    let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await?;
+    let ev = watcher.step().await?;
+    if withhold {
+        ensure!(
+            ev.contains(&WatchEvent::BlockWithheld { block: n }),
+            "{ev:?}"
+        );
+    } else {
+        ensure!(
+            ev.iter()
+                .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. })),
+            "{ev:?}"
+        );
+    }
+    let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
+    let proof = w.op.proof(n, &seg_b, forged.tx_id(w.op.domain()))?;
+    let fraud = w
+        .chain
+        .start_output_exit(
+            w.operator,
+            &forged.transaction,
+            0,
+            &w.op.header(n)?,
+            &proof,
+            seg_b.start(),
+            seg_b.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "request"), "watcher did not request: {ev:?}");
+    if withhold {
+        ensure!(
+            ev.iter()
+                .any(|e| matches!(e, WatchEvent::UnprovableExit { .. })),
+            "{ev:?}"
+        );
+    }
+    w.l1.advance_time(PERIOD / 2 + 1).await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "resolve"), "watcher did not resolve: {ev:?}");
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    let honest = w
+        .chain
+        .start_deposit_exit(w.bob, &w.dep_b, seg_b.start(), seg_b.end())
+        .await?;
+    watcher.step().await?;
+    w.l1.advance_time(PERIOD + 1).await?;
+    let key = w.chain.range_key(seg_b.start(), 0).await?;
+    w.chain.finalize_exit(w.bob, &honest, key).await?;
+    w.expect(&[
+        ("bob", w.bob, b[0], d_eth(1)),
+        ("watcher", w.guard, b[1], w.bond_delta()),
+        ("operator", w.operator, b[2], -w.bond_delta()),
+    ])
+    .await
+}
+
+async fn unsigned_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    forged_exit(World::new(l1).await?, false).await
+}
+
+async fn withheld_then_exit<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    forged_exit(World::new(l1).await?, true).await
+}
+
+/// The operator includes, in block 2, coins nobody has deposited yet; Alice deposits them
+/// later; the operator exits them with the older position; the watcher shows the deposit.
+async fn deposit_less_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let next = w.dep_b.end;
+    let fake = seg(next, next + eth(1))?;
+    let transaction = Transaction {
+        inputs: vec![Input::deposit(w.operator, 2, fake)],
+        outputs: vec![Output {
+            owner: w.operator,
+            segment: fake,
+        }],
+        max_block_index: 1_000,
+    };
+    let forged = transaction.sign(w.op.domain(), &w.keys[0..1])?;
+    let n = w.op.commit(vec![forged.clone()], false).await?;
+    let b = w.balances(&[w.alice, w.guard, w.operator]).await?;
+    let dep = deposit_record(&w.chain.deposit_eth(w.alice, eth(1)).await?);
+    ensure!(
+        dep.start == next,
+        "the deposit got the coins the operator faked"
+    );
+    let mut watcher = w.watcher(Mode::Archival).await?;
+    watcher.step().await?;
+    let proof = w.op.proof(n, &fake, forged.tx_id(w.op.domain()))?;
+    let fraud = w
+        .chain
+        .start_output_exit(
+            w.operator,
+            &forged.transaction,
+            0,
+            &w.op.header(n)?,
+            &proof,
+            fake.start(),
+            fake.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        did(&ev, "depositAfter"),
+        "watcher did not challenge: {ev:?}"
+    );
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    let honest = w
+        .chain
+        .start_deposit_exit(w.alice, &dep, dep.start, dep.end)
+        .await?;
+    w.l1.advance_time(PERIOD + 1).await?;
+    let key = w.chain.range_key(dep.start, 0).await?;
+    w.chain.finalize_exit(w.alice, &honest, key).await?;
+    w.expect(&[
+        ("alice", w.alice, b[0], I256::ZERO),
+        ("watcher", w.guard, b[1], w.bond_delta()),
+        ("operator", w.operator, b[2], -w.bond_delta()),
+    ])
+    .await
+}
+
+/// Many deposit exits settled with `finalizeExits` in batches and paid by `withdraw`; an
+/// archival watcher challenges none of them.
+async fn mass_exit<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    const N: usize = 24;
+    const BATCH: usize = 8;
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(Mode::Archival).await?;
+    let anchor0 = w.l1.balance(w.chain.address()).await?;
+    let b = w.balances(&[w.alice, w.guard]).await?;
+    let amount = U256::from(ETH / 10);
+    let mut exits = Vec::new();
+    for _ in 0..N {
+        let d = deposit_record(&w.chain.deposit_eth(w.alice, amount).await?);
+        exits.push(
+            w.chain
+                .start_deposit_exit(w.alice, &d, d.start, d.end)
+                .await?,
+        );
+    }
+    let ev = watcher.step().await?;
+    ensure!(
+        !ev.iter()
+            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
+        "the watcher challenged honest exits: {ev:?}"
+    );
+    ensure!(watcher.status().pending_exits == N);
+    w.l1.advance_time(PERIOD + 1).await?;
+    let mut settled = 0;
+    for chunk in exits.chunks(BATCH) {
+        let mut keys = Vec::new();
+        for e in chunk {
+            keys.push(w.chain.range_key(e.start, 0).await?);
+        }
+        settled += w
+            .chain
+            .finalize_exits(w.operator, chunk, &keys)
+            .await?
+            .len();
+    }
+    ensure!(settled == N, "{settled} of {N} exits settled");
+    for e in &exits {
+        w.chain.withdraw(w.operator, e).await?;
+        ensure!(w.chain.exit_status(e).await? == ExitStatus::Withdrawn);
+    }
+    watcher.step().await?;
+    ensure!(watcher.status().pending_exits == 0);
+    ensure!(
+        w.l1.balance(w.chain.address()).await? == anchor0,
+        "the anchor paid back exactly what was deposited and bonded"
+    );
+    let summary = w
+        .expect(&[
+            ("alice", w.alice, b[0], I256::ZERO),
+            ("watcher", w.guard, b[1], I256::ZERO),
+        ])
+        .await?;
+    Ok(format!("{N} exits in batches of {BATCH}; {summary}"))
+}
+
+/// The operator stops committing blocks: the watcher reports it; nothing moves.
+async fn stalled<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(Mode::Archival).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.guard]).await?;
+    let anchor0 = w.l1.balance(w.chain.address()).await?;
+    w.l1.advance_time(3_601).await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        ev.iter()
+            .any(|e| matches!(e, WatchEvent::OperatorStalled { .. })),
+        "no stall reported: {ev:?}"
+    );
+    ensure!(w.l1.balance(w.chain.address()).await? == anchor0);
+    w.expect(&[("watcher", w.guard, b[0], I256::ZERO)]).await
+}
