@@ -149,12 +149,15 @@ contract DebyeChain {
         Withdrawn
     }
 
-    /// @dev One slot per exit: 5 + 12 + 1 + 2 bytes.
+    /// @dev One slot per exit: 5 + 12 + 1 + 2 + 5 bytes. `requestsUntil` is the end of the
+    ///      window for fresh challenge requests (the first `exitableAt`); answers move
+    ///      `exitableAt` but not it (docs/exit-game.md §3.4).
     struct ExitState {
         uint40 exitableAt;
         uint96 bond;
         ExitStatus status;
         uint16 open;
+        uint40 requestsUntil;
     }
 
     /// @dev One slot per open challenge request: 20 + 5 bytes.
@@ -285,6 +288,9 @@ contract DebyeChain {
     mapping(bytes32 challengeId => ChallengeState) private _challenges;
     /// @dev keccak256(newer, older) => whether `older` holds `newer` back (docs/exit-game.md §4.2).
     mapping(bytes32 pair => bool) private _blocks;
+    /// @dev keccak256(exitId, output position, coin) => until when a request may continue with
+    ///      that output of an answer (docs/exit-game.md §3.4).
+    mapping(bytes32 continuation => uint256 until) private _continuations;
     /// @dev Exitable coins: range end => range start + 1 (docs/exit-game.md §4.1). Each token
     ///      starts as one range keyed by `(tokenId + 1) << 128`.
     mapping(uint256 end => uint256 startPlusOne) private _exitable;
@@ -326,7 +332,9 @@ contract DebyeChain {
 
     /// @dev Rule: no deposit may start while a token transfer of another deposit is running.
     ///      Stops a token (hostile, or with transfer hooks) from re-entering to allocate coin
-    ///      ranges in the middle of another deposit (docs/contracts.md §4.4).
+    ///      ranges in the middle of another deposit (docs/contracts.md §4.4). The exit game's
+    ///      paying functions hold it too: on top of checks-effects-interactions, no payment
+    ///      recipient can re-enter the exit game or a deposit (docs/exit-game.md §6).
     modifier nonReentrant() {
         if (_locked) revert Reentrancy();
         _locked = true;
@@ -490,7 +498,7 @@ contract DebyeChain {
         exitId = keccak256(abi.encode(e));
         if (_exits[exitId].status != ExitStatus.None) revert ExitExists(exitId);
         uint40 exitableAt = _time(_now() + _exitPeriod);
-        _exits[exitId] = ExitState(exitableAt, bond, ExitStatus.Pending, 0);
+        _exits[exitId] = ExitState(exitableAt, bond, ExitStatus.Pending, 0, exitableAt);
         emit ExitStarted(exitId, e.owner, e.start, e.end, e.position, e.txId, exitableAt, bond);
     }
 
@@ -504,7 +512,7 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.1): a spent output cannot be exited. Stops an owner from
     ///      paying someone on L2 and exiting the same coins on L1. Rule (§3.5): a spend included
     ///      after its `maxBlockIndex` is void and proves nothing.
-    function challengeSpent(ExitData calldata e, SpendProof calldata p) external {
+    function challengeSpent(ExitData calldata e, SpendProof calldata p) external nonReentrant {
         bytes32 exitId = _pending(e);
         (PrimeLib.Input memory i,) = _verifySpend(p);
         if (
@@ -525,7 +533,7 @@ contract DebyeChain {
         PrimeLib.Transaction calldata exitTx,
         uint256 exitInput,
         SpendProof calldata p
-    ) external {
+    ) external nonReentrant {
         bytes32 exitId = _pending(e);
         if (e.position & 1 == 0) revert InvalidChallenge();
         (PrimeLib.Input memory x, bytes32 id) =
@@ -548,7 +556,10 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.3): stops an operator from including, in an old block, a
     ///      transaction over coins that are deposited only later, and exiting them with a
     ///      position older than the deposit.
-    function challengeDepositAfter(ExitData calldata e, DepositRecord calldata d) external {
+    function challengeDepositAfter(ExitData calldata e, DepositRecord calldata d)
+        external
+        nonReentrant
+    {
         bytes32 exitId = _pending(e);
         _checkDeposit(d);
         if (
@@ -561,7 +572,7 @@ contract DebyeChain {
     /// @notice Cancels exit `e` with a settled exit `done` over some of the same coins.
     /// @dev Rule (docs/exit-game.md §4.1): a coin is paid once; an exit over withdrawn coins can
     ///      never finalize, and its bond goes to whoever points it out.
-    function challengeWithdrawn(ExitData calldata e, ExitData calldata done) external {
+    function challengeWithdrawn(ExitData calldata e, ExitData calldata done) external nonReentrant {
         bytes32 exitId = _pending(e);
         ExitStatus s = _exits[keccak256(abi.encode(done))].status;
         if (
@@ -639,8 +650,11 @@ contract DebyeChain {
     }
 
     /// @dev Rules (docs/exit-game.md §3.4): the challenged output is strictly older than the
-    ///      exit and holds `coin`, a coin of the exit; requests open only before the exit matures;
-    ///      the request bond is a quarter of the exit bond; one request per (exit, output, coin).
+    ///      exit and holds `coin`, a coin of the exit; fresh requests open only before the exit's
+    ///      first maturity; after it, only a continuation (an output of an answer, same coin,
+    ///      within half an exit period of the answer), so a griefer cannot delay an exit without
+    ///      bound; the request bond is a quarter of the exit bond; one request per (exit, output,
+    ///      coin).
     function _request(
         ExitData calldata e,
         uint256 position,
@@ -651,7 +665,10 @@ contract DebyeChain {
     ) private returns (bytes32 challengeId) {
         bytes32 exitId = _pending(e);
         ExitState storage s = _exits[exitId];
-        if (_now() >= s.exitableAt) revert ChallengeWindowClosed();
+        if (
+            _now() >= s.requestsUntil
+                && _continuations[keccak256(abi.encode(exitId, position, coin))] <= _now()
+        ) revert ChallengeWindowClosed();
         if (
             e.position & 1 == 0 || position >= e.position || !ExitLib.contains(start, end, coin)
                 || !ExitLib.contains(e.start, e.end, coin)
@@ -670,15 +687,16 @@ contract DebyeChain {
     ///         owner, input `p.inputIndex` holding the challenged coin, included no later than the
     ///         exited transaction's block. The request bond goes to the caller.
     /// @dev Rule (docs/exit-game.md §3.4): an answered request closes and pays the responder's gas;
-    ///      the exit's window is extended to a full response period so the challenger can go on
-    ///      with an output of the answer (§7). Rule (§3.5): a void (expired) spend is no answer.
+    ///      the challenger may go on with the answer's output holding the same coin for half an
+    ///      exit period, and the exit waits at least that long (§7). Rule (§3.5): a void
+    ///      (expired) spend is no answer.
     function respondChallenge(
         ExitData calldata e,
         uint256 position,
         address owner,
         uint256 coin,
         SpendProof calldata p
-    ) external {
+    ) external nonReentrant {
         bytes32 exitId = _pending(e);
         bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
         if (_challenges[challengeId].challenger == address(0)) {
@@ -695,6 +713,8 @@ contract DebyeChain {
         s.open -= 1;
         uint256 until = _now() + _exitPeriod / 2;
         if (until > s.exitableAt) s.exitableAt = _time(until);
+        uint256 next = ExitLib.outputPosition(spendBlock);
+        if (next < e.position) _continuations[keccak256(abi.encode(exitId, next, coin))] = until;
         emit ChallengeAnswered(exitId, challengeId, msg.sender);
         _sendEth(msg.sender, s.bond / 4);
     }
@@ -705,6 +725,7 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.4): an exit whose history nobody can show is cancelled.
     function resolveChallenge(ExitData calldata e, uint256 position, address owner, uint256 coin)
         external
+        nonReentrant
     {
         bytes32 exitId = keccak256(abi.encode(e));
         bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
@@ -733,7 +754,7 @@ contract DebyeChain {
     ///         `exitableRange`).
     /// @dev Rule (docs/exit-game.md §6.1): only after `exitableAt`, with no open request or
     ///      block. Rule (§4.1): the coins must still be exitable, and stop being so.
-    function finalizeExit(ExitData calldata e, uint256 rangeKey) external {
+    function finalizeExit(ExitData calldata e, uint256 rangeKey) external nonReentrant {
         bytes32 exitId = keccak256(abi.encode(e));
         ExitState storage s = _exits[exitId];
         if (!_matured(s)) revert NotFinalizable(exitId);
@@ -767,7 +788,7 @@ contract DebyeChain {
     }
 
     /// @notice Pays a settled exit's coins and bond to its owner (anyone may call).
-    function withdraw(ExitData calldata e) external {
+    function withdraw(ExitData calldata e) external nonReentrant {
         bytes32 exitId = keccak256(abi.encode(e));
         ExitState storage s = _exits[exitId];
         if (s.status != ExitStatus.Finalized) revert NotWithdrawable(exitId);

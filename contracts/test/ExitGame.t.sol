@@ -302,6 +302,11 @@ contract ExitGameTest is ExitFixture {
         assertEq(bob.balance, before + bond / 4, "the request bond pays the responder");
         vm.expectRevert(); // nothing left to resolve
         chain.resolveChallenge(e, pos, alice, coin);
+        // The original window is over: a fresh request (another coin) is refused, so griefing
+        // cannot push the exit back without bound (only continuations of answers remain).
+        vm.prank(mallory);
+        vm.expectRevert(DebyeChain.ChallengeWindowClosed.selector);
+        chain.requestWithDeposit{value: bond / 4}(e, d, coin + 1);
         // The window was stretched so the challenger could go on; then the exit finalizes.
         vm.expectRevert(
             abi.encodeWithSelector(DebyeChain.NotFinalizable.selector, keccak256(abi.encode(e)))
@@ -330,15 +335,21 @@ contract ExitGameTest is ExitFixture {
         DebyeChain.ExitData memory e = _txExit(txE, 0, bE, d.start, d.end);
 
         uint256 coin = d.start + 1;
-        // Round 1: the watcher asks for the spend of B's output (Bob's).
+        // Round 1, late in the window: the watcher asks for the spend of B's output (Bob's).
+        vm.warp(block.timestamp + PERIOD - 10);
         DebyeChain.OutputProof memory outB = _outputProof(txB, 0, bB);
         vm.prank(carol);
         chain.requestWithOutput{value: bond / 4}(e, outB, coin);
         DebyeChain.SpendProof memory answerC = _spendProof(_sign(txC, bobKey), 0, bC);
         vm.prank(mallory);
         chain.respondChallenge(e, uint256(bB) * 2 + 1, bob, coin, answerC);
-        // Round 2: continue with C's output (Mallory's); D is void, so no answer exists.
+        // Round 2, after the first window closed: only a continuation with the answer's output
+        // and the same coin is accepted; D is void, so no answer exists.
+        vm.warp(block.timestamp + 20);
         DebyeChain.OutputProof memory outC = _outputProof(txC, 0, bC);
+        vm.prank(carol);
+        vm.expectRevert(DebyeChain.ChallengeWindowClosed.selector);
+        chain.requestWithOutput{value: bond / 4}(e, outC, coin + 1);
         vm.prank(carol);
         chain.requestWithOutput{value: bond / 4}(e, outC, coin);
         DebyeChain.SpendProof memory voidAnswer = _spendProof(_sign(txD, malloryKey), 0, bD);
@@ -376,17 +387,21 @@ contract ExitGameTest is ExitFixture {
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), mallory, 99);
         uint64 b = _commit1(forged);
         DebyeChain.ExitData memory e = _txExit(forged, 0, b, d.start, d.end);
-        ReenteringChallenger attacker = new ReenteringChallenger(chain, e);
+        ReenteringChallenger attacker = new ReenteringChallenger(chain, e, d);
         vm.deal(address(attacker), bond);
-        attacker.request(d, bond / 4);
+        attacker.request(d.start, bond / 4);
+        attacker.request(d.start + 1, bond / 4);
         vm.warp(block.timestamp + PERIOD);
         uint256 before = address(chain).balance;
-        attacker.resolve(uint256(d.blockNumber) * 2, alice, d.start);
+        attacker.resolve(d.start);
         assertTrue(attacker.tried(), "the attacker did re-enter");
-        assertFalse(attacker.reentered(), "re-entrant finalization must fail");
+        assertFalse(attacker.finalized(), "re-entrant finalization must fail");
+        assertFalse(attacker.resolvedAgain(), "re-entrant resolution must fail");
         assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
-        assertEq(address(chain).balance, before - bond - bond / 4, "bonds paid once");
-        assertEq(address(chain).balance, 1 ether, "Alice's coins still backed");
+        assertEq(address(chain).balance, before - bond - bond / 4, "exit bond paid once");
+        // The second request is only refunded.
+        attacker.resolve(d.start + 1);
+        assertEq(address(chain).balance, 1 ether, "Alice's coins still backed, nothing else");
     }
 
     /// @dev Requests left open on an exit cancelled another way are refunded.
@@ -543,27 +558,37 @@ contract ExitGameTest is ExitFixture {
 contract ReenteringChallenger {
     DebyeChain internal immutable chain;
     DebyeChain.ExitData internal exit;
+    DebyeChain.DepositRecord internal dep;
     bool public tried;
-    bool public reentered;
+    bool public finalized;
+    bool public resolvedAgain;
 
-    constructor(DebyeChain chain_, DebyeChain.ExitData memory exit_) {
+    constructor(
+        DebyeChain chain_,
+        DebyeChain.ExitData memory exit_,
+        DebyeChain.DepositRecord memory dep_
+    ) {
         chain = chain_;
         exit = exit_;
+        dep = dep_;
     }
 
-    function request(DebyeChain.DepositRecord memory d, uint256 value) external {
-        chain.requestWithDeposit{value: value}(exit, d, exit.start);
+    function request(uint256 coin, uint256 value) external {
+        chain.requestWithDeposit{value: value}(exit, dep, coin);
     }
 
-    function resolve(uint256 position, address owner, uint256 coin) external {
-        chain.resolveChallenge(exit, position, owner, coin);
+    function resolve(uint256 coin) external {
+        chain.resolveChallenge(exit, uint256(dep.blockNumber) * 2, dep.owner, coin);
     }
 
     receive() external payable {
         if (tried) return;
         tried = true;
         try chain.finalizeExit(exit, uint256(1) << 128) {
-            reentered = true;
+            finalized = true;
+        } catch {}
+        try chain.resolveChallenge(exit, uint256(dep.blockNumber) * 2, dep.owner, dep.start + 1) {
+            resolvedAgain = true;
         } catch {}
     }
 }

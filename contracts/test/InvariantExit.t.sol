@@ -150,7 +150,8 @@ contract ExitHandler is ExitFixture {
         if (x.kind != 0 || x.requested || u.prev < 0) return;
         DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
         DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
-        if (s.status != DebyeChain.ExitStatus.Pending || vm.getBlockTimestamp() >= s.exitableAt) {
+        if (s.status != DebyeChain.ExitStatus.Pending || vm.getBlockTimestamp() >= s.requestsUntil)
+        {
             return;
         }
         // casting is safe: utxo indices are small and prev >= 0 here
@@ -241,7 +242,7 @@ contract ExitHandler is ExitFixture {
     function _victimRequest(ExitRec storage x, DebyeChain.ExitData memory e) internal {
         Utxo storage v = utxos[uint256(utxos[x.utxo].prev)];
         uint256 bond4 = chain.exitState(keccak256(x.exitEnc)).bond / 4;
-        if (vm.getBlockTimestamp() >= chain.exitState(keccak256(x.exitEnc)).exitableAt) {
+        if (vm.getBlockTimestamp() >= chain.exitState(keccak256(x.exitEnc)).requestsUntil) {
             honestLost = true; // the watcher acted too late: cannot happen with jumps <= T/4
             return;
         }
