@@ -105,6 +105,7 @@ impl<L: L1 + Clone + 'static> World<L> {
             account: self.guard,
             stall_after: 3600,
             from_l1_block: 0,
+            confirmations: 0,
         };
         Ok(Watcher::open(
             self.chain.clone(),

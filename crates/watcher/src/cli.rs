@@ -1,14 +1,21 @@
 //! `debye watcher`: the watcher as a service (arguments parsed here; the `debye` binary only
 //! forwards them).
 
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use alloy_primitives::{Address, U256};
 use alloy_signer_local::PrivateKeySigner;
 use debye_l1::{RpcL1, contracts::DebyeChainClient};
 use debye_primitives::Segment;
 
-use crate::{Config, Error, Mode, Result, Watcher};
+use crate::{
+    Config, Error, Mode, Result, Watcher,
+    rpc::{SharedStatus, serve_status},
+};
 
 /// Arguments of `debye watcher`.
 #[derive(Debug, clap::Args)]
@@ -45,6 +52,12 @@ pub struct WatcherArgs {
     /// First L1 block to read (the anchor's deployment block).
     #[arg(long, default_value_t = 0)]
     pub from_block: u64,
+    /// Read L1 this many blocks behind the latest (reorg safety).
+    #[arg(long, default_value_t = 2)]
+    pub confirmations: u64,
+    /// Serve `watcher_status` (JSON-RPC over HTTP) on this address.
+    #[arg(long)]
+    pub status_addr: Option<std::net::SocketAddr>,
     /// Run one round, print the status as JSON and exit.
     #[arg(long)]
     pub status: bool,
@@ -83,6 +96,7 @@ pub async fn run(args: WatcherArgs) -> Result<()> {
         account,
         stall_after: args.stall_after,
         from_l1_block: args.from_block,
+        confirmations: args.confirmations,
     };
     let mut watcher = Watcher::open(chain, source, &args.store, config).await?;
     if args.status {
@@ -91,12 +105,30 @@ pub async fn run(args: WatcherArgs) -> Result<()> {
         return Ok(());
     }
     tracing::info!(target: "debye_watcher", %account, store = %args.store.display(), "watching");
-    let stop = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let shared: SharedStatus = Arc::new(Mutex::new(watcher.status()));
+    let _endpoint = match args.status_addr {
+        Some(addr) => {
+            let (handle, local) = serve_status(addr, shared.clone()).await?;
+            tracing::info!(target: "debye_watcher", %local, "status endpoint (watcher_status)");
+            Some(handle)
+        }
+        None => None,
     };
-    watcher
-        .run(Duration::from_secs(args.interval.max(1)), stop)
-        .await?;
+    let stop = tokio::signal::ctrl_c();
+    tokio::pin!(stop);
+    let interval = Duration::from_secs(args.interval.max(1));
+    loop {
+        if let Err(e) = watcher.step().await {
+            tracing::warn!(target: "debye_watcher", error = %e, "round failed; retrying");
+        }
+        if let Ok(mut s) = shared.lock() {
+            *s = watcher.status();
+        }
+        tokio::select! {
+            _ = &mut stop => break,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
     println!("{}", serde_json::to_string_pretty(&watcher.status())?);
     Ok(())
 }

@@ -24,6 +24,7 @@ pub mod types;
 mod watcher;
 
 pub mod cli;
+pub mod rpc;
 #[cfg(feature = "test-utils")]
 pub mod testnet;
 

@@ -41,6 +41,8 @@ pub struct Config {
     pub stall_after: u64,
     /// First L1 block to read (the anchor's deployment block).
     pub from_l1_block: u64,
+    /// Read L1 only this many blocks behind the latest (reorg safety; 0 on dev chains).
+    pub confirmations: u64,
 }
 
 /// An output named by a challenge request.
@@ -215,7 +217,10 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
 
     async fn sync_l1(&mut self) -> Result<()> {
         let l1 = self.chain.l1();
-        let to = l1.block_number().await?;
+        let to = l1
+            .block_number()
+            .await?
+            .saturating_sub(self.config.confirmations);
         if to < self.state.meta.l1_cursor {
             return Ok(());
         }

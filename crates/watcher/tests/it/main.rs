@@ -8,3 +8,4 @@
 )]
 
 mod fraud;
+mod service;
