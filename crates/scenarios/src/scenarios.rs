@@ -19,6 +19,8 @@ pub(crate) enum S {
     OlderOutput,
     GriefingRequestAnswered,
     UnsignedSpend,
+    ChainedForgery,
+    DoubleSpend,
     WithheldThenExit,
     DepositLessRange,
     MassExit,
@@ -31,6 +33,8 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("older_output_exit", S::OlderOutput),
     ("griefing_request_answered", S::GriefingRequestAnswered),
     ("operator_unsigned_spend", S::UnsignedSpend),
+    ("exit_built_on_forged_link", S::ChainedForgery),
+    ("double_spend_exit", S::DoubleSpend),
     ("withheld_block_then_exit", S::WithheldThenExit),
     ("deposit_less_range", S::DepositLessRange),
     ("mass_exit_batches", S::MassExit),
@@ -44,6 +48,8 @@ pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> 
         S::OlderOutput => older_output(l1).await,
         S::GriefingRequestAnswered => griefing_request(l1).await,
         S::UnsignedSpend => unsigned_spend(l1).await,
+        S::ChainedForgery => chained_forgery(l1).await,
+        S::DoubleSpend => double_spend(l1).await,
         S::WithheldThenExit => withheld_then_exit(l1).await,
         S::DepositLessRange => deposit_less_range(l1).await,
         S::MassExit => mass_exit(l1).await,
@@ -218,10 +224,35 @@ fn forged_spend_of_bob<L: L1 + Clone + 'static>(w: &World<L>) -> Result<SignedTr
 
 /// The operator includes the forged spend (`withhold`: without serving the block), exits it,
 /// the watcher's request stands unanswered and cancels it; Bob exits his deposit.
-async fn forged_exit<L: L1 + Clone + 'static>(mut w: World<L>, withhold: bool) -> Result<String> {
-    let forged = forged_spend_of_bob(&w)?;
-    let seg_b = forged.transaction.outputs[0].segment;
-    let n = w.op.commit(vec![forged.clone()], withhold).await?;
+async fn forged_exit<L: L1 + Clone + 'static>(
+    mut w: World<L>,
+    withhold: bool,
+    chained: bool,
+) -> Result<String> {
+    let first = forged_spend_of_bob(&w)?;
+    let seg_b = first.transaction.outputs[0].segment;
+    let mut n = w.op.commit(vec![first.clone()], withhold).await?;
+    let mut forged = first;
+    if chained {
+        // A validly signed self-transfer by the operator, standing on the forged link.
+        let next = Transaction {
+            inputs: vec![Input {
+                owner: w.operator,
+                block_index: n,
+                tx_index: 0,
+                output_index: 0,
+                segment: seg_b,
+            }],
+            outputs: vec![Output {
+                owner: w.operator,
+                segment: seg_b,
+            }],
+            max_block_index: 1_000,
+        }
+        .sign(w.op.domain(), &w.keys[0..1])?;
+        n = w.op.commit(vec![next.clone()], false).await?;
+        forged = next;
+    }
     let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await?;
     let ev = watcher.step().await?;
     if withhold {
@@ -280,11 +311,58 @@ async fn forged_exit<L: L1 + Clone + 'static>(mut w: World<L>, withhold: bool) -
 }
 
 async fn unsigned_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    forged_exit(World::new(l1).await?, false).await
+    forged_exit(World::new(l1).await?, false, false).await
+}
+
+async fn chained_forgery<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    forged_exit(World::new(l1).await?, false, true).await
+}
+
+/// Alice paid Bob `[a, a+1)` in block 1; she signs the same coins to the operator, who includes
+/// that in block 2 and exits it; the watcher shows Alice's earlier spend.
+async fn double_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let paid = w.t1.transaction.outputs[0].segment;
+    let again = Transaction {
+        inputs: vec![Input::deposit(w.alice, w.dep_a.blockNumber, paid)],
+        outputs: vec![Output {
+            owner: w.operator,
+            segment: paid,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(w.op.domain(), &w.keys[1..2])?;
+    let n = w.op.commit(vec![again.clone()], false).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
+    let proof = w.op.proof(n, &paid, again.tx_id(w.op.domain()))?;
+    let fraud = w
+        .chain
+        .start_output_exit(
+            w.operator,
+            &again.transaction,
+            0,
+            &w.op.header(n)?,
+            &proof,
+            paid.start(),
+            paid.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "doubleSpend"), "watcher did not challenge: {ev:?}");
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    honest_output_exit(&w, w.bob, &w.t1, 1, 0).await?;
+    w.expect(&[
+        ("bob", w.bob, b[0], d_eth(1)),
+        ("watcher", w.guard, b[1], w.bond_delta()),
+        ("operator", w.operator, b[2], -w.bond_delta()),
+    ])
+    .await
 }
 
 async fn withheld_then_exit<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    forged_exit(World::new(l1).await?, true).await
+    forged_exit(World::new(l1).await?, true, false).await
 }
 
 /// The operator includes, in block 2, coins nobody has deposited yet; Alice deposits them
