@@ -528,15 +528,14 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             return Ok(());
         }
         let Some(&key) = self.state.by_id.get(&exit.tx_id) else {
-            if exit.reported {
-                return Ok(());
-            }
             let mut rec = exit.clone();
-            rec.reported = true;
-            self.persist_exit(rec.clone())?;
-            self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            if !exit.reported {
+                rec.reported = true;
+                self.persist_exit(rec.clone())?;
+                self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
+            }
             // Its block is withheld: ask for the spend of the last output we know to be valid
-            // (docs/watcher.md §5). If its owner never signed one, nobody can answer.
+            // (docs/watcher.md §1, §5). If its owner never signed one, nobody can answer.
             if self.state.meta.withheld.contains(&(position / 2)) {
                 let coin = exit.start;
                 if let Some(named) = self.latest_valid_output(coin, position) {
