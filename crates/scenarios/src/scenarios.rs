@@ -4,7 +4,7 @@
 use alloy_primitives::{I256, U256};
 use debye_l1::{
     L1,
-    exits::{ExitStatus, deposit_record},
+    exits::{ExitEvent, ExitStatus, deposit_record, spend_proof},
 };
 use debye_primitives::{Input, Output, SignedTransaction, Transaction, tx::sign_digest};
 use debye_watcher::{Mode, WatchEvent};
@@ -22,6 +22,7 @@ pub(crate) enum S {
     ChainedForgery,
     DoubleSpend,
     WithheldThenExit,
+    WithheldHonest,
     DepositLessRange,
     MassExit,
     StalledOperator,
@@ -36,6 +37,7 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("exit_built_on_forged_link", S::ChainedForgery),
     ("double_spend_exit", S::DoubleSpend),
     ("withheld_block_then_exit", S::WithheldThenExit),
+    ("withheld_block_honest_exit", S::WithheldHonest),
     ("deposit_less_range", S::DepositLessRange),
     ("mass_exit_batches", S::MassExit),
     ("stalled_operator", S::StalledOperator),
@@ -51,6 +53,7 @@ pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> 
         S::ChainedForgery => chained_forgery(l1).await,
         S::DoubleSpend => double_spend(l1).await,
         S::WithheldThenExit => withheld_then_exit(l1).await,
+        S::WithheldHonest => withheld_honest(l1).await,
         S::DepositLessRange => deposit_less_range(l1).await,
         S::MassExit => mass_exit(l1).await,
         S::StalledOperator => stalled(l1).await,
@@ -498,4 +501,80 @@ async fn stalled<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     );
     ensure!(w.l1.balance(w.chain.address()).await? == anchor0);
     w.expect(&[("watcher", w.guard, b[0], I256::ZERO)]).await
+}
+
+/// Bob really pays the operator, in a block the operator withholds; the operator exits. The
+/// watcher cannot tell, asks for Bob's spend; the operator answers with it and keeps the coins;
+/// the watcher pays a quarter bond for defending across a withheld block.
+async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
+    let pay = Transaction {
+        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
+        outputs: vec![Output {
+            owner: w.operator,
+            segment: seg_b,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(w.op.domain(), &w.keys[2..3])?;
+    let n = w.op.commit(vec![pay.clone()], true).await?;
+    let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        ev.contains(&WatchEvent::BlockWithheld { block: n }),
+        "{ev:?}"
+    );
+    let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
+    let id = pay.tx_id(w.op.domain());
+    let proof = w.op.proof(n, &seg_b, id)?;
+    let header = w.op.header(n)?;
+    let exit = w
+        .chain
+        .start_output_exit(
+            w.operator,
+            &pay.transaction,
+            0,
+            &header,
+            &proof,
+            seg_b.start(),
+            seg_b.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "request"), "watcher did not request: {ev:?}");
+    let request = w
+        .chain
+        .exit_events(0)
+        .await?
+        .into_iter()
+        .find_map(|e| match e {
+            ExitEvent::ChallengeRequested(r) => Some(r),
+            _ => None,
+        })
+        .ok_or_else(|| eyre::eyre!("no request on L1"))?;
+    let answer = spend_proof(&pay, 0, &header, &proof)?;
+    w.chain
+        .respond_challenge(w.operator, &exit, &request, &answer)
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        ev.iter()
+            .any(|e| matches!(e, WatchEvent::RequestAnswered { .. })),
+        "{ev:?}"
+    );
+    ensure!(
+        !did(&ev, "request"),
+        "the watcher repeated an answered request: {ev:?}"
+    );
+    w.l1.advance_time(PERIOD + 1).await?;
+    let key = w.chain.range_key(seg_b.start(), 0).await?;
+    w.chain.finalize_exit(w.operator, &exit, key).await?;
+    let quarter = w.bond_delta() / I256::try_from(4).unwrap_or_default();
+    w.expect(&[
+        ("bob", w.bob, b[0], I256::ZERO),
+        ("watcher", w.guard, b[1], -quarter),
+        ("operator", w.operator, b[2], d_eth(1) + quarter),
+    ])
+    .await
 }

@@ -190,6 +190,16 @@ pub enum WatchEvent {
         /// Challenge id.
         challenge_id: B256,
     },
+    /// A challenge request of this watcher was answered: the exit's history holds up to the
+    /// named output (a wrong request costs a quarter bond; the game continues if the watcher
+    /// learns a younger output).
+    #[serde(rename_all = "camelCase")]
+    RequestAnswered {
+        /// Exit id.
+        exit_id: B256,
+        /// Challenge id.
+        challenge_id: B256,
+    },
     /// A challenge transaction failed (someone was faster, or the evidence was refused).
     #[serde(rename_all = "camelCase")]
     ActionFailed {

@@ -327,9 +327,26 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             || topic == ChallengeClosed::SIGNATURE_HASH
         {
             let id = log.topics.get(2).copied().unwrap_or_default();
+            let answered = topic == ChallengeAnswered::SIGNATURE_HASH;
+            let mut ours = None;
             if let Some(rec) = self.state.requests.get_mut(&id) {
                 rec.done = true;
                 batch.requests.push(rec.clone());
+                if answered && rec.challenger == account {
+                    ours = Some(rec.exit_id);
+                }
+            }
+            // Our request was answered: the exit gets judged again next round, so the game
+            // continues on a younger output if the answer's block is (or becomes) known.
+            if let Some(exit_id) = ours {
+                if let Some(exit) = self.state.exits.get_mut(&exit_id) {
+                    exit.action = None;
+                    batch.exits.push(exit.clone());
+                }
+                self.report(WatchEvent::RequestAnswered {
+                    exit_id,
+                    challenge_id: id,
+                });
             }
         }
         Ok(())
@@ -765,6 +782,19 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
     async fn request_on(&mut self, exit: ExitRecord, named: Named, coin: U256) -> Result<()> {
         let me = self.config.account;
         let data = exit.data();
+        let (position, owner) = match &named {
+            Named::Deposit(d) => (U256::from(d.block_number * 2), d.owner),
+            Named::Output(t, oi) => (
+                U256::from(t.block * 2 + 1),
+                t.stx.transaction.outputs[*oi].owner,
+            ),
+        };
+        // One request per (exit, output, coin): never repeat an answered one.
+        if self.state.requests.values().any(|r| {
+            r.exit_id == exit.id && r.position == position && r.owner == owner && r.coin == coin
+        }) {
+            return Ok(());
+        }
         let r = match named {
             Named::Deposit(d) => {
                 self.chain
