@@ -82,10 +82,14 @@ contract PrimePropsTest is Test {
         uint256[] memory bo = _cuts(seedOut, 15, 1000);
         t.inputs = new PrimeLib.Input[](bi.length - 1);
         for (uint256 i = 0; i + 1 < bi.length; i++) {
+            // casting is safe because i < bi.length <= 17 fits every target width
             t.inputs[i] = PrimeLib.Input(
                 i % 2 == 0 ? ALICE : BOB,
+                // forge-lint: disable-next-line(unsafe-typecast)
                 uint64(i + 1),
+                // forge-lint: disable-next-line(unsafe-typecast)
                 uint32(i),
+                // forge-lint: disable-next-line(unsafe-typecast)
                 uint8(i % 16),
                 PrimeLib.Segment(base + bi[i], base + bi[i + 1])
             );
@@ -179,6 +183,8 @@ contract PrimePropsTest is Test {
         while (n > 1) {
             uint256 sib = idx ^ 1;
             if (sib < n) {
+                // casting to 'uint64' is safe because depth < 64 (the proof's sibling bound)
+                // forge-lint: disable-next-line(unsafe-typecast,incorrect-shift)
                 if (idx & 1 == 1) p.path |= uint64(1 << depth);
                 p.siblings[depth++] = PrimeLib.ProofNode(l[sib], hs[sib]);
             }
