@@ -9,8 +9,9 @@
 //!   tree and header, stores the block with its ownership changes atomically, then the submitter
 //!   commits it on L1 strictly in order (see `sync.rs`), reconciling with the anchor at start and
 //!   on every poll.
-//! - **L1 sync**: deposits are credited after `l1.confirmations`; exits have a hook
-//!   ([`Operator::report_exits`]) until the exit game contract lands.
+//! - **L1 sync**: deposits are credited after `l1.confirmations`; finalized exits
+//!   (`ExitFinalized` events) make their coins unspendable ([`Operator::report_exits`] is the
+//!   same handler for other sources).
 //! - **Storage**: `debye-storage` ([`debye_storage::Store`], redb by default).
 //! - **Operations**: TOML config with `DEBYE_*` overrides ([`Config`]), tracing logs, Prometheus
 //!   metrics ([`metrics`]), graceful shutdown on SIGINT/SIGTERM ([`run`]).
@@ -34,6 +35,7 @@ pub use config::{BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcCon
 pub use error::{Error, Result};
 pub use node::Operator;
 pub use run::{DEV_OPERATOR, init_logging, run, run_blocking, start_from_config};
+pub use sync::Reconnect;
 
 /// A range that exited on L1 (the exit game's "range exited" event), see
 /// [`Operator::report_exits`].

@@ -44,6 +44,11 @@ impl Histogram {
         );
     }
 
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
     fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         for (b, bound) in self.buckets.iter().zip(BUCKETS) {

@@ -25,7 +25,7 @@ use crate::{
     metrics::{self, Metrics},
     rpc,
     sequencer::{Command, Sequencer, Submission},
-    sync,
+    sync::{self, Reconnect},
 };
 
 /// Blocks whose trees are kept in memory for proofs.
@@ -209,6 +209,18 @@ impl Operator {
         chain: DebyeChainClient<L>,
         operator: Address,
     ) -> Result<Self> {
+        Self::start_with(config, store, chain, operator, None).await
+    }
+
+    /// [`Operator::start_with_store`] with a way to build a fresh L1 client, used after a block
+    /// submission that neither succeeded nor landed (see [`Reconnect`]).
+    pub async fn start_with<L: L1 + Clone + 'static>(
+        config: Config,
+        store: Arc<dyn Store>,
+        chain: DebyeChainClient<L>,
+        operator: Address,
+        reconnect: Option<Reconnect<L>>,
+    ) -> Result<Self> {
         let chain_id = chain.l1().chain_id().await?;
         let identity = ChainIdentity {
             chain_id,
@@ -247,7 +259,8 @@ impl Operator {
 
         // Reconcile with L1 before serving: resubmits stored blocks L1 lacks, and refuses to
         // run on a store that disagrees with L1.
-        let submitter = sync::Submitter::new(shared.clone(), chain.clone(), operator);
+        let mut submitter =
+            sync::Submitter::new(shared.clone(), chain.clone(), operator, reconnect);
         submitter.reconcile(&stop_rx).await?;
 
         let (commands, rx) = mpsc::channel(64 * 1024);
@@ -339,8 +352,9 @@ impl Operator {
         rx.await.map_err(|_| Error::ShuttingDown)?
     }
 
-    /// The hook for the exit game: coins in these ranges exited on L1 and become unspendable;
-    /// pending transactions spending them are dropped.
+    /// Applies exits from a source other than the anchor's `ExitFinalized` events (which the node
+    /// follows itself): coins in these ranges become unspendable and pending transactions spending
+    /// them are dropped.
     pub async fn report_exits(&self, exits: Vec<ExitEntry>, next_l1_block: u64) -> Result<()> {
         sync::send_events(&self.commands, Vec::new(), exits, next_l1_block).await
     }

@@ -54,15 +54,23 @@ pub async fn start_from_config(config: Config) -> Result<Operator> {
             let operator = key.address();
             let url = config.l1.url.clone().unwrap_or_default();
             let anchor = config.l1.anchor.unwrap_or_default();
-            let l1 = Arc::new(RpcL1::connect(&url, [key])?);
+            let l1 = Arc::new(RpcL1::connect(&url, [key.clone()])?);
             let chain = DebyeChainClient::at(l1, anchor);
+            let reconnect: crate::Reconnect<Arc<RpcL1>> = Arc::new(move || {
+                Ok(DebyeChainClient::at(
+                    Arc::new(RpcL1::connect(&url, [key.clone()])?),
+                    anchor,
+                ))
+            });
             let expected = chain.operator().await?;
             if expected != operator {
                 return Err(Error::Config(format!(
                     "the anchor's operator is {expected}, the configured key is {operator}"
                 )));
             }
-            Operator::start(config, chain, operator).await
+            std::fs::create_dir_all(&config.data_dir)?;
+            let store = Arc::new(debye_storage::RedbStore::open(config.store_path())?);
+            Operator::start_with(config, store, chain, operator, Some(reconnect)).await
         }
     }
 }

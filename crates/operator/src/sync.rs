@@ -7,9 +7,10 @@ use std::{
 };
 
 use alloy_primitives::Address;
+use alloy_sol_types::SolEvent;
 use debye_l1::{
-    L1,
-    contracts::{self, DebyeChainClient},
+    L1, LogFilter,
+    contracts::{self, DebyeChain::ExitFinalized, DebyeChainClient},
 };
 use debye_primitives::{BlockHeader, Segment};
 use debye_storage::{DepositEntry, ExitEntry, SubmissionState};
@@ -43,14 +44,28 @@ pub(crate) struct Submitter<L> {
     shared: Arc<Shared>,
     chain: DebyeChainClient<L>,
     operator: Address,
+    reconnect: Option<Reconnect<L>>,
 }
 
+/// Builds a fresh L1 client. After a submission that neither succeeded nor landed (a dropped
+/// transaction, or one a reorg discarded), the submitter replaces its client with a new one, so
+/// that client-side state such as a cached account nonce cannot keep later submissions stuck
+/// behind a nonce gap.
+pub type Reconnect<L> =
+    Arc<dyn Fn() -> debye_l1::Result<DebyeChainClient<L>> + Send + Sync + 'static>;
+
 impl<L: L1 + Clone + 'static> Submitter<L> {
-    pub(crate) fn new(shared: Arc<Shared>, chain: DebyeChainClient<L>, operator: Address) -> Self {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        chain: DebyeChainClient<L>,
+        operator: Address,
+        reconnect: Option<Reconnect<L>>,
+    ) -> Self {
         Self {
             shared,
             chain,
             operator,
+            reconnect,
         }
     }
 
@@ -66,15 +81,29 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
         Ok(())
     }
 
+    /// Runs an L1 request with the submit timeout, so that no request (a receipt that never
+    /// comes, a node that stopped answering) can stall the submitter.
+    async fn timed<T>(
+        &self,
+        fut: impl std::future::Future<Output = debye_l1::Result<T>>,
+    ) -> Result<T> {
+        let timeout = Duration::from_millis(self.shared.config.l1.submit_timeout_ms);
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(Error::L1(debye_l1::Error::Rpc("request timed out".into()))),
+        }
+    }
+
     /// One round: check recent commitments, then submit what L1 lacks.
-    pub(crate) async fn reconcile(&self, stop: &watch::Receiver<bool>) -> Result<()> {
+    pub(crate) async fn reconcile(&mut self, stop: &watch::Receiver<bool>) -> Result<()> {
         let store = &self.shared.store;
-        let l1_next = self.chain.next_block().await?;
+        let l1_next = self.timed(self.chain.next_block()).await?;
         let committed = l1_next.saturating_sub(1);
+        debug!(l1_next, "reconciling with L1");
         let recheck = self.shared.config.l1.recheck_blocks.max(1);
         let from = committed.saturating_sub(recheck - 1).max(1);
         for n in from..=committed {
-            let on_l1 = self.chain.block_hash(n).await?;
+            let on_l1 = self.timed(self.chain.block_hash(n)).await?;
             let local = store.header(n)?.map(|h| h.hash());
             if local != Some(on_l1) {
                 return Err(Error::CommitmentMismatch {
@@ -84,9 +113,12 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
                 });
             }
         }
-        let l1_block = self.chain.l1().block_number().await.unwrap_or(0);
+        let l1_block = self
+            .timed(self.chain.l1().block_number())
+            .await
+            .unwrap_or(0);
+        debug!(l1_block, "L1 head");
         self.set_committed(committed, l1_block)?;
-        let timeout = Duration::from_millis(self.shared.config.l1.submit_timeout_ms);
         let mut n = l1_next;
         while let Some(header) = store.header(n)? {
             if *stop.borrow() {
@@ -94,13 +126,12 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
                 break;
             }
             let started = Instant::now();
-            let sent = tokio::time::timeout(
-                timeout,
-                self.chain.submit_block(self.operator, l1_header(&header)),
-            )
-            .await;
+            debug!(number = n, "submitting block");
+            let sent = self
+                .timed(self.chain.submit_block(self.operator, l1_header(&header)))
+                .await;
             match sent {
-                Ok(Ok(receipt)) => {
+                Ok(receipt) => {
                     self.shared.metrics.l1_submit.observe(started.elapsed());
                     info!(
                         number = n,
@@ -109,18 +140,16 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
                     );
                     self.set_committed(n, receipt.block_number)?;
                 }
-                failed => {
+                Err(failed) => {
                     self.shared
                         .metrics
                         .l1_submit_failures
                         .fetch_add(1, Ordering::Relaxed);
-                    let reason = match failed {
-                        Ok(Err(e)) => e.to_string(),
-                        _ => "timed out".into(),
-                    };
+                    let reason = failed.to_string();
+                    debug!(number = n, %reason, "submission failed; reading the anchor back");
                     // The transaction may have landed anyway (or an earlier one for the same
                     // number did): believe only what the anchor stores.
-                    if self.chain.block_hash(n).await? == header.hash() {
+                    if self.timed(self.chain.block_hash(n)).await? == header.hash() {
                         info!(
                             number = n,
                             "block found committed on L1 after a failed send"
@@ -128,6 +157,9 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
                         self.set_committed(n, 0)?;
                     } else {
                         warn!(number = n, %reason, "block submission failed; retrying later");
+                        if let Some(reconnect) = &self.reconnect {
+                            self.chain = reconnect()?;
+                        }
                         return Ok(());
                     }
                 }
@@ -139,7 +171,7 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
 
     /// Runs rounds when a block is stored and on every poll interval until `stop`.
     pub(crate) async fn run(
-        self,
+        mut self,
         mut tip: watch::Receiver<u64>,
         mut stop: watch::Receiver<bool>,
         fatal: mpsc::UnboundedSender<Error>,
@@ -189,15 +221,39 @@ pub(crate) async fn send_events(
     answer.await.map_err(|_| Error::ShuttingDown)?
 }
 
-/// Where exits come from. The exit game contract is being written; until it exists the
-/// operator reads no exit events and [`crate::Operator::report_exits`] is the hook to feed them.
-/// When it lands, decode its "range exited" events here into [`ExitEntry`] values.
+/// Coins that left the chain: the anchor's `ExitFinalized(exitId, owner, start, end)` events in
+/// `[from_l1_block, to_l1_block]`. Only finalized exits make coins unspendable: a started exit
+/// can still be cancelled by a challenge (docs/exit-game.md), and the coins stay spendable on L2
+/// until then. [`crate::Operator::report_exits`] feeds the same handler directly.
 async fn exit_events<L: L1>(
-    _chain: &DebyeChainClient<L>,
-    _from_l1_block: u64,
-    _to_l1_block: u64,
+    chain: &DebyeChainClient<L>,
+    from_l1_block: u64,
+    to_l1_block: u64,
 ) -> Result<Vec<ExitEntry>> {
-    Ok(Vec::new())
+    let filter = LogFilter {
+        address: chain.address(),
+        event_signatures: vec![ExitFinalized::SIGNATURE_HASH],
+        from_block: from_l1_block,
+        to_block: Some(to_l1_block),
+    };
+    let mut exits = Vec::new();
+    for log in chain.l1().logs(filter).await? {
+        let ev = match ExitFinalized::decode_raw_log(log.topics.iter().copied(), &log.data) {
+            Ok(ev) => ev,
+            Err(e) => {
+                warn!(error = %e, "ignoring undecodable ExitFinalized log");
+                continue;
+            }
+        };
+        match Segment::new(ev.start, ev.end) {
+            Ok(segment) => exits.push(ExitEntry {
+                segment,
+                l1_block: log.block_number,
+            }),
+            Err(e) => warn!(error = %e, "ignoring malformed exit range"),
+        }
+    }
+    Ok(exits)
 }
 
 async fn sync_once<L: L1 + Clone>(

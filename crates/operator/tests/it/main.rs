@@ -10,4 +10,5 @@
 mod api;
 mod crash;
 mod helpers;
+mod reorg;
 mod restart;

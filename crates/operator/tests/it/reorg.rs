@@ -1,0 +1,137 @@
+//! An L1 reorg that removes recent commitments (anvil `evm_snapshot` / `evm_revert`) while the
+//! node runs: the submitter notices `nextBlock()` went back and commits the same blocks again.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use alloy_primitives::U256;
+use debye_l1::{
+    anvil::{Anvil, DEV_KEYS, dev_accounts},
+    contracts::DebyeChainClient,
+};
+use debye_operator::{L1Config, Operator};
+use debye_primitives::{Input, Output, Segment, Transaction};
+use k256::ecdsa::SigningKey;
+use serde_json::json;
+
+use crate::helpers::{config, raw_post};
+
+fn anvil_call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_json::Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (_, resp) = raw_post(addr, body.to_string().as_bytes());
+    assert!(resp.get("error").is_none(), "{method}: {resp}");
+    resp["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l1_reorg_of_recent_blocks_is_repaired() {
+    let anvil = Anvil::spawn().unwrap();
+    let rpc: SocketAddr = anvil
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let l1 = Arc::new(anvil.l1().unwrap());
+    let [deployer, operator, alice, bob] = dev_accounts()[..4].try_into().unwrap();
+    let chain = DebyeChainClient::deploy(l1, deployer, operator)
+        .await
+        .unwrap();
+    let deposit = chain
+        .deposit_eth(alice, U256::from(1_000u64))
+        .await
+        .unwrap();
+    let key = SigningKey::from_slice(&alloy_primitives::hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path());
+    cfg.l1 = L1Config {
+        confirmations: 0,
+        poll_interval_ms: 50,
+        // After a reorg the client may wait forever for a receipt (it watches block numbers
+        // that went back): the submit timeout is what makes the submitter read the anchor again.
+        submit_timeout_ms: 1_000,
+        ..Default::default()
+    };
+    let endpoint = anvil.endpoint();
+    let address = chain.address();
+    let reconnect: debye_operator::Reconnect<Arc<debye_l1::RpcL1>> = Arc::new(move || {
+        let signers = debye_l1::anvil::dev_signers();
+        Ok(DebyeChainClient::at(
+            Arc::new(debye_l1::RpcL1::connect(&endpoint, signers)?),
+            address,
+        ))
+    });
+    std::fs::create_dir_all(dir.path()).unwrap();
+    let store = Arc::new(debye_storage::RedbStore::open(cfg.store_path()).unwrap());
+    let node = Operator::start_with(cfg, store, chain.clone(), operator, Some(reconnect))
+        .await
+        .unwrap();
+    for _ in 0..500 {
+        if node
+            .metrics()
+            .deposits
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 1
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let snapshot = anvil_call(rpc, "evm_snapshot", &json!([]));
+
+    let mut hashes = Vec::new();
+    for i in 0..2u64 {
+        let segment = Segment::new(
+            deposit.start + U256::from(i),
+            deposit.start + U256::from(i + 1),
+        )
+        .unwrap();
+        let stx = Transaction {
+            inputs: vec![Input::deposit(alice, deposit.blockNumber, segment)],
+            outputs: vec![Output {
+                owner: bob,
+                segment,
+            }],
+            max_block_index: 100,
+        }
+        .sign(node.domain(), std::slice::from_ref(&key))
+        .unwrap();
+        node.submit(stx).await.unwrap();
+        let n = node.flush().await.unwrap().unwrap();
+        for _ in 0..500 {
+            if node.status().l1_committed >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        hashes.push(chain.block_hash(n).await.unwrap());
+    }
+    assert_eq!(chain.next_block().await.unwrap(), 3);
+
+    // The reorg drops both commitments.
+    assert_eq!(
+        anvil_call(rpc, "evm_revert", &json!([snapshot])),
+        json!(true)
+    );
+    assert_eq!(chain.next_block().await.unwrap(), 1);
+
+    let mut repaired = false;
+    for _ in 0..1_500 {
+        if chain.next_block().await.unwrap() == 3 {
+            repaired = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(repaired, "commitments were not resubmitted after the reorg");
+    assert_eq!(chain.block_hash(1).await.unwrap(), hashes[0]);
+    assert_eq!(chain.block_hash(2).await.unwrap(), hashes[1]);
+    assert!(
+        node.metrics().l1_submit.count()
+            + node
+                .metrics()
+                .l1_submit_failures
+                .load(std::sync::atomic::Ordering::Relaxed)
+            >= 4
+    );
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
