@@ -228,7 +228,8 @@ pub enum WalletCommand {
         /// Only coins overlapping this range (`START..END`, decimal or 0x-hex coin ids).
         #[arg(long, value_parser = parse_segment)]
         segment: Option<Segment>,
-        /// Answer open challenge requests.
+        /// Answer open challenge requests against the wallet's exits, and cancel other people's
+        /// exits of the wallet's coins that its histories show were spent.
         #[arg(long)]
         answer: bool,
         /// Finalize and withdraw matured exits.
@@ -712,7 +713,7 @@ async fn execute(args: WalletArgs) -> Result<Out> {
                 Vec::new()
             };
             let answered = if answer {
-                w.answer_challenges(&client).await?
+                w.answer_challenges(&client).await? + w.challenge_exits(&client).await?
             } else {
                 0
             };

@@ -184,6 +184,51 @@ impl Wallet {
         Ok(count)
     }
 
+    /// Cancels other people's pending exits of coins the wallet holds, when the wallet's history
+    /// shows the exited output (or deposit) was spent afterwards (`challengeSpent`: a previous
+    /// owner exiting coins they paid away). Returns how many exits were cancelled. This is the
+    /// owner's duty in the exit game (docs/exit-game.md); a watcher may do it on the owner's behalf.
+    pub async fn challenge_exits<L: L1>(&mut self, client: &DebyeChainClient<L>) -> Result<usize> {
+        let me = self.address();
+        let mut count = 0;
+        for e in client.exit_events(0).await? {
+            let ExitEvent::Started(started) = e else {
+                continue;
+            };
+            if started.owner == me {
+                continue;
+            }
+            let exit = ExitData {
+                owner: started.owner,
+                start: started.start,
+                end: started.end,
+                position: started.position,
+                txId: started.txId,
+            };
+            if client.exit_status(&exit).await? != ExitStatus::Pending {
+                continue;
+            }
+            let Ok(exited) = Segment::new(exit.start, exit.end) else {
+                continue;
+            };
+            let spend = self
+                .state()
+                .coins
+                .iter()
+                .filter_map(|c| {
+                    let coin_id = crate::history::intersect(&c.segment, &exited)?.start();
+                    find_spend(c, exit.position, exit.owner, coin_id).transpose()
+                })
+                .next()
+                .transpose()?;
+            if let Some(spend) = spend {
+                client.challenge_spent(me, &exit, &spend).await?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
     /// Tries to settle and pay every pending exit of the wallet (those not matured stay
     /// pending); withdrawn or cancelled exits leave the store.
     pub async fn finalize_exits<L: L1>(

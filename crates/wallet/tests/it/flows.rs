@@ -344,3 +344,43 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
         );
     }
 }
+
+#[tokio::test]
+async fn owner_cancels_a_previous_owners_exit_from_its_history() {
+    use debye_l1::exits::{DepositRecord, ExitStatus};
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let coin = alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    let dep = coin.history.deposits[0];
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 10)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    bob.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    // Alice exits the deposit she already paid to Bob.
+    let record = DepositRecord {
+        owner: dep.owner,
+        start: dep.start,
+        end: dep.end,
+        blockNumber: dep.block_number,
+    };
+    let bad = n
+        .client
+        .start_deposit_exit(alice.address(), &record, dep.start, dep.end)
+        .await
+        .unwrap();
+    // Bob's history holds Alice's signed spend: he cancels her exit (and only once).
+    assert_eq!(bob.challenge_exits(&n.client).await.unwrap(), 1);
+    assert_eq!(
+        n.client.exit_status(&bad).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+    assert_eq!(bob.challenge_exits(&n.client).await.unwrap(), 0);
+}
