@@ -19,6 +19,8 @@ pub enum ErrorCode {
     InternalError,
     /// The request body exceeds the server's limit.
     OversizedRequest,
+    /// The response would exceed the server's limit (e.g. a huge batch of block requests).
+    OversizedResponse,
     /// The batch holds more calls than the server's limit.
     BatchTooLarge,
     /// The transaction breaks a format rule (inputs, outputs, segments, owners).
@@ -50,13 +52,14 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::ParseError,
         Self::InvalidRequest,
         Self::MethodNotFound,
         Self::InvalidParams,
         Self::InternalError,
         Self::OversizedRequest,
+        Self::OversizedResponse,
         Self::BatchTooLarge,
         Self::InvalidTransaction,
         Self::InvalidSignature,
@@ -81,6 +84,7 @@ impl ErrorCode {
             Self::InvalidParams => -32602,
             Self::InternalError => -32603,
             Self::OversizedRequest => -32007,
+            Self::OversizedResponse => -32008,
             Self::BatchTooLarge => -32010,
             Self::InvalidTransaction => 1001,
             Self::InvalidSignature => 1002,
@@ -106,6 +110,7 @@ impl ErrorCode {
             Self::InvalidParams => "Invalid params",
             Self::InternalError => "Internal error",
             Self::OversizedRequest => "Request is too big",
+            Self::OversizedResponse => "Response is too big",
             Self::BatchTooLarge => "The batch request was too large",
             Self::InvalidTransaction => "invalid transaction",
             Self::InvalidSignature => "invalid signature",
