@@ -209,6 +209,18 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         }
     }
 
+    /// The first coin of `range` the watcher guards.
+    fn watched_coin(&self, range: &Segment) -> Option<U256> {
+        match &self.config.mode {
+            Mode::Archival => Some(range.start()),
+            Mode::Guard(ranges) => ranges
+                .iter()
+                .filter(|r| r.overlaps(range))
+                .map(|r| r.start().max(range.start()))
+                .min(),
+        }
+    }
+
     fn watched_range(&self, start: U256, end: U256) -> bool {
         Segment::new(start, end).is_ok_and(|s| self.watched(&s))
     }
@@ -468,6 +480,11 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         if input.block_index > block || (!input.is_deposit() && input.block_index == block) {
             return false;
         }
+        if !self.watched(&seg) {
+            // Guard mode: coins outside the guard have no stored history; only the guarded
+            // coins' links are judged (an unknown link is not evidence of fraud).
+            return true;
+        }
         if input.is_deposit() {
             return self
                 .state
@@ -554,7 +571,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             // Its block is withheld: ask for the spend of the last output we know to be valid
             // (docs/watcher.md §1, §5). If its owner never signed one, nobody can answer.
             if self.state.meta.withheld.contains(&(position / 2)) {
-                let coin = exit.start;
+                let coin = self.watched_coin(&range).unwrap_or(exit.start);
                 if let Some(named) = self.latest_valid_output(coin, position) {
                     return self.request_on(rec, named, coin).await;
                 }
@@ -585,7 +602,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         }
         // §3.4 invalid history: request on the last valid output before the broken link.
         if !et.valid {
-            let coin = exit.start;
+            let coin = self.watched_coin(&range).unwrap_or(exit.start);
             let mut cur = et;
             for _ in 0..256 {
                 let Some(x) = cur

@@ -338,3 +338,52 @@ async fn withheld_block_is_reported() {
     assert!(events.contains(&WatchEvent::BlockRecovered { block: n }));
     assert!(watcher.status().withheld_blocks.is_empty());
 }
+
+/// Guard mode judges only the guarded coins' links: a swap of Bob's guarded deposit against
+/// Alice's unguarded output (whose history the guard does not keep) is not reported invalid.
+#[tokio::test]
+async fn guard_mode_does_not_flag_unguarded_inputs() {
+    let mut w = world(embedded().await).await;
+    let seg_b = Segment::new(w.dep_b.start, w.dep_b.end).unwrap();
+    let change = w.t1.transaction.outputs[1].segment;
+    let swap = Transaction {
+        inputs: vec![
+            Input {
+                owner: w.alice,
+                block_index: 1,
+                tx_index: 0,
+                output_index: 1,
+                segment: change,
+            },
+            Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
+        ],
+        outputs: vec![
+            Output {
+                owner: w.bob,
+                segment: change,
+            },
+            Output {
+                owner: w.alice,
+                segment: seg_b,
+            },
+        ],
+        max_block_index: 100,
+    }
+    .sign(w.op.domain(), &[w.keys[1].clone(), w.keys[2].clone()])
+    .unwrap();
+    w.op.commit(vec![swap], false).await.unwrap();
+    let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await;
+    let events = watcher.step().await.unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. })),
+        "{events:?}"
+    );
+    let status = watcher.status();
+    assert_eq!(
+        status.stored_txs, 1,
+        "only the swap touches the guarded coins"
+    );
+    assert_eq!(status.byzantine_reports, 0);
+}
