@@ -189,6 +189,10 @@ pub enum WalletCommand {
         /// Start exits at once for coins the operator put at risk.
         #[arg(long)]
         auto_exit: bool,
+        /// Keep watching: repeat every this many seconds (sync, exits when `--auto-exit`,
+        /// answer challenge requests, cancel others' exits of the wallet's coins) until killed.
+        #[arg(long)]
+        watch: Option<u64>,
         /// L1 access.
         #[command(flatten)]
         l1: L1Args,
@@ -347,6 +351,39 @@ fn connect(w: &Wallet, l1: &L1Args) -> Result<DebyeChainClient<RpcL1>> {
     Ok(DebyeChainClient::at(rpc, l1.anchor))
 }
 
+fn describe_guard(r: &crate::exits::GuardReport, as_json: bool) -> String {
+    if as_json {
+        return json!({ "report": r }).to_string();
+    }
+    let mut text = format!(
+        "synced to block {}: {} received, {} spent",
+        r.sync.synced_to,
+        r.sync.received.len(),
+        r.sync.spent.len()
+    );
+    for a in &r.sync.alerts {
+        text.push_str(&format!("\nALERT {a}"));
+    }
+    if !r.sync.exit_needed.is_empty() {
+        text.push_str(&format!(
+            "\n{} coin(s) must exit: {}",
+            r.sync.exit_needed.len(),
+            if r.exits_started.is_empty() {
+                "run `debye wallet exit --start` (or sync with --auto-exit)"
+            } else {
+                "exits started"
+            }
+        ));
+    }
+    if r.challenges_answered + r.exits_cancelled > 0 {
+        text.push_str(&format!(
+            "\n{} challenge request(s) answered, {} exit(s) of our coins cancelled",
+            r.challenges_answered, r.exits_cancelled
+        ));
+    }
+    text
+}
+
 fn wallet_dir(args: &WalletArgs) -> Result<PathBuf> {
     if let Some(d) = &args.wallet {
         return Ok(d.clone());
@@ -410,6 +447,7 @@ fn read_secret_file(path: &std::path::Path) -> Result<Secret<String>> {
 
 async fn execute(args: WalletArgs) -> Result<Out> {
     let dir = wallet_dir(&args)?;
+    let json_out = args.json;
     let pass_source = PassphraseSource::choose(args.passphrase_file.clone());
     let unlock = |purpose: &str| -> Result<(Wallet, Passphrase)> {
         let pass = pass_source.read(purpose, false)?;
@@ -555,39 +593,24 @@ async fn execute(args: WalletArgs) -> Result<Out> {
         WalletCommand::Sync {
             operator,
             auto_exit,
+            watch,
             l1,
         } => {
             let (mut w, _) = unlock("the wallet")?;
             let client = connect(&w, &l1)?;
-            let report = w.sync(&client, &RpcSource::connect(&operator)?).await?;
-            let exits = if auto_exit && !report.exit_needed.is_empty() {
-                w.start_exits(&client, Some(&report.exit_needed)).await?
-            } else {
-                Vec::new()
-            };
-            let mut text = format!(
-                "synced to block {}: {} received, {} spent",
-                report.synced_to,
-                report.received.len(),
-                report.spent.len()
-            );
-            for a in &report.alerts {
-                text.push_str(&format!("\nALERT {a}"));
+            let source = RpcSource::connect(&operator)?;
+            if let Some(secs) = watch {
+                loop {
+                    let r = w.guard(&client, &source, auto_exit).await?;
+                    println!("{}", describe_guard(&r, json_out));
+                    // The CLI runs nothing else concurrently: a plain sleep between rounds.
+                    std::thread::sleep(std::time::Duration::from_secs(secs));
+                }
             }
-            if !report.exit_needed.is_empty() {
-                text.push_str(&format!(
-                    "\n{} coin(s) must exit: {}",
-                    report.exit_needed.len(),
-                    if exits.is_empty() {
-                        "run `debye wallet exit --start`"
-                    } else {
-                        "exits started"
-                    }
-                ));
-            }
+            let r = w.guard(&client, &source, auto_exit).await?;
             Ok(Out {
-                text,
-                json: json!({ "report": report, "exitsStarted": exits }),
+                text: describe_guard(&r, false),
+                json: json!({ "report": r }),
             })
         }
         WalletCommand::Receive {

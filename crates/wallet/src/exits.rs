@@ -61,6 +61,20 @@ impl ExitRecord {
     }
 }
 
+/// What one [`Wallet::guard`] round did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GuardReport {
+    /// The sync.
+    pub sync: crate::wallet::SyncReport,
+    /// Exits started because the operator put coins at risk.
+    pub exits_started: Vec<ExitRecord>,
+    /// Challenge requests against the wallet's exits answered.
+    pub challenges_answered: usize,
+    /// Other people's exits of the wallet's coins cancelled.
+    pub exits_cancelled: usize,
+}
+
 /// What [`Wallet::finalize_exits`] did with one exit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -182,6 +196,31 @@ impl Wallet {
             }
         }
         Ok(count)
+    }
+
+    /// One round of watching the wallet's coins, meant to run every block: sync; start exits for
+    /// coins the operator put at risk (withheld block, unsigned spend) when `auto_exit`; answer
+    /// challenge requests against the wallet's exits; cancel others' exits of its coins.
+    pub async fn guard<L: L1, S: crate::source::BlockSource>(
+        &mut self,
+        client: &DebyeChainClient<L>,
+        source: &S,
+        auto_exit: bool,
+    ) -> Result<GuardReport> {
+        let sync = self.sync(client, source).await?;
+        let exits_started = if auto_exit && !sync.exit_needed.is_empty() {
+            self.start_exits(client, Some(&sync.exit_needed)).await?
+        } else {
+            Vec::new()
+        };
+        let challenges_answered = self.answer_challenges(client).await?;
+        let exits_cancelled = self.challenge_exits(client).await?;
+        Ok(GuardReport {
+            sync,
+            exits_started,
+            challenges_answered,
+            exits_cancelled,
+        })
     }
 
     /// Cancels other people's pending exits of coins the wallet holds, when the wallet's history

@@ -376,8 +376,10 @@ async fn owner_cancels_a_previous_owners_exit_from_its_history() {
         .start_deposit_exit(alice.address(), &record, dep.start, dep.end)
         .await
         .unwrap();
-    // Bob's history holds Alice's signed spend: he cancels her exit (and only once).
-    assert_eq!(bob.challenge_exits(&n.client).await.unwrap(), 1);
+    // Bob's history holds Alice's signed spend: his watch round cancels her exit (only once).
+    let r = bob.guard(&n.client, &n.chain, true).await.unwrap();
+    assert_eq!(r.exits_cancelled, 1, "{r:?}");
+    assert!(r.exits_started.is_empty());
     assert_eq!(
         n.client.exit_status(&bad).await.unwrap(),
         ExitStatus::Cancelled
