@@ -24,6 +24,7 @@ pub(crate) enum S {
     WithheldThenExit,
     WithheldHonest,
     DepositLessRange,
+    SettledCoins,
     MassExit,
     StalledOperator,
 }
@@ -39,6 +40,7 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("withheld_block_then_exit", S::WithheldThenExit),
     ("withheld_block_honest_exit", S::WithheldHonest),
     ("deposit_less_range", S::DepositLessRange),
+    ("exit_of_settled_coins", S::SettledCoins),
     ("mass_exit_batches", S::MassExit),
     ("stalled_operator", S::StalledOperator),
 ];
@@ -55,6 +57,7 @@ pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> 
         S::WithheldThenExit => withheld_then_exit(l1).await,
         S::WithheldHonest => withheld_honest(l1).await,
         S::DepositLessRange => deposit_less_range(l1).await,
+        S::SettledCoins => settled_coins(l1).await,
         S::MassExit => mass_exit(l1).await,
         S::StalledOperator => stalled(l1).await,
     }
@@ -575,6 +578,60 @@ async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
         ("bob", w.bob, b[0], I256::ZERO),
         ("watcher", w.guard, b[1], -quarter),
         ("operator", w.operator, b[2], d_eth(1) + quarter),
+    ])
+    .await
+}
+
+/// Bob exits half of what Alice paid him and is paid; then he exits the whole output again. The
+/// second exit can never settle; the watcher cancels it with the settled one and takes its bond.
+async fn settled_coins<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.bob, w.guard]).await?;
+    let paid = w.t1.transaction.outputs[0].segment;
+    let half = paid.start() + U256::from(ETH / 2);
+    let proof = w.op.proof(1, &paid, w.t1.tx_id(w.op.domain()))?;
+    let header = w.op.header(1)?;
+    let first = w
+        .chain
+        .start_output_exit(
+            w.bob,
+            &w.t1.transaction,
+            0,
+            &header,
+            &proof,
+            paid.start(),
+            half,
+        )
+        .await?;
+    watcher.step().await?;
+    w.l1.advance_time(PERIOD + 1).await?;
+    let key = w.chain.range_key(paid.start(), 0).await?;
+    w.chain.finalize_exit(w.bob, &first, key).await?;
+    let again = w
+        .chain
+        .start_output_exit(
+            w.bob,
+            &w.t1.transaction,
+            0,
+            &header,
+            &proof,
+            paid.start(),
+            paid.end(),
+        )
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "withdrawn"), "watcher did not challenge: {ev:?}");
+    ensure!(w.chain.exit_status(&again).await? == ExitStatus::Cancelled);
+    w.expect(&[
+        (
+            "bob",
+            w.bob,
+            b[0],
+            d_eth(1) / I256::try_from(2).unwrap_or_default() - w.bond_delta(),
+        ),
+        ("watcher", w.guard, b[1], w.bond_delta()),
     ])
     .await
 }

@@ -88,7 +88,8 @@ pub struct ExitRecord {
     pub bond: U256,
     /// Where it stands.
     pub phase: ExitPhase,
-    /// What this watcher did about it (`spent`, `doubleSpend`, `depositAfter`, `request`), if
+    /// What this watcher did about it (`spent`, `doubleSpend`, `depositAfter`, `withdrawn`,
+    /// `request`), if
     /// anything; set once the L1 transaction is mined.
     pub action: Option<String>,
     /// An unprovable exit was reported already.
@@ -179,7 +180,7 @@ pub enum WatchEvent {
     Challenged {
         /// Exit id.
         exit_id: B256,
-        /// `spent`, `doubleSpend`, `depositAfter`, `request` or `resolve`.
+        /// `spent`, `doubleSpend`, `depositAfter`, `withdrawn`, `request` or `resolve`.
         how: String,
     },
     /// The watcher answered a challenge request on an honest exit.

@@ -558,6 +558,17 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 .await;
             return self.done(exit, "depositAfter", r.map(|_| ()));
         }
+        // §4.1 withdrawn: some of its coins were settled by another exit already.
+        let settled = self
+            .state
+            .exits
+            .values()
+            .find(|d| d.phase == ExitPhase::Settled && d.start < exit.end && exit.start < d.end)
+            .cloned();
+        if let Some(d) = settled {
+            let r = self.chain.challenge_withdrawn(me, &data, &d.data()).await;
+            return self.done(exit, "withdrawn", r.map(|_| ()));
+        }
         if exit.tx_id.is_zero() {
             return Ok(());
         }

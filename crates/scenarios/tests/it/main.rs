@@ -11,7 +11,7 @@ fn every_scenario_passes_on_the_embedded_evm() {
         .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let list = v.as_array().unwrap();
-    assert!(list.len() >= 11, "{v}");
+    assert!(list.len() >= 12, "{v}");
     for o in list {
         assert!(o["name"].is_string());
         assert!(o["detail"].is_string());
