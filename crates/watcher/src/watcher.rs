@@ -614,71 +614,8 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         // §3.4 invalid history: request on the last valid output before the broken link.
         if !et.valid {
             let coin = self.watched_coin(&range).unwrap_or(exit.start);
-            let mut cur = et;
-            for _ in 0..256 {
-                let Some(x) = cur
-                    .stx
-                    .transaction
-                    .inputs
-                    .iter()
-                    .find(|i| i.segment.contains_coin(coin))
-                    .copied()
-                else {
-                    break;
-                };
-                if x.is_deposit() {
-                    let dep = self
-                        .state
-                        .deposits
-                        .range(..=coin)
-                        .next_back()
-                        .map(|(_, d)| d.clone())
-                        .filter(|d| coin < d.end);
-                    if let Some(d) = dep {
-                        let r = self
-                            .chain
-                            .request_with_deposit(me, &data, &d.record(), coin)
-                            .await;
-                        return self.done(exit, "request", r.map(|_| ()));
-                    }
-                    break;
-                }
-                let prev = self
-                    .state
-                    .txs
-                    .range((x.block_index, 0)..=(x.block_index, u32::MAX))
-                    .map(|(_, t)| t)
-                    .find(|t| {
-                        t.stx
-                            .transaction
-                            .outputs
-                            .iter()
-                            .any(|o| o.segment.contains_coin(coin))
-                    })
-                    .cloned();
-                let Some(prev) = prev else { break };
-                if prev.valid {
-                    let oi = prev
-                        .stx
-                        .transaction
-                        .outputs
-                        .iter()
-                        .position(|o| o.segment.contains_coin(coin))
-                        .unwrap_or(0);
-                    let header = self.header(prev.block)?;
-                    let proof = output_proof(
-                        &prev.stx.transaction,
-                        oi,
-                        &header,
-                        &prev.output_proofs[oi].0,
-                    )?;
-                    let r = self
-                        .chain
-                        .request_with_output(me, &data, &proof, coin)
-                        .await;
-                    return self.done(exit, "request", r.map(|_| ()));
-                }
-                cur = prev;
+            if let Some(named) = self.before_broken_link(et, coin) {
+                return self.request_on(exit, named, coin).await;
             }
             if !exit.reported {
                 let mut rec = exit.clone();
@@ -688,6 +625,49 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             }
         }
         Ok(())
+    }
+
+    /// Walks `coin`'s history back from the invalid transaction `tx` to the last valid output
+    /// (or deposit) before the first broken link: the output a challenge request must name.
+    fn before_broken_link(&self, tx: StoredTx, coin: U256) -> Option<Named> {
+        let mut cur = tx;
+        for _ in 0..4096 {
+            let x = cur
+                .stx
+                .transaction
+                .inputs
+                .iter()
+                .find(|i| i.segment.contains_coin(coin))
+                .copied()?;
+            if x.is_deposit() {
+                return self
+                    .state
+                    .deposits
+                    .range(..=coin)
+                    .next_back()
+                    .map(|(_, d)| d)
+                    .filter(|d| coin < d.end)
+                    .map(|d| Named::Deposit(d.clone()));
+            }
+            let (prev, oi) = self
+                .state
+                .txs
+                .range((x.block_index, 0)..=(x.block_index, u32::MAX))
+                .find_map(|(_, t)| {
+                    let oi = t
+                        .stx
+                        .transaction
+                        .outputs
+                        .iter()
+                        .position(|o| o.segment.contains_coin(coin))?;
+                    Some((t, oi))
+                })?;
+            if prev.valid {
+                return Some(Named::Output(prev.clone(), oi));
+            }
+            cur = prev.clone();
+        }
+        None
     }
 
     /// Resolves this watcher's unanswered requests after their deadline and answers others'
