@@ -39,6 +39,9 @@ else
 fi
 cargo test --workspace --locked --doc
 
+step "Adversarial scenarios on a real anvil node"
+cargo run -q --locked -p debye-scenarios -- --json
+
 step "Independent cross-checks"
 for check in scripts/*/check-*.mjs test-vectors/*/check-*.mjs; do
   [ -f "$check" ] || continue

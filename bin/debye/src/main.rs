@@ -66,6 +66,29 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Groth16 JoinSplit proving: median prove and verify time, proof and key sizes, peak memory.
+    ///
+    /// Example: `debye bench prove --samples 9 --json`.
+    Prove {
+        /// Timed proofs (the median is reported).
+        #[arg(long, default_value_t = 9)]
+        samples: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// History proofs for a range untouched over spans of blocks: plain sum-Merkle exclusion
+    /// proofs against one RSA-accumulator exclusion proof.
+    ///
+    /// Example: `debye bench history --blocks 10,1000,100000,1000000 --json`.
+    History {
+        /// Span lengths in blocks, comma separated.
+        #[arg(long, value_delimiter = ',', default_value = "10,1000,100000,1000000")]
+        blocks: Vec<u64>,
+        /// Print one JSON array.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -81,6 +104,19 @@ async fn main() -> eyre::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
+        }
+        Command::Bench {
+            which: BenchCommand::Prove { samples, json },
+        } => {
+            let report = debye_zk::bench::bench_prove(samples)?;
+            print_report(&report, json)?;
+        }
+        Command::Bench {
+            which: BenchCommand::History { blocks, json },
+        } => {
+            let cfg = debye_accumulator::bench::HistoryConfig::default();
+            let rows = debye_accumulator::bench::history(&blocks, &cfg)?;
+            print_report(&rows, json)?;
         }
         Command::Wallet(args) => {
             let code = debye_wallet::cli::run(*args).await;
@@ -123,6 +159,16 @@ async fn main() -> eyre::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             }
         }
+    }
+    Ok(())
+}
+
+/// One line of JSON for scripts, or indented JSON for people.
+fn print_report(report: &impl serde::Serialize, json: bool) -> eyre::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(report)?);
+    } else {
+        println!("{}", serde_json::to_string_pretty(report)?);
     }
     Ok(())
 }

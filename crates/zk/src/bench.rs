@@ -25,6 +25,7 @@ pub struct ProveBenchReport {
     /// Number of timed proofs.
     pub samples: usize,
     /// Median wall-clock proving time (witness generation included), milliseconds.
+    #[serde(rename = "prove_ms")]
     pub prove_ms_median: f64,
     /// Median CPU time of the process per proof (user + system, all threads), milliseconds: the
     /// figure to compare when the machine is shared and wall-clock times are inflated.
@@ -33,6 +34,7 @@ pub struct ProveBenchReport {
     /// combinations inlined), milliseconds; part of the proving time.
     pub witness_ms_median: f64,
     /// Median verification time (prepared key), milliseconds.
+    #[serde(rename = "verify_ms")]
     pub verify_ms_median: f64,
     /// Groth16 key generation time, milliseconds (one run).
     pub setup_ms: f64,
@@ -41,9 +43,12 @@ pub struct ProveBenchReport {
     /// Proof size as the Solidity verifier takes it (8 words).
     pub proof_evm_bytes: usize,
     /// Compressed proving-key size.
+    #[serde(rename = "pk_bytes")]
     pub proving_key_bytes: usize,
     /// Peak resident set size of the process (`VmHWM`), if the OS reports it.
     pub peak_rss_bytes: Option<u64>,
+    /// The same in MiB (`debye bench prove --json` reports this name).
+    pub peak_rss_mb: Option<f64>,
     /// Worker threads available to the prover (1 unless built with parallel arkworks).
     pub threads: usize,
 }
@@ -177,6 +182,7 @@ pub fn bench_prove(samples: usize) -> Result<ProveBenchReport> {
         proof_evm_bytes: 8 * 32,
         proving_key_bytes: pk.compressed_size(),
         peak_rss_bytes: peak_rss_bytes(),
+        peak_rss_mb: peak_rss_bytes().map(|b| b as f64 / (1024.0 * 1024.0)),
         threads: if cfg!(feature = "parallel") {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
