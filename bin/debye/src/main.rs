@@ -12,11 +12,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run a local chain on the embedded EVM: deploy the anchor, deposit ETH and an ERC-20,
-    /// transfer on L2, commit blocks to L1, and print what happened.
+    /// The whole story on the embedded EVM: deposits of ETH and an ERC-20, L2 transfers with
+    /// history checks, an atomic swap, a fraudulent exit challenged for its bond, and an honest
+    /// exit paid out after the challenge period. Exits non-zero if any step fails.
     ///
-    /// Example: `debye devnet` (narrative) or `debye devnet --json` (one JSON object).
-    Devnet {
+    /// Example: `debye demo` (narrative) or `debye demo --json` (one JSON object with every
+    /// party's final L1 and L2 balances and the steps).
+    #[command(alias = "devnet")]
+    Demo {
         /// Print one JSON object instead of the narrative.
         #[arg(long)]
         json: bool,
@@ -94,7 +97,7 @@ enum BenchCommand {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> eyre::Result<()> {
     match Cli::parse().command {
-        Command::Devnet { json } => {
+        Command::Demo { json } => {
             let report = debye_devnet::run(|line| {
                 if !json {
                     println!("{line}");

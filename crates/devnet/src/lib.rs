@@ -1,9 +1,12 @@
-//! A local Debye chain on the embedded EVM, narrated: `debye devnet`.
+//! The whole Debye story on the embedded EVM, narrated: `debye demo`.
 //!
 //! Deploys the anchor contract and a test ERC-20 on [`EmbeddedL1`], makes ETH and ERC-20
-//! deposits, moves coins on L2 with EIP-712 signed Plasma Prime transactions, commits each block's
-//! header to L1 and checks, as a recipient would, that the committed block proves what it received.
-//! It returns a [`Report`] of every step and the final balances.
+//! deposits, moves coins on L2 with EIP-712 signed Plasma Prime transactions (including an atomic
+//! swap signed by both owners), commits each block's header to L1 and checks, as a recipient
+//! would, that the committed block proves what it received. Then a party tries to exit coins it
+//! already spent and a watcher cancels the exit with the spender's own signature, taking the bond;
+//! finally an honest exit is paid on L1 after the challenge period. It returns a [`Report`] of every
+//! step and the final balances, and fails if any check does.
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -11,6 +14,7 @@ use alloy_primitives::{Address, B256, U256, keccak256};
 use debye_l1::{
     EmbeddedL1, L1,
     contracts::{self, DebyeChainClient, Deposit, TestTokenClient},
+    exits::{self, ExitStatus},
 };
 use debye_primitives::{
     BlockBuilder, BlockHeader, Eip712Domain, Input, Output, Segment, SignedTransaction,
@@ -91,6 +95,8 @@ pub struct CommittedBlock {
     pub hash: B256,
     /// Number of transactions in it.
     pub transactions: usize,
+    /// L1 gas of its `submitBlock` transaction (including the 21,000 base).
+    pub l1_gas: u64,
 }
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
@@ -160,6 +166,15 @@ impl Ledger {
         Ok(())
     }
 
+    /// Removes a range that left the chain through an L1 exit.
+    fn exited(&mut self, segment: &Segment) -> Result<()> {
+        self.owned
+            .remove(&segment.start())
+            .filter(|(s, _, _)| s == segment)
+            .map(|_| ())
+            .ok_or_else(|| Error::Inconsistent(format!("exited range {segment} was not held")))
+    }
+
     /// The whole ranges `owner` holds in `token`, oldest first.
     fn holdings(&self, owner: Address, token: u32) -> Vec<(Segment, Input)> {
         self.owned
@@ -206,6 +221,23 @@ fn transfer(
     Ok(Transaction {
         inputs: vec![input],
         outputs,
+        max_block_index: max_block,
+    })
+}
+
+/// Builds an atomic swap: `a` gives `amount_a` of `token_a` to `b`, `b` gives `amount_b` of
+/// `token_b` to `a`, in one transaction both must sign. Change goes back to each side.
+fn swap(
+    ledger: &Ledger,
+    (a, token_a, amount_a): (&Actor, u32, U256),
+    (b, token_b, amount_b): (&Actor, u32, U256),
+    max_block: u64,
+) -> Result<Transaction> {
+    let leg_a = transfer(ledger, a, b.address, token_a, amount_a, max_block)?;
+    let leg_b = transfer(ledger, b, a.address, token_b, amount_b, max_block)?;
+    Ok(Transaction {
+        inputs: [leg_a.inputs, leg_b.inputs].concat(),
+        outputs: [leg_a.outputs, leg_b.outputs].concat(),
         max_block_index: max_block,
     })
 }
@@ -288,6 +320,7 @@ impl<F: FnMut(String)> Devnet<F> {
             header,
             hash: header.hash(),
             transactions: txs.len(),
+            l1_gas: receipt.gas_used,
         });
         self.last_header = Some(header);
         Ok((header, tree))
@@ -482,8 +515,125 @@ pub async fn run(narrate: impl FnMut(String)) -> Result<Report> {
     net.verify_receipt("alice", &h2, &tree2, &alice_seg, &s2)
         .await?;
 
+    // Block 3: an atomic swap, one transaction signed by both owners.
+    let t4 = swap(
+        &net.ledger,
+        (&alice, token_id, U256::from(100 * TOKEN_UNIT)),
+        (&bob, coin::ETH_TOKEN, U256::from(ETHER / 4)),
+        10,
+    )?;
+    let s4 = t4.sign(&net.domain, &[alice.key.clone(), bob.key.clone()])?;
+    net.step(
+        "atomic swap",
+        format!(
+            "alice's 100 dUSD for bob's 0.250 ETH in one tx with {} signatures",
+            s4.signatures.len()
+        ),
+        None,
+    );
+    let (h3, tree3) = net.commit_block(vec![s4.clone()]).await?;
+
+    // A fraudulent exit: bob exits the 2 ETH he received in block 1, which he spent in block 2.
+    let carol = Actor::new("carol");
+    l1.fund(carol.address, U256::from(ETHER));
+    let s1_proof = tree1.prove_inclusion(&bob_seg, s1.tx_id(&net.domain))?.0;
+    let fraud = net
+        .chain
+        .start_output_exit(
+            bob.address,
+            &s1.transaction,
+            0,
+            &h1,
+            &s1_proof,
+            bob_seg.start(),
+            bob_seg.end(),
+        )
+        .await?;
+    let bond = net.chain.exit_bond().await?;
+    net.step(
+        "bob cheats",
+        format!(
+            "starts an exit of {} from block 1, already spent in block 2; bond {} ETH",
+            describe(&bob_seg),
+            ether(bond)
+        ),
+        None,
+    );
+    // Carol, a watcher, cancels it with bob's own signed spend and takes the bond.
+    let spent_in = s3.transaction.inputs[0].segment;
+    let s3_proof = tree2.prove_inclusion(&spent_in, s3.tx_id(&net.domain))?.0;
+    let evidence = exits::spend_proof(&s3, 0, &h2, &s3_proof)?;
+    let carol_before = net.l1.balance(carol.address).await?;
+    let receipt = net
+        .chain
+        .challenge_spent(carol.address, &fraud, &evidence)
+        .await?;
+    let status = net.chain.exit_status(&fraud).await?;
+    let gained = net.l1.balance(carol.address).await? - carol_before;
+    if status != ExitStatus::Cancelled || gained != bond {
+        return Err(Error::Inconsistent(format!(
+            "fraudulent exit ended {status:?}, challenger got {gained}"
+        )));
+    }
+    net.step(
+        "carol challenges",
+        format!("proves bob signed a spend of those coins in block 2: exit cancelled, carol earns {} ETH", ether(gained)),
+        Some(receipt.gas_used),
+    );
+
+    // An honest exit: bob takes his ETH change from the swap out to L1.
+    let (index, change) = s4
+        .transaction
+        .outputs
+        .iter()
+        .enumerate()
+        .find(|(_, o)| o.owner == bob.address && o.segment.token() == coin::ETH_TOKEN)
+        .map(|(i, o)| (i, o.segment))
+        .ok_or_else(|| Error::Inconsistent("the swap gave bob no ETH change".into()))?;
+    let proof = tree3.prove_inclusion(&change, s4.tx_id(&net.domain))?.0;
+    let exit = net
+        .chain
+        .start_output_exit(
+            bob.address,
+            &s4.transaction,
+            index,
+            &h3,
+            &proof,
+            change.start(),
+            change.end(),
+        )
+        .await?;
+    let period = net.chain.exit_period().await?;
+    net.step(
+        "bob exits",
+        format!(
+            "starts an exit of his {} from block 3; the challenge period is {} days",
+            describe(&change),
+            period / 86_400
+        ),
+        None,
+    );
+    net.l1.advance_time(period + 1).await?;
+    let bob_before = net.l1.balance(bob.address).await?;
+    let key = net.chain.range_key(change.start(), 0).await?;
+    let receipt = net.chain.finalize_exit(bob.address, &exit, key).await?;
+    let paid = net.l1.balance(bob.address).await? - bob_before;
+    if paid != change.len() + bond {
+        return Err(Error::Inconsistent(format!("bob's exit paid {paid}")));
+    }
+    net.ledger.exited(&change)?;
+    net.step(
+        "bob withdraws",
+        format!(
+            "{} days later the exit finalizes: {} ETH and his bond arrive on L1",
+            period / 86_400,
+            ether(change.len())
+        ),
+        Some(receipt.gas_used),
+    );
+
     let mut parties = Vec::new();
-    for a in [&alice, &bob] {
+    for a in [&alice, &bob, &carol] {
         let mut ranges: Vec<Segment> = net
             .ledger
             .holdings(a.address, coin::ETH_TOKEN)

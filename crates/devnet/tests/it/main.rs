@@ -7,15 +7,23 @@ use alloy_primitives::U256;
 async fn devnet_story_balances_add_up() {
     let mut lines = Vec::new();
     let report = debye_devnet::run(|l| lines.push(l)).await.unwrap();
-    assert_eq!(report.blocks.len(), 2);
+    assert_eq!(report.blocks.len(), 3);
     assert_eq!(report.blocks[1].header.prev_hash, report.blocks[0].hash);
     let ether = U256::from(10u128.pow(18));
-    let (alice, bob) = (&report.parties[0], &report.parties[1]);
-    assert_eq!(alice.l2_eth_wei, U256::from(35) * ether / U256::from(10));
-    assert_eq!(bob.l2_eth_wei, U256::from(15) * ether / U256::from(10));
-    assert_eq!(alice.l2_token, U256::from(250_000_000u64));
-    assert_eq!(bob.l2_token, U256::from(750_000_000u64));
+    let (alice, bob, carol) = (&report.parties[0], &report.parties[1], &report.parties[2]);
+    let milli = ether / U256::from(1000);
+    // Alice: 5 deposited, 2 to bob, 0.5 back, 0.25 from the swap.
+    assert_eq!(alice.l2_eth_wei, U256::from(3_750) * milli);
+    // Bob's remaining 1.25 ETH left through his exit.
+    assert_eq!(bob.l2_eth_wei, U256::ZERO);
+    assert_eq!(alice.l2_token, U256::from(150_000_000u64));
+    assert_eq!(bob.l2_token, U256::from(850_000_000u64));
     assert_eq!(alice.l1_eth_wei, U256::from(95) * ether);
+    // Bob lost the fraudulent exit's bond (0.06) and received his 1.25 ETH exit.
+    assert_eq!(bob.l1_eth_wei, U256::from(101_190) * milli);
+    // Carol, the challenger, earned that bond.
+    assert_eq!(carol.l1_eth_wei, U256::from(1_060) * milli);
+    assert!(lines.iter().any(|l| l.contains("exit cancelled")));
     assert!(lines.iter().any(|l| l.contains("exclusion proof")));
     assert_eq!(report.steps.len(), lines.len() - report.parties.len());
 }
