@@ -150,6 +150,22 @@ impl Keys {
         })
     }
 
+    /// Derive every key from the 64-byte seed of a BIP-39 mnemonic (the wallet's one backup).
+    ///
+    /// The shielded seed is `SHA-512("debye/zk/v1/bip39-seed" ‖ 0 ‖ seed)[..32]`: a different hash
+    /// domain from BIP-32's `HMAC-SHA512("Bitcoin seed", seed)`, so the shielded keys and the L1
+    /// account keys derived from the same mnemonic are independent (docs/circuits.md §3).
+    pub fn from_bip39_seed(seed: &[u8; 64]) -> Result<Self> {
+        let mut h = Sha512::new();
+        h.update(b"debye/zk/v1/bip39-seed");
+        h.update([0u8]);
+        h.update(seed);
+        let wide: [u8; 64] = h.finalize().into();
+        let mut shielded = [0u8; 32];
+        shielded.copy_from_slice(&wide[..32]);
+        Self::from_seed(shielded)
+    }
+
     /// The immutable nullifier (spending) key.
     pub fn nullifier_key(&self) -> &NullifierKey {
         &self.nullifier

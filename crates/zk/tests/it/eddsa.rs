@@ -65,6 +65,30 @@ fn keys_are_domain_separated_and_deterministic() {
 }
 
 #[test]
+fn keys_from_a_bip39_seed_are_deterministic_and_separated() {
+    // The seed of the BIP-39 reference mnemonic "abandon ×11 about" with passphrase "TREZOR".
+    let hex = "c55257c360c07c72029aebc1b53c05ed0362ada38ead3e3e9efa3708e53495531f09a6987599d18264c1e1c92f2cf141630c7a3c4ab7c81b2f001698e7463b04";
+    let mut seed = [0u8; 64];
+    for (i, byte) in seed.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex");
+    }
+    let a = Keys::from_bip39_seed(&seed).expect("keys");
+    assert_eq!(
+        a.address(),
+        Keys::from_bip39_seed(&seed).expect("keys").address()
+    );
+    // Not the raw first half of the seed: the BIP-39 path has its own hash domain.
+    let mut half = [0u8; 32];
+    half.copy_from_slice(&seed[..32]);
+    assert_ne!(a.address(), Keys::from_seed(half).expect("keys").address());
+    // Any bit of the seed matters, including the last one.
+    seed[63] ^= 1;
+    let b = Keys::from_bip39_seed(&seed).expect("keys");
+    assert_ne!(a.address(), b.address());
+    assert_ne!(a.nullifier_key().to_field(), b.nullifier_key().to_field());
+}
+
+#[test]
 fn sign_verify_roundtrip_and_rejections() {
     let keys = Keys::from_seed(seed(3)).expect("keys");
     let msg = Fr::from(123456789u64);
