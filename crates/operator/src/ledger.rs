@@ -1,7 +1,7 @@
 //! The operator's view of who holds which coins: the range-ownership index with the coins that
 //! pending transactions already spend, and the rules a new transaction's inputs must meet.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use alloy_primitives::{Address, B256, U256};
 use debye_primitives::{Segment, Transaction};
@@ -34,6 +34,8 @@ pub(crate) struct Ledger {
     ranges: BTreeMap<U256, Entry>,
     /// Starts whose entry changed since the last [`Ledger::take_delta`].
     dirty: HashSet<U256>,
+    /// Range starts by owner, for `rangesOwnedBy`.
+    by_owner: HashMap<Address, BTreeSet<U256>>,
 }
 
 /// Why an input cannot be spent.
@@ -69,10 +71,24 @@ impl Ledger {
                     },
                 )
             })
-            .collect();
+            .collect::<BTreeMap<U256, Entry>>();
+        let mut by_owner: HashMap<Address, BTreeSet<U256>> = HashMap::new();
+        for (start, e) in &ranges {
+            by_owner.entry(e.owner).or_default().insert(*start);
+        }
         Self {
             ranges,
             dirty: HashSet::new(),
+            by_owner,
+        }
+    }
+
+    fn forget_owner(&mut self, owner: Address, start: U256) {
+        if let Some(set) = self.by_owner.get_mut(&owner) {
+            set.remove(&start);
+            if set.is_empty() {
+                self.by_owner.remove(&owner);
+            }
         }
     }
 
@@ -86,15 +102,16 @@ impl Ledger {
 
     /// Adds a fresh range (a deposit). The caller checked it overlaps nothing.
     pub(crate) fn insert(&mut self, seg: Segment, owner: Address, origin: Origin) {
-        self.ranges.insert(
-            seg.start(),
-            Entry {
-                end: seg.end(),
-                owner,
-                origin,
-                state: State::Unspent,
-            },
-        );
+        let entry = Entry {
+            end: seg.end(),
+            owner,
+            origin,
+            state: State::Unspent,
+        };
+        if let Some(old) = self.ranges.insert(seg.start(), entry) {
+            self.forget_owner(old.owner, seg.start());
+        }
+        self.by_owner.entry(owner).or_default().insert(seg.start());
         self.dirty.insert(seg.start());
     }
 
@@ -112,6 +129,7 @@ impl Ledger {
         };
         entry.end = at;
         self.ranges.insert(at, tail);
+        self.by_owner.entry(tail.owner).or_default().insert(at);
         self.dirty.insert(start);
         self.dirty.insert(at);
     }
@@ -235,7 +253,9 @@ impl Ledger {
                 .map(|(s, _)| *s)
                 .collect();
             for s in starts {
-                self.ranges.remove(&s);
+                if let Some(old) = self.ranges.remove(&s) {
+                    self.forget_owner(old.owner, s);
+                }
                 self.dirty.insert(s);
             }
         }
@@ -281,11 +301,15 @@ impl Ledger {
 
     /// Ranges held by `owner` that are not exited, with whether a pending transaction spends them.
     pub(crate) fn owned_by(&self, owner: Address) -> Vec<(Segment, Origin, bool)> {
-        self.ranges
+        let Some(starts) = self.by_owner.get(&owner) else {
+            return Vec::new();
+        };
+        starts
             .iter()
+            .filter_map(|s| self.ranges.get(s).map(|e| (*s, e)))
             .filter(|(_, e)| e.owner == owner && e.state != State::Exited)
             .filter_map(|(s, e)| {
-                Segment::new(*s, e.end)
+                Segment::new(s, e.end)
                     .ok()
                     .map(|seg| (seg, e.origin, matches!(e.state, State::Pending(_))))
             })
