@@ -1,0 +1,207 @@
+//! Three OS processes — the operator and two wallets, each a `debye` process — plus the contracts
+//! on anvil: deposit → transfer → the recipient verifies the history → the recipient exits →
+//! the funds arrive on L1.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{Address, U256};
+use debye_l1::{
+    L1,
+    anvil::{Anvil, DEV_KEYS, dev_accounts},
+    contracts::DebyeChainClient,
+};
+
+const ETHER: u128 = 1_000_000_000_000_000_000;
+
+fn free_addr() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+/// Kills the operator when the test ends, however it ends.
+struct Operator(Child);
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct WalletCli {
+    dir: PathBuf,
+    passphrase: PathBuf,
+}
+
+impl WalletCli {
+    fn new(root: &Path, name: &str, key: &str) -> Self {
+        let dir = root.join(name);
+        let passphrase = root.join(format!("{name}.pass"));
+        std::fs::write(&passphrase, "correct horse battery staple\n").unwrap();
+        let key_file = root.join(format!("{name}.key"));
+        std::fs::write(&key_file, key).unwrap();
+        let w = Self { dir, passphrase };
+        w.ok(&[
+            "import",
+            "--private-key-file",
+            key_file.to_str().unwrap(),
+            "--kdf",
+            "light",
+        ]);
+        w
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_debye"))
+            .arg("wallet")
+            .arg("--wallet")
+            .arg(&self.dir)
+            .arg("--passphrase-file")
+            .arg(&self.passphrase)
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "debye wallet {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Spendable ETH (token 0) as the wallet counts it.
+    fn spendable_eth(&self) -> U256 {
+        fn find(v: &serde_json::Value) -> Option<U256> {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if m.get("token").and_then(|t| t.as_u64()) == Some(0) {
+                        return m.get("spendable").and_then(amount);
+                    }
+                    m.values().find_map(find)
+                }
+                serde_json::Value::Array(a) => a.iter().find_map(find),
+                _ => None,
+            }
+        }
+        fn amount(v: &serde_json::Value) -> Option<U256> {
+            match v {
+                serde_json::Value::String(s) => s.parse().ok(),
+                serde_json::Value::Number(n) => n.as_u64().map(U256::from),
+                _ => None,
+            }
+        }
+        find(&self.ok(&["balance"])).unwrap_or(U256::ZERO)
+    }
+}
+
+/// Retries `f` until it returns true (the operator builds blocks and syncs L1 on its own clock).
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
+    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    let l1 = anvil.l1().unwrap();
+    let accounts = dev_accounts();
+    let (deployer, operator, alice, bob): (Address, Address, Address, Address) =
+        (accounts[0], accounts[1], accounts[2], accounts[3]);
+    let chain = DebyeChainClient::deploy(l1.clone(), deployer, operator)
+        .await
+        .unwrap();
+    let anchor = chain.address().to_string();
+    let url = anvil.endpoint();
+    let root = tempfile::tempdir().unwrap();
+
+    // Process 1: the operator, over JSON-RPC against anvil.
+    let api = free_addr();
+    let _operator = Operator(
+        Command::new(env!("CARGO_BIN_EXE_debye"))
+            .arg("operator")
+            .env("DEBYE_DATA_DIR", root.path().join("operator"))
+            .env("DEBYE_RPC_ADDR", &api)
+            .env("DEBYE_METRICS_ADDR", free_addr())
+            .env("DEBYE_L1", "rpc")
+            .env("DEBYE_L1_URL", &url)
+            .env("DEBYE_L1_ANCHOR", &anchor)
+            .env("DEBYE_OPERATOR_KEY", format!("0x{}", DEV_KEYS[1]))
+            .env("DEBYE_L1_CONFIRMATIONS", "0")
+            .env("DEBYE_L1_POLL_MS", "100")
+            .env("DEBYE_BLOCK_INTERVAL_MS", "200")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let operator_url = format!("http://{api}");
+
+    // Processes 2 and 3: two wallets, each command its own `debye wallet` process.
+    let alice_w = WalletCli::new(root.path(), "alice", DEV_KEYS[2]);
+    let bob_w = WalletCli::new(root.path(), "bob", DEV_KEYS[3]);
+    let l1_args = ["--l1-rpc", url.as_str(), "--anchor", anchor.as_str()];
+
+    let deposit = ETHER.to_string();
+    alice_w.ok(&[&["deposit", "--amount", &deposit][..], &l1_args].concat());
+    let pay = root.path().join("pay.json");
+    let amount = U256::from(ETHER / 4);
+    // The operator credits the deposit after it sees it on L1; until then it refuses the spend.
+    eventually("the operator accepts alice's payment", || {
+        alice_w
+            .run(
+                &[
+                    &[
+                        "send",
+                        "--to",
+                        &bob.to_string(),
+                        "--amount",
+                        &amount.to_string(),
+                    ][..],
+                    &["--max-block", "1000", "--out", pay.to_str().unwrap()],
+                    &["--operator", &operator_url],
+                ]
+                .concat(),
+            )
+            .status
+            .success()
+    });
+
+    // Bob counts the coins only after verifying their whole history against L1.
+    let sync = [&["sync", "--operator", operator_url.as_str()][..], &l1_args].concat();
+    eventually("bob's wallet verifies and counts the payment", || {
+        bob_w.run(&sync).status.success() && bob_w.spendable_eth() == amount
+    });
+    alice_w.ok(&sync);
+    assert_eq!(alice_w.spendable_eth(), U256::from(ETHER) - amount);
+
+    // Bob exits his coins and, after the exit period, they arrive on his L1 account.
+    bob_w.ok(&[&["exit", "--start"][..], &l1_args].concat());
+    let period = chain.exit_period().await.unwrap();
+    l1.advance_time(period + 1).await.unwrap();
+    let before = l1.balance(bob).await.unwrap();
+    bob_w.ok(&[&["exit", "--finalize"][..], &l1_args].concat());
+    let after = l1.balance(bob).await.unwrap();
+    // Gas is paid from the same account, so allow for it; the coins and the bond come back.
+    let bond = chain.exit_bond().await.unwrap();
+    let gained = after - before;
+    assert!(
+        gained > amount + bond - U256::from(ETHER / 100),
+        "bob gained only {gained}"
+    );
+    assert!(gained <= amount + bond);
+    assert!(l1.balance(alice).await.unwrap() < U256::from(10_000 * ETHER - ETHER));
+}

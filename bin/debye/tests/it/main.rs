@@ -1,0 +1,4 @@
+//! End-to-end tests of the `debye` binary: real OS processes against a real anvil node.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+mod e2e;
