@@ -9,6 +9,9 @@ use alloy_transport::{RpcError, TransportError};
 
 use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 
+/// Receipt polling interval for loopback endpoints.
+const LOCAL_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
 /// An Ethereum JSON-RPC endpoint implementing [`L1`]. Transactions are signed locally with the
 /// registered keys; the sender of each [`L1Tx`] picks the key.
 ///
@@ -37,11 +40,17 @@ impl RpcL1 {
             senders.push(signer.address());
             wallet.register_signer(signer);
         }
-        let provider = ProviderBuilder::new()
-            .wallet(wallet)
-            .connect_http(url)
-            .erased();
-        Ok(Self { provider, senders })
+        let provider = ProviderBuilder::new().wallet(wallet).connect_http(url);
+        // A loopback node (anvil, a local devnet) mines at once: poll for receipts every 10 ms
+        // instead of alloy's 250 ms, which otherwise dominates every test on anvil. Remote
+        // endpoints keep alloy's default.
+        if provider.client().is_local() {
+            provider.client().set_poll_interval(LOCAL_POLL_INTERVAL);
+        }
+        Ok(Self {
+            provider: provider.erased(),
+            senders,
+        })
     }
 
     fn request(&self, tx: &L1Tx) -> TransactionRequest {

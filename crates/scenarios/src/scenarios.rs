@@ -432,8 +432,9 @@ async fn deposit_less_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// Many deposit exits settled with `finalizeExits` in batches and paid by `withdraw`; an
 /// archival watcher challenges none of them.
 async fn mass_exit<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    const N: usize = 24;
-    const BATCH: usize = 8;
+    // The mass exit: 1,000 ranges leave in one exit period, settled 100 per transaction.
+    const N: usize = 1_000;
+    const BATCH: usize = 100;
     let w = World::new(l1).await?;
     let mut watcher = w.watcher(Mode::Archival).await?;
     let anchor0 = w.l1.balance(w.chain.address()).await?;
