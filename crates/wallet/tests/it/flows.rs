@@ -197,6 +197,22 @@ async fn withheld_block_and_unsigned_spend_raise_exits() {
     let claims = alice.exit_claims();
     assert_eq!(claims.len(), 1);
     assert!(claims[0].deposit.is_some());
+    // She exits from her own data and ends with her funds on L1.
+    let exits = alice
+        .start_exits(&n.client, Some(&r.exit_needed))
+        .await
+        .unwrap();
+    assert_eq!(exits.len(), 1);
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    let bond = n.client.exit_bond().await.unwrap();
+    let before = n.l1.balance(alice.address()).await.unwrap();
+    let out = alice.finalize_exits(&n.client).await.unwrap();
+    assert_eq!(out[0].status, "withdrawn", "{out:?}");
+    assert_eq!(
+        n.l1.balance(alice.address()).await.unwrap(),
+        before + U256::from(100u64) + bond
+    );
 
     // A withheld block: committed on L1, never served.
     let n = net().await;
