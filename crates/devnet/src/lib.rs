@@ -242,16 +242,6 @@ fn swap(
     })
 }
 
-fn l1_header(h: &BlockHeader) -> contracts::BlockHeader {
-    contracts::BlockHeader {
-        number: h.number,
-        prevHash: h.prev_hash,
-        txRoot: h.tx_root,
-        accumulator: h.accumulator,
-        noteRoot: h.note_root,
-    }
-}
-
 struct Devnet<F> {
     l1: Arc<EmbeddedL1>,
     chain: DebyeChainClient<Arc<EmbeddedL1>>,
@@ -297,7 +287,7 @@ impl<F: FnMut(String)> Devnet<F> {
         }
         let receipt = self
             .chain
-            .submit_block(self.operator.address, l1_header(&header))
+            .submit_block(self.operator.address, contracts::BlockHeader::from(&header))
             .await?;
         let stored = self.chain.block_hash(header.number).await?;
         if stored != header.hash() {

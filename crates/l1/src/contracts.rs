@@ -30,6 +30,19 @@ sol!(
 
 pub use DebyeChain::{BlockHeader, BlockSubmitted, Deposit, TokenListed};
 
+/// The anchor's view of a Plasma header: the same five fields, in the contract's ABI type.
+impl From<&debye_primitives::BlockHeader> for BlockHeader {
+    fn from(h: &debye_primitives::BlockHeader) -> Self {
+        Self {
+            number: h.number,
+            prevHash: h.prev_hash,
+            txRoot: h.tx_root,
+            accumulator: h.accumulator,
+            noteRoot: h.note_root,
+        }
+    }
+}
+
 /// Decodes revert data as one of the anchor contract's custom errors.
 pub fn decode_revert(data: &[u8]) -> Option<DebyeChain::DebyeChainErrors> {
     DebyeChain::DebyeChainErrors::abi_decode(data).ok()

@@ -12,23 +12,12 @@ use debye_l1::{
     L1, LogFilter,
     contracts::{self, DebyeChain::ExitFinalized, DebyeChainClient},
 };
-use debye_primitives::{BlockHeader, Segment};
+use debye_primitives::Segment;
 use debye_storage::{DepositEntry, ExitEntry, SubmissionState};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, error, info, warn};
 
 use crate::{Error, Result, node::Shared, sequencer::Command};
-
-/// The anchor's view of a header.
-fn l1_header(h: &BlockHeader) -> contracts::BlockHeader {
-    contracts::BlockHeader {
-        number: h.number,
-        prevHash: h.prev_hash,
-        txRoot: h.tx_root,
-        accumulator: h.accumulator,
-        noteRoot: h.note_root,
-    }
-}
 
 /// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
 ///
@@ -128,7 +117,10 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
             let started = Instant::now();
             debug!(number = n, "submitting block");
             let sent = self
-                .timed(self.chain.submit_block(self.operator, l1_header(&header)))
+                .timed(
+                    self.chain
+                        .submit_block(self.operator, contracts::BlockHeader::from(&header)),
+                )
                 .await;
             match sent {
                 Ok(receipt) => {
