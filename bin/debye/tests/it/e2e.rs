@@ -159,8 +159,11 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
     alice_w.ok(&[&["deposit", "--amount", &deposit][..], &l1_args].concat());
     let pay = root.path().join("pay.json");
     let amount = U256::from(ETHER / 4);
-    // The operator credits the deposit after it sees it on L1; until then it refuses the spend.
+    // The deposit becomes spendable once a block after it is committed and the wallet has synced
+    // it; the operator also credits it only after it sees it on L1. Until then the send is refused.
+    let sync = [&["sync", "--operator", operator_url.as_str()][..], &l1_args].concat();
     eventually("the operator accepts alice's payment", || {
+        let _ = alice_w.run(&sync);
         alice_w
             .run(
                 &[
@@ -181,7 +184,6 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
     });
 
     // Bob counts the coins only after verifying their whole history against L1.
-    let sync = [&["sync", "--operator", operator_url.as_str()][..], &l1_args].concat();
     eventually("bob's wallet verifies and counts the payment", || {
         bob_w.run(&sync).status.success() && bob_w.spendable_eth() == amount
     });
