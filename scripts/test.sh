@@ -9,6 +9,15 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 start=$(date +%s)
 
+# A from-scratch build needs about 8 GB under target/; incremental caches only pay off when the
+# same tree is rebuilt, so CI (always a fresh clone) turns them off: less disk, less time.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+free_kb=$(df -Pk . | awk 'NR==2 {print $4}')
+echo "disk free here: $(( free_kb / 1024 / 1024 )) GiB (a clean build needs ~8 GiB)"
+if [ "$free_kb" -lt $(( 10 * 1024 * 1024 )) ]; then
+  echo "warning: under 10 GiB free; the build may fail with 'No space left on device'" >&2
+fi
+
 step "Solidity toolchain (npm ci in contracts/)"
 # npm ci only when the lockfile changed since the last install (CI always starts clean).
 lock_hash=$(sha256sum contracts/package-lock.json | cut -d' ' -f1)
