@@ -10,6 +10,7 @@ import { join } from 'node:path';
 export const CONTRACTS = [
   ['DebyeChain.sol', 'DebyeChain'],
   ['TestToken.sol', 'TestToken'],
+  ['ForcedInclusion.sol', 'ForcedInclusion'],
 ];
 
 function hexObject(value, what) {

@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {PrimeLib} from "./lib/PrimeLib.sol";
 import {ExitLib} from "./lib/ExitLib.sol";
 import {ExitVerifier} from "./exit/ExitVerifier.sol";
+import {ForcedInclusion} from "./exit/ForcedInclusion.sol";
 
 /// @title DebyeChain: the L1 anchor of the Debye Plasma chain
 /// @notice Holds deposited ETH and ERC-20 tokens, gives every deposited unit a coin id, records
@@ -114,7 +115,9 @@ contract DebyeChain {
         uint64 blockNumber;
     }
 
-    /// @notice An output of a transaction included in a committed block (signatures not needed).
+    /// @notice An output of a transaction included in a committed block (signatures not needed),
+    ///         or of an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
+    ///         (the rest of the header and the proof are then unused; docs/exit-game.md §12.4).
     struct OutputProof {
         PrimeLib.Transaction transaction;
         uint256 outputIndex;
@@ -122,7 +125,10 @@ contract DebyeChain {
         PrimeLib.SumProof proof;
     }
 
-    /// @notice A signed transaction included in a committed block, and which of its inputs matters.
+    /// @notice A signed transaction included in a committed block, and which of its inputs matters;
+    ///         or an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
+    ///         (signatures, the rest of the header and the proof unused: its owners signed on L1;
+    ///         docs/exit-game.md §12.4).
     struct SpendProof {
         PrimeLib.SignedTransaction spend;
         uint256 inputIndex;
@@ -298,6 +304,8 @@ contract DebyeChain {
     uint64 private immutable _exitPeriod;
     /// @dev The stateless evidence checker, deployed by the constructor (docs/exit-game.md §9).
     ExitVerifier private immutable _verifier;
+    /// @dev The forced-inclusion game, deployed by the constructor (docs/exit-game.md §12).
+    ForcedInclusion private immutable _forced;
     /// @dev Transient reentrancy lock: set for the duration of a token transfer.
     bool private transient _locked;
 
@@ -314,6 +322,7 @@ contract DebyeChain {
         _operator = operator_;
         _exitPeriod = exitPeriod_;
         _verifier = new ExitVerifier();
+        _forced = new ForcedInclusion(_verifier);
         _bond = BondSchedule({current: exitBond_, next: exitBond_, nextAt: 0});
         _nextBlock = 1;
         _tokenCount = 1; // ETH: token id 0, address(0); `_tokenAddresses[0]` is already address(0).
@@ -475,12 +484,12 @@ contract DebyeChain {
         payable
         returns (bytes32)
     {
-        (PrimeLib.Output memory out, uint64 blockNumber, bytes32 id) = _verifyOutput(p);
+        (PrimeLib.Output memory out, uint256 position, bytes32 id) = _verifyOutput(p);
         if (out.owner != msg.sender) revert NotOwner(out.owner, msg.sender);
         if (start >= end || start < out.segment.start || end > out.segment.end) {
             revert RangeOutsideOutput();
         }
-        return _startExit(ExitData(msg.sender, start, end, ExitLib.outputPosition(blockNumber), id));
+        return _startExit(ExitData(msg.sender, start, end, position, id));
     }
 
     /// @dev Rule (docs/exit-game.md §2.4): every exited coin must be deposited already. Rule
@@ -539,11 +548,11 @@ contract DebyeChain {
         (PrimeLib.Input memory x, bytes32 id) =
             _verifier.inputOf(exitTx, exitInput, _domainSeparator());
         if (id != e.txId) revert InvalidChallenge();
-        (PrimeLib.Input memory i, uint64 spendBlock) = _verifySpend(p);
+        (PrimeLib.Input memory i, uint256 spendPosition) = _verifySpend(p);
         uint256 lo = _max(_max(x.segment.start, i.segment.start), e.start);
         uint256 hi = _min(_min(x.segment.end, i.segment.end), e.end);
         if (
-            uint256(spendBlock) >= ExitLib.blockOf(e.position) || i.owner != x.owner
+            ExitLib.order(spendPosition) >= ExitLib.order(e.position) || i.owner != x.owner
                 || i.blockIndex != x.blockIndex
                 || (i.txIndex == PrimeLib.DEPOSIT_TX_INDEX)
                     != (x.txIndex == PrimeLib.DEPOSIT_TX_INDEX) || lo >= hi
@@ -563,7 +572,7 @@ contract DebyeChain {
         bytes32 exitId = _pending(e);
         _checkDeposit(d);
         if (
-            ExitLib.depositPosition(d.blockNumber) <= e.position
+            ExitLib.order(ExitLib.depositPosition(d.blockNumber)) <= ExitLib.order(e.position)
                 || !ExitLib.overlaps(d.start, d.end, e.start, e.end)
         ) revert InvalidChallenge();
         _cancel(exitId, CancelReason.DepositAfter, msg.sender);
@@ -595,7 +604,7 @@ contract DebyeChain {
         bytes32 olderId = _pending(older);
         bytes32 pair = keccak256(abi.encode(newerId, olderId));
         if (
-            older.position >= newer.position || _blocks[pair]
+            ExitLib.order(older.position) >= ExitLib.order(newer.position) || _blocks[pair]
                 || !ExitLib.overlaps(older.start, older.end, newer.start, newer.end)
         ) revert InvalidChallenge();
         _blocks[pair] = true;
@@ -638,15 +647,8 @@ contract DebyeChain {
         payable
         returns (bytes32)
     {
-        (PrimeLib.Output memory out, uint64 blockNumber,) = _verifyOutput(p);
-        return _request(
-            e,
-            ExitLib.outputPosition(blockNumber),
-            out.owner,
-            coin,
-            out.segment.start,
-            out.segment.end
-        );
+        (PrimeLib.Output memory out, uint256 position,) = _verifyOutput(p);
+        return _request(e, position, out.owner, coin, out.segment.start, out.segment.end);
     }
 
     /// @dev Rules (docs/exit-game.md §3.4): the challenged output is strictly older than the
@@ -670,8 +672,8 @@ contract DebyeChain {
                 && _continuations[keccak256(abi.encode(exitId, position, coin))] <= _now()
         ) revert ChallengeWindowClosed();
         if (
-            e.position & 1 == 0 || position >= e.position || !ExitLib.contains(start, end, coin)
-                || !ExitLib.contains(e.start, e.end, coin)
+            e.position & 1 == 0 || ExitLib.order(position) >= ExitLib.order(e.position)
+                || !ExitLib.contains(start, end, coin) || !ExitLib.contains(e.start, e.end, coin)
         ) revert InvalidChallenge();
         uint256 bond = s.bond / 4;
         if (msg.value != bond) revert WrongBond(bond, msg.value);
@@ -702,19 +704,20 @@ contract DebyeChain {
         if (_challenges[challengeId].challenger == address(0)) {
             revert UnknownChallenge(challengeId);
         }
-        (PrimeLib.Input memory i, uint64 spendBlock) = _verifySpend(p);
+        (PrimeLib.Input memory i, uint256 next) = _verifySpend(p);
         if (
             i.owner != owner || !ExitLib.refersTo(i, position)
                 || !ExitLib.contains(i.segment.start, i.segment.end, coin)
-                || uint256(spendBlock) > ExitLib.blockOf(e.position)
+                || ExitLib.order(next) > ExitLib.order(e.position)
         ) revert InvalidChallenge();
         delete _challenges[challengeId];
         ExitState storage s = _exits[exitId];
         s.open -= 1;
         uint256 until = _now() + _exitPeriod / 2;
         if (until > s.exitableAt) s.exitableAt = _time(until);
-        uint256 next = ExitLib.outputPosition(spendBlock);
-        if (next < e.position) _continuations[keccak256(abi.encode(exitId, next, coin))] = until;
+        if (ExitLib.order(next) < ExitLib.order(e.position)) {
+            _continuations[keccak256(abi.encode(exitId, next, coin))] = until;
+        }
         emit ChallengeAnswered(exitId, challengeId, msg.sender);
         _sendEth(msg.sender, s.bond / 4);
     }
@@ -870,29 +873,51 @@ contract DebyeChain {
         if (_deposits[d.start] != h) revert UnknownDeposit(d.start);
     }
 
-    /// @dev An output of an included transaction (docs/exit-game.md §2.2, §3.5).
+    /// @dev An output of an included transaction and its position (docs/exit-game.md §2.2,
+    ///      §3.5), or of an included forced transaction (§12.4: only once it is included).
     function _verifyOutput(OutputProof calldata p)
         private
         view
-        returns (PrimeLib.Output memory out, uint64 blockNumber, bytes32 id)
+        returns (PrimeLib.Output memory out, uint256 position, bytes32 id)
     {
-        blockNumber = _checkHeader(p.header);
-        (out, id) = _verifier.verifyOutput(
-            p.transaction, p.outputIndex, blockNumber, p.header.txRoot, p.proof, _domainSeparator()
-        );
+        uint64 n = p.header.number;
+        if (n >= ExitLib.FORCED_BLOCK) {
+            bytes32 forcedId;
+            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+            (out, id) = _verifier.outputOf(p.transaction, p.outputIndex, _domainSeparator());
+            if (id != forcedId) revert UnknownHeader(n);
+        } else {
+            _checkHeader(p.header);
+            (out, id) = _verifier.verifyOutput(
+                p.transaction, p.outputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+            );
+            position = ExitLib.outputPosition(n);
+        }
     }
 
-    /// @dev A valid, signed transaction included (not expired) in a committed block; returns its
-    ///      input `p.inputIndex` and the block (docs/exit-game.md §3.1, §3.5).
+    /// @dev A valid, signed transaction included (not expired) in a committed block, or an
+    ///      included forced transaction (docs/exit-game.md §12.4: its owners signed on L1, and it
+    ///      counts as included after the block of its newest input); returns its input
+    ///      `p.inputIndex` and the position of its outputs (docs/exit-game.md §3.1, §3.5).
     function _verifySpend(SpendProof calldata p)
         private
         view
-        returns (PrimeLib.Input memory input, uint64 blockNumber)
+        returns (PrimeLib.Input memory input, uint256 position)
     {
-        blockNumber = _checkHeader(p.header);
-        input = _verifier.verifySpend(
-            p.spend, p.inputIndex, blockNumber, p.header.txRoot, p.proof, _domainSeparator()
-        );
+        uint64 n = p.header.number;
+        if (n >= ExitLib.FORCED_BLOCK) {
+            bytes32 forcedId;
+            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+            bytes32 id;
+            (input, id) = _verifier.inputOf(p.spend.transaction, p.inputIndex, _domainSeparator());
+            if (id != forcedId) revert UnknownHeader(n);
+        } else {
+            _checkHeader(p.header);
+            (input,) = _verifier.verifySpend(
+                p.spend, p.inputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+            );
+            position = ExitLib.outputPosition(n);
+        }
     }
 
     /// @dev Removes `[start, end)` from the exitable range keyed `key` (its end); false if the
@@ -1011,6 +1036,11 @@ contract DebyeChain {
     /// @notice The stateless evidence checker this chain deployed (docs/exit-game.md §9).
     function exitVerifier() external view returns (address) {
         return address(_verifier);
+    }
+
+    /// @notice The forced-inclusion game of this chain (docs/exit-game.md §12).
+    function forcedInclusion() external view returns (address) {
+        return address(_forced);
     }
 
     /// @notice `keccak256(abi.encode(e))`.

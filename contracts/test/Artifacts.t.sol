@@ -14,12 +14,17 @@ contract ArtifactsTest is Test {
         string compiled; // path of forge's own artifact for the same contract
     }
 
-    function _artifacts() internal pure returns (Artifact[2] memory) {
+    function _artifacts() internal pure returns (Artifact[3] memory) {
         return [
             Artifact(
                 "DebyeChain", "artifacts/DebyeChain.json", "out/DebyeChain.sol/DebyeChain.json"
             ),
-            Artifact("TestToken", "artifacts/TestToken.json", "out/TestToken.sol/TestToken.json")
+            Artifact("TestToken", "artifacts/TestToken.json", "out/TestToken.sol/TestToken.json"),
+            Artifact(
+                "ForcedInclusion",
+                "artifacts/ForcedInclusion.json",
+                "out/ForcedInclusion.sol/ForcedInclusion.json"
+            )
         ];
     }
 
@@ -63,7 +68,7 @@ contract ArtifactsTest is Test {
     }
 
     function test_committedArtifactsMatchCompiledContracts() public view {
-        Artifact[2] memory all = _artifacts();
+        Artifact[3] memory all = _artifacts();
         for (uint256 i = 0; i < all.length; i++) {
             string memory json = vm.readFile(all[i].committed);
             string memory problem = _staleness(json, all[i]);

@@ -3,16 +3,21 @@ pragma solidity 0.8.37;
 
 import {DebyeChain} from "../src/DebyeChain.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
-import {ExitFixture} from "./ExitFixture.t.sol";
+import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
+import {ForcedFixture} from "./ForcedInclusion.t.sol";
 
 /// @dev Gas of every exit-game call against the budgets of docs/exit-game.md §9: start ≤ 150k,
 ///      each challenge ≤ 150k, finalize ≤ 60k, ≤ 15k per exit in a batch of 100 — whole
 ///      transactions (intrinsic gas included), measured with `isolate = true` so each call is its
 ///      own transaction with cold storage. Proofs are 20 levels deep (a block of ~10^6 leaves).
 ///      `./forge test --match-contract ExitGasTest -vv` prints the table.
-contract ExitGasTest is ExitFixture {
+contract ExitGasTest is ForcedFixture {
     uint256 internal constant DEPTH = 20;
     uint256 internal constant BUDGET = 150_000;
+    /// @dev Budget of the calls that carry a maximal (16x16, 2-signer) transaction, twice for
+    ///      the forced-game challenges that carry two: the gas basis of the forcing bond,
+    ///      3 x 150 000 (docs/exit-game.md §5.1, §9).
+    uint256 internal constant MAXIMAL_BUDGET = 450_000;
 
     /// @dev Whole-transaction gas of the last call (after refunds) and its execution gas
     ///      (minus 21000 and 4/16 per zero/non-zero calldata byte), logged and checked.
@@ -258,5 +263,266 @@ contract ExitGasTest is ExitFixture {
         }
         chain.withdraw(es[7]);
         _report("withdraw (pays ETH)", abi.encodeCall(DebyeChain.withdraw, (es[7])), 60_000);
+    }
+
+    // ------------------------------------------------------------------ maximal transactions
+
+    /// @dev 16 deposits of 1 ether, alternately Alice's and Bob's, back to back.
+    function _sixteenDeposits() internal returns (DebyeChain.DepositRecord[] memory ds) {
+        _deposit(carol, 5 ether);
+        ds = new DebyeChain.DepositRecord[](16);
+        for (uint256 k = 0; k < 16; k++) {
+            ds[k] = _deposit(k % 2 == 0 ? alice : bob, 1 ether);
+        }
+    }
+
+    /// @dev The maximal transaction: 16 inputs (the 16 deposits, two owners), 16 outputs to `to`.
+    function _maximal(DebyeChain.DepositRecord[] memory ds, address to, uint64 maxBlock)
+        internal
+        pure
+        returns (PrimeLib.Transaction memory t)
+    {
+        t.inputs = new PrimeLib.Input[](16);
+        t.outputs = new PrimeLib.Output[](16);
+        for (uint256 k = 0; k < 16; k++) {
+            t.inputs[k] = _depIn(ds[k].owner, ds[k].blockNumber, ds[k].start, ds[k].end);
+            t.outputs[k] = PrimeLib.Output(to, _seg(ds[k].start, ds[k].end));
+        }
+        t.maxBlockIndex = maxBlock;
+    }
+
+    function _sign2(PrimeLib.Transaction memory t)
+        internal
+        view
+        returns (PrimeLib.SignedTransaction memory)
+    {
+        (uint8 v1, bytes32 r1, bytes32 s1) = vm.sign(aliceKey, _id(t));
+        (uint8 v2, bytes32 r2, bytes32 s2) = vm.sign(bobKey, _id(t));
+        return PrimeLib.SignedTransaction(t, abi.encodePacked(r1, s1, v1, r2, s2, v2));
+    }
+
+    /// @dev docs/exit-game.md §9: the exit-game calls that carry a whole transaction, with the
+    ///      largest valid one (16 inputs, 16 outputs, 2 signers) and 20-level proofs.
+    function test_gas_maximalTransaction() public {
+        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        PrimeLib.Transaction memory t = _maximal(ds, carol, 99);
+        uint64 b = _commitDeep(t);
+        DebyeChain.SpendProof memory sp = _deepSpend(_sign2(t), b);
+
+        DebyeChain.OutputProof memory op = _deepOut(t, 0, b);
+        vm.prank(carol);
+        chain.startExit{value: bond}(op, ds[0].start, ds[0].end);
+        _report(
+            "startExit (16x16 tx)",
+            abi.encodeCall(DebyeChain.startExit, (op, ds[0].start, ds[0].end)),
+            MAXIMAL_BUDGET
+        );
+        DebyeChain.ExitData memory ce =
+            DebyeChain.ExitData(carol, ds[0].start, ds[0].end, uint256(b) * 2 + 1, _id(t));
+
+        DebyeChain.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
+        chain.challengeSpent(ae, sp);
+        _report(
+            "challengeSpent (16x16 spend)",
+            abi.encodeCall(DebyeChain.challengeSpent, (ae, sp)),
+            MAXIMAL_BUDGET
+        );
+
+        uint256 coin = ds[0].start;
+        vm.prank(mallory);
+        chain.requestWithDeposit{value: bond / 4}(ce, ds[0], coin);
+        uint256 pos = uint256(ds[0].blockNumber) * 2;
+        chain.respondChallenge(ce, pos, alice, coin, sp);
+        _report(
+            "respondChallenge (16x16 answer)",
+            abi.encodeCall(DebyeChain.respondChallenge, (ce, pos, alice, coin, sp)),
+            MAXIMAL_BUDGET
+        );
+        PrimeLib.Transaction memory t2 = _maximal(ds, mallory, 98);
+        uint64 b2 = _commitDeep(t2);
+        DebyeChain.ExitData memory me = _txExit2(t2, b2, ds[0].start, ds[0].end);
+        chain.challengeDoubleSpend(me, t2, 0, sp);
+        _report(
+            "challengeDoubleSpend (16x16 exited tx and spend)",
+            abi.encodeCall(DebyeChain.challengeDoubleSpend, (me, t2, 0, sp)),
+            MAXIMAL_BUDGET
+        );
+    }
+
+    // ------------------------------------------------------------------ forced inclusion
+
+    /// @dev docs/exit-game.md §9, §12: the forced-inclusion game with the maximal transaction as
+    ///      the forced one and as the evidence, 20-level proofs.
+    function test_gas_forcedInclusion_forceSignAndSpent() public {
+        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        _commitEmpty();
+        PrimeLib.Transaction memory f = _maximal(ds, carol, 99);
+        vm.prank(carol);
+        uint64 k = fi.force{value: fbond}(f);
+        _report("force (16x16 tx)", abi.encodeCall(ForcedInclusion.force, (f)), 1_000_000);
+        bytes memory sig = _sigOf(f, aliceKey);
+        fi.signForced(k, sig);
+        _report("signForced", abi.encodeCall(ForcedInclusion.signForced, (k, sig)), BUDGET);
+
+        // (a) spent: Alice's and Bob's maximal L2 spend of the same deposits.
+        PrimeLib.Transaction memory l2 = _maximal(ds, mallory, 99);
+        uint64 b = _commitDeep(l2);
+        ForcedInclusion.SpendProof memory sp = _deepFiSpend(l2, b);
+        fi.challengeForcedSpent(k, f, 0, sp);
+        _report(
+            "challengeForcedSpent (16x16 forced tx and spend)",
+            abi.encodeCall(ForcedInclusion.challengeForcedSpent, (k, f, 0, sp)),
+            MAXIMAL_BUDGET
+        );
+    }
+
+    function _deepFiSpend(PrimeLib.Transaction memory t, uint64 b)
+        internal
+        view
+        returns (ForcedInclusion.SpendProof memory)
+    {
+        (uint256 s0, uint256 e0) = _span(t);
+        return
+            ForcedInclusion.SpendProof(_sign2(t), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
+    }
+
+    /// @dev The maximal forced transaction spending the 16 outputs of block `b` as `owner`.
+    function _maximalFromBlock(DebyeChain.DepositRecord[] memory ds, address owner, uint64 b)
+        internal
+        pure
+        returns (PrimeLib.Transaction memory g)
+    {
+        g = _maximal(ds, owner, 99);
+        for (uint256 j = 0; j < 16; j++) {
+            // casting to 'uint8' is safe because j < 16
+            // forge-lint: disable-next-line(unsafe-typecast)
+            g.inputs[j] = _txIn(owner, b, uint8(j), ds[j].start, ds[j].end);
+        }
+    }
+
+    function test_gas_forcedInclusion_ownerMismatch() public {
+        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        PrimeLib.Transaction memory l2 = _maximal(ds, mallory, 99);
+        uint64 b = _commitDeep(l2);
+        // Mallory owns l2's outputs, not Carol.
+        PrimeLib.Transaction memory g = _maximalFromBlock(ds, carol, b);
+        vm.prank(carol);
+        uint64 k = fi.force{value: fbond}(g);
+        (uint256 s0, uint256 e0) = _span(l2);
+        ForcedInclusion.OutputProof memory op =
+            ForcedInclusion.OutputProof(l2, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(l2)));
+        fi.challengeForcedOutput(k, g, 0, op);
+        _report(
+            "challengeForcedOutput (16x16 forced tx and output tx)",
+            abi.encodeCall(ForcedInclusion.challengeForcedOutput, (k, g, 0, op)),
+            MAXIMAL_BUDGET
+        );
+
+        // Mallory names Alice's deposit as hers.
+        PrimeLib.Transaction memory m = _maximal(ds, mallory, 97);
+        for (uint256 j = 0; j < 16; j += 2) {
+            m.inputs[j].owner = mallory; // Alice's deposits, claimed by Mallory
+        }
+        vm.prank(mallory);
+        uint64 k2 = fi.force{value: fbond}(m);
+        ForcedInclusion.DepositRecord memory dr =
+            ForcedInclusion.DepositRecord(alice, ds[0].start, ds[0].end, ds[0].blockNumber);
+        fi.challengeForcedDeposit(k2, m, 0, dr);
+        _report(
+            "challengeForcedDeposit (16x16 forced tx)",
+            abi.encodeCall(ForcedInclusion.challengeForcedDeposit, (k2, m, 0, dr)),
+            MAXIMAL_BUDGET
+        );
+    }
+
+    function test_gas_forcedInclusion_excluded() public {
+        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        uint64 empty = _commitDeepEmpty(ds[0].start, ds[15].end);
+        PrimeLib.Transaction memory h = _maximalFromBlock(ds, carol, empty);
+        vm.prank(carol);
+        uint64 k = fi.force{value: fbond}(h);
+        PrimeLib.BlockHeader memory eh = _ph(_headers[empty]);
+        PrimeLib.Segment memory seg = _seg(ds[0].start, ds[0].end);
+        PrimeLib.SumProof memory xp = _deepProof(ds[0].start, ds[15].end, bytes32(0));
+        fi.challengeForcedExcluded(k, h, 0, eh, seg, xp);
+        _report(
+            "challengeForcedExcluded (16x16 forced tx)",
+            abi.encodeCall(ForcedInclusion.challengeForcedExcluded, (k, h, 0, eh, seg, xp)),
+            MAXIMAL_BUDGET
+        );
+    }
+
+    /// @dev The forced game with 1-input transactions (the common case) against the 150k budget.
+    function test_gas_forcedInclusion_oneInput() public {
+        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        PrimeLib.Transaction memory f = _tx(_depIn(alice, d.blockNumber, d.start, d.end), carol, 99);
+        vm.prank(alice);
+        uint64 k = fi.force{value: fbond}(f);
+        _report("force (1-input tx)", abi.encodeCall(ForcedInclusion.force, (f)), 250_000);
+        (uint256 s0, uint256 e0) = _span(t);
+        ForcedInclusion.SpendProof memory sp = ForcedInclusion.SpendProof(
+            _sign(t, aliceKey), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t))
+        );
+        fi.challengeForcedSpent(k, f, 0, sp);
+        _report(
+            "challengeForcedSpent (1-input)",
+            abi.encodeCall(ForcedInclusion.challengeForcedSpent, (k, f, 0, sp)),
+            BUDGET
+        );
+        PrimeLib.Transaction memory g =
+            _tx(_txIn(carol, b, 0, d.start, d.start + 1 ether), carol, 99);
+        vm.prank(carol);
+        uint64 k2 = fi.force{value: fbond}(g);
+        ForcedInclusion.OutputProof memory op =
+            ForcedInclusion.OutputProof(t, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
+        fi.challengeForcedOutput(k2, g, 0, op);
+        _report(
+            "challengeForcedOutput (1-input)",
+            abi.encodeCall(ForcedInclusion.challengeForcedOutput, (k2, g, 0, op)),
+            BUDGET
+        );
+    }
+
+    /// @dev An honest forced transaction through inclusion, exit and use as evidence.
+    function test_gas_forcedInclusion_included() public {
+        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        _commitEmpty();
+        PrimeLib.Transaction memory f = _maximal(ds, carol, 99);
+        vm.prank(carol);
+        uint64 k = fi.force{value: fbond}(f);
+        fi.signForced(k, _sigOf(f, aliceKey));
+        fi.signForced(k, _sigOf(f, bobKey));
+        _mature();
+        fi.finalizeForced(k);
+        _report("finalizeForced", abi.encodeCall(ForcedInclusion.finalizeForced, (k)), BUDGET);
+
+        DebyeChain.OutputProof memory op = _fOut(f, 0, k);
+        vm.prank(carol);
+        chain.startExit{value: bond}(op, ds[0].start, ds[0].end);
+        _report(
+            "startExit (forced 16x16 output)",
+            abi.encodeCall(DebyeChain.startExit, (op, ds[0].start, ds[0].end)),
+            MAXIMAL_BUDGET
+        );
+        DebyeChain.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
+        DebyeChain.SpendProof memory sp = _fSpend(f, 0, k);
+        chain.challengeSpent(ae, sp);
+        _report(
+            "challengeSpent (forced 16x16 spend)",
+            abi.encodeCall(DebyeChain.challengeSpent, (ae, sp)),
+            MAXIMAL_BUDGET
+        );
+    }
+
+    /// @dev Commits a block with no transaction, whose tree has a gap leaf `[s, e)` 20 levels deep.
+    function _commitDeepEmpty(uint256 s, uint256 e) internal returns (uint64 number) {
+        PrimeLib.SumProof memory p = _deepProof(s, e, bytes32(0));
+        (bytes32 root,) = PrimeLib.computeRoot(p, bytes32(0));
+        number = chain.nextBlock();
+        DebyeChain.BlockHeader memory h =
+            DebyeChain.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        _headers[number] = h;
+        vm.prank(operator);
+        chain.submitBlock(h);
     }
 }

@@ -4,7 +4,9 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {DebyeChain} from "../src/DebyeChain.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
-import {ExitFixture} from "./ExitFixture.t.sol";
+import {ExitLib} from "../src/lib/ExitLib.sol";
+import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
+import {ForcedFixture} from "./ForcedInclusion.t.sol";
 
 /// @dev Drives the exit game with random sequences of honest and malicious moves and time jumps.
 ///      Honest owners follow docs/exit-game.md §8: they exit unspent coins, answer requests on
@@ -12,7 +14,12 @@ import {ExitFixture} from "./ExitFixture.t.sol";
 ///      finalize; they act at every time jump, and time jumps at most T/4 at a time (§7).
 ///      Malicious moves: a previous owner exits a spent output; the operator includes a forged
 ///      transfer and Mallory exits it; Mallory opens griefing requests and priority blocks.
-contract ExitHandler is ExitFixture {
+///      Forced inclusion (docs/exit-game.md §12): honest owners force transfers the operator
+///      censors (the forced outputs are then exited, transferred, forged, griefed like any other,
+///      and the forced transaction is the spend, answer and evidence where needed); Mallory
+///      forces transactions over honest coins naming herself as owner, and previous owners force
+///      re-spends of coins they paid away; watchers refute both within the period.
+contract ExitHandler is ForcedFixture {
     struct Utxo {
         address owner;
         uint256 start;
@@ -25,6 +32,19 @@ contract ExitHandler is ExitFixture {
         bytes spendEnc; // abi.encode(SignedTransaction) of its spend
         uint64 spendBlock;
         bool frozen; // exiting or attacked: no more transfers
+        bool isForced; // an output of forced transaction `forcedIndex` (txEnc is its content)
+        uint64 forcedIndex;
+        bool spentByForced; // spent by forced transaction `spendForced` (spendEnc: its content)
+        uint64 spendForced;
+    }
+
+    struct ForcedRec {
+        bytes txEnc; // abi.encode(Transaction)
+        uint64 k;
+        uint256 utxo; // the spent utxo
+        uint8 kind; // 0 honest transfer, 1 owner mismatch (Mallory), 2 re-spend of a spent utxo
+        uint256 postedAt;
+        bool done;
     }
 
     struct ExitRec {
@@ -52,6 +72,9 @@ contract ExitHandler is ExitFixture {
     uint256 public forgedCancelled;
     uint256 public answered;
     uint256 public unblocked;
+    ForcedRec[] internal forcedLog;
+    uint256 public forcedIncluded;
+    uint256 public forcedCancelled;
 
     address[3] internal honest;
     mapping(address => uint256) internal keyOf;
@@ -71,7 +94,25 @@ contract ExitHandler is ExitFixture {
         amount = bound(amount, 1, 10 ether);
         DebyeChain.DepositRecord memory d = _deposit(honest[who % 3], amount);
         totalDeposited += amount;
-        utxos.push(Utxo(d.owner, d.start, d.end, d.blockNumber, true, "", -1, false, "", 0, false));
+        utxos.push(
+            Utxo(
+                d.owner,
+                d.start,
+                d.end,
+                d.blockNumber,
+                true,
+                "",
+                -1,
+                false,
+                "",
+                0,
+                false,
+                false,
+                0,
+                false,
+                0
+            )
+        );
     }
 
     function transfer(uint256 i, uint256 to) external {
@@ -98,7 +139,11 @@ contract ExitHandler is ExitFixture {
                 false,
                 "",
                 0,
-                false
+                false,
+                false,
+                0,
+                false,
+                0
             )
         );
     }
@@ -135,9 +180,25 @@ contract ExitHandler is ExitFixture {
         PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, type(uint64).max);
         uint64 b = _commit1(t);
         utxos.push(
-            // casting is safe: utxo indices are small and prev >= 0 here
-            // forge-lint: disable-next-line(unsafe-typecast)
-            Utxo(mallory, u.start, u.end, b, false, abi.encode(t), int256(i), true, "", 0, true)
+            Utxo(
+                mallory,
+                u.start,
+                u.end,
+                b,
+                false,
+                abi.encode(t),
+                // casting is safe: utxo indices are small
+                // forge-lint: disable-next-line(unsafe-typecast)
+                int256(i),
+                true,
+                "",
+                0,
+                true,
+                false,
+                0,
+                false,
+                0
+            )
         );
         _startExit(utxos.length - 1, 2, mallory);
     }
@@ -164,6 +225,12 @@ contract ExitHandler is ExitFixture {
             vm.prank(mallory);
             chain.requestWithDeposit{value: s.bond / 4}(e, d, e.start);
             x.reqPosition = uint256(p.blockNumber) * 2;
+        } else if (p.isForced) {
+            DebyeChain.OutputProof memory o =
+                _fOut(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.forcedIndex);
+            vm.prank(mallory);
+            chain.requestWithOutput{value: s.bond / 4}(e, o, e.start);
+            (,, x.reqPosition,,) = fi.forcedState(p.forcedIndex);
         } else {
             DebyeChain.OutputProof memory o =
                 _outputProof(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.blockNumber);
@@ -185,14 +252,165 @@ contract ExitHandler is ExitFixture {
         bytes32 nid = keccak256(newer.exitEnc);
         bytes32 oid = keccak256(older.exitEnc);
         if (
-            o.position >= n.position || n.start >= o.end || o.start >= n.end
-                || chain.exitState(nid).status != DebyeChain.ExitStatus.Pending
+            ExitLib.order(o.position) >= ExitLib.order(n.position) || n.start >= o.end
+                || o.start >= n.end || chain.exitState(nid).status != DebyeChain.ExitStatus.Pending
                 || chain.exitState(oid).status != DebyeChain.ExitStatus.Pending
                 || chain.isBlocked(nid, oid)
         ) return;
         vm.prank(mallory);
         chain.blockExit(n, o);
         blocks.push([nid, oid]);
+    }
+
+    // ------------------------------------------------------------------ forced inclusion
+
+    /// @dev An honest owner forces a transfer the operator censors (docs/exit-game.md §12) and
+    ///      signs it on L1; the coins wait for the forced game.
+    function forcedTransfer(uint256 i, uint256 to) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen || u.isForced) return; // §12.1: no forced chains
+        if (u.blockNumber >= chain.nextBlock()) _commitEmpty(); // §12.1: a committed block
+        u.frozen = true;
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), honest[to % 3], type(uint64).max);
+        _postForced(t, u.owner, keyOf[u.owner], i, 0);
+    }
+
+    /// @dev Mallory forces a transaction spending an honest owner's coins, naming herself as the
+    ///      input's owner (the output exists, with another owner: §12.2 (b)).
+    function forceSteal(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.isForced || u.owner == mallory || u.blockNumber >= chain.nextBlock()) return;
+        PrimeLib.Input memory x = _inputOf(u);
+        x.owner = mallory;
+        PrimeLib.Transaction memory t = _tx(x, mallory, _uniqueMax());
+        _postForced(t, mallory, malloryKey, i, 1);
+    }
+
+    /// @dev A previous owner forces a re-spend, to Mallory, of coins they paid away on L2
+    ///      (§12.2 (a)).
+    function forceSpent(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (!u.spent || u.spentByForced || u.isForced || u.spendEnc.length == 0) return;
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, _uniqueMax());
+        _postForced(t, u.owner, keyOf[u.owner], i, 2);
+    }
+
+    function _uniqueMax() internal view returns (uint64) {
+        // casting to 'uint64' is safe because forcedLog is short
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return type(uint64).max - uint64(forcedLog.length) - 1;
+    }
+
+    function _postForced(
+        PrimeLib.Transaction memory t,
+        address poster,
+        uint256 key,
+        uint256 i,
+        uint8 kind
+    ) internal {
+        vm.deal(poster, poster.balance + fbond);
+        vm.prank(poster);
+        uint64 k = fi.force{value: fbond}(t);
+        _signF(k, t, key);
+        forcedLog.push(ForcedRec(abi.encode(t), k, i, kind, vm.getBlockTimestamp(), false));
+    }
+
+    /// @dev Watchers refute every dishonest forced transaction while it is pending (§12.2).
+    function _forcedDuties() internal {
+        for (uint256 j = 0; j < forcedLog.length; j++) {
+            ForcedRec storage f = forcedLog[j];
+            if (f.kind == 0 || _fStatus(f.k) != ForcedInclusion.ForcedStatus.Pending) continue;
+            PrimeLib.Transaction memory t = abi.decode(f.txEnc, (PrimeLib.Transaction));
+            Utxo storage u = utxos[f.utxo];
+            if (f.kind == 2) {
+                PrimeLib.SignedTransaction memory st =
+                    abi.decode(u.spendEnc, (PrimeLib.SignedTransaction));
+                fi.challengeForcedSpent(f.k, t, 0, _fiSpend(st, 0, u.spendBlock));
+            } else if (u.isDeposit) {
+                fi.challengeForcedDeposit(
+                    f.k, t, 0, ForcedInclusion.DepositRecord(u.owner, u.start, u.end, u.blockNumber)
+                );
+            } else {
+                PrimeLib.Transaction memory made = abi.decode(u.txEnc, (PrimeLib.Transaction));
+                fi.challengeForcedOutput(
+                    f.k,
+                    t,
+                    0,
+                    ForcedInclusion.OutputProof(
+                        made, 0, _ph(_headers[u.blockNumber]), _proof(u.blockNumber, u.start)
+                    )
+                );
+            }
+            forcedCancelled++;
+        }
+    }
+
+    /// @dev After time moved: anyone settles matured forced transactions; an included honest
+    ///      one moves the coins to its output.
+    function _settleForced() internal {
+        for (uint256 j = 0; j < forcedLog.length; j++) {
+            ForcedRec storage f = forcedLog[j];
+            if (f.done) continue;
+            ForcedInclusion.ForcedStatus st = _fStatus(f.k);
+            if (st == ForcedInclusion.ForcedStatus.Pending) {
+                try fi.finalizeForced(f.k) {}
+                catch {
+                    if (f.kind == 0 && vm.getBlockTimestamp() >= f.postedAt + 2 * PERIOD) {
+                        honestLate++;
+                    }
+                    continue;
+                }
+                st = _fStatus(f.k);
+            }
+            f.done = true;
+            bool included = st == ForcedInclusion.ForcedStatus.Included;
+            if (f.kind != 0) {
+                if (included) honestLost = true; // a forced theft went through
+                continue;
+            }
+            if (!included) {
+                honestLost = true; // an honest forced transfer was cancelled
+                continue;
+            }
+            forcedIncluded++;
+            Utxo storage u = utxos[f.utxo];
+            PrimeLib.Transaction memory t = abi.decode(f.txEnc, (PrimeLib.Transaction));
+            u.spent = true;
+            u.spentByForced = true;
+            u.spendForced = f.k;
+            u.spendEnc = f.txEnc;
+            utxos.push(
+                Utxo(
+                    t.outputs[0].owner,
+                    u.start,
+                    u.end,
+                    0,
+                    false,
+                    f.txEnc,
+                    // casting is safe: utxo indices are small
+                    // forge-lint: disable-next-line(unsafe-typecast)
+                    int256(f.utxo),
+                    false,
+                    "",
+                    0,
+                    false,
+                    true,
+                    f.k,
+                    false,
+                    0
+                )
+            );
+        }
+    }
+
+    function forcedCount() external view returns (uint256) {
+        return forcedLog.length;
     }
 
     // ------------------------------------------------------------------ time and duties
@@ -213,10 +431,7 @@ contract ExitHandler is ExitFixture {
             Utxo storage u = utxos[x.utxo];
             if (x.kind == 1) {
                 // The new owner shows the spend.
-                PrimeLib.SignedTransaction memory st =
-                    abi.decode(u.spendEnc, (PrimeLib.SignedTransaction));
-                DebyeChain.SpendProof memory p = _spendProof(st, 0, u.spendBlock);
-                chain.challengeSpent(e, p);
+                chain.challengeSpent(e, _spendOf(u));
                 spentCancelled++;
             } else if (
                 x.kind == 2 && !x.requested && vm.getBlockTimestamp() >= x.startedAt + PERIOD / 2
@@ -228,6 +443,7 @@ contract ExitHandler is ExitFixture {
                 _answer(x, e);
             }
         }
+        _forcedDuties();
         for (uint256 k = 0; k < blocks.length; k++) {
             if (
                 chain.isBlocked(blocks[k][0], blocks[k][1])
@@ -252,6 +468,12 @@ contract ExitHandler is ExitFixture {
             vm.prank(v.owner);
             chain.requestWithDeposit{value: bond4}(e, d, e.start);
             x.reqPosition = uint256(v.blockNumber) * 2;
+        } else if (v.isForced) {
+            DebyeChain.OutputProof memory o =
+                _fOut(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.forcedIndex);
+            vm.prank(v.owner);
+            chain.requestWithOutput{value: bond4}(e, o, e.start);
+            (,, x.reqPosition,,) = fi.forcedState(v.forcedIndex);
         } else {
             DebyeChain.OutputProof memory o =
                 _outputProof(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.blockNumber);
@@ -268,8 +490,7 @@ contract ExitHandler is ExitFixture {
             keccak256(abi.encode(keccak256(x.exitEnc), x.reqPosition, x.reqOwner, e.start));
         if (chain.challengeState(cid).challenger == address(0)) return;
         Utxo storage p = utxos[uint256(utxos[x.utxo].prev)];
-        PrimeLib.SignedTransaction memory st = abi.decode(p.spendEnc, (PrimeLib.SignedTransaction));
-        DebyeChain.SpendProof memory sp = _spendProof(st, 0, p.spendBlock);
+        DebyeChain.SpendProof memory sp = _spendOf(p);
         vm.prank(e.owner);
         chain.respondChallenge(e, x.reqPosition, x.reqOwner, e.start, sp);
         answered++;
@@ -277,6 +498,7 @@ contract ExitHandler is ExitFixture {
 
     /// @dev After time moved: resolve expired requests, finalize matured honest exits.
     function _settle() internal {
+        _settleForced();
         for (uint256 k = 0; k < exitsLog.length; k++) {
             ExitRec storage x = exitsLog[k];
             bytes32 id = keccak256(x.exitEnc);
@@ -332,15 +554,28 @@ contract ExitHandler is ExitFixture {
     // ------------------------------------------------------------------ helpers
 
     function _inputOf(Utxo storage u) internal view returns (PrimeLib.Input memory) {
+        if (u.isForced) {
+            return PrimeLib.Input(u.owner, _fref(u.forcedIndex), 0, 0, _seg(u.start, u.end));
+        }
         return u.isDeposit
             ? _depIn(u.owner, u.blockNumber, u.start, u.end)
             : _txIn(u.owner, u.blockNumber, 0, u.start, u.end);
+    }
+
+    /// @dev The spend of `u` as exit-game evidence: its L2 spend, or the forced one.
+    function _spendOf(Utxo storage u) internal view returns (DebyeChain.SpendProof memory) {
+        if (u.spentByForced) {
+            return _fSpend(abi.decode(u.spendEnc, (PrimeLib.Transaction)), 0, u.spendForced);
+        }
+        PrimeLib.SignedTransaction memory st = abi.decode(u.spendEnc, (PrimeLib.SignedTransaction));
+        return _spendProof(st, 0, u.spendBlock);
     }
 
     function _exitIdOf(uint256 i, address owner) internal view returns (bytes32) {
         Utxo storage u = utxos[i];
         bytes32 txId = u.isDeposit ? bytes32(0) : _id(abi.decode(u.txEnc, (PrimeLib.Transaction)));
         uint256 pos = uint256(u.blockNumber) * 2 + (u.isDeposit ? 0 : 1);
+        if (u.isForced) (,, pos,,) = fi.forcedState(u.forcedIndex);
         return keccak256(abi.encode(DebyeChain.ExitData(owner, u.start, u.end, pos, txId)));
     }
 
@@ -348,7 +583,11 @@ contract ExitHandler is ExitFixture {
         Utxo storage u = utxos[i];
         vm.deal(owner, owner.balance + bond);
         DebyeChain.ExitData memory e;
-        if (u.isDeposit) {
+        if (u.isForced) {
+            e = _forcedExit(
+                abi.decode(u.txEnc, (PrimeLib.Transaction)), 0, u.forcedIndex, u.start, u.end
+            );
+        } else if (u.isDeposit) {
             e = _depositExit(
                 DebyeChain.DepositRecord(u.owner, u.start, u.end, u.blockNumber), u.start, u.end
             );
@@ -372,7 +611,7 @@ contract InvariantExitTest is Test {
 
     function setUp() public {
         handler = new ExitHandler();
-        bytes4[] memory selectors = new bytes4[](8);
+        bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = ExitHandler.deposit.selector;
         selectors[1] = ExitHandler.transfer.selector;
         selectors[2] = ExitHandler.honestExit.selector;
@@ -381,6 +620,9 @@ contract InvariantExitTest is Test {
         selectors[5] = ExitHandler.grief.selector;
         selectors[6] = ExitHandler.blockWith.selector;
         selectors[7] = ExitHandler.jump.selector;
+        selectors[8] = ExitHandler.forcedTransfer.selector;
+        selectors[9] = ExitHandler.forceSteal.selector;
+        selectors[10] = ExitHandler.forceSpent.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -409,6 +651,36 @@ contract InvariantExitTest is Test {
         assertEq(handler.totalPaid(), 5 ether);
         assertFalse(handler.honestLost());
         assertFalse(handler.doublePaid());
+    }
+
+    /// @dev The forced-inclusion moves, in a fixed sequence (docs/exit-game.md §12).
+    function test_handler_playsEveryForcedMove() public {
+        handler.deposit(0, 3 ether); // alice, utxo 0
+        handler.deposit(1, 2 ether); // bob, utxo 1
+        handler.deposit(2, 1 ether); // carol, utxo 2
+        handler.transfer(1, 2); // bob -> carol: utxo 3 (block 1)
+        handler.forcedTransfer(0, 1); // alice forces alice -> bob over utxo 0
+        handler.forceSteal(2); // Mallory claims carol's deposit
+        handler.forceSteal(3); // Mallory claims carol's output of block 1
+        handler.forceSpent(1); // bob forces a re-spend of his paid-away deposit
+        assertEq(handler.forcedCount(), 4);
+        for (uint256 k = 0; k < 6; k++) {
+            handler.jump(type(uint256).max);
+        }
+        assertEq(handler.forcedCancelled(), 3, "three dishonest forced txs refuted");
+        assertEq(handler.forcedIncluded(), 1, "the honest forced transfer included");
+        handler.exitSpent(0); // alice exits the deposit her forced tx spent (exit 0)
+        handler.honestExit(4); // bob exits the forced output (exit 1)
+        handler.grief(1); // Mallory asks bob for the spend of alice's deposit
+        for (uint256 k = 0; k < 12; k++) {
+            handler.jump(type(uint256).max);
+        }
+        assertEq(handler.spentCancelled(), 1, "the forced tx cancels alice's exit as its spend");
+        assertEq(handler.answered(), 1, "the forced tx answers the request");
+        assertEq(handler.honestPaid(), 1, "bob paid from the forced output");
+        assertFalse(handler.honestLost());
+        assertFalse(handler.doublePaid());
+        assertEq(handler.honestLate(), 0);
     }
 
     /// forge-config: default.invariant.runs = 128

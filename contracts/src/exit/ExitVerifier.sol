@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {PrimeLib} from "../lib/PrimeLib.sol";
+import {ExitLib} from "../lib/ExitLib.sol";
 
 /// @title ExitVerifier: the stateless evidence checks of DebyeChain's exit game
 /// @notice Transaction ids, signatures, validity rules, expiry and sum Merkle inclusion, in a
@@ -24,7 +25,7 @@ contract ExitVerifier {
         PrimeLib.Transaction memory tx_ = t;
         PrimeLib.checkNotExpired(tx_, blockNumber);
         id = PrimeLib.txId(tx_, domainSeparator);
-        out = tx_.outputs[outputIndex];
+        out = _output(tx_, outputIndex);
         PrimeLib.verifyInclusion(txRoot, out.segment, id, proof);
     }
 
@@ -38,11 +39,11 @@ contract ExitVerifier {
         bytes32 txRoot,
         PrimeLib.SumProof calldata proof,
         bytes32 domainSeparator
-    ) external pure returns (PrimeLib.Input memory input) {
+    ) external pure returns (PrimeLib.Input memory input, bytes32 id) {
         PrimeLib.SignedTransaction memory s = stx;
-        bytes32 id = PrimeLib.verifySignedTransaction(s, domainSeparator);
+        id = PrimeLib.verifySignedTransaction(s, domainSeparator);
         PrimeLib.checkNotExpired(s.transaction, blockNumber);
-        input = s.transaction.inputs[inputIndex];
+        input = _input(s.transaction, inputIndex);
         PrimeLib.verifyInclusion(txRoot, input.segment, id, proof);
     }
 
@@ -54,6 +55,66 @@ contract ExitVerifier {
     {
         PrimeLib.Transaction memory tx_ = t;
         id = PrimeLib.txId(tx_, domainSeparator);
-        input = tx_.inputs[inputIndex];
+        input = _input(tx_, inputIndex);
+    }
+
+    /// @notice Output `outputIndex` of `t` and `t`'s id (an output of a forced transaction,
+    ///         docs/exit-game.md §12.4).
+    function outputOf(PrimeLib.Transaction calldata t, uint256 outputIndex, bytes32 domainSeparator)
+        external
+        pure
+        returns (PrimeLib.Output memory out, bytes32 id)
+    {
+        PrimeLib.Transaction memory tx_ = t;
+        id = PrimeLib.txId(tx_, domainSeparator);
+        out = _output(tx_, outputIndex);
+    }
+
+    /// @notice The stateless rules of docs/formats.md §5 (1, 4-13) for an unsigned transaction
+    ///         posted for forced inclusion: returns its id and its distinct input owners in
+    ///         signature order (docs/exit-game.md §12.1).
+    function checkTransaction(PrimeLib.Transaction calldata t, bytes32 domainSeparator)
+        external
+        pure
+        returns (bytes32 id, address[] memory owners)
+    {
+        PrimeLib.Transaction memory tx_ = t;
+        for (uint256 k = 0; k < tx_.inputs.length; k++) {
+            PrimeLib.checkSegment(tx_.inputs[k].segment);
+        }
+        for (uint256 k = 0; k < tx_.outputs.length; k++) {
+            PrimeLib.checkSegment(tx_.outputs[k].segment);
+        }
+        owners = PrimeLib.validate(tx_);
+        id = PrimeLib.txId(tx_, domainSeparator);
+    }
+
+    /// @notice Reverts unless `s` lies in a gap leaf of the tree `txRoot` (docs/formats.md §6.4;
+    ///         the non-inclusion challenge of docs/exit-game.md §12.2).
+    function verifyExclusion(
+        bytes32 txRoot,
+        PrimeLib.Segment calldata s,
+        PrimeLib.SumProof calldata proof
+    ) external pure {
+        PrimeLib.verifyExclusion(txRoot, s, proof);
+    }
+
+    /// @dev Rule (docs/exit-game.md §3): an index past the end is a typed error, not a panic.
+    function _input(PrimeLib.Transaction memory t, uint256 index)
+        private
+        pure
+        returns (PrimeLib.Input memory)
+    {
+        if (index >= t.inputs.length) revert ExitLib.IndexOutOfRange(index, t.inputs.length);
+        return t.inputs[index];
+    }
+
+    function _output(PrimeLib.Transaction memory t, uint256 index)
+        private
+        pure
+        returns (PrimeLib.Output memory)
+    {
+        if (index >= t.outputs.length) revert ExitLib.IndexOutOfRange(index, t.outputs.length);
+        return t.outputs[index];
     }
 }

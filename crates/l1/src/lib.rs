@@ -11,12 +11,14 @@
 //!
 //! [`contracts`] holds the `sol!` bindings generated from the committed contract artifacts and a
 //! typed client ([`contracts::DebyeChainClient`]) for the Debye anchor contract; [`exits`] adds
-//! the exit game's calls to that client (start, challenge, answer, finalize, read).
+//! the exit game's calls to that client (start, challenge, answer, finalize, read); [`forced`]
+//! the forced-inclusion game's (force, sign, challenge, settle, and forced evidence for exits).
 
 pub mod contracts;
 mod error;
 mod evm;
 pub mod exits;
+pub mod forced;
 mod provider;
 mod rpc;
 mod types;

@@ -53,9 +53,15 @@ enum Named {
     Output(StoredTx, usize),
 }
 
-/// Position (exit priority) of the output an input names.
+/// Position (exit priority) of the output an input names. An input naming a forced output
+/// (`blockIndex >= 2^63`, docs/formats.md §3.1) saturates to `u64::MAX`, which matches no
+/// position the watcher follows (forced positions are `>= 2^128`, docs/exit-game.md §12.4); the
+/// watcher does not handle forced inclusions yet (docs/exit-game.md §13).
 fn named_position(input: &Input) -> u64 {
-    input.block_index * 2 + u64::from(!input.is_deposit())
+    input
+        .block_index
+        .saturating_mul(2)
+        .saturating_add(u64::from(!input.is_deposit()))
 }
 
 fn pos_u64(p: U256) -> u64 {

@@ -3,3 +3,4 @@
 
 mod anchor;
 mod exits;
+mod forced;

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+import {PrimeLib} from "../lib/PrimeLib.sol";
+import {ExitLib} from "../lib/ExitLib.sol";
+import {ExitVerifier} from "./ExitVerifier.sol";
+
+/// @notice What the forced-inclusion game reads from its DebyeChain.
+interface IDebyeChainView {
+    function blockHash(uint64 number) external view returns (bytes32);
+    function depositHash(uint256 start) external view returns (bytes32);
+    function nextBlock() external view returns (uint64);
+    function nextOffset(uint32 tokenId) external view returns (uint128);
+    function exitBond() external view returns (uint96);
+    function exitPeriod() external view returns (uint64);
+    function domainSeparator() external view returns (bytes32);
+    function exitState(bytes32 id) external view returns (uint40, uint96, uint8, uint16, uint40);
+}
+
+/// @title ForcedInclusion: the forced-inclusion game of the Debye exit game
+/// @notice Anyone posts an unsigned transaction with a bond; its input owners sign it here; during
+///         one exit period anyone may cancel it by showing that an input was spent, does not
+///         exist as referenced, or was withdrawn, and takes the bond. Unchallenged and fully
+///         signed, it counts as included, at the position of its newest input, and DebyeChain
+///         accepts it as an exitable transaction and as a spend (docs/exit-game.md §12).
+/// @dev Deployed by DebyeChain's constructor (its `chain`), for code size (docs/contracts.md,
+///      docs/exit-game.md §9). Holds the forcing bonds; no coins.
+contract ForcedInclusion {
+    /// @notice Life of a forced transaction.
+    enum ForcedStatus {
+        None,
+        Pending,
+        Included,
+        Cancelled,
+        Lapsed
+    }
+
+    /// @notice Why a forced transaction was cancelled (docs/exit-game.md §12.2).
+    enum ForcedCancelReason {
+        Spent,
+        AlreadyIncluded,
+        NoSuchOutput,
+        Withdrawn
+    }
+
+    /// @notice A signed transaction in a committed block (`header.number` a block) or a forced
+    ///         transaction (`header.number == FORCED_BLOCK | k`, the rest of the header and the
+    ///         proof unused), and which of its inputs matters. Same ABI as DebyeChain.SpendProof.
+    struct SpendProof {
+        PrimeLib.SignedTransaction spend;
+        uint256 inputIndex;
+        PrimeLib.BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+
+    /// @notice An output of a transaction included in a committed block (DebyeChain.OutputProof).
+    struct OutputProof {
+        PrimeLib.Transaction transaction;
+        uint256 outputIndex;
+        PrimeLib.BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+
+    /// @notice A deposit record (DebyeChain.DepositRecord).
+    struct DepositRecord {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint64 blockNumber;
+    }
+
+    /// @notice An exit (DebyeChain.ExitData).
+    struct ExitData {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint256 position;
+        bytes32 txId;
+    }
+
+    /// @dev Per forced transaction: 4 slots.
+    struct Forced {
+        bytes32 txId;
+        address poster;
+        uint96 bond;
+        uint64 rank;
+        uint64 maxBlockIndex;
+        uint40 maturesAt;
+        uint40 lastSignedAt;
+        ForcedStatus status;
+        uint8 signed;
+        uint8 ownerCount;
+        address owner0;
+        address owner1;
+    }
+
+    /// @notice Forced transaction `index` was posted; it may be included from `maturesAt` on.
+    event ForcedPosted(
+        uint64 indexed index,
+        bytes32 indexed txId,
+        address poster,
+        uint256 position,
+        uint40 maturesAt,
+        uint256 bond,
+        PrimeLib.Transaction transaction
+    );
+    /// @notice `owner` signed forced transaction `index`; `signature` completes the signed tx.
+    event ForcedSigned(uint64 indexed index, address indexed owner, bytes signature);
+    /// @notice Forced transaction `index` was cancelled; its bond went to `beneficiary`.
+    event ForcedCancelled(uint64 indexed index, ForcedCancelReason reason, address beneficiary);
+    /// @notice Forced transaction `index` counts as included at `position`.
+    event ForcedIncluded(uint64 indexed index, bytes32 indexed txId, uint256 position);
+    /// @notice Forced transaction `index` matured without all signatures; bond refunded.
+    event ForcedLapsed(uint64 indexed index);
+
+    /// @notice Only DebyeChain's own evidence types; the caller is not the chain.
+    error UnknownForced(uint64 index);
+    /// @notice The forced transaction is not pending.
+    error ForcedNotPending(uint64 index);
+    /// @notice The forced transaction is not included.
+    error ForcedNotIncluded(uint64 index);
+    /// @notice This transaction was forced already.
+    error ForcedExists(bytes32 txId);
+    /// @notice Input `input` names a forced output, a block not committed yet, or coins not
+    ///         deposited yet (docs/exit-game.md §12.1).
+    error BadForcedInput(uint256 input);
+    /// @notice `msg.value` is not the forcing bond.
+    error WrongForcedBond(uint256 expected, uint256 got);
+    /// @notice The signature is not by an input owner of the forced transaction.
+    error NotAnOwner(address signer);
+    /// @notice The transaction passed is not forced transaction `index`.
+    error WrongTransaction(uint64 index);
+    /// @notice The evidence does not prove what the challenge claims.
+    error InvalidForcedChallenge();
+    /// @notice Not matured yet, or signed too recently (docs/exit-game.md §12.3).
+    error ForcedNotMature(uint256 maturesAt);
+    /// @notice A bond payment failed.
+    error ForcedPaymentFailed(address to);
+    /// @notice Re-entered while paying.
+    error ForcedReentrancy();
+
+    /// @notice The forcing bond in exit bonds (docs/exit-game.md §5.1, §12.1).
+    uint256 public constant FORCE_BOND_FACTOR = 3;
+
+    IDebyeChainView public immutable chain;
+    ExitVerifier private immutable _verifier;
+    /// @dev Number of forced transactions posted; the next index.
+    uint64 private _count;
+    mapping(uint64 index => Forced) private _forced;
+    /// @dev Transaction id => whether it was ever forced (a transaction is forced once).
+    mapping(bytes32 txId => bool) private _used;
+    bool private transient _locked;
+
+    constructor(ExitVerifier verifier_) {
+        chain = IDebyeChainView(msg.sender);
+        _verifier = verifier_;
+    }
+
+    modifier nonReentrant() {
+        if (_locked) revert ForcedReentrancy();
+        _locked = true;
+        _;
+        _locked = false;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Posting and signing (docs/exit-game.md §12.1)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Posts `t`, unsigned, for forced inclusion, with the exit bond as `msg.value`.
+    /// @dev Rules (docs/exit-game.md §12.1): `t` satisfies the stateless rules of
+    ///      docs/formats.md §5; it is not expired at the last committed block (§3.5: no one may
+    ///      force a transaction its signers gave up on); every input names a committed block
+    ///      (or a deposit for one) and deposited coins, never a forced output (so that the two
+    ///      non-inclusion challenges of §12.2 can always be played); a transaction is forced at
+    ///      most once (two copies would be two sets of outputs over the same coins). Its position
+    ///      is that of its NEWEST input (§12.4: the oldest-input rule lets a forged input be
+    ///      laundered to an old position).
+    function force(PrimeLib.Transaction calldata t) external payable returns (uint64 index) {
+        uint256 bond = forceBond();
+        if (msg.value != bond) revert WrongForcedBond(bond, msg.value);
+        (bytes32 id, address[] memory owners) =
+            _verifier.checkTransaction(t, chain.domainSeparator());
+        if (_used[id]) revert ForcedExists(id);
+        _used[id] = true;
+        uint64 last = chain.nextBlock() - 1;
+        if (t.maxBlockIndex < last) revert PrimeLib.TxExpired(t.maxBlockIndex, last);
+        uint256 rank = 0;
+        for (uint256 k = 0; k < t.inputs.length; k++) {
+            PrimeLib.Input calldata x = t.inputs[k];
+            uint256 start = x.segment.start;
+            uint256 tokenBase = (start >> 128) << 128;
+            if (
+                x.blockIndex == 0 || x.blockIndex > last
+                    || x.segment.end - tokenBase > _deposited(start)
+            ) revert BadForcedInput(k);
+            uint256 r = x.txIndex == PrimeLib.DEPOSIT_TX_INDEX
+                ? ExitLib.depositPosition(x.blockIndex)
+                : ExitLib.outputPosition(x.blockIndex);
+            if (r > rank) rank = r;
+        }
+        index = _count++;
+        uint40 maturesAt = _time(_now() + chain.exitPeriod());
+        Forced storage f = _forced[index];
+        f.txId = id;
+        f.poster = msg.sender;
+        // casting to 'uint96' is safe because bond is msg.value, and all ETH is below 2^96 wei
+        // forge-lint: disable-next-line(unsafe-typecast)
+        f.bond = uint96(bond);
+        // casting to 'uint64' is safe because rank <= 2 * last + 1 and last < 2^63
+        // forge-lint: disable-next-line(unsafe-typecast)
+        f.rank = uint64(rank | 1);
+        f.maxBlockIndex = t.maxBlockIndex;
+        f.maturesAt = maturesAt;
+        f.status = ForcedStatus.Pending;
+        // casting to 'uint8' is safe because a valid transaction has at most 2 owners
+        // forge-lint: disable-next-line(unsafe-typecast)
+        f.ownerCount = uint8(owners.length);
+        f.owner0 = owners[0];
+        if (owners.length > 1) f.owner1 = owners[1];
+        emit ForcedPosted(
+            index, id, msg.sender, ExitLib.forcedPosition(index, rank), maturesAt, bond, t
+        );
+    }
+
+    /// @notice Adds an input owner's EIP-712 signature (65 bytes `r‖s‖v` over the tx id).
+    /// @dev Rule (docs/exit-game.md §12.1): only an input owner's low-s signature over the id
+    ///      counts (ecrecover, docs/formats.md §4); not once the transaction has expired (§3.5).
+    ///      Each signature restarts the last-signature clock of §12.3.
+    function signForced(uint64 index, bytes calldata signature) external {
+        Forced storage f = _pendingForced(index);
+        uint64 last = chain.nextBlock() - 1;
+        if (f.maxBlockIndex < last) revert PrimeLib.TxExpired(f.maxBlockIndex, last);
+        if (signature.length != 65) revert PrimeLib.InvalidSignatureEncoding(signature.length);
+        address signer = PrimeLib.recover(f.txId, signature, 0);
+        if (signer == f.owner0) f.signed |= 1;
+        else if (signer == f.owner1 && f.ownerCount == 2) f.signed |= 2;
+        else revert NotAnOwner(signer);
+        f.lastSignedAt = _time(_now());
+        emit ForcedSigned(index, signer, signature);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Challenges (docs/exit-game.md §12.2)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Cancels forced transaction `index` with a spend, signed by the owner of its input
+    ///         `inputIndex`, of an overlapping part of the same output: a transaction in a
+    ///         committed block, or another fully signed forced transaction. Bond to the caller
+    ///         (refunded to the poster if the spend is this very transaction, included on L2).
+    /// @dev Rule (docs/exit-game.md §12.2 a): a spent input cannot be spent again by force.
+    ///      Stops an owner who paid someone on L2 from taking the coins back by forcing a
+    ///      transaction over them, and two forced transactions spending one input.
+    function challengeForcedSpent(
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex,
+        SpendProof calldata p
+    ) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        PrimeLib.Input memory i;
+        bytes32 spendId;
+        uint64 n = p.header.number;
+        if (n >= ExitLib.FORCED_BLOCK) {
+            uint64 j = n ^ ExitLib.FORCED_BLOCK;
+            Forced storage g = _forced[j];
+            bool live = g.status == ForcedStatus.Included
+                || (g.status == ForcedStatus.Pending && _fullySigned(g));
+            if (j == index || !live) revert InvalidForcedChallenge();
+            (i, spendId) =
+                _verifier.inputOf(p.spend.transaction, p.inputIndex, chain.domainSeparator());
+            if (spendId != g.txId) revert WrongTransaction(j);
+        } else {
+            _checkHeader(p.header);
+            (i, spendId) = _verifier.verifySpend(
+                p.spend, p.inputIndex, n, p.header.txRoot, p.proof, chain.domainSeparator()
+            );
+        }
+        if (
+            i.owner != x.owner || i.blockIndex != x.blockIndex
+                || (i.txIndex == PrimeLib.DEPOSIT_TX_INDEX)
+                    != (x.txIndex == PrimeLib.DEPOSIT_TX_INDEX)
+                || !ExitLib.overlaps(i.segment.start, i.segment.end, x.segment.start, x.segment.end)
+        ) revert InvalidForcedChallenge();
+        if (spendId == f.txId) _cancel(f, index, ForcedCancelReason.AlreadyIncluded, f.poster);
+        else _cancel(f, index, ForcedCancelReason.Spent, msg.sender);
+    }
+
+    /// @notice Cancels forced transaction `index` whose input `inputIndex` names a transaction
+    ///         output that does not exist: output `p` of the named block covers some of its coins
+    ///         but has another owner or does not contain the whole input.
+    /// @dev Rule (docs/exit-game.md §12.2 b): one block holds one transaction per coin and its
+    ///      outputs are disjoint, so the output covering a coin in a block is unique; stops
+    ///      forcing a spend of coins the input's owner never held.
+    function challengeForcedOutput(
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex,
+        OutputProof calldata p
+    ) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        _checkHeader(p.header);
+        (PrimeLib.Output memory o,) = _verifier.verifyOutput(
+            p.transaction,
+            p.outputIndex,
+            p.header.number,
+            p.header.txRoot,
+            p.proof,
+            chain.domainSeparator()
+        );
+        if (
+            x.txIndex == PrimeLib.DEPOSIT_TX_INDEX || p.header.number != x.blockIndex
+                || !ExitLib.overlaps(o.segment.start, o.segment.end, x.segment.start, x.segment.end)
+                || (o.owner == x.owner
+                    && o.segment.start <= x.segment.start
+                    && x.segment.end <= o.segment.end)
+        ) revert InvalidForcedChallenge();
+        _cancel(f, index, ForcedCancelReason.NoSuchOutput, msg.sender);
+    }
+
+    /// @notice Cancels forced transaction `index` whose input `inputIndex` names a block in which
+    ///         no transaction touched the coins `s` (some of the input's coins): exclusion proof.
+    /// @dev Rule (docs/exit-game.md §12.2 b): non-inclusion of the named output.
+    function challengeForcedExcluded(
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex,
+        PrimeLib.BlockHeader calldata h,
+        PrimeLib.Segment calldata s,
+        PrimeLib.SumProof calldata proof
+    ) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        _checkHeader(h);
+        if (
+            x.txIndex == PrimeLib.DEPOSIT_TX_INDEX || h.number != x.blockIndex
+                || !ExitLib.overlaps(s.start, s.end, x.segment.start, x.segment.end)
+        ) revert InvalidForcedChallenge();
+        _verifier.verifyExclusion(h.txRoot, s, proof);
+        _cancel(f, index, ForcedCancelReason.NoSuchOutput, msg.sender);
+    }
+
+    /// @notice Cancels forced transaction `index` whose input `inputIndex` names a deposit that
+    ///         does not exist: the deposit `d` covering some of its coins has another owner, or
+    ///         another block, or does not contain the whole input.
+    /// @dev Rule (docs/exit-game.md §12.2 b): deposits are disjoint, so the covering one is the
+    ///      only candidate; owner mismatch, not only non-inclusion.
+    function challengeForcedDeposit(
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex,
+        DepositRecord calldata d
+    ) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        if (
+            chain.depositHash(d.start)
+                != keccak256(abi.encode(d.owner, d.start, d.end, d.blockNumber))
+        ) {
+            revert InvalidForcedChallenge();
+        }
+        if (
+            x.txIndex != PrimeLib.DEPOSIT_TX_INDEX
+                || !ExitLib.overlaps(d.start, d.end, x.segment.start, x.segment.end)
+                || (d.owner == x.owner
+                    && d.blockNumber == x.blockIndex
+                    && d.start <= x.segment.start
+                    && x.segment.end <= d.end)
+        ) revert InvalidForcedChallenge();
+        _cancel(f, index, ForcedCancelReason.NoSuchOutput, msg.sender);
+    }
+
+    /// @notice Cancels forced transaction `index` whose input `inputIndex` overlaps coins an exit
+    ///         `done` already settled on L1.
+    /// @dev Rule (docs/exit-game.md §12.2 a, the seed's "spend ... including withdrawals"):
+    ///      withdrawn coins cannot be spent again.
+    function challengeForcedWithdrawn(
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex,
+        ExitData calldata done
+    ) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (,, uint8 status,,) = chain.exitState(keccak256(abi.encode(done)));
+        // 2 = Finalized, 3 = Withdrawn (DebyeChain.ExitStatus)
+        if (
+            (status != 2 && status != 3)
+                || !ExitLib.overlaps(done.start, done.end, x.segment.start, x.segment.end)
+        ) revert InvalidForcedChallenge();
+        _cancel(f, index, ForcedCancelReason.Withdrawn, msg.sender);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Settlement (docs/exit-game.md §12.3)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Settles forced transaction `index` after its period: included if every input owner
+    ///         signed, lapsed otherwise; the bond goes back to the poster either way.
+    /// @dev Rule (docs/exit-game.md §12.3): not before `maturesAt`, and not within half an exit
+    ///      period of the last signature, so that a watcher always has time to challenge with a
+    ///      conflicting forced transaction whose signatures arrive late.
+    function finalizeForced(uint64 index) external nonReentrant {
+        Forced storage f = _pendingForced(index);
+        uint256 due = f.maturesAt;
+        bool full = _fullySigned(f);
+        if (full) {
+            uint256 afterSig = uint256(f.lastSignedAt) + chain.exitPeriod() / 2;
+            if (afterSig > due) due = afterSig;
+        }
+        if (_now() < due) revert ForcedNotMature(due);
+        if (full) {
+            f.status = ForcedStatus.Included;
+            emit ForcedIncluded(index, f.txId, ExitLib.forcedPosition(index, f.rank));
+        } else {
+            f.status = ForcedStatus.Lapsed;
+            emit ForcedLapsed(index);
+        }
+        _send(f.poster, f.bond);
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Views
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice Id and exit position of the included forced transaction `index`; reverts unless
+    ///         it is included (DebyeChain asks this before accepting it as evidence).
+    function includedAt(uint64 index) external view returns (bytes32 txId, uint256 position) {
+        Forced storage f = _forced[index];
+        if (f.status != ForcedStatus.Included) revert ForcedNotIncluded(index);
+        return (f.txId, ExitLib.forcedPosition(index, f.rank));
+    }
+
+    /// @notice Status, transaction id, exit position, when its period ends (the last-signature
+    ///         delay of docs/exit-game.md §12.3 may add to it) and whether every owner signed.
+    function forcedState(uint64 index)
+        external
+        view
+        returns (ForcedStatus status, bytes32 txId, uint256 position, uint40 maturesAt, bool signed)
+    {
+        Forced storage f = _forced[index];
+        return
+            (f.status, f.txId, ExitLib.forcedPosition(index, f.rank), f.maturesAt, _fullySigned(f));
+    }
+
+    /// @notice The bond `force` asks for now: `FORCE_BOND_FACTOR` exit bonds. Derived like the
+    ///         exit bond (docs/exit-game.md §5.1): the dearest forced-game challenge (a maximal
+    ///         16x16 forced transaction challenged with a maximal signed spend, ~367k gas) fits
+    ///         in 3 x 150 000 gas, at the exit bond's gas-price bound and safety factor; it follows
+    ///         the exit bond's governed changes (§5.2).
+    function forceBond() public view returns (uint256) {
+        return uint256(chain.exitBond()) * FORCE_BOND_FACTOR;
+    }
+
+    /// @notice How many forced transactions were posted (the next index).
+    function forcedCount() external view returns (uint64) {
+        return _count;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------
+
+    function _now() private view returns (uint256) {
+        // forge-lint: disable-next-line(block-timestamp)
+        return block.timestamp;
+    }
+
+    function _time(uint256 t) private pure returns (uint40) {
+        // casting to 'uint40' is safe because t is now plus at most 60 days
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint40(t);
+    }
+
+    /// @dev Deposited length of the token of `coin` (reverts for an unknown token).
+    function _deposited(uint256 coin) private view returns (uint256) {
+        // casting to 'uint32' is safe because checkTransaction bounded coins below 2^160
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return chain.nextOffset(uint32(coin >> 128));
+    }
+
+    function _pendingForced(uint64 index) private view returns (Forced storage f) {
+        f = _forced[index];
+        if (f.status == ForcedStatus.None) revert UnknownForced(index);
+        if (f.status != ForcedStatus.Pending) revert ForcedNotPending(index);
+    }
+
+    function _fullySigned(Forced storage f) private view returns (bool) {
+        return f.signed == (f.ownerCount == 2 ? 3 : 1);
+    }
+
+    /// @dev Input `inputIndex` of `t`, which must be forced transaction `index`.
+    function _inputOf(
+        Forced storage f,
+        uint64 index,
+        PrimeLib.Transaction calldata t,
+        uint256 inputIndex
+    ) private view returns (PrimeLib.Input memory x) {
+        bytes32 id;
+        (x, id) = _verifier.inputOf(t, inputIndex, chain.domainSeparator());
+        if (id != f.txId) revert WrongTransaction(index);
+    }
+
+    function _checkHeader(PrimeLib.BlockHeader calldata h) private view {
+        if (chain.blockHash(h.number) != keccak256(abi.encode(h))) revert InvalidForcedChallenge();
+    }
+
+    function _cancel(Forced storage f, uint64 index, ForcedCancelReason reason, address beneficiary)
+        private
+    {
+        f.status = ForcedStatus.Cancelled;
+        emit ForcedCancelled(index, reason, beneficiary);
+        _send(beneficiary, f.bond);
+    }
+
+    function _send(address to, uint256 amount) private {
+        (bool ok,) = to.call{value: amount}("");
+        if (!ok) revert ForcedPaymentFailed(to);
+    }
+}

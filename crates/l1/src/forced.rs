@@ -1,0 +1,411 @@
+//! The forced-inclusion game (`docs/exit-game.md` §12) on [`DebyeChainClient`]: post an unsigned
+//! transaction with a bond, add the owners' EIP-712 signatures on L1, challenge it (spent input,
+//! no such output, owner mismatch, withdrawn input), settle it, read its state and events; and
+//! the evidence that names an included forced transaction in the exit game (exit its outputs,
+//! use it as the spend in `challengeSpent`, `challengeDoubleSpend` and `respondChallenge`).
+//!
+//! The game lives in its own contract, `ForcedInclusion`, deployed by the anchor's constructor
+//! (`DebyeChain.forcedInclusion()`); these methods find it through the anchor.
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_sol_types::{SolEvent, SolType, SolValue};
+use debye_primitives::{
+    self as primitives, Segment, SignedTransaction, SumMerkleProof, Transaction, abi as pabi,
+};
+
+use crate::{
+    L1, L1Receipt, LogFilter, Result,
+    contracts::{DebyeChain, DebyeChainClient, decode_event, first_event},
+    exits::{DepositRecord, ExitData, OutputProof, SpendProof},
+};
+
+/// The generated bindings of `ForcedInclusion` (their own `PrimeLib` module: the same Solidity
+/// structs as the anchor's, converted by ABI round trip).
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod bindings {
+    use alloy_sol_types::sol;
+
+    sol!(
+        #[sol(all_derives)]
+        ForcedInclusion,
+        "../../contracts/artifacts/ForcedInclusion.json"
+    );
+}
+
+pub use bindings::ForcedInclusion::{
+    self, ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
+};
+
+/// `Input.blockIndex` bit naming a forced transaction: `FORCED_BLOCK | k` is forced transaction
+/// `k` (`docs/formats.md` §3.1).
+pub const FORCED_BLOCK: u64 = 1 << 63;
+
+/// The `blockIndex` an input uses to spend an output of forced transaction `index`.
+pub const fn forced_block_index(index: u64) -> u64 {
+    FORCED_BLOCK | index
+}
+
+/// Exit position of the outputs of forced transaction `index` whose newest input has position
+/// `newest_input` (`docs/exit-game.md` §12.4): rank `newest_input | 1`, `index + 1` above bit 128.
+pub fn forced_position(index: u64, newest_input: U256) -> U256 {
+    (U256::from(index + 1) << 128) | newest_input | U256::from(1u8)
+}
+
+/// Life of a forced transaction, as the contract stores it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForcedStatus {
+    /// No forced transaction with this index.
+    None,
+    /// Posted, in its challenge period.
+    Pending,
+    /// Counts as included (fully signed, unchallenged, matured).
+    Included,
+    /// Cancelled by a challenge.
+    Cancelled,
+    /// Matured without every owner's signature.
+    Lapsed,
+}
+
+impl From<u8> for ForcedStatus {
+    fn from(v: u8) -> Self {
+        match v {
+            1 => Self::Pending,
+            2 => Self::Included,
+            3 => Self::Cancelled,
+            4 => Self::Lapsed,
+            _ => Self::None,
+        }
+    }
+}
+
+/// What `forcedState(index)` returns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ForcedState {
+    /// Its status.
+    pub status: ForcedStatus,
+    /// The transaction id (EIP-712 digest).
+    pub tx_id: B256,
+    /// Exit position of its outputs.
+    pub position: U256,
+    /// End of its challenge period (a late signature adds half a period, §12.3).
+    pub matures_at: u64,
+    /// Whether every distinct input owner has signed.
+    pub signed: bool,
+}
+
+/// Any event of the forced-inclusion game.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ForcedEvent {
+    /// A transaction was posted.
+    Posted(ForcedPosted),
+    /// An owner signed.
+    Signed(ForcedSigned),
+    /// It was cancelled by a challenge.
+    Cancelled(ForcedCancelled),
+    /// It counts as included.
+    Included(ForcedIncluded),
+    /// It matured unsigned.
+    Lapsed(ForcedLapsed),
+}
+
+/// Converts between two ABI types with the same encoding.
+fn convert<A: SolValue, B: SolType<RustType = B>>(value: &A) -> Result<B> {
+    Ok(B::abi_decode(&value.abi_encode())?)
+}
+
+fn tx_abi(tx: &Transaction) -> Result<bindings::PrimeLib::Transaction> {
+    convert(&tx.to_abi())
+}
+
+/// The anchor's evidence for output `output_index` of the included forced transaction `index`
+/// (for `startExit` and `requestWithOutput`): the header names `FORCED_BLOCK | index`.
+pub fn forced_output_proof(
+    tx: &Transaction,
+    output_index: usize,
+    index: u64,
+) -> Result<OutputProof> {
+    Ok(OutputProof {
+        transaction: convert(&tx.to_abi())?,
+        outputIndex: U256::from(output_index),
+        header: forced_header(index),
+        proof: empty_proof(),
+    })
+}
+
+/// The anchor's evidence for the included forced transaction `index` as a spend (input
+/// `input_index`), for `challengeSpent`, `challengeDoubleSpend` and `respondChallenge`. Its owners
+/// signed on L1, so no signatures are carried.
+pub fn forced_spend_proof(tx: &Transaction, input_index: usize, index: u64) -> Result<SpendProof> {
+    Ok(SpendProof {
+        spend: crate::contracts::PrimeLib::SignedTransaction {
+            transaction: convert(&tx.to_abi())?,
+            signatures: Default::default(),
+        },
+        inputIndex: U256::from(input_index),
+        header: forced_header(index),
+        proof: empty_proof(),
+    })
+}
+
+fn forced_header(index: u64) -> crate::contracts::BlockHeader {
+    crate::contracts::BlockHeader {
+        number: forced_block_index(index),
+        prevHash: B256::ZERO,
+        txRoot: B256::ZERO,
+        accumulator: B256::ZERO,
+        noteRoot: B256::ZERO,
+    }
+}
+
+fn empty_proof() -> crate::contracts::PrimeLib::SumProof {
+    crate::contracts::PrimeLib::SumProof {
+        leafLength: U256::ZERO,
+        path: 0,
+        siblings: Vec::new(),
+    }
+}
+
+impl<L: L1> DebyeChainClient<L> {
+    /// Address of the anchor's forced-inclusion game contract.
+    pub async fn forced_inclusion(&self) -> Result<Address> {
+        self.view(DebyeChain::forcedInclusionCall {}).await
+    }
+
+    async fn forced_view<C: alloy_sol_types::SolCall>(&self, call: C) -> Result<C::Return> {
+        let at = self.forced_inclusion().await?;
+        let out = self
+            .l1()
+            .call(crate::L1Tx::call(Address::ZERO, at, call.abi_encode()))
+            .await?;
+        Ok(C::abi_decode_returns(&out)?)
+    }
+
+    async fn forced_send<C: alloy_sol_types::SolCall>(
+        &self,
+        from: Address,
+        call: C,
+        value: U256,
+    ) -> Result<L1Receipt> {
+        let at = self.forced_inclusion().await?;
+        self.l1()
+            .send(crate::L1Tx::call(from, at, call.abi_encode()).with_value(value))
+            .await
+    }
+
+    /// The bond `force` asks for now (three exit bonds, `docs/exit-game.md` §5.1).
+    pub async fn force_bond(&self) -> Result<U256> {
+        self.forced_view(ForcedInclusion::forceBondCall {}).await
+    }
+
+    /// Posts `tx` (unsigned) for forced inclusion, paying the bond; returns its index.
+    pub async fn force(&self, from: Address, tx: &Transaction) -> Result<ForcedPosted> {
+        let bond = self.force_bond().await?;
+        let call = ForcedInclusion::forceCall { t: tx_abi(tx)? };
+        let receipt = self.forced_send(from, call, bond).await?;
+        first_event(&receipt.logs)
+    }
+
+    /// Adds one owner's 65-byte signature (`r ‖ s ‖ v` over the transaction id).
+    pub async fn sign_forced(
+        &self,
+        from: Address,
+        index: u64,
+        signature: &[u8],
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::signForcedCall {
+            index,
+            signature: signature.to_vec().into(),
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Adds every signature of `signed` (its owners' signatures, made off-chain) to `index`.
+    pub async fn sign_forced_all(
+        &self,
+        from: Address,
+        index: u64,
+        signed: &SignedTransaction,
+    ) -> Result<()> {
+        // 65 bytes per signature, r ‖ s ‖ v (docs/formats.md §4).
+        for sig in signed.signature_bytes().chunks(65) {
+            self.sign_forced(from, index, sig).await?;
+        }
+        Ok(())
+    }
+
+    /// Cancels forced transaction `index` (content `forced`) with a spend of what its input
+    /// `input_index` spends: `spend`, an included signed transaction (see
+    /// [`crate::exits::spend_proof`]) or another forced one ([`forced_spend_proof`]).
+    pub async fn challenge_forced_spent(
+        &self,
+        from: Address,
+        index: u64,
+        forced: &Transaction,
+        input_index: usize,
+        spend: &SpendProof,
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::challengeForcedSpentCall {
+            index,
+            t: tx_abi(forced)?,
+            inputIndex: U256::from(input_index),
+            p: convert(spend)?,
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Cancels forced transaction `index` whose input `input_index` names an output that does
+    /// not exist: `output` (see [`crate::exits::output_proof`]) is the included output of the
+    /// named block covering its coins, with another owner or other bounds.
+    pub async fn challenge_forced_output(
+        &self,
+        from: Address,
+        index: u64,
+        forced: &Transaction,
+        input_index: usize,
+        output: &OutputProof,
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::challengeForcedOutputCall {
+            index,
+            t: tx_abi(forced)?,
+            inputIndex: U256::from(input_index),
+            p: convert(output)?,
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Cancels forced transaction `index` whose input `input_index` names a block where no
+    /// transaction touched the coins `segment` (an exclusion proof under `header`).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn challenge_forced_excluded(
+        &self,
+        from: Address,
+        index: u64,
+        forced: &Transaction,
+        input_index: usize,
+        header: &primitives::BlockHeader,
+        segment: &Segment,
+        proof: &SumMerkleProof,
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::challengeForcedExcludedCall {
+            index,
+            t: tx_abi(forced)?,
+            inputIndex: U256::from(input_index),
+            h: convert(&pabi::BlockHeader::from(header))?,
+            s: convert(&pabi::Segment::from(segment))?,
+            proof: convert(&pabi::SumProof::from(proof))?,
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Cancels forced transaction `index` whose input `input_index` names a deposit wrongly:
+    /// `deposit` covers its coins with another owner, block or bounds.
+    pub async fn challenge_forced_deposit(
+        &self,
+        from: Address,
+        index: u64,
+        forced: &Transaction,
+        input_index: usize,
+        deposit: &DepositRecord,
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::challengeForcedDepositCall {
+            index,
+            t: tx_abi(forced)?,
+            inputIndex: U256::from(input_index),
+            d: convert(deposit)?,
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Cancels forced transaction `index` whose input `input_index` overlaps the settled exit
+    /// `done`.
+    pub async fn challenge_forced_withdrawn(
+        &self,
+        from: Address,
+        index: u64,
+        forced: &Transaction,
+        input_index: usize,
+        done: &ExitData,
+    ) -> Result<L1Receipt> {
+        let call = ForcedInclusion::challengeForcedWithdrawnCall {
+            index,
+            t: tx_abi(forced)?,
+            inputIndex: U256::from(input_index),
+            done: convert(done)?,
+        };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// Settles forced transaction `index` after its period: included if fully signed, else lapsed.
+    pub async fn finalize_forced(&self, from: Address, index: u64) -> Result<L1Receipt> {
+        let call = ForcedInclusion::finalizeForcedCall { index };
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
+    /// The state of forced transaction `index`.
+    pub async fn forced_state(&self, index: u64) -> Result<ForcedState> {
+        let r = self
+            .forced_view(ForcedInclusion::forcedStateCall { index })
+            .await?;
+        Ok(ForcedState {
+            status: ForcedStatus::from(r.status),
+            tx_id: r.txId,
+            position: r.position,
+            matures_at: r.maturesAt.to::<u64>(),
+            signed: r.signed,
+        })
+    }
+
+    /// Starts an exit of `[start, end)` of output `output_index` of the included forced
+    /// transaction `index` (content `tx`), paying the exit bond.
+    pub async fn start_forced_exit(
+        &self,
+        from: Address,
+        tx: &Transaction,
+        output_index: usize,
+        index: u64,
+        start: U256,
+        end: U256,
+    ) -> Result<ExitData> {
+        let bond = self.exit_bond().await?;
+        let call = DebyeChain::startExitCall {
+            p: forced_output_proof(tx, output_index, index)?,
+            start,
+            end,
+        };
+        let receipt = self.send(from, call, bond).await?;
+        let e: crate::exits::ExitStarted = first_event(&receipt.logs)?;
+        Ok(ExitData {
+            owner: e.owner,
+            start: e.start,
+            end: e.end,
+            position: e.position,
+            txId: e.txId,
+        })
+    }
+
+    /// Every event of the forced-inclusion game from L1 block `from_block` on, in chain order.
+    pub async fn forced_events(&self, from_block: u64) -> Result<Vec<ForcedEvent>> {
+        let at = self.forced_inclusion().await?;
+        let logs = self.l1().logs(LogFilter::new(at, from_block)).await?;
+        let mut out = Vec::new();
+        for log in &logs {
+            let Some(topic) = log.topics.first() else {
+                continue;
+            };
+            let event = match *topic {
+                t if t == ForcedPosted::SIGNATURE_HASH => ForcedEvent::Posted(decode_event(log)?),
+                t if t == ForcedSigned::SIGNATURE_HASH => ForcedEvent::Signed(decode_event(log)?),
+                t if t == ForcedCancelled::SIGNATURE_HASH => {
+                    ForcedEvent::Cancelled(decode_event(log)?)
+                }
+                t if t == ForcedIncluded::SIGNATURE_HASH => {
+                    ForcedEvent::Included(decode_event(log)?)
+                }
+                t if t == ForcedLapsed::SIGNATURE_HASH => ForcedEvent::Lapsed(decode_event(log)?),
+                _ => continue,
+            };
+            out.push(event);
+        }
+        Ok(out)
+    }
+}
