@@ -478,7 +478,9 @@ contract DebyeChain {
     ///      over the exited coins. Rule (§2.3): only the output's owner may exit (Loom's fix:
     ///      nobody can start, and lose, an exit in someone else's name). Rule (§3.5): a
     ///      transaction included after its `maxBlockIndex` is void and cannot be exited from.
-    ///      Rule (§2.5): the transaction's signatures are not checked here.
+    ///      Rule (§2.5): the transaction's signatures are not checked here. Rule (§12.4): an
+    ///      output of a forced transaction exits only once that transaction is included, at its
+    ///      forced position (newest input's), so a forged input cannot be laundered older.
     function startExit(OutputProof calldata p, uint256 start, uint256 end)
         external
         payable
@@ -521,6 +523,7 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.1): a spent output cannot be exited. Stops an owner from
     ///      paying someone on L2 and exiting the same coins on L1. Rule (§3.5): a spend included
     ///      after its `maxBlockIndex` is void and proves nothing.
+    ///      Rule (§12.4): an included forced transaction is a spend too.
     function challengeSpent(ExitData calldata e, SpendProof calldata p) external nonReentrant {
         bytes32 exitId = _pending(e);
         (PrimeLib.Input memory i,) = _verifySpend(p);
@@ -536,7 +539,8 @@ contract DebyeChain {
     ///         exited transaction's block: the exited transaction double-spends.
     /// @dev Rule (docs/exit-game.md §3.2, Plasma Cash's "between" case): stops an owner (or an
     ///      operator with their old signature) from paying Alice, then paying Bob the same coins
-    ///      in a later block, and Bob exiting them.
+    ///      in a later block, and Bob exiting them. Rule (§12.4): either transaction may be an
+    ///      included forced one, ordered by `ExitLib.order` (after the block of its newest input).
     function challengeDoubleSpend(
         ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
@@ -599,6 +603,7 @@ contract DebyeChain {
     ///         over some of the same coins, is unresolved.
     /// @dev Rule (docs/exit-game.md §4.2): the older-rooted exit wins. Stops a fraudulent exit
     ///      that started earlier (so matures earlier) from taking coins an older owner is exiting.
+    ///      Positions compare by `ExitLib.order` (§1.2, §12.4).
     function blockExit(ExitData calldata newer, ExitData calldata older) external {
         bytes32 newerId = _pending(newer);
         bytes32 olderId = _pending(older);
@@ -691,7 +696,8 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.4): an answered request closes and pays the responder's gas;
     ///      the challenger may go on with the answer's output holding the same coin for half an
     ///      exit period, and the exit waits at least that long (§7). Rule (§3.5): a void
-    ///      (expired) spend is no answer.
+    ///      (expired) spend is no answer. Rule (§12.4): an included forced transaction answers
+    ///      like a signed one (its owners signed on L1), ordered after its newest input's block.
     function respondChallenge(
         ExitData calldata e,
         uint256 position,

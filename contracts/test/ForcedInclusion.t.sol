@@ -204,6 +204,13 @@ contract ForcedInclusionTest is ForcedFixture {
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotIncluded.selector, k));
         chain.startExit{value: bond}(_fOut(t, 0, k), d.start, d.end);
+        // A lapsed transaction may be forced again (it is nowhere); a pending one may not.
+        uint64 again = _force(t, alice);
+        assertEq(again, k + 1);
+        bytes32 tid = _id(t);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, tid));
+        fi.force{value: fbond}(t);
     }
 
     function test_force_rejectsBadTransactions() public {
@@ -245,8 +252,9 @@ contract ForcedInclusionTest is ForcedFixture {
         fi.force{value: fbond}(bad);
         // Forced once.
         uint64 k = _force(t, alice);
+        bytes32 tid = _id(t);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, _id(t)));
+        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, tid));
         fi.force{value: fbond}(t);
         // A signature arriving after the transaction expired does not count.
         _commitEmpty();

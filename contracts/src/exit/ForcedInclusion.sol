@@ -147,7 +147,8 @@ contract ForcedInclusion {
     /// @dev Number of forced transactions posted; the next index.
     uint64 private _count;
     mapping(uint64 index => Forced) private _forced;
-    /// @dev Transaction id => whether it was ever forced (a transaction is forced once).
+    /// @dev Transaction id => whether it is forced (pending, included or cancelled); cleared when
+    ///      it lapses.
     mapping(bytes32 txId => bool) private _used;
     bool private transient _locked;
 
@@ -173,7 +174,8 @@ contract ForcedInclusion {
     ///      force a transaction its signers gave up on); every input names a committed block
     ///      (or a deposit for one) and deposited coins, never a forced output (so that the two
     ///      non-inclusion challenges of §12.2 can always be played); a transaction is forced at
-    ///      most once (two copies would be two sets of outputs over the same coins). Its position
+    ///      most once unless it lapsed (two copies would be two sets of outputs over the same
+    ///      coins). Its position
     ///      is that of its NEWEST input (§12.4: the oldest-input rule lets a forged input be
     ///      laundered to an old position).
     function force(PrimeLib.Transaction calldata t) external payable returns (uint64 index) {
@@ -415,7 +417,10 @@ contract ForcedInclusion {
             f.status = ForcedStatus.Included;
             emit ForcedIncluded(index, f.txId, ExitLib.forcedPosition(index, f.rank));
         } else {
+            // A lapsed transaction left no copy anywhere: its owners may force it again
+            // (docs/exit-game.md §12.3), so a third party cannot use it up by posting it unsigned.
             f.status = ForcedStatus.Lapsed;
+            _used[f.txId] = false;
             emit ForcedLapsed(index);
         }
         _send(f.poster, f.bond);
