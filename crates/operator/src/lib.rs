@@ -29,7 +29,6 @@ mod rpc;
 mod run;
 mod sequencer;
 mod sync;
-mod verify;
 
 pub use config::{BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig};
 pub use error::{Error, Result};

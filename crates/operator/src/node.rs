@@ -44,6 +44,8 @@ pub(crate) struct Shared {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) ledger: RwLock<Ledger>,
     pub(crate) domain: Eip712Domain,
+    /// `domain.separator()`, computed once for the submission path.
+    pub(crate) separator: B256,
     pub(crate) identity: ChainIdentity,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) mempool_len: AtomicU64,
@@ -147,7 +149,7 @@ pub(crate) async fn submit(
     if !shared.accepting.load(Ordering::Relaxed) {
         return Err(ApiError::new(ErrorCode::Unavailable));
     }
-    let tx_id = match crate::verify::verify(&stx, &shared.domain) {
+    let tx_id = match stx.verify_with_separator(&shared.separator) {
         Ok(id) => id,
         Err(e) => {
             shared.metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
@@ -239,8 +241,10 @@ impl Operator {
             Some(_) => {}
         }
         let (tip_tx, tip_rx) = watch::channel(0);
+        let domain = tx::domain(chain_id, chain.address());
         let shared = Arc::new(Shared {
-            domain: tx::domain(chain_id, chain.address()),
+            separator: domain.separator(),
+            domain,
             identity,
             store,
             ledger: RwLock::new(Ledger::default()),

@@ -4,11 +4,13 @@
 use std::hint::black_box;
 
 use alloy_primitives::{U256, keccak256};
+use alloy_sol_types::SolStruct;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use debye_primitives::{
     Input, Output, Segment, SumMerkleTree, Transaction,
     coin::coin_id,
     test_utils::{test_address, test_domain, test_key},
+    tx,
 };
 
 /// `leaves / 2` one-coin transactions at even coins, each followed by a gap.
@@ -78,12 +80,43 @@ fn eip712(c: &mut Criterion) {
         max_block_index: 1_000,
     };
     let stx = tx.sign(&d, &[test_key(1)]).expect("signs");
+    let sep = d.separator();
+    let digest = tx.tx_id(&d);
+    let sig = stx.signatures[0];
+    // The per-transaction costs of the operator's submission path, each next to the generic
+    // path it replaced (alloy's EIP-712 encoder, k256 recovery).
+    c.bench_function("eip712_domain_separator", |b| {
+        b.iter(|| black_box(&d).separator())
+    });
     c.bench_function("tx_eip712_hash", |b| b.iter(|| black_box(&tx).tx_id(&d)));
+    c.bench_function("tx_eip712_hash_with_separator", |b| {
+        b.iter(|| black_box(&tx).tx_id_with_separator(black_box(&sep)))
+    });
+    c.bench_function("tx_eip712_hash_alloy_encoder", |b| {
+        b.iter(|| black_box(&tx).to_abi().eip712_signing_hash(black_box(&d)))
+    });
+    c.bench_function("recover_secp256k1", |b| {
+        b.iter(|| tx::recover_address(black_box(&sig), black_box(&digest)).expect("recovers"))
+    });
+    c.bench_function("recover_k256", |b| {
+        b.iter(|| {
+            black_box(&sig)
+                .recover_address_from_prehash(black_box(&digest))
+                .expect("recovers")
+        })
+    });
     c.bench_function("tx_hash_and_recover", |b| {
         b.iter(|| black_box(&stx).recover_signers(&d).expect("recovers"))
     });
     c.bench_function("tx_full_verify", |b| {
         b.iter(|| black_box(&stx).verify(&d).expect("valid"))
+    });
+    c.bench_function("tx_full_verify_with_separator", |b| {
+        b.iter(|| {
+            black_box(&stx)
+                .verify_with_separator(black_box(&sep))
+                .expect("valid")
+        })
     });
 }
 

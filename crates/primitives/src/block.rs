@@ -92,10 +92,11 @@ impl Block {
     /// The `(segment, tx id)` leaves of the block's transactions (see
     /// [`crate::Transaction::coin_ranges`]), without checking validity.
     pub fn tree_entries(&self, domain: &Eip712Domain) -> Vec<(Segment, B256)> {
+        let separator = domain.separator();
         self.transactions
             .iter()
             .flat_map(|stx| {
-                let id = stx.tx_id(domain);
+                let id = stx.transaction.tx_id_with_separator(&separator);
                 stx.transaction
                     .coin_ranges()
                     .into_iter()
@@ -135,7 +136,8 @@ impl Block {
 /// touch coins already used by an earlier transaction of the block.
 #[derive(Clone, Debug)]
 pub struct BlockBuilder {
-    domain: Eip712Domain,
+    /// `domain.separator()`, computed once.
+    separator: B256,
     number: u64,
     prev_hash: B256,
     accumulator: B256,
@@ -148,9 +150,13 @@ pub struct BlockBuilder {
 
 impl BlockBuilder {
     /// A builder for block `number` on top of `prev_hash`.
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "public signature kept; only the separator is needed now"
+    )]
     pub fn new(domain: Eip712Domain, number: u64, prev_hash: B256) -> Self {
         Self {
-            domain,
+            separator: domain.separator(),
             number,
             prev_hash,
             accumulator: B256::ZERO,
@@ -205,7 +211,7 @@ impl BlockBuilder {
             .ok()
             .filter(|i| *i != DEPOSIT_TX_INDEX)
             .ok_or(Error::BlockFull)?;
-        let id = stx.verify(&self.domain)?;
+        let id = stx.verify_with_separator(&self.separator)?;
         stx.transaction.check_block(self.number)?;
         let ranges = stx.transaction.coin_ranges();
         if let Some(r) = ranges.iter().find(|r| self.conflicts(r)) {
