@@ -6,15 +6,22 @@
 //! |-------------|----------------------|-------------------------------------------|
 //! | `meta`      | name                 | schema version, chain, cursors, counters  |
 //! | `pending`   | acceptance seq       | tx id ‖ ABI-encoded signed transaction    |
-//! | `tx_status` | tx id                | pending(seq) / included(block, index) / dropped(reason) |
+//! | `tx_status` | tx id                | included(block, index) / dropped(reason)  |
 //! | `headers`   | block number         | ABI-encoded header                         |
 //! | `hashes`    | header hash          | block number                               |
 //! | `block_txs` | (block, tx index)    | tx id ‖ ABI-encoded signed transaction    |
 //! | `ranges`    | range start          | end ‖ owner ‖ origin ‖ exited             |
 //! | `deposits`  | range start          | end ‖ owner ‖ child block ‖ L1 block      |
 //! | `exits`     | range start          | end ‖ L1 block                            |
+//!
+//! The status of a pending transaction is not written to `tx_status`: it is answered from an
+//! in-memory map of tx id → seq, rebuilt from `pending` (whose rows start with the id) when the
+//! store opens. `tx_status` is keyed by a hash, so each insert lands on a random page that the
+//! commit copies and writes; skipping the pending row halves that per accepted transaction.
+//! Files written before this change may still hold pending rows in `tx_status`; they are
+//! overwritten at inclusion or drop, and until then say the same as the map.
 
-use std::path::Path;
+use std::{collections::HashMap, path::Path, sync::Mutex};
 
 use alloy_primitives::{B256, U256};
 use debye_primitives::{BlockHeader, Codec, SignedTransaction, block::FIRST_BLOCK_NUMBER};
@@ -49,6 +56,8 @@ const K_NEXT_SEQ: &str = "next_seq";
 /// The operator's store on a redb file.
 pub struct RedbStore {
     db: Database,
+    /// Ids of the transactions in `pending`, with their seq (see the module docs).
+    pending_ids: Mutex<HashMap<B256, u64>>,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -94,7 +103,33 @@ impl RedbStore {
         wtx.open_table(DEPOSITS).map_err(db)?;
         wtx.open_table(EXITS).map_err(db)?;
         wtx.commit().map_err(db)?;
-        Ok(Self { db: database })
+        let store = Self {
+            db: database,
+            pending_ids: Mutex::new(HashMap::new()),
+        };
+        let ids = store
+            .pending()?
+            .into_iter()
+            .map(|p| (p.tx_id, p.seq))
+            .collect();
+        *store.pending_ids()? = ids;
+        Ok(store)
+    }
+
+    fn pending_ids(&self) -> Result<std::sync::MutexGuard<'_, HashMap<B256, u64>>> {
+        self.pending_ids.lock().map_err(|_| Error::Corrupt {
+            table: "pending",
+            reason: "index lock poisoned".into(),
+        })
+    }
+
+    /// Forgets pending ids that were included or dropped (after their commit).
+    fn forget_pending<'a>(&self, ids: impl Iterator<Item = &'a B256>) -> Result<()> {
+        let mut map = self.pending_ids()?;
+        for id in ids {
+            map.remove(id);
+        }
+        Ok(())
     }
 
     /// Overwrites the stored schema version (for migration tooling and tests).
@@ -186,13 +221,10 @@ impl Store for RedbStore {
         };
         self.write(|wtx| {
             let mut pending = wtx.open_table(PENDING).map_err(db)?;
-            let mut status = wtx.open_table(TX_STATUS).map_err(db)?;
             for t in txs {
                 pending
                     .insert(t.seq, codec::encode_tx(&t.tx_id, &t.tx).as_slice())
                     .map_err(db)?;
-                let s = codec::encode_status(&TxStatus::Pending { seq: t.seq });
-                status.insert(t.tx_id.0, s.as_slice()).map_err(db)?;
             }
             let next = last.saturating_add(1).to_be_bytes();
             wtx.open_table(META)
@@ -200,7 +232,10 @@ impl Store for RedbStore {
                 .insert(K_NEXT_SEQ, next.as_slice())
                 .map_err(db)?;
             Ok(())
-        })
+        })?;
+        self.pending_ids()?
+            .extend(txs.iter().map(|t| (t.tx_id, t.seq)));
+        Ok(())
     }
 
     fn pending(&self) -> Result<Vec<PendingTx>> {
@@ -281,7 +316,14 @@ impl Store for RedbStore {
             }
             apply_dropped(wtx, &commit.dropped)?;
             apply_ranges(wtx, &commit.ranges)
-        })
+        })?;
+        self.forget_pending(
+            commit
+                .txs
+                .iter()
+                .map(|(id, _)| id)
+                .chain(commit.dropped.iter().map(|(id, _, _)| id)),
+        )
     }
 
     fn tip(&self) -> Result<Option<BlockHeader>> {
@@ -330,6 +372,27 @@ impl Store for RedbStore {
     }
 
     fn tx_status(&self, tx_id: B256) -> Result<Option<TxStatus>> {
+        // Included and dropped are final and written in the same commit that removes the
+        // pending row, so the table is read first: a transaction is never reported pending
+        // after its block is stored.
+        let rtx = self.db.begin_read().map_err(db)?;
+        let status = rtx.open_table(TX_STATUS).map_err(db)?;
+        let stored = status
+            .get(tx_id.0)
+            .map_err(db)?
+            .map(|v| codec::decode_status(v.value()))
+            .transpose()?;
+        if let Some(s @ (TxStatus::Included { .. } | TxStatus::Dropped { .. })) = stored {
+            return Ok(Some(s));
+        }
+        if let Some(seq) = self.pending_ids()?.get(&tx_id) {
+            return Ok(Some(TxStatus::Pending { seq: *seq }));
+        }
+        if stored.is_some() {
+            return Ok(stored);
+        }
+        // Not in the map: a block or drop may have committed since the read above (ids leave
+        // the map only after their commit), so look once more.
         let rtx = self.db.begin_read().map_err(db)?;
         let status = rtx.open_table(TX_STATUS).map_err(db)?;
         status
@@ -381,7 +444,8 @@ impl Store for RedbStore {
             }
             apply_dropped(wtx, &events.dropped)?;
             apply_ranges(wtx, &events.ranges)
-        })
+        })?;
+        self.forget_pending(events.dropped.iter().map(|(id, _, _)| id))
     }
 
     fn deposit(&self, start: U256) -> Result<Option<DepositEntry>> {
