@@ -1,11 +1,15 @@
 //! The JSON-RPC L1: any Ethereum node through alloy, signing locally.
 
+use std::{collections::HashMap, sync::Arc};
+
 use alloy_network::{EthereumWallet, TransactionBuilder};
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{BlockNumberOrTag, Filter, TransactionRequest};
 use alloy_signer_local::PrivateKeySigner;
 use alloy_transport::{RpcError, TransportError};
+use tokio::sync::Mutex;
+use tracing::{debug, warn};
 
 use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 
@@ -18,10 +22,50 @@ const LOCAL_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_milli
 /// Every transaction is simulated with `eth_call` first, so a contract rule that rejects it comes
 /// back as [`Error::Reverted`] with the revert data and nothing is broadcast, as on the embedded
 /// backend.
+///
+/// Nonces and fees are managed here, per sender, one transaction in flight at a time: each send
+/// reads the account's mined transaction count (`eth_getTransactionCount` at `latest`) and uses it
+/// as the nonce. So a transaction that never got a receipt (the caller gave up waiting: dropped
+/// from the node's pool, or stuck underpriced) leaves no gap: if it was dropped, the next send
+/// reuses its nonce; if it is still pooled, the next send replaces it, with both EIP-1559 fees
+/// raised by at least 25 % over the stuck one (nodes refuse replacements that pay
+/// less than +10%). Clones share this state.
 #[derive(Clone, Debug)]
 pub struct RpcL1 {
     provider: DynProvider,
-    senders: Vec<Address>,
+    /// Per sender: the lock that keeps one send in flight, and the last broadcast attempt.
+    accounts: Arc<HashMap<Address, Mutex<Option<Attempt>>>>,
+}
+
+/// Percentage by which a replacement raises both fees of the transaction it replaces.
+const FEE_BUMP_PERCENT: u128 = 25;
+
+/// A broadcast transaction: its nonce and fees, to price a replacement.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Attempt {
+    nonce: u64,
+    max_fee: u128,
+    priority_fee: u128,
+}
+
+/// `fee` raised by [`FEE_BUMP_PERCENT`] (and by at least 1 wei).
+fn bumped(fee: u128) -> u128 {
+    fee.saturating_add((fee.saturating_mul(FEE_BUMP_PERCENT) / 100).max(1))
+}
+
+/// Fees for a transaction with `nonce`: the node's estimate, raised above `last` when `last` was
+/// broadcast with the same nonce (the new transaction replaces it).
+fn fees_for(nonce: u64, estimate: (u128, u128), last: Option<Attempt>) -> Attempt {
+    let (mut max_fee, mut priority_fee) = estimate;
+    if let Some(last) = last.filter(|a| a.nonce == nonce) {
+        priority_fee = priority_fee.max(bumped(last.priority_fee));
+        max_fee = max_fee.max(bumped(last.max_fee));
+    }
+    Attempt {
+        nonce,
+        max_fee: max_fee.max(priority_fee),
+        priority_fee,
+    }
 }
 
 impl RpcL1 {
@@ -47,10 +91,16 @@ impl RpcL1 {
         if provider.client().is_local() {
             provider.client().set_poll_interval(LOCAL_POLL_INTERVAL);
         }
+        let accounts = senders.iter().map(|a| (*a, Mutex::new(None))).collect();
         Ok(Self {
             provider: provider.erased(),
-            senders,
+            accounts: Arc::new(accounts),
         })
+    }
+
+    /// The JSON-RPC provider (for calls this type does not wrap).
+    pub fn provider(&self) -> &DynProvider {
+        &self.provider
     }
 
     fn request(&self, tx: &L1Tx) -> TransactionRequest {
@@ -87,11 +137,61 @@ impl L1 for RpcL1 {
     }
 
     async fn send(&self, tx: L1Tx) -> Result<L1Receipt> {
-        if !self.senders.contains(&tx.from) {
-            return Err(Error::UnknownSender(tx.from));
+        let account = self
+            .accounts
+            .get(&tx.from)
+            .ok_or(Error::UnknownSender(tx.from))?;
+        // Held until the receipt comes (or the caller drops this future): one send in flight.
+        let mut last = account.lock().await;
+        let mut req = self.request(&tx);
+        // Simulated and estimated on the mined state, like the nonce below: a stuck transaction
+        // of ours that this one replaces must not count (alloy's defaults use the pending block).
+        self.provider
+            .call(req.clone())
+            .block(BlockNumberOrTag::Latest.into())
+            .await
+            .map_err(rpc_error)?;
+        if tx.gas_limit.is_none() {
+            let gas = self
+                .provider
+                .estimate_gas(req.clone())
+                .block(BlockNumberOrTag::Latest.into())
+                .await
+                .map_err(rpc_error)?;
+            req.set_gas_limit(gas);
         }
-        let req = self.request(&tx);
-        self.provider.call(req.clone()).await.map_err(rpc_error)?;
+        let nonce = self
+            .provider
+            .get_transaction_count(tx.from)
+            .latest()
+            .await
+            .map_err(rpc_error)?;
+        let estimate = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(rpc_error)?;
+        let attempt = fees_for(
+            nonce,
+            (estimate.max_fee_per_gas, estimate.max_priority_fee_per_gas),
+            *last,
+        );
+        if last.is_some_and(|a| a.nonce == nonce) {
+            warn!(
+                from = %tx.from,
+                nonce,
+                max_fee = attempt.max_fee,
+                "an earlier L1 transaction with this nonce got no receipt; replacing it"
+            );
+        }
+        debug!(from = %tx.from, nonce, "sending L1 transaction");
+        // Recorded before broadcasting: if this future is dropped while waiting, the next send
+        // knows what it has to outbid.
+        *last = Some(attempt);
+        let req = req
+            .with_nonce(nonce)
+            .with_max_fee_per_gas(attempt.max_fee)
+            .with_max_priority_fee_per_gas(attempt.priority_fee);
         let pending = self
             .provider
             .send_transaction(req)
@@ -129,8 +229,12 @@ impl L1 for RpcL1 {
     }
 
     async fn call(&self, tx: L1Tx) -> Result<Bytes> {
+        // The latest mined state, as the trait says (alloy's default is the node's pending
+        // block, where a pooled transaction would already count: a block submission still
+        // waiting in the pool would read as committed).
         self.provider
             .call(self.request(&tx))
+            .block(BlockNumberOrTag::Latest.into())
             .await
             .map_err(rpc_error)
     }
@@ -190,5 +294,36 @@ impl L1 for RpcL1 {
             .await
             .map_err(|_| Error::DevOnly("advance_time"))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replacement_outbids_the_stuck_transaction() {
+        let first = fees_for(7, (100, 10), None);
+        assert_eq!(
+            first,
+            Attempt {
+                nonce: 7,
+                max_fee: 100,
+                priority_fee: 10
+            }
+        );
+        // Same nonce, unchanged estimate: both fees +25 %.
+        let second = fees_for(7, (100, 10), Some(first));
+        assert_eq!((second.max_fee, second.priority_fee), (125, 12));
+        // And again on top of the replacement.
+        let third = fees_for(7, (100, 10), Some(second));
+        assert_eq!((third.max_fee, third.priority_fee), (156, 15));
+        // A higher estimate wins over the bump.
+        assert_eq!(fees_for(7, (1_000, 50), Some(first)).max_fee, 1_000);
+        // A new nonce starts from the estimate again.
+        assert_eq!(fees_for(8, (100, 10), Some(third)).max_fee, 100);
+        // Tiny fees still go up by at least 1 wei; max fee never below the tip.
+        let tiny = fees_for(1, (0, 0), Some(fees_for(1, (0, 0), None)));
+        assert_eq!((tiny.max_fee, tiny.priority_fee), (1, 1));
     }
 }

@@ -54,14 +54,8 @@ pub async fn start_from_config(config: Config) -> Result<Operator> {
             let operator = key.address();
             let url = config.l1.url.clone().unwrap_or_default();
             let anchor = config.l1.anchor.unwrap_or_default();
-            let l1 = Arc::new(RpcL1::connect(&url, [key.clone()])?);
+            let l1 = Arc::new(RpcL1::connect(&url, [key])?);
             let chain = DebyeChainClient::at(l1, anchor);
-            let reconnect: crate::Reconnect<Arc<RpcL1>> = Arc::new(move || {
-                Ok(DebyeChainClient::at(
-                    Arc::new(RpcL1::connect(&url, [key.clone()])?),
-                    anchor,
-                ))
-            });
             let expected = chain.operator().await?;
             if expected != operator {
                 return Err(Error::Config(format!(
@@ -70,7 +64,9 @@ pub async fn start_from_config(config: Config) -> Result<Operator> {
             }
             std::fs::create_dir_all(&config.data_dir)?;
             let store = Arc::new(debye_storage::RedbStore::open(config.store_path())?);
-            Operator::start_with(config, store, chain, operator, Some(reconnect)).await
+            // No reconnect hook: RpcL1 reads the nonce afresh for every send and outbids its own
+            // stuck transactions, state a fresh client would lose.
+            Operator::start_with(config, store, chain, operator, None).await
         }
     }
 }

@@ -9,6 +9,7 @@
 
 mod api;
 mod crash;
+mod dropped;
 mod helpers;
 mod reorg;
 mod restart;
