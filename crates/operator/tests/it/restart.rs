@@ -6,8 +6,9 @@ use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::{Address, B256, U256};
 use debye_l1::{
-    EmbeddedL1,
+    EmbeddedL1, L1,
     contracts::{self, DebyeChainClient},
+    exits::{ExitStatus, deposit_record},
 };
 use debye_operator::{Config, DEV_OPERATOR, Error, Operator, RangeExited};
 use debye_primitives::{
@@ -16,7 +17,7 @@ use debye_primitives::{
 };
 use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
 
-use crate::helpers::{DEPLOYER, Harness, config, expect_code};
+use crate::helpers::{DEPLOYER, Harness, api_error, config, expect_code};
 
 fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
@@ -185,6 +186,80 @@ async fn exited_coins_become_unspendable() {
         .map(|r| r.segment)
         .collect();
     assert!(owned.iter().all(|s| !s.overlaps(&seg(5, 500))), "{owned:?}");
+    assert_eq!(node.flush().await.unwrap(), Some(1));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
+/// The ranges of `owner` as the node reports them.
+async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> {
+    client
+        .ranges_owned_by(owner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.segment)
+        .collect()
+}
+
+/// A deposit exit started, matured and finalized on the (embedded) L1: the node's own L1 sync
+/// reads `ExitFinalized`, after which spending the exited coins is refused with `CoinsExited`,
+/// and the rest of the deposit stays spendable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exit_finalized_on_l1_makes_coins_unspendable() {
+    let h = Harness::new().await;
+    let node = h.start(config(h.dir.path())).await;
+    let domain = node.domain().clone();
+    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let alice = test_address(1);
+    let deposit = deposit_record(&h.deposits[0]);
+    assert_eq!((deposit.owner, deposit.start), (alice, U256::ZERO));
+
+    let exit = h
+        .chain
+        .start_deposit_exit(alice, &deposit, U256::ZERO, U256::from(400u64))
+        .await
+        .unwrap();
+    assert_eq!(
+        h.chain.exit_status(&exit).await.unwrap(),
+        ExitStatus::Pending
+    );
+    let period = h.chain.exit_period().await.unwrap();
+    h.l1.advance_time(period + 1).await.unwrap();
+    let key = h.chain.range_key(exit.start, 0).await.unwrap();
+    h.chain.finalize_exit(alice, &exit, key).await.unwrap();
+    // Settled and paid out on L1.
+    assert_eq!(
+        h.chain.exit_status(&exit).await.unwrap(),
+        ExitStatus::Withdrawn
+    );
+
+    // The node follows ExitFinalized on its own (no report_exits).
+    let mut followed = false;
+    for _ in 0..500 {
+        if owned_by(&client, alice)
+            .await
+            .iter()
+            .all(|s| !s.overlaps(&seg(0, 400)))
+        {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(followed, "the node did not follow the finalized exit");
+    for exited in [seg(100, 101), seg(0, 400), seg(399, 401)] {
+        let e = client
+            .submit_transaction(spend(1, test_address(3), 1, exited, &domain))
+            .await
+            .unwrap_err();
+        expect_code(&e, ErrorCode::CoinsExited);
+        let data = api_error(&e).data.unwrap();
+        assert_eq!(data["input"], 0, "{data}");
+    }
+    assert_eq!(owned_by(&client, alice).await, vec![seg(400, 1_000)]);
+    node.submit(spend(1, test_address(3), 1, seg(400, 410), &domain))
+        .await
+        .unwrap();
     assert_eq!(node.flush().await.unwrap(), Some(1));
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
