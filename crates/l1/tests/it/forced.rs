@@ -1,24 +1,25 @@
 //! The forced-inclusion game end to end (`docs/exit-game.md` §12) with real transactions,
 //! signatures and proofs from `debye-primitives`: a censored payment forced, signed on L1,
-//! included after the period (time travel) and exited by its recipient; the forced transaction
-//! used as the spend that cancels the payer's exit of the coins she paid away; a forced
-//! transaction claiming someone else's deposit and one spending a non-existent output, both
-//! cancelled for the bond — run unchanged on the embedded EVM and on anvil.
+//! included after the period (time travel) and exited by its recipient; every challenge of the
+//! forced game (owner mismatch on a deposit and on an output, exclusion proof, L2 spend,
+//! withdrawn input) played and won; the included forced transaction used as the spend in
+//! `challengeSpent`, the answer in `respondChallenge` and the earlier spend in
+//! `challengeDoubleSpend` — run unchanged on the embedded EVM and on anvil.
 
 use std::sync::Arc;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use debye_l1::{
     EmbeddedL1, L1,
     anvil::{Anvil, dev_signers},
     contracts::{BlockHeader, DebyeChainClient},
-    exits::{ExitStatus, deposit_position, deposit_record},
+    exits::{ExitStatus, deposit_position, deposit_record, output_proof, spend_proof},
     forced::{
         FORCED_BLOCK, ForcedEvent, ForcedStatus, forced_block_index, forced_position,
         forced_spend_proof,
     },
 };
-use debye_primitives::{BlockBuilder, Input, Output, Segment, SumMerkleTree, Transaction, domain};
+use debye_primitives::{BlockBuilder, Input, Output, Segment, Transaction, domain};
 
 const ETH: u128 = 1_000_000_000_000_000_000;
 const PERIOD: u64 = 600;
@@ -40,29 +41,33 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     assert_eq!(force_bond, bond * U256::from(3u8), "three exit bonds");
     let from_block = l1.block_number().await.unwrap();
 
-    // Deposits for child block 1, which the operator then commits empty: Alice's payment to Bob
-    // is censored.
+    // Deposits for child block 1, which the operator commits empty: Alice's payment to Bob is
+    // censored. Block 2: Bob pays his deposit to Carol.
     let dep_a = deposit_record(&chain.deposit_eth(alice, eth(2)).await.unwrap());
     let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
+    let seg_a = Segment::new(dep_a.start, dep_a.end).unwrap();
+    let seg_b = Segment::new(dep_b.start, dep_b.end).unwrap();
     let (block1, tree1) = BlockBuilder::after(domain.clone(), None).build().unwrap();
     chain
         .submit_block(operator, BlockHeader::from(&block1.header))
         .await
         .unwrap();
+    let pay_b = transfer(Input::deposit(bob, dep_b.blockNumber, seg_b), carol, 50);
+    let signed_b = pay_b.sign(&domain, &keys[2..3]).unwrap();
+    let mut builder = BlockBuilder::after(domain.clone(), Some(&block1.header));
+    builder.push(signed_b.clone()).unwrap();
+    let (block2, tree2) = builder.build().unwrap();
+    chain
+        .submit_block(operator, BlockHeader::from(&block2.header))
+        .await
+        .unwrap();
+    let leaf2 = tree2
+        .prove_inclusion(&seg_b, pay_b.tx_id(&domain))
+        .unwrap()
+        .0;
 
     // 1. Alice forces the payment and signs it on L1.
-    let pay = Transaction {
-        inputs: vec![Input::deposit(
-            alice,
-            dep_a.blockNumber,
-            Segment::new(dep_a.start, dep_a.end).unwrap(),
-        )],
-        outputs: vec![Output {
-            owner: bob,
-            segment: Segment::new(dep_a.start, dep_a.end).unwrap(),
-        }],
-        max_block_index: 50,
-    };
+    let pay = transfer(Input::deposit(alice, dep_a.blockNumber, seg_a), bob, 50);
     let posted = chain.force(alice, &pay).await.unwrap();
     let k = posted.index;
     assert_eq!(
@@ -82,116 +87,194 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         "not before the period"
     );
 
-    // Meanwhile Alice exits the deposit she is paying away.
+    // Meanwhile Alice exits the deposit she is paying away, and Carol exits her block-2 output.
     let alice_exit = chain
         .start_deposit_exit(alice, &dep_a, dep_a.start, dep_a.end)
         .await
         .unwrap();
-    let spend = forced_spend_proof(&pay, 0, k).unwrap();
+    let forced_spend = forced_spend_proof(&pay, 0, k).unwrap();
     assert!(
         chain
-            .challenge_spent(carol, &alice_exit, &spend)
+            .challenge_spent(carol, &alice_exit, &forced_spend)
             .await
             .is_err(),
         "a pending forced transaction is no spend yet"
     );
-
-    // 2. Attacks on the forced game itself, posted by Carol.
-    // (b) owner mismatch: Carol claims Bob's deposit.
-    let claim = Transaction {
-        inputs: vec![Input::deposit(
+    let carol_exit = chain
+        .start_output_exit(
             carol,
-            dep_b.blockNumber,
-            Segment::new(dep_b.start, dep_b.end).unwrap(),
-        )],
-        outputs: vec![Output {
-            owner: carol,
-            segment: Segment::new(dep_b.start, dep_b.end).unwrap(),
-        }],
-        max_block_index: 50,
-    };
+            &pay_b,
+            0,
+            &block2.header,
+            &leaf2,
+            dep_b.start,
+            dep_b.end,
+        )
+        .await
+        .unwrap();
+
+    // 2. Attacks on the forced game, each refuted for the bond (§12.2).
+    // (b) owner mismatch on a deposit: Carol claims Alice's deposit.
+    let claim = transfer(Input::deposit(carol, dep_a.blockNumber, seg_a), carol, 49);
     let k_claim = chain.force(carol, &claim).await.unwrap().index;
     chain
-        .challenge_forced_deposit(bob, k_claim, &claim, 0, &dep_b)
+        .challenge_forced_deposit(bob, k_claim, &claim, 0, &dep_a)
         .await
         .unwrap();
-    assert_eq!(
-        chain.forced_state(k_claim).await.unwrap().status,
-        ForcedStatus::Cancelled
-    );
     // (b) non-inclusion: Carol spends "her" output of block 1, where nothing happened.
-    let ghost_seg = Segment::new(dep_b.start, dep_b.end).unwrap();
-    let ghost = Transaction {
-        inputs: vec![Input {
-            owner: carol,
-            block_index: 1,
-            tx_index: 0,
-            output_index: 0,
-            segment: ghost_seg,
-        }],
-        outputs: vec![Output {
-            owner: carol,
-            segment: ghost_seg,
-        }],
-        max_block_index: 50,
-    };
+    let ghost = transfer(tx_input(carol, 1, seg_b), carol, 48);
     let k_ghost = chain.force(carol, &ghost).await.unwrap().index;
-    let excl = tree1.prove_exclusion(&ghost_seg).unwrap().0;
+    let excl = tree1.prove_exclusion(&seg_b).unwrap().0;
     chain
-        .challenge_forced_excluded(bob, k_ghost, &ghost, 0, &block1.header, &ghost_seg, &excl)
+        .challenge_forced_excluded(bob, k_ghost, &ghost, 0, &block1.header, &seg_b, &excl)
         .await
         .unwrap();
-    assert_eq!(
-        chain.forced_state(k_ghost).await.unwrap().status,
-        ForcedStatus::Cancelled
-    );
-    // An exclusion proof does not exist for included coins: the honest forced tx stands.
-    assert_eq!(
-        SumMerkleTree::empty().root(),
-        block1.header.tx_root,
-        "block 1 is empty"
-    );
+    // (b) owner mismatch on an output: Alice claims Carol's output of block 2.
+    let mismatch = transfer(tx_input(alice, 2, seg_b), alice, 47);
+    let k_mismatch = chain.force(alice, &mismatch).await.unwrap().index;
+    let carol_output = output_proof(&pay_b, 0, &block2.header, &leaf2).unwrap();
+    chain
+        .challenge_forced_output(carol, k_mismatch, &mismatch, 0, &carol_output)
+        .await
+        .unwrap();
+    // (a) spent: Bob forces his deposit back to himself after paying it to Carol on L2.
+    let respend = transfer(Input::deposit(bob, dep_b.blockNumber, seg_b), bob, 46);
+    let k_respend = chain.force(bob, &respend).await.unwrap().index;
+    let l2_spend = spend_proof(&signed_b, 0, &block2.header, &leaf2).unwrap();
+    chain
+        .challenge_forced_spent(carol, k_respend, &respend, 0, &l2_spend)
+        .await
+        .unwrap();
+    for i in [k_claim, k_ghost, k_mismatch, k_respend] {
+        assert_eq!(
+            chain.forced_state(i).await.unwrap().status,
+            ForcedStatus::Cancelled
+        );
+    }
 
-    // 3. After the period (time travel) the forced payment counts as included.
+    // 3. After the period (time travel) the forced payment counts as included; Carol's exit
+    //    settles.
     l1.advance_time(PERIOD + 1).await.unwrap();
     chain.finalize_forced(alice, k).await.unwrap();
     let state = chain.forced_state(k).await.unwrap();
     assert_eq!(state.status, ForcedStatus::Included);
     assert_eq!(state.position, expected_position);
-
-    // The forced transaction is the spend that cancels Alice's exit.
+    let key_b = chain.range_key(dep_b.start, from_block).await.unwrap();
     chain
-        .challenge_spent(carol, &alice_exit, &spend)
+        .finalize_exit(carol, &carol_exit, key_b)
+        .await
+        .unwrap();
+
+    // (a) withdrawn: Carol forces a spend of the output she just withdrew.
+    let gone = transfer(tx_input(carol, 2, seg_b), alice, 45);
+    let k_gone = chain.force(carol, &gone).await.unwrap().index;
+    chain
+        .challenge_forced_withdrawn(bob, k_gone, &gone, 0, &carol_exit)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.forced_state(k_gone).await.unwrap().status,
+        ForcedStatus::Cancelled
+    );
+
+    // 4. The forced transaction in the exit game: the spend that cancels Alice's exit ...
+    chain
+        .challenge_spent(carol, &alice_exit, &forced_spend)
         .await
         .unwrap();
     assert_eq!(
         chain.exit_status(&alice_exit).await.unwrap(),
         ExitStatus::Cancelled
     );
-
-    // 4. Bob exits the forced output and is paid.
+    // ... the answer to a griefing request on Bob's exit of the forced output ...
     let bob_exit = chain
         .start_forced_exit(bob, &pay, 0, k, dep_a.start, dep_a.end)
         .await
         .unwrap();
     assert_eq!(bob_exit.position, expected_position);
+    let griefing = chain
+        .request_with_deposit(carol, &bob_exit, &dep_a, dep_a.start)
+        .await
+        .unwrap();
+    chain
+        .respond_challenge(bob, &bob_exit, &griefing, &forced_spend)
+        .await
+        .unwrap();
+    // ... and the earlier spend against Alice's later double spend to Carol (block 3).
+    let twice = transfer(Input::deposit(alice, dep_a.blockNumber, seg_a), carol, 50);
+    let signed_twice = twice.sign(&domain, &keys[1..2]).unwrap();
+    let mut builder = BlockBuilder::after(domain.clone(), Some(&block2.header));
+    builder.push(signed_twice).unwrap();
+    let (block3, tree3) = builder.build().unwrap();
+    chain
+        .submit_block(operator, BlockHeader::from(&block3.header))
+        .await
+        .unwrap();
+    let leaf3 = tree3
+        .prove_inclusion(&seg_a, twice.tx_id(&domain))
+        .unwrap()
+        .0;
+    let carol_double = chain
+        .start_output_exit(
+            carol,
+            &twice,
+            0,
+            &block3.header,
+            &leaf3,
+            dep_a.start,
+            dep_a.end,
+        )
+        .await
+        .unwrap();
+    chain
+        .challenge_double_spend(bob, &carol_double, &twice, 0, &forced_spend)
+        .await
+        .unwrap();
+    assert_eq!(
+        chain.exit_status(&carol_double).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+
+    // 5. Bob's exit of the forced output is paid.
     l1.advance_time(PERIOD + 1).await.unwrap();
-    let key = chain.range_key(dep_a.start, from_block).await.unwrap();
-    chain.finalize_exit(bob, &bob_exit, key).await.unwrap();
+    let key_a = chain.range_key(dep_a.start, from_block).await.unwrap();
+    chain.finalize_exit(bob, &bob_exit, key_a).await.unwrap();
     assert_eq!(
         chain.exit_status(&bob_exit).await.unwrap(),
         ExitStatus::Withdrawn
     );
-
     // An L2 input spending a forced output names it by the reserved block index.
     assert_eq!(forced_block_index(k), FORCED_BLOCK | k);
 
     let events = chain.forced_events(from_block).await.unwrap();
     let count = |f: fn(&ForcedEvent) -> bool| events.iter().filter(|e| f(e)).count();
-    assert_eq!(count(|e| matches!(e, ForcedEvent::Posted(_))), 3);
+    assert_eq!(count(|e| matches!(e, ForcedEvent::Posted(_))), 6);
     assert_eq!(count(|e| matches!(e, ForcedEvent::Signed(_))), 1);
-    assert_eq!(count(|e| matches!(e, ForcedEvent::Cancelled(_))), 2);
+    assert_eq!(count(|e| matches!(e, ForcedEvent::Cancelled(_))), 5);
     assert_eq!(count(|e| matches!(e, ForcedEvent::Included(_))), 1);
+}
+
+/// One input, one output of the same coins to `to`.
+fn transfer(input: Input, to: Address, max_block_index: u64) -> Transaction {
+    Transaction {
+        outputs: vec![Output {
+            owner: to,
+            segment: input.segment,
+        }],
+        inputs: vec![input],
+        max_block_index,
+    }
+}
+
+/// An input spending output 0 of the transaction of block `block` holding `segment`.
+fn tx_input(owner: Address, block: u64, segment: Segment) -> Input {
+    Input {
+        owner,
+        block_index: block,
+        tx_index: 0,
+        output_index: 0,
+        segment,
+    }
 }
 
 #[tokio::test]
