@@ -48,9 +48,16 @@ pub fn decode_revert(data: &[u8]) -> Option<DebyeChain::DebyeChainErrors> {
     DebyeChain::DebyeChainErrors::abi_decode(data).ok()
 }
 
-/// A human-readable name for revert data: the custom error if it is one of ours, else hex.
+/// A human-readable name for revert data: the custom error if it is one of ours (the anchor's,
+/// the forced-inclusion game's, or the verifier's `IndexOutOfRange`), else hex.
 pub fn describe_revert(data: &[u8]) -> String {
     if let Some(err) = decode_revert(data) {
+        return format!("{err:?}");
+    }
+    if let Some(err) = crate::forced::decode_forced_revert(data) {
+        return format!("{err:?}");
+    }
+    if let Some(err) = crate::forced::decode_index_out_of_range(data) {
         return format!("{err:?}");
     }
     if let Ok(reason) = alloy_sol_types::Revert::abi_decode(data) {

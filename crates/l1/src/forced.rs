@@ -36,6 +36,26 @@ pub use bindings::ForcedInclusion::{
     self, ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
 };
 
+alloy_sol_types::sol! {
+    /// `ExitLib.IndexOutOfRange`: an input or output index past the end of its transaction. The
+    /// verifier raises it and both contracts let it bubble up (`docs/exit-game.md` §3), so it
+    /// is in neither contract's ABI.
+    #[derive(Debug, PartialEq, Eq)]
+    error IndexOutOfRange(uint256 index, uint256 count);
+}
+
+/// Decodes revert data as one of the forced-inclusion game's custom errors.
+pub fn decode_forced_revert(data: &[u8]) -> Option<ForcedInclusion::ForcedInclusionErrors> {
+    use alloy_sol_types::SolInterface;
+    ForcedInclusion::ForcedInclusionErrors::abi_decode(data).ok()
+}
+
+/// Decodes revert data as `IndexOutOfRange(index, count)`.
+pub fn decode_index_out_of_range(data: &[u8]) -> Option<IndexOutOfRange> {
+    use alloy_sol_types::SolError;
+    IndexOutOfRange::abi_decode(data).ok()
+}
+
 /// `Input.blockIndex` bit naming a forced transaction: `FORCED_BLOCK | k` is forced transaction
 /// `k` (`docs/formats.md` §3.1).
 pub const FORCED_BLOCK: u64 = 1 << 63;

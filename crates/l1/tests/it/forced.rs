@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, U256};
 use debye_l1::{
-    EmbeddedL1, L1,
+    EmbeddedL1, Error, L1,
     anvil::{Anvil, dev_signers},
     contracts::{BlockHeader, DebyeChainClient},
     exits::{ExitStatus, deposit_position, deposit_record, output_proof, spend_proof},
     forced::{
-        FORCED_BLOCK, ForcedEvent, ForcedStatus, forced_block_index, forced_position,
-        forced_spend_proof,
+        FORCED_BLOCK, ForcedEvent, ForcedInclusion::ForcedInclusionErrors, ForcedStatus,
+        IndexOutOfRange, decode_forced_revert, decode_index_out_of_range, forced_block_index,
+        forced_position, forced_spend_proof,
     },
 };
 use debye_primitives::{BlockBuilder, Input, Output, Segment, Transaction, domain};
@@ -82,8 +83,12 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     let state = chain.forced_state(k).await.unwrap();
     assert_eq!(state.status, ForcedStatus::Pending);
     assert!(state.signed);
+    let err = chain.finalize_forced(bob, k).await.unwrap_err();
     assert!(
-        chain.finalize_forced(bob, k).await.is_err(),
+        matches!(
+            decode_forced_revert(&revert_data(err)),
+            Some(ForcedInclusionErrors::ForcedNotMature(_))
+        ),
         "not before the period"
     );
 
@@ -192,6 +197,18 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         .await
         .unwrap();
     assert_eq!(bob_exit.position, expected_position);
+    // A bad output index is a typed error, not a panic (docs/exit-game.md §3).
+    let err = chain
+        .start_forced_exit(bob, &pay, 3, k, dep_a.start, dep_a.end)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        decode_index_out_of_range(&revert_data(err)),
+        Some(IndexOutOfRange {
+            index: U256::from(3u8),
+            count: U256::from(1u8)
+        })
+    );
     let griefing = chain
         .request_with_deposit(carol, &bob_exit, &dep_a, dep_a.start)
         .await
@@ -252,6 +269,14 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     assert_eq!(count(|e| matches!(e, ForcedEvent::Signed(_))), 1);
     assert_eq!(count(|e| matches!(e, ForcedEvent::Cancelled(_))), 5);
     assert_eq!(count(|e| matches!(e, ForcedEvent::Included(_))), 1);
+}
+
+/// The revert data of a reverted call.
+fn revert_data(err: Error) -> Vec<u8> {
+    match err {
+        Error::Reverted { data } => data.to_vec(),
+        other => panic!("expected a revert, got {other}"),
+    }
 }
 
 /// One input, one output of the same coins to `to`.
