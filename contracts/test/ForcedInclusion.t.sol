@@ -275,7 +275,11 @@ contract ForcedInclusionTest is ForcedFixture {
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(t, alice);
         vm.warp(block.timestamp + PERIOD - 1);
-        _signF(k, t, aliceKey);
+        bytes memory sig = _sigOf(t, aliceKey);
+        fi.signForced(k, sig);
+        // A replayed signature cannot restart the clock (anybody could delay it for ever).
+        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.AlreadySigned.selector, alice));
+        fi.signForced(k, sig);
         vm.warp(block.timestamp + 1);
         vm.expectRevert(
             abi.encodeWithSelector(

@@ -128,6 +128,8 @@ contract ForcedInclusion {
     error WrongForcedBond(uint256 expected, uint256 got);
     /// @notice The signature is not by an input owner of the forced transaction.
     error NotAnOwner(address signer);
+    /// @notice `owner` has signed this forced transaction already.
+    error AlreadySigned(address owner);
     /// @notice The transaction passed is not forced transaction `index`.
     error WrongTransaction(uint64 index);
     /// @notice The evidence does not prove what the challenge claims.
@@ -168,7 +170,7 @@ contract ForcedInclusion {
     // Posting and signing (docs/exit-game.md §12.1)
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Posts `t`, unsigned, for forced inclusion, with the exit bond as `msg.value`.
+    /// @notice Posts `t`, unsigned, for forced inclusion, with `forceBond()` as `msg.value`.
     /// @dev Rules (docs/exit-game.md §12.1): `t` satisfies the stateless rules of
     ///      docs/formats.md §5; it is not expired at the last committed block (§3.5: no one may
     ///      force a transaction its signers gave up on); every input names a committed block
@@ -228,16 +230,21 @@ contract ForcedInclusion {
     /// @notice Adds an input owner's EIP-712 signature (65 bytes `r‖s‖v` over the tx id).
     /// @dev Rule (docs/exit-game.md §12.1): only an input owner's low-s signature over the id
     ///      counts (ecrecover, docs/formats.md §4); not once the transaction has expired (§3.5).
-    ///      Each signature restarts the last-signature clock of §12.3.
+    ///      Each owner signs once (`AlreadySigned`): the first signature of each owner restarts
+    ///      the last-signature clock of §12.3, and a replayed one may not, or anybody could
+    ///      delay the inclusion for ever by resubmitting a published signature.
     function signForced(uint64 index, bytes calldata signature) external {
         Forced storage f = _pendingForced(index);
         uint64 last = chain.nextBlock() - 1;
         if (f.maxBlockIndex < last) revert PrimeLib.TxExpired(f.maxBlockIndex, last);
         if (signature.length != 65) revert PrimeLib.InvalidSignatureEncoding(signature.length);
         address signer = PrimeLib.recover(f.txId, signature, 0);
-        if (signer == f.owner0) f.signed |= 1;
-        else if (signer == f.owner1 && f.ownerCount == 2) f.signed |= 2;
+        uint8 bit;
+        if (signer == f.owner0) bit = 1;
+        else if (signer == f.owner1 && f.ownerCount == 2) bit = 2;
         else revert NotAnOwner(signer);
+        if (f.signed & bit != 0) revert AlreadySigned(signer);
+        f.signed |= bit;
         f.lastSignedAt = _time(_now());
         emit ForcedSigned(index, signer, signature);
     }
