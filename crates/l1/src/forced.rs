@@ -68,7 +68,7 @@ pub const fn forced_block_index(index: u64) -> u64 {
 /// Exit position of the outputs of forced transaction `index` whose newest input has position
 /// `newest_input` (`docs/exit-game.md` §12.4): rank `newest_input | 1`, `index + 1` above bit 128.
 pub fn forced_position(index: u64, newest_input: U256) -> U256 {
-    (U256::from(index + 1) << 128) | newest_input | U256::from(1u8)
+    ((U256::from(index) + U256::from(1u8)) << 128) | newest_input | U256::from(1u8)
 }
 
 /// Life of a forced transaction, as the contract stores it.
