@@ -72,6 +72,9 @@ pub struct BenchReport {
     pub l1_committed: u64,
     /// Durable group commits of accepted transactions.
     pub group_commits: u64,
+    /// Seconds the sequencer spent building and storing blocks (no transaction is admitted
+    /// meanwhile).
+    pub block_build_s: f64,
     /// Seconds of the timed phase.
     pub elapsed_s: f64,
     /// Seconds spent signing the transactions beforehand (not timed).
@@ -321,6 +324,7 @@ async fn run_in(
         blocks: node.metrics().blocks_built.load(Ordering::Relaxed) - blocks_before,
         l1_committed: node.status().l1_committed,
         group_commits: node.metrics().group_commits.load(Ordering::Relaxed),
+        block_build_s: node.metrics().block_build.sum_secs(),
         elapsed_s: elapsed,
         signing_s,
         cpu_s,

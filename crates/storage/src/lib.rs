@@ -15,7 +15,7 @@ pub mod redb_store;
 pub mod store;
 
 pub use error::{Error, Result};
-pub use redb_store::RedbStore;
+pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
 pub use store::{
     BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
     RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,

@@ -14,11 +14,22 @@
 //! | `deposits`  | range start          | end ‖ owner ‖ child block ‖ L1 block      |
 //! | `exits`     | range start          | end ‖ L1 block                            |
 //!
-//! The status of a pending transaction is not written to `tx_status`: it is answered from an
-//! in-memory map of tx id → seq, rebuilt from `pending` (whose rows start with the id) when the
-//! store opens. `tx_status` is keyed by a hash, so each insert lands on a random page that the
-//! commit copies and writes; skipping the pending row halves that per accepted transaction.
-//! Files written before this change may still hold pending rows in `tx_status`; they are
+//! `tx_status` is keyed by a hash, so every insert lands on a random page that the commit copies,
+//! checksums and writes: one 4 KiB page per row once the table is large. So it is written
+//! sparingly, as an index derived from the other tables:
+//!
+//! - The status of a pending transaction is never written there: it is answered from an
+//!   in-memory map of tx id → seq, rebuilt from `pending` (whose rows start with the id) when the
+//!   store opens.
+//! - The rows of included transactions are written in batches: a block commit only records them
+//!   in memory until at least [`DEFAULT_INDEX_BATCH`] are waiting, and the block commit that
+//!   reaches the bound writes them all (one page write then covers many rows) and moves the
+//!   `indexed_through` watermark in `meta` to its block. When the store opens, the blocks after
+//!   the watermark are read back from `block_txs` (whose rows start with the id) into memory.
+//!   A file without the watermark (written before batching) had every row written at commit.
+//! - Dropped transactions are rare and written at once.
+//!
+//! Files written before this scheme may still hold pending rows in `tx_status`; they are
 //! overwritten at inclusion or drop, and until then say the same as the map.
 
 use std::{collections::HashMap, path::Path, sync::Mutex};
@@ -52,12 +63,27 @@ const K_CHAIN: &str = "chain";
 const K_SUBMISSION: &str = "submission";
 const K_L1_CURSOR: &str = "l1_cursor";
 const K_NEXT_SEQ: &str = "next_seq";
+const K_INDEXED: &str = "indexed_through";
+
+/// Included transactions held in memory before their `tx_status` rows are written together (see
+/// the module docs): about 3 MiB of memory, and at most this many rows to read back at start.
+pub const DEFAULT_INDEX_BATCH: usize = 65_536;
+
+/// The derived, in-memory part of the transaction index.
+#[derive(Debug, Default)]
+struct TxIndex {
+    /// Transactions in `pending`, with their seq.
+    pending: HashMap<B256, u64>,
+    /// Included transactions whose `tx_status` row is not written yet.
+    unindexed: HashMap<B256, (u64, u32)>,
+}
 
 /// The operator's store on a redb file.
 pub struct RedbStore {
     db: Database,
-    /// Ids of the transactions in `pending`, with their seq (see the module docs).
-    pending_ids: Mutex<HashMap<B256, u64>>,
+    /// See the module docs.
+    index: Mutex<TxIndex>,
+    index_batch: usize,
 }
 
 impl std::fmt::Debug for RedbStore {
@@ -105,31 +131,63 @@ impl RedbStore {
         wtx.commit().map_err(db)?;
         let store = Self {
             db: database,
-            pending_ids: Mutex::new(HashMap::new()),
+            index: Mutex::new(TxIndex::default()),
+            index_batch: DEFAULT_INDEX_BATCH,
         };
-        let ids = store
+        let pending = store
             .pending()?
             .into_iter()
             .map(|p| (p.tx_id, p.seq))
             .collect();
-        *store.pending_ids()? = ids;
+        let tip = store.tip()?.map_or(0, |h| h.number);
+        let indexed = match store.meta(K_INDEXED)? {
+            Some(v) => Reader::new(&v, "meta").u64()?,
+            None => {
+                // Written before batching: every included row is in `tx_status`.
+                store.write(|wtx| {
+                    wtx.open_table(META)
+                        .map_err(db)?
+                        .insert(K_INDEXED, tip.to_be_bytes().as_slice())
+                        .map_err(db)?;
+                    Ok(())
+                })?;
+                tip
+            }
+        };
+        let mut unindexed = HashMap::new();
+        {
+            let rtx = store.db.begin_read().map_err(db)?;
+            let txs = rtx.open_table(BLOCK_TXS).map_err(db)?;
+            for row in txs.range((indexed.saturating_add(1), 0)..).map_err(db)? {
+                let (k, v) = row.map_err(db)?;
+                let id = v.value().get(..32).ok_or(Error::Corrupt {
+                    table: "block_txs",
+                    reason: "row shorter than a tx id".into(),
+                })?;
+                unindexed.insert(B256::from_slice(id), k.value());
+            }
+        }
+        *store.tx_index()? = TxIndex { pending, unindexed };
         Ok(store)
     }
 
-    fn pending_ids(&self) -> Result<std::sync::MutexGuard<'_, HashMap<B256, u64>>> {
-        self.pending_ids.lock().map_err(|_| Error::Corrupt {
-            table: "pending",
-            reason: "index lock poisoned".into(),
-        })
+    /// Sets how many included transactions wait in memory before their `tx_status` rows are
+    /// written together (default [`DEFAULT_INDEX_BATCH`]; 1 writes them with their block).
+    pub fn with_index_batch(mut self, rows: usize) -> Self {
+        self.index_batch = rows.max(1);
+        self
     }
 
-    /// Forgets pending ids that were included or dropped (after their commit).
-    fn forget_pending<'a>(&self, ids: impl Iterator<Item = &'a B256>) -> Result<()> {
-        let mut map = self.pending_ids()?;
-        for id in ids {
-            map.remove(id);
-        }
-        Ok(())
+    /// Included transactions whose `tx_status` row is not written yet.
+    pub fn unindexed(&self) -> usize {
+        self.tx_index().map_or(0, |i| i.unindexed.len())
+    }
+
+    fn tx_index(&self) -> Result<std::sync::MutexGuard<'_, TxIndex>> {
+        self.index.lock().map_err(|_| Error::Corrupt {
+            table: "tx_status",
+            reason: "index lock poisoned".into(),
+        })
     }
 
     /// Overwrites the stored schema version (for migration tooling and tests).
@@ -233,7 +291,8 @@ impl Store for RedbStore {
                 .map_err(db)?;
             Ok(())
         })?;
-        self.pending_ids()?
+        self.tx_index()?
+            .pending
             .extend(txs.iter().map(|t| (t.tx_id, t.seq)));
         Ok(())
     }
@@ -274,6 +333,11 @@ impl Store for RedbStore {
                 got: number,
             });
         }
+        let flush = {
+            let index = self.tx_index()?;
+            (index.unindexed.len() + commit.txs.len() >= self.index_batch)
+                .then(|| index.unindexed.clone())
+        };
         self.write(|wtx| {
             wtx.open_table(HEADERS)
                 .map_err(db)?
@@ -304,26 +368,56 @@ impl Store for RedbStore {
                         .filter(|b| b.get(..32) == Some(id.as_slice()))
                         .unwrap_or_else(|| codec::encode_tx(id, tx));
                     txs.insert((number, index), bytes.as_slice()).map_err(db)?;
-                    let s = codec::encode_status(&TxStatus::Included {
-                        block: number,
-                        index,
-                    });
-                    status.insert(id.0, s.as_slice()).map_err(db)?;
                 }
                 for seq in commit.included_seqs.iter().skip(commit.txs.len()) {
                     pending.remove(*seq).map_err(db)?;
+                }
+                if let Some(waiting) = &flush {
+                    // The batch: everything waiting plus this block, in key order.
+                    let mut rows: Vec<(B256, (u64, u32))> = waiting
+                        .iter()
+                        .map(|(id, at)| (*id, *at))
+                        .chain(
+                            commit
+                                .txs
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (id, _))| (*id, (number, i as u32))),
+                        )
+                        .collect();
+                    rows.sort_unstable_by_key(|(id, _)| *id);
+                    for (id, (block, index)) in rows {
+                        let s = codec::encode_status(&TxStatus::Included { block, index });
+                        status.insert(id.0, s.as_slice()).map_err(db)?;
+                    }
+                    wtx.open_table(META)
+                        .map_err(db)?
+                        .insert(K_INDEXED, number.to_be_bytes().as_slice())
+                        .map_err(db)?;
                 }
             }
             apply_dropped(wtx, &commit.dropped)?;
             apply_ranges(wtx, &commit.ranges)
         })?;
-        self.forget_pending(
-            commit
-                .txs
-                .iter()
-                .map(|(id, _)| id)
-                .chain(commit.dropped.iter().map(|(id, _, _)| id)),
-        )
+        let mut index = self.tx_index()?;
+        if flush.is_some() {
+            index.unindexed.clear();
+        } else {
+            index.unindexed.extend(
+                commit
+                    .txs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (id, _))| (*id, (number, i as u32))),
+            );
+        }
+        for (id, _) in &commit.txs {
+            index.pending.remove(id);
+        }
+        for (id, _, _) in &commit.dropped {
+            index.pending.remove(id);
+        }
+        Ok(())
     }
 
     fn tip(&self) -> Result<Option<BlockHeader>> {
@@ -372,9 +466,9 @@ impl Store for RedbStore {
     }
 
     fn tx_status(&self, tx_id: B256) -> Result<Option<TxStatus>> {
-        // Included and dropped are final and written in the same commit that removes the
-        // pending row, so the table is read first: a transaction is never reported pending
-        // after its block is stored.
+        // Rows in the table are final (included or dropped); then the in-memory index. The maps
+        // change right after the commit they describe, so a reader in between may see the
+        // previous status for that moment.
         let rtx = self.db.begin_read().map_err(db)?;
         let status = rtx.open_table(TX_STATUS).map_err(db)?;
         let stored = status
@@ -385,14 +479,23 @@ impl Store for RedbStore {
         if let Some(s @ (TxStatus::Included { .. } | TxStatus::Dropped { .. })) = stored {
             return Ok(Some(s));
         }
-        if let Some(seq) = self.pending_ids()?.get(&tx_id) {
-            return Ok(Some(TxStatus::Pending { seq: *seq }));
+        {
+            let index = self.tx_index()?;
+            if let Some((block, index)) = index.unindexed.get(&tx_id) {
+                return Ok(Some(TxStatus::Included {
+                    block: *block,
+                    index: *index,
+                }));
+            }
+            if let Some(seq) = index.pending.get(&tx_id) {
+                return Ok(Some(TxStatus::Pending { seq: *seq }));
+            }
         }
         if stored.is_some() {
             return Ok(stored);
         }
-        // Not in the map: a block or drop may have committed since the read above (ids leave
-        // the map only after their commit), so look once more.
+        // In neither map: a batch or drop may have committed since the read above (ids leave
+        // the maps only after their commit), so look once more.
         let rtx = self.db.begin_read().map_err(db)?;
         let status = rtx.open_table(TX_STATUS).map_err(db)?;
         status
@@ -445,7 +548,11 @@ impl Store for RedbStore {
             apply_dropped(wtx, &events.dropped)?;
             apply_ranges(wtx, &events.ranges)
         })?;
-        self.forget_pending(events.dropped.iter().map(|(id, _, _)| id))
+        let mut index = self.tx_index()?;
+        for (id, _, _) in &events.dropped {
+            index.pending.remove(id);
+        }
+        Ok(())
     }
 
     fn deposit(&self, start: U256) -> Result<Option<DepositEntry>> {

@@ -151,6 +151,71 @@ fn records_survive_reopen() {
     );
 }
 
+/// The `tx_status` rows of included transactions are written in batches; until then the status
+/// comes from memory, and a reopen rebuilds it from the stored blocks. Before, at and after the
+/// batch boundary, and across reopens, every transaction reads as included where it is.
+#[test]
+fn included_status_is_batched_and_survives_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let txs: Vec<PendingTx> = (0..7).map(|i| pending(i, u128::from(i as u8))).collect();
+    let expect = |s: &RedbStore, upto: usize| {
+        for (i, p) in txs.iter().enumerate() {
+            let want = if i < upto {
+                // Two transactions per block: blocks 1, 2, 3 and 4.
+                Some(TxStatus::Included {
+                    block: i as u64 / 2 + 1,
+                    index: i as u32 % 2,
+                })
+            } else {
+                Some(TxStatus::Pending { seq: p.seq })
+            };
+            assert_eq!(s.tx_status(p.tx_id).unwrap(), want, "tx {i}");
+        }
+    };
+    let mut prev = B256::ZERO;
+    let mut block = |s: &RedbStore, n: u64, from: usize, to: usize| {
+        let h = header(n, prev);
+        prev = h.hash();
+        s.commit_block(&BlockCommit {
+            header: h,
+            txs: txs[from..to]
+                .iter()
+                .map(|p| (p.tx_id, p.tx.clone()))
+                .collect(),
+            included_seqs: txs[from..to].iter().map(|p| p.seq).collect(),
+            dropped: vec![],
+            ranges: RangeDelta::default(),
+        })
+        .unwrap();
+    };
+    {
+        let s = RedbStore::open(&path).unwrap().with_index_batch(5);
+        s.accept(&txs).unwrap();
+        expect(&s, 0);
+        block(&s, 1, 0, 2);
+        block(&s, 2, 2, 4);
+        assert_eq!(s.unindexed(), 4);
+        expect(&s, 4);
+    }
+    {
+        // Reopened: blocks 1 and 2 are read back into memory.
+        let s = RedbStore::open(&path).unwrap().with_index_batch(5);
+        assert_eq!(s.unindexed(), 4);
+        expect(&s, 4);
+        // Block 3 reaches the batch: all six rows are written with it.
+        block(&s, 3, 4, 6);
+        assert_eq!(s.unindexed(), 0);
+        expect(&s, 6);
+        block(&s, 4, 6, 7);
+        assert_eq!(s.unindexed(), 1);
+    }
+    let s = RedbStore::open(&path).unwrap();
+    assert_eq!(s.unindexed(), 1, "only block 4 is after the watermark");
+    expect(&s, 7);
+    assert_eq!(s.tx_status(B256::repeat_byte(1)).unwrap(), None);
+}
+
 #[test]
 fn blocks_are_ordered() {
     let dir = tempfile::tempdir().unwrap();
