@@ -133,6 +133,14 @@ fn convert<A: SolValue, B: SolType<RustType = B>>(value: &A) -> Result<B> {
     Ok(B::abi_decode(&value.abi_encode())?)
 }
 
+/// The transaction a `ForcedPosted` event carries, as a protocol object (its segments checked;
+/// the contract checked the stateless rules when it was posted).
+pub fn posted_transaction(ev: &ForcedPosted) -> Result<Transaction> {
+    let abi: pabi::Transaction = convert(&ev.transaction)?;
+    Transaction::try_from(&abi)
+        .map_err(|e| crate::Error::Rejected(format!("malformed forced transaction: {e}")))
+}
+
 fn tx_abi(tx: &Transaction) -> Result<bindings::PrimeLib::Transaction> {
     convert(&tx.to_abi())
 }

@@ -10,6 +10,7 @@
 //! | `txs`      | (block, tx index)   | [`StoredTx`]: signed tx and its proofs |
 //! | `exits`    | exit id             | [`ExitRecord`]                         |
 //! | `requests` | challenge id        | [`RequestRecord`]                      |
+//! | `forced`   | forced index `k`    | [`ForcedRecord`] (docs/exit-game.md §12) |
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use crate::{
     Result,
     error::store as db,
-    types::{DepositInfo, ExitRecord, RequestRecord, StoredTx},
+    types::{DepositInfo, ExitRecord, ForcedRecord, RequestRecord, StoredTx},
 };
 
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
@@ -33,6 +34,7 @@ const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers")
 const TXS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("txs");
 const EXITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("exits");
 const REQUESTS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("requests");
+const FORCED: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("forced");
 
 /// Cursors and counters.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,8 +56,11 @@ pub struct Meta {
     pub answers_sent: u64,
     /// Exits cancelled with the bond paid to this watcher's account.
     pub exits_cancelled: u64,
-    /// Wei of exit bonds paid to this watcher's account.
+    /// Wei of exit and forcing bonds paid to this watcher's account.
     pub bonds_collected: U256,
+    /// Forced transactions cancelled with the forcing bond paid to this watcher's account.
+    #[serde(default)]
+    pub forced_cancelled: u64,
     /// Byzantine conditions reported so far.
     pub byzantine_reports: u64,
 }
@@ -69,10 +74,37 @@ pub(crate) struct State {
     pub(crate) txs: BTreeMap<(u64, u32), StoredTx>,
     /// tx id → where it is.
     pub(crate) by_id: HashMap<B256, (u64, u32)>,
-    /// position of a spent output → transactions with an input naming it.
-    pub(crate) spends: HashMap<u64, Vec<(u64, u32)>>,
+    /// spend key ([`spend_key`]) of a spent output → transactions with an input naming it.
+    pub(crate) spends: HashMap<U256, Vec<(u64, u32)>>,
     pub(crate) exits: BTreeMap<B256, ExitRecord>,
     pub(crate) requests: BTreeMap<B256, RequestRecord>,
+    /// Forced transactions by index.
+    pub(crate) forced: BTreeMap<u64, ForcedRecord>,
+}
+
+/// `Input.blockIndex` bit naming a forced transaction's output (`docs/formats.md` §3.1).
+const FORCED_BLOCK: u64 = debye_l1::forced::FORCED_BLOCK;
+
+/// The key under which a spend of the output `input` names is indexed: its position
+/// (`docs/exit-game.md` §1.2, `2b` or `2b + 1`) for a regular output, `(k + 1) << 128` for an
+/// output of forced transaction `k` (§12.4: the upper bits of a forced position). [`exit_key`] maps
+/// an exit's position to the same key.
+pub(crate) fn spend_key(input: &debye_primitives::Input) -> U256 {
+    if input.block_index & FORCED_BLOCK != 0 {
+        let k = input.block_index & !FORCED_BLOCK;
+        (U256::from(k) + U256::from(1u8)) << 128
+    } else {
+        U256::from(input.block_index) * U256::from(2u8) + U256::from(u8::from(!input.is_deposit()))
+    }
+}
+
+/// The spend key ([`spend_key`]) of the output an exit at `position` exits.
+pub(crate) fn exit_key(position: U256) -> U256 {
+    if position >> 128 == U256::ZERO {
+        position
+    } else {
+        (position >> 128) << 128
+    }
 }
 
 impl State {
@@ -80,8 +112,7 @@ impl State {
         let key = (tx.block, tx.index);
         self.by_id.insert(tx.tx_id, key);
         for input in &tx.stx.transaction.inputs {
-            let pos = input.block_index * 2 + u64::from(!input.is_deposit());
-            let list = self.spends.entry(pos).or_default();
+            let list = self.spends.entry(spend_key(input)).or_default();
             if !list.contains(&key) {
                 list.push(key);
             }
@@ -98,6 +129,7 @@ pub(crate) struct Batch {
     pub(crate) txs: Vec<StoredTx>,
     pub(crate) exits: Vec<ExitRecord>,
     pub(crate) requests: Vec<RequestRecord>,
+    pub(crate) forced: Vec<ForcedRecord>,
 }
 
 /// The redb file.
@@ -126,6 +158,7 @@ impl Store {
         wtx.open_table(META).map_err(db)?;
         wtx.open_table(HEADERS).map_err(db)?;
         wtx.open_table(TXS).map_err(db)?;
+        wtx.open_table(FORCED).map_err(db)?;
         wtx.commit().map_err(db)?;
 
         let mut state = State::default();
@@ -152,6 +185,10 @@ impl Store {
         for row in rtx.open_table(REQUESTS).map_err(db)?.iter().map_err(db)? {
             let r: RequestRecord = dec(row.map_err(db)?.1.value())?;
             state.requests.insert(r.challenge_id, r);
+        }
+        for row in rtx.open_table(FORCED).map_err(db)?.iter().map_err(db)? {
+            let f: ForcedRecord = dec(row.map_err(db)?.1.value())?;
+            state.forced.insert(f.index, f);
         }
         Ok((Self { db: database }, state))
     }
@@ -189,6 +226,11 @@ impl Store {
             let mut t = wtx.open_table(REQUESTS).map_err(db)?;
             for r in &batch.requests {
                 t.insert(r.challenge_id.0, serde_json::to_vec(r)?.as_slice())
+                    .map_err(db)?;
+            }
+            let mut t = wtx.open_table(FORCED).map_err(db)?;
+            for f in &batch.forced {
+                t.insert(f.index, serde_json::to_vec(f)?.as_slice())
                     .map_err(db)?;
             }
         }

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use debye_l1::exits::{DepositRecord, ExitData};
-use debye_primitives::{InclusionProof, SignedTransaction};
+use debye_primitives::{InclusionProof, SignedTransaction, Transaction};
 use serde::{Deserialize, Serialize};
 
 /// A deposit, from its `Deposit` event.
@@ -131,6 +131,41 @@ pub struct RequestRecord {
     pub done: bool,
 }
 
+/// Where a forced transaction (`docs/exit-game.md` §12) stands, as the watcher last saw it on L1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ForcedPhase {
+    /// Posted, in its challenge period (§12.2).
+    Pending,
+    /// Cancelled by a challenge.
+    Cancelled,
+    /// Counts as included (§12.3): a spend of its inputs in the exit game (§12.4).
+    Included,
+    /// Matured without every owner's signature: it never counts.
+    Lapsed,
+}
+
+/// A forced transaction seen on L1 (its `ForcedPosted` event and what followed).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ForcedRecord {
+    /// Its index `k` in the forced game.
+    pub index: u64,
+    /// Transaction id.
+    pub tx_id: B256,
+    /// The (unsigned) transaction posted.
+    pub tx: Transaction,
+    /// Exit position of its outputs (`docs/exit-game.md` §12.4).
+    pub position: U256,
+    /// The forcing bond (paid to whoever cancels it).
+    pub bond: U256,
+    /// Where it stands.
+    pub phase: ForcedPhase,
+    /// What this watcher did about it (`forcedSpent`, `forcedWithdrawn`, `forcedDeposit`,
+    /// `forcedOutput`, `forcedExcluded`), once the L1 transaction is mined.
+    pub action: Option<String>,
+}
+
 /// A byzantine condition or an action, reported as a structured `tracing` event (target
 /// `debye_watcher`) and kept in [`Status::recent`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -201,6 +236,24 @@ pub enum WatchEvent {
         /// Challenge id.
         challenge_id: B256,
     },
+    /// The watcher cancelled a forced transaction that must fail (`docs/exit-game.md` §12.2).
+    #[serde(rename_all = "camelCase")]
+    ForcedChallenged {
+        /// Index of the forced transaction.
+        index: u64,
+        /// `forcedSpent`, `forcedWithdrawn`, `forcedDeposit`, `forcedOutput` or
+        /// `forcedExcluded`.
+        how: String,
+    },
+    /// A challenge of a forced transaction failed (someone was faster, or the evidence was
+    /// refused).
+    #[serde(rename_all = "camelCase")]
+    ForcedActionFailed {
+        /// Index of the forced transaction.
+        index: u64,
+        /// The error.
+        error: String,
+    },
     /// A challenge transaction failed (someone was faster, or the evidence was refused).
     #[serde(rename_all = "camelCase")]
     ActionFailed {
@@ -242,8 +295,12 @@ pub struct Status {
     pub answers_sent: u64,
     /// Exits cancelled paying this watcher.
     pub exits_cancelled: u64,
-    /// Wei collected from bonds.
+    /// Wei collected from bonds (exit and forcing bonds).
     pub bonds_collected: U256,
+    /// Forced transactions known.
+    pub forced: usize,
+    /// Forced transactions cancelled paying this watcher.
+    pub forced_cancelled: u64,
     /// Byzantine reports.
     pub byzantine_reports: u64,
     /// Events of the last step.

@@ -11,14 +11,21 @@ use debye_l1::{
         ChallengeAnswered, ChallengeClosed, ChallengeRequested, ExitCancelled, ExitFinalized,
         ExitStarted, ExitWithdrawn, output_proof, spend_proof,
     },
+    forced::{
+        ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, forced_spend_proof,
+        posted_transaction,
+    },
 };
-use debye_primitives::{Block, BlockHeader, Input, Segment, domain};
+use debye_primitives::{Block, BlockHeader, Input, Segment, SumMerkleTree, domain};
 use tracing::{info, warn};
 
 use crate::{
     BlockSource, Error, Result,
-    store::{Batch, State, Store},
-    types::{DepositInfo, ExitPhase, ExitRecord, RequestRecord, Status, StoredTx, WatchEvent},
+    store::{Batch, State, Store, exit_key, spend_key},
+    types::{
+        DepositInfo, ExitPhase, ExitRecord, ForcedPhase, ForcedRecord, RequestRecord, Status,
+        StoredTx, WatchEvent,
+    },
 };
 
 /// Which coins the watcher keeps histories for and defends.
@@ -53,19 +60,23 @@ enum Named {
     Output(StoredTx, usize),
 }
 
-/// Position (exit priority) of the output an input names. An input naming a forced output
-/// (`blockIndex >= 2^63`, docs/formats.md §3.1) saturates to `u64::MAX`, which matches no
-/// position the watcher follows (forced positions are `>= 2^128`, docs/exit-game.md §12.4); the
-/// watcher does not handle forced inclusions yet (docs/exit-game.md §13).
-fn named_position(input: &Input) -> u64 {
-    input
-        .block_index
-        .saturating_mul(2)
-        .saturating_add(u64::from(!input.is_deposit()))
-}
-
+/// Position (exit priority) of a regular output, as `u64` (a forced position, `>= 2^128`,
+/// saturates; callers that may see one use [`exit_key`] or [`block_of`]).
 fn pos_u64(p: U256) -> u64 {
     p.saturating_to::<u64>()
+}
+
+/// The child block a position ranks at (`docs/exit-game.md` §12.4: `blockOf(position)`, the
+/// newest input's block for a forced position).
+fn block_of(p: U256) -> u64 {
+    let rank = p & ((U256::from(1u8) << 128) - U256::from(1u8));
+    pos_u64(rank >> 1)
+}
+
+/// `ExitLib.order`: how the exit game compares positions (`docs/exit-game.md` §12.4).
+fn order(p: U256) -> U256 {
+    let rank = p & ((U256::from(1u8) << 128) - U256::from(1u8));
+    rank * U256::from(2u8) + U256::from(u8::from(p >> 128 != U256::ZERO))
 }
 
 /// Follows L1 and the operator, keeps what it needs in a redb store, challenges invalid exits
@@ -74,6 +85,8 @@ fn pos_u64(p: U256) -> u64 {
 #[derive(Debug)]
 pub struct Watcher<L, S> {
     chain: DebyeChainClient<L>,
+    /// The anchor's forced-inclusion game (`docs/exit-game.md` §12).
+    forced_game: Address,
     source: S,
     store: Store,
     state: State,
@@ -108,6 +121,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         }
         Ok(Self {
             domain: domain(chain_id, chain.address()),
+            forced_game: chain.forced_inclusion().await?,
             chain,
             source,
             store,
@@ -184,6 +198,8 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             answers_sent: m.answers_sent,
             exits_cancelled: m.exits_cancelled,
             bonds_collected: m.bonds_collected,
+            forced: self.state.forced.len(),
+            forced_cancelled: m.forced_cancelled,
             byzantine_reports: m.byzantine_reports,
             recent: self.recent.clone(),
         }
@@ -246,9 +262,16 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         let mut filter = LogFilter::new(self.chain.address(), self.state.meta.l1_cursor);
         filter.to_block = Some(to);
         let logs = l1.logs(filter).await?;
+        // The forced game's events (docs/exit-game.md §12), over the same L1 blocks.
+        let mut forced_filter = LogFilter::new(self.forced_game, self.state.meta.l1_cursor);
+        forced_filter.to_block = Some(to);
+        let forced_logs = l1.logs(forced_filter).await?;
         let mut batch = Batch::default();
         for log in &logs {
             self.apply_log(log, now, &mut batch)?;
+        }
+        for log in &forced_logs {
+            self.apply_forced_log(log, &mut batch)?;
         }
         self.state.meta.l1_cursor = to + 1;
         self.store.commit(&self.state.meta, &batch)
@@ -370,6 +393,68 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         Ok(())
     }
 
+    /// Follows the forced game (`docs/exit-game.md` §12): posted transactions over watched coins
+    /// are recorded to be judged (§12.2) and, once included, used as spends (§12.4).
+    fn apply_forced_log(&mut self, log: &L1Log, batch: &mut Batch) -> Result<()> {
+        fn dec<E: SolEvent>(log: &L1Log) -> Result<E> {
+            E::decode_raw_log(log.topics.iter().copied(), &log.data)
+                .map_err(|e| Error::L1(debye_l1::Error::Decode(e)))
+        }
+        let Some(topic) = log.topics.first().copied() else {
+            return Ok(());
+        };
+        let (index, phase) = if topic == ForcedPosted::SIGNATURE_HASH {
+            let p: ForcedPosted = dec(log)?;
+            let tx = match posted_transaction(&p) {
+                Ok(tx) => tx,
+                Err(e) => {
+                    warn!(target: "debye_watcher", index = p.index, error = %e, "ignoring undecodable forced transaction");
+                    return Ok(());
+                }
+            };
+            if self.state.forced.contains_key(&p.index)
+                || !tx.coin_ranges().iter().any(|s| self.watched(s))
+            {
+                return Ok(());
+            }
+            let rec = ForcedRecord {
+                index: p.index,
+                tx_id: p.txId,
+                tx,
+                position: p.position,
+                bond: p.bond,
+                phase: ForcedPhase::Pending,
+                action: None,
+            };
+            self.state.forced.insert(rec.index, rec.clone());
+            batch.forced.push(rec);
+            return Ok(());
+        } else if topic == ForcedCancelled::SIGNATURE_HASH {
+            let c: ForcedCancelled = dec(log)?;
+            if c.beneficiary == self.config.account
+                && let Some(rec) = self.state.forced.get(&c.index)
+                && rec.phase == ForcedPhase::Pending
+            {
+                self.state.meta.forced_cancelled += 1;
+                self.state.meta.bonds_collected += rec.bond;
+            }
+            (c.index, ForcedPhase::Cancelled)
+        } else if topic == ForcedIncluded::SIGNATURE_HASH {
+            (dec::<ForcedIncluded>(log)?.index, ForcedPhase::Included)
+        } else if topic == ForcedLapsed::SIGNATURE_HASH {
+            (dec::<ForcedLapsed>(log)?.index, ForcedPhase::Lapsed)
+        } else {
+            return Ok(());
+        };
+        if let Some(rec) = self.state.forced.get_mut(&index)
+            && rec.phase == ForcedPhase::Pending
+        {
+            rec.phase = phase;
+            batch.forced.push(rec.clone());
+        }
+        Ok(())
+    }
+
     async fn check_stall(&mut self) -> Result<()> {
         let last = self.state.meta.last_commit_at;
         if last == 0 || self.stalled_reported {
@@ -483,6 +568,18 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
     /// by its owner that holds its coins.
     fn input_ok(&self, input: &Input, block: u64) -> bool {
         let seg = input.segment;
+        if input.block_index & debye_l1::forced::FORCED_BLOCK != 0 {
+            // An output of forced transaction `k` (docs/formats.md §3.1): it exists once `k` is
+            // included on L1 (docs/exit-game.md §12.4).
+            let k = input.block_index & !debye_l1::forced::FORCED_BLOCK;
+            return self.state.forced.get(&k).is_some_and(|f| {
+                f.phase == ForcedPhase::Included
+                    && f.tx
+                        .outputs
+                        .get(usize::from(input.output_index))
+                        .is_some_and(|o| o.owner == input.owner && o.segment.contains(&seg))
+            }) || !self.watched(&seg);
+        }
         if input.block_index > block || (!input.is_deposit() && input.block_index == block) {
             return false;
         }
@@ -529,6 +626,16 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         for exit in pending {
             self.judge(exit).await?;
         }
+        let forced: Vec<ForcedRecord> = self
+            .state
+            .forced
+            .values()
+            .filter(|f| f.phase == ForcedPhase::Pending && f.action.is_none())
+            .cloned()
+            .collect();
+        for f in forced {
+            self.judge_forced(f).await?;
+        }
         self.requests().await
     }
 
@@ -538,11 +645,19 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         let me = self.config.account;
         let range = Segment::new(exit.start, exit.end)?;
         let position = pos_u64(exit.position);
+        let key = exit_key(exit.position);
 
         // §3.1 spent: a valid spend, signed by the exitor, of the exited output.
-        if let Some((t, j)) = self.find_spend(position, exit.owner, |s| s.overlaps(&range), None) {
+        if let Some((t, j)) = self.find_spend(key, exit.owner, |s| s.overlaps(&range), None) {
             let header = self.header(t.block)?;
             let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+            let r = self.chain.challenge_spent(me, &data, &proof).await;
+            return self.done(exit, "spent", r.map(|_| ()));
+        }
+        // §12.4: an included forced transaction spending the exited output is a spend too.
+        if let Some((f, j)) = self.find_forced_spend(key, exit.owner, |s| s.overlaps(&range), None)
+        {
+            let proof = forced_spend_proof(&f.tx, j, f.index)?;
             let r = self.chain.challenge_spent(me, &data, &proof).await;
             return self.done(exit, "spent", r.map(|_| ()));
         }
@@ -554,7 +669,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             .find(|d| {
                 d.start < exit.end
                     && exit.start < d.end
-                    && U256::from(d.block_number) * U256::from(2u8) > exit.position
+                    && order(U256::from(d.block_number) * U256::from(2u8)) > order(exit.position)
             })
             .cloned();
         if let Some(d) = younger {
@@ -576,6 +691,11 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             return self.done(exit, "withdrawn", r.map(|_| ()));
         }
         if exit.tx_id.is_zero() {
+            return Ok(());
+        }
+        // An exit of a forced output (§12.4): the contract checked it names the included forced
+        // transaction; its inputs were judged during the forced period (§12.2).
+        if exit.position >> 128 != U256::ZERO {
             return Ok(());
         }
         let Some(&key) = self.state.by_id.get(&exit.tx_id) else {
@@ -602,7 +722,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 continue;
             }
             let found = self.find_spend(
-                named_position(x),
+                spend_key(x),
                 x.owner,
                 |s| s.overlaps(&x.segment) && s.overlaps(&range),
                 Some(et.block.saturating_sub(1)),
@@ -610,6 +730,22 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             if let Some((t, j)) = found {
                 let header = self.header(t.block)?;
                 let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+                let r = self
+                    .chain
+                    .challenge_double_spend(me, &data, &et.stx.transaction, xi, &proof)
+                    .await;
+                return self.done(exit, "doubleSpend", r.map(|_| ()));
+            }
+            // §12.4: an included forced transaction ranking before the exited transaction's
+            // block is the earlier spend.
+            let forced = self.find_forced_spend(
+                spend_key(x),
+                x.owner,
+                |s| s.overlaps(&x.segment) && s.overlaps(&range),
+                Some(et.block.saturating_sub(1)),
+            );
+            if let Some((f, j)) = forced {
+                let proof = forced_spend_proof(&f.tx, j, f.index)?;
                 let r = self
                     .chain
                     .challenge_double_spend(me, &data, &et.stx.transaction, xi, &proof)
@@ -712,12 +848,12 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
             if exit.phase != ExitPhase::Pending {
                 continue;
             }
-            let limit = pos_u64(exit.position) / 2;
+            let limit = block_of(exit.position);
             let Ok(coin) = Segment::new(r.coin, r.coin + U256::from(1u8)) else {
                 continue;
             };
             let found = self.find_spend(
-                pos_u64(r.position),
+                exit_key(r.position),
                 r.owner,
                 |s| s.contains(&coin),
                 Some(limit),
@@ -830,7 +966,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
     /// satisfies `pick`, in a block `≤ max_block` if given: the transaction and input index.
     fn find_spend(
         &self,
-        position: u64,
+        position: U256,
         owner: Address,
         pick: impl Fn(&Segment) -> bool,
         max_block: Option<u64>,
@@ -844,12 +980,229 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 continue;
             }
             for (j, i) in t.stx.transaction.inputs.iter().enumerate() {
-                if i.owner == owner && named_position(i) == position && pick(&i.segment) {
+                if i.owner == owner && spend_key(i) == position && pick(&i.segment) {
                     return Some((t.clone(), j));
                 }
             }
         }
         None
+    }
+
+    /// An included forced transaction (`docs/exit-game.md` §12.4) with an input of `owner`
+    /// naming the output with spend key `key` whose segment satisfies `pick`, ranking at a block
+    /// `≤ max_block` if given: the record and input index.
+    fn find_forced_spend(
+        &self,
+        key: U256,
+        owner: Address,
+        pick: impl Fn(&Segment) -> bool,
+        max_block: Option<u64>,
+    ) -> Option<(ForcedRecord, usize)> {
+        self.state
+            .forced
+            .values()
+            .filter(|f| f.phase == ForcedPhase::Included)
+            .filter(|f| max_block.is_none_or(|m| block_of(f.position) <= m))
+            .find_map(|f| {
+                let j =
+                    f.tx.inputs.iter().position(|i| {
+                        i.owner == owner && spend_key(i) == key && pick(&i.segment)
+                    })?;
+                Some((f.clone(), j))
+            })
+    }
+
+    // ---- the forced game (docs/exit-game.md §12.2) ------------------------------------------
+
+    /// Cancels forced transaction `f` with the first evidence that refutes one of its inputs over
+    /// watched coins; an honest forced transaction has none (§12.2 "honest case") and is left to
+    /// become included.
+    async fn judge_forced(&mut self, f: ForcedRecord) -> Result<()> {
+        let me = self.config.account;
+        for (i, x) in f.tx.inputs.iter().enumerate() {
+            if !self.watched(&x.segment) {
+                continue;
+            }
+            // (a) spent: an included L2 spend of what `x` spends (§12.2 (a)).
+            let l2 = self.find_spend(spend_key(x), x.owner, |s| s.overlaps(&x.segment), None);
+            if let Some((t, j)) = l2 {
+                let header = self.header(t.block)?;
+                let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+                let r = self
+                    .chain
+                    .challenge_forced_spent(me, f.index, &f.tx, i, &proof)
+                    .await;
+                return self.forced_done(f, "forcedSpent", r.map(|_| ()));
+            }
+            // (a) spent by another forced transaction that is included (§12.2 (a)).
+            let other = self
+                .find_forced_spend(spend_key(x), x.owner, |s| s.overlaps(&x.segment), None)
+                .filter(|(o, _)| o.index != f.index);
+            if let Some((o, j)) = other {
+                let proof = forced_spend_proof(&o.tx, j, o.index)?;
+                let r = self
+                    .chain
+                    .challenge_forced_spent(me, f.index, &f.tx, i, &proof)
+                    .await;
+                return self.forced_done(f, "forcedSpent", r.map(|_| ()));
+            }
+            // (a) withdrawn: a settled exit overlapping `x` (§12.2 (a) withdrawn).
+            let settled = self
+                .state
+                .exits
+                .values()
+                .find(|d| {
+                    d.phase == ExitPhase::Settled
+                        && d.start < x.segment.end()
+                        && x.segment.start() < d.end
+                })
+                .cloned();
+            if let Some(d) = settled {
+                let r = self
+                    .chain
+                    .challenge_forced_withdrawn(me, f.index, &f.tx, i, &d.data())
+                    .await;
+                return self.forced_done(f, "forcedWithdrawn", r.map(|_| ()));
+            }
+            // (b) no such deposit: the deposit covering `x` has another owner, block or bounds.
+            if x.is_deposit() {
+                let seg = x.segment;
+                let covering = self
+                    .state
+                    .deposits
+                    .range(..seg.end())
+                    .next_back()
+                    .map(|(_, d)| d)
+                    .filter(|d| d.end > seg.start())
+                    .cloned();
+                if let Some(d) = covering
+                    && (d.owner != x.owner
+                        || d.block_number != x.block_index
+                        || d.start > seg.start()
+                        || d.end < seg.end())
+                {
+                    let r = self
+                        .chain
+                        .challenge_forced_deposit(me, f.index, &f.tx, i, &d.record())
+                        .await;
+                    return self.forced_done(f, "forcedDeposit", r.map(|_| ()));
+                }
+                continue;
+            }
+            // (b) no such output: the included output of the named block covering `x` has
+            // another owner or bounds, or no transaction of that block touched `x`'s coins.
+            let n = x.block_index;
+            let output = self
+                .state
+                .txs
+                .range((n, 0)..=(n, u32::MAX))
+                .find_map(|(_, t)| {
+                    let oi = t
+                        .stx
+                        .transaction
+                        .outputs
+                        .iter()
+                        .position(|o| o.segment.overlaps(&x.segment))?;
+                    Some((t.clone(), oi))
+                });
+            if let Some((t, oi)) = output {
+                let o = t.stx.transaction.outputs[oi];
+                if o.owner != x.owner || !o.segment.contains(&x.segment) {
+                    let header = self.header(n)?;
+                    let proof =
+                        output_proof(&t.stx.transaction, oi, &header, &t.output_proofs[oi].0)?;
+                    let r = self
+                        .chain
+                        .challenge_forced_output(me, f.index, &f.tx, i, &proof)
+                        .await;
+                    return self.forced_done(f, "forcedOutput", r.map(|_| ()));
+                }
+                continue;
+            }
+            if let Some((header, segment, proof)) = self.exclusion(n, &x.segment).await? {
+                let r = self
+                    .chain
+                    .challenge_forced_excluded(me, f.index, &f.tx, i, &header, &segment, &proof)
+                    .await;
+                return self.forced_done(f, "forcedExcluded", r.map(|_| ()));
+            }
+        }
+        Ok(())
+    }
+
+    /// An exclusion proof, in committed block `n`, of a part of `seg` that no transaction of the
+    /// block touched. The watcher stores only the transactions touching its coins, so the body
+    /// is fetched again from the source and checked against the committed header; a withheld
+    /// block gives none (its outputs rank at that block, `docs/exit-game.md` §12.4).
+    async fn exclusion(
+        &mut self,
+        n: u64,
+        seg: &Segment,
+    ) -> Result<Option<(BlockHeader, Segment, debye_primitives::SumMerkleProof)>> {
+        let Some(header) = self.state.headers.get(&n).copied() else {
+            return Ok(None);
+        };
+        if self.state.meta.withheld.contains(&n) || n >= self.state.meta.next_child {
+            return Ok(None);
+        }
+        let block = match self.source.block(n).await {
+            Ok(Some(b)) if b.header == header => b,
+            Ok(_) => return Ok(None),
+            Err(e) => {
+                self.report(WatchEvent::OperatorUnreachable {
+                    error: e.to_string(),
+                });
+                return Ok(None);
+            }
+        };
+        let Ok(tree) = block.tree(&self.domain) else {
+            return Ok(None);
+        };
+        if tree.root() != header.tx_root {
+            return Ok(None);
+        }
+        let one = U256::from(1u8);
+        let mut candidates = vec![*seg];
+        if let Some(c) = self.watched_coin(seg) {
+            candidates.push(Segment::new(c, c + one)?);
+        }
+        candidates.push(Segment::new(seg.start(), seg.start() + one)?);
+        Ok(candidates
+            .into_iter()
+            .find_map(|s| excluded(&tree, &s).map(|p| (header, s, p))))
+    }
+
+    /// Records the outcome of a challenge of forced transaction `f`.
+    fn forced_done(
+        &mut self,
+        f: ForcedRecord,
+        how: &str,
+        result: Result<(), debye_l1::Error>,
+    ) -> Result<()> {
+        match result {
+            Ok(()) => {
+                self.state.meta.challenges_sent += 1;
+                self.report(WatchEvent::ForcedChallenged {
+                    index: f.index,
+                    how: how.into(),
+                });
+                let mut rec = f;
+                rec.action = Some(how.into());
+                self.state.forced.insert(rec.index, rec.clone());
+                let batch = Batch {
+                    forced: vec![rec],
+                    ..Batch::default()
+                };
+                self.store.commit(&self.state.meta, &batch)
+            }
+            Err(e) => {
+                self.report(WatchEvent::ForcedActionFailed {
+                    index: f.index,
+                    error: e.to_string(),
+                });
+                Ok(())
+            }
+        }
     }
 
     fn header(&self, block: u64) -> Result<BlockHeader> {
@@ -901,4 +1254,9 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         }
         Ok(())
     }
+}
+
+/// The exclusion proof of `seg` in `tree`, if no transaction of the block touched it.
+fn excluded(tree: &SumMerkleTree, seg: &Segment) -> Option<debye_primitives::SumMerkleProof> {
+    tree.prove_exclusion(seg).ok().map(|p| p.0)
 }

@@ -16,29 +16,29 @@ use debye_watcher::{Config, Mode, WatchEvent, Watcher, testnet::ByzantineOperato
 use k256::ecdsa::SigningKey;
 
 const ETH: u128 = 1_000_000_000_000_000_000;
-const PERIOD: u64 = 600;
+pub(crate) const PERIOD: u64 = 600;
 
-fn eth(n: u128) -> U256 {
+pub(crate) fn eth(n: u128) -> U256 {
     U256::from(n * ETH)
 }
 
-struct World<L> {
-    l1: L,
-    chain: DebyeChainClient<L>,
-    op: ByzantineOperator<L>,
-    keys: Vec<SigningKey>,
-    operator: Address,
-    alice: Address,
-    bob: Address,
-    guard: Address,
-    dep_a: DepositRecord,
-    dep_b: DepositRecord,
+pub(crate) struct World<L> {
+    pub(crate) l1: L,
+    pub(crate) chain: DebyeChainClient<L>,
+    pub(crate) op: ByzantineOperator<L>,
+    pub(crate) keys: Vec<SigningKey>,
+    pub(crate) operator: Address,
+    pub(crate) alice: Address,
+    pub(crate) bob: Address,
+    pub(crate) guard: Address,
+    pub(crate) dep_a: DepositRecord,
+    pub(crate) dep_b: DepositRecord,
     /// Alice → Bob `[a, a+1)`, change `[a+1, a+3)` to Alice, in block 1.
-    t1: SignedTransaction,
-    dir: tempfile::TempDir,
+    pub(crate) t1: SignedTransaction,
+    pub(crate) dir: tempfile::TempDir,
 }
 
-async fn world<L: L1 + Clone + 'static>(l1: L) -> World<L> {
+pub(crate) async fn world<L: L1 + Clone + 'static>(l1: L) -> World<L> {
     let signers = dev_signers();
     let keys: Vec<SigningKey> = signers.iter().map(|s| s.credential().clone()).collect();
     let [operator, alice, bob, guard] = [0, 1, 2, 3].map(|i| signers[i].address());
@@ -89,7 +89,7 @@ async fn world<L: L1 + Clone + 'static>(l1: L) -> World<L> {
 }
 
 impl<L: L1 + Clone + 'static> World<L> {
-    async fn watcher(&self, mode: Mode) -> Watcher<L, HttpClient> {
+    pub(crate) async fn watcher(&self, mode: Mode) -> Watcher<L, HttpClient> {
         let config = Config {
             mode,
             account: self.guard,
@@ -107,7 +107,7 @@ impl<L: L1 + Clone + 'static> World<L> {
         .unwrap()
     }
 
-    fn all_coins(&self) -> Mode {
+    pub(crate) fn all_coins(&self) -> Mode {
         Mode::Guard(vec![
             Segment::new(self.dep_a.start, self.dep_b.end).unwrap(),
         ])
@@ -120,7 +120,7 @@ fn challenged(events: &[WatchEvent], how: &str) -> bool {
         .any(|e| matches!(e, WatchEvent::Challenged { how: h, .. } if h == how))
 }
 
-async fn embedded() -> Arc<EmbeddedL1> {
+pub(crate) async fn embedded() -> Arc<EmbeddedL1> {
     let l1 = Arc::new(EmbeddedL1::new());
     for a in debye_l1::anvil::dev_accounts() {
         l1.fund(a, eth(100));

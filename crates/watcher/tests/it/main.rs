@@ -7,5 +7,6 @@
     unreachable_pub
 )]
 
+mod forced;
 mod fraud;
 mod service;
