@@ -1,0 +1,272 @@
+//! The watcher in the forced-inclusion game (`docs/exit-game.md` §12): forced transactions that
+//! must fail are cancelled for the forcing bond (§12.2), across a restart; an honest one is left
+//! alone, becomes included and is then the spend that cancels an exit of what it spent (§12.4).
+
+use alloy_primitives::{Address, B256, U256};
+use alloy_signer_local::PrivateKeySigner;
+use debye_l1::{
+    L1,
+    exits::{ExitStatus, exit_id},
+    forced::{ForcedStatus, forced_block_index},
+};
+use debye_primitives::{Input, Output, Segment, Transaction};
+use debye_watcher::WatchEvent;
+
+use crate::fraud::{PERIOD, embedded, eth, world};
+
+/// Spends `input` whole to `to`.
+fn transfer(input: Input, to: Address) -> Transaction {
+    Transaction {
+        outputs: vec![Output {
+            owner: to,
+            segment: input.segment,
+        }],
+        inputs: vec![input],
+        max_block_index: 100,
+    }
+}
+
+/// An input naming output 0 of the transaction at index 0 of `block`.
+fn output_input(owner: Address, block: u64, segment: Segment) -> Input {
+    Input {
+        owner,
+        block_index: block,
+        tx_index: 0,
+        output_index: 0,
+        segment,
+    }
+}
+
+fn forced_challenges(events: &[WatchEvent]) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            WatchEvent::ForcedChallenged { index, how } => Some((*index, how.clone())),
+            _ => None,
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Four forced transactions that must fail — an input already spent on L2 (§12.2 (a)), an
+/// output of another owner (§12.2 (b)), a deposit of another owner (§12.2 (b)), an output of a
+/// block where nothing touched those coins (§12.2 (b), exclusion proof) — recorded by a watcher
+/// that crashes before acting, then cancelled by the restarted one, which earns every bond.
+#[tokio::test]
+async fn malicious_forced_transactions_are_challenged_for_the_bond() {
+    let w = world(embedded().await).await;
+    // The byzantine operator forces too.
+    let mallory = w.operator;
+    let seg_a = Segment::new(w.dep_a.start, w.dep_a.end).unwrap();
+    let seg_b = Segment::new(w.dep_b.start, w.dep_b.end).unwrap();
+    let bob_out = w.t1.transaction.outputs[0].segment;
+    let mut first = w.watcher(w.all_coins()).await;
+    first.step().await.unwrap();
+
+    let bond = w.chain.force_bond().await.unwrap();
+    let (alice0, mallory0, guard0) = (
+        w.l1.balance(w.alice).await.unwrap(),
+        w.l1.balance(mallory).await.unwrap(),
+        w.l1.balance(w.guard).await.unwrap(),
+    );
+    // Alice forces her deposit to herself after paying it to Bob in block 1.
+    let respend = transfer(Input::deposit(w.alice, w.dep_a.blockNumber, seg_a), w.alice);
+    let k_spent = w.chain.force(w.alice, &respend).await.unwrap().index;
+    // Mallory claims Bob's output of block 1.
+    let claim_out = transfer(output_input(mallory, 1, bob_out), mallory);
+    let k_output = w.chain.force(mallory, &claim_out).await.unwrap().index;
+    // Mallory claims Bob's deposit.
+    let claim_dep = transfer(Input::deposit(mallory, w.dep_b.blockNumber, seg_b), mallory);
+    let k_deposit = w.chain.force(mallory, &claim_dep).await.unwrap().index;
+    // Mallory claims an output of block 1 over coins no transaction of block 1 touched.
+    let ghost = transfer(output_input(mallory, 1, seg_b), mallory);
+    let k_ghost = w.chain.force(mallory, &ghost).await.unwrap().index;
+
+    first.sync().await.unwrap();
+    assert_eq!(first.status().forced, 4);
+    drop(first); // the crash, before acting
+
+    let mut watcher = w.watcher(w.all_coins()).await;
+    assert_eq!(watcher.status().forced, 4, "the forced records survived");
+    let events = watcher.step().await.unwrap();
+    let mut expected = vec![
+        (k_spent, "forcedSpent".to_string()),
+        (k_output, "forcedOutput".to_string()),
+        (k_deposit, "forcedDeposit".to_string()),
+        (k_ghost, "forcedExcluded".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(forced_challenges(&events), expected, "{events:?}");
+    for k in [k_spent, k_output, k_deposit, k_ghost] {
+        assert_eq!(
+            w.chain.forced_state(k).await.unwrap().status,
+            ForcedStatus::Cancelled
+        );
+    }
+    let four = bond * U256::from(4u8);
+    assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + four);
+    assert_eq!(w.l1.balance(w.alice).await.unwrap(), alice0 - bond);
+    assert_eq!(
+        w.l1.balance(mallory).await.unwrap(),
+        mallory0 - bond * U256::from(3u8)
+    );
+    let events = watcher.step().await.unwrap();
+    assert!(forced_challenges(&events).is_empty(), "{events:?}");
+    let status = watcher.status();
+    assert_eq!(status.forced_cancelled, 4);
+    assert_eq!(status.bonds_collected, four);
+}
+
+/// Bob forces a censored payment of his block-1 output to Carol: the watcher has no evidence
+/// against it (§12.2, honest case) and it becomes included (§12.3). Carol's L2 spend of the
+/// forced output (`FORCED_BLOCK | k`) is valid; Bob's exit of the output he paid away is
+/// cancelled with the forced transaction as the spend, Carol's exit of the forced output she
+/// paid on with her L2 spend (§12.4); Alice, paid through the forced output, exits and is paid.
+#[tokio::test]
+async fn honest_forced_tx_is_included_and_is_a_spend() {
+    let w = world(embedded().await).await;
+    let carol_signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xca)).unwrap();
+    let (carol, carol_key) = (carol_signer.address(), carol_signer.credential().clone());
+    w.l1.fund(carol, eth(10));
+    let bob_out = w.t1.transaction.outputs[0].segment;
+    let mut watcher = w.watcher(w.all_coins()).await;
+    watcher.step().await.unwrap();
+
+    let bob0 = w.l1.balance(w.bob).await.unwrap();
+    let pay = transfer(output_input(w.bob, 1, bob_out), carol);
+    let k = w.chain.force(w.bob, &pay).await.unwrap().index;
+    let signed = pay.sign(w.op.domain(), &w.keys[2..3]).unwrap();
+    w.chain.sign_forced_all(w.bob, k, &signed).await.unwrap();
+    let events = watcher.step().await.unwrap();
+    assert!(
+        !events.iter().any(|e| matches!(
+            e,
+            WatchEvent::ForcedChallenged { .. } | WatchEvent::ForcedActionFailed { .. }
+        )),
+        "{events:?}"
+    );
+    w.l1.advance_time(PERIOD + 1).await.unwrap();
+    watcher.step().await.unwrap();
+    w.chain.finalize_forced(carol, k).await.unwrap();
+    assert_eq!(
+        w.chain.forced_state(k).await.unwrap().status,
+        ForcedStatus::Included
+    );
+    assert_eq!(
+        w.l1.balance(w.bob).await.unwrap(),
+        bob0,
+        "the forcing bond came back"
+    );
+    watcher.step().await.unwrap();
+    assert_eq!(watcher.status().forced_cancelled, 0);
+
+    // Carol pays the forced output to Alice on L2, naming it FORCED_BLOCK | k: a valid spend.
+    let carol_pays = Transaction {
+        inputs: vec![Input {
+            owner: carol,
+            block_index: forced_block_index(k),
+            tx_index: 0,
+            output_index: 0,
+            segment: bob_out,
+        }],
+        outputs: vec![Output {
+            owner: w.alice,
+            segment: bob_out,
+        }],
+        max_block_index: 100,
+    }
+    .sign(w.op.domain(), &[carol_key])
+    .unwrap();
+    let mut op = w.op;
+    let n = op.commit(vec![carol_pays.clone()], false).await.unwrap();
+    let events = watcher.step().await.unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. })),
+        "{events:?}"
+    );
+    assert_eq!(watcher.status().byzantine_reports, 0);
+
+    // Bob exits the output he paid away by force: the forced transaction is the spend. Carol
+    // exits the forced output she paid on: the L2 spend naming it is the spend.
+    let exit_bond = w.chain.exit_bond().await.unwrap();
+    let id1 = w.t1.tx_id(op.domain());
+    let bob_exit = w
+        .chain
+        .start_output_exit(
+            w.bob,
+            &w.t1.transaction,
+            0,
+            &op.header(1).unwrap(),
+            &op.proof(1, &bob_out, id1).unwrap(),
+            bob_out.start(),
+            bob_out.end(),
+        )
+        .await
+        .unwrap();
+    let carol_exit = w
+        .chain
+        .start_forced_exit(carol, &pay, 0, k, bob_out.start(), bob_out.end())
+        .await
+        .unwrap();
+    let guard0 = w.l1.balance(w.guard).await.unwrap();
+    let events = watcher.step().await.unwrap();
+    let mut challenged: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            WatchEvent::Challenged { exit_id, how } => Some((*exit_id, how.clone())),
+            _ => None,
+        })
+        .collect();
+    challenged.sort();
+    let mut expected = vec![
+        (exit_id(&bob_exit), "spent".to_string()),
+        (exit_id(&carol_exit), "spent".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(challenged, expected, "{events:?}");
+    for e in [&bob_exit, &carol_exit] {
+        assert_eq!(w.chain.exit_status(e).await.unwrap(), ExitStatus::Cancelled);
+    }
+    assert_eq!(
+        w.l1.balance(w.guard).await.unwrap(),
+        guard0 + exit_bond * U256::from(2u8)
+    );
+
+    // Alice, paid through the forced output, exits and is paid.
+    let id2 = carol_pays.tx_id(op.domain());
+    let alice_exit = w
+        .chain
+        .start_output_exit(
+            w.alice,
+            &carol_pays.transaction,
+            0,
+            &op.header(n).unwrap(),
+            &op.proof(n, &bob_out, id2).unwrap(),
+            bob_out.start(),
+            bob_out.end(),
+        )
+        .await
+        .unwrap();
+    let events = watcher.step().await.unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
+        "{events:?}"
+    );
+    w.l1.advance_time(PERIOD + 1).await.unwrap();
+    let alice0 = w.l1.balance(w.alice).await.unwrap();
+    let key = w.chain.range_key(bob_out.start(), 0).await.unwrap();
+    w.chain
+        .finalize_exit(w.guard, &alice_exit, key)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.l1.balance(w.alice).await.unwrap(),
+        alice0 + eth(1) + exit_bond,
+        "the owner paid through the forced output is paid"
+    );
+}
