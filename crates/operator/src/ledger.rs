@@ -269,6 +269,29 @@ impl Ledger {
         }
     }
 
+    /// Ids of the pending transactions spending any coin of `tx`'s inputs.
+    pub(crate) fn pending_over(&self, tx: &Transaction) -> Vec<B256> {
+        let mut ids = Vec::new();
+        for input in &tx.inputs {
+            let seg = input.segment;
+            let first = self
+                .ranges
+                .range(..=seg.start())
+                .next_back()
+                .map_or(seg.start(), |(s, _)| *s);
+            for (&start, e) in self.ranges.range(first..seg.end()) {
+                if e.end > seg.start()
+                    && start < seg.end()
+                    && let State::Pending(id) = e.state
+                    && !ids.contains(&id)
+                {
+                    ids.push(id);
+                }
+            }
+        }
+        ids
+    }
+
     /// Marks `seg` exited (known coins only); returns the ids of pending transactions that spent
     /// any of it.
     pub(crate) fn exit(&mut self, seg: &Segment) -> Vec<B256> {

@@ -360,7 +360,7 @@ impl Operator {
     /// follows itself): coins in these ranges become unspendable and pending transactions spending
     /// them are dropped.
     pub async fn report_exits(&self, exits: Vec<ExitEntry>, next_l1_block: u64) -> Result<()> {
-        sync::send_events(&self.commands, Vec::new(), exits, next_l1_block).await
+        sync::send_events(&self.commands, Vec::new(), exits, Vec::new(), next_l1_block).await
     }
 
     /// Waits until a background part of the node fails (the error) — or forever.

@@ -137,6 +137,7 @@ impl DebyeApiServer for Api {
                 reason: match reason {
                     DropReason::Expired => "expired",
                     DropReason::Exited => "exited",
+                    DropReason::Forced => "forced",
                 }
                 .into(),
             },

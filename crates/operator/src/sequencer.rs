@@ -9,7 +9,9 @@ use std::{
 };
 
 use alloy_primitives::B256;
-use debye_primitives::{BlockHeader, SignedTransaction, SumMerkleTree, block::FIRST_BLOCK_NUMBER};
+use debye_primitives::{
+    BlockHeader, SignedTransaction, SumMerkleTree, Transaction, block::FIRST_BLOCK_NUMBER,
+};
 use debye_rpc_api::{ApiError, ErrorCode};
 use debye_storage::{
     BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx, TxStatus,
@@ -29,16 +31,26 @@ pub(crate) struct Submission {
     pub(crate) reply: oneshot::Sender<Result<B256, ApiError>>,
 }
 
+/// A forced transaction that became included on L1 (`docs/exit-game.md` §12.3).
+#[derive(Clone, Debug)]
+pub(crate) struct ForcedTx {
+    /// Its index `k` in the forced game; its outputs are named `FORCED_BLOCK | k`.
+    pub(crate) index: u64,
+    /// The transaction.
+    pub(crate) tx: Transaction,
+}
+
 /// Work for the sequencer.
 pub(crate) enum Command {
     /// A verified transaction.
     Submit(Submission),
     /// The block interval elapsed.
     Tick,
-    /// Deposits and exits from L1 (answered once durable).
+    /// Deposits, exits and included forced transactions from L1 (answered once durable).
     L1 {
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
+        forced: Vec<ForcedTx>,
         next_l1_block: u64,
         reply: oneshot::Sender<Result<()>>,
     },
@@ -146,10 +158,11 @@ impl Sequencer {
                     Command::L1 {
                         deposits,
                         exits,
+                        forced,
                         next_l1_block,
                         reply,
                     } => {
-                        let r = self.apply_l1(deposits, exits, next_l1_block);
+                        let r = self.apply_l1(deposits, exits, forced, next_l1_block);
                         let failed = r.as_ref().err().map(ToString::to_string);
                         let _ = reply.send(r);
                         if let Some(e) = failed {
@@ -382,11 +395,13 @@ impl Sequencer {
         Ok(Some(number))
     }
 
-    /// Credits deposits and applies exits, durably.
+    /// Credits deposits and applies exits and included forced transactions, durably (one store
+    /// transaction with the L1 cursor).
     fn apply_l1(
         &mut self,
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
+        forced: Vec<ForcedTx>,
         next_l1_block: u64,
     ) -> Result<()> {
         let mut events = L1Events {
@@ -422,6 +437,25 @@ impl Sequencer {
             }
             warn!(segment = %e.segment, "range exited");
             events.exits.push(e);
+        }
+        // docs/exit-game.md §12.3–12.4, §13: an included forced transaction is the earlier spend
+        // of its inputs; its outputs are held by their recipients, created at `FORCED_BLOCK | k`
+        // (docs/formats.md §3.1). Pending transactions spending its inputs can never be valid.
+        for f in forced {
+            for id in ledger.pending_over(&f.tx) {
+                if let Some(pos) = self.mempool.iter().position(|p| p.tx_id == id)
+                    && let Some(p) = self.mempool.remove(pos)
+                {
+                    ledger.unmark(&p.tx.transaction, p.tx_id);
+                    events.dropped.push((p.tx_id, p.seq, DropReason::Forced));
+                }
+            }
+            let block = debye_l1::forced::forced_block_index(f.index);
+            ledger.apply_included(&f.tx, block, 0);
+            info!(
+                index = f.index,
+                block, "forced transaction included on L1 applied"
+            );
         }
         events.ranges = ledger.take_delta();
         drop(ledger);

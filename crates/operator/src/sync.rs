@@ -11,13 +11,18 @@ use alloy_sol_types::SolEvent;
 use debye_l1::{
     L1, LogFilter,
     contracts::{self, DebyeChain::ExitFinalized, DebyeChainClient},
+    forced::{ForcedIncluded, ForcedPosted, posted_transaction},
 };
 use debye_primitives::Segment;
 use debye_storage::{DepositEntry, ExitEntry, SubmissionState};
 use tokio::sync::{mpsc, oneshot, watch};
 use tracing::{debug, error, info, warn};
 
-use crate::{Error, Result, node::Shared, sequencer::Command};
+use crate::{
+    Error, Result,
+    node::Shared,
+    sequencer::{Command, ForcedTx},
+};
 
 /// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
 ///
@@ -198,6 +203,7 @@ pub(crate) async fn send_events(
     commands: &mpsc::Sender<Command>,
     deposits: Vec<DepositEntry>,
     exits: Vec<ExitEntry>,
+    forced: Vec<ForcedTx>,
     next_l1_block: u64,
 ) -> Result<()> {
     let (reply, answer) = oneshot::channel();
@@ -205,6 +211,7 @@ pub(crate) async fn send_events(
         .send(Command::L1 {
             deposits,
             exits,
+            forced,
             next_l1_block,
             reply,
         })
@@ -248,6 +255,65 @@ async fn exit_events<L: L1>(
     Ok(exits)
 }
 
+/// Forced transactions that became included (`docs/exit-game.md` §12.3, §13): the forced
+/// game's `ForcedIncluded(index, txId, position)` events in `[from_l1_block, to_l1_block]`, each
+/// with the transaction of the `ForcedPosted` event of the same index (posted about a period
+/// earlier, so searched from `start_block`) whose id matches.
+async fn forced_events<L: L1>(
+    chain: &DebyeChainClient<L>,
+    start_block: u64,
+    from_l1_block: u64,
+    to_l1_block: u64,
+) -> Result<Vec<ForcedTx>> {
+    let game = chain.forced_inclusion().await?;
+    let filter = LogFilter {
+        address: game,
+        event_signatures: vec![ForcedIncluded::SIGNATURE_HASH],
+        from_block: from_l1_block,
+        to_block: Some(to_l1_block),
+    };
+    let mut included = Vec::new();
+    for log in chain.l1().logs(filter).await? {
+        match ForcedIncluded::decode_raw_log(log.topics.iter().copied(), &log.data) {
+            Ok(ev) => included.push(ev),
+            Err(e) => warn!(error = %e, "ignoring undecodable ForcedIncluded log"),
+        }
+    }
+    if included.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filter = LogFilter {
+        address: game,
+        event_signatures: vec![ForcedPosted::SIGNATURE_HASH],
+        from_block: start_block.min(from_l1_block),
+        to_block: Some(to_l1_block),
+    };
+    let mut posted = std::collections::HashMap::new();
+    for log in chain.l1().logs(filter).await? {
+        match ForcedPosted::decode_raw_log(log.topics.iter().copied(), &log.data) {
+            Ok(ev) => {
+                posted.insert(ev.index, ev);
+            }
+            Err(e) => warn!(error = %e, "ignoring undecodable ForcedPosted log"),
+        }
+    }
+    let mut out = Vec::new();
+    for inc in included {
+        let Some(p) = posted.get(&inc.index).filter(|p| p.txId == inc.txId) else {
+            return Err(Error::Internal(format!(
+                "forced transaction {} included but its ForcedPosted event (id {}) was not found \
+                 from L1 block {start_block}",
+                inc.index, inc.txId
+            )));
+        };
+        out.push(ForcedTx {
+            index: inc.index,
+            tx: posted_transaction(p)?,
+        });
+    }
+    Ok(out)
+}
+
 async fn sync_once<L: L1 + Clone>(
     shared: &Shared,
     chain: &DebyeChainClient<L>,
@@ -279,7 +345,8 @@ async fn sync_once<L: L1 + Clone>(
         }
     }
     let exits = exit_events(chain, from, safe).await?;
-    send_events(commands, deposits, exits, safe + 1).await
+    let forced = forced_events(chain, shared.config.l1.start_block, from, safe).await?;
+    send_events(commands, deposits, exits, forced, safe + 1).await
 }
 
 /// Polls L1 for deposits (after `confirmations`) and exits until `stop`.

@@ -33,7 +33,7 @@ pub enum TxStatusView {
     },
     /// Accepted but never included.
     Dropped {
-        /// `expired` or `exited`.
+        /// `expired`, `exited` or `forced`.
         reason: String,
     },
 }

@@ -166,6 +166,7 @@ pub(crate) fn encode_status(s: &TxStatus) -> Vec<u8> {
             out.push(match reason {
                 DropReason::Expired => 0,
                 DropReason::Exited => 1,
+                DropReason::Forced => 2,
             });
         }
     }
@@ -184,6 +185,7 @@ pub(crate) fn decode_status(bytes: &[u8]) -> Result<TxStatus> {
             reason: match r.u8()? {
                 0 => DropReason::Expired,
                 1 => DropReason::Exited,
+                2 => DropReason::Forced,
                 t => return Err(r.corrupt(format!("drop reason {t}"))),
             },
         },

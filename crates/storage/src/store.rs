@@ -90,6 +90,9 @@ pub enum DropReason {
     Expired,
     /// Coins it spends exited on L1 while it waited.
     Exited,
+    /// Coins it spends were spent by a forced transaction that became included on L1
+    /// (`docs/exit-game.md` §12.3) while it waited.
+    Forced,
 }
 
 /// Where an accepted transaction stands.

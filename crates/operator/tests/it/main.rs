@@ -10,6 +10,7 @@
 mod api;
 mod crash;
 mod dropped;
+mod forced;
 mod helpers;
 mod reorg;
 mod restart;

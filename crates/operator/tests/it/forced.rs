@@ -1,0 +1,176 @@
+//! Forced inclusion followed by the operator (`docs/exit-game.md` §12.3–12.4, §13) on the
+//! embedded L1: a payment forced, signed and finalized on L1 is applied by the node's own L1 sync
+//! — its input spent (a later L2 spend refused, a pending one dropped), its output held by the
+//! recipient under `FORCED_BLOCK | k` (`docs/formats.md` §3.1) and spendable on L2 — durably
+//! across a restart.
+
+use std::time::Duration;
+
+use alloy_primitives::{Address, U256};
+use debye_l1::{
+    L1,
+    forced::{ForcedStatus, forced_block_index},
+};
+use debye_primitives::{
+    Input, Output, Segment, SignedTransaction, Transaction,
+    test_utils::{test_address, test_key},
+};
+use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
+
+use crate::helpers::{Harness, api_error, config, expect_code};
+
+fn seg(a: u64, b: u64) -> Segment {
+    Segment::new(U256::from(a), U256::from(b)).unwrap()
+}
+
+fn pay(input: Input, to: Address) -> Transaction {
+    Transaction {
+        outputs: vec![Output {
+            owner: to,
+            segment: input.segment,
+        }],
+        inputs: vec![input],
+        max_block_index: 1_000,
+    }
+}
+
+fn signed(
+    tx: &Transaction,
+    key: u64,
+    domain: &debye_primitives::Eip712Domain,
+) -> SignedTransaction {
+    tx.sign(domain, &[test_key(key)]).unwrap()
+}
+
+async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> {
+    client
+        .ranges_owned_by(owner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.segment)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_inclusion_is_applied_to_the_ledger() {
+    let h = Harness::new().await;
+    let node = h.start(config(h.dir.path())).await;
+    let domain = node.domain().clone();
+    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let (alice, bob, carol) = (test_address(1), test_address(2), test_address(3));
+    // Alice holds [0, 1000) and Bob [1000, 2000), deposited for block 1.
+    let dep_block = h.deposits[0].blockNumber;
+
+    // Block 1 (Bob pays Carol a little) is committed, so Alice's deposit may be forced.
+    let bob_pays = signed(
+        &pay(Input::deposit(bob, dep_block, seg(1_000, 1_010)), carol),
+        2,
+        &domain,
+    );
+    node.submit(bob_pays).await.unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(1));
+    for _ in 0..500 {
+        if node.status().l1_committed >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(node.status().l1_committed, 1);
+
+    // The operator censors Alice's payment of [0, 100) to Carol; Alice also has a pending
+    // spend of [50, 60) to Bob in the mempool (her own double spend).
+    let censored = pay(Input::deposit(alice, dep_block, seg(0, 100)), carol);
+    let pending = node
+        .submit(signed(
+            &pay(Input::deposit(alice, dep_block, seg(50, 60)), bob),
+            1,
+            &domain,
+        ))
+        .await
+        .unwrap();
+    let k = h.chain.force(alice, &censored).await.unwrap().index;
+    let sig = signed(&censored, 1, &domain);
+    h.chain.sign_forced_all(alice, k, &sig).await.unwrap();
+    let state = h.chain.forced_state(k).await.unwrap();
+    let now = h.l1.timestamp().await.unwrap();
+    h.l1.advance_time(state.matures_at.saturating_sub(now) + 1)
+        .await
+        .unwrap();
+    h.chain.finalize_forced(alice, k).await.unwrap();
+    assert_eq!(
+        h.chain.forced_state(k).await.unwrap().status,
+        ForcedStatus::Included
+    );
+
+    // The node's own L1 sync applies it.
+    let mut followed = false;
+    for _ in 0..500 {
+        // The ledger is updated just before the store commit that also records the drop.
+        if owned_by(&client, carol).await.contains(&seg(0, 100))
+            && client.transaction_status(pending).await.unwrap() != TxStatusView::Pending
+        {
+            followed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(followed, "the node did not follow the forced inclusion");
+    assert!(
+        owned_by(&client, alice)
+            .await
+            .iter()
+            .all(|s| !s.overlaps(&seg(0, 100))),
+        "the forced input is spent"
+    );
+    assert_eq!(
+        client.transaction_status(pending).await.unwrap(),
+        TxStatusView::Dropped {
+            reason: "forced".into()
+        }
+    );
+    // A later L2 spend of the forced input is refused: the coins are spent.
+    let e = client
+        .submit_transaction(signed(
+            &pay(Input::deposit(alice, dep_block, seg(0, 10)), bob),
+            1,
+            &domain,
+        ))
+        .await
+        .unwrap_err();
+    expect_code(&e, ErrorCode::CoinsNotOwned);
+    assert_eq!(api_error(&e).data.unwrap()["input"], 0);
+    // The same transaction on L2 is refused too: one copy only (docs/exit-game.md §12.2).
+    let e = client.submit_transaction(sig).await.unwrap_err();
+    expect_code(&e, ErrorCode::CoinsNotOwned);
+    // The rest of Alice's deposit is hers.
+    assert!(owned_by(&client, alice).await.contains(&seg(100, 1_000)));
+
+    // Carol spends the forced output on L2, naming it FORCED_BLOCK | k.
+    let forced_out = Input {
+        owner: carol,
+        block_index: forced_block_index(k),
+        tx_index: 0,
+        output_index: 0,
+        segment: seg(0, 100),
+    };
+    node.submit(signed(&pay(forced_out, bob), 3, &domain))
+        .await
+        .unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(2));
+    assert!(owned_by(&client, bob).await.contains(&seg(0, 100)));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+
+    // After a restart nothing is lost or applied twice.
+    let node = h.start(config(h.dir.path())).await;
+    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    assert!(owned_by(&client, bob).await.contains(&seg(0, 100)));
+    assert!(
+        owned_by(&client, carol)
+            .await
+            .iter()
+            .all(|s| !s.overlaps(&seg(0, 100)))
+    );
+    assert!(owned_by(&client, alice).await.contains(&seg(100, 1_000)));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
