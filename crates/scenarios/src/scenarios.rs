@@ -5,6 +5,7 @@ use alloy_primitives::{I256, U256};
 use debye_l1::{
     L1,
     exits::{ExitEvent, ExitStatus, deposit_record, spend_proof},
+    forced::ForcedStatus,
 };
 use debye_primitives::{Input, Output, SignedTransaction, Transaction, tx::sign_digest};
 use debye_watcher::{Mode, WatchEvent};
@@ -27,6 +28,7 @@ pub(crate) enum S {
     SettledCoins,
     MassExit,
     StalledOperator,
+    ForcedInclusion,
 }
 
 /// Every scenario, in run order.
@@ -43,6 +45,7 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("exit_of_settled_coins", S::SettledCoins),
     ("mass_exit_batches", S::MassExit),
     ("stalled_operator", S::StalledOperator),
+    ("forced_inclusion_censored_user", S::ForcedInclusion),
 ];
 
 /// Runs scenario `s` on `l1`; `Ok` holds the detail line.
@@ -60,6 +63,7 @@ pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> 
         S::SettledCoins => settled_coins(l1).await,
         S::MassExit => mass_exit(l1).await,
         S::StalledOperator => stalled(l1).await,
+        S::ForcedInclusion => forced_inclusion(l1).await,
     }
 }
 
@@ -633,6 +637,81 @@ async fn settled_coins<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
             d_eth(1) / I256::try_from(2).unwrap_or_default() - w.bond_delta(),
         ),
         ("watcher", w.guard, b[1], w.bond_delta()),
+    ])
+    .await
+}
+
+/// The operator censors Bob's payment of his deposit to Alice; Bob forces it on L1
+/// (`docs/exit-game.md` §12) and signs it there. The operator forces a claim of the same deposit
+/// for itself; the watcher cancels it (§12.2 (b)) for the forcing bond and leaves Bob's alone. Bob's
+/// is included (§12.3), Alice exits the forced output (§12.4) and is paid.
+async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let w = World::new(l1).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let force_bond = w.chain.force_bond().await?;
+    let b = w.balances(&[w.alice, w.bob, w.operator, w.guard]).await?;
+    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
+    let pay = Transaction {
+        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
+        outputs: vec![Output {
+            owner: w.alice,
+            segment: seg_b,
+        }],
+        max_block_index: 1_000,
+    };
+    // Censored by the operator: Bob forces it and signs it on L1.
+    let k = w.chain.force(w.bob, &pay).await?.index;
+    let signed = pay.sign(w.op.domain(), &w.keys[2..3])?;
+    w.chain.sign_forced_all(w.bob, k, &signed).await?;
+    // The operator claims Bob's deposit by force.
+    let claim = Transaction {
+        inputs: vec![Input::deposit(w.operator, w.dep_b.blockNumber, seg_b)],
+        outputs: vec![Output {
+            owner: w.operator,
+            segment: seg_b,
+        }],
+        max_block_index: 1_000,
+    };
+    let k_claim = w.chain.force(w.operator, &claim).await?.index;
+    let ev = watcher.step().await?;
+    let forced: Vec<(u64, &str)> = ev
+        .iter()
+        .filter_map(|e| match e {
+            WatchEvent::ForcedChallenged { index, how } => Some((*index, how.as_str())),
+            _ => None,
+        })
+        .collect();
+    ensure!(
+        forced == vec![(k_claim, "forcedDeposit")],
+        "the watcher did not cancel only the claim: {ev:?}"
+    );
+    ensure!(w.chain.forced_state(k_claim).await?.status == ForcedStatus::Cancelled);
+    w.l1.advance_time(PERIOD + 1).await?;
+    w.chain.finalize_forced(w.bob, k).await?;
+    ensure!(w.chain.forced_state(k).await?.status == ForcedStatus::Included);
+
+    // Alice exits the forced output and is paid.
+    let exit = w
+        .chain
+        .start_forced_exit(w.alice, &pay, 0, k, seg_b.start(), seg_b.end())
+        .await?;
+    let ev = watcher.step().await?;
+    ensure!(
+        !ev.iter()
+            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
+        "the watcher challenged the honest exit: {ev:?}"
+    );
+    w.l1.advance_time(PERIOD + PERIOD / 2 + 1).await?;
+    let key = w.chain.range_key(seg_b.start(), 0).await?;
+    w.chain.finalize_exit(w.alice, &exit, key).await?;
+    ensure!(w.chain.exit_status(&exit).await? == ExitStatus::Withdrawn);
+    let fb = I256::from_raw(force_bond);
+    w.expect(&[
+        ("alice", w.alice, b[0], d_eth(1)),
+        ("bob", w.bob, b[1], I256::ZERO),
+        ("operator", w.operator, b[2], -fb),
+        ("watcher", w.guard, b[3], fb),
     ])
     .await
 }
