@@ -96,6 +96,16 @@ pub struct ExitRecord {
     pub reported: bool,
 }
 
+impl ForcedRecord {
+    /// Every distinct input owner has signed it on L1 (§12.1).
+    pub fn fully_signed(&self) -> bool {
+        self.tx
+            .inputs
+            .iter()
+            .all(|i| self.signers.contains(&i.owner))
+    }
+}
+
 impl ExitRecord {
     /// The contract's `ExitData`.
     pub fn data(&self) -> ExitData {
@@ -161,6 +171,9 @@ pub struct ForcedRecord {
     pub bond: U256,
     /// Where it stands.
     pub phase: ForcedPhase,
+    /// Input owners whose `ForcedSigned` was seen (§12.1).
+    #[serde(default)]
+    pub signers: Vec<Address>,
     /// What this watcher did about it (`forcedSpent`, `forcedWithdrawn`, `forcedDeposit`,
     /// `forcedOutput`, `forcedExcluded`), once the L1 transaction is mined.
     pub action: Option<String>,

@@ -12,8 +12,8 @@ use debye_l1::{
         ExitStarted, ExitWithdrawn, output_proof, spend_proof,
     },
     forced::{
-        ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, forced_spend_proof,
-        posted_transaction,
+        ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
+        forced_spend_proof, posted_transaction,
     },
 };
 use debye_primitives::{Block, BlockHeader, Input, Segment, SumMerkleTree, domain};
@@ -424,10 +424,20 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 position: p.position,
                 bond: p.bond,
                 phase: ForcedPhase::Pending,
+                signers: Vec::new(),
                 action: None,
             };
             self.state.forced.insert(rec.index, rec.clone());
             batch.forced.push(rec);
+            return Ok(());
+        } else if topic == ForcedSigned::SIGNATURE_HASH {
+            let sig: ForcedSigned = dec(log)?;
+            if let Some(rec) = self.state.forced.get_mut(&sig.index)
+                && !rec.signers.contains(&sig.owner)
+            {
+                rec.signers.push(sig.owner);
+                batch.forced.push(rec.clone());
+            }
             return Ok(());
         } else if topic == ForcedCancelled::SIGNATURE_HASH {
             let c: ForcedCancelled = dec(log)?;
@@ -858,9 +868,28 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 |s| s.contains(&coin),
                 Some(limit),
             );
-            if let Some((t, j)) = found {
+            let proof = if let Some((t, j)) = found {
                 let header = self.header(t.block)?;
-                let proof = spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?;
+                Some(spend_proof(&t.stx, j, &header, &t.input_proofs[j].0)?)
+            } else {
+                // §12.4: an included forced transaction answers too, if it counts no later than
+                // the exit (order 4q + 3 ≤ the exit's order).
+                let forced_exit = exit.position >> 128 != U256::ZERO;
+                let max = if forced_exit {
+                    limit
+                } else {
+                    limit.saturating_sub(1)
+                };
+                self.find_forced_spend(
+                    exit_key(r.position),
+                    r.owner,
+                    |s| s.contains(&coin),
+                    Some(max),
+                )
+                .map(|(f, j)| forced_spend_proof(&f.tx, j, f.index))
+                .transpose()?
+            };
+            if let Some(proof) = proof {
                 let res = self
                     .chain
                     .respond_challenge(me, &exit.data(), &req, &proof)
@@ -1034,10 +1063,25 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                     .await;
                 return self.forced_done(f, "forcedSpent", r.map(|_| ()));
             }
-            // (a) spent by another forced transaction that is included (§12.2 (a)).
-            let other = self
-                .find_forced_spend(spend_key(x), x.owner, |s| s.overlaps(&x.segment), None)
-                .filter(|(o, _)| o.index != f.index);
+            // (a) spent by another forced transaction that is included, or pending with all its
+            // signatures and not already challenged by this watcher (§12.2 (a): of two signed
+            // forced spends of one input exactly one survives).
+            let other = self.state.forced.values().find_map(|o| {
+                let usable = o.index != f.index
+                    && (o.phase == ForcedPhase::Included
+                        || (o.phase == ForcedPhase::Pending
+                            && o.action.is_none()
+                            && o.fully_signed()));
+                if !usable {
+                    return None;
+                }
+                let j = o.tx.inputs.iter().position(|i| {
+                    i.owner == x.owner
+                        && spend_key(i) == spend_key(x)
+                        && i.segment.overlaps(&x.segment)
+                })?;
+                Some((o.clone(), j))
+            });
             if let Some((o, j)) = other {
                 let proof = forced_spend_proof(&o.tx, j, o.index)?;
                 let r = self

@@ -6,7 +6,7 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use debye_l1::{
     L1,
-    exits::{ExitStatus, exit_id},
+    exits::{ExitStatus, exit_id, output_proof},
     forced::{ForcedStatus, forced_block_index},
 };
 use debye_primitives::{Input, Output, Segment, Transaction};
@@ -269,4 +269,126 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
         alice0 + eth(1) + exit_bond,
         "the owner paid through the forced output is paid"
     );
+}
+
+/// A griefer asks for the spend of the output an included forced transaction spent, against an
+/// exit of its output: the watcher answers with the forced transaction (§12.4, `respondChallenge`)
+/// and earns the request bond; the exit is paid.
+#[tokio::test]
+async fn forced_tx_answers_a_request() {
+    let w = world(embedded().await).await;
+    let carol = Address::repeat_byte(0xcb);
+    w.l1.fund(carol, eth(10));
+    let bob_out = w.t1.transaction.outputs[0].segment;
+    let mut watcher = w.watcher(w.all_coins()).await;
+    watcher.step().await.unwrap();
+    let pay = transfer(output_input(w.bob, 1, bob_out), carol);
+    let k = w.chain.force(w.bob, &pay).await.unwrap().index;
+    let signed = pay.sign(w.op.domain(), &w.keys[2..3]).unwrap();
+    w.chain.sign_forced_all(w.bob, k, &signed).await.unwrap();
+    w.l1.advance_time(PERIOD + 1).await.unwrap();
+    w.chain.finalize_forced(carol, k).await.unwrap();
+    let carol_exit = w
+        .chain
+        .start_forced_exit(carol, &pay, 0, k, bob_out.start(), bob_out.end())
+        .await
+        .unwrap();
+    let events = watcher.step().await.unwrap();
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
+        "{events:?}"
+    );
+
+    let bond = w.chain.exit_bond().await.unwrap();
+    let (griefer0, guard0) = (
+        w.l1.balance(w.operator).await.unwrap(),
+        w.l1.balance(w.guard).await.unwrap(),
+    );
+    let id1 = w.t1.tx_id(w.op.domain());
+    let named = output_proof(
+        &w.t1.transaction,
+        0,
+        &w.op.header(1).unwrap(),
+        &w.op.proof(1, &bob_out, id1).unwrap(),
+    )
+    .unwrap();
+    w.chain
+        .request_with_output(w.operator, &carol_exit, &named, bob_out.start())
+        .await
+        .unwrap();
+    let events = watcher.step().await.unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, WatchEvent::Answered { .. })),
+        "{events:?}"
+    );
+    let quarter = bond / U256::from(4u8);
+    assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + quarter);
+    assert_eq!(w.l1.balance(w.operator).await.unwrap(), griefer0 - quarter);
+    assert_eq!(watcher.status().answers_sent, 1);
+
+    w.l1.advance_time(PERIOD + 1).await.unwrap();
+    let carol0 = w.l1.balance(carol).await.unwrap();
+    let key = w.chain.range_key(bob_out.start(), 0).await.unwrap();
+    w.chain
+        .finalize_exit(w.guard, &carol_exit, key)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.l1.balance(carol).await.unwrap(),
+        carol0 + eth(1) + bond,
+        "the forced output's owner is paid"
+    );
+}
+
+/// Alice forces and signs two spends of her block-1 change: either is a spend of the other's
+/// input (§12.2 (a), pending with all signatures). The watcher cancels the first with the second
+/// for the bond, and the second, no longer contradicted, becomes included.
+#[tokio::test]
+async fn two_signed_forced_spends_of_one_input_leave_one() {
+    let w = world(embedded().await).await;
+    let change = w.t1.transaction.outputs[1].segment;
+    let mut watcher = w.watcher(w.all_coins()).await;
+    watcher.step().await.unwrap();
+    let bond = w.chain.force_bond().await.unwrap();
+    let (alice0, guard0) = (
+        w.l1.balance(w.alice).await.unwrap(),
+        w.l1.balance(w.guard).await.unwrap(),
+    );
+    let mut input = output_input(w.alice, 1, change);
+    input.output_index = 1;
+    let to_bob = transfer(input, w.bob);
+    let to_self = transfer(input, w.alice);
+    let mut ks = Vec::new();
+    for tx in [&to_bob, &to_self] {
+        let k = w.chain.force(w.alice, tx).await.unwrap().index;
+        let signed = tx.sign(w.op.domain(), &w.keys[1..2]).unwrap();
+        w.chain.sign_forced_all(w.alice, k, &signed).await.unwrap();
+        ks.push(k);
+    }
+    let events = watcher.step().await.unwrap();
+    assert_eq!(
+        forced_challenges(&events),
+        vec![(ks[0], "forcedSpent".to_string())],
+        "{events:?}"
+    );
+    let events = watcher.step().await.unwrap();
+    assert!(forced_challenges(&events).is_empty(), "{events:?}");
+    w.l1.advance_time(PERIOD + 1).await.unwrap();
+    w.chain.finalize_forced(w.guard, ks[1]).await.unwrap();
+    assert_eq!(
+        w.chain.forced_state(ks[0]).await.unwrap().status,
+        ForcedStatus::Cancelled
+    );
+    assert_eq!(
+        w.chain.forced_state(ks[1]).await.unwrap().status,
+        ForcedStatus::Included
+    );
+    assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + bond);
+    assert_eq!(w.l1.balance(w.alice).await.unwrap(), alice0 - bond);
+    watcher.step().await.unwrap();
+    assert_eq!(watcher.status().forced_cancelled, 1);
 }
