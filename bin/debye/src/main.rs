@@ -59,8 +59,8 @@ enum BenchCommand {
         /// Transactions to submit.
         #[arg(long, default_value_t = 100_000)]
         txs: usize,
-        /// Concurrent submitters.
-        #[arg(long, default_value_t = 512)]
+        /// Concurrent submitters (enough in flight to cover the block-build pause).
+        #[arg(long, default_value_t = debye_operator::bench::DEFAULT_CONCURRENCY)]
         concurrency: usize,
         /// Submit over JSON-RPC (HTTP on loopback) instead of in-process.
         #[arg(long)]
