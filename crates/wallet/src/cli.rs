@@ -48,6 +48,8 @@ use crate::{
   debye wallet receive --history pay.json --operator URL --l1-rpc URL --anchor ADDR
   debye wallet balance --json
   debye wallet exit --start --answer --finalize --l1-rpc URL --anchor ADDR
+  debye wallet force --tx pay.json --l1-rpc URL --anchor ADDR
+  debye wallet force --finalize --l1-rpc URL --anchor ADDR
   debye wallet backup --out wallet.backup.json
   debye wallet restore --from wallet.backup.json --wallet ./restored
 
@@ -245,6 +247,23 @@ pub enum WalletCommand {
         /// The DebyeChain anchor contract (needed with any flag).
         #[arg(long, env = "DEBYE_ANCHOR")]
         anchor: Option<Address>,
+    },
+    /// Force a transaction the operator censors on L1 (docs/exit-game.md §12): with `--tx`, post
+    /// it with the forcing bond and sign it there; with `--finalize`, settle forced transactions
+    /// whose challenge period is over and show each one's outcome.
+    ///
+    /// Example: `debye wallet force --tx pay.json --l1-rpc ... --anchor ...`, then after the
+    /// challenge period `debye wallet force --finalize --l1-rpc ... --anchor ...`
+    Force {
+        /// The payment written by `send` (or a signed transaction, JSON) to force.
+        #[arg(long, required_unless_present = "finalize")]
+        tx: Option<PathBuf>,
+        /// Settle matured forced transactions and report their outcome.
+        #[arg(long)]
+        finalize: bool,
+        /// L1 access.
+        #[command(flatten)]
+        l1: L1Args,
     },
     /// Write an encrypted backup of keys and all held proofs.
     ///
@@ -702,6 +721,53 @@ async fn execute(args: WalletArgs) -> Result<Out> {
             Ok(Out {
                 text,
                 json: json!({ "activity": s.activity }),
+            })
+        }
+        WalletCommand::Force { tx, finalize, l1 } => {
+            let (mut w, _) = unlock("the wallet")?;
+            let client = connect(&w, &l1)?;
+            let forced = match tx {
+                Some(path) => {
+                    let signed = match read_json::<Payment>(&path) {
+                        Ok(p) => p.transaction,
+                        Err(_) => read_json::<debye_primitives::SignedTransaction>(&path)?,
+                    };
+                    Some(w.force(&client, &signed).await?)
+                }
+                None => None,
+            };
+            let settled = if finalize {
+                w.finalize_forced(&client).await?
+            } else {
+                Vec::new()
+            };
+            let mut text = Vec::new();
+            if let Some(f) = &forced {
+                text.push(format!(
+                    "forced tx {} as forced transaction {} (bond {} wei), signed on L1",
+                    f.tx_id, f.index, f.bond
+                ));
+                if !f.other_owners.is_empty() {
+                    text.push(format!(
+                        "other input owners must sign it on L1 before it matures: {:?}",
+                        f.other_owners
+                    ));
+                }
+            }
+            for o in &settled {
+                text.push(format!(
+                    "forced transaction {}: {}{}",
+                    o.record.index,
+                    o.status,
+                    o.reason
+                        .as_ref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ));
+            }
+            Ok(Out {
+                text: text.join("\n"),
+                json: json!({ "forced": forced, "settled": settled }),
             })
         }
         WalletCommand::Exit {

@@ -105,6 +105,18 @@ pub enum Error {
     /// A transaction shared for co-signing is not the one expected (atomic swap).
     #[error("swap rejected: {0}")]
     SwapRejected(String),
+    /// A transaction to force on L1 spends none of the wallet's coins: only an input owner may
+    /// post it with the owners' signature (`docs/exit-game.md` §12).
+    #[error("cannot force tx {tx_id}: none of its inputs belongs to {address}")]
+    NotAnOwner {
+        /// The transaction.
+        tx_id: B256,
+        /// The wallet's address.
+        address: Address,
+    },
+    /// The wallet has no record of forced transaction `index`.
+    #[error("no forced transaction {0} in this wallet")]
+    UnknownForced(u64),
 
     // ---- history faults: why a coin's history was refused ----
     /// The history lacks committed block `block` (withheld by the operator or left out by the sender).
@@ -241,6 +253,8 @@ impl Error {
             Self::InvalidAmount(_) => "InvalidAmount",
             Self::NoSuchCoin(_) => "NoSuchCoin",
             Self::SwapRejected(_) => "SwapRejected",
+            Self::NotAnOwner { .. } => "NotAnOwner",
+            Self::UnknownForced(_) => "UnknownForced",
             Self::MissingBlock { .. } => "MissingBlock",
             Self::HeaderMismatch { .. } => "HeaderMismatch",
             Self::Gap { .. } => "Gap",

@@ -20,6 +20,7 @@
 pub mod cli;
 mod error;
 pub mod exits;
+pub mod forced;
 pub mod history;
 pub mod keys;
 pub mod keystore;

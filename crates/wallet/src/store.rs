@@ -172,6 +172,9 @@ pub struct WalletState {
     /// Exits started and not yet paid or cancelled.
     #[serde(default)]
     pub exits: Vec<crate::exits::ExitRecord>,
+    /// Transactions forced on L1 and not yet settled (`docs/exit-game.md` §12).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub forced: Vec<crate::forced::ForcedRecord>,
 }
 
 impl WalletState {
@@ -186,6 +189,7 @@ impl WalletState {
             coins: Vec::new(),
             activity: Vec::new(),
             exits: Vec::new(),
+            forced: Vec::new(),
         }
     }
 

@@ -278,6 +278,14 @@ impl Wallet {
     }
 
     /// Changes the stored state and saves it.
+    /// The account's signature over `digest` (a transaction id), for signing on L1.
+    pub(crate) fn sign_digest(&self, digest: &B256) -> Result<Signature> {
+        Ok(debye_primitives::tx::sign_digest(
+            self.key.signing_key(),
+            digest,
+        )?)
+    }
+
     pub(crate) fn with_state(&mut self, f: impl FnOnce(&mut WalletState)) -> Result<()> {
         f(&mut self.store.state);
         self.save()

@@ -402,3 +402,111 @@ async fn owner_cancels_a_previous_owners_exit_from_its_history() {
     );
     assert_eq!(bob.challenge_exits(&n.client).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
+    use debye_l1::{exits::ExitStatus, forced::ForcedStatus};
+    let n = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = wallet(&dir.path().join("alice"), 1);
+    let mut bob = wallet(&dir.path().join("bob"), 2);
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    // The operator commits the block after the deposit (a forced input must name a committed
+    // block, docs/exit-game.md §12.1).
+    n.chain.commit_pending().await.unwrap();
+    alice.sync(&n.client, &n.chain).await.unwrap();
+    // Alice pays Bob; the operator censors it: it is never put in a block.
+    let pay = alice
+        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
+        .await
+        .unwrap();
+    let seg = pay.paid[0];
+
+    // Bob cannot force a transaction that spends none of his coins.
+    assert!(matches!(
+        bob.force(&n.client, &pay.transaction).await,
+        Err(Error::NotAnOwner { .. })
+    ));
+
+    // Alice forces it, paying the bond, and signs it on L1 (docs/exit-game.md §12.1).
+    let bond = n.client.force_bond().await.unwrap();
+    let alice_before = n.l1.balance(alice.address()).await.unwrap();
+    let rec = alice.force(&n.client, &pay.transaction).await.unwrap();
+    assert_eq!(rec.tx_id, pay.tx_id);
+    assert_eq!(rec.bond, bond);
+    assert!(rec.other_owners.is_empty());
+    assert_eq!(
+        n.l1.balance(alice.address()).await.unwrap(),
+        alice_before - bond
+    );
+    let st = n.client.forced_state(rec.index).await.unwrap();
+    assert_eq!(st.status, ForcedStatus::Pending);
+    assert!(st.signed, "Alice's L1 signature is missing");
+    assert_eq!(st.tx_id, pay.tx_id);
+
+    // The forced index survives a restart.
+    let mut alice = Wallet::open(alice.dir(), &"correct horse".into()).unwrap();
+    assert_eq!(alice.state().forced.len(), 1);
+    assert_eq!(alice.state().forced[0].index, rec.index);
+
+    // Not matured: stays pending.
+    let early = alice.finalize_forced(&n.client).await.unwrap();
+    assert_eq!(early[0].status, "pending", "{early:?}");
+    assert_eq!(alice.state().forced.len(), 1);
+
+    // Past the forced challenge period: included, bond back.
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    let out = alice.finalize_forced(&n.client).await.unwrap();
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].status, "included", "{out:?}");
+    assert_eq!(
+        out[0].outputs[0].block_index,
+        debye_l1::forced::forced_block_index(rec.index)
+    );
+    assert_eq!(out[0].outputs[0].owner, bob.address());
+    assert_eq!(out[0].outputs[0].segment, seg);
+    assert_eq!(
+        n.client.forced_state(rec.index).await.unwrap().status,
+        ForcedStatus::Included
+    );
+    assert_eq!(n.l1.balance(alice.address()).await.unwrap(), alice_before);
+    assert!(alice.state().forced.is_empty());
+    assert_eq!(alice.state().balance(0), U256::ZERO);
+    assert!(alice.state().coins.is_empty());
+
+    // Bob exits the forced output (FORCED_BLOCK | k, §12.4) and is paid exactly.
+    let bob_before = n.l1.balance(bob.address()).await.unwrap();
+    let exit = n
+        .client
+        .start_forced_exit(
+            bob.address(),
+            &pay.transaction.transaction,
+            0,
+            rec.index,
+            seg.start(),
+            seg.end(),
+        )
+        .await
+        .unwrap();
+    n.l1.advance_time(period + period / 2 + 1).await.unwrap();
+    let key = n.client.range_key(seg.start(), 0).await.unwrap();
+    n.client
+        .finalize_exit(bob.address(), &exit, key)
+        .await
+        .unwrap();
+    if n.client.exit_status(&exit).await.unwrap() == ExitStatus::Finalized {
+        n.client.withdraw(bob.address(), &exit).await.unwrap();
+    }
+    assert_eq!(
+        n.client.exit_status(&exit).await.unwrap(),
+        ExitStatus::Withdrawn
+    );
+    assert_eq!(
+        n.l1.balance(bob.address()).await.unwrap(),
+        bob_before + U256::from(100u64)
+    );
+}
