@@ -83,19 +83,7 @@ async fn honest_output_exit<L: L1 + Clone + 'static>(
     oi: usize,
 ) -> Result<()> {
     let out = stx.transaction.outputs[oi].segment;
-    let proof = w.op.proof(block, &out, stx.tx_id(w.op.domain()))?;
-    let exit = w
-        .chain
-        .start_output_exit(
-            owner,
-            &stx.transaction,
-            oi,
-            &w.op.header(block)?,
-            &proof,
-            out.start(),
-            out.end(),
-        )
-        .await?;
+    let exit = w.exit_output(owner, stx, oi, block, &out).await?;
     w.l1.advance_time(PERIOD + PERIOD / 2 + 1).await?;
     let key = w.chain.range_key(out.start(), 0).await?;
     w.chain.finalize_exit(owner, &exit, key).await?;
@@ -148,19 +136,7 @@ async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut watcher = w.watcher(w.all_coins()?).await?;
     watcher.step().await?;
     let b = w.balances(&[w.alice, w.bob, w.guard]).await?;
-    let proof = w.op.proof(1, &paid, w.t1.tx_id(w.op.domain()))?;
-    let fraud = w
-        .chain
-        .start_output_exit(
-            w.bob,
-            &w.t1.transaction,
-            0,
-            &w.op.header(1)?,
-            &proof,
-            paid.start(),
-            paid.end(),
-        )
-        .await?;
+    let fraud = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
     let ev = watcher.step().await?;
     ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
     ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
@@ -181,19 +157,7 @@ async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     watcher.step().await?;
     let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
     let paid = w.t1.transaction.outputs[0].segment;
-    let proof = w.op.proof(1, &paid, w.t1.tx_id(w.op.domain()))?;
-    let exit = w
-        .chain
-        .start_output_exit(
-            w.bob,
-            &w.t1.transaction,
-            0,
-            &w.op.header(1)?,
-            &proof,
-            paid.start(),
-            paid.end(),
-        )
-        .await?;
+    let exit = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
     w.chain
         .request_with_deposit(w.operator, &exit, &w.dep_a, paid.start())
         .await?;
@@ -278,19 +242,7 @@ async fn forged_exit<L: L1 + Clone + 'static>(
         );
     }
     let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
-    let proof = w.op.proof(n, &seg_b, forged.tx_id(w.op.domain()))?;
-    let fraud = w
-        .chain
-        .start_output_exit(
-            w.operator,
-            &forged.transaction,
-            0,
-            &w.op.header(n)?,
-            &proof,
-            seg_b.start(),
-            seg_b.end(),
-        )
-        .await?;
+    let fraud = w.exit_output(w.operator, &forged, 0, n, &seg_b).await?;
     let ev = watcher.step().await?;
     ensure!(did(&ev, "request"), "watcher did not request: {ev:?}");
     if withhold {
@@ -346,19 +298,7 @@ async fn double_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut watcher = w.watcher(w.all_coins()?).await?;
     watcher.step().await?;
     let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
-    let proof = w.op.proof(n, &paid, again.tx_id(w.op.domain()))?;
-    let fraud = w
-        .chain
-        .start_output_exit(
-            w.operator,
-            &again.transaction,
-            0,
-            &w.op.header(n)?,
-            &proof,
-            paid.start(),
-            paid.end(),
-        )
-        .await?;
+    let fraud = w.exit_output(w.operator, &again, 0, n, &paid).await?;
     let ev = watcher.step().await?;
     ensure!(did(&ev, "doubleSpend"), "watcher did not challenge: {ev:?}");
     ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
@@ -399,19 +339,7 @@ async fn deposit_less_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     );
     let mut watcher = w.watcher(Mode::Archival).await?;
     watcher.step().await?;
-    let proof = w.op.proof(n, &fake, forged.tx_id(w.op.domain()))?;
-    let fraud = w
-        .chain
-        .start_output_exit(
-            w.operator,
-            &forged.transaction,
-            0,
-            &w.op.header(n)?,
-            &proof,
-            fake.start(),
-            fake.end(),
-        )
-        .await?;
+    let fraud = w.exit_output(w.operator, &forged, 0, n, &fake).await?;
     let ev = watcher.step().await?;
     ensure!(
         did(&ev, "depositAfter"),

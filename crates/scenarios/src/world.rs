@@ -5,7 +5,7 @@ use debye_l1::{
     L1,
     anvil::dev_signers,
     contracts::DebyeChainClient,
-    exits::{DepositRecord, deposit_record},
+    exits::{DepositRecord, ExitData, deposit_record},
 };
 use debye_primitives::{Input, Output, Segment, SignedTransaction, Transaction};
 use debye_rpc_api::HttpClient;
@@ -114,6 +114,32 @@ impl<L: L1 + Clone + 'static> World<L> {
             config,
         )
         .await?)
+    }
+
+    /// `from` starts an exit of coins `coins` of output `oi` of `stx`, included in block `block`,
+    /// with the operator's inclusion proof of those coins.
+    pub(crate) async fn exit_output(
+        &self,
+        from: Address,
+        stx: &SignedTransaction,
+        oi: usize,
+        block: u64,
+        coins: &Segment,
+    ) -> Result<ExitData> {
+        let proof = self.op.proof(block, coins, stx.tx_id(self.op.domain()))?;
+        let exit = self
+            .chain
+            .start_output_exit(
+                from,
+                &stx.transaction,
+                oi,
+                &self.op.header(block)?,
+                &proof,
+                coins.start(),
+                coins.end(),
+            )
+            .await?;
+        Ok(exit)
     }
 
     /// A guard over every coin deposited in [`World::new`].
