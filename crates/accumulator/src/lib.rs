@@ -5,7 +5,9 @@
 //!   keys and the key sets of blocks, inclusion and exclusion.
 //! * [`prime`]: Baillie–PSW, the injective slice→prime map, Fiat–Shamir challenge primes.
 //! * [`group`]: Z_N*/{±1} for the RSA-2048 challenge modulus.
+//! * [`mont`]: the 2048-bit Montgomery kernel behind the group's exponentiations.
 //! * [`proof`]: chain-step proof of exponentiation, inclusion and exclusion proofs.
+//! * [`header`]: the block header's commitment to (m, A_m); coin ranges from 256-bit ids.
 //! * [`accumulator`]: the operator's [`Accumulator`] and the wallet's `verify_*` functions.
 //! * [`bench`]: the `debye bench history` harness.
 //!
@@ -33,6 +35,8 @@
 pub mod accumulator;
 pub mod bench;
 pub mod group;
+pub mod mont;
+pub mod header;
 pub mod prime;
 pub mod proof;
 pub mod slice;
@@ -42,6 +46,7 @@ pub use accumulator::{
     verify_block, verify_exclusion, verify_inclusion,
 };
 pub use group::{Elem, Group};
+pub use header::{check_header_commitment, coin_range, header_commitment};
 pub use proof::{ChainProof, ExclusionProof, Factors, InclusionProof};
 pub use slice::{CoinRange, Geometry, Key, Kind, Point, Slice};
 

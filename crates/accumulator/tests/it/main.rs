@@ -1,6 +1,7 @@
 //! Integration tests of debye-accumulator (one binary).
 
 mod forgery;
+mod header;
 mod history;
 mod primes;
 mod proofs;
