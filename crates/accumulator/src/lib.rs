@@ -35,8 +35,8 @@
 pub mod accumulator;
 pub mod bench;
 pub mod group;
-pub mod mont;
 pub mod header;
+pub mod mont;
 pub mod prime;
 pub mod proof;
 pub mod slice;

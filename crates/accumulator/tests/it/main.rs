@@ -3,6 +3,7 @@
 mod forgery;
 mod header;
 mod history;
+mod mont;
 mod primes;
 mod proofs;
 mod slices;
