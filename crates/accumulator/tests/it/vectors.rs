@@ -6,8 +6,8 @@ use debye_accumulator::group::RSA_2048_DECIMAL;
 use debye_accumulator::prime::challenge_prime;
 use debye_accumulator::slice::inclusion_keys;
 use debye_accumulator::{
-    Accumulator, CoinRange, Geometry, Group, Key, Kind, Point, Slice, verify_exclusion,
-    verify_inclusion,
+    Accumulator, CoinRange, Factors, Geometry, Group, Key, Kind, Point, Slice, block_factors,
+    exclusion_factors, verify_exclusion, verify_inclusion,
 };
 use serde_json::{Value, json};
 
@@ -33,6 +33,17 @@ fn key_json(k: &Key) -> Value {
         "id": format!("{:x}", k.id()),
         "prime": format!("{prime:x}"),
     })
+}
+
+/// The ordered factor list (transcript order), for verifiers that take the primes themselves
+/// (the Solidity AccumulatorVerifier reads these).
+fn factors_json(f: &Factors) -> Value {
+    json!(
+        f.factors()
+            .iter()
+            .map(|p| format!("{p:x}"))
+            .collect::<Vec<_>>()
+    )
 }
 
 fn build() -> Value {
@@ -69,6 +80,7 @@ fn build() -> Value {
         chain.push(json!({
             "touched": touched.iter().map(range_json).collect::<Vec<_>>(),
             "primes": up.primes,
+            "factors": factors_json(&block_factors(&geo, touched).expect("factors")),
             "value": hex::encode(g.encode(&up.value)),
             "digest": hex::encode(up.digest),
             "proof": hex::encode(up.proof.to_bytes(g)),
@@ -116,6 +128,7 @@ fn build() -> Value {
         "blocks": chain,
         "exclusion": {
             "range": range_json(&coin), "a": 1, "b": 3,
+            "excluded": factors_json(&exclusion_factors(&geo, &coin).expect("excluded")),
             "proof": hex::encode(excl.to_bytes(g).expect("encode")),
         },
         "inclusion": {
