@@ -65,11 +65,12 @@ contract AccumulatorVerifierTest is Test {
     /// @dev Execution-gas budgets (docs/accumulator.md §8): the measured figure + ~3-4%, so a
     ///      regression fails. Prague prices MODEXP by EIP-2565 (`./forge test`), Osaka by EIP-7883
     ///      (`./forge test --evm-version osaka`); the test detects which one it runs under.
-    ///      Measured: chain step (161 primes) 356,645 / 1,316,827; exclusion 1,120,398 / 5,217,116.
-    uint256 internal constant CHAIN_BUDGET_PRAGUE = 370_000;
-    uint256 internal constant EXCLUSION_BUDGET_PRAGUE = 1_160_000;
-    uint256 internal constant CHAIN_BUDGET_OSAKA = 1_360_000;
-    uint256 internal constant EXCLUSION_BUDGET_OSAKA = 5_400_000;
+    ///      Measured: chain step (161 primes) 338,281 / 1,298,463; exclusion (161 excluded
+    ///      primes) 1,089,902 / 5,186,620.
+    uint256 internal constant CHAIN_BUDGET_PRAGUE = 350_000;
+    uint256 internal constant EXCLUSION_BUDGET_PRAGUE = 1_130_000;
+    uint256 internal constant CHAIN_BUDGET_OSAKA = 1_340_000;
+    uint256 internal constant EXCLUSION_BUDGET_OSAKA = 5_350_000;
 
     function setUp() public {
         v = new AccumulatorHarness();

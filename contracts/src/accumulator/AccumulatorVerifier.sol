@@ -25,9 +25,12 @@ pragma solidity 0.8.37;
 ///      `exclusion_keys` order, for an exclusion proof): this contract proves the statement for
 ///      the primes it is given. The exit-game integration is not written yet (docs/accumulator.md §8).
 ///      Arithmetic: every 2048-bit exponentiation is one MODEXP (precompile 0x05) call; a product
-///      ab mod N is ((a+b)^2 − (a−b)^2)/4 with two exponent-2 MODEXP calls (cheaper than a
-///      4096-bit schoolbook product reduced by an exponent-1 MODEXP, under both the EIP-2565 and
-///      the EIP-7883 price: docs/accumulator.md §8).
+///      ab mod N is ((a+b)^2 − (a−b)^2)/4 with two exponent-2 MODEXP calls: 2 × 341 gas under
+///      EIP-2565 (Prague), 2 × 2,048 under EIP-7883 (Osaka); ~11k / ~15k gas measured with the limb
+///      arithmetic around it. The alternative, a 4,096-bit schoolbook product (64 512-bit partial
+///      products in EVM code) reduced by one exponent-1 MODEXP on a 512-byte base, costs more
+///      in the precompile alone (1,365 / 8,192 gas) before the product is even formed
+///      (docs/accumulator.md §8).
 contract AccumulatorVerifier {
     // ------------------------------------------------------------------------------- errors
 
@@ -76,6 +79,24 @@ contract AccumulatorVerifier {
     /// @dev N: the RSA-2048 challenge number (docs/accumulator.md §5: nobody knows its factors).
     bytes internal constant MODULUS =
         hex"c7970ceedcc3b0754490201a7aa613cd73911081c790f5f1a8726f463550bb5b7ff0db8e1ea1189ec72f93d1650011bd721aeeacc2acde32a04107f0648c2813a31f5b0b7765ff8b44b4b6ffc93384b646eb09c7cf5e8592d40ea33c80039f35b4f14a04b51f7bfd781be4d1673164ba8eb991c2c4d730bbbe35f592bdef524af7e8daefd26c66fc02c479af89d64d373f442709439de66ceb955f3ea37d5159f6135809f85334b5cb1813addc80cd05609f10ac6a95ad65872c909525bdad32bc729592642920f24c61dc5b3c3b7923e56b16a4d9d373d8721f24a3fc0f1b3131f55615172866bccc30f95054c824e733a5eb6817f7bc16399d48c6361cc7e5";
+    /// @dev N as eight 256-bit limbs, most significant first (the same number as MODULUS), for
+    ///      the assembly that builds MODEXP inputs and reduces mod N without copying MODULUS.
+    uint256 internal constant N0 =
+        0xc7970ceedcc3b0754490201a7aa613cd73911081c790f5f1a8726f463550bb5b;
+    uint256 internal constant N1 =
+        0x7ff0db8e1ea1189ec72f93d1650011bd721aeeacc2acde32a04107f0648c2813;
+    uint256 internal constant N2 =
+        0xa31f5b0b7765ff8b44b4b6ffc93384b646eb09c7cf5e8592d40ea33c80039f35;
+    uint256 internal constant N3 =
+        0xb4f14a04b51f7bfd781be4d1673164ba8eb991c2c4d730bbbe35f592bdef524a;
+    uint256 internal constant N4 =
+        0xf7e8daefd26c66fc02c479af89d64d373f442709439de66ceb955f3ea37d5159;
+    uint256 internal constant N5 =
+        0xf6135809f85334b5cb1813addc80cd05609f10ac6a95ad65872c909525bdad32;
+    uint256 internal constant N6 =
+        0xbc729592642920f24c61dc5b3c3b7923e56b16a4d9d373d8721f24a3fc0f1b31;
+    uint256 internal constant N7 =
+        0x31f55615172866bccc30f95054c824e733a5eb6817f7bc16399d48c6361cc7e5;
     /// @dev (N − 1) / 2: the largest canonical representative (docs/accumulator.md §5).
     bytes internal constant HALF =
         hex"63cb86776e61d83aa248100d3d5309e6b9c88840e3c87af8d43937a31aa85dadbff86dc70f508c4f6397c9e8b28008deb90d775661566f19502083f832461409d18fad85bbb2ffc5a25a5b7fe499c25b237584e3e7af42c96a07519e4001cf9ada78a5025a8fbdfebc0df268b398b25d475cc8e1626b985ddf1afac95ef7a9257bf46d77e936337e01623cd7c4eb269b9fa21384a1cef33675caaf9f51bea8acfb09ac04fc299a5ae58c09d6ee406682b04f8856354ad6b2c396484a92ded6995e394ac9321490792630ee2d9e1dbc91f2b58b526ce9b9ec390f9251fe078d9898faab0a8b94335e66187ca82a64127399d2f5b40bfbde0b1ccea4631b0e63f2";
@@ -290,38 +311,39 @@ contract AccumulatorVerifier {
             let start := add(buf, 32)
             mstore(start, shl(192, factors.length))
             let p := add(start, 8)
-            for { let i := 0 } lt(i, factors.length) { i := add(i, 1) } {
-                let f := calldataload(add(factors.offset, shl(5, i)))
+            let end := add(factors.offset, shl(5, factors.length))
+            for { let ptr := factors.offset } lt(ptr, end) { ptr := add(ptr, 32) } {
+                let f := calldataload(ptr)
                 if iszero(f) {
-                    zeroAt := i
+                    zeroAt := shr(5, sub(ptr, factors.offset))
                     break
                 }
-                // minimal byte length of f, by halving
-                let x := f
-                let n := 0
-                if shr(128, x) {
-                    n := 16
-                    x := shr(128, x)
+                // shift f left by its leading zero bytes (lz): t holds its minimal big-endian
+                // bytes, left-aligned; its length is 32 − lz
+                let lz := 0
+                if iszero(shr(128, f)) {
+                    lz := 16
+                    f := shl(128, f)
                 }
-                if shr(64, x) {
-                    n := add(n, 8)
-                    x := shr(64, x)
+                if iszero(shr(192, f)) {
+                    lz := add(lz, 8)
+                    f := shl(64, f)
                 }
-                if shr(32, x) {
-                    n := add(n, 4)
-                    x := shr(32, x)
+                if iszero(shr(224, f)) {
+                    lz := add(lz, 4)
+                    f := shl(32, f)
                 }
-                if shr(16, x) {
-                    n := add(n, 2)
-                    x := shr(16, x)
+                if iszero(shr(240, f)) {
+                    lz := add(lz, 2)
+                    f := shl(16, f)
                 }
-                if shr(8, x) {
-                    n := add(n, 1)
-                    x := shr(8, x)
+                if iszero(shr(248, f)) {
+                    lz := add(lz, 1)
+                    f := shl(8, f)
                 }
-                n := add(n, 1)
+                let n := sub(32, lz)
                 mstore(p, shl(192, n))
-                mstore(add(p, 8), shl(shl(3, sub(32, n)), f))
+                mstore(add(p, 8), f)
                 p := add(p, add(8, n))
             }
             mstore(buf, sub(p, start))
@@ -330,15 +352,19 @@ contract AccumulatorVerifier {
         return sha256(buf);
     }
 
-    /// @dev ∏ factors mod m with native MULMOD (m is a 256-bit challenge prime).
+    /// @dev ∏ factors mod m with native MULMOD (m is a 256-bit challenge prime; the factors are
+    ///      below 2^256, so no factor needs reducing first).
     function _productMod(uint256[] calldata factors, uint256 m)
         internal
         pure
         returns (uint256 acc)
     {
-        acc = 1;
-        for (uint256 i = 0; i < factors.length; ++i) {
-            acc = mulmod(acc, factors[i], m);
+        assembly ("memory-safe") {
+            acc := 1
+            let end := add(factors.offset, shl(5, factors.length))
+            for { let ptr := factors.offset } lt(ptr, end) { ptr := add(ptr, 32) } {
+                acc := mulmod(acc, calldataload(ptr), m)
+            }
         }
     }
 
@@ -429,58 +455,162 @@ contract AccumulatorVerifier {
         if (_isZero(x) || _cmp(x, HALF) > 0) revert NotCanonical(which);
     }
 
-    /// @dev base^e mod N (e < 2^256, 32-byte exponent) as its canonical representative.
-    function _pow(bytes memory base, uint256 e) internal view returns (bytes memory) {
-        return _canonical(_modexp(base, abi.encodePacked(e)));
-    }
-
-    /// @dev ab in Z_N*/{±1} for canonical a, b: 4ab = (a+b)^2 − (a−b)^2. Since a, b ≤ (N−1)/2,
-    ///      a + b ≤ N − 1 needs no reduction and |a − b| < N; the two squares are MODEXP calls with
-    ///      the one-byte exponent 2; the division by 4 is two halvings mod N (N odd).
-    function _mul(bytes memory a, bytes memory b) internal view returns (bytes memory) {
-        (bytes memory sum,) = _add(a, b);
-        bytes memory diff = _cmp(a, b) >= 0 ? _sub(a, b) : _sub(b, a);
-        bytes memory two = hex"02";
-        bytes memory s1 = _modexp(sum, two);
-        bytes memory s2 = _modexp(diff, two);
-        bytes memory t;
-        if (_cmp(s1, s2) >= 0) {
-            t = _sub(s1, s2);
-        } else {
-            (t,) = _add(_sub(s1, s2), MODULUS); // wraps mod 2^2048 to s1 − s2 + N < N
-        }
-        return _canonical(_half(_half(t)));
-    }
-
-    /// @dev base^e mod N by the MODEXP precompile (0x05), 256-byte base and modulus.
-    function _modexp(bytes memory base, bytes memory e) internal view returns (bytes memory out) {
-        bytes memory input = abi.encodePacked(
-            uint256(ELEMENT_BYTES), uint256(e.length), uint256(ELEMENT_BYTES), base, e, MODULUS
-        );
-        out = new bytes(ELEMENT_BYTES);
+    /// @dev base^e mod N (e < 2^256, one MODEXP with a 32-byte exponent) as its canonical
+    ///      representative. Input: 96-byte header ‖ base ‖ e ‖ N, built in scratch memory.
+    function _pow(bytes memory base, uint256 e) internal view returns (bytes memory out) {
         bool ok;
         assembly ("memory-safe") {
-            ok := staticcall(gas(), 0x05, add(input, 32), mload(input), add(out, 32), 256)
+            out := mload(0x40)
+            mstore(out, 256)
+            let p := add(out, 288)
+            mstore(0x40, p)
+            mstore(p, 256)
+            mstore(add(p, 0x20), 32)
+            mstore(add(p, 0x40), 256)
+            mcopy(add(p, 0x60), add(base, 0x20), 256)
+            mstore(add(p, 0x160), e)
+            let n := add(p, 0x180)
+            mstore(n, N0)
+            mstore(add(n, 0x20), N1)
+            mstore(add(n, 0x40), N2)
+            mstore(add(n, 0x60), N3)
+            mstore(add(n, 0x80), N4)
+            mstore(add(n, 0xa0), N5)
+            mstore(add(n, 0xc0), N6)
+            mstore(add(n, 0xe0), N7)
+            ok := staticcall(gas(), 0x05, p, 0x280, add(out, 0x20), 256)
         }
         if (!ok) revert ModexpFailed();
+        _canonicalize(out);
     }
 
-    /// @dev min(x, N − x) for x < N.
-    function _canonical(bytes memory x) internal pure returns (bytes memory) {
-        return _cmp(x, HALF) > 0 ? _sub(MODULUS, x) : x;
-    }
-
-    /// @dev x / 2 mod N for x < N: x/2 if x is even, else (x + N)/2 (N odd; x + N < 2^2049).
-    function _half(bytes memory x) internal pure returns (bytes memory out) {
-        uint256 top = 0;
-        if (uint8(x[255]) & 1 == 1) (x, top) = _add(x, MODULUS);
-        out = new bytes(ELEMENT_BYTES);
+    /// @dev ab in Z_N*/{±1} for canonical a, b: 4ab = (a+b)^2 − (a−b)^2 mod N. Since
+    ///      a, b ≤ (N−1)/2, a + b ≤ N − 1 needs no reduction and |a − b| < N/2; the two squares are
+    ///      MODEXP calls with the one-byte exponent 2 (input: header ‖ base ‖ 0x02 ‖ N); the
+    ///      division by 4 is two halvings mod N (N odd). All limb arithmetic in scratch memory.
+    function _mul(bytes memory a, bytes memory b) internal view returns (bytes memory out) {
+        bool ok;
         assembly ("memory-safe") {
-            for { let i := 0 } lt(i, 8) { i := add(i, 1) } {
-                let off := add(32, shl(5, i))
-                let limb := mload(add(x, off))
-                mstore(add(out, off), or(shl(255, top), shr(1, limb)))
-                top := and(limb, 1)
+            // dst = x + y mod 2^2048 (eight big-endian limbs), returns the carry out
+            function add2048(dst, x, y) -> carry {
+                for { let i := 256 } i {} {
+                    i := sub(i, 32)
+                    let u := mload(add(x, i))
+                    let s1 := add(u, mload(add(y, i)))
+                    let s := add(s1, carry)
+                    carry := or(lt(s1, u), lt(s, s1))
+                    mstore(add(dst, i), s)
+                }
+            }
+            // dst = x − y mod 2^2048, returns the borrow out
+            function sub2048(dst, x, y) -> borrow {
+                for { let i := 256 } i {} {
+                    i := sub(i, 32)
+                    let u := mload(add(x, i))
+                    let w := mload(add(y, i))
+                    let d1 := sub(u, w)
+                    let d := sub(d1, borrow)
+                    borrow := or(lt(u, w), lt(d1, borrow))
+                    mstore(add(dst, i), d)
+                }
+            }
+            // x < y
+            function lt2048(x, y) -> r {
+                for { let i := 0 } lt(i, 256) { i := add(i, 32) } {
+                    let u := mload(add(x, i))
+                    let w := mload(add(y, i))
+                    if lt(u, w) {
+                        r := 1
+                        break
+                    }
+                    if gt(u, w) { break }
+                }
+            }
+            // x = x / 2 mod N in place, x < N: (x + N)/2 if x is odd (the carry is bit 2048)
+            function half(x, n) {
+                let top := 0
+                if and(mload(add(x, 224)), 1) { top := add2048(x, x, n) }
+                for { let i := 0 } lt(i, 256) { i := add(i, 32) } {
+                    let limb := mload(add(x, i))
+                    mstore(add(x, i), or(shl(255, top), shr(1, limb)))
+                    top := and(limb, 1)
+                }
+            }
+
+            out := mload(0x40)
+            mstore(out, 256)
+            let p := add(out, 288)
+            mstore(0x40, p)
+            // scratch: p: MODEXP input (609 bytes); s1, s2: the squares; n: N (aligned copy)
+            let s1 := add(p, 0x280)
+            let s2 := add(s1, 0x100)
+            let n := add(s2, 0x100)
+            mstore(n, N0)
+            mstore(add(n, 0x20), N1)
+            mstore(add(n, 0x40), N2)
+            mstore(add(n, 0x60), N3)
+            mstore(add(n, 0x80), N4)
+            mstore(add(n, 0xa0), N5)
+            mstore(add(n, 0xc0), N6)
+            mstore(add(n, 0xe0), N7)
+            mstore(p, 256)
+            mstore(add(p, 0x20), 1)
+            mstore(add(p, 0x40), 256)
+            mcopy(add(p, 0x161), n, 256) // N after the exponent byte
+            mstore8(add(p, 0x160), 2)
+            let base := add(p, 0x60)
+            let x := add(a, 0x20)
+            let y := add(b, 0x20)
+            pop(add2048(base, x, y))
+            ok := staticcall(gas(), 0x05, p, 0x261, s1, 256)
+            switch lt2048(x, y)
+            case 0 { pop(sub2048(base, x, y)) }
+            default { pop(sub2048(base, y, x)) }
+            ok := and(ok, staticcall(gas(), 0x05, p, 0x261, s2, 256))
+            // s1 − s2 mod N: on a borrow the wrapped difference plus N is the true value
+            if sub2048(s1, s1, s2) { pop(add2048(s1, s1, n)) }
+            half(s1, n)
+            half(s1, n)
+            mcopy(add(out, 0x20), s1, 256)
+        }
+        if (!ok) revert ModexpFailed();
+        _canonicalize(out);
+    }
+
+    /// @dev x := min(x, N − x) in place, for 0 ≤ x < N: the canonical representative (§5). With N
+    ///      odd, x ≤ (N−1)/2 exactly when x < N − x.
+    function _canonicalize(bytes memory x) internal pure {
+        assembly ("memory-safe") {
+            let t := mload(0x40) // scratch: N − x
+            let xs := add(x, 0x20)
+            let borrow := 0
+            for { let i := 256 } i {} {
+                i := sub(i, 32)
+                let nl := 0
+                switch shr(5, i)
+                case 0 { nl := N0 }
+                case 1 { nl := N1 }
+                case 2 { nl := N2 }
+                case 3 { nl := N3 }
+                case 4 { nl := N4 }
+                case 5 { nl := N5 }
+                case 6 { nl := N6 }
+                default { nl := N7 }
+                let w := mload(add(xs, i))
+                let d1 := sub(nl, w)
+                let d := sub(d1, borrow)
+                borrow := or(lt(nl, w), lt(d1, borrow))
+                mstore(add(t, i), d)
+            }
+            // N − x < x ?
+            for { let i := 0 } lt(i, 256) { i := add(i, 32) } {
+                let u := mload(add(t, i))
+                let w := mload(add(xs, i))
+                if lt(u, w) {
+                    mcopy(xs, t, 256)
+                    break
+                }
+                if gt(u, w) { break }
             }
         }
     }
@@ -516,41 +646,6 @@ contract AccumulatorVerifier {
                     c := 1
                     break
                 }
-            }
-        }
-    }
-
-    /// @dev x + y mod 2^2048 and the carry out, 256-byte big-endian numbers.
-    function _add(bytes memory x, bytes memory y)
-        internal
-        pure
-        returns (bytes memory out, uint256 carry)
-    {
-        out = new bytes(ELEMENT_BYTES);
-        assembly ("memory-safe") {
-            for { let i := 8 } gt(i, 0) { i := sub(i, 1) } {
-                let off := shl(5, i) // limb i − 1 sits at 32 + 32(i − 1)
-                let a := mload(add(x, off))
-                let s1 := add(a, mload(add(y, off)))
-                let s := add(s1, carry)
-                carry := or(lt(s1, a), lt(s, s1))
-                mstore(add(out, off), s)
-            }
-        }
-    }
-
-    /// @dev x − y mod 2^2048, 256-byte big-endian numbers.
-    function _sub(bytes memory x, bytes memory y) internal pure returns (bytes memory out) {
-        out = new bytes(ELEMENT_BYTES);
-        assembly ("memory-safe") {
-            let borrow := 0
-            for { let i := 8 } gt(i, 0) { i := sub(i, 1) } {
-                let off := shl(5, i)
-                let a := mload(add(x, off))
-                let d1 := sub(a, mload(add(y, off)))
-                let d := sub(d1, borrow)
-                borrow := or(lt(a, d1), lt(d1, borrow))
-                mstore(add(out, off), d)
             }
         }
     }
