@@ -221,6 +221,17 @@ contract AccumulatorVerifierTest is Test {
         assertEq(v.mul(a, one), a);
     }
 
+    /// @dev g^x · g^y = g^(x+y) and (g^x · g^y)^2 = g^(2x) · g^(2y) in Z_N*/{±1} for random
+    ///      exponents: exercises both signs of (a+b)^2 − (a−b)^2 and both halving branches.
+    function testFuzz_groupMultiplication(uint128 x, uint128 y) public view {
+        bytes memory g = _value(0);
+        bytes memory gx = v.pow(g, x);
+        bytes memory gy = v.pow(g, y);
+        bytes memory prod = v.mul(gx, gy);
+        assertEq(prod, v.pow(g, uint256(x) + uint256(y)));
+        assertEq(v.mul(prod, prod), v.mul(v.pow(gx, 2), v.pow(gy, 2)));
+    }
+
     function test_chainStepsVerify() public view {
         for (uint256 n = 1; n <= 4; ++n) {
             (bytes memory prev, bytes memory next, uint256[] memory primes, bytes memory q) =
