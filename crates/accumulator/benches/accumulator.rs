@@ -23,9 +23,24 @@ fn benches(c: &mut Criterion) {
     c.bench_function("challenge_prime_256", |b| {
         b.iter(|| challenge_prime(black_box(&[7u8; 32])))
     });
+    // Group::pow is the Montgomery kernel (debye_accumulator::mont); the num-bigint rows are the
+    // former backend, for the per-bit comparison (CPU-time figures: examples/modexp.rs)
     c.bench_function("modexp_2048_256", |b| {
         let e = challenge_prime(&[9u8; 32]);
         b.iter(|| g.pow(g.generator(), black_box(&e)))
+    });
+    c.bench_function("modexp_2048_256_num_bigint", |b| {
+        let e = challenge_prime(&[9u8; 32]);
+        let base = g.generator().as_biguint();
+        b.iter(|| base.modpow(black_box(&e), g.modulus()))
+    });
+    let long = (BigUint::from(1u8) << 65_536u32) - 1u8 - (BigUint::from(1u8) << 40_000u32);
+    c.bench_function("modexp_2048_65536", |b| {
+        b.iter(|| g.pow(g.generator(), black_box(&long)))
+    });
+    c.bench_function("modexp_2048_65536_num_bigint", |b| {
+        let base = g.generator().as_biguint();
+        b.iter(|| base.modpow(black_box(&long), g.modulus()))
     });
 
     let x = exclusion_factors(&geo, &coin).expect("primes");

@@ -1,6 +1,6 @@
 //! Compares 2048-bit modular exponentiation backends on the RSA-2048 modulus, in CPU time of this
-//! thread (median of runs, each repeated for ≥ 100 ms; release build):
-//! `cargo run --release -p debye-accumulator --example modexp -- 256,4096,1000000 5`.
+//! thread (median of runs, each repeated for ≥ 100 ms, old and new alternately; release build):
+//! `cargo run --release -p debye-accumulator --example modexp -- 256,4096,65536,1000000 5`.
 //!
 //! Rows: num-bigint `modpow` against the Montgomery kernel (`debye_accumulator::mont`), one base
 //! and a random exponent of each length (top bit set); then the verifier's two- and three-base
@@ -25,20 +25,30 @@ fn thread_cpu_ns() -> u64 {
         })
 }
 
-/// Median over `runs` of the CPU ms of one call (each run repeats the call for ≥ 100 ms).
-fn time_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut xs = Vec::new();
-    for _ in 0..runs {
-        let t = thread_cpu_ns();
-        let mut reps = 0u32;
-        while reps == 0 || thread_cpu_ns() - t < 100_000_000 {
-            f();
-            reps += 1;
-        }
-        xs.push((thread_cpu_ns() - t) as f64 / 1e6 / f64::from(reps));
+/// CPU ms of one call of `f` (repeated for ≥ 100 ms).
+fn once_ms(f: &mut impl FnMut()) -> f64 {
+    let t = thread_cpu_ns();
+    let mut reps = 0u32;
+    while reps == 0 || thread_cpu_ns() - t < 100_000_000 {
+        f();
+        reps += 1;
     }
-    xs.sort_by(f64::total_cmp);
-    xs[xs.len() / 2]
+    (thread_cpu_ns() - t) as f64 / 1e6 / f64::from(reps)
+}
+
+/// Medians over `runs` of the CPU ms of one call of `old` and of `new`, the two measured
+/// alternately so that both see the same load on a shared machine.
+fn compare_ms(runs: usize, mut old: impl FnMut(), mut new: impl FnMut()) -> (f64, f64) {
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        xs.push(once_ms(&mut old));
+        ys.push(once_ms(&mut new));
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(xs), median(ys))
 }
 
 fn random(state: &mut u64, bits: u64) -> BigUint {
@@ -64,7 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let lengths: Vec<u64> = args
         .next()
-        .unwrap_or_else(|| "256,4096,1000000".into())
+        .unwrap_or_else(|| "256,4096,65536,1000000".into())
         .split(',')
         .map(str::parse)
         .collect::<Result<_, _>>()?;
@@ -83,12 +93,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             kernel.pow(&base, &e),
             "kernel ≠ num-bigint"
         );
-        let old = time_ms(runs, || {
-            std::hint::black_box(base.modpow(std::hint::black_box(&e), &n));
-        });
-        let new = time_ms(runs, || {
-            std::hint::black_box(kernel.pow(&base, std::hint::black_box(&e)));
-        });
+        let (old, new) = compare_ms(
+            runs,
+            || {
+                std::hint::black_box(base.modpow(std::hint::black_box(&e), &n));
+            },
+            || {
+                std::hint::black_box(kernel.pow(&base, std::hint::black_box(&e)));
+            },
+        );
         println!(
             "{bits} | {old:.3} | {new:.3} | {:.0} | {:.0} | {:.2}x",
             old * 1e6 / bits as f64,
@@ -125,12 +138,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             BigUint::from_bytes_be(&out.retrieve().to_be_bytes())
         };
         assert_eq!(cb(), kernel.multi_pow(&terms), "kernel ≠ crypto-bigint");
-        let old = time_ms(runs, || {
-            std::hint::black_box(cb());
-        });
-        let new = time_ms(runs, || {
-            std::hint::black_box(kernel.multi_pow(std::hint::black_box(&terms)));
-        });
+        let (old, new) = compare_ms(
+            runs,
+            || {
+                std::hint::black_box(cb());
+            },
+            || {
+                std::hint::black_box(kernel.multi_pow(std::hint::black_box(&terms)));
+            },
+        );
         println!("{k} | {old:.3} | {new:.3} | {:.2}x", old / new);
     }
     Ok(())
