@@ -208,6 +208,13 @@ async fn run_in(
             poll_interval_ms: 20,
             ..Default::default()
         },
+        // The accumulator folds ~40k exponent bits per touched range (docs/accumulator.md §10):
+        // it cannot follow 20k tx/s on one core and would hold sealing at `max_lag`. This bench
+        // measures the transaction path; the accumulator has its own (`debye bench history`).
+        accumulator: crate::AccumulatorConfig {
+            enabled: false,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let node = Operator::start(config, chain, crate::DEV_OPERATOR).await?;

@@ -25,6 +25,28 @@ pub struct Config {
     pub rpc: RpcConfig,
     /// L1 access.
     pub l1: L1Config,
+    /// The history accumulator.
+    pub accumulator: AccumulatorConfig,
+}
+
+/// History accumulator settings (docs/accumulator.md §13).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccumulatorConfig {
+    /// Maintain the accumulator and commit it in every header (otherwise the header field is
+    /// zero and wallets use per-block proofs only). Env `DEBYE_ACCUMULATOR` (`true`/`false`).
+    pub enabled: bool,
+    /// Seal a header only when the accumulator is at most this many blocks behind it.
+    pub max_lag: u64,
+}
+
+impl Default for AccumulatorConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_lag: 64,
+        }
+    }
 }
 
 /// Block production settings.
@@ -108,6 +130,7 @@ impl Default for Config {
             mempool: MempoolConfig::default(),
             rpc: RpcConfig::default(),
             l1: L1Config::default(),
+            accumulator: AccumulatorConfig::default(),
         }
     }
 }
@@ -230,6 +253,9 @@ impl Config {
         }
         if let Some(v) = get("DEBYE_L1_POLL_MS") {
             self.l1.poll_interval_ms = parse("DEBYE_L1_POLL_MS", &v)?;
+        }
+        if let Some(v) = get("DEBYE_ACCUMULATOR") {
+            self.accumulator.enabled = parse("DEBYE_ACCUMULATOR", &v)?;
         }
         Ok(())
     }

@@ -12,6 +12,8 @@
 //! - **L1 sync**: deposits are credited after `l1.confirmations`; finalized exits
 //!   (`ExitFinalized` events) make their coins unspendable ([`Operator::report_exits`] is the
 //!   same handler for other sources).
+//! - **History accumulator**: a worker thread folds each block's touched ranges into the RSA
+//!   accumulator off the production path; headers commit (m, A_m) (`docs/accumulator.md` §13).
 //! - **Storage**: `debye-storage` ([`debye_storage::Store`], redb by default).
 //! - **Operations**: TOML config with `DEBYE_*` overrides ([`Config`]), tracing logs, Prometheus
 //!   metrics ([`metrics`]), graceful shutdown on SIGINT/SIGTERM ([`run`]).
@@ -19,6 +21,7 @@
 //!
 //! See `docs/operator-guide.md` and `docs/api.md`.
 
+mod accumulator;
 pub mod bench;
 mod config;
 mod error;
@@ -30,7 +33,9 @@ mod run;
 mod sequencer;
 mod sync;
 
-pub use config::{BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig};
+pub use config::{
+    AccumulatorConfig, BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig,
+};
 pub use error::{Error, Result};
 pub use node::Operator;
 pub use run::{DEV_OPERATOR, init_logging, run, run_blocking, start_from_config};

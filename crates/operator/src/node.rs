@@ -21,6 +21,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     Config, Error, Result,
+    accumulator::AccumulatorService,
     ledger::Ledger,
     metrics::{self, Metrics},
     rpc,
@@ -51,6 +52,8 @@ pub(crate) struct Shared {
     pub(crate) mempool_len: AtomicU64,
     pub(crate) l1_committed: AtomicU64,
     pub(crate) accepting: AtomicBool,
+    /// The history accumulator (`None` when disabled in the config).
+    pub(crate) accumulator: Option<Arc<AccumulatorService>>,
     tip: Mutex<Option<BlockHeader>>,
     tip_tx: watch::Sender<u64>,
     trees: Mutex<VecDeque<(u64, Arc<BlockIndex>)>>,
@@ -242,7 +245,16 @@ impl Operator {
         }
         let (tip_tx, tip_rx) = watch::channel(0);
         let domain = tx::domain(chain_id, chain.address());
+        let accumulator = if config.accumulator.enabled {
+            Some(AccumulatorService::start(
+                &store,
+                config.accumulator.max_lag,
+            )?)
+        } else {
+            None
+        };
         let shared = Arc::new(Shared {
+            accumulator,
             separator: domain.separator(),
             domain,
             identity,

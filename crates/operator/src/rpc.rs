@@ -10,8 +10,8 @@ use debye_primitives::{Segment, SignedTransaction};
 use debye_rpc_api::{
     ApiError, DebyeApiServer, ErrorCode, MAX_HISTORY_SPAN,
     types::{
-        BlockView, ChainStatus, HeaderView, OwnedRange, RangeOrigin, RangeProof, SubmitResult,
-        TxStatusView,
+        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
+        RangeOrigin, RangeProof, SubmitResult, TxStatusView,
     },
 };
 use debye_storage::{DropReason, Origin, TxStatus};
@@ -21,7 +21,14 @@ use jsonrpsee::{
 };
 use tokio::sync::mpsc;
 
-use crate::{Error, Result, node::Shared, sequencer::Command};
+use debye_accumulator::Group;
+
+use crate::{
+    Error, Result,
+    accumulator::{MAX_SPAN_EXPONENT_BITS, SpanRefusal},
+    node::Shared,
+    sequencer::Command,
+};
 
 /// The API implementation.
 pub(crate) struct Api {
@@ -187,6 +194,64 @@ impl DebyeApiServer for Api {
             tx_count,
             l1_committed: self.committed(number),
         }))
+    }
+
+    async fn accumulator(&self, height: Option<u64>) -> RpcResult<Option<AccumulatorView>> {
+        let acc =
+            self.shared.accumulator.as_ref().ok_or_else(|| {
+                ApiError::with_data(ErrorCode::Unavailable, "accumulator disabled")
+            })?;
+        let m = height.unwrap_or_else(|| acc.height());
+        Ok(acc.value(m).map(|(value, committed_in)| AccumulatorView {
+            height: m,
+            value: Group::rsa2048().encode(&value).into(),
+            committed_in,
+        }))
+    }
+
+    async fn accumulator_exclusion(
+        &self,
+        segment: Segment,
+        from: u64,
+        to: u64,
+    ) -> RpcResult<AccumulatorSpan> {
+        let acc =
+            self.shared.accumulator.clone().ok_or_else(|| {
+                ApiError::with_data(ErrorCode::Unavailable, "accumulator disabled")
+            })?;
+        // Proving takes ~3 squarings per bit of the span's exponent: off the async threads.
+        let answer = tokio::task::spawn_blocking(move || acc.prove_exclusion(&segment, from, to))
+            .await
+            .map_err(|e| ApiError::with_data(ErrorCode::Internal, e.to_string()))?
+            .map_err(|e| internal(&e))?;
+        let group = Group::rsa2048();
+        match answer {
+            Ok(p) => Ok(AccumulatorSpan {
+                segment,
+                from: p.from,
+                to: p.to,
+                value_from: group.encode(&p.value_from).into(),
+                value_to: group.encode(&p.value_to).into(),
+                header_from: p.header_from,
+                header_to: p.header_to,
+                proof: p
+                    .proof
+                    .to_bytes(group)
+                    .map_err(|e| ApiError::with_data(ErrorCode::Internal, e.to_string()))?
+                    .into(),
+            }),
+            Err(SpanRefusal::Touched) => Err(ApiError::new(ErrorCode::RangeTouched).into()),
+            Err(SpanRefusal::NoCommittedSpan) => Err(ApiError::with_data(
+                ErrorCode::UnknownBlock,
+                serde_json::json!({ "from": from, "to": to, "reason": "no committed accumulator span inside" }),
+            )
+            .into()),
+            Err(SpanRefusal::TooLarge(bits)) => Err(ApiError::with_data(
+                ErrorCode::SpanTooLarge,
+                serde_json::json!({ "exponentBits": bits, "maxExponentBits": MAX_SPAN_EXPONENT_BITS }),
+            )
+            .into()),
+        }
     }
 
     async fn range_proof(&self, number: u64, segment: Segment) -> RpcResult<RangeProof> {

@@ -304,6 +304,11 @@ impl Sequencer {
         }
         let started = Instant::now();
         let number = self.next_number();
+        // Before the ledger lock: sealing may wait for the accumulator worker (max_lag).
+        let accumulator = match &self.shared.accumulator {
+            Some(acc) => acc.seal(number)?,
+            None => B256::ZERO,
+        };
         let mut txs = Vec::new();
         let mut seqs = Vec::new();
         let mut dropped = Vec::new();
@@ -336,7 +341,7 @@ impl Sequencer {
             number,
             prev_hash: self.tip.map_or(B256::ZERO, |h| h.hash()),
             tx_root: tree.root(),
-            accumulator: B256::ZERO,
+            accumulator,
             note_root: B256::ZERO,
         };
         for (index, (_, stx)) in txs.iter().enumerate() {
@@ -355,6 +360,9 @@ impl Sequencer {
             ranges,
         };
         self.shared.store.commit_block(&commit)?;
+        if let Some(acc) = &self.shared.accumulator {
+            acc.push(number, crate::accumulator::touched(&commit.txs)?)?;
+        }
         self.tip = Some(header);
         let positions = commit
             .txs

@@ -6,12 +6,13 @@ use debye_primitives::{Segment, SignedTransaction};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 
 use crate::types::{
-    BlockView, ChainStatus, HeaderView, OwnedRange, RangeProof, SubmitResult, TxStatusView,
+    AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange, RangeProof,
+    SubmitResult, TxStatusView,
 };
 
 /// Full names of every method of [`DebyeApi`], in declaration order (checked against
 /// `docs/openrpc.json` by a test).
-pub const METHODS: [&str; 10] = [
+pub const METHODS: [&str; 12] = [
     "debye_submitTransaction",
     "debye_transactionStatus",
     "debye_blockByNumber",
@@ -20,6 +21,8 @@ pub const METHODS: [&str; 10] = [
     "debye_rangeProof",
     "debye_rangeHistory",
     "debye_rangesOwnedBy",
+    "debye_accumulator",
+    "debye_accumulatorExclusion",
     "debye_chainStatus",
     "debye_health",
 ];
@@ -67,6 +70,21 @@ pub trait DebyeApi {
     /// Unspent (and pending-spend) ranges held by `owner` in the operator's ownership index.
     #[method(name = "rangesOwnedBy")]
     async fn ranges_owned_by(&self, owner: Address) -> RpcResult<Vec<OwnedRange>>;
+
+    /// The accumulator value A_m (the newest when `height` is omitted), or `null` beyond the
+    /// accumulator's height.
+    #[method(name = "accumulator")]
+    async fn accumulator(&self, height: Option<u64>) -> RpcResult<Option<AccumulatorView>>;
+
+    /// One exclusion proof that `segment` is untouched over the widest committed span (a, b]
+    /// with `from` ≤ a < b ≤ `to`.
+    #[method(name = "accumulatorExclusion")]
+    async fn accumulator_exclusion(
+        &self,
+        segment: Segment,
+        from: u64,
+        to: u64,
+    ) -> RpcResult<AccumulatorSpan>;
 
     /// The chain as the operator sees it.
     #[method(name = "chainStatus")]

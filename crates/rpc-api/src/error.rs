@@ -48,11 +48,13 @@ pub enum ErrorCode {
     Unavailable,
     /// Storage or another internal failure.
     Internal,
+    /// The segment was touched in the requested span, so no accumulator exclusion proof exists.
+    RangeTouched,
 }
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::ParseError,
         Self::InvalidRequest,
         Self::MethodNotFound,
@@ -73,6 +75,7 @@ impl ErrorCode {
         Self::SpanTooLarge,
         Self::Unavailable,
         Self::Internal,
+        Self::RangeTouched,
     ];
 
     /// The numeric JSON-RPC code.
@@ -98,6 +101,7 @@ impl ErrorCode {
             Self::SpanTooLarge => 1010,
             Self::Unavailable => 1011,
             Self::Internal => 1012,
+            Self::RangeTouched => 1013,
         }
     }
 
@@ -124,6 +128,7 @@ impl ErrorCode {
             Self::SpanTooLarge => "block span too large",
             Self::Unavailable => "node unavailable",
             Self::Internal => "internal error",
+            Self::RangeTouched => "range touched in the span",
         }
     }
 

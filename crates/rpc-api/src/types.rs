@@ -1,7 +1,7 @@
 //! Wire types of the API. Plain integers (block numbers, indexes, counts) are JSON numbers; the
 //! protocol types from `debye-primitives` keep their own encodings (hex quantities and hashes).
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, Bytes};
 use debye_primitives::{BlockHeader, ExclusionProof, InclusionProof, Segment, SignedTransaction};
 use serde::{Deserialize, Serialize};
 
@@ -142,4 +142,39 @@ pub struct ChainStatus {
     pub mempool_size: u64,
     /// Number the next block will carry.
     pub next_block: u64,
+}
+
+/// An accumulator value A_m (`debye_accumulator`, docs/accumulator.md §13).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccumulatorView {
+    /// Height m: the accumulator after block m (0: the generator g).
+    pub height: u64,
+    /// A_m, 256 big-endian bytes (canonical element of Z_N*/{±1}).
+    pub value: Bytes,
+    /// The first header whose `accumulator` field commits to (m, A_m), if one does yet.
+    pub committed_in: Option<u64>,
+}
+
+/// One constant-size proof that a segment is untouched in blocks `from+1..=to`
+/// (`debye_accumulatorExclusion`, docs/accumulator.md §7.4 and §13.3).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccumulatorSpan {
+    /// The coins the proof speaks about.
+    pub segment: Segment,
+    /// Start height a (exclusive).
+    pub from: u64,
+    /// End height b (inclusive).
+    pub to: u64,
+    /// A_a, 256 bytes.
+    pub value_from: Bytes,
+    /// A_b, 256 bytes.
+    pub value_to: Bytes,
+    /// The header that commits to (a, A_a).
+    pub header_from: u64,
+    /// The header that commits to (b, A_b).
+    pub header_to: u64,
+    /// The exclusion proof, 1,856 bytes.
+    pub proof: Bytes,
 }

@@ -2,6 +2,7 @@
 //! recomputed by test-vectors/accumulator/check-header.mjs (node:crypto). Regenerate with
 //! DEBYE_WRITE_VECTORS=1.
 
+#![allow(clippy::unwrap_used)]
 use debye_accumulator::{
     Accumulator, Error, Geometry, Group, check_header_commitment, coin_range, header_commitment,
 };

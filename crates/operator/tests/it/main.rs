@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod accumulator;
 mod api;
 mod crash;
 mod dropped;

@@ -7,7 +7,8 @@ use debye_primitives::{Segment, SignedTransaction};
 use debye_rpc_api::{
     DebyeApiServer, ErrorCode, METHODS,
     types::{
-        BlockView, ChainStatus, HeaderView, OwnedRange, RangeProof, SubmitResult, TxStatusView,
+        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
+        RangeProof, SubmitResult, TxStatusView,
     },
 };
 use jsonrpsee::core::{RpcResult, async_trait};
@@ -43,6 +44,17 @@ impl DebyeApiServer for Unavailable {
         no()
     }
     async fn ranges_owned_by(&self, _: Address) -> RpcResult<Vec<OwnedRange>> {
+        no()
+    }
+    async fn accumulator(&self, _: Option<u64>) -> RpcResult<Option<AccumulatorView>> {
+        no()
+    }
+    async fn accumulator_exclusion(
+        &self,
+        _: Segment,
+        _: u64,
+        _: u64,
+    ) -> RpcResult<AccumulatorSpan> {
         no()
     }
     async fn chain_status(&self) -> RpcResult<ChainStatus> {
