@@ -15,6 +15,7 @@ pub mod types;
 
 pub use api::{DebyeApiClient, DebyeApiServer, METHODS};
 pub use error::{ApiError, Error, ErrorCode, Result};
+pub use jsonrpsee::core::ClientError;
 pub use jsonrpsee_http_client::HttpClient;
 
 /// Default request-body limit of the server and client (bytes). A maximal signed transaction

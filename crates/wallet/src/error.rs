@@ -149,6 +149,17 @@ pub enum Error {
         /// Why it fails (the primitives' error code and message).
         reason: String,
     },
+    /// An accumulator span (one proof that the coins did not move in blocks `from+1..=to`) does
+    /// not check against the headers committed on L1 (docs/accumulator.md §13.3).
+    #[error("forged accumulator span ({from}, {to}]: {reason}")]
+    ForgedSpan {
+        /// Start height (exclusive).
+        from: u64,
+        /// End height (inclusive).
+        to: u64,
+        /// The failing check.
+        reason: String,
+    },
     /// A transaction moves coins without a valid signature of their owner.
     #[error(
         "unsigned spend in block {block}: tx {tx_id} moves {segment} of {owner} without their signature"
@@ -221,6 +232,7 @@ impl Error {
                 | Self::HeaderMismatch { .. }
                 | Self::Gap { .. }
                 | Self::ForgedProof { .. }
+                | Self::ForgedSpan { .. }
                 | Self::UnsignedSpend { .. }
                 | Self::InvalidSpend { .. }
                 | Self::BrokenChain { .. }
@@ -259,6 +271,7 @@ impl Error {
             Self::HeaderMismatch { .. } => "HeaderMismatch",
             Self::Gap { .. } => "Gap",
             Self::ForgedProof { .. } => "ForgedProof",
+            Self::ForgedSpan { .. } => "ForgedSpan",
             Self::UnsignedSpend { .. } => "UnsignedSpend",
             Self::InvalidSpend { .. } => "InvalidSpend",
             Self::BrokenChain { .. } => "BrokenChain",

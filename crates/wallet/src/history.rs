@@ -20,11 +20,16 @@ use std::collections::{BTreeMap, HashMap};
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_sol_types::SolValue;
+use debye_accumulator::{
+    ExclusionProof as AccExclusionProof, Geometry, Group, check_header_commitment, coin_range,
+    verify_exclusion,
+};
 use debye_l1::{L1, contracts::DebyeChainClient};
 use debye_primitives::{
     Block, BlockHeader, Eip712Domain, ExclusionProof, InclusionProof, Input, Segment,
     SignedTransaction, SumMerkleTree, tx::DEPOSIT_TX_INDEX,
 };
+use debye_rpc_api::types::AccumulatorSpan;
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -198,8 +203,79 @@ pub struct CoinHistory {
     pub segment: Segment,
     /// Deposits covering the coins.
     pub deposits: Vec<DepositEvidence>,
-    /// One entry per committed block from the first deposit block on, in order.
+    /// One entry per committed block from the first deposit block on, in order, except the
+    /// blocks that [`CoinHistory::spans`] cover.
     pub blocks: Vec<BlockEvidence>,
+    /// Runs of blocks in which the coins did not move, each shown by one accumulator proof
+    /// instead of one exclusion proof per block (docs/accumulator.md §13.3).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<SpanEvidence>,
+}
+
+/// One accumulator exclusion proof that no transaction of blocks `span.from+1..=span.to`
+/// touches `span.segment`, with the two headers whose `accumulator` fields commit to the values
+/// it is checked against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpanEvidence {
+    /// What the operator served (`debye_accumulatorExclusion`).
+    pub span: AccumulatorSpan,
+    /// Header `span.headerFrom`: commits to (from, A_from).
+    pub header_from: BlockHeader,
+    /// Header `span.headerTo`: commits to (to, A_to).
+    pub header_to: BlockHeader,
+}
+
+impl SpanEvidence {
+    /// Whether this span shows `segment` untouched in block `n`.
+    pub fn covers(&self, n: u64, segment: &Segment) -> bool {
+        self.span.from < n && n <= self.span.to && self.span.segment.contains(segment)
+    }
+
+    /// Checks the span against L1 (docs/accumulator.md §13.3): both headers hash to their L1
+    /// commitments and each commits to its height and value (a header commits only to heights
+    /// below its own number), then the exclusion proof verifies for the segment.
+    pub fn verify(&self, l1: &impl Commitments) -> Result<()> {
+        let s = &self.span;
+        let forged = |reason: String| Error::ForgedSpan {
+            from: s.from,
+            to: s.to,
+            reason,
+        };
+        if s.from >= s.to {
+            return Err(forged("empty span".into()));
+        }
+        for (header, number, height) in [
+            (&self.header_from, s.header_from, s.from),
+            (&self.header_to, s.header_to, s.to),
+        ] {
+            if header.number != number || height >= number {
+                return Err(forged(format!(
+                    "header {} cannot commit to height {height}",
+                    header.number
+                )));
+            }
+            if l1.block_hash(number) != Some(header.hash()) {
+                return Err(Error::HeaderMismatch { block: number });
+            }
+        }
+        let group = Group::rsa2048();
+        let decode = |b: &[u8]| group.decode(b).map_err(|e| forged(e.to_string()));
+        let (a, b) = (decode(&s.value_from)?, decode(&s.value_to)?);
+        check_header_commitment(group, s.from, &a, &self.header_from.accumulator.0)
+            .map_err(|e| forged(format!("value at {}: {e}", s.from)))?;
+        check_header_commitment(group, s.to, &b, &self.header_to.accumulator.0)
+            .map_err(|e| forged(format!("value at {}: {e}", s.to)))?;
+        let range = coin_range(
+            &s.segment.start().to_be_bytes::<32>(),
+            &s.segment.end().to_be_bytes::<32>(),
+        )
+        .map_err(|e| forged(e.to_string()))?;
+        let proof =
+            AccExclusionProof::from_bytes(group, &s.proof).map_err(|e| forged(e.to_string()))?;
+        verify_exclusion(group, &Geometry::EXACT, &range, &a, &b, &proof)
+            .map_err(|e| forged(e.to_string()))
+    }
 }
 
 /// The intersection of two segments, if they share a coin.
@@ -218,6 +294,7 @@ impl CoinHistory {
             segment,
             deposits,
             blocks: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
@@ -228,7 +305,40 @@ impl CoinHistory {
 
     /// Last block the history covers (`None` before the first block).
     pub fn last_block(&self) -> Option<u64> {
-        self.blocks.last().map(|b| b.header.number)
+        let blocks = self.blocks.last().map(|b| b.header.number);
+        let spans = self.spans.iter().map(|s| s.span.to).max();
+        blocks.max(spans)
+    }
+
+    /// Replaces the per-block evidence of blocks `span.from+1..=span.to` by one accumulator span
+    /// (docs/accumulator.md §13.3). Refuses a span that does not cover the whole history's
+    /// segment or that would drop evidence of a move (an inclusion item): a span can only stand
+    /// for blocks in which nothing happened to the coins. Returns how many block entries it
+    /// replaced.
+    pub fn compress(&mut self, ev: SpanEvidence) -> Result<usize> {
+        let (from, to) = (ev.span.from, ev.span.to);
+        if !ev.span.segment.contains(&self.segment) || from >= to {
+            return Err(Error::MalformedHistory(format!(
+                "span ({from}, {to}] over {} does not cover {}",
+                ev.span.segment, self.segment
+            )));
+        }
+        let inside = |b: &BlockEvidence| from < b.header.number && b.header.number <= to;
+        if let Some(b) = self.blocks.iter().filter(|b| inside(b)).find(|b| {
+            b.items
+                .iter()
+                .any(|e| matches!(e, Evidence::Included { .. }))
+        }) {
+            return Err(Error::MalformedHistory(format!(
+                "block {} moved the coins: a span cannot replace it",
+                b.header.number
+            )));
+        }
+        let before = self.blocks.len();
+        self.blocks.retain(|b| !inside(b));
+        self.spans.push(ev);
+        self.spans.sort_by_key(|s| s.span.from);
+        Ok(before - self.blocks.len())
     }
 
     /// The next block to append.
@@ -264,12 +374,19 @@ impl CoinHistory {
                     .collect(),
             })
             .collect();
+        let spans = self
+            .spans
+            .iter()
+            .filter(|s| s.span.segment.contains(&sub))
+            .cloned()
+            .collect();
         Ok(Self {
             version: HISTORY_VERSION,
             chain: self.chain,
             segment: sub,
             deposits,
             blocks,
+            spans,
         })
     }
 
@@ -318,12 +435,18 @@ impl CoinHistory {
                 b
             })
             .collect();
+        // A span of one side speaks only about that side's coins; the verifier takes it for
+        // the pieces it covers and asks block evidence for the rest.
+        let mut spans: Vec<SpanEvidence> = lo.spans.iter().chain(&hi.spans).cloned().collect();
+        spans.sort_by_key(|s| s.span.from);
+        spans.dedup();
         Ok(Self {
             version: HISTORY_VERSION,
             chain: self.chain,
             segment,
             deposits,
             blocks,
+            spans,
         })
     }
 
@@ -586,6 +709,21 @@ impl HistoryVerifier {
         &self.pieces
     }
 
+    /// Passes block `n` without block evidence: every piece must lie inside a span (verified
+    /// by the caller, [`SpanEvidence::verify`]) that shows it untouched in `n`.
+    pub fn skip_untouched(&mut self, n: u64, spans: &[&SpanEvidence]) -> Result<()> {
+        if n != self.next_block {
+            return Err(Error::MissingBlock { block: n });
+        }
+        for p in &self.pieces {
+            if !spans.iter().any(|s| s.covers(n, &p.segment)) {
+                return Err(Error::MissingBlock { block: n });
+            }
+        }
+        self.next_block = n.saturating_add(1);
+        Ok(())
+    }
+
     /// Applies one block: checks its header against the L1 `commitment`, every proof against the
     /// header's root, and every move of a live coin against the rule.
     pub fn step(&mut self, ev: &BlockEvidence, commitment: Option<B256>) -> Result<()> {
@@ -813,9 +951,15 @@ pub fn verify_history(
         .iter()
         .map(|b| (b.header.number, b))
         .collect();
+    let spans: Vec<&SpanEvidence> = history.spans.iter().collect();
+    for s in &spans {
+        s.verify(l1)?;
+    }
     for n in v.next_block()..=l1.tip() {
-        let ev = by_number.get(&n).ok_or(Error::MissingBlock { block: n })?;
-        v.step(ev, l1.block_hash(n))?;
+        match by_number.get(&n) {
+            Some(ev) => v.step(ev, l1.block_hash(n))?,
+            None => v.skip_untouched(n, &spans)?,
+        }
     }
     v.finish(owner)
 }

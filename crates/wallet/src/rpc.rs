@@ -4,9 +4,13 @@
 
 use alloy_primitives::B256;
 use debye_primitives::{Block, SignedTransaction};
-use debye_rpc_api::{DebyeApiClient, HttpClient};
+use debye_rpc_api::{ApiError, ClientError, DebyeApiClient, ErrorCode, HttpClient};
 
-use crate::{Error, Result, source::BlockSource};
+use crate::{
+    Error, Result,
+    history::{CoinHistory, Evidence, SpanEvidence},
+    source::BlockSource,
+};
 
 /// An operator reached over HTTP JSON-RPC.
 #[derive(Clone, Debug)]
@@ -24,6 +28,70 @@ impl RpcSource {
     /// The underlying client, for calls the wallet does not wrap.
     pub const fn client(&self) -> &HttpClient {
         &self.client
+    }
+}
+
+impl RpcSource {
+    /// Asks the operator for one accumulator proof that the history's coins did not move since
+    /// they last did, and puts it in place of those blocks' per-block evidence (docs/accumulator.md
+    /// §13.3). Returns how many block entries it replaced: 0 when the operator serves no span
+    /// there (accumulator disabled or behind, fewer than two blocks, span too busy to prove).
+    /// Nothing the operator answers is trusted: [`SpanEvidence::verify`] checks it against L1
+    /// when the history is verified, and [`CoinHistory::compress`] never drops a move.
+    pub async fn compress(&self, history: &mut CoinHistory) -> Result<usize> {
+        let Some(last) = history.last_block() else {
+            return Ok(0);
+        };
+        let moved = history
+            .blocks
+            .iter()
+            .rev()
+            .find(|b| {
+                b.items
+                    .iter()
+                    .any(|e| matches!(e, Evidence::Included { .. }))
+            })
+            .map(|b| b.header.number);
+        let spanned = history.spans.iter().map(|s| s.span.to).max();
+        let start = history.first_block().unwrap_or(1).saturating_sub(1);
+        let from = moved.max(spanned).unwrap_or(start).max(start);
+        if last < from.saturating_add(2) {
+            return Ok(0);
+        }
+        let span = match self
+            .client
+            .accumulator_exclusion(history.segment, from, last)
+            .await
+        {
+            Ok(span) => span,
+            Err(ClientError::Call(obj))
+                if ApiError::from_object(&obj).is_some_and(|e| {
+                    matches!(
+                        e.code,
+                        ErrorCode::UnknownBlock
+                            | ErrorCode::Unavailable
+                            | ErrorCode::SpanTooLarge
+                            | ErrorCode::RangeTouched
+                    )
+                }) =>
+            {
+                return Ok(0);
+            }
+            Err(e) => return Err(Error::Operator(e.to_string())),
+        };
+        let header = |n: u64| async move {
+            DebyeApiClient::header(&self.client, Some(n))
+                .await
+                .map_err(|e| Error::Operator(e.to_string()))?
+                .map(|v| v.header)
+                .ok_or(Error::MissingBlock { block: n })
+        };
+        let ev = SpanEvidence {
+            header_from: header(span.header_from).await?,
+            header_to: header(span.header_to).await?,
+            span,
+        };
+        history.compress(ev)
     }
 }
 
