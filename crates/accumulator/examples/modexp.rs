@@ -1,11 +1,12 @@
 //! Compares 2048-bit modular exponentiation backends on the RSA-2048 modulus, in CPU time of this
-//! thread (median of runs, each repeated for ≥ 100 ms, old and new alternately; release build):
+//! thread (median of runs, each repeated for ≥ 100 ms, the backends in turn; release build):
 //! `cargo run --release -p debye-accumulator --example modexp -- 256,4096,65536,1000000 5`.
 //!
-//! Rows: num-bigint `modpow` against the Montgomery kernel (`debye_accumulator::mont`), one base
-//! and a random exponent of each length (top bit set); then the verifier's two- and three-base
-//! products with 256-bit exponents, crypto-bigint's `multi_exponentiate_bounded_exp` against the
-//! kernel's shared-squaring `multi_pow`. Every result is cross-checked.
+//! Rows: num-bigint `modpow` against the Montgomery kernel (`debye_accumulator::mont`: its
+//! portable engine, and `pow` as `Group` runs it, i.e. AVX-512 IFMA where the CPU has it), one
+//! base and a random exponent of each length (top bit set); then the verifier's two- and
+//! three-base products with 256-bit exponents, crypto-bigint's `multi_exponentiate_bounded_exp`
+//! against the kernel's shared-squaring `multi_pow`. Every result is cross-checked.
 
 use crypto_bigint::modular::{MontyForm, MontyParams};
 use crypto_bigint::{MultiExponentiateBoundedExp, Odd, U256, U2048};
@@ -26,7 +27,7 @@ fn thread_cpu_ns() -> u64 {
 }
 
 /// CPU ms of one call of `f` (repeated for ≥ 100 ms).
-fn once_ms(f: &mut impl FnMut()) -> f64 {
+fn once_ms(f: &mut dyn FnMut()) -> f64 {
     let t = thread_cpu_ns();
     let mut reps = 0u32;
     while reps == 0 || thread_cpu_ns() - t < 100_000_000 {
@@ -36,19 +37,21 @@ fn once_ms(f: &mut impl FnMut()) -> f64 {
     (thread_cpu_ns() - t) as f64 / 1e6 / f64::from(reps)
 }
 
-/// Medians over `runs` of the CPU ms of one call of `old` and of `new`, the two measured
-/// alternately so that both see the same load on a shared machine.
-fn compare_ms(runs: usize, mut old: impl FnMut(), mut new: impl FnMut()) -> (f64, f64) {
-    let (mut xs, mut ys) = (Vec::new(), Vec::new());
+/// Medians over `runs` of the CPU ms of one call of each function, the functions measured in
+/// turn so that all see the same load on a shared machine.
+fn compare_ms(runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
+    let mut xs = vec![Vec::new(); fs.len()];
     for _ in 0..runs {
-        xs.push(once_ms(&mut old));
-        ys.push(once_ms(&mut new));
+        for (f, x) in fs.iter_mut().zip(&mut xs) {
+            x.push(once_ms(&mut **f));
+        }
     }
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(xs), median(ys))
+    xs.into_iter()
+        .map(|mut v| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        })
+        .collect()
 }
 
 fn random(state: &mut u64, bits: u64) -> BigUint {
@@ -82,31 +85,48 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n = Group::rsa2048().modulus().clone();
     let kernel = Mont2048::new(&n).ok_or("RSA-2048 fits the kernel")?;
     let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let engine = if kernel.uses_simd() {
+        "AVX-512 IFMA"
+    } else {
+        "portable"
+    };
+    println!("kernel engine: {engine}");
     println!(
-        "exponent bits | num-bigint ms | kernel ms | num-bigint ns/bit | kernel ns/bit | speed-up"
+        "exponent bits | num-bigint ms | portable ms | kernel ms | num-bigint ns/bit | \
+         portable ns/bit | kernel ns/bit | kernel speed-up"
     );
     for &bits in &lengths {
         let base = random(&mut state, 2048) % &n;
         let e = random(&mut state, bits);
-        assert_eq!(
-            base.modpow(&e, &n),
-            kernel.pow(&base, &e),
-            "kernel ≠ num-bigint"
-        );
-        let (old, new) = compare_ms(
+        let want = base.modpow(&e, &n);
+        assert_eq!(want, kernel.pow(&base, &e), "kernel ≠ num-bigint");
+        let portable = kernel.multi_pow_portable(&[(&base, &e)]);
+        assert_eq!(want, portable, "portable ≠ num-bigint");
+        let t = compare_ms(
             runs,
-            || {
-                std::hint::black_box(base.modpow(std::hint::black_box(&e), &n));
-            },
-            || {
-                std::hint::black_box(kernel.pow(&base, std::hint::black_box(&e)));
-            },
+            &mut [
+                &mut || {
+                    std::hint::black_box(base.modpow(std::hint::black_box(&e), &n));
+                },
+                &mut || {
+                    let e = std::hint::black_box(&e);
+                    std::hint::black_box(kernel.multi_pow_portable(&[(&base, e)]));
+                },
+                &mut || {
+                    std::hint::black_box(kernel.pow(&base, std::hint::black_box(&e)));
+                },
+            ],
         );
+        let per_bit = |ms: f64| ms * 1e6 / bits as f64;
         println!(
-            "{bits} | {old:.3} | {new:.3} | {:.0} | {:.0} | {:.2}x",
-            old * 1e6 / bits as f64,
-            new * 1e6 / bits as f64,
-            old / new
+            "{bits} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} | {:.0} | {:.2}x",
+            t[0],
+            t[1],
+            t[2],
+            per_bit(t[0]),
+            per_bit(t[1]),
+            per_bit(t[2]),
+            t[0] / t[2]
         );
     }
 
@@ -115,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .into_option()
             .ok_or("odd")?,
     );
-    println!("bases × 256-bit exponents | crypto-bigint ms | kernel multi_pow ms | speed-up");
+    println!("bases × 256-bit exponents | crypto-bigint ms | portable ms | kernel ms | speed-up");
     for k in [2usize, 3] {
         let bases: Vec<BigUint> = (0..k).map(|_| random(&mut state, 2048) % &n).collect();
         let exps: Vec<BigUint> = (0..k).map(|_| random(&mut state, 256)).collect();
@@ -138,16 +158,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             BigUint::from_bytes_be(&out.retrieve().to_be_bytes())
         };
         assert_eq!(cb(), kernel.multi_pow(&terms), "kernel ≠ crypto-bigint");
-        let (old, new) = compare_ms(
-            runs,
-            || {
-                std::hint::black_box(cb());
-            },
-            || {
-                std::hint::black_box(kernel.multi_pow(std::hint::black_box(&terms)));
-            },
+        assert_eq!(
+            cb(),
+            kernel.multi_pow_portable(&terms),
+            "portable ≠ crypto-bigint"
         );
-        println!("{k} | {old:.3} | {new:.3} | {:.2}x", old / new);
+        let t = compare_ms(
+            runs,
+            &mut [
+                &mut || {
+                    std::hint::black_box(cb());
+                },
+                &mut || {
+                    let terms = std::hint::black_box(&terms);
+                    std::hint::black_box(kernel.multi_pow_portable(terms));
+                },
+                &mut || {
+                    std::hint::black_box(kernel.multi_pow(std::hint::black_box(&terms)));
+                },
+            ],
+        );
+        println!(
+            "{k} | {:.3} | {:.3} | {:.3} | {:.2}x",
+            t[0],
+            t[1],
+            t[2],
+            t[0] / t[2]
+        );
     }
     Ok(())
 }

@@ -169,7 +169,8 @@ impl Group {
     }
 
     /// a^e for a non-negative exponent: the 2048-bit Montgomery kernel ([`crate::mont`],
-    /// sliding windows, ~1.9× num-bigint's `modpow` here), or `modpow` for other modulus sizes.
+    /// sliding windows; 1.5× num-bigint's `modpow` portably, ~5× with AVX-512 IFMA), or `modpow`
+    /// for other modulus sizes.
     pub fn pow(&self, a: &Elem, e: &BigUint) -> Elem {
         match &self.mont {
             Some(k) => self.canon(k.pow(&a.0, e)),
