@@ -173,8 +173,9 @@ impl AccumulatorService {
             .acc
             .append_block(ranges)
             .map_err(|e| Error::Internal(format!("accumulator step {n}: {e}")))?;
-        // The chain proof is not served yet; drop the block's primes now (docs §13.4).
-        let _ = st.acc.chain_proof(n);
+        // Chain proofs are not served (watchers recompute the steps, docs/accumulator.md §13.4):
+        // proving would double the worker's cost, so the block's primes go now.
+        st.acc.drop_primes(n);
         drop(st);
         if let Ok(mut p) = self.progress.lock() {
             p.height = n;
