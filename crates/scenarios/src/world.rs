@@ -106,6 +106,9 @@ impl<L: L1 + Clone + 'static> World<L> {
             stall_after: 3600,
             from_l1_block: 0,
             confirmations: 0,
+            // The byzantine operator's headers carry no accumulator (zero fields); the replica
+            // would only spend CPU (tested in crates/watcher/tests/it/accumulator.rs).
+            verify_accumulator: false,
         };
         Ok(Watcher::open(
             self.chain.clone(),

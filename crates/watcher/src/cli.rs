@@ -55,6 +55,10 @@ pub struct WatcherArgs {
     /// Read L1 this many blocks behind the latest (reorg safety).
     #[arg(long, default_value_t = 2)]
     pub confirmations: u64,
+    /// Do not recompute the history accumulator (saves ≈1.6 µs of CPU per exponent bit, ~40k
+    /// bits per touched range; no `AccumulatorMismatch` is then reported).
+    #[arg(long)]
+    pub no_verify_accumulator: bool,
     /// Serve `watcher_status` (JSON-RPC over HTTP) on this address.
     #[arg(long)]
     pub status_addr: Option<std::net::SocketAddr>,
@@ -97,6 +101,7 @@ pub async fn run(args: WatcherArgs) -> Result<()> {
         stall_after: args.stall_after,
         from_l1_block: args.from_block,
         confirmations: args.confirmations,
+        verify_accumulator: !args.no_verify_accumulator,
     };
     let mut watcher = Watcher::open(chain, source, &args.store, config).await?;
     if args.status {

@@ -11,13 +11,15 @@
 //!   resolves after the deadline — and so collects the exit bond;
 //! - answers challenge requests on exits whose valid history it holds (§3.4);
 //! - reports byzantine conditions as structured [`WatchEvent`]s (withheld blocks, invalid
-//!   transactions in committed blocks, exits it cannot judge, stalled or unreachable operator).
+//!   transactions in committed blocks, accumulator values the blocks do not give, exits it
+//!   cannot judge, stalled or unreachable operator).
 //!
 //! Two modes ([`Mode`]): guard a set of coin ranges, or archival (everything). The store is
 //! resumable: a watcher reopened after a crash continues from its cursors and still judges every
 //! pending exit it had recorded. See `docs/watcher.md`.
 
 mod error;
+mod replica;
 mod source;
 mod store;
 pub mod types;

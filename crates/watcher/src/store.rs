@@ -63,6 +63,10 @@ pub struct Meta {
     pub forced_cancelled: u64,
     /// Byzantine conditions reported so far.
     pub byzantine_reports: u64,
+    /// Highest block whose accumulator field the replica has checked (docs/accumulator.md
+    /// §13.4): the replica is rebuilt after a restart without reporting these again.
+    #[serde(default)]
+    pub accumulator_checked: u64,
 }
 
 /// Everything the watcher knows, in memory, mirrored by the store.

@@ -124,6 +124,18 @@ impl<L: L1> ByzantineOperator<L> {
     /// Builds the next block from `txs` with no validity or signature check, commits its header
     /// on L1 and serves its body unless `withhold`. Returns the block number.
     pub async fn commit(&mut self, txs: Vec<SignedTransaction>, withhold: bool) -> Result<u64> {
+        self.commit_with_accumulator(txs, withhold, B256::ZERO)
+            .await
+    }
+
+    /// [`Self::commit`] with the header's `accumulator` field set to `field` as given (right or
+    /// wrong: the caller computes it, e.g. with `debye_accumulator::header_commitment`).
+    pub async fn commit_with_accumulator(
+        &mut self,
+        txs: Vec<SignedTransaction>,
+        withhold: bool,
+        field: B256,
+    ) -> Result<u64> {
         let (number, prev_hash) = match self.built.values().next_back() {
             Some((b, _)) => (b.header.number + 1, b.header.hash()),
             None => (debye_primitives::block::FIRST_BLOCK_NUMBER, B256::ZERO),
@@ -133,7 +145,7 @@ impl<L: L1> ByzantineOperator<L> {
                 number,
                 prev_hash,
                 tx_root: B256::ZERO,
-                accumulator: B256::ZERO,
+                accumulator: field,
                 note_root: B256::ZERO,
             },
             transactions: txs,

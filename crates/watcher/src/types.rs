@@ -190,6 +190,15 @@ pub enum WatchEvent {
         /// Child block number.
         block: u64,
     },
+    /// A committed header's `accumulator` field commits to no (m, A_m) the blocks give, with m
+    /// between the height the previous non-zero header committed and the block before it: the
+    /// operator left a touched range out, or committed another value (docs/accumulator.md
+    /// §13.4). Wallets must not rely on spans across it.
+    #[serde(rename_all = "camelCase")]
+    AccumulatorMismatch {
+        /// Child block number of the header.
+        block: u64,
+    },
     /// A withheld block was served after all.
     #[serde(rename_all = "camelCase")]
     BlockRecovered {
@@ -316,6 +325,9 @@ pub struct Status {
     pub forced_cancelled: u64,
     /// Byzantine reports.
     pub byzantine_reports: u64,
+    /// Blocks the accumulator replica has folded in (`None` when it is off).
+    #[serde(default)]
+    pub accumulator_height: Option<u64>,
     /// Events of the last step.
     pub recent: Vec<WatchEvent>,
 }

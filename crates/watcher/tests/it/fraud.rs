@@ -96,6 +96,7 @@ impl<L: L1 + Clone + 'static> World<L> {
             stall_after: 3600,
             from_l1_block: 0,
             confirmations: 0,
+            verify_accumulator: true,
         };
         Watcher::open(
             self.chain.clone(),

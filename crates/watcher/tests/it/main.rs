@@ -7,6 +7,7 @@
     unreachable_pub
 )]
 
+mod accumulator;
 mod forced;
 mod fraud;
 mod service;

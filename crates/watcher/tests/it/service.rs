@@ -48,6 +48,7 @@ async fn cli_round_then_status_endpoint() {
         stall_after: 3600,
         from_block: 0,
         confirmations: 0,
+        no_verify_accumulator: false,
         status_addr: None,
         status: true,
     };
@@ -60,6 +61,7 @@ async fn cli_round_then_status_endpoint() {
         stall_after: 3600,
         from_l1_block: 0,
         confirmations: 0,
+        verify_accumulator: true,
     };
     let watcher = Watcher::open(chain.clone(), op.client().unwrap(), &store, config)
         .await
