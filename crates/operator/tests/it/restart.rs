@@ -113,6 +113,36 @@ async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
+/// Regression (found by the crash test): a pending spend of part of a range splits the range in
+/// memory only; after a restart the replayed split must still reach the store with the next
+/// block, or including the pending piece overwrites the range's start and the rest of the
+/// range is lost (its owner's next spend was refused as `CoinsNotOwned`, and the next restart
+/// refused to start).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_range_split_by_a_pending_spend_survives_restarts() {
+    let h = Harness::new().await;
+    let carol = test_address(3);
+    let node = h.start(config(h.dir.path())).await;
+    let domain = node.domain().clone();
+    let block = h.deposits[0].blockNumber;
+    // Pending only: [0, 10) of Alice's [0, 1000) is reserved, the split is not stored.
+    node.submit(spend(1, carol, block, seg(0, 10), &domain))
+        .await
+        .unwrap();
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+    // The replayed spend is included: the store gets Carol's [0, 10) and Alice's [10, 1000).
+    let node = h.start(config(h.dir.path())).await;
+    assert_eq!(node.flush().await.unwrap(), Some(1));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+    // Alice still holds [10, 1000) after another restart.
+    let node = h.start(config(h.dir.path())).await;
+    node.submit(spend(1, carol, block, seg(10, 20), &domain))
+        .await
+        .unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(2));
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_or_foreign_stores_are_refused() {
     let h = Harness::new().await;
