@@ -1,8 +1,8 @@
 //! The history accumulator (docs/accumulator.md §13): a worker thread folds each built block's
 //! touched coin ranges into the RSA accumulator, off the block-production path. Every new
 //! header commits to the newest finished step (m, A_m); the sequencer only waits when the
-//! worker falls more than `max_lag` blocks behind, and after a restart until the stored blocks
-//! are replayed (so m never decreases along the chain). The API serves values and exclusion
+//! worker falls more than `max_lag` blocks behind. After a restart, until the stored blocks are
+//! replayed, headers re-commit the stored tip's (m, A_m), so m never decreases along the chain. The API serves values and exclusion
 //! proofs from the same state.
 
 use std::{
@@ -57,10 +57,12 @@ struct State {
 struct Progress {
     /// Blocks folded in so far.
     height: u64,
-    /// Height the sequencer must wait for before sealing (the stored tip at start-up).
+    /// The stored tip at start-up: below it the worker is replaying.
     floor: u64,
     /// Set when the worker failed; sealing then fails too.
     failed: Option<String>,
+    /// The stored tip's field: re-committed while a restart's replay is below `floor`.
+    resume: B256,
 }
 
 enum Job {
@@ -115,7 +117,8 @@ pub(crate) fn touched(
 impl AccumulatorService {
     /// Starts the worker and queues the replay of the stored blocks 1..=tip.
     pub(crate) fn start(store: &Arc<dyn Store>, max_lag: u64) -> Result<Arc<Self>> {
-        let tip = store.tip()?.map_or(0, |h| h.number);
+        let stored_tip = store.tip()?;
+        let tip = stored_tip.map_or(0, |h| h.number);
         let (tx, rx) = mpsc::channel();
         let service = Arc::new(Self {
             state: Mutex::new(State {
@@ -124,6 +127,7 @@ impl AccumulatorService {
             }),
             progress: Mutex::new(Progress {
                 floor: tip,
+                resume: stored_tip.map_or(B256::ZERO, |h| h.accumulator),
                 ..Progress::default()
             }),
             advanced: Condvar::new(),
@@ -218,8 +222,10 @@ impl AccumulatorService {
         Ok(())
     }
 
-    /// The header field for block `number`: waits until the worker is within `max_lag` blocks
-    /// (and past the start-up floor), then commits to its newest (m, A_m).
+    /// The header field for block `number`: waits until the worker is within `max_lag` blocks,
+    /// then commits to its newest (m, A_m). While a restart's replay is below the stored tip it
+    /// re-commits the tip's field (the same (m, A_m) again, so m never decreases) instead of
+    /// holding block production for the replay.
     pub(crate) fn seal(&self, number: u64) -> Result<B256> {
         let need = number.saturating_sub(1).saturating_sub(self.max_lag);
         let mut p = self
@@ -230,7 +236,10 @@ impl AccumulatorService {
             if let Some(e) = &p.failed {
                 return Err(Error::Internal(format!("accumulator failed: {e}")));
             }
-            if p.height >= need && p.height >= p.floor {
+            if p.height >= need && p.height < p.floor {
+                return Ok(p.resume);
+            }
+            if p.height >= need {
                 break;
             }
             p = self
