@@ -182,7 +182,8 @@ async fn headers_commit_the_accumulator_and_an_untouched_segment_gets_one_proof(
     let node = h.start(config(h.dir.path())).await;
     let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
     spend_block(&node, 1, carol, dep, seg(600, 610), 6).await;
-    wait_height(&client, 5).await;
+    // height 6: past the replay (blocks 1..=5) and the re-indexing of the stored headers
+    wait_height(&client, 6).await;
     let after: Vec<_> = (0..=4).map(|m| futures_value(&client, m)).collect();
     assert_eq!(before, after);
     let heights = committed_heights(&client, 6).await;
