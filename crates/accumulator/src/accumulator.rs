@@ -69,6 +69,9 @@ struct BlockRecord {
     pending: Option<Factors>,
 }
 
+/// Most key primes the operator's cache keeps (~100 bytes each).
+const PRIME_CACHE_LIMIT: usize = 1 << 20;
+
 /// The operator's accumulator: every A_n and, per block, its α slices and prime product.
 pub struct Accumulator {
     group: &'static Group,
@@ -116,6 +119,11 @@ impl Accumulator {
     }
 
     fn primes(&mut self, keys: &BTreeSet<Key>) -> Result<Vec<BigUint>> {
+        // Deep keys rarely recur, so an unbounded cache would grow with the chain; starting
+        // over at the bound keeps memory flat and the recurring (shallow) keys come back fast.
+        if self.cache.len() + keys.len() > PRIME_CACHE_LIMIT {
+            self.cache.clear();
+        }
         let mut out = Vec::with_capacity(keys.len());
         for k in keys {
             if let Some(p) = self.cache.get(k) {

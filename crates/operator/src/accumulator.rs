@@ -12,7 +12,8 @@ use std::{
 
 use alloy_primitives::B256;
 use debye_accumulator::{
-    Accumulator, CoinRange, Elem, ExclusionProof, Geometry, coin_range, header_commitment,
+    Accumulator, CoinRange, Elem, ExclusionProof, Geometry, coin_range, exclusion_factors,
+    header_commitment,
 };
 use debye_primitives::Segment;
 use debye_storage::Store;
@@ -94,6 +95,8 @@ pub(crate) struct AccumulatorService {
     advanced: Condvar,
     jobs: Mutex<mpsc::Sender<Job>>,
     max_lag: u64,
+    /// Held while an exclusion proof is computed (one at a time).
+    proving: Mutex<()>,
 }
 
 fn to_range(s: &Segment) -> Result<CoinRange> {
@@ -133,6 +136,7 @@ impl AccumulatorService {
             advanced: Condvar::new(),
             jobs: Mutex::new(tx.clone()),
             max_lag,
+            proving: Mutex::new(()),
         });
         // The worker holds the service weakly: when the node drops it, the job channel closes
         // and the thread ends (and with it nothing keeps the store open).
@@ -292,7 +296,7 @@ impl AccumulatorService {
         to: u64,
     ) -> Result<std::result::Result<SpanProof, SpanRefusal>> {
         let range = to_range(segment)?;
-        let mut st = self
+        let st = self
             .state
             .lock()
             .map_err(|_| Error::Internal("accumulator lock".into()))?;
@@ -309,30 +313,42 @@ impl AccumulatorService {
         if a >= b {
             return Ok(Err(SpanRefusal::NoCommittedSpan));
         }
-        let bits = st
+        let d = st
             .acc
             .span_exponent(a, b)
-            .map_err(|e| Error::Internal(e.to_string()))?
-            .bits();
-        if bits > MAX_SPAN_EXPONENT_BITS {
-            return Ok(Err(SpanRefusal::TooLarge(bits)));
-        }
-        let proof = match st.acc.prove_exclusion(&range, a, b) {
-            Ok(p) => p,
-            Err(debye_accumulator::Error::RangeTouched) => return Ok(Err(SpanRefusal::Touched)),
-            Err(e) => return Err(Error::Internal(e.to_string())),
-        };
+            .map_err(|e| Error::Internal(e.to_string()))?;
         let value = |m| {
             st.acc
                 .value(m)
                 .cloned()
                 .map_err(|e| Error::Internal(e.to_string()))
         };
+        let (value_from, value_to) = (value(a)?, value(b)?);
+        let group = st.acc.group();
+        // Prove outside the state lock: a proof takes seconds, and holding the lock would stall
+        // the worker and, past `max_lag`, block production — a denial of service by API calls.
+        drop(st);
+        let bits = d.bits();
+        if bits > MAX_SPAN_EXPONENT_BITS {
+            return Ok(Err(SpanRefusal::TooLarge(bits)));
+        }
+        // One proof at a time: the others wait here, not on a core the sequencer needs.
+        let _one = self
+            .proving
+            .lock()
+            .map_err(|_| Error::Internal("accumulator lock".into()))?;
+        let x = exclusion_factors(&Geometry::EXACT, &range)
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let proof = match ExclusionProof::prove(group, &value_from, &value_to, &d, &x) {
+            Ok(p) => p,
+            Err(debye_accumulator::Error::RangeTouched) => return Ok(Err(SpanRefusal::Touched)),
+            Err(e) => return Err(Error::Internal(e.to_string())),
+        };
         Ok(Ok(SpanProof {
             from: a,
             to: b,
-            value_from: value(a)?,
-            value_to: value(b)?,
+            value_from,
+            value_to,
             header_from,
             header_to,
             proof,
