@@ -48,10 +48,10 @@ pub(crate) struct SpanProof {
     pub(crate) proof: ExclusionProof,
 }
 
+/// The accumulator itself; the worker holds this lock while it folds a block in (up to a
+/// second), so nothing on the production path takes it.
 struct State {
     acc: Accumulator,
-    /// Height m → the first header that committed (m, A_m).
-    committed: BTreeMap<u64, u64>,
 }
 
 #[derive(Default)]
@@ -64,6 +64,10 @@ struct Progress {
     failed: Option<String>,
     /// The stored tip's field: re-committed while a restart's replay is below `floor`.
     resume: B256,
+    /// The header field for (height, A_height).
+    latest: B256,
+    /// Height m → the first header that committed (m, A_m).
+    committed: BTreeMap<u64, u64>,
 }
 
 enum Job {
@@ -123,14 +127,14 @@ impl AccumulatorService {
         let stored_tip = store.tip()?;
         let tip = stored_tip.map_or(0, |h| h.number);
         let (tx, rx) = mpsc::channel();
+        let acc = Accumulator::new(Geometry::EXACT);
+        let latest = B256::from(header_commitment(acc.group(), 0, acc.group().generator()));
         let service = Arc::new(Self {
-            state: Mutex::new(State {
-                acc: Accumulator::new(Geometry::EXACT),
-                committed: BTreeMap::new(),
-            }),
+            state: Mutex::new(State { acc }),
             progress: Mutex::new(Progress {
                 floor: tip,
                 resume: stored_tip.map_or(B256::ZERO, |h| h.accumulator),
+                latest,
                 ..Progress::default()
             }),
             advanced: Condvar::new(),
@@ -184,9 +188,11 @@ impl AccumulatorService {
         // Chain proofs are not served (watchers recompute the steps, docs/accumulator.md §13.4):
         // proving would double the worker's cost, so the block's primes go now.
         st.acc.drop_primes(n);
+        let latest = B256::from(header_commitment(st.acc.group(), n, &v.value));
         drop(st);
         if let Ok(mut p) = self.progress.lock() {
             p.height = n;
+            p.latest = latest;
         }
         self.advanced.notify_all();
         tracing::debug!(
@@ -200,7 +206,7 @@ impl AccumulatorService {
 
     /// After a replay: which stored header committed which height.
     fn index_headers(&self, fields: &[(u64, [u8; 32])]) -> Result<()> {
-        let mut st = self
+        let st = self
             .state
             .lock()
             .map_err(|_| Error::Internal("accumulator lock".into()))?;
@@ -213,14 +219,20 @@ impl AccumulatorService {
                 .map_err(|e| Error::Internal(e.to_string()))?;
             by_field.insert(header_commitment(group, m, v), m);
         }
+        let height = st.acc.height();
+        drop(st);
+        let mut p = self
+            .progress
+            .lock()
+            .map_err(|_| Error::Internal("accumulator lock".into()))?;
         for (n, field) in fields {
             if let Some(m) = by_field.get(field) {
-                st.committed.entry(*m).or_insert(*n);
+                p.committed.entry(*m).or_insert(*n);
             }
         }
         info!(
-            height = st.acc.height(),
-            committed = st.committed.len(),
+            height,
+            committed = p.committed.len(),
             "accumulator replayed"
         );
         Ok(())
@@ -251,19 +263,9 @@ impl AccumulatorService {
                 .wait(p)
                 .map_err(|_| Error::Internal("accumulator lock".into()))?;
         }
-        drop(p);
-        let mut st = self
-            .state
-            .lock()
-            .map_err(|_| Error::Internal("accumulator lock".into()))?;
-        let m = st.acc.height();
-        let value = st
-            .acc
-            .value(m)
-            .map_err(|e| Error::Internal(e.to_string()))?;
-        let field = header_commitment(st.acc.group(), m, value);
-        st.committed.entry(m).or_insert(number);
-        Ok(B256::from(field))
+        let m = p.height;
+        p.committed.entry(m).or_insert(number);
+        Ok(p.latest)
     }
 
     /// Queues block `number` (already stored) for the worker.
@@ -282,9 +284,9 @@ impl AccumulatorService {
 
     /// A_m with the first header that committed it (`None` if none has yet).
     pub(crate) fn value(&self, m: u64) -> Option<(Elem, Option<u64>)> {
-        let st = self.state.lock().ok()?;
-        let v = st.acc.value(m).ok()?.clone();
-        Some((v, st.committed.get(&m).copied()))
+        let committed = self.progress.lock().ok()?.committed.get(&m).copied();
+        let v = self.state.lock().ok()?.acc.value(m).ok()?.clone();
+        Some((v, committed))
     }
 
     /// An exclusion proof of `segment` over the widest committed span (a, b] inside
@@ -296,23 +298,29 @@ impl AccumulatorService {
         to: u64,
     ) -> Result<std::result::Result<SpanProof, SpanRefusal>> {
         let range = to_range(segment)?;
-        let st = self
-            .state
-            .lock()
-            .map_err(|_| Error::Internal("accumulator lock".into()))?;
-        let height = st.acc.height();
-        let a = st.committed.range(from..).next().map(|(m, n)| (*m, *n));
-        let b = st
-            .committed
-            .range(..=to.min(height))
-            .next_back()
-            .map(|(m, n)| (*m, *n));
+        let (a, b) = {
+            let p = self
+                .progress
+                .lock()
+                .map_err(|_| Error::Internal("accumulator lock".into()))?;
+            let a = p.committed.range(from..).next().map(|(m, n)| (*m, *n));
+            let b = p
+                .committed
+                .range(..=to.min(p.height))
+                .next_back()
+                .map(|(m, n)| (*m, *n));
+            (a, b)
+        };
         let (Some((a, header_from)), Some((b, header_to))) = (a, b) else {
             return Ok(Err(SpanRefusal::NoCommittedSpan));
         };
         if a >= b {
             return Ok(Err(SpanRefusal::NoCommittedSpan));
         }
+        let st = self
+            .state
+            .lock()
+            .map_err(|_| Error::Internal("accumulator lock".into()))?;
         let d = st
             .acc
             .span_exponent(a, b)
