@@ -65,6 +65,9 @@ enum BenchCommand {
         /// Submit over JSON-RPC (HTTP on loopback) instead of in-process.
         #[arg(long)]
         rpc: bool,
+        /// Maintain the history accumulator (the rate is then paced by its worker).
+        #[arg(long)]
+        accumulator: bool,
         /// Print one JSON object.
         #[arg(long)]
         json: bool,
@@ -142,6 +145,7 @@ async fn main() -> eyre::Result<()> {
                     txs,
                     concurrency,
                     rpc,
+                    accumulator,
                     json,
                 },
         } => {
@@ -149,6 +153,7 @@ async fn main() -> eyre::Result<()> {
                 txs,
                 concurrency,
                 rpc,
+                accumulator,
                 ..Default::default()
             };
             let report = debye_operator::bench::run_blocking(opts, move |line| {

@@ -39,6 +39,9 @@ pub struct BenchOptions {
     pub block_interval_ms: u64,
     /// Submit over JSON-RPC (HTTP on loopback) instead of in-process.
     pub rpc: bool,
+    /// Maintain the history accumulator (docs/accumulator.md §13): the sustained rate is then
+    /// bounded by the accumulator worker (sealing waits beyond `max_lag`).
+    pub accumulator: bool,
 }
 
 /// Concurrent submitters by default. While the sequencer builds and stores a block (~110 ms at
@@ -55,6 +58,7 @@ impl Default for BenchOptions {
             block_max_txs: 8_192,
             block_interval_ms: 1_000,
             rpc: false,
+            accumulator: false,
         }
     }
 }
@@ -94,6 +98,8 @@ pub struct BenchReport {
     pub threads: usize,
     /// Whether submissions went over JSON-RPC (HTTP) rather than in-process.
     pub rpc: bool,
+    /// Whether the history accumulator was maintained.
+    pub accumulator: bool,
 }
 
 fn key(i: u64) -> SigningKey {
@@ -208,11 +214,11 @@ async fn run_in(
             poll_interval_ms: 20,
             ..Default::default()
         },
-        // The accumulator folds ~40k exponent bits per touched range (docs/accumulator.md §10):
-        // it cannot follow 20k tx/s on one core and would hold sealing at `max_lag`. This bench
-        // measures the transaction path; the accumulator has its own (`debye bench history`).
+        // Off by default: the accumulator folds ~38k exponent bits per touched range
+        // (docs/accumulator.md §10) and cannot follow 20k tx/s on one core, so sealing would be
+        // paced at `max_lag`. `--accumulator` measures that paced rate.
         accumulator: crate::AccumulatorConfig {
-            enabled: false,
+            enabled: opts.accumulator,
             ..Default::default()
         },
         ..Default::default()
@@ -344,6 +350,7 @@ async fn run_in(
         cpu_us_per_tx: cpu_s * 1e6 / n.max(1) as f64,
         threads,
         rpc: opts.rpc,
+        accumulator: opts.accumulator,
     };
     let node = Arc::try_unwrap(node).map_err(|_| Error::Internal("node still shared".into()))?;
     node.shutdown(Duration::from_secs(30)).await?;
