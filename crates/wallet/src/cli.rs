@@ -179,6 +179,11 @@ pub enum WalletCommand {
         /// Operator JSON-RPC endpoint: submit the transaction there.
         #[arg(long, env = "DEBYE_OPERATOR")]
         operator: Option<String>,
+        /// Replace the blocks in which the paid coins did not move by one accumulator proof
+        /// from the operator (needs `--operator`; the recipient then relies on a watcher having
+        /// checked the accumulator, docs/accumulator.md §13.4).
+        #[arg(long, requires = "operator")]
+        compress: bool,
     },
     /// Follow the chain to the L1 tip: check each block against its L1 commitment, extend every
     /// coin's history, verify incoming payments; report withheld blocks and unsigned spends.
@@ -586,19 +591,35 @@ async fn execute(args: WalletArgs) -> Result<Out> {
             max_block,
             out,
             operator,
+            compress,
         } => {
             let (mut w, _) = unlock("the wallet")?;
-            let p = w.build_payment(to, token, amount, max_block)?;
+            let mut p = w.build_payment(to, token, amount, max_block)?;
             write_json(&out, &p)?;
-            let submitted = match operator {
+            let submitted = match &operator {
                 Some(url) => {
-                    RpcSource::connect(&url)?
+                    RpcSource::connect(url)?
                         .submit(p.transaction.clone())
                         .await?;
                     true
                 }
                 None => false,
             };
+            // After the submission, and best effort: the uncompressed payment is already
+            // written and stays valid if the operator serves no span.
+            let mut spanned = 0;
+            if compress && let Some(url) = &operator {
+                let source = RpcSource::connect(url)?;
+                for h in &mut p.histories {
+                    match source.compress(h).await {
+                        Ok(n) => spanned += n,
+                        Err(e) => eprintln!("warning: no accumulator span: {e}"),
+                    }
+                }
+                if spanned > 0 {
+                    write_json(&out, &p)?;
+                }
+            }
             Ok(Out {
                 text: format!(
                     "signed tx {} paying {amount} to {to}{}; hand {} to the recipient",
@@ -606,7 +627,13 @@ async fn execute(args: WalletArgs) -> Result<Out> {
                     if submitted { ", submitted" } else { "" },
                     out.display()
                 ),
-                json: json!({ "txId": p.tx_id, "paid": p.paid, "out": out, "submitted": submitted }),
+                json: json!({
+                    "txId": p.tx_id,
+                    "paid": p.paid,
+                    "out": out,
+                    "submitted": submitted,
+                    "blocksReplacedBySpans": spanned,
+                }),
             })
         }
         WalletCommand::Sync {

@@ -175,7 +175,9 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
                         &amount.to_string(),
                     ][..],
                     &["--max-block", "1000", "--out", pay.to_str().unwrap()],
-                    &["--operator", &operator_url],
+                    // --compress: the histories in pay.json get an accumulator span from the
+                    // operator where the coins sat still for two blocks or more
+                    &["--operator", &operator_url, "--compress"],
                 ]
                 .concat(),
             )
