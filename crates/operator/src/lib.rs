@@ -32,6 +32,8 @@ mod rpc;
 mod run;
 mod sequencer;
 mod sync;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 
 pub use config::{
     AccumulatorConfig, BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig,

@@ -7,7 +7,7 @@ use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::{Address, U256};
 use debye_l1::{EmbeddedL1, contracts::DebyeChainClient};
-use debye_operator::{Config, DEV_OPERATOR, L1Config, Operator};
+use debye_operator::{DEV_OPERATOR, Operator};
 use debye_primitives::{
     Input, Output, Segment, Transaction,
     test_utils::{test_address, test_key},
@@ -52,20 +52,8 @@ async fn net() -> Net {
         deposits.push(DepositEvidence::from(&d));
     }
     let dir = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: dir.path().to_path_buf(),
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        block: debye_operator::BlockConfig {
-            interval_ms: 3_600_000,
-            max_txs: 1_000,
-        },
-        l1: L1Config {
-            confirmations: 0,
-            poll_interval_ms: 20,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let mut config = debye_operator::test_utils::config(dir.path());
+    config.metrics_addr = None;
     let node = Operator::start(config, chain.clone(), DEV_OPERATOR)
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use debye_l1::{
     EmbeddedL1,
     contracts::{DebyeChainClient, Deposit},
 };
-use debye_operator::{Config, DEV_OPERATOR, L1Config, Operator};
+use debye_operator::{Config, DEV_OPERATOR, Operator};
 use debye_primitives::test_utils::test_address;
 use debye_rpc_api::{ApiError, ErrorCode};
 use jsonrpsee::core::ClientError;
@@ -25,23 +25,7 @@ pub struct Harness {
     pub deposits: Vec<Deposit>,
 }
 
-pub fn config(dir: &std::path::Path) -> Config {
-    Config {
-        data_dir: dir.to_path_buf(),
-        rpc_addr: "127.0.0.1:0".parse().unwrap(),
-        metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
-        block: debye_operator::BlockConfig {
-            interval_ms: 3_600_000,
-            max_txs: 1_000,
-        },
-        l1: L1Config {
-            confirmations: 0,
-            poll_interval_ms: 20,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
+pub use debye_operator::test_utils::config;
 
 impl Harness {
     pub async fn new() -> Self {
