@@ -598,9 +598,7 @@ async fn execute(args: WalletArgs) -> Result<Out> {
             write_json(&out, &p)?;
             let submitted = match &operator {
                 Some(url) => {
-                    RpcSource::connect(url)?
-                        .submit(p.transaction.clone())
-                        .await?;
+                    w.submit_or_release(&RpcSource::connect(url)?, &p).await?;
                     true
                 }
                 None => false,

@@ -72,6 +72,10 @@ pub enum Error {
     /// The operator (or another block source) failed or answered nonsense.
     #[error("operator: {0}")]
     Operator(String),
+    /// The operator answered a submission with an error: the transaction was not accepted (the
+    /// wallet puts the coins it would have spent back).
+    #[error("operator refused the transaction: {0}")]
+    Refused(String),
     /// The wallet is bound to another chain than the one it is talking to.
     #[error(
         "wrong chain: wallet is for chain {expected_chain} anchor {expected_anchor}, got chain {chain} anchor {anchor}"
@@ -260,6 +264,7 @@ impl Error {
             Self::Prime(_) => "Prime",
             Self::L1(_) => "L1",
             Self::Operator(_) => "Operator",
+            Self::Refused(_) => "Refused",
             Self::WrongChain { .. } => "WrongChain",
             Self::InsufficientFunds { .. } => "InsufficientFunds",
             Self::InvalidAmount(_) => "InvalidAmount",

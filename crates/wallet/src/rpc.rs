@@ -107,9 +107,12 @@ impl BlockSource for RpcSource {
     }
 
     async fn submit(&self, tx: SignedTransaction) -> Result<B256> {
-        DebyeApiClient::submit_transaction(&self.client, tx)
-            .await
-            .map(|r| r.tx_id)
-            .map_err(|e| Error::Operator(e.to_string()))
+        match DebyeApiClient::submit_transaction(&self.client, tx).await {
+            Ok(r) => Ok(r.tx_id),
+            // An error answer is a definite "not accepted"; a transport failure is not (the
+            // transaction may have been made durable before the answer was lost).
+            Err(ClientError::Call(obj)) => Err(Error::Refused(obj.to_string())),
+            Err(e) => Err(Error::Operator(e.to_string())),
+        }
     }
 }

@@ -748,8 +748,27 @@ impl Wallet {
         max_block_index: u64,
     ) -> Result<Payment> {
         let payment = self.build_payment(to, token, amount, max_block_index)?;
-        source.submit(payment.transaction.clone()).await?;
+        self.submit_or_release(source, &payment).await?;
         Ok(payment)
+    }
+
+    /// Submits a built payment; if the operator refuses it ([`Error::Refused`]), the coins it
+    /// would have spent become spendable again. Any other failure leaves them reserved: the
+    /// transaction may have been accepted, and `sync` settles it (included, or released once
+    /// expired).
+    pub async fn submit_or_release<S: BlockSource>(
+        &mut self,
+        source: &S,
+        payment: &Payment,
+    ) -> Result<()> {
+        match source.submit(payment.transaction.clone()).await {
+            Ok(_) => Ok(()),
+            Err(e @ Error::Refused(_)) => {
+                self.release(payment.tx_id)?;
+                Err(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Puts back coins whose spending transaction was never included (expired or dropped).

@@ -162,8 +162,8 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
     // The deposit becomes spendable once a block after it is committed and the wallet has synced
     // it; the operator also credits it only after it sees it on L1. Until then the send is refused.
     let sync = [&["sync", "--operator", operator_url.as_str()][..], &l1_args].concat();
-    // A send whose submission the operator refuses has already marked the coins as being spent
-    // in the wallet, so wait until the operator has credited the deposit before sending.
+    // The operator credits the deposit on its own clock: wait for that rather than send into
+    // refusals (a refused send gives its coins back, `Wallet::submit_or_release`).
     let api_client = debye_rpc_api::http_client(&operator_url).unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while debye_rpc_api::DebyeApiClient::ranges_owned_by(&api_client, alice)

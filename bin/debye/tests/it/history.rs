@@ -250,3 +250,49 @@ async fn an_untouched_history_shrinks_to_one_accumulator_span_and_forgeries_are_
     assert_eq!(net.source.compress(&mut h.clone()).await.unwrap(), 0);
     net.node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
+
+/// A payment the operator refuses (here: already expired, error 1003) gives the wallet its coins
+/// back at once, so the next payment goes through; before, they stayed reserved until a sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_the_operator_refuses_gives_the_coins_back() {
+    let net = net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alice = debye_wallet::Wallet::import_key(
+        &dir.path().join("alice"),
+        debye_wallet::AccountKey::from_signing_key(test_key(1)),
+        &"correct horse".into(),
+        debye_wallet::keystore::ScryptParams {
+            n: 1 << 10,
+            r: 8,
+            p: 1,
+        },
+    )
+    .unwrap();
+    alice
+        .deposit_eth(&net.chain, U256::from(500u64))
+        .await
+        .unwrap();
+    let alice_addr = test_address(1);
+    while net.rpc.ranges_owned_by(alice_addr).await.unwrap().len() < 2 {
+        tokio::time::sleep(Duration::from_millis(20)).await; // the operator credits it
+    }
+    let before = alice.state().balance(0);
+    assert_eq!(before, U256::from(500u64));
+    let bob = test_address(2);
+    // maxBlockIndex 0 is below the next block: refused
+    let err = alice
+        .pay(&net.source, bob, 0, U256::from(10u64), 0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Refused(_)), "{err}");
+    assert_eq!(
+        alice.state().balance(0),
+        before,
+        "the refused payment's coins are spendable"
+    );
+    alice
+        .pay(&net.source, bob, 0, U256::from(10u64), 1_000)
+        .await
+        .unwrap();
+    net.node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
