@@ -97,12 +97,15 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
         .unwrap();
         node.submit(stx).await.unwrap();
         let n = node.flush().await.unwrap().unwrap();
-        for _ in 0..500 {
+        let mut committed = false;
+        for _ in 0..1_500 {
             if node.status().l1_committed >= n {
+                committed = true;
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        assert!(committed, "block {n} was not committed on L1");
         hashes.push(chain.block_hash(n).await.unwrap());
     }
     assert_eq!(chain.next_block().await.unwrap(), 3);
@@ -125,13 +128,29 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
     assert!(repaired, "commitments were not resubmitted after the reorg");
     assert_eq!(chain.block_hash(1).await.unwrap(), hashes[0]);
     assert_eq!(chain.block_hash(2).await.unwrap(), hashes[1]);
-    assert!(
+    // The node resubmitted both blocks itself. The anchor shows the second commitment as soon as
+    // it is mined, a moment before the submitter reads its receipt and counts it, so wait for
+    // the count rather than read it once.
+    let attempts = || {
         node.metrics().l1_submit.count()
             + node
                 .metrics()
                 .l1_submit_failures
                 .load(std::sync::atomic::Ordering::Relaxed)
-            >= 4
+    };
+    let mut counted = false;
+    for _ in 0..500 {
+        if attempts() >= 4 && node.status().l1_committed == 2 {
+            counted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        counted,
+        "expected 4 submission attempts and both blocks committed, saw {} attempts and l1_committed {}",
+        attempts(),
+        node.status().l1_committed
     );
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
