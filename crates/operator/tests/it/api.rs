@@ -13,7 +13,7 @@ use debye_rpc_api::{
 };
 use serde_json::json;
 
-use crate::helpers::{Harness, api_error, config, expect_code, raw_get, raw_post};
+use crate::helpers::{Harness, api_error, config, expect_code, raw_get, raw_post, wait_committed};
 
 fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
@@ -272,12 +272,7 @@ async fn api_methods_good_and_bad_input() {
     let latest = client.header(None).await.unwrap().expect("latest");
     assert_eq!((latest.hash, latest.tx_count), (block.hash, 1));
     assert_eq!(client.header(Some(9)).await.unwrap(), None);
-    for _ in 0..200 {
-        if client.chain_status().await.unwrap().l1_committed == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_committed(&node, 1).await;
     assert_eq!(h.chain.block_hash(1).await.unwrap(), block.hash);
     assert_eq!(
         client.transaction_status(a_id).await.unwrap(),

@@ -17,7 +17,7 @@ use debye_primitives::{
 };
 use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
 
-use crate::helpers::{Harness, api_error, config, expect_code};
+use crate::helpers::{Harness, api_error, config, eventually, expect_code, wait_committed};
 
 fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
@@ -70,12 +70,7 @@ async fn forced_inclusion_is_applied_to_the_ledger() {
     );
     node.submit(bob_pays).await.unwrap();
     assert_eq!(node.flush().await.unwrap(), Some(1));
-    for _ in 0..500 {
-        if node.status().l1_committed >= 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_committed(&node, 1).await;
     assert_eq!(node.status().l1_committed, 1);
 
     // The operator censors Alice's payment of [0, 100) to Carol; Alice also has a pending
@@ -104,18 +99,18 @@ async fn forced_inclusion_is_applied_to_the_ledger() {
     );
 
     // The node's own L1 sync applies it.
-    let mut followed = false;
-    for _ in 0..500 {
-        // The ledger is updated just before the store commit that also records the drop.
-        if owned_by(&client, carol).await.contains(&seg(0, 100))
+    // The ledger is updated just before the store commit that also records the drop.
+    let followed = eventually(async || {
+        owned_by(&client, carol).await.contains(&seg(0, 100))
             && client.transaction_status(pending).await.unwrap() != TxStatusView::Pending
-        {
-            followed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(followed, "the node did not follow the forced inclusion");
+    })
+    .await;
+    assert!(
+        followed,
+        "the node did not follow the forced inclusion: carol owns {:?}, the pending spend is {:?}",
+        owned_by(&client, carol).await,
+        client.transaction_status(pending).await.unwrap()
+    );
     assert!(
         owned_by(&client, alice)
             .await

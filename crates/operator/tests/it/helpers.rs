@@ -1,8 +1,11 @@
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
-    sync::Arc,
-    time::Duration,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
 };
 
 use alloy_primitives::{Address, U256};
@@ -17,12 +20,44 @@ use jsonrpsee::core::ClientError;
 
 pub const DEPLOYER: Address = Address::new([0x0e; 20]);
 
+/// How long a test waits for work the node does in the background (L1 sync, block submission,
+/// the accumulator worker) before it fails: generous, because CI runs the tests in parallel with
+/// CPU-heavy ones on two cores.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Polls `cond` every 20 ms until it holds (true) or [`PATIENCE`] has passed (false). Callers
+/// assert the result, with a message saying what they saw.
+pub async fn eventually(mut cond: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Waits until the node has committed block `n` on L1; fails the test after [`PATIENCE`].
+pub async fn wait_committed(node: &Operator, n: u64) {
+    assert!(
+        eventually(async || node.status().l1_committed >= n).await,
+        "block {n} not committed on L1 within {PATIENCE:?}: {:?}",
+        node.status()
+    );
+}
+
 /// A node on the embedded L1 with deposits for test keys 1 and 2.
 pub struct Harness {
     pub l1: Arc<EmbeddedL1>,
     pub chain: DebyeChainClient<Arc<EmbeddedL1>>,
     pub dir: tempfile::TempDir,
     pub deposits: Vec<Deposit>,
+    /// Whether a node has credited the deposits into `dir`'s store (a restarted node finds them
+    /// there and does not count them again).
+    credited: AtomicBool,
 }
 
 pub use debye_operator::test_utils::config;
@@ -50,6 +85,7 @@ impl Harness {
             chain,
             dir: tempfile::tempdir().unwrap(),
             deposits,
+            credited: AtomicBool::new(false),
         }
     }
 
@@ -57,18 +93,16 @@ impl Harness {
         let node = Operator::start(config, self.chain.clone(), DEV_OPERATOR)
             .await
             .unwrap();
-        // Wait until both deposits are credited.
-        for _ in 0..500 {
-            if node
-                .metrics()
-                .deposits
-                .load(std::sync::atomic::Ordering::Relaxed)
-                >= 2
-                || node.status().tip > 0
-            {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        // The first node on this store credits both deposits from L1 on its own clock: wait for
+        // that. A restarted node has them in its store already.
+        if !self.credited.load(Ordering::Relaxed) {
+            let deposits = || node.metrics().deposits.load(Ordering::Relaxed);
+            assert!(
+                eventually(async || deposits() >= 2).await,
+                "the deposits were not credited within {PATIENCE:?}: {} of 2",
+                deposits()
+            );
+            self.credited.store(true, Ordering::Relaxed);
         }
         node
     }

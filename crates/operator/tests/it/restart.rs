@@ -17,7 +17,9 @@ use debye_primitives::{
 };
 use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
 
-use crate::helpers::{DEPLOYER, Harness, api_error, config, expect_code};
+use crate::helpers::{
+    DEPLOYER, Harness, api_error, config, eventually, expect_code, wait_committed,
+};
 
 fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
@@ -40,16 +42,6 @@ fn spend(
     }
     .sign(domain, &[test_key(from)])
     .unwrap()
-}
-
-async fn wait_committed(node: &Operator, n: u64) {
-    for _ in 0..500 {
-        if node.status().l1_committed >= n {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("block {n} not committed on L1: {:?}", node.status());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,19 +256,18 @@ async fn exit_finalized_on_l1_makes_coins_unspendable() {
     );
 
     // The node follows ExitFinalized on its own (no report_exits).
-    let mut followed = false;
-    for _ in 0..500 {
-        if owned_by(&client, alice)
+    let followed = eventually(async || {
+        owned_by(&client, alice)
             .await
             .iter()
             .all(|s| !s.overlaps(&seg(0, 400)))
-        {
-            followed = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(followed, "the node did not follow the finalized exit");
+    })
+    .await;
+    assert!(
+        followed,
+        "the node did not follow the finalized exit: alice owns {:?}",
+        owned_by(&client, alice).await
+    );
     for exited in [seg(100, 101), seg(0, 400), seg(399, 401)] {
         let e = client
             .submit_transaction(spend(1, test_address(3), 1, exited, &domain))
