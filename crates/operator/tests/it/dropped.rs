@@ -18,7 +18,7 @@ use debye_primitives::{Input, Output, Segment, Transaction};
 use k256::ecdsa::SigningKey;
 use serde_json::json;
 
-use crate::helpers::{config, raw_post};
+use crate::helpers::{PATIENCE, config, eventually, raw_post};
 
 fn anvil_call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_json::Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
@@ -66,17 +66,6 @@ fn mined_nonce(rpc: SocketAddr, account: Address) -> u128 {
     ))
 }
 
-/// Polls `cond` every 20 ms, at most `tries` times.
-async fn eventually(tries: usize, mut cond: impl FnMut() -> bool) -> bool {
-    for _ in 0..tries {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    false
-}
-
 struct Setup {
     anvil: Anvil,
     rpc: SocketAddr,
@@ -118,14 +107,14 @@ async fn setup() -> Setup {
     };
     // No reconnect hook: the RpcL1 client must recover from the lost transaction on its own.
     let node = Operator::start(cfg, chain.clone(), operator).await.unwrap();
-    let credited = eventually(500, || {
+    let credited = eventually(async || {
         node.metrics()
             .deposits
             .load(std::sync::atomic::Ordering::Relaxed)
             == 1
     })
     .await;
-    assert!(credited, "deposit not credited");
+    assert!(credited, "deposit not credited within {PATIENCE:?}");
     Setup {
         anvil,
         rpc,
@@ -172,18 +161,18 @@ impl Setup {
 
     /// Mines what is pooled and waits until the anchor holds `n` blocks.
     async fn mine_until_committed(&self, n: u64) {
-        let mut committed = false;
-        for _ in 0..500 {
+        let committed = eventually(async || {
             if pooled(self.rpc) > 0 {
                 anvil_call(self.rpc, "evm_mine", &json!([]));
             }
-            if self.chain.next_block().await.unwrap() == n + 1 {
-                committed = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        assert!(committed, "block {n} was not committed");
+            self.chain.next_block().await.unwrap() == n + 1
+        })
+        .await;
+        assert!(
+            committed,
+            "block {n} was not committed within {PATIENCE:?}: the anchor's next block is {}",
+            self.chain.next_block().await.unwrap()
+        );
     }
 
     /// One commitment per number, the stored chain; the operator's nonce advanced by
@@ -214,16 +203,16 @@ async fn dropped_block_submission_is_resent_once() {
     anvil_call(s.rpc, "evm_setAutomine", &json!([false]));
 
     assert_eq!(s.block_with_transfer(0).await, 1);
-    assert!(eventually(500, || pooled(s.rpc) == 1).await, "not sent");
+    assert!(eventually(async || pooled(s.rpc) == 1).await, "not sent");
     anvil_call(s.rpc, "anvil_dropAllTransactions", &json!([]));
     assert_eq!(pooled(s.rpc), 0);
     // The receipt never comes: the wait times out and the anchor is read back.
     assert!(
-        eventually(1_000, || s.failures() >= 1).await,
+        eventually(async || s.failures() >= 1).await,
         "the lost submission was not noticed"
     );
     // The next round sends block 1 again, at the nonce the dropped transaction had.
-    assert!(eventually(1_000, || pooled(s.rpc) == 1).await, "not resent");
+    assert!(eventually(async || pooled(s.rpc) == 1).await, "not resent");
     assert_eq!(mined_nonce(s.rpc, s.operator), nonce_before);
     s.mine_until_committed(1).await;
 
@@ -244,14 +233,14 @@ async fn stuck_block_submission_is_replaced_with_higher_fees() {
 
     assert_eq!(s.block_with_transfer(0).await, 1);
     assert!(
-        eventually(500, || pooled_fees(s.rpc, s.operator).len() == 1).await,
+        eventually(async || pooled_fees(s.rpc, s.operator).len() == 1).await,
         "not sent"
     );
     let first_fee = pooled_fees(s.rpc, s.operator)[0];
     // No receipt: after the timeout the block is sent again with the same nonce and higher fees,
     // replacing the pooled transaction rather than queueing a second one behind it.
     assert!(
-        eventually(1_000, || {
+        eventually(async || {
             let fees = pooled_fees(s.rpc, s.operator);
             fees.len() == 1 && fees[0] > first_fee
         })

@@ -13,7 +13,7 @@ use debye_primitives::{Input, Output, Segment, Transaction};
 use k256::ecdsa::SigningKey;
 use serde_json::json;
 
-use crate::helpers::{config, raw_post};
+use crate::helpers::{PATIENCE, config, eventually, raw_post, wait_committed};
 
 fn anvil_call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_json::Value {
     let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
@@ -65,17 +65,16 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
     let node = Operator::start_with(cfg, store, chain.clone(), operator, Some(reconnect))
         .await
         .unwrap();
-    for _ in 0..500 {
-        if node
-            .metrics()
+    let deposits = || {
+        node.metrics()
             .deposits
             .load(std::sync::atomic::Ordering::Relaxed)
-            == 1
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    };
+    assert!(
+        eventually(async || deposits() == 1).await,
+        "deposit not credited within {PATIENCE:?}: {} credited",
+        deposits()
+    );
     let snapshot = anvil_call(rpc, "evm_snapshot", &json!([]));
 
     let mut hashes = Vec::new();
@@ -97,15 +96,7 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
         .unwrap();
         node.submit(stx).await.unwrap();
         let n = node.flush().await.unwrap().unwrap();
-        let mut committed = false;
-        for _ in 0..1_500 {
-            if node.status().l1_committed >= n {
-                committed = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        assert!(committed, "block {n} was not committed on L1");
+        wait_committed(&node, n).await;
         hashes.push(chain.block_hash(n).await.unwrap());
     }
     assert_eq!(chain.next_block().await.unwrap(), 3);
@@ -117,15 +108,12 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
     );
     assert_eq!(chain.next_block().await.unwrap(), 1);
 
-    let mut repaired = false;
-    for _ in 0..1_500 {
-        if chain.next_block().await.unwrap() == 3 {
-            repaired = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(repaired, "commitments were not resubmitted after the reorg");
+    let repaired = eventually(async || chain.next_block().await.unwrap() == 3).await;
+    assert!(
+        repaired,
+        "commitments were not resubmitted after the reorg within {PATIENCE:?}: next block {}",
+        chain.next_block().await.unwrap()
+    );
     assert_eq!(chain.block_hash(1).await.unwrap(), hashes[0]);
     assert_eq!(chain.block_hash(2).await.unwrap(), hashes[1]);
     // The node resubmitted both blocks itself. The anchor shows the second commitment as soon as
@@ -138,14 +126,7 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
                 .l1_submit_failures
                 .load(std::sync::atomic::Ordering::Relaxed)
     };
-    let mut counted = false;
-    for _ in 0..500 {
-        if attempts() >= 4 && node.status().l1_committed == 2 {
-            counted = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let counted = eventually(async || attempts() >= 4 && node.status().l1_committed == 2).await;
     assert!(
         counted,
         "expected 4 submission attempts and both blocks committed, saw {} attempts and l1_committed {}",
