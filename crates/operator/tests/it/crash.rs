@@ -6,7 +6,6 @@
 
 use std::{
     collections::HashSet,
-    net::TcpListener,
     process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
@@ -42,7 +41,9 @@ impl Node {
             .arg("--config")
             .arg(config)
             .env("DEBYE_OPERATOR_KEY", DEV_KEYS[1])
-            .env("RUST_LOG", "warn")
+            // JSON lines, with the start line that names the API address (`wait_healthy`).
+            .env("RUST_LOG", "warn,debye_operator::node=info")
+            .env("DEBYE_LOG_JSON", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .spawn()
@@ -56,11 +57,27 @@ impl Node {
     }
 }
 
-async fn wait_healthy(client: &HttpClient, node: &mut Node, log: &std::path::Path) {
+/// The API address in the node's "operator running" line, among the log lines after byte
+/// `from` (what this start of the node wrote).
+fn logged_rpc_addr(log: &std::path::Path, from: usize) -> Option<String> {
+    let text = std::fs::read(log).ok()?;
+    String::from_utf8_lossy(text.get(from..)?)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "operator running")
+        .and_then(|v| v["fields"]["rpc"].as_str().map(str::to_owned))
+}
+
+/// Waits until the node started with the log at byte `from` says where it serves (it binds a
+/// port of its own choosing, so no other process can hold it) and answers there.
+async fn wait_healthy(node: &mut Node, log: &std::path::Path, from: usize) -> HttpClient {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if client.health().await.is_ok() {
-            return;
+        if let Some(addr) = logged_rpc_addr(log, from) {
+            let client = http_client(&format!("http://{addr}")).unwrap();
+            if client.health().await.is_ok() {
+                return client;
+            }
         }
         if let Ok(Some(status)) = node.child.try_wait() {
             panic!(
@@ -100,17 +117,12 @@ async fn sigkill_during_block_production_loses_nothing() {
     let alice_key = SigningKey::from_slice(&hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let config = dir.path().join("operator.toml");
     std::fs::write(
         &config,
         format!(
             r#"data_dir = "{}"
-rpc_addr = "127.0.0.1:{port}"
+rpc_addr = "127.0.0.1:0"
 [block]
 interval_ms = 25
 max_txs = 16
@@ -130,7 +142,7 @@ submit_timeout_ms = 5000
     )
     .unwrap();
     let log = dir.path().join("operator.log");
-    let client = http_client(&format!("http://127.0.0.1:{port}")).unwrap();
+    let log_len = || std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
 
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -142,11 +154,17 @@ submit_timeout_ms = 5000
     let accepted: Arc<Mutex<Vec<B256>>> = Arc::default();
     let next_coin = Arc::new(AtomicU64::new(0));
     for round in 0..ROUNDS {
+        let from = log_len();
         let mut node = Node::spawn(&config, &log);
-        wait_healthy(&client, &mut node, &log).await;
+        let client = wait_healthy(&mut node, &log, from).await;
         if round == 0 {
             // The deposit must be credited before transfers can be accepted.
+            let deadline = Instant::now() + Duration::from_secs(60);
             while client.ranges_owned_by(alice).await.unwrap().is_empty() {
+                assert!(
+                    Instant::now() < deadline,
+                    "the operator did not credit the deposit within 60 s"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
@@ -190,9 +208,11 @@ submit_timeout_ms = 5000
     }
 
     // Restart once more and let everything reach blocks and L1.
+    let from = log_len();
     let mut node = Node::spawn(&config, &log);
-    wait_healthy(&client, &mut node, &log).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let client = wait_healthy(&mut node, &log, from).await;
+    // Up to 50 rounds' worth of blocks may still wait for L1, on a loaded machine.
+    let deadline = Instant::now() + Duration::from_secs(120);
     let status = loop {
         let s = client.chain_status().await.unwrap();
         if s.mempool_size == 0 && s.tip > 0 && s.l1_committed == s.tip {
