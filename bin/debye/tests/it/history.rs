@@ -3,7 +3,10 @@
 //! in which the coins did not move, and the recipient's check accepts it — and refuses it once
 //! tampered with, moved onto other coins, or stretched over a block that moved the coins.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use alloy_primitives::{Address, U256};
 use debye_l1::{EmbeddedL1, contracts::DebyeChainClient};
@@ -22,6 +25,25 @@ use debye_wallet::{
 
 fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
+}
+
+/// How long the test waits for the node's background work (L1 sync and submission, the
+/// accumulator worker): generous, because CI runs the tests in parallel with CPU-heavy ones on
+/// two cores.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// Polls `cond` every 20 ms until it holds (true) or [`PATIENCE`] has passed (false).
+async fn eventually(mut cond: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 struct Net {
@@ -57,14 +79,16 @@ async fn net() -> Net {
     let node = Operator::start(config, chain.clone(), DEV_OPERATOR)
         .await
         .unwrap();
-    while node
-        .metrics()
-        .deposits
-        .load(std::sync::atomic::Ordering::Relaxed)
-        < 2
-    {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let credited = || {
+        node.metrics()
+            .deposits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert!(
+        eventually(async || credited() >= 2).await,
+        "the deposits were not credited within {PATIENCE:?}: {} of 2",
+        credited()
+    );
     let url = format!("http://{}", node.rpc_addr().unwrap());
     let id = ChainId {
         chain_id: node.status().chain_id,
@@ -86,13 +110,12 @@ impl Net {
     /// accumulator caught up (so every height is committed by the next header).
     async fn block(&self, key: u64, input: Input, outputs: Vec<Output>) -> u64 {
         let tip = self.node.status().tip;
-        for _ in 0..1_000 {
-            let h = self.rpc.accumulator(None).await.unwrap().unwrap().height;
-            if h >= tip {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let height = async || self.rpc.accumulator(None).await.unwrap().unwrap().height;
+        assert!(
+            eventually(async || height().await >= tip).await,
+            "the accumulator did not reach height {tip} within {PATIENCE:?}: at {}",
+            height().await
+        );
         let tx = Transaction {
             inputs: vec![input],
             outputs,
@@ -102,13 +125,12 @@ impl Net {
         .unwrap();
         self.node.submit(tx).await.unwrap();
         let n = self.node.flush().await.unwrap().unwrap();
-        for _ in 0..1_000 {
-            if self.node.status().l1_committed >= n {
-                return n;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        panic!("block {n} not committed on L1");
+        assert!(
+            eventually(async || self.node.status().l1_committed >= n).await,
+            "block {n} not committed on L1 within {PATIENCE:?}: {:?}",
+            self.node.status()
+        );
+        n
     }
 
     async fn history(&self, segment: Segment, deposit: usize) -> CoinHistory {
@@ -273,9 +295,13 @@ async fn a_payment_the_operator_refuses_gives_the_coins_back() {
         .await
         .unwrap();
     let alice_addr = test_address(1);
-    while net.rpc.ranges_owned_by(alice_addr).await.unwrap().len() < 2 {
-        tokio::time::sleep(Duration::from_millis(20)).await; // the operator credits it
-    }
+    // The operator credits it on its own clock.
+    let owned = async || net.rpc.ranges_owned_by(alice_addr).await.unwrap();
+    assert!(
+        eventually(async || owned().await.len() >= 2).await,
+        "the operator did not credit the second deposit within {PATIENCE:?}: alice owns {:?}",
+        owned().await
+    );
     let before = alice.state().balance(0);
     assert_eq!(before, U256::from(500u64));
     let bob = test_address(2);
