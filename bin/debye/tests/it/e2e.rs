@@ -3,7 +3,6 @@
 //! the funds arrive on L1.
 
 use std::{
-    net::TcpListener,
     path::{Path, PathBuf},
     process::{Child, Command, Output, Stdio},
     time::{Duration, Instant},
@@ -18,9 +17,25 @@ use debye_l1::{
 
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
-fn free_addr() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().to_string()
+/// The API address in the operator's "operator running" log line, if it was written yet.
+fn logged_rpc_addr(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    // Drop colour escapes (ESC [ … m) around the field names.
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().take_while(|c| *c != 'm').for_each(drop);
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+        .lines()
+        .find(|l| l.contains("operator running"))?
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("rpc="))
+        .map(str::to_owned)
 }
 
 /// Kills the operator when the test ends, however it ends.
@@ -128,14 +143,17 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
     let url = anvil.endpoint();
     let root = tempfile::tempdir().unwrap();
 
-    // Process 1: the operator, over JSON-RPC against anvil.
-    let api = free_addr();
-    let _operator = Operator(
+    // Process 1: the operator, over JSON-RPC against anvil. It binds ports of its own choosing
+    // (no other process can take them between a pick and the bind) and logs the API address.
+    let log = root.path().join("operator.log");
+    let mut node = Operator(
         Command::new(env!("CARGO_BIN_EXE_debye"))
             .arg("operator")
             .env("DEBYE_DATA_DIR", root.path().join("operator"))
-            .env("DEBYE_RPC_ADDR", &api)
-            .env("DEBYE_METRICS_ADDR", free_addr())
+            .env("DEBYE_RPC_ADDR", "127.0.0.1:0")
+            .env("DEBYE_METRICS_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "warn,debye_operator::node=info")
+            .env("NO_COLOR", "1")
             .env("DEBYE_L1", "rpc")
             .env("DEBYE_L1_URL", &url)
             .env("DEBYE_L1_ANCHOR", &anchor)
@@ -144,10 +162,28 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
             .env("DEBYE_L1_POLL_MS", "100")
             .env("DEBYE_BLOCK_INTERVAL_MS", "200")
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
             .unwrap(),
     );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let api = loop {
+        if let Some(addr) = logged_rpc_addr(&log) {
+            break addr;
+        }
+        if let Ok(Some(status)) = node.0.try_wait() {
+            panic!(
+                "the operator exited with {status}: {}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the operator did not start within 60 s: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let operator_url = format!("http://{api}");
 
     // Processes 2 and 3: two wallets, each command its own `debye wallet` process.
