@@ -5,7 +5,7 @@ use debye_primitives::{BlockHeader, Codec, Segment, SignedTransaction};
 
 use crate::{
     Error, Result,
-    store::{DepositEntry, DropReason, ExitEntry, Origin, RangeRecord, TxStatus},
+    store::{AccumulatorStep, DepositEntry, DropReason, ExitEntry, Origin, RangeRecord, TxStatus},
 };
 
 /// A cursor over a stored value that fails with [`Error::Corrupt`] instead of panicking.
@@ -250,4 +250,25 @@ pub(crate) fn decode_exit(start: &[u8; 32], bytes: &[u8]) -> Result<ExitEntry> {
     };
     r.finish()?;
     Ok(e)
+}
+
+pub(crate) fn encode_acc_step(step: &AccumulatorStep) -> Vec<u8> {
+    let mut v = Vec::with_capacity(4 + step.value.len() + step.product.len());
+    // Element lengths are fixed by the group (256 bytes), so the u32 cannot overflow.
+    v.extend_from_slice(
+        &u32::try_from(step.value.len())
+            .unwrap_or(u32::MAX)
+            .to_be_bytes(),
+    );
+    v.extend_from_slice(&step.value);
+    v.extend_from_slice(&step.product);
+    v
+}
+
+pub(crate) fn decode_acc_step(bytes: &[u8]) -> Result<AccumulatorStep> {
+    let mut r = Reader::new(bytes, "acc_steps");
+    let len = r.u32()? as usize;
+    let value = r.take(len)?.to_vec();
+    let product = r.rest().to_vec();
+    Ok(AccumulatorStep { value, product })
 }

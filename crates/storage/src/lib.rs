@@ -17,8 +17,8 @@ pub mod store;
 pub use error::{Error, Result};
 pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
 pub use store::{
-    BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
-    RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
+    AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events,
+    Origin, PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
 };
 
 /// Version of the on-disk layout; bumped on every incompatible change.

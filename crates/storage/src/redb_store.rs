@@ -13,6 +13,7 @@
 //! | `ranges`    | range start          | end ‖ owner ‖ origin ‖ exited             |
 //! | `deposits`  | range start          | end ‖ owner ‖ child block ‖ L1 block      |
 //! | `exits`     | range start          | end ‖ L1 block                            |
+//! | `acc_steps` | block number         | u32 len ‖ A_n ‖ P_n (accumulator step)     |
 //!
 //! `tx_status` is keyed by a hash, so every insert lands on a random page that the commit copies,
 //! checksums and writes: one 4 KiB page per row once the table is large. So it is written
@@ -43,8 +44,8 @@ use crate::{
     codec::{self, Reader, u256_key},
     error::db,
     store::{
-        BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events, PendingTx,
-        RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
+        AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events,
+        PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
     },
 };
 
@@ -57,6 +58,9 @@ const BLOCK_TXS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("
 const RANGES: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("ranges");
 const DEPOSITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("deposits");
 const EXITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("exits");
+/// Added after schema 1 without a version change: a file without it gains it empty on open, and
+/// missing steps are recomputed.
+const ACC_STEPS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("acc_steps");
 
 const K_VERSION: &str = "schema_version";
 const K_CHAIN: &str = "chain";
@@ -128,6 +132,7 @@ impl RedbStore {
         wtx.open_table(RANGES).map_err(db)?;
         wtx.open_table(DEPOSITS).map_err(db)?;
         wtx.open_table(EXITS).map_err(db)?;
+        wtx.open_table(ACC_STEPS).map_err(db)?;
         wtx.commit().map_err(db)?;
         let store = Self {
             db: database,
@@ -608,5 +613,25 @@ impl Store for RedbStore {
                 .map_err(db)?;
             Ok(())
         })
+    }
+
+    fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> Result<()> {
+        let v = codec::encode_acc_step(step);
+        self.write(|wtx| {
+            wtx.open_table(ACC_STEPS)
+                .map_err(db)?
+                .insert(number, v.as_slice())
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    fn accumulator_step(&self, number: u64) -> Result<Option<AccumulatorStep>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let table = rtx.open_table(ACC_STEPS).map_err(db)?;
+        let Some(v) = table.get(number).map_err(db)? else {
+            return Ok(None);
+        };
+        codec::decode_acc_step(v.value()).map(Some)
     }
 }

@@ -191,6 +191,16 @@ pub struct SubmissionState {
     pub l1_block: u64,
 }
 
+/// One step of the history accumulator (docs/accumulator.md §13.2) as the operator folded it:
+/// kept so that a restart reads the step back instead of redoing seconds of exponentiation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccumulatorStep {
+    /// A_n, the group element's canonical encoding (256 bytes for RSA-2048).
+    pub value: Vec<u8>,
+    /// P_n, the product of the block's primes, big-endian without leading zeros.
+    pub product: Vec<u8>,
+}
+
 /// The operator's durable state. Every write is atomic and durable when it returns.
 ///
 /// Implementations must be usable from several threads: one writer (the operator's sequencer)
@@ -238,4 +248,10 @@ pub trait Store: Send + Sync + 'static {
     fn submission(&self) -> Result<SubmissionState>;
     /// Records what is known about L1 commitments.
     fn set_submission(&self, state: &SubmissionState) -> Result<()>;
+
+    /// Stores the accumulator step of block `number` (written after the block, by the
+    /// accumulator worker; a step lost in a crash is recomputed at the next start).
+    fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> Result<()>;
+    /// The stored accumulator step of block `number`.
+    fn accumulator_step(&self, number: u64) -> Result<Option<AccumulatorStep>>;
 }

@@ -8,9 +8,9 @@ use debye_primitives::{
     test_utils::{segment, test_domain, transfer_deposit},
 };
 use debye_storage::{
-    BlockCommit, ChainIdentity, DepositEntry, DropReason, Error, ExitEntry, L1Events, Origin,
-    PendingTx, RangeDelta, RangeRecord, RedbStore, SCHEMA_VERSION, Store, SubmissionState,
-    TxStatus,
+    AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, Error, ExitEntry,
+    L1Events, Origin, PendingTx, RangeDelta, RangeRecord, RedbStore, SCHEMA_VERSION, Store,
+    SubmissionState, TxStatus,
 };
 
 fn pending(seq: u64, offset: u128) -> PendingTx {
@@ -273,4 +273,27 @@ fn a_second_opener_is_refused() {
     let path = dir.path().join("s.redb");
     let _first = RedbStore::open(&path).unwrap();
     assert!(matches!(RedbStore::open(&path).unwrap_err(), Error::Db(_)));
+}
+
+#[test]
+fn accumulator_steps_survive_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let step = AccumulatorStep {
+        value: (0..=255u8).collect(),
+        product: vec![0x8f, 1, 2, 3, 5, 7, 11],
+    };
+    {
+        let s = RedbStore::open(&path).unwrap();
+        assert_eq!(s.accumulator_step(1).unwrap(), None);
+        s.put_accumulator_step(1, &step).unwrap();
+        // A step written twice (the worker redoing a block after a crash) keeps the newer one.
+        s.put_accumulator_step(2, &AccumulatorStep::default())
+            .unwrap();
+        s.put_accumulator_step(2, &step).unwrap();
+    }
+    let s = RedbStore::open(&path).unwrap();
+    assert_eq!(s.accumulator_step(1).unwrap(), Some(step.clone()));
+    assert_eq!(s.accumulator_step(2).unwrap(), Some(step));
+    assert_eq!(s.accumulator_step(3).unwrap(), None);
 }
