@@ -62,17 +62,24 @@ pub struct BlockValue {
     pub exponent_bits: u64,
 }
 
-struct BlockRecord {
+/// What a block keeps beyond A_n; dropped by [`Accumulator::compact`].
+struct BlockDetail {
     alpha: BTreeSet<Slice>,
     product: BigUint,
     /// The block's primes, kept until its chain proof is produced.
     pending: Option<Factors>,
 }
 
+struct BlockRecord {
+    /// `None` once compacted (or restored from A_n alone).
+    detail: Option<BlockDetail>,
+}
+
 /// Most key primes the operator's cache keeps (~100 bytes each).
 const PRIME_CACHE_LIMIT: usize = 1 << 20;
 
-/// The operator's accumulator: every A_n and, per block, its α slices and prime product.
+/// The operator's accumulator: every A_n and, per block until [`Accumulator::compact`], its α slices
+/// and prime product.
 pub struct Accumulator {
     group: &'static Group,
     geometry: Geometry,
@@ -151,6 +158,50 @@ impl Accumulator {
         })
     }
 
+    /// Appends block n as a compacted block from A_n alone: a value this node computed and
+    /// stored earlier, trusted (it comes from the node's own checksummed store), so neither
+    /// primes nor the exponentiation are redone. What a restart uses instead of
+    /// [`Accumulator::append_block`]; spans over such a block need the caller's stored
+    /// products (see [`Accumulator::compact`]).
+    pub fn restore_block(&mut self, value: Elem) -> u64 {
+        self.values.push(value);
+        self.blocks.push(BlockRecord { detail: None });
+        self.height()
+    }
+
+    fn detail(&self, n: u64) -> Result<&BlockDetail> {
+        let i = usize::try_from(n)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .ok_or(Error::UnknownBlock(n))?;
+        self.blocks
+            .get(i)
+            .ok_or(Error::UnknownBlock(n))?
+            .detail
+            .as_ref()
+            .ok_or(Error::Compacted(n))
+    }
+
+    /// P_n, the product of block n's primes (for a node to store with A_n).
+    pub fn block_product(&self, n: u64) -> Result<&BigUint> {
+        Ok(&self.detail(n)?.product)
+    }
+
+    /// Drops everything block n keeps but A_n: its α slices, P_n and primes. A node that stores
+    /// P_n itself calls this so memory grows by one group element per block rather than by the
+    /// blocks' exponents (P_n is ~168 KB for 10,000 keys); spans and inclusion proofs touching
+    /// the block then fail with [`Error::Compacted`], and the node multiplies its stored
+    /// products ([`crate::proof::product`]) and proves with [`ExclusionProof::prove`].
+    pub fn compact(&mut self, n: u64) {
+        if let Some(r) = usize::try_from(n)
+            .ok()
+            .and_then(|i| i.checked_sub(1))
+            .and_then(|i| self.blocks.get_mut(i))
+        {
+            r.detail = None;
+        }
+    }
+
     /// Computes A_n only (one pass over P_n): what the block header needs. The chain proof
     /// (a second pass) can follow with [`Accumulator::chain_proof`].
     pub fn append_block(&mut self, touched: &[CoinRange]) -> Result<BlockValue> {
@@ -168,9 +219,11 @@ impl Accumulator {
         };
         self.values.push(value);
         self.blocks.push(BlockRecord {
-            alpha: bk.alpha,
-            product,
-            pending: Some(factors),
+            detail: Some(BlockDetail {
+                alpha: bk.alpha,
+                product,
+                pending: Some(factors),
+            }),
         });
         Ok(out)
     }
@@ -183,8 +236,9 @@ impl Accumulator {
             return Err(Error::UnknownBlock(n));
         }
         let factors = self.blocks[i - 1]
-            .pending
-            .take()
+            .detail
+            .as_mut()
+            .and_then(|d| d.pending.take())
             .ok_or(Error::UnknownBlock(n))?;
         Ok(ChainProof::prove_for(
             self.group,
@@ -201,6 +255,7 @@ impl Accumulator {
             .ok()
             .and_then(|i| i.checked_sub(1))
             .and_then(|i| self.blocks.get_mut(i))
+            .and_then(|r| r.detail.as_mut())
         {
             r.pending = None;
         }
@@ -219,10 +274,9 @@ impl Accumulator {
     /// D = P_{a+1}·…·P_b.
     pub fn span_exponent(&self, a: u64, b: u64) -> Result<BigUint> {
         self.check_span(a, b)?;
-        let parts: Vec<BigUint> = self.blocks[a as usize..b as usize]
-            .iter()
-            .map(|r| r.product.clone())
-            .collect();
+        let parts = (a + 1..=b)
+            .map(|n| self.detail(n).map(|d| d.product.clone()))
+            .collect::<Result<Vec<BigUint>>>()?;
         Ok(product(&parts))
     }
 
@@ -266,11 +320,14 @@ impl Accumulator {
     ) -> Result<(BTreeSet<Key>, InclusionProof)> {
         self.check_span(a, b)?;
         // the first block of the span whose α slices cover the whole range
-        let keys = (a..b)
-            .find_map(|i| {
-                inclusion_keys(&self.geometry, range, &self.blocks[i as usize].alpha).ok()
-            })
-            .ok_or(Error::RangeNotIncluded)?;
+        let mut keys = None;
+        for n in a + 1..=b {
+            if let Ok(k) = inclusion_keys(&self.geometry, range, &self.detail(n)?.alpha) {
+                keys = Some(k);
+                break;
+            }
+        }
+        let keys = keys.ok_or(Error::RangeNotIncluded)?;
         let y = Factors::new(self.primes(&keys)?);
         let d = self.span_exponent(a, b)?;
         let proof = InclusionProof::prove(self.group, self.value(a)?, self.value(b)?, &d, &y)?;

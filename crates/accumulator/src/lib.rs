@@ -47,6 +47,8 @@ pub use accumulator::{
 };
 pub use group::{Elem, Group};
 pub use header::{check_header_commitment, coin_range, header_commitment};
+/// The big-integer type of the public API (exponents, primes, products).
+pub use num_bigint::BigUint;
 pub use proof::{ChainProof, ExclusionProof, Factors, InclusionProof};
 pub use slice::{CoinRange, Geometry, Key, Kind, Point, Slice};
 
@@ -94,6 +96,10 @@ pub enum Error {
     /// A block number outside the accumulator's history, or whose chain proof was already taken.
     #[error("unknown block {0}")]
     UnknownBlock(u64),
+    /// Block n was compacted (`Accumulator::compact`): only A_n is kept, so spans and inclusion
+    /// proofs over it need the caller's stored products.
+    #[error("block {0} is compacted: only its accumulator value is kept")]
+    Compacted(u64),
     /// A span whose start lies after its end.
     #[error("invalid span ({a}, {b}]")]
     InvalidSpan {

@@ -163,3 +163,49 @@ fn chain_proof_can_follow_the_published_value() {
         Err(Error::DigestMismatch)
     );
 }
+
+#[test]
+fn compacted_and_restored_blocks_keep_values_and_prove_from_stored_products() {
+    // What the operator does: compact every block after storing (A_n, P_n), restore from A_n at
+    // start, and prove spans from the stored products.
+    let g = Group::rsa2048();
+    let geo = geometry();
+    let mut acc = Accumulator::new(geo);
+    let coin = leaves(40, 44);
+    let mut stored = Vec::new();
+    for n in 1..=4u64 {
+        let touched = vec![leaves(n as u32, n as u32 + 2)];
+        let v = acc.append_block(&touched).expect("append");
+        stored.push((v.value, acc.block_product(n).expect("product").clone()));
+        acc.compact(n);
+        assert_eq!(acc.block_product(n), Err(Error::Compacted(n)));
+    }
+    assert_eq!(acc.span_exponent(1, 3), Err(Error::Compacted(2)));
+    assert_eq!(acc.span_exponent(2, 2), Ok(BigUint::from(1u8)));
+    assert_eq!(
+        acc.prove_inclusion(&leaves(2, 3), 0, 4).map(|_| ()),
+        Err(Error::Compacted(1))
+    );
+
+    let mut restored = Accumulator::new(geo);
+    for (n, (value, _)) in stored.iter().enumerate() {
+        assert_eq!(restored.restore_block(value.clone()), n as u64 + 1);
+    }
+    for m in 0..=4 {
+        assert_eq!(restored.value(m), acc.value(m));
+    }
+    // The span exponent from the stored products proves against the restored values.
+    let parts: Vec<BigUint> = stored[1..].iter().map(|(_, p)| p.clone()).collect();
+    let d = debye_accumulator::proof::product(&parts);
+    let x = exclusion_factors(&geo, &coin).expect("factors");
+    let a = restored.value(1).expect("a");
+    let b = restored.value(4).expect("b");
+    let proof = ExclusionProof::prove(g, a, b, &d, &x).expect("untouched");
+    verify_exclusion(g, &geo, &coin, a, b, &proof).expect("verifies");
+    // A product from the wrong span does not.
+    let wrong = debye_accumulator::proof::product(&parts[1..]);
+    assert!(
+        ExclusionProof::prove(g, a, b, &wrong, &x)
+            .is_ok_and(|p| verify_exclusion(g, &geo, &coin, a, b, &p).is_err())
+    );
+}
