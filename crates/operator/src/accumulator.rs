@@ -1,25 +1,26 @@
 //! The history accumulator (docs/accumulator.md §13): a worker thread folds each built block's
-//! touched coin ranges into the RSA accumulator, off the block-production path. Every new
-//! header commits to the newest finished step (m, A_m); the sequencer only waits when the
-//! worker falls more than `max_lag` blocks behind. After a restart, until the stored blocks are
-//! replayed, headers re-commit the stored tip's (m, A_m), so m never decreases along the chain. The API serves values and exclusion
-//! proofs from the same state.
+//! touched coin ranges into the RSA accumulator, off the block-production path, and stores each
+//! step (A_n, P_n). Every new header commits to the newest finished step (m, A_m); the sequencer
+//! only waits when the worker falls more than `max_lag` blocks behind. Memory keeps A_n only:
+//! exclusion proofs multiply the span's stored products. A restart reads the stored steps back;
+//! until the worker is back at the stored tip, headers re-commit the tip's (m, A_m), so m never
+//! decreases along the chain.
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Arc, Condvar, Mutex, mpsc},
+    sync::{Arc, Condvar, Mutex, atomic::Ordering, mpsc},
 };
 
 use alloy_primitives::B256;
 use debye_accumulator::{
-    Accumulator, CoinRange, Elem, ExclusionProof, Geometry, coin_range, exclusion_factors,
+    Accumulator, BigUint, CoinRange, Elem, ExclusionProof, Geometry, coin_range, exclusion_factors,
     header_commitment,
 };
 use debye_primitives::Segment;
-use debye_storage::Store;
-use tracing::{error, info};
+use debye_storage::{AccumulatorStep, Store};
+use tracing::{error, info, warn};
 
-use crate::{Error, Result};
+use crate::{Error, Result, metrics::Metrics};
 
 /// Most bits of a span's exponent the API proves over: beyond this a proof costs minutes of
 /// operator CPU (~3 squarings per bit, docs/accumulator.md §10); callers split the span.
@@ -32,7 +33,8 @@ pub(crate) enum SpanRefusal {
     NoCommittedSpan,
     /// The segment was touched in the span.
     Touched,
-    /// The span's exponent exceeds [`MAX_SPAN_EXPONENT_BITS`].
+    /// The span's exponent exceeds [`MAX_SPAN_EXPONENT_BITS`]: the bits counted when the bound
+    /// was passed (a lower bound of the whole span's).
     TooLarge(u64),
 }
 
@@ -72,6 +74,8 @@ struct Progress {
 
 enum Job {
     Block(u64, Vec<CoinRange>),
+    /// A block whose step was stored by an earlier run: A_n.
+    Restore(u64, Elem),
     /// The stored headers' fields (number, accumulator), sent after their blocks.
     Replayed {
         fields: Vec<(u64, [u8; 32])>,
@@ -83,6 +87,7 @@ fn run(service: &std::sync::Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) 
         let Some(s) = service.upgrade() else { return };
         let r = match job {
             Job::Block(n, ranges) => s.apply(n, &ranges),
+            Job::Restore(n, value) => s.restore(n, value),
             Job::Replayed { fields } => s.index_headers(&fields),
         };
         if let Err(e) = r {
@@ -95,6 +100,13 @@ fn run(service: &std::sync::Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) 
 /// The accumulator service shared by the sequencer, the worker and the API.
 pub(crate) struct AccumulatorService {
     state: Mutex<State>,
+    /// Where each folded step is kept, so a restart need not redo it. Weak, and written only
+    /// under `stopped`: the worker may still be folding a block when the node shuts down, and
+    /// must not keep the database open for a restart.
+    store: std::sync::Weak<dyn Store>,
+    /// Set by [`AccumulatorService::stop`]; held while a step is written.
+    stopped: Mutex<bool>,
+    metrics: Arc<Metrics>,
     progress: Mutex<Progress>,
     advanced: Condvar,
     jobs: Mutex<mpsc::Sender<Job>>,
@@ -123,7 +135,11 @@ pub(crate) fn touched(
 
 impl AccumulatorService {
     /// Starts the worker and queues the replay of the stored blocks 1..=tip.
-    pub(crate) fn start(store: &Arc<dyn Store>, max_lag: u64) -> Result<Arc<Self>> {
+    pub(crate) fn start(
+        store: &Arc<dyn Store>,
+        max_lag: u64,
+        metrics: Arc<Metrics>,
+    ) -> Result<Arc<Self>> {
         let stored_tip = store.tip()?;
         let tip = stored_tip.map_or(0, |h| h.number);
         let (tx, rx) = mpsc::channel();
@@ -131,6 +147,9 @@ impl AccumulatorService {
         let latest = B256::from(header_commitment(acc.group(), 0, acc.group().generator()));
         let service = Arc::new(Self {
             state: Mutex::new(State { acc }),
+            store: Arc::downgrade(store),
+            stopped: Mutex::new(false),
+            metrics,
             progress: Mutex::new(Progress {
                 floor: tip,
                 resume: stored_tip.map_or(B256::ZERO, |h| h.accumulator),
@@ -149,14 +168,39 @@ impl AccumulatorService {
             .name("debye-accumulator".into())
             .spawn(move || run(&worker, &rx))?;
         let mut fields = Vec::with_capacity(usize::try_from(tip).unwrap_or(0));
+        let group = debye_accumulator::Group::rsa2048();
+        let mut restored = 0u64;
         for n in 1..=tip {
-            let txs = store.block_txs(n)?;
-            tx.send(Job::Block(n, touched(&txs)?))
+            // The stored steps are a prefix (the worker writes them in order); a missing one, or
+            // one that does not decode, is recomputed from the block, and so is every later one.
+            let stored = if restored + 1 == n {
+                store.accumulator_step(n)?
+            } else {
+                None
+            };
+            let job = match stored.map(|step| group.decode(&step.value)) {
+                Some(Ok(value)) => {
+                    restored = n;
+                    Job::Restore(n, value)
+                }
+                Some(Err(e)) => {
+                    warn!(block = n, error = %e, "stored accumulator step unreadable; recomputing");
+                    Job::Block(n, touched(&store.block_txs(n)?)?)
+                }
+                None => Job::Block(n, touched(&store.block_txs(n)?)?),
+            };
+            tx.send(job)
                 .map_err(|_| Error::Internal("accumulator worker gone".into()))?;
             if let Some(h) = store.header(n)? {
                 fields.push((n, h.accumulator.0));
             }
         }
+        info!(
+            stored = tip,
+            restored,
+            recompute = tip - restored,
+            "accumulator replay queued"
+        );
         tx.send(Job::Replayed { fields })
             .map_err(|_| Error::Internal("accumulator worker gone".into()))?;
         Ok(service)
@@ -170,8 +214,9 @@ impl AccumulatorService {
         self.advanced.notify_all();
     }
 
-    fn apply(&self, n: u64, ranges: &[CoinRange]) -> Result<()> {
-        let mut st = self
+    /// The state, checked to be at height n − 1 (blocks are folded in strictly in order).
+    fn state_before(&self, n: u64) -> Result<std::sync::MutexGuard<'_, State>> {
+        let st = self
             .state
             .lock()
             .map_err(|_| Error::Internal("accumulator lock".into()))?;
@@ -181,26 +226,73 @@ impl AccumulatorService {
                 st.acc.height()
             )));
         }
-        let v = st
-            .acc
-            .append_block(ranges)
-            .map_err(|e| Error::Internal(format!("accumulator step {n}: {e}")))?;
-        // Chain proofs are not served (watchers recompute the steps, docs/accumulator.md §13.4):
-        // proving would double the worker's cost, so the block's primes go now.
-        st.acc.drop_primes(n);
-        let latest = B256::from(header_commitment(st.acc.group(), n, &v.value));
-        drop(st);
+        Ok(st)
+    }
+
+    /// Publishes height n and its header field to `seal` and the API.
+    fn advance(&self, n: u64, latest: B256) {
         if let Ok(mut p) = self.progress.lock() {
             p.height = n;
             p.latest = latest;
         }
         self.advanced.notify_all();
+    }
+
+    fn apply(&self, n: u64, ranges: &[CoinRange]) -> Result<()> {
+        let mut st = self.state_before(n)?;
+        let v = st
+            .acc
+            .append_block(ranges)
+            .map_err(|e| Error::Internal(format!("accumulator step {n}: {e}")))?;
+        let latest = B256::from(header_commitment(st.acc.group(), n, &v.value));
+        let step = AccumulatorStep {
+            value: st.acc.group().encode(&v.value),
+            product: st
+                .acc
+                .block_product(n)
+                .map_err(|e| Error::Internal(e.to_string()))?
+                .to_bytes_be(),
+        };
+        // Memory keeps A_n only; P_n lives in the store (read back for proofs). Chain proofs are
+        // not served (watchers recompute the steps, docs/accumulator.md §13.4): proving would
+        // double the worker's cost, so the block's primes go too.
+        st.acc.compact(n);
+        drop(st);
+        {
+            let stopped = self
+                .stopped
+                .lock()
+                .map_err(|_| Error::Internal("accumulator lock".into()))?;
+            let store = self.store.upgrade();
+            let (false, Some(store)) = (*stopped, store) else {
+                // Shutting down: the step is recomputed at the next start.
+                return Ok(());
+            };
+            store.put_accumulator_step(n, &step)?;
+        }
+        self.metrics
+            .accumulator_steps_computed
+            .fetch_add(1, Ordering::Relaxed);
+        self.advance(n, latest);
         tracing::debug!(
             block = n,
             primes = v.primes,
             bits = v.exponent_bits,
             "accumulator step"
         );
+        Ok(())
+    }
+
+    /// Folds in block `n` from its stored A_n: no primes, no exponentiation.
+    fn restore(&self, n: u64, value: Elem) -> Result<()> {
+        let mut st = self.state_before(n)?;
+        let latest = B256::from(header_commitment(st.acc.group(), n, &value));
+        st.acc.restore_block(value);
+        drop(st);
+        self.metrics
+            .accumulator_steps_restored
+            .fetch_add(1, Ordering::Relaxed);
+        self.advance(n, latest);
         Ok(())
     }
 
@@ -268,6 +360,14 @@ impl AccumulatorService {
         Ok(p.latest)
     }
 
+    /// Stops writing steps: once this returns the worker never touches the store again (it may
+    /// still finish folding a block, whose step the next start recomputes).
+    pub(crate) fn stop(&self) {
+        if let Ok(mut s) = self.stopped.lock() {
+            *s = true;
+        }
+    }
+
     /// Queues block `number` (already stored) for the worker.
     pub(crate) fn push(&self, number: u64, ranges: Vec<CoinRange>) -> Result<()> {
         self.jobs
@@ -321,10 +421,6 @@ impl AccumulatorService {
             .state
             .lock()
             .map_err(|_| Error::Internal("accumulator lock".into()))?;
-        let d = st
-            .acc
-            .span_exponent(a, b)
-            .map_err(|e| Error::Internal(e.to_string()))?;
         let value = |m| {
             st.acc
                 .value(m)
@@ -336,10 +432,23 @@ impl AccumulatorService {
         // Prove outside the state lock: a proof takes seconds, and holding the lock would stall
         // the worker and, past `max_lag`, block production — a denial of service by API calls.
         drop(st);
-        let bits = d.bits();
-        if bits > MAX_SPAN_EXPONENT_BITS {
-            return Ok(Err(SpanRefusal::TooLarge(bits)));
+        // D = P_{a+1}·…·P_b from the stored steps (memory keeps A_n only), refused before the
+        // multiplication once the factors' bits pass the bound.
+        let mut parts = Vec::with_capacity(usize::try_from(b - a).unwrap_or(0));
+        let mut bits = 0u64;
+        for n in a + 1..=b {
+            let store = self.store.upgrade().ok_or(Error::ShuttingDown)?;
+            let step = store.accumulator_step(n)?.ok_or_else(|| {
+                Error::Internal(format!("accumulator step {n} missing from the store"))
+            })?;
+            let p = BigUint::from_bytes_be(&step.product);
+            bits += p.bits();
+            if bits > MAX_SPAN_EXPONENT_BITS {
+                return Ok(Err(SpanRefusal::TooLarge(bits)));
+            }
+            parts.push(p);
         }
+        let d = debye_accumulator::proof::product(&parts);
         // One proof at a time: the others wait here, not on a core the sequencer needs.
         let _one = self
             .proving

@@ -100,6 +100,17 @@ pub struct BenchReport {
     pub rpc: bool,
     /// Whether the history accumulator was maintained.
     pub accumulator: bool,
+    /// With the accumulator: milliseconds from a restart on the bench's store until the worker
+    /// is back at the tip (every step read back from the store, docs/accumulator.md §13.2).
+    pub accumulator_restart_ms: Option<f64>,
+    /// With the accumulator: steps read back by that restart.
+    pub accumulator_steps_restored: Option<u64>,
+}
+
+async fn wait_accumulator(node: &Operator, tip: u64) {
+    while node.accumulator_height().is_some_and(|h| h < tip) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 fn key(i: u64) -> SigningKey {
@@ -223,7 +234,7 @@ async fn run_in(
         },
         ..Default::default()
     };
-    let node = Operator::start(config, chain, crate::DEV_OPERATOR).await?;
+    let node = Operator::start(config.clone(), chain.clone(), crate::DEV_OPERATOR).await?;
     while node.metrics().deposits.load(Ordering::Relaxed) < SENDERS {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -351,8 +362,33 @@ async fn run_in(
         threads,
         rpc: opts.rpc,
         accumulator: opts.accumulator,
+        accumulator_restart_ms: None,
+        accumulator_steps_restored: None,
     };
     let node = Arc::try_unwrap(node).map_err(|_| Error::Internal("node still shared".into()))?;
+    if !opts.accumulator {
+        node.shutdown(Duration::from_secs(30)).await?;
+        return Ok(report);
+    }
+    // Restart on the same store once the worker has caught up: how long until it is back.
+    let tip = node.status().tip;
+    progress(&format!(
+        "waiting for the accumulator worker to reach block {tip}..."
+    ));
+    wait_accumulator(&node, tip).await;
     node.shutdown(Duration::from_secs(30)).await?;
-    Ok(report)
+    let started = Instant::now();
+    let node = Operator::start(config, chain, crate::DEV_OPERATOR).await?;
+    wait_accumulator(&node, tip).await;
+    let restart_ms = started.elapsed().as_secs_f64() * 1e3;
+    let restored = node
+        .metrics()
+        .accumulator_steps_restored
+        .load(Ordering::Relaxed);
+    node.shutdown(Duration::from_secs(30)).await?;
+    Ok(BenchReport {
+        accumulator_restart_ms: Some(restart_ms),
+        accumulator_steps_restored: Some(restored),
+        ..report
+    })
 }

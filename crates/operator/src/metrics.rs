@@ -93,6 +93,10 @@ pub struct Metrics {
     pub group_commits: AtomicU64,
     /// Deposits credited.
     pub deposits: AtomicU64,
+    /// Accumulator steps computed (primes and exponentiation) by this process.
+    pub accumulator_steps_computed: AtomicU64,
+    /// Accumulator steps read back from the store at start instead of recomputed.
+    pub accumulator_steps_restored: AtomicU64,
     /// Time to build and store a block.
     pub block_build: Histogram,
     /// Time from sending a block commitment to L1 until it is mined.
@@ -103,7 +107,7 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64, &str); 10] = [
+        let counters: [(&str, &str, &AtomicU64, &str); 12] = [
             (
                 "debye_txs_accepted_total",
                 "Transactions accepted and made durable.",
@@ -162,6 +166,18 @@ impl Metrics {
                 "debye_deposits_total",
                 "Deposits credited.",
                 &self.deposits,
+                "counter",
+            ),
+            (
+                "debye_accumulator_steps_computed_total",
+                "Accumulator steps computed by this process.",
+                &self.accumulator_steps_computed,
+                "counter",
+            ),
+            (
+                "debye_accumulator_steps_restored_total",
+                "Accumulator steps read back from the store at start.",
+                &self.accumulator_steps_restored,
                 "counter",
             ),
         ];

@@ -245,10 +245,12 @@ impl Operator {
         }
         let (tip_tx, tip_rx) = watch::channel(0);
         let domain = tx::domain(chain_id, chain.address());
+        let metrics = Arc::new(Metrics::default());
         let accumulator = if config.accumulator.enabled {
             Some(AccumulatorService::start(
                 &store,
                 config.accumulator.max_lag,
+                Arc::clone(&metrics),
             )?)
         } else {
             None
@@ -260,7 +262,7 @@ impl Operator {
             identity,
             store,
             ledger: RwLock::new(Ledger::default()),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             mempool_len: AtomicU64::new(0),
             l1_committed: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
@@ -342,6 +344,11 @@ impl Operator {
         &self.shared.domain
     }
 
+    /// Blocks the history accumulator has folded in (`None` when it is disabled).
+    pub(crate) fn accumulator_height(&self) -> Option<u64> {
+        self.shared.accumulator.as_ref().map(|a| a.height())
+    }
+
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.shared.metrics
@@ -411,6 +418,10 @@ impl Operator {
                 .map_err(|_| Error::Internal("sequencer panicked".into()))?,
             None => Ok(()),
         };
+        // The store must be closed when this returns (a restart opens it at once).
+        if let Some(acc) = &self.shared.accumulator {
+            acc.stop();
+        }
         info!("stopped");
         result
     }

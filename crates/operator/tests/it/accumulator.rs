@@ -1,9 +1,9 @@
 //! The history accumulator in the operator (docs/accumulator.md §13): every header commits to
 //! (m, A_m) with m below the header's number and never decreasing; the API proves an untouched
 //! segment over a span with one proof that verifies against the committed values, refuses a
-//! touched one, and a restart replays the same values.
+//! touched one, and a restart reads the stored steps back to the same values.
 
-use std::time::Duration;
+use std::{sync::atomic::Ordering, time::Duration};
 
 use alloy_primitives::{Address, U256};
 use debye_accumulator::{
@@ -15,6 +15,7 @@ use debye_primitives::{
     test_utils::{test_address, test_key},
 };
 use debye_rpc_api::{DebyeApiClient, ErrorCode, HttpClient, http_client, types::AccumulatorSpan};
+use debye_storage::Store;
 
 use crate::helpers::{Harness, config, expect_code};
 
@@ -175,17 +176,41 @@ async fn headers_commit_the_accumulator_and_an_untouched_segment_gets_one_proof(
         .unwrap_err();
     expect_code(&err, ErrorCode::UnknownBlock);
 
-    // Restart: the worker replays the stored blocks to the same values, and the next header
-    // commits a height no lower than before.
-    let before: Vec<_> = (0..=4).map(|m| futures_value(&client, m)).collect();
+    // Restart: the worker reads the stored steps back (block 5's is made unreadable, so it is
+    // recomputed) to the same values, and the next header commits a height no lower than before.
+    wait_height(&client, 5).await;
+    let before: Vec<_> = (0..=5).map(|m| futures_value(&client, m)).collect();
+    assert_eq!(
+        node.metrics()
+            .accumulator_steps_computed
+            .load(Ordering::Relaxed),
+        5
+    );
     node.shutdown(Duration::from_secs(5)).await.unwrap();
+    {
+        let cfg = config(h.dir.path());
+        let store = debye_storage::RedbStore::open(cfg.store_path()).unwrap();
+        let mut step = store.accumulator_step(5).unwrap().unwrap();
+        assert_eq!(step.value.len(), 256);
+        step.value.truncate(3);
+        store.put_accumulator_step(5, &step).unwrap();
+    }
     let node = h.start(config(h.dir.path())).await;
     let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
     spend_block(&node, 1, carol, dep, seg(600, 610), 6).await;
     // height 6: past the replay (blocks 1..=5) and the re-indexing of the stored headers
     wait_height(&client, 6).await;
-    let after: Vec<_> = (0..=4).map(|m| futures_value(&client, m)).collect();
+    let after: Vec<_> = (0..=5).map(|m| futures_value(&client, m)).collect();
     assert_eq!(before, after);
+    let m = node.metrics();
+    assert_eq!(
+        (
+            m.accumulator_steps_restored.load(Ordering::Relaxed),
+            m.accumulator_steps_computed.load(Ordering::Relaxed)
+        ),
+        (4, 2),
+        "blocks 1..=4 read back; 5 (unreadable) and 6 computed"
+    );
     let heights = committed_heights(&client, 6).await;
     assert!(heights[5] >= 4, "{heights:?}");
     let span = client
