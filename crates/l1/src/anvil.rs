@@ -1,11 +1,12 @@
-//! A real `anvil` node for tests: started from `contracts/node_modules` on a free loopback port,
+//! A real `anvil` node for tests: started from `contracts/node_modules` on a loopback port it picks,
 //! stopped when dropped.
 
 use std::{
-    net::{TcpListener, TcpStream},
+    io::{BufRead, BufReader},
     path::PathBuf,
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    sync::mpsc,
+    time::Duration,
 };
 
 use alloy_primitives::Address;
@@ -56,22 +57,16 @@ impl Anvil {
             })
     }
 
-    /// Starts anvil on a free loopback port and waits until it accepts connections.
+    /// Starts anvil on a loopback port of its own choosing and returns once it listens.
+    ///
+    /// The port comes from anvil's own "Listening on" line: a port picked beforehand (bind,
+    /// drop, pass) could be taken by another process in between, and a connect probe would then
+    /// succeed against that process instead.
     pub fn spawn() -> Result<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| Error::Process(format!("no free port: {e}")))?
-            .port();
         let bin = Self::binary();
-        let child = Command::new(&bin)
-            .args([
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                "--silent",
-            ])
-            .stdout(Stdio::null())
+        let mut child = Command::new(&bin)
+            .args(["--host", "127.0.0.1", "--port", "0"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| {
@@ -80,18 +75,48 @@ impl Anvil {
                     bin.display()
                 ))
             })?;
-        let mut anvil = Self { child, port };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = anvil.child.try_wait() {
-                return Err(Error::Process(format!("anvil exited early: {status}")));
-            }
-            if Instant::now() > deadline {
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error::Process("anvil stdout not captured".into()))?;
+        let (tx, rx) = mpsc::channel();
+        // Reads the address, then drains anvil's request log for as long as it runs (a full pipe
+        // would block it).
+        std::thread::Builder::new()
+            .name("anvil-stdout".into())
+            .spawn(move || {
+                let mut reader = BufReader::new(stdout);
+                let mut line = String::new();
+                let mut tx = Some(tx);
+                while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+                    if let Some(addr) = line.trim().strip_prefix("Listening on ")
+                        && let Some(tx) = tx.take()
+                    {
+                        let _ = tx.send(addr.to_owned());
+                    }
+                    line.clear();
+                }
+            })
+            .map_err(|e| Error::Process(format!("cannot read anvil's output: {e}")))?;
+        let mut anvil = Self { child, port: 0 };
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => addr,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
                 return Err(Error::Process("anvil did not start within 30 s".into()));
             }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        anvil.port = port;
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = anvil
+                    .child
+                    .wait()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default();
+                return Err(Error::Process(format!("anvil exited early: {status}")));
+            }
+        };
+        anvil.port = addr
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse().ok())
+            .ok_or_else(|| Error::Process(format!("unexpected anvil address {addr:?}")))?;
         Ok(anvil)
     }
 
