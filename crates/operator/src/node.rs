@@ -407,8 +407,16 @@ impl Operator {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         let _ = self.stop.send(true);
-        for t in self.tasks.drain(..) {
-            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        for mut t in self.tasks.drain(..) {
+            // A task stuck in an L1 call is aborted, so that none outlives this call holding
+            // the store.
+            if tokio::time::timeout(Duration::from_secs(5), &mut t)
+                .await
+                .is_err()
+            {
+                t.abort();
+                let _ = t.await;
+            }
         }
         let _ = self.commands.send(Command::Shutdown).await;
         let result = match self.sequencer.take() {
