@@ -225,6 +225,17 @@ pub enum Error {
     /// A history for another chain, or one whose parts do not fit together.
     #[error("malformed history: {0}")]
     MalformedHistory(String),
+    /// Some of the coins are being exited, or were exited, on L1 (docs/threat-model.md F4): the
+    /// exit would take them out from under the recipient.
+    #[error("{segment} is {} on L1 (exit {exit})", if *.finalized { "exited" } else { "being exited" })]
+    ExitedOnL1 {
+        /// Coins concerned.
+        segment: Segment,
+        /// The exit's id.
+        exit: alloy_primitives::B256,
+        /// Settled (the coins left the chain) rather than pending.
+        finalized: bool,
+    },
 }
 
 impl Error {
@@ -244,6 +255,7 @@ impl Error {
                 | Self::NoDeposit { .. }
                 | Self::WrongOwner { .. }
                 | Self::MalformedHistory(_)
+                | Self::ExitedOnL1 { .. }
         )
     }
 
@@ -284,6 +296,7 @@ impl Error {
             Self::NoDeposit { .. } => "NoDeposit",
             Self::WrongOwner { .. } => "WrongOwner",
             Self::MalformedHistory(_) => "MalformedHistory",
+            Self::ExitedOnL1 { .. } => "ExitedOnL1",
         }
     }
 
@@ -312,6 +325,9 @@ impl Error {
                 "do not accept these coins; ask the sender for a complete history"
             }
             Self::WrongChain { .. } => "pass the --l1-rpc and --anchor the wallet was created for",
+            Self::ExitedOnL1 { .. } => {
+                "do not accept these coins: a pending exit may still be cancelled by a challenge; ask again after it is resolved"
+            }
             Self::StoreCorrupt { .. } => {
                 "restore the wallet from a backup with `debye wallet restore`"
             }

@@ -24,7 +24,7 @@ use debye_accumulator::{
     ExclusionProof as AccExclusionProof, Geometry, Group, check_header_commitment, coin_range,
     verify_exclusion,
 };
-use debye_l1::{L1, contracts::DebyeChainClient};
+use debye_l1::{L1, contracts::DebyeChainClient, exits::ExitEvent};
 use debye_primitives::{
     Block, BlockHeader, Eip712Domain, ExclusionProof, InclusionProof, Input, Segment,
     SignedTransaction, SumMerkleTree, tx::DEPOSIT_TX_INDEX,
@@ -545,6 +545,19 @@ pub trait Commitments {
     fn block_hash(&self, number: u64) -> Option<B256>;
     /// The recorded hash of the deposit starting at `start`, if any.
     fn deposit_hash(&self, start: U256) -> Option<B256>;
+    /// Exits that are pending or settled (not cancelled): their coins cannot be received.
+    fn exits(&self) -> &[L1Exit];
+}
+
+/// An exit on L1 that is pending or settled, from the anchor's exit events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct L1Exit {
+    /// The exit's id.
+    pub id: B256,
+    /// The exited coins.
+    pub segment: Segment,
+    /// Settled (`ExitFinalized`): the coins left the chain.
+    pub finalized: bool,
 }
 
 /// A snapshot of the anchor contract's commitments, read from any [`L1`] backend.
@@ -556,6 +569,8 @@ pub struct AnchorView {
     pub block_hashes: BTreeMap<u64, B256>,
     /// Deposit start → deposit hash.
     pub deposits: BTreeMap<U256, B256>,
+    /// Exits not cancelled.
+    pub exits: Vec<L1Exit>,
 }
 
 impl AnchorView {
@@ -589,6 +604,7 @@ impl AnchorView {
             tip,
             block_hashes,
             deposits,
+            exits: open_exits(&client.exit_events(0).await?),
         })
     }
 }
@@ -603,6 +619,40 @@ impl Commitments for AnchorView {
     fn deposit_hash(&self, start: U256) -> Option<B256> {
         self.deposits.get(&start).copied()
     }
+    fn exits(&self) -> &[L1Exit] {
+        &self.exits
+    }
+}
+
+/// The exits that are pending or settled, from the anchor's exit events in log order.
+pub fn open_exits(events: &[ExitEvent]) -> Vec<L1Exit> {
+    let mut exits: BTreeMap<B256, L1Exit> = BTreeMap::new();
+    for e in events {
+        match e {
+            ExitEvent::Started(s) => {
+                if let Ok(segment) = Segment::new(s.start, s.end) {
+                    exits.insert(
+                        s.exitId,
+                        L1Exit {
+                            id: s.exitId,
+                            segment,
+                            finalized: false,
+                        },
+                    );
+                }
+            }
+            ExitEvent::Cancelled(c) => {
+                exits.remove(&c.exitId);
+            }
+            ExitEvent::Finalized(f) => {
+                if let Some(x) = exits.get_mut(&f.exitId) {
+                    x.finalized = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    exits.into_values().collect()
 }
 
 /// Coins with one owner and one origin, as followed through a history.
@@ -961,5 +1011,21 @@ pub fn verify_history(
             None => v.skip_untouched(n, &spans)?,
         }
     }
-    v.finish(owner)
+    let pieces = v.finish(owner)?;
+    // docs/threat-model.md F4: a sender may pay coins it is exiting (or has exited) on L1,
+    // through an operator that does not check; any exit not cancelled makes the coins unsafe.
+    for p in &pieces {
+        if let Some((x, segment)) = l1
+            .exits()
+            .iter()
+            .find_map(|x| intersect(&p.segment, &x.segment).map(|s| (x, s)))
+        {
+            return Err(Error::ExitedOnL1 {
+                segment,
+                exit: x.id,
+                finalized: x.finalized,
+            });
+        }
+    }
+    Ok(pieces)
 }

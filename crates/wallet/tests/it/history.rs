@@ -2,6 +2,10 @@
 //! operators.
 
 use alloy_primitives::{B256, U256};
+use debye_l1::{
+    L1,
+    exits::{ExitData, ExitStatus, SpendProof, deposit_record, exit_id, spend_proof},
+};
 use debye_primitives::{
     Input, Output, Segment, SignedTransaction, Transaction,
     test_utils::{test_address, test_key},
@@ -340,4 +344,95 @@ async fn spend_of_the_wrong_output_breaks_the_chain() {
     let h = history_of(&s.net, seg(0, 60), vec![s.alice_deposit]).await;
     let err = check(&s.net, &h, test_address(3)).await.unwrap_err();
     assert!(matches!(err, Error::BrokenChain { block: 4, .. }), "{err}");
+}
+
+/// Alice exits her deposit [0, 100) on L1, then pays all of it to Bob on L2 through an
+/// operator that does not look at exits (docs/threat-model.md F4). Returns the exit, Bob's
+/// history and the spend of the exited deposit as challenge evidence.
+async fn exit_then_pay(net: &Net) -> (ExitData, CoinHistory, SpendProof) {
+    let (alice, bob) = (test_address(1), test_address(2));
+    let d = net
+        .client
+        .deposit_eth(alice, U256::from(100u64))
+        .await
+        .unwrap();
+    let exit = net
+        .client
+        .start_deposit_exit(alice, &deposit_record(&d), d.start, d.end)
+        .await
+        .unwrap();
+    let pay = Transaction {
+        inputs: vec![Input::deposit(alice, d.blockNumber, seg(0, 100))],
+        outputs: vec![Output {
+            owner: bob,
+            segment: seg(0, 100),
+        }],
+        max_block_index: 10,
+    }
+    .sign(&net.chain.chain().domain(), &[test_key(1)])
+    .unwrap();
+    net.chain.submit(pay).await.unwrap();
+    net.chain.commit_pending().await.unwrap();
+    let h = history_of(net, seg(0, 100), vec![DepositEvidence::from(&d)]).await;
+    let [
+        Evidence::Included {
+            transaction, proof, ..
+        },
+    ] = &h.blocks[0].items[..]
+    else {
+        panic!("block 1 should include the payment");
+    };
+    let spend = spend_proof(transaction, 0, &h.blocks[0].header, &proof.0).unwrap();
+    (exit, h, spend)
+}
+
+#[tokio::test]
+async fn coins_being_exited_are_refused_until_a_challenge_cancels_the_exit() {
+    let net = net().await;
+    let bob = test_address(2);
+    let (exit, h, spend) = exit_then_pay(&net).await;
+    let err = check(&net, &h, bob).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ExitedOnL1 { segment, exit: id, finalized: false }
+            if segment == seg(0, 100) && id == exit_id(&exit)),
+        "{err:?}"
+    );
+    assert!(err.is_history_fault());
+    // Anyone holding the spend (here Carol, as a watcher would) cancels the exit: the coins are
+    // then safe to take.
+    net.client
+        .challenge_spent(test_address(3), &exit, &spend)
+        .await
+        .unwrap();
+    assert_eq!(
+        net.client.exit_status(&exit).await.unwrap(),
+        ExitStatus::Cancelled
+    );
+    assert_eq!(check(&net, &h, bob).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn coins_exited_on_l1_are_refused_for_good() {
+    let net = net().await;
+    let (exit, h, _) = exit_then_pay(&net).await;
+    let period = net.client.exit_period().await.unwrap();
+    net.l1.advance_time(period + period / 2 + 1).await.unwrap();
+    let key = net.client.range_key(U256::ZERO, 0).await.unwrap();
+    net.client
+        .finalize_exit(test_address(1), &exit, key)
+        .await
+        .unwrap();
+    assert_eq!(
+        net.client.exit_status(&exit).await.unwrap(),
+        ExitStatus::Withdrawn,
+        "settled and paid"
+    );
+    // Even a part of the coins is refused, naming the part.
+    let part = h.restrict(seg(40, 60)).unwrap();
+    let err = check(&net, &part, test_address(2)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::ExitedOnL1 { segment, exit: id, finalized: true }
+            if segment == seg(40, 60) && id == exit_id(&exit)),
+        "{err:?}"
+    );
 }
