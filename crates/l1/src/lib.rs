@@ -25,6 +25,8 @@ mod types;
 
 #[cfg(any(test, feature = "test-utils"))]
 pub mod anvil;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 
 pub use error::{Error, Result};
 pub use evm::{EMBEDDED_CHAIN_ID, EmbeddedL1};

@@ -3,31 +3,22 @@
 //! forged exit held back by an older one and cancelled by an unanswered request, then one exit
 //! finalized alone and two in a batch — run unchanged on the embedded EVM and on anvil.
 
-use std::sync::Arc;
-
 use alloy_primitives::{Address, U256};
 use debye_l1::{
-    EmbeddedL1, Error, L1,
-    anvil::{Anvil, dev_signers},
-    contracts::{BlockHeader, DebyeChain::DebyeChainErrors, DebyeChainClient, decode_revert},
+    Error, L1,
+    contracts::{BlockHeader, DebyeChain::DebyeChainErrors, decode_revert},
     exits::{ExitEvent, ExitStatus, challenge_id, deposit_record, exit_id, spend_proof},
+    test_utils::{
+        DevChain, PERIOD, alice_pays_bob, deploy_dev_chain, deposit_alice_bob, eth,
+        funded_embedded, revert_data, spawn_anvil,
+    },
 };
 use debye_primitives::{
     Block, BlockBuilder, Input, Output, Segment, SumMerkleTree, Transaction, domain,
 };
 
-const ETH: u128 = 1_000_000_000_000_000_000;
-const PERIOD: u64 = 600;
-
-fn eth(n: u128) -> U256 {
-    U256::from(n * ETH)
-}
-
 fn revert_of(err: Error) -> DebyeChainErrors {
-    match err {
-        Error::Reverted { data } => decode_revert(&data).expect("one of the anchor's errors"),
-        other => panic!("expected a revert, got {other}"),
-    }
+    decode_revert(&revert_data(err)).expect("one of the anchor's errors")
 }
 
 fn abi_header(h: &debye_primitives::BlockHeader) -> BlockHeader {
@@ -41,12 +32,11 @@ fn abi_header(h: &debye_primitives::BlockHeader) -> BlockHeader {
 }
 
 async fn scenario<L: L1 + Clone>(l1: L) {
-    let signers = dev_signers();
-    let keys: Vec<_> = signers.iter().map(|s| s.credential().clone()).collect();
-    let [operator, alice, bob, carol] = [0, 1, 2, 3].map(|i| signers[i].address());
-    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
-        .await
-        .unwrap();
+    let DevChain {
+        chain,
+        keys,
+        actors: [operator, alice, bob, carol],
+    } = deploy_dev_chain(&l1).await.unwrap();
     assert_eq!(chain.exit_period().await.unwrap(), PERIOD);
     let bond = chain.exit_bond().await.unwrap();
     assert_eq!(
@@ -63,29 +53,11 @@ async fn scenario<L: L1 + Clone>(l1: L) {
     let from_block = l1.block_number().await.unwrap();
 
     // Deposits: Alice 3 ETH at [0, 3), Bob 1 ETH at [3, 4).
-    let dep_a = deposit_record(&chain.deposit_eth(alice, eth(3)).await.unwrap());
-    let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
+    let (dep_a, dep_b) = deposit_alice_bob(&chain, alice, bob).await.unwrap();
     let cut = dep_a.start + eth(1);
 
     // Child block 1: Alice pays Bob [0, 1) and keeps [1, 3).
-    let t1 = Transaction {
-        inputs: vec![Input::deposit(
-            alice,
-            dep_a.blockNumber,
-            Segment::new(dep_a.start, dep_a.end).unwrap(),
-        )],
-        outputs: vec![
-            Output {
-                owner: bob,
-                segment: Segment::new(dep_a.start, cut).unwrap(),
-            },
-            Output {
-                owner: alice,
-                segment: Segment::new(cut, dep_a.end).unwrap(),
-            },
-        ],
-        max_block_index: 100,
-    };
+    let t1 = alice_pays_bob(alice, bob, &dep_a, 100).unwrap();
     let st1 = t1.sign(&domain, &keys[1..2]).unwrap();
     let mut builder = BlockBuilder::after(domain.clone(), None);
     builder.push(st1.clone()).unwrap();
@@ -306,28 +278,23 @@ async fn scenario<L: L1 + Clone>(l1: L) {
 
 #[tokio::test]
 async fn exits_on_embedded_evm() {
-    let l1 = Arc::new(EmbeddedL1::new());
-    for signer in dev_signers() {
-        l1.fund(signer.address(), U256::from(100 * ETH));
-    }
-    scenario(l1).await;
+    scenario(funded_embedded()).await;
 }
 
 #[tokio::test]
 async fn exits_on_anvil() {
-    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    let anvil = spawn_anvil();
     scenario(anvil.l1().unwrap()).await;
 }
 
 /// The remaining challenge kinds through the client: a double spend, a forged exit over coins
 /// deposited later, an exit over withdrawn coins, and a bond change.
 async fn more_challenges<L: L1 + Clone>(l1: L) {
-    let signers = dev_signers();
-    let keys: Vec<_> = signers.iter().map(|s| s.credential().clone()).collect();
-    let [operator, alice, bob, carol] = [0, 1, 2, 3].map(|i| signers[i].address());
-    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
-        .await
-        .unwrap();
+    let DevChain {
+        chain,
+        keys,
+        actors: [operator, alice, bob, carol],
+    } = deploy_dev_chain(&l1).await.unwrap();
     let domain = domain(l1.chain_id().await.unwrap(), chain.address());
     let from_block = l1.block_number().await.unwrap();
     let dep = deposit_record(&chain.deposit_eth(alice, eth(1)).await.unwrap());
@@ -510,15 +477,11 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
 
 #[tokio::test]
 async fn more_challenges_on_embedded_evm() {
-    let l1 = Arc::new(EmbeddedL1::new());
-    for signer in dev_signers() {
-        l1.fund(signer.address(), U256::from(100 * ETH));
-    }
-    more_challenges(l1).await;
+    more_challenges(funded_embedded()).await;
 }
 
 #[tokio::test]
 async fn more_challenges_on_anvil() {
-    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    let anvil = spawn_anvil();
     more_challenges(anvil.l1().unwrap()).await;
 }

@@ -6,36 +6,29 @@
 //! `challengeSpent`, the answer in `respondChallenge` and the earlier spend in
 //! `challengeDoubleSpend` — run unchanged on the embedded EVM and on anvil.
 
-use std::sync::Arc;
-
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use debye_l1::{
-    EmbeddedL1, Error, L1,
-    anvil::{Anvil, dev_signers},
-    contracts::{BlockHeader, DebyeChainClient},
+    L1,
+    contracts::BlockHeader,
     exits::{ExitStatus, deposit_position, deposit_record, output_proof, spend_proof},
     forced::{
         FORCED_BLOCK, ForcedEvent, ForcedInclusion::ForcedInclusionErrors, ForcedStatus,
         IndexOutOfRange, decode_forced_revert, decode_index_out_of_range, forced_block_index,
         forced_position, forced_spend_proof,
     },
+    test_utils::{
+        DevChain, PERIOD, deploy_dev_chain, eth, funded_embedded, revert_data, spawn_anvil,
+        transfer, tx_input,
+    },
 };
-use debye_primitives::{BlockBuilder, Input, Output, Segment, Transaction, domain};
-
-const ETH: u128 = 1_000_000_000_000_000_000;
-const PERIOD: u64 = 600;
-
-fn eth(n: u128) -> U256 {
-    U256::from(n * ETH)
-}
+use debye_primitives::{BlockBuilder, Input, Segment, domain};
 
 async fn forced_scenario<L: L1 + Clone>(l1: L) {
-    let signers = dev_signers();
-    let keys: Vec<_> = signers.iter().map(|s| s.credential().clone()).collect();
-    let [operator, alice, bob, carol] = [0, 1, 2, 3].map(|i| signers[i].address());
-    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
-        .await
-        .unwrap();
+    let DevChain {
+        chain,
+        keys,
+        actors: [operator, alice, bob, carol],
+    } = deploy_dev_chain(&l1).await.unwrap();
     let domain = domain(l1.chain_id().await.unwrap(), chain.address());
     let bond = chain.exit_bond().await.unwrap();
     let force_bond = chain.force_bond().await.unwrap();
@@ -271,48 +264,13 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     assert_eq!(count(|e| matches!(e, ForcedEvent::Included(_))), 1);
 }
 
-/// The revert data of a reverted call.
-fn revert_data(err: Error) -> Vec<u8> {
-    match err {
-        Error::Reverted { data } => data.to_vec(),
-        other => panic!("expected a revert, got {other}"),
-    }
-}
-
-/// One input, one output of the same coins to `to`.
-fn transfer(input: Input, to: Address, max_block_index: u64) -> Transaction {
-    Transaction {
-        outputs: vec![Output {
-            owner: to,
-            segment: input.segment,
-        }],
-        inputs: vec![input],
-        max_block_index,
-    }
-}
-
-/// An input spending output 0 of the transaction of block `block` holding `segment`.
-fn tx_input(owner: Address, block: u64, segment: Segment) -> Input {
-    Input {
-        owner,
-        block_index: block,
-        tx_index: 0,
-        output_index: 0,
-        segment,
-    }
-}
-
 #[tokio::test]
 async fn forced_inclusion_on_embedded_evm() {
-    let l1 = Arc::new(EmbeddedL1::new());
-    for signer in dev_signers() {
-        l1.fund(signer.address(), U256::from(100 * ETH));
-    }
-    forced_scenario(l1).await;
+    forced_scenario(funded_embedded()).await;
 }
 
 #[tokio::test]
 async fn forced_inclusion_on_anvil() {
-    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    let anvil = spawn_anvil();
     forced_scenario(anvil.l1().unwrap()).await;
 }
