@@ -5,6 +5,9 @@
 //! `debye_chainStatus`, `debye_health`), on a loopback HTTP port. Unlike the honest operator it
 //! includes whatever it is given — unsigned spends, double spends — and can withhold a block's
 //! body while committing its header.
+//!
+//! [`World`] sets the usual stage around it: a fresh anchor, the four dev actors, two deposits and
+//! block 1.
 
 use std::{
     collections::BTreeMap,
@@ -13,9 +16,17 @@ use std::{
 
 use alloy_primitives::{Address, B256};
 use alloy_sol_types::Eip712Domain;
-use debye_l1::{L1, contracts::DebyeChainClient};
+use debye_l1::{
+    L1,
+    contracts::DebyeChainClient,
+    exits::DepositRecord,
+    test_utils::{
+        DevChain, SigningKey, alice_pays_bob, deploy_dev_chain, deposit_alice_bob, transfer,
+    },
+};
 use debye_primitives::{
-    Block, BlockHeader, Segment, SignedTransaction, SumMerkleProof, SumMerkleTree, domain,
+    Block, BlockHeader, Input, Segment, SignedTransaction, SumMerkleProof, SumMerkleTree, domain,
+    tx::sign_digest,
 };
 use debye_rpc_api::{
     HttpClient, http_client,
@@ -27,7 +38,7 @@ use jsonrpsee::{
     types::ErrorObjectOwned,
 };
 
-use crate::{Error, Result};
+use crate::{Config, Error, Mode, Result, Watcher};
 
 type Served = Arc<Mutex<BTreeMap<u64, BlockView>>>;
 
@@ -217,5 +228,116 @@ impl<L: L1> ByzantineOperator<L> {
 impl<L> Drop for ByzantineOperator<L> {
     fn drop(&mut self) {
         let _ = self.handle.stop();
+    }
+}
+
+/// A fresh anchor run by a [`ByzantineOperator`], the four dev actors (operator, Alice, Bob and a
+/// guard running the watcher), Alice's and Bob's deposits, and block 1 holding `t1`.
+#[derive(Debug)]
+pub struct World<L> {
+    /// The L1.
+    pub l1: L,
+    /// The anchor.
+    pub chain: DebyeChainClient<L>,
+    /// The byzantine operator, serving block 1.
+    pub op: ByzantineOperator<L>,
+    /// The dev accounts' keys: operator, Alice, Bob, guard.
+    pub keys: Vec<SigningKey>,
+    /// The operator (dev account 0), also the anchor's owner.
+    pub operator: Address,
+    /// Alice (dev account 1).
+    pub alice: Address,
+    /// Bob (dev account 2).
+    pub bob: Address,
+    /// The watcher's account (dev account 3).
+    pub guard: Address,
+    /// Alice's 3 ETH.
+    pub dep_a: DepositRecord,
+    /// Bob's 1 ETH.
+    pub dep_b: DepositRecord,
+    /// Block 1: Alice pays Bob `[a, a+1 ETH)`, keeps `[a+1, a+3)`.
+    pub t1: SignedTransaction,
+    /// The `max_block_index` of the world's transactions.
+    pub max_block_index: u64,
+    /// Where the watcher's store lives.
+    pub dir: tempfile::TempDir,
+}
+
+impl<L: L1 + Clone + 'static> World<L> {
+    /// Deploys a fresh anchor on `l1` (whose dev accounts hold ether), starts the byzantine
+    /// operator, deposits, and commits block 1; the world's transactions carry
+    /// `max_block_index`.
+    pub async fn new(l1: L, max_block_index: u64) -> Result<Self> {
+        let DevChain {
+            chain,
+            keys,
+            actors: [operator, alice, bob, guard],
+        } = deploy_dev_chain(&l1).await?;
+        let mut op = ByzantineOperator::start(chain.clone(), operator).await?;
+        let (dep_a, dep_b) = deposit_alice_bob(&chain, alice, bob).await?;
+        let t1 =
+            alice_pays_bob(alice, bob, &dep_a, max_block_index)?.sign(op.domain(), &keys[1..2])?;
+        op.commit(vec![t1.clone()], false).await?;
+        let dir =
+            tempfile::tempdir().map_err(|e| Error::Store(format!("temporary directory: {e}")))?;
+        Ok(Self {
+            l1,
+            chain,
+            op,
+            keys,
+            operator,
+            alice,
+            bob,
+            guard,
+            dep_a,
+            dep_b,
+            t1,
+            max_block_index,
+            dir,
+        })
+    }
+
+    /// A watcher guarding `mode`, sending from `guard`, following L1 from block 0 with no
+    /// confirmations; it checks the headers' accumulator fields where `verify_accumulator`.
+    pub async fn open_watcher(
+        &self,
+        mode: Mode,
+        verify_accumulator: bool,
+    ) -> Result<Watcher<L, HttpClient>> {
+        let config = Config {
+            mode,
+            account: self.guard,
+            stall_after: 3600,
+            from_l1_block: 0,
+            confirmations: 0,
+            verify_accumulator,
+        };
+        Watcher::open(
+            self.chain.clone(),
+            self.op.client()?,
+            self.dir.path().join("watcher.redb"),
+            config,
+        )
+        .await
+    }
+
+    /// Every coin deposited in [`World::new`].
+    pub fn all_deposited(&self) -> Result<Segment> {
+        Ok(Segment::new(self.dep_a.start, self.dep_b.end)?)
+    }
+
+    /// A transaction moving Bob's deposit to the operator, signed by the operator, not Bob.
+    pub fn forged_spend_of_bob(&self) -> Result<SignedTransaction> {
+        let seg_b = Segment::new(self.dep_b.start, self.dep_b.end)?;
+        let transaction = transfer(
+            Input::deposit(self.bob, self.dep_b.blockNumber, seg_b),
+            self.operator,
+            self.max_block_index,
+        );
+        let digest = transaction.tx_id(self.op.domain());
+        Ok(SignedTransaction {
+            signatures: vec![sign_digest(&self.keys[0], &digest)?],
+            transaction,
+        })
     }
 }

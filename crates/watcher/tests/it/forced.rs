@@ -8,33 +8,16 @@ use debye_l1::{
     L1,
     exits::{ExitStatus, exit_id, output_proof},
     forced::{ForcedStatus, forced_block_index},
+    test_utils::{self, tx_input},
 };
-use debye_primitives::{Input, Output, Segment, Transaction};
+use debye_primitives::{Input, Segment, Transaction};
 use debye_watcher::WatchEvent;
 
 use crate::fraud::{PERIOD, embedded, eth, world};
 
 /// Spends `input` whole to `to`.
 fn transfer(input: Input, to: Address) -> Transaction {
-    Transaction {
-        outputs: vec![Output {
-            owner: to,
-            segment: input.segment,
-        }],
-        inputs: vec![input],
-        max_block_index: 100,
-    }
-}
-
-/// An input naming output 0 of the transaction at index 0 of `block`.
-fn output_input(owner: Address, block: u64, segment: Segment) -> Input {
-    Input {
-        owner,
-        block_index: block,
-        tx_index: 0,
-        output_index: 0,
-        segment,
-    }
+    test_utils::transfer(input, to, 100)
 }
 
 fn forced_challenges(events: &[WatchEvent]) -> Vec<(u64, String)> {
@@ -74,13 +57,13 @@ async fn malicious_forced_transactions_are_challenged_for_the_bond() {
     let respend = transfer(Input::deposit(w.alice, w.dep_a.blockNumber, seg_a), w.alice);
     let k_spent = w.chain.force(w.alice, &respend).await.unwrap().index;
     // Mallory claims Bob's output of block 1.
-    let claim_out = transfer(output_input(mallory, 1, bob_out), mallory);
+    let claim_out = transfer(tx_input(mallory, 1, bob_out), mallory);
     let k_output = w.chain.force(mallory, &claim_out).await.unwrap().index;
     // Mallory claims Bob's deposit.
     let claim_dep = transfer(Input::deposit(mallory, w.dep_b.blockNumber, seg_b), mallory);
     let k_deposit = w.chain.force(mallory, &claim_dep).await.unwrap().index;
     // Mallory claims an output of block 1 over coins no transaction of block 1 touched.
-    let ghost = transfer(output_input(mallory, 1, seg_b), mallory);
+    let ghost = transfer(tx_input(mallory, 1, seg_b), mallory);
     let k_ghost = w.chain.force(mallory, &ghost).await.unwrap().index;
 
     first.sync().await.unwrap();
@@ -125,7 +108,7 @@ async fn malicious_forced_transactions_are_challenged_for_the_bond() {
 /// paid on with her L2 spend (§12.4); Alice, paid through the forced output, exits and is paid.
 #[tokio::test]
 async fn honest_forced_tx_is_included_and_is_a_spend() {
-    let w = world(embedded().await).await;
+    let mut w = world(embedded().await).await;
     let carol_signer = PrivateKeySigner::from_bytes(&B256::repeat_byte(0xca)).unwrap();
     let (carol, carol_key) = (carol_signer.address(), carol_signer.credential().clone());
     w.l1.fund(carol, eth(10));
@@ -134,7 +117,7 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     watcher.step().await.unwrap();
 
     let bob0 = w.l1.balance(w.bob).await.unwrap();
-    let pay = transfer(output_input(w.bob, 1, bob_out), carol);
+    let pay = transfer(tx_input(w.bob, 1, bob_out), carol);
     let k = w.chain.force(w.bob, &pay).await.unwrap().index;
     let signed = pay.sign(w.op.domain(), &w.keys[2..3]).unwrap();
     w.chain.sign_forced_all(w.bob, k, &signed).await.unwrap();
@@ -162,24 +145,10 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     assert_eq!(watcher.status().forced_cancelled, 0);
 
     // Carol pays the forced output to Alice on L2, naming it FORCED_BLOCK | k: a valid spend.
-    let carol_pays = Transaction {
-        inputs: vec![Input {
-            owner: carol,
-            block_index: forced_block_index(k),
-            tx_index: 0,
-            output_index: 0,
-            segment: bob_out,
-        }],
-        outputs: vec![Output {
-            owner: w.alice,
-            segment: bob_out,
-        }],
-        max_block_index: 100,
-    }
-    .sign(w.op.domain(), &[carol_key])
-    .unwrap();
-    let mut op = w.op;
-    let n = op.commit(vec![carol_pays.clone()], false).await.unwrap();
+    let carol_pays = transfer(tx_input(carol, forced_block_index(k), bob_out), w.alice)
+        .sign(w.op.domain(), &[carol_key])
+        .unwrap();
+    let n = w.op.commit(vec![carol_pays.clone()], false).await.unwrap();
     let events = watcher.step().await.unwrap();
     assert!(
         !events
@@ -192,15 +161,15 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     // Bob exits the output he paid away by force: the forced transaction is the spend. Carol
     // exits the forced output she paid on: the L2 spend naming it is the spend.
     let exit_bond = w.chain.exit_bond().await.unwrap();
-    let id1 = w.t1.tx_id(op.domain());
+    let id1 = w.t1.tx_id(w.op.domain());
     let bob_exit = w
         .chain
         .start_output_exit(
             w.bob,
             &w.t1.transaction,
             0,
-            &op.header(1).unwrap(),
-            &op.proof(1, &bob_out, id1).unwrap(),
+            &w.op.header(1).unwrap(),
+            &w.op.proof(1, &bob_out, id1).unwrap(),
             bob_out.start(),
             bob_out.end(),
         )
@@ -236,15 +205,15 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     );
 
     // Alice, paid through the forced output, exits and is paid.
-    let id2 = carol_pays.tx_id(op.domain());
+    let id2 = carol_pays.tx_id(w.op.domain());
     let alice_exit = w
         .chain
         .start_output_exit(
             w.alice,
             &carol_pays.transaction,
             0,
-            &op.header(n).unwrap(),
-            &op.proof(n, &bob_out, id2).unwrap(),
+            &w.op.header(n).unwrap(),
+            &w.op.proof(n, &bob_out, id2).unwrap(),
             bob_out.start(),
             bob_out.end(),
         )
@@ -257,18 +226,14 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
             .any(|e| matches!(e, WatchEvent::Challenged { .. })),
         "{events:?}"
     );
-    w.l1.advance_time(PERIOD + 1).await.unwrap();
-    let alice0 = w.l1.balance(w.alice).await.unwrap();
-    let key = w.chain.range_key(bob_out.start(), 0).await.unwrap();
-    w.chain
-        .finalize_exit(w.guard, &alice_exit, key)
-        .await
-        .unwrap();
-    assert_eq!(
-        w.l1.balance(w.alice).await.unwrap(),
-        alice0 + eth(1) + exit_bond,
-        "the owner paid through the forced output is paid"
-    );
+    w.settles_to(
+        &alice_exit,
+        bob_out.start(),
+        w.alice,
+        exit_bond,
+        "the owner paid through the forced output is paid",
+    )
+    .await;
 }
 
 /// A griefer asks for the spend of the output an included forced transaction spent, against an
@@ -282,7 +247,7 @@ async fn forced_tx_answers_a_request() {
     let bob_out = w.t1.transaction.outputs[0].segment;
     let mut watcher = w.watcher(w.all_coins()).await;
     watcher.step().await.unwrap();
-    let pay = transfer(output_input(w.bob, 1, bob_out), carol);
+    let pay = transfer(tx_input(w.bob, 1, bob_out), carol);
     let k = w.chain.force(w.bob, &pay).await.unwrap().index;
     let signed = pay.sign(w.op.domain(), &w.keys[2..3]).unwrap();
     w.chain.sign_forced_all(w.bob, k, &signed).await.unwrap();
@@ -330,18 +295,14 @@ async fn forced_tx_answers_a_request() {
     assert_eq!(w.l1.balance(w.operator).await.unwrap(), griefer0 - quarter);
     assert_eq!(watcher.status().answers_sent, 1);
 
-    w.l1.advance_time(PERIOD + 1).await.unwrap();
-    let carol0 = w.l1.balance(carol).await.unwrap();
-    let key = w.chain.range_key(bob_out.start(), 0).await.unwrap();
-    w.chain
-        .finalize_exit(w.guard, &carol_exit, key)
-        .await
-        .unwrap();
-    assert_eq!(
-        w.l1.balance(carol).await.unwrap(),
-        carol0 + eth(1) + bond,
-        "the forced output's owner is paid"
-    );
+    w.settles_to(
+        &carol_exit,
+        bob_out.start(),
+        carol,
+        bond,
+        "the forced output's owner is paid",
+    )
+    .await;
 }
 
 /// Alice forces and signs two spends of her block-1 change: either is a spend of the other's
@@ -358,7 +319,7 @@ async fn two_signed_forced_spends_of_one_input_leave_one() {
         w.l1.balance(w.alice).await.unwrap(),
         w.l1.balance(w.guard).await.unwrap(),
     );
-    let mut input = output_input(w.alice, 1, change);
+    let mut input = tx_input(w.alice, 1, change);
     input.output_index = 1;
     let to_bob = transfer(input, w.bob);
     let to_self = transfer(input, w.alice);

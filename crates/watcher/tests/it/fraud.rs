@@ -1,117 +1,76 @@
 //! Fraud never pays: a spent exit, an exit of an unsigned spend, a restart during an open
 //! fraudulent exit, a withheld block — each judged by the watcher, with exact L1 balances.
 
-use std::sync::Arc;
+use std::{
+    ops::{Deref, DerefMut},
+    sync::Arc,
+};
 
 use alloy_primitives::{Address, U256};
+pub(crate) use debye_l1::test_utils::{PERIOD, eth};
 use debye_l1::{
     EmbeddedL1, L1,
-    anvil::{Anvil, dev_signers},
-    contracts::DebyeChainClient,
-    exits::{DepositRecord, ExitStatus, deposit_record},
+    anvil::Anvil,
+    exits::{ExitData, ExitStatus},
+    test_utils::funded_embedded,
 };
-use debye_primitives::{Input, Output, Segment, SignedTransaction, Transaction, tx::sign_digest};
+use debye_primitives::{Input, Output, Segment, Transaction};
 use debye_rpc_api::HttpClient;
-use debye_watcher::{Config, Mode, WatchEvent, Watcher, testnet::ByzantineOperator};
-use k256::ecdsa::SigningKey;
+use debye_watcher::{Mode, WatchEvent, Watcher, testnet};
 
-const ETH: u128 = 1_000_000_000_000_000_000;
-pub(crate) const PERIOD: u64 = 600;
+/// The watcher tests' [`testnet::World`]: transactions valid up to block 100, watchers that
+/// verify the accumulator, and no errors expected.
+pub(crate) struct World<L>(testnet::World<L>);
 
-pub(crate) fn eth(n: u128) -> U256 {
-    U256::from(n * ETH)
+impl<L> Deref for World<L> {
+    type Target = testnet::World<L>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
-pub(crate) struct World<L> {
-    pub(crate) l1: L,
-    pub(crate) chain: DebyeChainClient<L>,
-    pub(crate) op: ByzantineOperator<L>,
-    pub(crate) keys: Vec<SigningKey>,
-    pub(crate) operator: Address,
-    pub(crate) alice: Address,
-    pub(crate) bob: Address,
-    pub(crate) guard: Address,
-    pub(crate) dep_a: DepositRecord,
-    pub(crate) dep_b: DepositRecord,
-    /// Alice → Bob `[a, a+1)`, change `[a+1, a+3)` to Alice, in block 1.
-    pub(crate) t1: SignedTransaction,
-    pub(crate) dir: tempfile::TempDir,
+impl<L> DerefMut for World<L> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 pub(crate) async fn world<L: L1 + Clone + 'static>(l1: L) -> World<L> {
-    let signers = dev_signers();
-    let keys: Vec<SigningKey> = signers.iter().map(|s| s.credential().clone()).collect();
-    let [operator, alice, bob, guard] = [0, 1, 2, 3].map(|i| signers[i].address());
-    let chain = DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0)
-        .await
-        .unwrap();
-    let mut op = ByzantineOperator::start(chain.clone(), operator)
-        .await
-        .unwrap();
-    let dep_a = deposit_record(&chain.deposit_eth(alice, eth(3)).await.unwrap());
-    let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
-    let cut = dep_a.start + eth(1);
-    let t1 = Transaction {
-        inputs: vec![Input::deposit(
-            alice,
-            dep_a.blockNumber,
-            Segment::new(dep_a.start, dep_a.end).unwrap(),
-        )],
-        outputs: vec![
-            Output {
-                owner: bob,
-                segment: Segment::new(dep_a.start, cut).unwrap(),
-            },
-            Output {
-                owner: alice,
-                segment: Segment::new(cut, dep_a.end).unwrap(),
-            },
-        ],
-        max_block_index: 100,
-    }
-    .sign(op.domain(), &keys[1..2])
-    .unwrap();
-    op.commit(vec![t1.clone()], false).await.unwrap();
-    World {
-        l1,
-        chain,
-        op,
-        keys,
-        operator,
-        alice,
-        bob,
-        guard,
-        dep_a,
-        dep_b,
-        t1,
-        dir: tempfile::tempdir().unwrap(),
-    }
+    World(testnet::World::new(l1, 100).await.unwrap())
 }
 
 impl<L: L1 + Clone + 'static> World<L> {
     pub(crate) async fn watcher(&self, mode: Mode) -> Watcher<L, HttpClient> {
-        let config = Config {
-            mode,
-            account: self.guard,
-            stall_after: 3600,
-            from_l1_block: 0,
-            confirmations: 0,
-            verify_accumulator: true,
-        };
-        Watcher::open(
-            self.chain.clone(),
-            self.op.client().unwrap(),
-            self.dir.path().join("watcher.redb"),
-            config,
-        )
-        .await
-        .unwrap()
+        self.0.open_watcher(mode, true).await.unwrap()
     }
 
     pub(crate) fn all_coins(&self) -> Mode {
-        Mode::Guard(vec![
-            Segment::new(self.dep_a.start, self.dep_b.end).unwrap(),
-        ])
+        Mode::Guard(vec![self.0.all_deposited().unwrap()])
+    }
+
+    /// After the exit period, `exit` of coins from `start` on is finalized (by the guard) and
+    /// `owner` is paid 1 ETH and the bond.
+    pub(crate) async fn settles_to(
+        &self,
+        exit: &ExitData,
+        start: U256,
+        owner: Address,
+        bond: U256,
+        why: &str,
+    ) {
+        self.l1.advance_time(PERIOD + 1).await.unwrap();
+        let owner0 = self.l1.balance(owner).await.unwrap();
+        let key = self.chain.range_key(start, 0).await.unwrap();
+        self.chain
+            .finalize_exit(self.guard, exit, key)
+            .await
+            .unwrap();
+        assert_eq!(
+            self.l1.balance(owner).await.unwrap(),
+            owner0 + eth(1) + bond,
+            "{why}"
+        );
     }
 }
 
@@ -122,11 +81,7 @@ fn challenged(events: &[WatchEvent], how: &str) -> bool {
 }
 
 pub(crate) async fn embedded() -> Arc<EmbeddedL1> {
-    let l1 = Arc::new(EmbeddedL1::new());
-    for a in debye_l1::anvil::dev_accounts() {
-        l1.fund(a, eth(100));
-    }
-    l1
+    funded_embedded()
 }
 
 /// Alice exits the deposit she already paid to Bob: the watcher shows the spend, Alice loses
@@ -193,18 +148,14 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
             .any(|e| matches!(e, WatchEvent::Challenged { .. })),
         "{events:?}"
     );
-    w.l1.advance_time(PERIOD + 1).await.unwrap();
-    let bob0 = w.l1.balance(w.bob).await.unwrap();
-    let key = w.chain.range_key(w.dep_a.start, 0).await.unwrap();
-    w.chain
-        .finalize_exit(w.guard, &bob_exit, key)
-        .await
-        .unwrap();
-    assert_eq!(
-        w.l1.balance(w.bob).await.unwrap(),
-        bob0 + eth(1) + bond,
-        "the honest owner got his coins and his bond back"
-    );
+    w.settles_to(
+        &bob_exit,
+        w.dep_a.start,
+        w.bob,
+        bond,
+        "the honest owner got his coins and his bond back",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -262,20 +213,8 @@ async fn restart_during_open_fraudulent_exit() {
 async fn unsigned_spend_exit_falls_to_a_request() {
     let mut w = world(embedded().await).await;
     let seg_b = Segment::new(w.dep_b.start, w.dep_b.end).unwrap();
-    let transaction = Transaction {
-        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: seg_b,
-        }],
-        max_block_index: 100,
-    };
     // Signed by the operator, not by Bob.
-    let digest = transaction.tx_id(w.op.domain());
-    let forged = SignedTransaction {
-        transaction,
-        signatures: vec![sign_digest(&w.keys[0], &digest).unwrap()],
-    };
+    let forged = w.forged_spend_of_bob().unwrap();
     let n = w.op.commit(vec![forged.clone()], false).await.unwrap();
     let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await;
     let events = watcher.step().await.unwrap();
