@@ -6,8 +6,9 @@ use debye_l1::{
     L1,
     exits::{ExitEvent, ExitStatus, deposit_record, spend_proof},
     forced::ForcedStatus,
+    test_utils::{transfer, tx_input},
 };
-use debye_primitives::{Input, Output, SignedTransaction, Transaction, tx::sign_digest};
+use debye_primitives::{Input, SignedTransaction};
 use debye_watcher::{Mode, WatchEvent};
 use eyre::{Result, ensure};
 
@@ -117,21 +118,8 @@ async fn spent_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut w = World::new(l1).await?;
     let paid = w.t1.transaction.outputs[0].segment;
-    let t2 = Transaction {
-        inputs: vec![Input {
-            owner: w.bob,
-            block_index: 1,
-            tx_index: 0,
-            output_index: 0,
-            segment: paid,
-        }],
-        outputs: vec![Output {
-            owner: w.alice,
-            segment: paid,
-        }],
-        max_block_index: 1_000,
-    }
-    .sign(w.op.domain(), &w.keys[2..3])?;
+    let t2 = transfer(tx_input(w.bob, 1, paid), w.alice, w.max_block_index)
+        .sign(w.op.domain(), &w.keys[2..3])?;
     let n2 = w.op.commit(vec![t2.clone()], false).await?;
     let mut watcher = w.watcher(w.all_coins()?).await?;
     watcher.step().await?;
@@ -178,24 +166,6 @@ async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     .await
 }
 
-/// A transaction moving Bob's deposit to the operator, signed by the operator, not Bob.
-fn forged_spend_of_bob<L: L1 + Clone + 'static>(w: &World<L>) -> Result<SignedTransaction> {
-    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let transaction = Transaction {
-        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: seg_b,
-        }],
-        max_block_index: 1_000,
-    };
-    let digest = transaction.tx_id(w.op.domain());
-    Ok(SignedTransaction {
-        signatures: vec![sign_digest(&w.keys[0], &digest)?],
-        transaction,
-    })
-}
-
 /// The operator includes the forged spend (`withhold`: without serving the block), exits it,
 /// the watcher's request stands unanswered and cancels it; Bob exits his deposit.
 async fn forged_exit<L: L1 + Clone + 'static>(
@@ -203,26 +173,17 @@ async fn forged_exit<L: L1 + Clone + 'static>(
     withhold: bool,
     chained: bool,
 ) -> Result<String> {
-    let first = forged_spend_of_bob(&w)?;
+    let first = w.forged_spend_of_bob()?;
     let seg_b = first.transaction.outputs[0].segment;
     let mut n = w.op.commit(vec![first.clone()], withhold).await?;
     let mut forged = first;
     if chained {
         // A validly signed self-transfer by the operator, standing on the forged link.
-        let next = Transaction {
-            inputs: vec![Input {
-                owner: w.operator,
-                block_index: n,
-                tx_index: 0,
-                output_index: 0,
-                segment: seg_b,
-            }],
-            outputs: vec![Output {
-                owner: w.operator,
-                segment: seg_b,
-            }],
-            max_block_index: 1_000,
-        }
+        let next = transfer(
+            tx_input(w.operator, n, seg_b),
+            w.operator,
+            w.max_block_index,
+        )
         .sign(w.op.domain(), &w.keys[0..1])?;
         n = w.op.commit(vec![next.clone()], false).await?;
         forged = next;
@@ -264,12 +225,8 @@ async fn forged_exit<L: L1 + Clone + 'static>(
     w.l1.advance_time(PERIOD + 1).await?;
     let key = w.chain.range_key(seg_b.start(), 0).await?;
     w.chain.finalize_exit(w.bob, &honest, key).await?;
-    w.expect(&[
-        ("bob", w.bob, b[0], d_eth(1)),
-        ("watcher", w.guard, b[1], w.bond_delta()),
-        ("operator", w.operator, b[2], -w.bond_delta()),
-    ])
-    .await
+    w.expect_fraud_lost(("bob", w.bob, b[0], d_eth(1)), &b)
+        .await
 }
 
 async fn unsigned_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
@@ -285,14 +242,11 @@ async fn chained_forgery<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 async fn double_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut w = World::new(l1).await?;
     let paid = w.t1.transaction.outputs[0].segment;
-    let again = Transaction {
-        inputs: vec![Input::deposit(w.alice, w.dep_a.blockNumber, paid)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: paid,
-        }],
-        max_block_index: 1_000,
-    }
+    let again = transfer(
+        Input::deposit(w.alice, w.dep_a.blockNumber, paid),
+        w.operator,
+        w.max_block_index,
+    )
     .sign(w.op.domain(), &w.keys[1..2])?;
     let n = w.op.commit(vec![again.clone()], false).await?;
     let mut watcher = w.watcher(w.all_coins()?).await?;
@@ -303,12 +257,8 @@ async fn double_spend<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     ensure!(did(&ev, "doubleSpend"), "watcher did not challenge: {ev:?}");
     ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
     honest_output_exit(&w, w.bob, &w.t1, 1, 0).await?;
-    w.expect(&[
-        ("bob", w.bob, b[0], d_eth(1)),
-        ("watcher", w.guard, b[1], w.bond_delta()),
-        ("operator", w.operator, b[2], -w.bond_delta()),
-    ])
-    .await
+    w.expect_fraud_lost(("bob", w.bob, b[0], d_eth(1)), &b)
+        .await
 }
 
 async fn withheld_then_exit<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
@@ -321,14 +271,11 @@ async fn deposit_less_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut w = World::new(l1).await?;
     let next = w.dep_b.end;
     let fake = seg(next, next + eth(1))?;
-    let transaction = Transaction {
-        inputs: vec![Input::deposit(w.operator, 2, fake)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: fake,
-        }],
-        max_block_index: 1_000,
-    };
+    let transaction = transfer(
+        Input::deposit(w.operator, 2, fake),
+        w.operator,
+        w.max_block_index,
+    );
     let forged = transaction.sign(w.op.domain(), &w.keys[0..1])?;
     let n = w.op.commit(vec![forged.clone()], false).await?;
     let b = w.balances(&[w.alice, w.guard, w.operator]).await?;
@@ -353,12 +300,8 @@ async fn deposit_less_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     w.l1.advance_time(PERIOD + 1).await?;
     let key = w.chain.range_key(dep.start, 0).await?;
     w.chain.finalize_exit(w.alice, &honest, key).await?;
-    w.expect(&[
-        ("alice", w.alice, b[0], I256::ZERO),
-        ("watcher", w.guard, b[1], w.bond_delta()),
-        ("operator", w.operator, b[2], -w.bond_delta()),
-    ])
-    .await
+    w.expect_fraud_lost(("alice", w.alice, b[0], I256::ZERO), &b)
+        .await
 }
 
 /// Many deposit exits settled with `finalizeExits` in batches and paid by `withdraw`; an
@@ -445,14 +388,11 @@ async fn stalled<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut w = World::new(l1).await?;
     let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let pay = Transaction {
-        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: seg_b,
-        }],
-        max_block_index: 1_000,
-    }
+    let pay = transfer(
+        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
+        w.operator,
+        w.max_block_index,
+    )
     .sign(w.op.domain(), &w.keys[2..3])?;
     let n = w.op.commit(vec![pay.clone()], true).await?;
     let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await?;
@@ -580,27 +520,21 @@ async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let force_bond = w.chain.force_bond().await?;
     let b = w.balances(&[w.alice, w.bob, w.operator, w.guard]).await?;
     let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let pay = Transaction {
-        inputs: vec![Input::deposit(w.bob, w.dep_b.blockNumber, seg_b)],
-        outputs: vec![Output {
-            owner: w.alice,
-            segment: seg_b,
-        }],
-        max_block_index: 1_000,
-    };
+    let pay = transfer(
+        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
+        w.alice,
+        w.max_block_index,
+    );
     // Censored by the operator: Bob forces it and signs it on L1.
     let k = w.chain.force(w.bob, &pay).await?.index;
     let signed = pay.sign(w.op.domain(), &w.keys[2..3])?;
     w.chain.sign_forced_all(w.bob, k, &signed).await?;
     // The operator claims Bob's deposit by force.
-    let claim = Transaction {
-        inputs: vec![Input::deposit(w.operator, w.dep_b.blockNumber, seg_b)],
-        outputs: vec![Output {
-            owner: w.operator,
-            segment: seg_b,
-        }],
-        max_block_index: 1_000,
-    };
+    let claim = transfer(
+        Input::deposit(w.operator, w.dep_b.blockNumber, seg_b),
+        w.operator,
+        w.max_block_index,
+    );
     let k_claim = w.chain.force(w.operator, &claim).await?.index;
     let ev = watcher.step().await?;
     let forced: Vec<(u64, &str)> = ev

@@ -1,122 +1,56 @@
 //! A fresh anchor, a byzantine operator, four actors and a watcher per scenario.
 
-use alloy_primitives::{Address, I256, U256};
-use debye_l1::{
-    L1,
-    anvil::dev_signers,
-    contracts::DebyeChainClient,
-    exits::{DepositRecord, ExitData, deposit_record},
-};
-use debye_primitives::{Input, Output, Segment, SignedTransaction, Transaction};
-use debye_rpc_api::HttpClient;
-use debye_watcher::{Config, Mode, Watcher, testnet::ByzantineOperator};
-use eyre::{Result, ensure};
-use k256::ecdsa::SigningKey;
+use std::ops::{Deref, DerefMut};
 
-/// One ether in wei.
-pub(crate) const ETH: u128 = 1_000_000_000_000_000_000;
-/// Exit period of every scenario's anchor (seconds).
-pub(crate) const PERIOD: u64 = 600;
+use alloy_primitives::{Address, I256, U256};
+pub(crate) use debye_l1::test_utils::{ETH, PERIOD, eth};
+use debye_l1::{L1, exits::ExitData};
+use debye_primitives::{Segment, SignedTransaction};
+use debye_rpc_api::HttpClient;
+use debye_watcher::{Mode, Watcher, testnet};
+use eyre::{Result, ensure};
+
 /// What gas may move a balance by on anvil (the embedded EVM charges none).
 const GAS_SLACK: u128 = ETH / 200;
-
-pub(crate) fn eth(n: u128) -> U256 {
-    U256::from(n * ETH)
-}
 
 pub(crate) fn seg(start: U256, end: U256) -> Result<Segment> {
     Ok(Segment::new(start, end)?)
 }
 
-/// The actors and the chain.
+/// The actors and the chain: a [`testnet::World`] whose transactions are valid up to block
+/// 1,000, and the exit bond.
 pub(crate) struct World<L> {
-    pub(crate) l1: L,
-    pub(crate) chain: DebyeChainClient<L>,
-    pub(crate) op: ByzantineOperator<L>,
-    pub(crate) keys: Vec<SigningKey>,
-    pub(crate) operator: Address,
-    pub(crate) alice: Address,
-    pub(crate) bob: Address,
-    pub(crate) guard: Address,
-    /// Alice's 3 ETH.
-    pub(crate) dep_a: DepositRecord,
-    /// Bob's 1 ETH.
-    pub(crate) dep_b: DepositRecord,
-    /// Block 1: Alice pays Bob `[a, a+1 ETH)`, keeps `[a+1, a+3)`.
-    pub(crate) t1: SignedTransaction,
+    inner: testnet::World<L>,
     pub(crate) bond: U256,
-    dir: tempfile::TempDir,
+}
+
+impl<L> Deref for World<L> {
+    type Target = testnet::World<L>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.inner
+    }
+}
+
+impl<L> DerefMut for World<L> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.inner
+    }
 }
 
 impl<L: L1 + Clone + 'static> World<L> {
     /// Deploys a fresh anchor, deposits, commits block 1.
     pub(crate) async fn new(l1: L) -> Result<Self> {
-        let signers = dev_signers();
-        let keys: Vec<SigningKey> = signers.iter().map(|s| s.credential().clone()).collect();
-        let [operator, alice, bob, guard] = [0, 1, 2, 3].map(|i| signers[i].address());
-        let chain =
-            DebyeChainClient::deploy_with(l1.clone(), operator, operator, PERIOD, 0).await?;
-        let mut op = ByzantineOperator::start(chain.clone(), operator).await?;
-        let dep_a = deposit_record(&chain.deposit_eth(alice, eth(3)).await?);
-        let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await?);
-        let cut = dep_a.start + eth(1);
-        let t1 = Transaction {
-            inputs: vec![Input::deposit(
-                alice,
-                dep_a.blockNumber,
-                seg(dep_a.start, dep_a.end)?,
-            )],
-            outputs: vec![
-                Output {
-                    owner: bob,
-                    segment: seg(dep_a.start, cut)?,
-                },
-                Output {
-                    owner: alice,
-                    segment: seg(cut, dep_a.end)?,
-                },
-            ],
-            max_block_index: 1_000,
-        }
-        .sign(op.domain(), &keys[1..2])?;
-        op.commit(vec![t1.clone()], false).await?;
-        let bond = chain.exit_bond().await?;
-        Ok(Self {
-            l1,
-            chain,
-            op,
-            keys,
-            operator,
-            alice,
-            bob,
-            guard,
-            dep_a,
-            dep_b,
-            t1,
-            bond,
-            dir: tempfile::tempdir()?,
-        })
+        let inner = testnet::World::new(l1, 1_000).await?;
+        let bond = inner.chain.exit_bond().await?;
+        Ok(Self { inner, bond })
     }
 
     /// A watcher guarding `mode`, sending from `guard`.
     pub(crate) async fn watcher(&self, mode: Mode) -> Result<Watcher<L, HttpClient>> {
-        let config = Config {
-            mode,
-            account: self.guard,
-            stall_after: 3600,
-            from_l1_block: 0,
-            confirmations: 0,
-            // The byzantine operator's headers carry no accumulator (zero fields); the replica
-            // would only spend CPU (tested in crates/watcher/tests/it/accumulator.rs).
-            verify_accumulator: false,
-        };
-        Ok(Watcher::open(
-            self.chain.clone(),
-            self.op.client()?,
-            self.dir.path().join("watcher.redb"),
-            config,
-        )
-        .await?)
+        // The byzantine operator's headers carry no accumulator (zero fields); the replica
+        // would only spend CPU (tested in crates/watcher/tests/it/accumulator.rs).
+        Ok(self.inner.open_watcher(mode, false).await?)
     }
 
     /// `from` starts an exit of coins `coins` of output `oi` of `stx`, included in block `block`,
@@ -147,7 +81,7 @@ impl<L: L1 + Clone + 'static> World<L> {
 
     /// A guard over every coin deposited in [`World::new`].
     pub(crate) fn all_coins(&self) -> Result<Mode> {
-        Ok(Mode::Guard(vec![seg(self.dep_a.start, self.dep_b.end)?]))
+        Ok(Mode::Guard(vec![self.all_deposited()?]))
     }
 
     /// Balances of `who`, to compare later with [`World::expect`].
@@ -173,6 +107,21 @@ impl<L: L1 + Clone + 'static> World<L> {
             summary.push(format!("{name} {:+.4} ETH", wei_to_eth(moved)));
         }
         Ok(summary.join(", "))
+    }
+
+    /// Checks `first`'s balance moved as given, the watcher (`b[1]` before) won the exit bond and
+    /// the operator (`b[2]` before) lost it. Returns a summary.
+    pub(crate) async fn expect_fraud_lost(
+        &self,
+        first: (&str, Address, U256, I256),
+        b: &[U256],
+    ) -> Result<String> {
+        self.expect(&[
+            first,
+            ("watcher", self.guard, b[1], self.bond_delta()),
+            ("operator", self.operator, b[2], -self.bond_delta()),
+        ])
+        .await
     }
 
     /// The exit bond as a signed delta.
