@@ -10,13 +10,18 @@ use std::{
 
 use alloy_primitives::{Address, U256};
 use debye_l1::{
-    EmbeddedL1,
+    EmbeddedL1, RpcL1,
+    anvil::{Anvil, DEV_KEYS, dev_accounts},
     contracts::{DebyeChainClient, Deposit},
 };
-use debye_operator::{Config, DEV_OPERATOR, Operator};
-use debye_primitives::test_utils::test_address;
+use debye_operator::{Config, DEV_OPERATOR, L1Config, Operator};
+use debye_primitives::{
+    Eip712Domain, Input, Output, Segment, SignedTransaction, Transaction, test_utils::test_address,
+};
 use debye_rpc_api::{ApiError, ErrorCode};
 use jsonrpsee::core::ClientError;
+use k256::ecdsa::SigningKey;
+use serde_json::json;
 
 pub const DEPLOYER: Address = Address::new([0x0e; 20]);
 
@@ -163,4 +168,89 @@ pub fn raw_get(addr: SocketAddr, path: &str) -> String {
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out
+}
+
+/// A real anvil with a fresh anchor, deployed by dev account 0 and operated by dev account 1, and
+/// a 1,000-wei deposit by Alice (dev account 2, whose `key` signs) that she pays on to Bob (dev
+/// account 3).
+pub struct AnvilChain {
+    pub anvil: Anvil,
+    /// anvil's JSON-RPC address, for [`anvil_call`].
+    pub rpc: SocketAddr,
+    pub chain: DebyeChainClient<Arc<RpcL1>>,
+    pub operator: Address,
+    pub alice: Address,
+    pub bob: Address,
+    pub deposit: Deposit,
+    pub key: SigningKey,
+}
+
+pub async fn anvil_chain() -> AnvilChain {
+    let anvil = Anvil::spawn().unwrap();
+    let rpc: SocketAddr = anvil
+        .endpoint()
+        .trim_start_matches("http://")
+        .parse()
+        .unwrap();
+    let l1 = Arc::new(anvil.l1().unwrap());
+    let [deployer, operator, alice, bob] = dev_accounts()[..4].try_into().unwrap();
+    let chain = DebyeChainClient::deploy(l1, deployer, operator)
+        .await
+        .unwrap();
+    let deposit = chain
+        .deposit_eth(alice, U256::from(1_000u64))
+        .await
+        .unwrap();
+    let key = SigningKey::from_slice(&alloy_primitives::hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
+    AnvilChain {
+        anvil,
+        rpc,
+        chain,
+        operator,
+        alice,
+        bob,
+        deposit,
+        key,
+    }
+}
+
+impl AnvilChain {
+    /// Alice pays coins `segment` of her deposit to Bob, signed (valid up to block 100).
+    pub fn alice_pays_bob(&self, domain: &Eip712Domain, segment: Segment) -> SignedTransaction {
+        Transaction {
+            inputs: vec![Input::deposit(
+                self.alice,
+                self.deposit.blockNumber,
+                segment,
+            )],
+            outputs: vec![Output {
+                owner: self.bob,
+                segment,
+            }],
+            max_block_index: 100,
+        }
+        .sign(domain, std::slice::from_ref(&self.key))
+        .unwrap()
+    }
+}
+
+/// The node's config in `dir` for anvil: no confirmations, 50 ms polls, and a receipt wait of
+/// 1 s before the submitter reads the anchor back.
+pub fn anvil_config(dir: &std::path::Path) -> Config {
+    let mut cfg = config(dir);
+    cfg.l1 = L1Config {
+        confirmations: 0,
+        poll_interval_ms: 50,
+        submit_timeout_ms: 1_000,
+        ..Default::default()
+    };
+    cfg
+}
+
+/// Calls anvil's JSON-RPC `method` and returns its result (asserting it is no error).
+pub fn anvil_call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_json::Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let (_, resp) = raw_post(addr, body.to_string().as_bytes());
+    assert!(resp.get("error").is_none(), "{method}: {resp}");
+    resp["result"].clone()
 }

@@ -1,57 +1,26 @@
 //! An L1 reorg that removes recent commitments (anvil `evm_snapshot` / `evm_revert`) while the
 //! node runs: the submitter notices `nextBlock()` went back and commits the same blocks again.
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::U256;
-use debye_l1::{
-    anvil::{Anvil, DEV_KEYS, dev_accounts},
-    contracts::DebyeChainClient,
-};
-use debye_operator::{L1Config, Operator};
-use debye_primitives::{Input, Output, Segment, Transaction};
-use k256::ecdsa::SigningKey;
+use debye_l1::contracts::DebyeChainClient;
+use debye_operator::Operator;
+use debye_primitives::Segment;
 use serde_json::json;
 
-use crate::helpers::{PATIENCE, config, eventually, raw_post, wait_committed};
-
-fn anvil_call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_json::Value {
-    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-    let (_, resp) = raw_post(addr, body.to_string().as_bytes());
-    assert!(resp.get("error").is_none(), "{method}: {resp}");
-    resp["result"].clone()
-}
+use crate::helpers::{PATIENCE, anvil_call, anvil_chain, anvil_config, eventually, wait_committed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn l1_reorg_of_recent_blocks_is_repaired() {
-    let anvil = Anvil::spawn().unwrap();
-    let rpc: SocketAddr = anvil
-        .endpoint()
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap();
-    let l1 = Arc::new(anvil.l1().unwrap());
-    let [deployer, operator, alice, bob] = dev_accounts()[..4].try_into().unwrap();
-    let chain = DebyeChainClient::deploy(l1, deployer, operator)
-        .await
-        .unwrap();
-    let deposit = chain
-        .deposit_eth(alice, U256::from(1_000u64))
-        .await
-        .unwrap();
-    let key = SigningKey::from_slice(&alloy_primitives::hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
+    let c = anvil_chain().await;
+    let (rpc, chain, operator, deposit) = (c.rpc, &c.chain, c.operator, &c.deposit);
 
     let dir = tempfile::tempdir().unwrap();
-    let mut cfg = config(dir.path());
-    cfg.l1 = L1Config {
-        confirmations: 0,
-        poll_interval_ms: 50,
-        // After a reorg the client may wait forever for a receipt (it watches block numbers
-        // that went back): the submit timeout is what makes the submitter read the anchor again.
-        submit_timeout_ms: 1_000,
-        ..Default::default()
-    };
-    let endpoint = anvil.endpoint();
+    // After a reorg the client may wait forever for a receipt (it watches block numbers that
+    // went back): the submit timeout is what makes the submitter read the anchor again.
+    let cfg = anvil_config(dir.path());
+    let endpoint = c.anvil.endpoint();
     let address = chain.address();
     let reconnect: debye_operator::Reconnect<Arc<debye_l1::RpcL1>> = Arc::new(move || {
         let signers = debye_l1::anvil::dev_signers();
@@ -84,16 +53,7 @@ async fn l1_reorg_of_recent_blocks_is_repaired() {
             deposit.start + U256::from(i + 1),
         )
         .unwrap();
-        let stx = Transaction {
-            inputs: vec![Input::deposit(alice, deposit.blockNumber, segment)],
-            outputs: vec![Output {
-                owner: bob,
-                segment,
-            }],
-            max_block_index: 100,
-        }
-        .sign(node.domain(), std::slice::from_ref(&key))
-        .unwrap();
+        let stx = c.alice_pays_bob(node.domain(), segment);
         node.submit(stx).await.unwrap();
         let n = node.flush().await.unwrap().unwrap();
         wait_committed(&node, n).await;
