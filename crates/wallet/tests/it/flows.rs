@@ -1,11 +1,38 @@
 //! The wallet's flows end to end on the embedded L1 with an in-process operator.
 
 use alloy_primitives::U256;
-use debye_l1::{L1, contracts::TestTokenClient};
+use debye_l1::{L1, contracts::TestTokenClient, exits::DepositRecord};
 use debye_primitives::test_utils::test_address;
 use debye_wallet::{Error, Wallet, keystore::Keystore, store::CoinStatus};
 
-use crate::util::{TEST_KDF, net, wallet};
+use crate::util::{Net, TEST_KDF, net, wallet};
+
+/// Alice deposits 100 wei and pays `amount` of it to Bob in block 1 (valid up to block 10); Bob
+/// syncs. Returns Alice's deposit as the anchor records it.
+async fn deposit_and_pay_bob(
+    n: &Net,
+    alice: &mut Wallet,
+    bob: &mut Wallet,
+    amount: u64,
+) -> DepositRecord {
+    let coin = alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    let dep = coin.history.deposits[0];
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(amount), 10)
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    bob.sync(&n.client, &n.chain).await.unwrap();
+    DepositRecord {
+        owner: dep.owner,
+        start: dep.start,
+        end: dep.end,
+        blockNumber: dep.block_number,
+    }
+}
 
 #[tokio::test]
 async fn deposit_pay_sync_receive_and_pay_on() {
@@ -283,23 +310,13 @@ async fn backup_restore_keeps_keys_and_proofs() {
 
 #[tokio::test]
 async fn exits_from_held_data_answer_challenges_and_pay_out() {
-    use debye_l1::exits::{DepositRecord, ExitStatus};
+    use debye_l1::exits::ExitStatus;
     let n = net().await;
     let dir = tempfile::tempdir().unwrap();
     let mut alice = wallet(&dir.path().join("alice"), 1);
     let mut bob = wallet(&dir.path().join("bob"), 2);
     let carol = test_address(3);
-    let coin = alice
-        .deposit_eth(&n.client, U256::from(100u64))
-        .await
-        .unwrap();
-    let dep = coin.history.deposits[0];
-    alice
-        .pay(&n.chain, bob.address(), 0, U256::from(30u64), 10)
-        .await
-        .unwrap();
-    n.chain.commit_pending().await.unwrap();
-    bob.sync(&n.client, &n.chain).await.unwrap();
+    let record = deposit_and_pay_bob(&n, &mut alice, &mut bob, 30).await;
     alice.sync(&n.client, &n.chain).await.unwrap();
 
     // The operator commits block 2 and withholds it: both must leave.
@@ -317,18 +334,12 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
     assert_eq!(alice_exits.len(), 1);
 
     // Carol claims Bob's coins were still Alice's deposit; Bob answers from his history.
-    let record = DepositRecord {
-        owner: dep.owner,
-        start: dep.start,
-        end: dep.end,
-        blockNumber: dep.block_number,
-    };
     n.client
         .request_with_deposit(
             carol,
             &bob_exits[0].data(),
             &record,
-            dep.start + U256::from(5u8),
+            record.start + U256::from(5u8),
         )
         .await
         .unwrap();
@@ -363,33 +374,17 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
 
 #[tokio::test]
 async fn owner_cancels_a_previous_owners_exit_from_its_history() {
-    use debye_l1::exits::{DepositRecord, ExitStatus};
+    use debye_l1::exits::ExitStatus;
     let n = net().await;
     let dir = tempfile::tempdir().unwrap();
     let mut alice = wallet(&dir.path().join("alice"), 1);
     let mut bob = wallet(&dir.path().join("bob"), 2);
-    let coin = alice
-        .deposit_eth(&n.client, U256::from(100u64))
-        .await
-        .unwrap();
-    let dep = coin.history.deposits[0];
-    alice
-        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 10)
-        .await
-        .unwrap();
-    n.chain.commit_pending().await.unwrap();
-    bob.sync(&n.client, &n.chain).await.unwrap();
+    let record = deposit_and_pay_bob(&n, &mut alice, &mut bob, 100).await;
     assert_eq!(bob.state().balance(0), U256::from(100u64));
     // Alice exits the deposit she already paid to Bob.
-    let record = DepositRecord {
-        owner: dep.owner,
-        start: dep.start,
-        end: dep.end,
-        blockNumber: dep.block_number,
-    };
     let bad = n
         .client
-        .start_deposit_exit(alice.address(), &record, dep.start, dep.end)
+        .start_deposit_exit(alice.address(), &record, record.start, record.end)
         .await
         .unwrap();
     // Bob's history holds Alice's signed spend: his watch round cancels her exit (only once).
