@@ -19,7 +19,7 @@ use alloy_sol_types::Eip712Domain;
 use debye_l1::{
     L1,
     contracts::DebyeChainClient,
-    exits::DepositRecord,
+    exits::{DepositRecord, ExitData},
     test_utils::{
         DevChain, SigningKey, alice_pays_bob, deploy_dev_chain, deposit_alice_bob, transfer,
     },
@@ -319,6 +319,32 @@ impl<L: L1 + Clone + 'static> World<L> {
             config,
         )
         .await
+    }
+
+    /// `from` starts an exit of coins `coins` of output `oi` of `stx`, included in block `block`,
+    /// with the operator's inclusion proof of those coins.
+    pub async fn exit_output(
+        &self,
+        from: Address,
+        stx: &SignedTransaction,
+        oi: usize,
+        block: u64,
+        coins: &Segment,
+    ) -> Result<ExitData> {
+        let proof = self.op.proof(block, coins, stx.tx_id(self.op.domain()))?;
+        let exit = self
+            .chain
+            .start_output_exit(
+                from,
+                &stx.transaction,
+                oi,
+                &self.op.header(block)?,
+                &proof,
+                coins.start(),
+                coins.end(),
+            )
+            .await?;
+        Ok(exit)
     }
 
     /// Every coin deposited in [`World::new`].

@@ -13,7 +13,7 @@ use debye_l1::{
 use debye_primitives::{Input, Segment, Transaction};
 use debye_watcher::WatchEvent;
 
-use crate::fraud::{PERIOD, embedded, eth, world};
+use crate::fraud::{PERIOD, challenged_any, embedded, eth, world};
 
 /// Spends `input` whole to `to`.
 fn transfer(input: Input, to: Address) -> Transaction {
@@ -161,20 +161,7 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     // Bob exits the output he paid away by force: the forced transaction is the spend. Carol
     // exits the forced output she paid on: the L2 spend naming it is the spend.
     let exit_bond = w.chain.exit_bond().await.unwrap();
-    let id1 = w.t1.tx_id(w.op.domain());
-    let bob_exit = w
-        .chain
-        .start_output_exit(
-            w.bob,
-            &w.t1.transaction,
-            0,
-            &w.op.header(1).unwrap(),
-            &w.op.proof(1, &bob_out, id1).unwrap(),
-            bob_out.start(),
-            bob_out.end(),
-        )
-        .await
-        .unwrap();
+    let bob_exit = w.exit_output(w.bob, &w.t1, 0, 1, &bob_out).await.unwrap();
     let carol_exit = w
         .chain
         .start_forced_exit(carol, &pay, 0, k, bob_out.start(), bob_out.end())
@@ -205,27 +192,12 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     );
 
     // Alice, paid through the forced output, exits and is paid.
-    let id2 = carol_pays.tx_id(w.op.domain());
     let alice_exit = w
-        .chain
-        .start_output_exit(
-            w.alice,
-            &carol_pays.transaction,
-            0,
-            &w.op.header(n).unwrap(),
-            &w.op.proof(n, &bob_out, id2).unwrap(),
-            bob_out.start(),
-            bob_out.end(),
-        )
+        .exit_output(w.alice, &carol_pays, 0, n, &bob_out)
         .await
         .unwrap();
     let events = watcher.step().await.unwrap();
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
-        "{events:?}"
-    );
+    assert!(!challenged_any(&events), "{events:?}");
     w.settles_to(
         &alice_exit,
         bob_out.start(),
@@ -259,12 +231,7 @@ async fn forced_tx_answers_a_request() {
         .await
         .unwrap();
     let events = watcher.step().await.unwrap();
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
-        "{events:?}"
-    );
+    assert!(!challenged_any(&events), "{events:?}");
 
     let bond = w.chain.exit_bond().await.unwrap();
     let (griefer0, guard0) = (

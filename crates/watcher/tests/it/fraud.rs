@@ -74,6 +74,13 @@ impl<L: L1 + Clone + 'static> World<L> {
     }
 }
 
+/// Whether the watcher challenged any exit.
+pub(crate) fn challenged_any(events: &[WatchEvent]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, WatchEvent::Challenged { .. }))
+}
+
 fn challenged(events: &[WatchEvent], how: &str) -> bool {
     events
         .iter()
@@ -125,29 +132,9 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
     // Bob, the honest owner, exits what he was paid; the watcher leaves it alone.
     let (block1, cut) = (1, w.dep_a.start + eth(1));
     let seg = Segment::new(w.dep_a.start, cut).unwrap();
-    let id = w.t1.tx_id(w.op.domain());
-    let proof = w.op.proof(block1, &seg, id).unwrap();
-    let header = w.op.header(block1).unwrap();
-    let bob_exit = w
-        .chain
-        .start_output_exit(
-            w.bob,
-            &w.t1.transaction,
-            0,
-            &header,
-            &proof,
-            w.dep_a.start,
-            cut,
-        )
-        .await
-        .unwrap();
+    let bob_exit = w.exit_output(w.bob, &w.t1, 0, block1, &seg).await.unwrap();
     let events = watcher.step().await.unwrap();
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, WatchEvent::Challenged { .. })),
-        "{events:?}"
-    );
+    assert!(!challenged_any(&events), "{events:?}");
     w.settles_to(
         &bob_exit,
         w.dep_a.start,
@@ -224,19 +211,9 @@ async fn unsigned_spend_exit_falls_to_a_request() {
             .any(|e| matches!(e, WatchEvent::InvalidTransaction { block, .. } if *block == n)),
         "{events:?}"
     );
-    let proof = w.op.proof(n, &seg_b, forged.tx_id(w.op.domain())).unwrap();
     let op0 = w.l1.balance(w.operator).await.unwrap();
     let fraud = w
-        .chain
-        .start_output_exit(
-            w.operator,
-            &forged.transaction,
-            0,
-            &w.op.header(n).unwrap(),
-            &proof,
-            seg_b.start(),
-            seg_b.end(),
-        )
+        .exit_output(w.operator, &forged, 0, n, &seg_b)
         .await
         .unwrap();
     let guard0 = w.l1.balance(w.guard).await.unwrap();
