@@ -3,9 +3,9 @@
 use std::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, I256, U256};
+use debye_l1::L1;
 pub(crate) use debye_l1::test_utils::{ETH, PERIOD, eth};
-use debye_l1::{L1, exits::ExitData};
-use debye_primitives::{Segment, SignedTransaction};
+use debye_primitives::Segment;
 use debye_rpc_api::HttpClient;
 use debye_watcher::{Mode, Watcher, testnet};
 use eyre::{Result, ensure};
@@ -51,32 +51,6 @@ impl<L: L1 + Clone + 'static> World<L> {
         // The byzantine operator's headers carry no accumulator (zero fields); the replica
         // would only spend CPU (tested in crates/watcher/tests/it/accumulator.rs).
         Ok(self.inner.open_watcher(mode, false).await?)
-    }
-
-    /// `from` starts an exit of coins `coins` of output `oi` of `stx`, included in block `block`,
-    /// with the operator's inclusion proof of those coins.
-    pub(crate) async fn exit_output(
-        &self,
-        from: Address,
-        stx: &SignedTransaction,
-        oi: usize,
-        block: u64,
-        coins: &Segment,
-    ) -> Result<ExitData> {
-        let proof = self.op.proof(block, coins, stx.tx_id(self.op.domain()))?;
-        let exit = self
-            .chain
-            .start_output_exit(
-                from,
-                &stx.transaction,
-                oi,
-                &self.op.header(block)?,
-                &proof,
-                coins.start(),
-                coins.end(),
-            )
-            .await?;
-        Ok(exit)
     }
 
     /// A guard over every coin deposited in [`World::new`].
