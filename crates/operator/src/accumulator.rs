@@ -240,10 +240,12 @@ impl AccumulatorService {
 
     fn apply(&self, n: u64, ranges: &[CoinRange]) -> Result<()> {
         let mut st = self.state_before(n)?;
+        let started = std::time::Instant::now();
         let v = st
             .acc
             .append_block(ranges)
             .map_err(|e| Error::Internal(format!("accumulator step {n}: {e}")))?;
+        self.metrics.accumulator_step.observe(started.elapsed());
         let latest = B256::from(header_commitment(st.acc.group(), n, &v.value));
         let step = AccumulatorStep {
             value: st.acc.group().encode(&v.value),

@@ -105,6 +105,11 @@ pub struct BenchReport {
     pub accumulator_restart_ms: Option<f64>,
     /// With the accumulator: steps read back by that restart.
     pub accumulator_steps_restored: Option<u64>,
+    /// With the accumulator: seconds the worker spent folding the run's blocks in (wall time of
+    /// the folds, one core).
+    pub accumulator_fold_s: Option<f64>,
+    /// With the accumulator: seconds from the last block stored until the worker caught up.
+    pub accumulator_catch_up_s: Option<f64>,
 }
 
 async fn wait_accumulator(node: &Operator, tip: u64) {
@@ -364,6 +369,8 @@ async fn run_in(
         accumulator: opts.accumulator,
         accumulator_restart_ms: None,
         accumulator_steps_restored: None,
+        accumulator_fold_s: None,
+        accumulator_catch_up_s: None,
     };
     let node = Arc::try_unwrap(node).map_err(|_| Error::Internal("node still shared".into()))?;
     if !opts.accumulator {
@@ -375,7 +382,10 @@ async fn run_in(
     progress(&format!(
         "waiting for the accumulator worker to reach block {tip}..."
     ));
+    let catch_up = Instant::now();
     wait_accumulator(&node, tip).await;
+    let catch_up_s = catch_up.elapsed().as_secs_f64();
+    let fold_s = node.metrics().accumulator_step.sum_secs();
     node.shutdown(Duration::from_secs(30)).await?;
     let started = Instant::now();
     let node = Operator::start(config, chain, crate::DEV_OPERATOR).await?;
@@ -389,6 +399,8 @@ async fn run_in(
     Ok(BenchReport {
         accumulator_restart_ms: Some(restart_ms),
         accumulator_steps_restored: Some(restored),
+        accumulator_fold_s: Some(fold_s),
+        accumulator_catch_up_s: Some(catch_up_s),
         ..report
     })
 }

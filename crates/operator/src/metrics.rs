@@ -101,6 +101,8 @@ pub struct Metrics {
     pub block_build: Histogram,
     /// Time from sending a block commitment to L1 until it is mined.
     pub l1_submit: Histogram,
+    /// Time the accumulator worker spends folding one block in (primes and exponentiation).
+    pub accumulator_step: Histogram,
 }
 
 impl Metrics {
@@ -197,6 +199,11 @@ impl Metrics {
             &mut out,
             "debye_l1_submit_seconds",
             "L1 block submission latency.",
+        );
+        self.accumulator_step.render(
+            &mut out,
+            "debye_accumulator_step_seconds",
+            "Time to fold one block into the history accumulator.",
         );
         out
     }
