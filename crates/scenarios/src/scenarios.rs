@@ -94,9 +94,7 @@ async fn honest_output_exit<L: L1 + Clone + 'static>(
 
 /// Alice paid Bob `[a, a+1)` in block 1, then exits her whole deposit.
 async fn spent_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    let w = World::new(l1).await?;
-    let mut watcher = w.watcher(w.all_coins()?).await?;
-    watcher.step().await?;
+    let (w, mut watcher) = World::guarded(l1).await?;
     let b = w.balances(&[w.alice, w.bob, w.guard]).await?;
     let fraud = w
         .chain
@@ -140,9 +138,7 @@ async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// Bob exits what Alice paid him; the operator opens a request naming Alice's deposit; Bob's
 /// watcher answers with Alice's signed payment and takes the request bond.
 async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    let w = World::new(l1).await?;
-    let mut watcher = w.watcher(w.all_coins()?).await?;
-    watcher.step().await?;
+    let (w, mut watcher) = World::guarded(l1).await?;
     let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
     let paid = w.t1.transaction.outputs[0].segment;
     let exit = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
@@ -458,9 +454,7 @@ async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// Bob exits half of what Alice paid him and is paid; then he exits the whole output again. The
 /// second exit can never settle; the watcher cancels it with the settled one and takes its bond.
 async fn settled_coins<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    let w = World::new(l1).await?;
-    let mut watcher = w.watcher(w.all_coins()?).await?;
-    watcher.step().await?;
+    let (w, mut watcher) = World::guarded(l1).await?;
     let b = w.balances(&[w.bob, w.guard]).await?;
     let paid = w.t1.transaction.outputs[0].segment;
     let half = paid.start() + U256::from(ETH / 2);
@@ -514,9 +508,7 @@ async fn settled_coins<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// for itself; the watcher cancels it (§12.2 (b)) for the forcing bond and leaves Bob's alone. Bob's
 /// is included (§12.3), Alice exits the forced output (§12.4) and is paid.
 async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
-    let w = World::new(l1).await?;
-    let mut watcher = w.watcher(w.all_coins()?).await?;
-    watcher.step().await?;
+    let (w, mut watcher) = World::guarded(l1).await?;
     let force_bond = w.chain.force_bond().await?;
     let b = w.balances(&[w.alice, w.bob, w.operator, w.guard]).await?;
     let seg_b = seg(w.dep_b.start, w.dep_b.end)?;

@@ -46,6 +46,14 @@ impl<L: L1 + Clone + 'static> World<L> {
         Ok(Self { inner, bond })
     }
 
+    /// A fresh world and a watcher guarding every coin, past its first round.
+    pub(crate) async fn guarded(l1: L) -> Result<(Self, Watcher<L, HttpClient>)> {
+        let w = Self::new(l1).await?;
+        let mut watcher = w.watcher(w.all_coins()?).await?;
+        watcher.step().await?;
+        Ok((w, watcher))
+    }
+
     /// A watcher guarding `mode`, sending from `guard`.
     pub(crate) async fn watcher(&self, mode: Mode) -> Result<Watcher<L, HttpClient>> {
         // The byzantine operator's headers carry no accumulator (zero fields); the replica
