@@ -1,11 +1,21 @@
 //! The wallet's flows end to end on the embedded L1 with an in-process operator.
 
+use std::path::Path;
+
 use alloy_primitives::U256;
 use debye_l1::{L1, contracts::TestTokenClient, exits::DepositRecord};
 use debye_primitives::test_utils::test_address;
 use debye_wallet::{Error, Wallet, keystore::Keystore, store::CoinStatus};
 
 use crate::util::{Net, TEST_KDF, net, wallet};
+
+/// A fresh net and the wallets of Alice (test key 1) and Bob (test key 2) in `dir`.
+async fn net_alice_bob(dir: &Path) -> (Net, Wallet, Wallet) {
+    let n = net().await;
+    let alice = wallet(&dir.join("alice"), 1);
+    let bob = wallet(&dir.join("bob"), 2);
+    (n, alice, bob)
+}
 
 /// Alice deposits 100 wei and pays `amount` of it to Bob in block 1 (valid up to block 10); Bob
 /// syncs. Returns Alice's deposit as the anchor records it.
@@ -36,10 +46,8 @@ async fn deposit_and_pay_bob(
 
 #[tokio::test]
 async fn deposit_pay_sync_receive_and_pay_on() {
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     let mut carol = wallet(&dir.path().join("carol"), 3);
 
     // Two ETH deposits that touch: [0, 100) and [100, 150).
@@ -116,10 +124,8 @@ async fn deposit_pay_sync_receive_and_pay_on() {
 
 #[tokio::test]
 async fn erc20_deposit_and_atomic_swap() {
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     let token = TestTokenClient::deploy(n.l1.clone(), n.operator, "Debye USD", "dUSD")
         .await
         .unwrap();
@@ -255,10 +261,8 @@ async fn withheld_block_and_unsigned_spend_raise_exits() {
 
 #[tokio::test]
 async fn backup_restore_keeps_keys_and_proofs() {
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     alice
         .deposit_eth(&n.client, U256::from(100u64))
         .await
@@ -311,10 +315,8 @@ async fn backup_restore_keeps_keys_and_proofs() {
 #[tokio::test]
 async fn exits_from_held_data_answer_challenges_and_pay_out() {
     use debye_l1::exits::ExitStatus;
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     let carol = test_address(3);
     let record = deposit_and_pay_bob(&n, &mut alice, &mut bob, 30).await;
     alice.sync(&n.client, &n.chain).await.unwrap();
@@ -375,10 +377,8 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
 #[tokio::test]
 async fn owner_cancels_a_previous_owners_exit_from_its_history() {
     use debye_l1::exits::ExitStatus;
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     let record = deposit_and_pay_bob(&n, &mut alice, &mut bob, 100).await;
     assert_eq!(bob.state().balance(0), U256::from(100u64));
     // Alice exits the deposit she already paid to Bob.
@@ -401,10 +401,8 @@ async fn owner_cancels_a_previous_owners_exit_from_its_history() {
 #[tokio::test]
 async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
     use debye_l1::{exits::ExitStatus, forced::ForcedStatus};
-    let n = net().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut alice = wallet(&dir.path().join("alice"), 1);
-    let mut bob = wallet(&dir.path().join("bob"), 2);
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     alice
         .deposit_eth(&n.client, U256::from(100u64))
         .await
