@@ -5,7 +5,10 @@ use std::{
     io::{BufRead, BufReader},
     path::PathBuf,
     process::{Child, Command, Stdio},
-    sync::mpsc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        mpsc,
+    },
     time::Duration,
 };
 
@@ -44,6 +47,10 @@ pub fn dev_accounts() -> Vec<Address> {
 pub struct Anvil {
     child: Child,
     port: u16,
+    /// Where this anvil may persist old states (`--cache-path`); removed on drop. Anvil's
+    /// default, `~/.foundry/anvil/tmp`, is only cleaned by a graceful exit, and a killed anvil
+    /// left ~4 GB there per mass-exit run.
+    state_dir: PathBuf,
 }
 
 impl Anvil {
@@ -63,9 +70,18 @@ impl Anvil {
     /// drop, pass) could be taken by another process in between, and a connect probe would then
     /// succeed against that process instead.
     pub fn spawn() -> Result<Self> {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
         let bin = Self::binary();
+        let state_dir = std::env::temp_dir().join(format!(
+            "debye-anvil-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&state_dir)
+            .map_err(|e| Error::Process(format!("cannot create {}: {e}", state_dir.display())))?;
         let mut child = Command::new(&bin)
-            .args(["--host", "127.0.0.1", "--port", "0"])
+            .args(["--host", "127.0.0.1", "--port", "0", "--cache-path"])
+            .arg(&state_dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -98,7 +114,11 @@ impl Anvil {
                 }
             })
             .map_err(|e| Error::Process(format!("cannot read anvil's output: {e}")))?;
-        let mut anvil = Self { child, port: 0 };
+        let mut anvil = Self {
+            child,
+            port: 0,
+            state_dir,
+        };
         let addr = match rx.recv_timeout(Duration::from_secs(30)) {
             Ok(addr) => addr,
             Err(mpsc::RecvTimeoutError::Timeout) => {
@@ -135,5 +155,6 @@ impl Drop for Anvil {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.state_dir);
     }
 }
