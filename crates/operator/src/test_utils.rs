@@ -1,6 +1,7 @@
-//! Test helpers (feature `test-utils`): a configuration for a node driven by its test.
+//! Test helpers (feature `test-utils`): a configuration for a node driven by its test, and a
+//! bounded wait for the node's background work.
 
-use std::path::Path;
+use std::{path::Path, time::Duration};
 
 use crate::{BlockConfig, Config, L1Config};
 
@@ -21,5 +22,21 @@ pub fn config(dir: &Path) -> Config {
             ..Default::default()
         },
         ..Default::default()
+    }
+}
+
+/// Polls `cond` every 20 ms until it holds (true) or `patience` has passed (false). Callers
+/// assert the result with a message saying what they saw: a wait for background work (L1 sync,
+/// submission, the accumulator worker) must fail loudly, never fall through.
+pub async fn eventually(patience: Duration, mut cond: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + patience;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

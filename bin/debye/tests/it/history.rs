@@ -3,10 +3,7 @@
 //! in which the coins did not move, and the recipient's check accepts it — and refuses it once
 //! tampered with, moved onto other coins, or stretched over a block that moved the coins.
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{sync::Arc, time::Duration};
 
 use alloy_primitives::{Address, U256};
 use debye_l1::{EmbeddedL1, contracts::DebyeChainClient};
@@ -33,17 +30,8 @@ fn seg(a: u64, b: u64) -> Segment {
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// Polls `cond` every 20 ms until it holds (true) or [`PATIENCE`] has passed (false).
-async fn eventually(mut cond: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if cond().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+async fn eventually(cond: impl AsyncFnMut() -> bool) -> bool {
+    debye_operator::test_utils::eventually(PATIENCE, cond).await
 }
 
 struct Net {

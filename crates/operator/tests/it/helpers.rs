@@ -5,7 +5,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use alloy_primitives::{Address, U256};
@@ -32,17 +32,8 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// Polls `cond` every 20 ms until it holds (true) or [`PATIENCE`] has passed (false). Callers
 /// assert the result, with a message saying what they saw.
-pub async fn eventually(mut cond: impl AsyncFnMut() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        if cond().await {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+pub async fn eventually(cond: impl AsyncFnMut() -> bool) -> bool {
+    debye_operator::test_utils::eventually(PATIENCE, cond).await
 }
 
 /// Waits until the node has committed block `n` on L1; fails the test after [`PATIENCE`].
