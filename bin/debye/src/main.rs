@@ -72,6 +72,18 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The operator's cost of folding one block into the history accumulator: key primes, A_n,
+    /// the chain proof and its verification, for a synthetic block of at least N touched slices.
+    ///
+    /// Example: `debye bench accumulator --touched-slices 10000 --json`.
+    Accumulator {
+        /// α/β keys (touched slices) the block accumulates, at least.
+        #[arg(long, default_value_t = 10_000)]
+        touched_slices: usize,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Groth16 JoinSplit proving: median prove and verify time, proof and key sizes, peak memory.
     ///
     /// Example: `debye bench prove --samples 9 --json`.
@@ -123,6 +135,16 @@ async fn main() -> eyre::Result<()> {
             let cfg = debye_accumulator::bench::HistoryConfig::default();
             let rows = debye_accumulator::bench::history(&blocks, &cfg)?;
             print_report(&rows, json)?;
+        }
+        Command::Bench {
+            which:
+                BenchCommand::Accumulator {
+                    touched_slices,
+                    json,
+                },
+        } => {
+            let figures = debye_accumulator::bench::operator_block(touched_slices)?;
+            print_report(&figures, json)?;
         }
         Command::Wallet(args) => {
             let code = debye_wallet::cli::run(*args).await;

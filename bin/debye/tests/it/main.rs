@@ -1,5 +1,6 @@
 //! End-to-end tests of the `debye` binary: real OS processes against a real anvil node.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod bench;
 mod e2e;
 mod history;
