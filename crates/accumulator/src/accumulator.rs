@@ -248,19 +248,6 @@ impl Accumulator {
         ))
     }
 
-    /// Drops block n's primes without proving its step (kept by [`Accumulator::append_block`]
-    /// for [`Accumulator::chain_proof`]), for an operator that does not serve chain proofs.
-    pub fn drop_primes(&mut self, n: u64) {
-        if let Some(r) = usize::try_from(n)
-            .ok()
-            .and_then(|i| i.checked_sub(1))
-            .and_then(|i| self.blocks.get_mut(i))
-            .and_then(|r| r.detail.as_mut())
-        {
-            r.pending = None;
-        }
-    }
-
     fn check_span(&self, a: u64, b: u64) -> Result<()> {
         if a > b {
             return Err(Error::InvalidSpan { a, b });

@@ -85,6 +85,10 @@ enum Job {
 fn run(service: &std::sync::Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) {
     while let Ok(job) = rx.recv() {
         let Some(s) = service.upgrade() else { return };
+        if s.stopped.lock().map_or(true, |stopped| *stopped) {
+            // Shutting down: the queued blocks are folded in at the next start.
+            return;
+        }
         let r = match job {
             Job::Block(n, ranges) => s.apply(n, &ranges),
             Job::Restore(n, value) => s.restore(n, value),
@@ -436,10 +440,10 @@ impl AccumulatorService {
         drop(st);
         // D = P_{a+1}·…·P_b from the stored steps (memory keeps A_n only), refused before the
         // multiplication once the factors' bits pass the bound.
+        let store = self.store.upgrade().ok_or(Error::ShuttingDown)?;
         let mut parts = Vec::with_capacity(usize::try_from(b - a).unwrap_or(0));
         let mut bits = 0u64;
         for n in a + 1..=b {
-            let store = self.store.upgrade().ok_or(Error::ShuttingDown)?;
             let step = store.accumulator_step(n)?.ok_or_else(|| {
                 Error::Internal(format!("accumulator step {n} missing from the store"))
             })?;
@@ -450,6 +454,8 @@ impl AccumulatorService {
             }
             parts.push(p);
         }
+        // Not held through the proof (seconds): shutdown must be able to close the store.
+        drop(store);
         let d = debye_accumulator::proof::product(&parts);
         // One proof at a time: the others wait here, not on a core the sequencer needs.
         let _one = self
