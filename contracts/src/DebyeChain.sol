@@ -166,10 +166,14 @@ contract DebyeChain {
         uint40 requestsUntil;
     }
 
-    /// @dev One slot per open challenge request: 20 + 5 bytes.
+    /// @dev One slot per open challenge request: 20 + 5 + 7 bytes. `bound` limits the answer
+    ///      (docs/exit-game.md §3.4): 0 when the request names the exited transaction's parent,
+    ///      which only the exited transaction itself answers; otherwise the order
+    ///      (`ExitLib.order`) of that parent, which the answer may not be newer than.
     struct ChallengeState {
         address challenger;
         uint40 deadline;
+        uint56 bound;
     }
 
     /// @dev Slot 5: the exit bond now, the next one and when it takes effect (12 + 12 + 5 bytes).
@@ -190,7 +194,11 @@ contract DebyeChain {
         uint40 exitableAt,
         uint96 bond
     );
-    /// @notice Exit `exitId` was cancelled for `reason`; its bond went to `beneficiary`.
+    /// @notice The transaction exit `exitId` exits from (no signatures): published so that a
+    ///         challenger who never saw its block can name its parent in a request
+    ///         (docs/exit-game.md §3.4.1).
+    event ExitTransaction(bytes32 indexed exitId, PrimeLib.Transaction transaction);
+    /// @notice Exit `exitId` was cancelled for `reason`; its bond was credited to `beneficiary`.
     event ExitCancelled(bytes32 indexed exitId, CancelReason reason, address beneficiary);
     /// @notice Exit `exitId` was settled: its coins are withdrawn from the chain.
     event ExitFinalized(bytes32 indexed exitId, address indexed owner, uint256 start, uint256 end);
@@ -219,6 +227,8 @@ contract DebyeChain {
     event ChallengeClosed(bytes32 indexed exitId, bytes32 indexed challengeId);
     /// @notice The exit bond becomes `bond` at `effectiveAt` (docs/exit-game.md §5).
     event ExitBondScheduled(uint96 bond, uint40 effectiveAt);
+    /// @notice `to` claimed `amount` wei of bonds credited to it (docs/exit-game.md §5.3).
+    event Claimed(address indexed to, uint256 amount);
 
     /// @notice The header is not the committed header of its block.
     error UnknownHeader(uint64 number);
@@ -300,6 +310,8 @@ contract DebyeChain {
     /// @dev Exitable coins: range end => range start + 1 (docs/exit-game.md §4.1). Each token
     ///      starts as one range keyed by `(tokenId + 1) << 128`.
     mapping(uint256 end => uint256 startPlusOne) private _exitable;
+    /// @dev Bonds won or refunded, waiting to be claimed (docs/exit-game.md §5.3).
+    mapping(address account => uint256 amount) private _credits;
     /// @dev The exit period, seconds (docs/exit-game.md §7).
     uint64 private immutable _exitPeriod;
     /// @dev The stateless evidence checker, deployed by the constructor (docs/exit-game.md §9).
@@ -491,7 +503,9 @@ contract DebyeChain {
         if (start >= end || start < out.segment.start || end > out.segment.end) {
             revert RangeOutsideOutput();
         }
-        return _startExit(ExitData(msg.sender, start, end, position, id));
+        bytes32 exitId = _startExit(ExitData(msg.sender, start, end, position, id));
+        emit ExitTransaction(exitId, p.transaction);
+        return exitId;
     }
 
     /// @dev Rule (docs/exit-game.md §2.4): every exited coin must be deposited already. Rule
@@ -526,7 +540,7 @@ contract DebyeChain {
     ///      Rule (§12.4): an included forced transaction is a spend too.
     function challengeSpent(ExitData calldata e, SpendProof calldata p) external nonReentrant {
         bytes32 exitId = _pending(e);
-        (PrimeLib.Input memory i,) = _verifySpend(p);
+        (PrimeLib.Input memory i,,) = _verifySpend(p);
         if (
             i.owner != e.owner || !ExitLib.refersTo(i, e.position)
                 || !ExitLib.overlaps(i.segment.start, i.segment.end, e.start, e.end)
@@ -552,7 +566,7 @@ contract DebyeChain {
         (PrimeLib.Input memory x, bytes32 id) =
             _verifier.inputOf(exitTx, exitInput, _domainSeparator());
         if (id != e.txId) revert InvalidChallenge();
-        (PrimeLib.Input memory i, uint256 spendPosition) = _verifySpend(p);
+        (PrimeLib.Input memory i, uint256 spendPosition,) = _verifySpend(p);
         uint256 lo = _max(_max(x.segment.start, i.segment.start), e.start);
         uint256 hi = _min(_min(x.segment.end, i.segment.end), e.end);
         if (
@@ -634,36 +648,46 @@ contract DebyeChain {
     // Exit game: challenge requests (docs/exit-game.md §3.4)
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Challenge request against the transaction exit `e` with the older deposit `d`
-    ///         holding `coin`; bond: a quarter of the exit's bond.
-    function requestWithDeposit(ExitData calldata e, DepositRecord calldata d, uint256 coin)
-        external
-        payable
-        returns (bytes32)
-    {
+    /// @notice Challenge request against the transaction exit `e` (whose transaction is
+    ///         `exitTx`) with the deposit `d` holding `coin`, no newer than the exited
+    ///         transaction's parent for `coin`; bond: a quarter of the exit's bond.
+    function requestWithDeposit(
+        ExitData calldata e,
+        PrimeLib.Transaction calldata exitTx,
+        DepositRecord calldata d,
+        uint256 coin
+    ) external payable returns (bytes32) {
         _checkDeposit(d);
-        return _request(e, ExitLib.depositPosition(d.blockNumber), d.owner, coin, d.start, d.end);
+        return
+            _request(
+                e, exitTx, ExitLib.depositPosition(d.blockNumber), d.owner, coin, d.start, d.end
+            );
     }
 
-    /// @notice Challenge request against the transaction exit `e` with an older included output
-    ///         holding `coin`; bond: a quarter of the exit's bond.
-    function requestWithOutput(ExitData calldata e, OutputProof calldata p, uint256 coin)
-        external
-        payable
-        returns (bytes32)
-    {
+    /// @notice Challenge request against the transaction exit `e` (whose transaction is
+    ///         `exitTx`) with an included output holding `coin`, no newer than the exited
+    ///         transaction's parent for `coin`; bond: a quarter of the exit's bond.
+    function requestWithOutput(
+        ExitData calldata e,
+        PrimeLib.Transaction calldata exitTx,
+        OutputProof calldata p,
+        uint256 coin
+    ) external payable returns (bytes32) {
         (PrimeLib.Output memory out, uint256 position,) = _verifyOutput(p);
-        return _request(e, position, out.owner, coin, out.segment.start, out.segment.end);
+        return _request(e, exitTx, position, out.owner, coin, out.segment.start, out.segment.end);
     }
 
     /// @dev Rules (docs/exit-game.md §3.4): the challenged output is strictly older than the
-    ///      exit and holds `coin`, a coin of the exit; fresh requests open only before the exit's
-    ///      first maturity; after it, only a continuation (an output of an answer, same coin,
-    ///      within half an exit period of the answer), so a griefer cannot delay an exit without
-    ///      bound; the request bond is a quarter of the exit bond; one request per (exit, output,
-    ///      coin).
+    ///      exit, no newer than the exited transaction's parent for `coin` (§3.4.1: outputs
+    ///      between the parent and the exit are not the exitor's to answer for, so an operator
+    ///      cannot cancel a payment it included after a forgery of its input), and holds `coin`,
+    ///      a coin of the exit; fresh requests open only before the exit's first maturity; after
+    ///      it, only a continuation (an output of an answer, same coin, within half an exit
+    ///      period of the answer), so a griefer cannot delay an exit without bound; the request
+    ///      bond is a quarter of the exit bond; one request per (exit, output, coin).
     function _request(
         ExitData calldata e,
+        PrimeLib.Transaction calldata exitTx,
         uint256 position,
         address owner,
         uint256 coin,
@@ -676,8 +700,10 @@ contract DebyeChain {
             _now() >= s.requestsUntil
                 && _continuations[keccak256(abi.encode(exitId, position, coin))] <= _now()
         ) revert ChallengeWindowClosed();
+        uint256 parent = _parentOf(e, exitTx, coin);
         if (
             e.position & 1 == 0 || ExitLib.order(position) >= ExitLib.order(e.position)
+                || ExitLib.order(position) > ExitLib.order(parent)
                 || !ExitLib.contains(start, end, coin) || !ExitLib.contains(e.start, e.end, coin)
         ) revert InvalidChallenge();
         uint256 bond = s.bond / 4;
@@ -685,19 +711,28 @@ contract DebyeChain {
         challengeId = keccak256(abi.encode(exitId, position, owner, coin));
         if (_challenges[challengeId].challenger != address(0)) revert InvalidChallenge();
         uint40 deadline = _time(_now() + _exitPeriod / 2);
-        _challenges[challengeId] = ChallengeState(msg.sender, deadline);
+        // casting to 'uint56' is safe because the parent is older than the exit, whose block
+        // was committed here: orders stay below 2^56 until block 2^53.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint56 answerBound = position == parent ? 0 : uint56(ExitLib.order(parent));
+        _challenges[challengeId] = ChallengeState(msg.sender, deadline, answerBound);
         s.open += 1;
         emit ChallengeRequested(exitId, challengeId, position, owner, coin, msg.sender, deadline);
     }
 
     /// @notice Answers a challenge request with a spend of the challenged output: signed by its
-    ///         owner, input `p.inputIndex` holding the challenged coin, included no later than the
-    ///         exited transaction's block. The request bond goes to the caller.
-    /// @dev Rule (docs/exit-game.md §3.4): an answered request closes and pays the responder's gas;
-    ///      the challenger may go on with the answer's output holding the same coin for half an
-    ///      exit period, and the exit waits at least that long (§7). Rule (§3.5): a void
-    ///      (expired) spend is no answer. Rule (§12.4): an included forced transaction answers
-    ///      like a signed one (its owners signed on L1), ordered after its newest input's block.
+    ///         owner, input `p.inputIndex` holding the challenged coin; for a request on the
+    ///         exited transaction's parent, the exited transaction itself; otherwise included no
+    ///         later than that parent. The request bond is credited to the exit's owner.
+    /// @dev Rule (docs/exit-game.md §3.4): an answered request closes; its bond goes to the
+    ///      exit's owner, so delaying an honest exit costs the griefer a quarter bond per request
+    ///      (§3.4, threat-model "griefing"); the challenger may go on with the answer's output
+    ///      holding the same coin for half an exit period, and the exit waits at least that long
+    ///      (§7). Rule (§3.4.1): the parent is answered only by the exited transaction signed by
+    ///      the parent's owner (Plasma Cash's rule: a forged exit cannot be answered with the
+    ///      real owner's other spend), an older output only by a spend no newer than the parent.
+    ///      Rule (§3.5): a void (expired) spend is no answer. Rule (§12.4): an included forced
+    ///      transaction answers like a signed one (its owners signed on L1).
     function respondChallenge(
         ExitData calldata e,
         uint256 position,
@@ -707,25 +742,24 @@ contract DebyeChain {
     ) external nonReentrant {
         bytes32 exitId = _pending(e);
         bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
-        if (_challenges[challengeId].challenger == address(0)) {
-            revert UnknownChallenge(challengeId);
-        }
-        (PrimeLib.Input memory i, uint256 next) = _verifySpend(p);
+        ChallengeState memory c = _challenges[challengeId];
+        if (c.challenger == address(0)) revert UnknownChallenge(challengeId);
+        (PrimeLib.Input memory i, uint256 next, bytes32 answerId) = _verifySpend(p);
         if (
             i.owner != owner || !ExitLib.refersTo(i, position)
                 || !ExitLib.contains(i.segment.start, i.segment.end, coin)
-                || ExitLib.order(next) > ExitLib.order(e.position)
+                || (c.bound == 0 ? answerId != e.txId : ExitLib.order(next) > c.bound)
         ) revert InvalidChallenge();
         delete _challenges[challengeId];
         ExitState storage s = _exits[exitId];
         s.open -= 1;
         uint256 until = _now() + _exitPeriod / 2;
         if (until > s.exitableAt) s.exitableAt = _time(until);
-        if (ExitLib.order(next) < ExitLib.order(e.position)) {
+        if (c.bound != 0 && ExitLib.order(next) < ExitLib.order(e.position)) {
             _continuations[keccak256(abi.encode(exitId, next, coin))] = until;
         }
         emit ChallengeAnswered(exitId, challengeId, msg.sender);
-        _sendEth(msg.sender, s.bond / 4);
+        _credit(e.owner, s.bond / 4);
     }
 
     /// @notice Closes a challenge request: unanswered past its deadline, it cancels the exit and
@@ -745,13 +779,11 @@ contract DebyeChain {
         if (s.status == ExitStatus.Pending) {
             if (_now() < c.deadline) revert ChallengeNotExpired(c.deadline);
             s.open -= 1;
-            // Cancel first: no payment leaves while the exit could still be finalized.
             _cancel(exitId, CancelReason.Unanswered, c.challenger);
-            _sendEth(c.challenger, s.bond / 4);
         } else {
             emit ChallengeClosed(exitId, challengeId);
-            _sendEth(c.challenger, s.bond / 4);
         }
+        _credit(c.challenger, s.bond / 4);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -794,6 +826,17 @@ contract DebyeChain {
             emit ExitFinalized(exitId, e.owner, e.start, e.end);
             settled++;
         }
+    }
+
+    /// @notice Pays the caller every bond credited to it (won by challenges, refunded requests,
+    ///         request bonds paid to an exit's owner); returns the amount.
+    /// @dev Rule (docs/exit-game.md §5.3): bonds are pulled, never pushed, so no recipient that
+    ///      refuses ETH can make a challenge, an answer or a resolution revert.
+    function claim() external nonReentrant returns (uint256 amount) {
+        amount = _credits[msg.sender];
+        delete _credits[msg.sender];
+        emit Claimed(msg.sender, amount);
+        _sendEth(msg.sender, amount);
     }
 
     /// @notice Pays a settled exit's coins and bond to its owner (anyone may call).
@@ -860,12 +903,46 @@ contract DebyeChain {
         return s.status == ExitStatus.Pending && _now() >= s.exitableAt && s.open == 0;
     }
 
-    /// @dev Cancels a pending exit and pays its bond to `beneficiary`.
+    /// @dev Cancels a pending exit and credits its bond to `beneficiary` (§5.3: pulled).
     function _cancel(bytes32 exitId, CancelReason reason, address beneficiary) private {
         ExitState storage s = _exits[exitId];
         s.status = ExitStatus.Cancelled;
         emit ExitCancelled(exitId, reason, beneficiary);
-        _sendEth(beneficiary, s.bond);
+        _credit(beneficiary, s.bond);
+    }
+
+    function _credit(address to, uint256 amount) private {
+        _credits[to] += amount;
+    }
+
+    /// @dev The position of the output the exited transaction `exitTx` spends holding `coin`
+    ///      (docs/exit-game.md §3.4.1), or `e.position` when it names no older one (no single
+    ///      input holds the coin, or a forced output that is not included): any older output
+    ///      may then be named, as before the parent rule. Reverts unless `exitTx` is `e`'s.
+    function _parentOf(ExitData calldata e, PrimeLib.Transaction calldata exitTx, uint256 coin)
+        private
+        view
+        returns (uint256 parent)
+    {
+        (bytes32 id, PrimeLib.Input memory x, bool found) =
+            _verifier.parentOf(exitTx, coin, _domainSeparator());
+        if (id != e.txId) revert InvalidChallenge();
+        parent = e.position;
+        if (!found) return parent;
+        uint256 claimed;
+        if (x.blockIndex >= ExitLib.FORCED_BLOCK) {
+            (ForcedInclusion.ForcedStatus st,, uint256 pos,,) =
+                _forced.forcedState(x.blockIndex ^ ExitLib.FORCED_BLOCK);
+            if (st != ForcedInclusion.ForcedStatus.Included) return parent;
+            claimed = pos;
+        } else {
+            claimed = x.txIndex == PrimeLib.DEPOSIT_TX_INDEX
+                ? ExitLib.depositPosition(x.blockIndex)
+                : ExitLib.outputPosition(x.blockIndex);
+        }
+        if (ExitLib.refersTo(x, claimed) && ExitLib.order(claimed) < ExitLib.order(e.position)) {
+            parent = claimed;
+        }
     }
 
     /// @dev The header's number, after checking it is the committed header of that block.
@@ -903,23 +980,22 @@ contract DebyeChain {
 
     /// @dev A valid, signed transaction included (not expired) in a committed block, or an
     ///      included forced transaction (docs/exit-game.md §12.4: its owners signed on L1, and it
-    ///      counts as included after the block of its newest input); returns its input
-    ///      `p.inputIndex` and the position of its outputs (docs/exit-game.md §3.1, §3.5).
+    ///      counts as included at its settlement); returns its input `p.inputIndex`, the
+    ///      position of its outputs and its id (docs/exit-game.md §3.1, §3.5).
     function _verifySpend(SpendProof calldata p)
         private
         view
-        returns (PrimeLib.Input memory input, uint256 position)
+        returns (PrimeLib.Input memory input, uint256 position, bytes32 id)
     {
         uint64 n = p.header.number;
         if (n >= ExitLib.FORCED_BLOCK) {
             bytes32 forcedId;
             (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
-            bytes32 id;
             (input, id) = _verifier.inputOf(p.spend.transaction, p.inputIndex, _domainSeparator());
             if (id != forcedId) revert UnknownHeader(n);
         } else {
             _checkHeader(p.header);
-            (input,) = _verifier.verifySpend(
+            (input, id) = _verifier.verifySpend(
                 p.spend, p.inputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
             );
             position = ExitLib.outputPosition(n);
@@ -1059,7 +1135,13 @@ contract DebyeChain {
         return _exits[id];
     }
 
-    /// @notice An open challenge request's challenger and deadline (zero when closed or unknown).
+    /// @notice Bonds credited to `account` and not yet claimed (docs/exit-game.md §5.3).
+    function creditOf(address account) external view returns (uint256) {
+        return _credits[account];
+    }
+
+    /// @notice An open challenge request's challenger, deadline and answer bound (zero when
+    ///         closed or unknown).
     function challengeState(bytes32 challengeId) external view returns (ChallengeState memory) {
         return _challenges[challengeId];
     }

@@ -283,6 +283,12 @@ abstract contract ExitFixture is Test {
         return uint256(1) << 128;
     }
 
+    /// @dev Claims the bonds credited to `who` (docs/exit-game.md §5.3); returns the amount.
+    function _claim(address who) internal returns (uint256 amount) {
+        vm.prank(who);
+        amount = chain.claim();
+    }
+
     function _mature() internal {
         vm.warp(block.timestamp + PERIOD);
     }

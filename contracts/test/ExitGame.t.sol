@@ -143,7 +143,9 @@ contract ExitGameTest is ExitFixture {
         vm.prank(bob);
         chain.challengeSpent(e, p);
         assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
-        assertEq(bob.balance, before + bond, "the exit bond goes to the challenger");
+        assertEq(chain.creditOf(bob), bond, "the exit bond is credited to the challenger");
+        assertEq(_claim(bob), bond);
+        assertEq(bob.balance, before + bond, "and claimed");
 
         // Bob's own exit stands and pays.
         DebyeChain.ExitData memory honest = _txExit(t, 0, b, d.start, d.end);
@@ -217,6 +219,7 @@ contract ExitGameTest is ExitFixture {
         vm.prank(bob);
         chain.challengeDoubleSpend(carolExit, toCarol, 0, early);
         assertEq(uint8(_status(carolExit)), uint8(DebyeChain.ExitStatus.Cancelled));
+        _claim(bob);
         assertEq(bob.balance, before + bond);
         _mature();
         chain.finalizeExit(bobExit, _ethKey());
@@ -256,7 +259,7 @@ contract ExitGameTest is ExitFixture {
 
         uint256 coin = d.start + 7;
         vm.prank(alice);
-        chain.requestWithDeposit{value: bond / 4}(e, d, coin);
+        chain.requestWithDeposit{value: bond / 4}(e, forged, d, coin);
         uint256 pos = uint256(d.blockNumber) * 2;
         // Mallory's only "answer" carries her own signature, not Alice's.
         DebyeChain.SpendProof memory fake = _spendProof(_sign(forged, malloryKey), 0, b);
@@ -271,6 +274,7 @@ contract ExitGameTest is ExitFixture {
         uint256 before = alice.balance;
         chain.resolveChallenge(e, pos, alice, coin);
         assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
+        _claim(alice);
         assertEq(alice.balance, before + bond + bond / 4, "exit bond plus request bond back");
 
         DebyeChain.ExitData memory mine = _depositExit(d, d.start, d.end);
@@ -280,7 +284,7 @@ contract ExitGameTest is ExitFixture {
     }
 
     /// @dev Honest response: a griefer challenges Bob's exit with Alice's (spent) deposit; Bob
-    ///      answers with Alice's signed transfer, takes the request bond and still exits.
+    ///      answers with Alice's signed transfer, is credited the request bond and still exits.
     function test_request_answeredByTheExitor() public {
         DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
@@ -290,23 +294,22 @@ contract ExitGameTest is ExitFixture {
         uint256 pos = uint256(d.blockNumber) * 2;
         vm.warp(block.timestamp + PERIOD - 1); // the last second of the window
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(e, d, coin);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, coin);
         vm.prank(mallory);
         vm.expectRevert(DebyeChain.InvalidChallenge.selector);
-        chain.requestWithDeposit{value: bond / 4}(e, d, coin);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, coin);
         vm.warp(block.timestamp + PERIOD / 2 - 1); // still inside the response window
-        uint256 before = bob.balance;
         DebyeChain.SpendProof memory answer = _spendProof(_sign(t, aliceKey), 0, b);
         vm.prank(bob);
         chain.respondChallenge(e, pos, alice, coin, answer);
-        assertEq(bob.balance, before + bond / 4, "the request bond pays the responder");
+        assertEq(chain.creditOf(bob), bond / 4, "the request bond goes to the exit's owner");
         vm.expectRevert(); // nothing left to resolve
         chain.resolveChallenge(e, pos, alice, coin);
         // The original window is over: a fresh request (another coin) is refused, so griefing
         // cannot push the exit back without bound (only continuations of answers remain).
         vm.prank(mallory);
         vm.expectRevert(DebyeChain.ChallengeWindowClosed.selector);
-        chain.requestWithDeposit{value: bond / 4}(e, d, coin + 1);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, coin + 1);
         // The window was stretched so the challenger could go on; then the exit finalizes.
         vm.expectRevert(
             abi.encodeWithSelector(DebyeChain.NotFinalizable.selector, keccak256(abi.encode(e)))
@@ -339,7 +342,7 @@ contract ExitGameTest is ExitFixture {
         vm.warp(block.timestamp + PERIOD - 10);
         DebyeChain.OutputProof memory outB = _outputProof(txB, 0, bB);
         vm.prank(carol);
-        chain.requestWithOutput{value: bond / 4}(e, outB, coin);
+        chain.requestWithOutput{value: bond / 4}(e, txE, outB, coin);
         DebyeChain.SpendProof memory answerC = _spendProof(_sign(txC, bobKey), 0, bC);
         vm.prank(mallory);
         chain.respondChallenge(e, uint256(bB) * 2 + 1, bob, coin, answerC);
@@ -349,9 +352,9 @@ contract ExitGameTest is ExitFixture {
         DebyeChain.OutputProof memory outC = _outputProof(txC, 0, bC);
         vm.prank(carol);
         vm.expectRevert(DebyeChain.ChallengeWindowClosed.selector);
-        chain.requestWithOutput{value: bond / 4}(e, outC, coin + 1);
+        chain.requestWithOutput{value: bond / 4}(e, txE, outC, coin + 1);
         vm.prank(carol);
-        chain.requestWithOutput{value: bond / 4}(e, outC, coin);
+        chain.requestWithOutput{value: bond / 4}(e, txE, outC, coin);
         DebyeChain.SpendProof memory voidAnswer = _spendProof(_sign(txD, malloryKey), 0, bD);
         vm.expectRevert(abi.encodeWithSelector(PrimeLib.TxExpired.selector, uint64(2), bD));
         chain.respondChallenge(e, uint256(bC) * 2 + 1, mallory, coin, voidAnswer);
@@ -368,19 +371,21 @@ contract ExitGameTest is ExitFixture {
         DebyeChain.ExitData memory de = _depositExit(d, d.start + 10, d.end);
         vm.startPrank(carol);
         vm.expectRevert(DebyeChain.InvalidChallenge.selector); // coin outside the exit
-        chain.requestWithDeposit{value: bond / 4}(e, d, d.start + 10);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, d.start + 10);
         vm.expectRevert(DebyeChain.InvalidChallenge.selector); // nothing is older than a deposit
-        chain.requestWithDeposit{value: bond / 4}(de, d, d.start + 10);
+        chain.requestWithDeposit{value: bond / 4}(de, t, d, d.start + 10);
+        vm.expectRevert(DebyeChain.InvalidChallenge.selector); // exitTx is not the exit's
+        chain.requestWithDeposit{value: bond / 4}(e, _tx(t.inputs[0], carol, 99), d, d.start);
         vm.expectRevert(abi.encodeWithSelector(DebyeChain.WrongBond.selector, bond / 4, 1));
-        chain.requestWithDeposit{value: 1}(e, d, d.start);
+        chain.requestWithDeposit{value: 1}(e, t, d, d.start);
         vm.warp(block.timestamp + PERIOD);
         vm.expectRevert(DebyeChain.ChallengeWindowClosed.selector);
-        chain.requestWithDeposit{value: bond / 4}(e, d, d.start);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, d.start);
         vm.stopPrank();
     }
 
-    /// @dev A challenger contract re-entering on its request-bond refund cannot finalize the exit
-    ///      it is cancelling (the exit is cancelled before any payment leaves).
+    /// @dev A challenger contract re-entering when it claims its bonds cannot finalize the exit
+    ///      it cancelled or resolve another request (the claim holds the re-entrancy lock).
     function test_request_resolveIsNotReentrant() public {
         DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory forged =
@@ -389,11 +394,12 @@ contract ExitGameTest is ExitFixture {
         DebyeChain.ExitData memory e = _txExit(forged, 0, b, d.start, d.end);
         ReenteringChallenger attacker = new ReenteringChallenger(chain, e, d);
         vm.deal(address(attacker), bond);
-        attacker.request(d.start, bond / 4);
-        attacker.request(d.start + 1, bond / 4);
+        attacker.request(forged, d.start, bond / 4);
+        attacker.request(forged, d.start + 1, bond / 4);
         vm.warp(block.timestamp + PERIOD);
         uint256 before = address(chain).balance;
         attacker.resolve(d.start);
+        attacker.claim();
         assertTrue(attacker.tried(), "the attacker did re-enter");
         assertFalse(attacker.finalized(), "re-entrant finalization must fail");
         assertFalse(attacker.resolvedAgain(), "re-entrant resolution must fail");
@@ -401,6 +407,7 @@ contract ExitGameTest is ExitFixture {
         assertEq(address(chain).balance, before - bond - bond / 4, "exit bond paid once");
         // The second request is only refunded.
         attacker.resolve(d.start + 1);
+        attacker.claim();
         assertEq(address(chain).balance, 1 ether, "Alice's coins still backed, nothing else");
     }
 
@@ -413,10 +420,11 @@ contract ExitGameTest is ExitFixture {
         uint64 b2 = _commit1(u);
         DebyeChain.ExitData memory e = _txExit(t, 0, b, d.start, d.end); // Bob already paid Carol
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(e, d, d.start);
+        chain.requestWithDeposit{value: bond / 4}(e, t, d, d.start);
         chain.challengeSpent(e, _spendProof(_sign(u, bobKey), 0, b2));
         uint256 before = mallory.balance;
         chain.resolveChallenge(e, uint256(d.blockNumber) * 2, alice, d.start);
+        _claim(mallory);
         assertEq(mallory.balance, before + bond / 4);
     }
 
@@ -455,6 +463,7 @@ contract ExitGameTest is ExitFixture {
         uint256 before = carol.balance;
         vm.prank(carol);
         chain.challengeWithdrawn(evil, mine);
+        _claim(carol);
         assertEq(carol.balance, before + bond);
         assertEq(address(chain).balance, 0, "one payout for the coins, bonds all settled");
     }
@@ -553,8 +562,8 @@ contract ExitGameTest is ExitFixture {
     }
 }
 
-/// @dev Opens a challenge request, then tries to finalize the challenged exit from inside the ETH
-///      payment that `resolveChallenge` makes to it.
+/// @dev Opens challenge requests, resolves one, then tries to finalize the challenged exit and
+///      resolve the other request from inside the ETH payment that `claim` makes to it.
 contract ReenteringChallenger {
     DebyeChain internal immutable chain;
     DebyeChain.ExitData internal exit;
@@ -573,8 +582,12 @@ contract ReenteringChallenger {
         dep = dep_;
     }
 
-    function request(uint256 coin, uint256 value) external {
-        chain.requestWithDeposit{value: value}(exit, dep, coin);
+    function request(PrimeLib.Transaction calldata exitTx, uint256 coin, uint256 value) external {
+        chain.requestWithDeposit{value: value}(exit, exitTx, dep, coin);
+    }
+
+    function claim() external {
+        chain.claim();
     }
 
     function resolve(uint256 coin) external {

@@ -197,17 +197,19 @@ contract ExitGasTest is ForcedFixture {
         uint256 coin = d.start + 5;
 
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(e, d, coin);
+        chain.requestWithDeposit{value: bond / 4}(e, u, d, coin);
         _report(
             "requestWithDeposit",
-            abi.encodeCall(DebyeChain.requestWithDeposit, (e, d, coin)),
+            abi.encodeCall(DebyeChain.requestWithDeposit, (e, u, d, coin)),
             BUDGET
         );
         DebyeChain.OutputProof memory o = _deepOut(t, 0, b);
         vm.prank(mallory);
-        chain.requestWithOutput{value: bond / 4}(e, o, coin);
+        chain.requestWithOutput{value: bond / 4}(e, u, o, coin);
         _report(
-            "requestWithOutput", abi.encodeCall(DebyeChain.requestWithOutput, (e, o, coin)), BUDGET
+            "requestWithOutput",
+            abi.encodeCall(DebyeChain.requestWithOutput, (e, u, o, coin)),
+            BUDGET
         );
         uint256 pos = uint256(d.blockNumber) * 2;
         DebyeChain.SpendProof memory answer = _deepSpend(_sign(t, aliceKey), b);
@@ -330,7 +332,7 @@ contract ExitGasTest is ForcedFixture {
 
         uint256 coin = ds[0].start;
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(ce, ds[0], coin);
+        chain.requestWithDeposit{value: bond / 4}(ce, t, ds[0], coin);
         uint256 pos = uint256(ds[0].blockNumber) * 2;
         chain.respondChallenge(ce, pos, alice, coin, sp);
         _report(

@@ -47,6 +47,12 @@ abstract contract ForcedFixture is ExitFixture {
         fi.finalizeForced(k);
     }
 
+    /// @dev Claims the forcing bonds credited to `who` (docs/exit-game.md §5.3).
+    function _claimF(address who) internal returns (uint256 amount) {
+        vm.prank(who);
+        amount = fi.claim();
+    }
+
     function _fref(uint64 k) internal pure returns (uint64) {
         return ExitLib.FORCED_BLOCK | k;
     }
@@ -162,7 +168,8 @@ contract ForcedInclusionTest is ForcedFixture {
         _mature();
         fi.finalizeForced(k);
         assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Included));
-        assertEq(carol.balance, posterBefore, "bond back to the poster");
+        assertEq(_claimF(carol), fbond, "bond credited back to the poster");
+        assertEq(carol.balance, posterBefore, "and claimed");
         (bytes32 id, uint256 position) = fi.includedAt(k);
         assertEq(id, _id(t));
         assertEq(position, ExitLib.forcedPosition(k, uint256(d.blockNumber) * 2));
@@ -198,6 +205,7 @@ contract ForcedInclusionTest is ForcedFixture {
         uint256 before = carol.balance;
         fi.finalizeForced(k);
         assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Lapsed));
+        _claimF(carol);
         assertEq(carol.balance, before + fbond);
         vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotIncluded.selector, k));
         fi.includedAt(k);
@@ -317,6 +325,7 @@ contract ForcedInclusionTest is ForcedFixture {
         vm.prank(bob);
         fi.challengeForcedSpent(k, back, 0, _fiSpend(s, 0, b));
         assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        _claimF(bob);
         assertEq(bob.balance, before + fbond, "the challenger takes the fbond");
         _mature();
         vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotPending.selector, k));
@@ -357,8 +366,9 @@ contract ForcedInclusionTest is ForcedFixture {
         vm.prank(operator);
         fi.challengeForcedSpent(k, t, 0, _fiSpend(_sign(t, aliceKey), 0, b));
         assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        _claimF(alice);
         assertEq(alice.balance, before + fbond, "the poster gets the fbond back");
-        assertEq(operator.balance, 0);
+        assertEq(fi.creditOf(operator), 0);
     }
 
     /// @dev Attack: Alice signs two forced transactions spending one deposit. Either cancels the
@@ -515,6 +525,7 @@ contract ForcedInclusionTest is ForcedFixture {
         vm.prank(carol);
         chain.challengeSpent(e, _fSpend(t, 0, k));
         assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
+        _claim(carol);
         assertEq(carol.balance, before + bond);
 
         // Honest: Bob's exit of the forced output is not "spent" by the forced tx itself.
@@ -546,12 +557,12 @@ contract ForcedInclusionTest is ForcedFixture {
         // A griefer names Alice's deposit; the forced transaction is the answer.
         uint256 coin = d.start + 7;
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(ce, d, coin);
+        chain.requestWithDeposit{value: bond / 4}(ce, u, d, coin);
         chain.respondChallenge(ce, uint256(d.blockNumber) * 2, alice, coin, _fSpend(t, 0, k));
         // The griefer continues with the forced output; Carol's own tx answers.
         (,, uint256 fpos,,) = fi.forcedState(k);
         vm.prank(mallory);
-        chain.requestWithOutput{value: bond / 4}(ce, _fOut(t, 0, k), coin);
+        chain.requestWithOutput{value: bond / 4}(ce, u, _fOut(t, 0, k), coin);
         chain.respondChallenge(ce, fpos, bob, coin, _spendProof(_sign(u, bobKey), 0, b));
         vm.warp(block.timestamp + PERIOD);
         uint256 before = carol.balance;
@@ -569,10 +580,9 @@ contract ForcedInclusionTest is ForcedFixture {
         DebyeChain.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
         uint256 coin = d.start;
         vm.prank(mallory);
-        chain.requestWithDeposit{value: bond / 4}(be, d, coin);
-        uint256 before = address(this).balance;
+        chain.requestWithDeposit{value: bond / 4}(be, t, d, coin);
         chain.respondChallenge(be, uint256(d.blockNumber) * 2, alice, coin, _fSpend(t, 0, k));
-        assertEq(address(this).balance, before + bond / 4, "the answer earns the request bond");
+        assertEq(chain.creditOf(bob), bond / 4, "the answered request's bond goes to the exitor");
         vm.warp(block.timestamp + PERIOD);
         chain.finalizeExit(be, _ethKey());
         assertEq(uint8(_status(be)), uint8(DebyeChain.ExitStatus.Withdrawn));
@@ -653,7 +663,7 @@ contract ForcedInclusionTest is ForcedFixture {
         DebyeChain.ExitData memory ve = _depositExit(v, v.start, v.end);
         chain.blockExit(me, ve);
         vm.prank(vic);
-        chain.requestWithDeposit{value: bond / 4}(me, v, v.start);
+        chain.requestWithDeposit{value: bond / 4}(me, t, v, v.start);
         // Nobody can answer: only a spend signed by Vic would do, and the forced tx is none.
         vm.expectRevert(DebyeChain.InvalidChallenge.selector);
         chain.respondChallenge(me, vicRank, vic, v.start, _fSpend(t, 1, k));
@@ -666,6 +676,18 @@ contract ForcedInclusionTest is ForcedFixture {
     }
 
     // ------------------------------------------------------------------ typed errors
+
+    function _requestWithBadIndex(
+        DebyeChain.ExitData memory be,
+        PrimeLib.Transaction memory t,
+        uint64 b,
+        uint256 coin
+    ) internal {
+        DebyeChain.OutputProof memory o = DebyeChain.OutputProof(t, 9, _headers[b], _proof(b, coin));
+        vm.prank(mallory);
+        vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 9, 1));
+        chain.requestWithOutput{value: bond / 4}(be, t, o, coin);
+    }
 
     /// @dev A bad output or input index is a typed error, never a Solidity panic.
     function test_badIndex_isATypedError() public {
@@ -686,11 +708,7 @@ contract ForcedInclusionTest is ForcedFixture {
         DebyeChain.SpendProof memory s0 = _spendProof(_sign(t, aliceKey), 0, b);
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 2, 1));
         chain.challengeDoubleSpend(be, t, 2, s0);
-        vm.prank(mallory);
-        vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 9, 1));
-        chain.requestWithOutput{value: bond / 4}(
-            be, DebyeChain.OutputProof(t, 9, _headers[b], _proof(b, d.start)), d.start
-        );
+        _requestWithBadIndex(be, t, b, d.start);
         // Forced evidence with a bad index, too.
         _commitEmpty();
         PrimeLib.Transaction memory f = _tx(_txIn(bob, b, 0, d.start, d.end), carol, 99);

@@ -218,24 +218,25 @@ contract ExitHandler is ForcedFixture {
         // casting is safe: utxo indices are small and prev >= 0 here
         // forge-lint: disable-next-line(unsafe-typecast)
         Utxo storage p = utxos[uint256(u.prev)];
+        PrimeLib.Transaction memory xt = abi.decode(u.txEnc, (PrimeLib.Transaction));
         vm.deal(mallory, mallory.balance + s.bond);
         if (p.isDeposit) {
             DebyeChain.DepositRecord memory d =
                 DebyeChain.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
             vm.prank(mallory);
-            chain.requestWithDeposit{value: s.bond / 4}(e, d, e.start);
+            chain.requestWithDeposit{value: s.bond / 4}(e, xt, d, e.start);
             x.reqPosition = uint256(p.blockNumber) * 2;
         } else if (p.isForced) {
             DebyeChain.OutputProof memory o =
                 _fOut(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.forcedIndex);
             vm.prank(mallory);
-            chain.requestWithOutput{value: s.bond / 4}(e, o, e.start);
+            chain.requestWithOutput{value: s.bond / 4}(e, xt, o, e.start);
             (,, x.reqPosition,,) = fi.forcedState(p.forcedIndex);
         } else {
             DebyeChain.OutputProof memory o =
                 _outputProof(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.blockNumber);
             vm.prank(mallory);
-            chain.requestWithOutput{value: s.bond / 4}(e, o, e.start);
+            chain.requestWithOutput{value: s.bond / 4}(e, xt, o, e.start);
             x.reqPosition = uint256(p.blockNumber) * 2 + 1;
         }
         x.requested = true;
@@ -458,6 +459,7 @@ contract ExitHandler is ForcedFixture {
     function _victimRequest(ExitRec storage x, DebyeChain.ExitData memory e) internal {
         Utxo storage v = utxos[uint256(utxos[x.utxo].prev)];
         uint256 bond4 = chain.exitState(keccak256(x.exitEnc)).bond / 4;
+        PrimeLib.Transaction memory xt = abi.decode(utxos[x.utxo].txEnc, (PrimeLib.Transaction));
         if (vm.getBlockTimestamp() >= chain.exitState(keccak256(x.exitEnc)).requestsUntil) {
             honestLost = true; // the watcher acted too late: cannot happen with jumps <= T/4
             return;
@@ -466,19 +468,19 @@ contract ExitHandler is ForcedFixture {
             DebyeChain.DepositRecord memory d =
                 DebyeChain.DepositRecord(v.owner, v.start, v.end, v.blockNumber);
             vm.prank(v.owner);
-            chain.requestWithDeposit{value: bond4}(e, d, e.start);
+            chain.requestWithDeposit{value: bond4}(e, xt, d, e.start);
             x.reqPosition = uint256(v.blockNumber) * 2;
         } else if (v.isForced) {
             DebyeChain.OutputProof memory o =
                 _fOut(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.forcedIndex);
             vm.prank(v.owner);
-            chain.requestWithOutput{value: bond4}(e, o, e.start);
+            chain.requestWithOutput{value: bond4}(e, xt, o, e.start);
             (,, x.reqPosition,,) = fi.forcedState(v.forcedIndex);
         } else {
             DebyeChain.OutputProof memory o =
                 _outputProof(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.blockNumber);
             vm.prank(v.owner);
-            chain.requestWithOutput{value: bond4}(e, o, e.start);
+            chain.requestWithOutput{value: bond4}(e, xt, o, e.start);
             x.reqPosition = uint256(v.blockNumber) * 2 + 1;
         }
         x.requested = true;

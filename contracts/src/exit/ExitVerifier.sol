@@ -70,6 +70,27 @@ contract ExitVerifier {
         out = _output(tx_, outputIndex);
     }
 
+    /// @notice `t`'s id and the one input of `t` holding `coin`: the exited transaction's parent
+    ///         for that coin (docs/exit-game.md §3.4). `found` is false when no input or more
+    ///         than one holds it (an invalid transaction: then it has no single parent).
+    function parentOf(PrimeLib.Transaction calldata t, uint256 coin, bytes32 domainSeparator)
+        external
+        pure
+        returns (bytes32 id, PrimeLib.Input memory input, bool found)
+    {
+        PrimeLib.Transaction memory tx_ = t;
+        id = PrimeLib.txId(tx_, domainSeparator);
+        uint256 hits = 0;
+        for (uint256 k = 0; k < tx_.inputs.length; k++) {
+            PrimeLib.Segment memory s = tx_.inputs[k].segment;
+            if (ExitLib.contains(s.start, s.end, coin)) {
+                input = tx_.inputs[k];
+                hits++;
+            }
+        }
+        found = hits == 1;
+    }
+
     /// @notice The stateless rules of docs/formats.md §5 (1, 4-13) for an unsigned transaction
     ///         posted for forced inclusion: returns its id and its distinct input owners in
     ///         signature order (docs/exit-game.md §12.1).

@@ -112,6 +112,8 @@ contract ForcedInclusion {
     event ForcedIncluded(uint64 indexed index, bytes32 indexed txId, uint256 position);
     /// @notice Forced transaction `index` matured without all signatures; bond refunded.
     event ForcedLapsed(uint64 indexed index);
+    /// @notice `to` claimed `amount` wei of forcing bonds credited to it (docs/exit-game.md §5.3).
+    event Claimed(address indexed to, uint256 amount);
 
     /// @notice Only DebyeChain's own evidence types; the caller is not the chain.
     error UnknownForced(uint64 index);
@@ -152,6 +154,8 @@ contract ForcedInclusion {
     /// @dev Transaction id => whether it is forced (pending, included or cancelled); cleared when
     ///      it lapses.
     mapping(bytes32 txId => bool) private _used;
+    /// @dev Forcing bonds won or refunded, waiting to be claimed (docs/exit-game.md §5.3).
+    mapping(address account => uint256 amount) private _credits;
     bool private transient _locked;
 
     constructor(ExitVerifier verifier_) {
@@ -407,10 +411,13 @@ contract ForcedInclusion {
     // ---------------------------------------------------------------------------------------
 
     /// @notice Settles forced transaction `index` after its period: included if every input owner
-    ///         signed, lapsed otherwise; the bond goes back to the poster either way.
+    ///         signed, lapsed otherwise; the bond is credited back to the poster either way.
     /// @dev Rule (docs/exit-game.md §12.3): not before `maturesAt`, and not within half an exit
     ///      period of the last signature, so that a watcher always has time to challenge with a
-    ///      conflicting forced transaction whose signatures arrive late.
+    ///      conflicting forced transaction whose signatures arrive late. Rule (§12.4): it counts
+    ///      as included after every block committed before this call, so a late settlement
+    ///      cannot rank it ahead of an L2 spend committed while it was pending. Rule (§5.3): the
+    ///      bond is credited, never pushed, so a poster that refuses ETH cannot freeze it.
     function finalizeForced(uint64 index) external nonReentrant {
         Forced storage f = _pendingForced(index);
         uint256 due = f.maturesAt;
@@ -422,6 +429,10 @@ contract ForcedInclusion {
         if (_now() < due) revert ForcedNotMature(due);
         if (full) {
             f.status = ForcedStatus.Included;
+            // casting to 'uint64' is safe because 2 * last + 1 < 2^64 for a block below 2^63
+            // forge-lint: disable-next-line(unsafe-typecast)
+            uint64 settledAfter = uint64(ExitLib.outputPosition(chain.nextBlock() - 1));
+            if (settledAfter > f.rank) f.rank = settledAfter;
             emit ForcedIncluded(index, f.txId, ExitLib.forcedPosition(index, f.rank));
         } else {
             // A lapsed transaction left no copy anywhere: its owners may force it again
@@ -430,7 +441,23 @@ contract ForcedInclusion {
             _used[f.txId] = false;
             emit ForcedLapsed(index);
         }
-        _send(f.poster, f.bond);
+        _credits[f.poster] += f.bond;
+    }
+
+    /// @notice Pays the caller every forcing bond credited to it; returns the amount.
+    /// @dev Rule (docs/exit-game.md §5.3): bonds are pulled, so no recipient can make a
+    ///      challenge or a settlement revert by refusing ETH.
+    function claim() external nonReentrant returns (uint256 amount) {
+        amount = _credits[msg.sender];
+        delete _credits[msg.sender];
+        emit Claimed(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert ForcedPaymentFailed(msg.sender);
+    }
+
+    /// @notice Forcing bonds credited to `account` and not yet claimed.
+    function creditOf(address account) external view returns (uint256) {
+        return _credits[account];
     }
 
     // ---------------------------------------------------------------------------------------
@@ -524,11 +551,6 @@ contract ForcedInclusion {
     {
         f.status = ForcedStatus.Cancelled;
         emit ForcedCancelled(index, reason, beneficiary);
-        _send(beneficiary, f.bond);
-    }
-
-    function _send(address to, uint256 amount) private {
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert ForcedPaymentFailed(to);
+        _credits[beneficiary] += f.bond;
     }
 }

@@ -97,6 +97,14 @@ fn tx_abi(tx: &Transaction) -> Result<PrimeLib::Transaction> {
     convert(&tx.to_abi())
 }
 
+/// A transaction the anchor published (its segments checked here; the anchor checked nothing
+/// about it beyond inclusion).
+fn tx_from_abi(tx: &PrimeLib::Transaction) -> Result<Transaction> {
+    let abi: pabi::Transaction = convert(tx)?;
+    Transaction::try_from(&abi)
+        .map_err(|e| crate::Error::Rejected(format!("malformed exited transaction: {e}")))
+}
+
 /// An output of an included transaction, as the contract's evidence.
 pub fn output_proof(
     tx: &Transaction,
@@ -357,17 +365,21 @@ impl<L: L1> DebyeChainClient<L> {
         Ok(U256::from(state.bond) / U256::from(4u8))
     }
 
-    /// Opens a challenge request against `exit` with the older deposit `deposit` holding `coin`.
+    /// Opens a challenge request against `exit` (whose transaction is `exit_tx`) with the
+    /// deposit `deposit` holding `coin`, no newer than `exit_tx`'s parent for `coin`
+    /// (`docs/exit-game.md` §3.4.1).
     pub async fn request_with_deposit(
         &self,
         from: Address,
         exit: &ExitData,
+        exit_tx: &Transaction,
         deposit: &DepositRecord,
         coin: U256,
     ) -> Result<ChallengeRequested> {
         let value = self.request_bond(exit).await?;
         let call = DebyeChain::requestWithDepositCall {
             e: exit.clone(),
+            exitTx: tx_abi(exit_tx)?,
             d: deposit.clone(),
             coin,
         };
@@ -375,17 +387,21 @@ impl<L: L1> DebyeChainClient<L> {
         first_event(&receipt.logs)
     }
 
-    /// Opens a challenge request against `exit` with an older included output holding `coin`.
+    /// Opens a challenge request against `exit` (whose transaction is `exit_tx`) with an
+    /// included output holding `coin`, no newer than `exit_tx`'s parent for `coin`
+    /// (`docs/exit-game.md` §3.4.1).
     pub async fn request_with_output(
         &self,
         from: Address,
         exit: &ExitData,
+        exit_tx: &Transaction,
         output: &OutputProof,
         coin: U256,
     ) -> Result<ChallengeRequested> {
         let value = self.request_bond(exit).await?;
         let call = DebyeChain::requestWithOutputCall {
             e: exit.clone(),
+            exitTx: tx_abi(exit_tx)?,
             p: output.clone(),
             coin,
         };
@@ -409,6 +425,38 @@ impl<L: L1> DebyeChainClient<L> {
             p: answer.clone(),
         };
         self.send(from, call, U256::ZERO).await
+    }
+
+    /// Bonds credited to `account` on the anchor and not yet claimed (`docs/exit-game.md` §5.3).
+    pub async fn credit_of(&self, account: Address) -> Result<U256> {
+        let call = DebyeChain::creditOfCall { account };
+        self.view(call).await
+    }
+
+    /// Pays `from` every bond credited to it on the anchor (`docs/exit-game.md` §5.3).
+    pub async fn claim(&self, from: Address) -> Result<L1Receipt> {
+        self.send(from, DebyeChain::claimCall {}, U256::ZERO).await
+    }
+
+    /// The transactions of the transaction exits started in L1 blocks `[from, to]`
+    /// (`ExitTransaction` events), by exit id: a challenger who never saw an exit's block reads
+    /// its parent from here (`docs/exit-game.md` §3.4.1).
+    pub async fn exit_transactions(&self, from: u64, to: u64) -> Result<Vec<(B256, Transaction)>> {
+        let logs = self
+            .l1()
+            .logs(LogFilter {
+                address: self.address(),
+                event_signatures: vec![DebyeChain::ExitTransaction::SIGNATURE_HASH],
+                from_block: from,
+                to_block: Some(to),
+            })
+            .await?;
+        logs.iter()
+            .map(|log| {
+                let ev: DebyeChain::ExitTransaction = decode_event(log)?;
+                Ok((ev.exitId, tx_from_abi(&ev.transaction)?))
+            })
+            .collect()
     }
 
     /// Closes `request`: cancels the exit if unanswered past the deadline, else refunds.

@@ -369,6 +369,18 @@ impl<L: L1> DebyeChainClient<L> {
         self.forced_send(from, call, U256::ZERO).await
     }
 
+    /// Forcing bonds credited to `account` and not yet claimed (`docs/exit-game.md` §5.3).
+    pub async fn forced_credit_of(&self, account: Address) -> Result<U256> {
+        self.forced_view(ForcedInclusion::creditOfCall { account })
+            .await
+    }
+
+    /// Pays `from` every forcing bond credited to it (`docs/exit-game.md` §5.3).
+    pub async fn claim_forced(&self, from: Address) -> Result<L1Receipt> {
+        self.forced_send(from, ForcedInclusion::claimCall {}, U256::ZERO)
+            .await
+    }
+
     /// The state of forced transaction `index`.
     pub async fn forced_state(&self, index: u64) -> Result<ForcedState> {
         let r = self

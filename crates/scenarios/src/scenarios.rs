@@ -136,14 +136,15 @@ async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 }
 
 /// Bob exits what Alice paid him; the operator opens a request naming Alice's deposit; Bob's
-/// watcher answers with Alice's signed payment and takes the request bond.
+/// watcher answers with Alice's signed payment; the request bond goes to Bob, the delayed exit's
+/// owner (docs/exit-game.md §3.4: griefing costs the griefer).
 async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let (w, mut watcher) = World::guarded(l1).await?;
     let b = w.balances(&[w.bob, w.guard, w.operator]).await?;
     let paid = w.t1.transaction.outputs[0].segment;
     let exit = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
     w.chain
-        .request_with_deposit(w.operator, &exit, &w.dep_a, paid.start())
+        .request_with_deposit(w.operator, &exit, &w.t1.transaction, &w.dep_a, paid.start())
         .await?;
     let ev = watcher.step().await?;
     ensure!(
@@ -153,10 +154,11 @@ async fn griefing_request<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     w.l1.advance_time(PERIOD + PERIOD / 2 + 1).await?;
     let key = w.chain.range_key(paid.start(), 0).await?;
     w.chain.finalize_exit(w.bob, &exit, key).await?;
+    w.chain.claim(w.bob).await?;
     let quarter = w.bond_delta() / I256::try_from(4).unwrap_or_default();
     w.expect(&[
-        ("bob", w.bob, b[0], d_eth(1)),
-        ("watcher", w.guard, b[1], quarter),
+        ("bob", w.bob, b[0], d_eth(1) + quarter),
+        ("watcher", w.guard, b[1], I256::ZERO),
         ("griefer", w.operator, b[2], -quarter),
     ])
     .await

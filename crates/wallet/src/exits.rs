@@ -296,6 +296,11 @@ impl Wallet {
                 status: status_name(status),
             });
         }
+        // Request bonds paid to this owner by griefers, and bonds won, are credited on the
+        // anchor (docs/exit-game.md §5.3): pull them with the exits.
+        if client.credit_of(me).await? > U256::ZERO {
+            client.claim(me).await?;
+        }
         Ok(out)
     }
 }

@@ -209,6 +209,10 @@ impl Wallet {
             })?;
             out.push(outcome);
         }
+        // Settled forcing bonds are credited, not pushed (docs/exit-game.md §5.3): pull them.
+        if client.forced_credit_of(me).await? > U256::ZERO {
+            client.claim_forced(me).await?;
+        }
         Ok(out)
     }
 }

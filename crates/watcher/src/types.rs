@@ -94,6 +94,10 @@ pub struct ExitRecord {
     pub action: Option<String>,
     /// An unprovable exit was reported already.
     pub reported: bool,
+    /// L1 block of its `ExitStarted` (and `ExitTransaction`) event; 0 in records stored before
+    /// it was kept.
+    #[serde(default)]
+    pub l1_block: u64,
 }
 
 impl ForcedRecord {

@@ -12,11 +12,11 @@ use debye_l1::{
         ExitStarted, ExitWithdrawn, output_proof, spend_proof,
     },
     forced::{
-        ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
+        FORCED_BLOCK, ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
         forced_spend_proof, posted_transaction,
     },
 };
-use debye_primitives::{Block, BlockHeader, Input, Segment, SumMerkleTree, domain};
+use debye_primitives::{Block, BlockHeader, Input, Segment, SumMerkleTree, Transaction, domain};
 use tracing::{info, warn};
 
 use crate::{
@@ -155,7 +155,21 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         self.recent.clear();
         self.sync().await?;
         self.act().await?;
+        self.claim_bonds().await?;
         Ok(self.recent.clone())
+    }
+
+    /// Claims the bonds this watcher won (the anchor and the forced-inclusion game credit them,
+    /// `docs/exit-game.md` §5.3), so that its L1 balance reflects what it earned.
+    async fn claim_bonds(&mut self) -> Result<()> {
+        let me = self.config.account;
+        if self.chain.credit_of(me).await? > U256::ZERO {
+            self.chain.claim(me).await?;
+        }
+        if self.chain.forced_credit_of(me).await? > U256::ZERO {
+            self.chain.claim_forced(me).await?;
+        }
+        Ok(())
     }
 
     /// Reads L1 and child blocks into the store without acting.
@@ -338,6 +352,7 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                     phase: ExitPhase::Pending,
                     action: None,
                     reported: false,
+                    l1_block: log.block_number,
                 };
                 self.state.exits.insert(rec.id, rec.clone());
                 batch.exits.push(rec);
@@ -814,12 +829,23 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
                 self.persist_exit(rec.clone())?;
                 self.report(WatchEvent::UnprovableExit { exit_id: exit.id });
             }
-            // Its block is withheld: ask for the spend of the last output we know to be valid
-            // (docs/watcher.md §1, §5). If its owner never signed one, nobody can answer.
+            // Its block is withheld: ask for the spend of the last output we know to be valid,
+            // no newer than the exited transaction's parent, read from the anchor's
+            // `ExitTransaction` event (docs/watcher.md §1, §5; docs/exit-game.md §3.4.1). If its
+            // owner never signed one, nobody can answer.
             if self.state.meta.withheld.contains(&(position / 2)) {
                 let coin = self.watched_coin(&range).unwrap_or(exit.start);
-                if let Some(named) = self.latest_valid_output(coin, position) {
-                    return self.request_on(rec, named, coin).await;
+                let published = self
+                    .chain
+                    .exit_transactions(exit.l1_block, exit.l1_block.max(self.state.meta.l1_cursor))
+                    .await?;
+                let Some((_, exit_tx)) = published.into_iter().find(|(id, _)| *id == exit.id)
+                else {
+                    return Ok(());
+                };
+                let before = parent_bound(&exit_tx, coin).map_or(position, |p| p + 1);
+                if let Some(named) = self.latest_valid_output(coin, before.min(position)) {
+                    return self.request_on(rec, exit_tx, named, coin).await;
                 }
             }
             return Ok(());
@@ -865,8 +891,9 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         // §3.4 invalid history: request on the last valid output before the broken link.
         if !et.valid {
             let coin = self.watched_coin(&range).unwrap_or(exit.start);
+            let exit_tx = et.stx.transaction.clone();
             if let Some(named) = self.before_broken_link(et, coin) {
-                return self.request_on(exit, named, coin).await;
+                return self.request_on(exit, exit_tx, named, coin).await;
             }
             if !exit.reported {
                 let mut rec = exit.clone();
@@ -1057,7 +1084,13 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
     }
 
     /// Opens a challenge request on `exit` naming `named` and `coin`.
-    async fn request_on(&mut self, exit: ExitRecord, named: Named, coin: U256) -> Result<()> {
+    async fn request_on(
+        &mut self,
+        exit: ExitRecord,
+        exit_tx: Transaction,
+        named: Named,
+        coin: U256,
+    ) -> Result<()> {
         let me = self.config.account;
         let data = exit.data();
         let (position, owner) = match &named {
@@ -1076,14 +1109,14 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         let r = match named {
             Named::Deposit(d) => {
                 self.chain
-                    .request_with_deposit(me, &data, &d.record(), coin)
+                    .request_with_deposit(me, &data, &exit_tx, &d.record(), coin)
                     .await
             }
             Named::Output(t, oi) => {
                 let header = self.header(t.block)?;
                 let proof = output_proof(&t.stx.transaction, oi, &header, &t.output_proofs[oi].0)?;
                 self.chain
-                    .request_with_output(me, &data, &proof, coin)
+                    .request_with_output(me, &data, &exit_tx, &proof, coin)
                     .await
             }
         };
@@ -1402,4 +1435,19 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
 /// The exclusion proof of `seg` in `tree`, if no transaction of the block touched it.
 fn excluded(tree: &SumMerkleTree, seg: &Segment) -> Option<debye_primitives::SumMerkleProof> {
     tree.prove_exclusion(seg).ok().map(|p| p.0)
+}
+
+/// The regular position (`2b`, `2b + 1`) of the output `exit_tx` spends holding `coin`: no
+/// request may name a newer one (`docs/exit-game.md` §3.4.1). `None` for a forced parent or when
+/// no single input holds the coin.
+fn parent_bound(exit_tx: &Transaction, coin: U256) -> Option<u64> {
+    let mut holding = exit_tx
+        .inputs
+        .iter()
+        .filter(|i| i.segment.contains_coin(coin));
+    let x = holding.next()?;
+    if holding.next().is_some() || x.block_index >= FORCED_BLOCK {
+        return None;
+    }
+    Some(x.block_index * 2 + u64::from(!x.is_deposit()))
 }

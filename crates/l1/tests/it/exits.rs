@@ -100,7 +100,7 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         .await
         .unwrap();
     let griefing = chain
-        .request_with_deposit(carol, &bob_exit, &dep_a, dep_a.start + U256::from(5u8))
+        .request_with_deposit(carol, &bob_exit, &t1, &dep_a, dep_a.start + U256::from(5u8))
         .await
         .unwrap();
     let (_, state) = chain.exit_state(exit_id(&bob_exit)).await.unwrap();
@@ -174,7 +174,7 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         .await
         .unwrap();
     let request = chain
-        .request_with_deposit(bob, &carol_exit, &dep_b, dep_b.start)
+        .request_with_deposit(bob, &carol_exit, &forged, &dep_b, dep_b.start)
         .await
         .unwrap();
     // Carol's "answer" is her forged transaction signed by herself: rejected.
@@ -259,7 +259,14 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         DebyeChainErrors::ExitExists(_)
     ));
 
-    // What is left: Alice's unexited [2, 3) — every bond was paid back or to a challenger.
+    // What is left: Alice's unexited [2, 3) — every bond was paid back or credited to a
+    // challenger, who pulls it (docs/exit-game.md §5.3).
+    for who in [operator, alice, bob, carol] {
+        if chain.credit_of(who).await.unwrap() > U256::ZERO {
+            chain.claim(who).await.unwrap();
+        }
+        assert_eq!(chain.credit_of(who).await.unwrap(), U256::ZERO);
+    }
     assert_eq!(l1.balance(chain.address()).await.unwrap(), eth(1));
 
     let events = chain.exit_events(from_block).await.unwrap();

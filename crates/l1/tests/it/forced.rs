@@ -10,7 +10,9 @@ use alloy_primitives::U256;
 use debye_l1::{
     L1,
     contracts::BlockHeader,
-    exits::{ExitStatus, deposit_position, deposit_record, output_proof, spend_proof},
+    exits::{
+        ExitStatus, deposit_position, deposit_record, output_position, output_proof, spend_proof,
+    },
     forced::{
         FORCED_BLOCK, ForcedEvent, ForcedInclusion::ForcedInclusionErrors, ForcedStatus,
         IndexOutOfRange, decode_forced_revert, decode_index_out_of_range, forced_block_index,
@@ -69,8 +71,8 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         pay.tx_id(&domain),
         "Rust and Solidity agree on the tx id"
     );
-    let expected_position = forced_position(k, deposit_position(dep_a.blockNumber));
-    assert_eq!(posted.position, expected_position);
+    let posted_position = forced_position(k, deposit_position(dep_a.blockNumber));
+    assert_eq!(posted.position, posted_position);
     let signed = pay.sign(&domain, &keys[1..2]).unwrap();
     chain.sign_forced_all(bob, k, &signed).await.unwrap();
     let state = chain.forced_state(k).await.unwrap();
@@ -156,6 +158,9 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     chain.finalize_forced(alice, k).await.unwrap();
     let state = chain.forced_state(k).await.unwrap();
     assert_eq!(state.status, ForcedStatus::Included);
+    // It counts as included after every block committed before its settlement (§12.4).
+    let settled_after = chain.next_block().await.unwrap() - 1;
+    let expected_position = forced_position(k, output_position(settled_after));
     assert_eq!(state.position, expected_position);
     let key_b = chain.range_key(dep_b.start, from_block).await.unwrap();
     chain
@@ -203,7 +208,7 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         })
     );
     let griefing = chain
-        .request_with_deposit(carol, &bob_exit, &dep_a, dep_a.start)
+        .request_with_deposit(carol, &bob_exit, &pay, &dep_a, dep_a.start)
         .await
         .unwrap();
     chain

@@ -336,10 +336,22 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
     assert_eq!(alice_exits.len(), 1);
 
     // Carol claims Bob's coins were still Alice's deposit; Bob answers from his history.
+    // A challenger who never saw block 2 reads Bob's exited transaction from the anchor.
+    let bob_exit = bob_exits[0].data();
+    let latest = n.l1.block_number().await.unwrap();
+    let (_, exit_tx) = n
+        .client
+        .exit_transactions(0, latest)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(id, _)| *id == debye_l1::exits::exit_id(&bob_exit))
+        .expect("the anchor published the exited transaction");
     n.client
         .request_with_deposit(
             carol,
-            &bob_exits[0].data(),
+            &bob_exit,
+            &exit_tx,
             &record,
             record.start + U256::from(5u8),
         )
@@ -352,19 +364,28 @@ async fn exits_from_held_data_answer_challenges_and_pay_out() {
         "answered once"
     );
 
-    // Not matured yet: stays pending.
+    // Not matured yet: stays pending. Carol's request bond, which the answer credited to Bob
+    // (the delayed exit's owner, docs/exit-game.md §3.4), is pulled on the way.
+    let bond = n.client.exit_bond().await.unwrap();
+    let bob_before = n.l1.balance(bob.address()).await.unwrap();
     let early = bob.finalize_exits(&n.client).await.unwrap();
     assert_eq!(early[0].status, "pending");
+    assert_eq!(
+        n.l1.balance(bob.address()).await.unwrap(),
+        bob_before + bond / U256::from(4u8)
+    );
     let period = n.client.exit_period().await.unwrap();
     n.l1.advance_time(period + 1).await.unwrap();
-    let bond = n.client.exit_bond().await.unwrap();
-    for (w, amount) in [(&mut bob, 30u64), (&mut alice, 70u64)] {
+    for (w, amount) in [
+        (&mut bob, U256::from(30u64)),
+        (&mut alice, U256::from(70u64)),
+    ] {
         let before = n.l1.balance(w.address()).await.unwrap();
         let out = w.finalize_exits(&n.client).await.unwrap();
         assert_eq!(out[0].status, "withdrawn", "{out:?}");
         assert_eq!(
             n.l1.balance(w.address()).await.unwrap(),
-            before + U256::from(amount) + bond
+            before + amount + bond
         );
         assert!(w.state().coins.is_empty() && w.state().exits.is_empty());
         assert_eq!(

@@ -136,6 +136,7 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
         w.chain.forced_state(k).await.unwrap().status,
         ForcedStatus::Included
     );
+    w.chain.claim_forced(w.bob).await.unwrap();
     assert_eq!(
         w.l1.balance(w.bob).await.unwrap(),
         bob0,
@@ -247,7 +248,7 @@ async fn forced_tx_answers_a_request() {
     )
     .unwrap();
     w.chain
-        .request_with_output(w.operator, &carol_exit, &named, bob_out.start())
+        .request_with_output(w.operator, &carol_exit, &pay, &named, bob_out.start())
         .await
         .unwrap();
     let events = watcher.step().await.unwrap();
@@ -257,8 +258,11 @@ async fn forced_tx_answers_a_request() {
             .any(|e| matches!(e, WatchEvent::Answered { .. })),
         "{events:?}"
     );
+    // The request bond goes to the delayed exit's owner, not to the answering watcher
+    // (docs/exit-game.md §3.4).
     let quarter = bond / U256::from(4u8);
-    assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + quarter);
+    assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0);
+    assert_eq!(w.chain.credit_of(carol).await.unwrap(), quarter);
     assert_eq!(w.l1.balance(w.operator).await.unwrap(), griefer0 - quarter);
     assert_eq!(watcher.status().answers_sent, 1);
 
@@ -316,6 +320,7 @@ async fn two_signed_forced_spends_of_one_input_leave_one() {
         ForcedStatus::Included
     );
     assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + bond);
+    w.chain.claim_forced(w.alice).await.unwrap(); // the included one's bond, credited (§5.3)
     assert_eq!(w.l1.balance(w.alice).await.unwrap(), alice0 - bond);
     watcher.step().await.unwrap();
     assert_eq!(watcher.status().forced_cancelled, 1);
