@@ -80,8 +80,19 @@ pub struct RpcConfig {
     pub max_response_bytes: u32,
     /// Most calls per batch.
     pub max_batch: u32,
-    /// Most concurrent connections.
+    /// Most concurrent connections; a connection beyond it is closed at once.
     pub max_connections: u32,
+    /// Most concurrent connections from one client address (an IPv4 address, or an IPv6 /64);
+    /// a connection beyond it is closed at once. At most `max_connections`.
+    pub max_connections_per_ip: u32,
+    /// A client must send a request's headers within this time (counted from the connection, or
+    /// from the previous answer on a kept-alive connection), and then its body within this time
+    /// again; otherwise the connection is closed (a stalled body gets HTTP 408 first).
+    pub read_timeout_ms: u64,
+    /// Browser origins (`scheme://host[:port]`) allowed to call the API cross-origin (CORS), or
+    /// `["*"]` for any. Empty (the default): no CORS headers, so browsers refuse cross-origin
+    /// calls; other clients are unaffected.
+    pub cors_origins: Vec<String>,
 }
 
 /// Which L1 to use.
@@ -160,6 +171,9 @@ impl Default for RpcConfig {
             max_response_bytes: 64 * 1024 * 1024,
             max_batch: debye_rpc_api::MAX_BATCH_LEN,
             max_connections: 1_024,
+            max_connections_per_ip: 64,
+            read_timeout_ms: 5_000,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -272,6 +286,24 @@ impl Config {
         if self.mempool.max_batch == 0 {
             return bad("mempool.max_batch must be positive");
         }
+        let rpc = &self.rpc;
+        if rpc.max_connections == 0
+            || rpc.max_connections_per_ip == 0
+            || rpc.max_connections_per_ip > rpc.max_connections
+        {
+            return bad("rpc: need 1 <= max_connections_per_ip <= max_connections");
+        }
+        if rpc.read_timeout_ms == 0 {
+            return bad("rpc.read_timeout_ms must be positive");
+        }
+        if let Some(origin) = rpc.cors_origins.iter().find(|o| !valid_origin(o)) {
+            return Err(Error::Config(format!(
+                "rpc.cors_origins: {origin:?} is not \"*\" or an origin such as \"https://wallet.example:8443\""
+            )));
+        }
+        if rpc.cors_origins.len() > 1 && rpc.cors_origins.iter().any(|o| o == "*") {
+            return bad("rpc.cors_origins: \"*\" stands alone");
+        }
         if self.l1.backend == L1Backend::Rpc && (self.l1.url.is_none() || self.l1.anchor.is_none())
         {
             return bad("l1.backend = \"rpc\" needs l1.url and l1.anchor");
@@ -284,6 +316,11 @@ impl Config {
         Duration::from_millis(self.block.interval_ms)
     }
 
+    /// How long a client may take to send a request's headers, then its body.
+    pub fn rpc_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.rpc.read_timeout_ms)
+    }
+
     /// L1 poll interval.
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.l1.poll_interval_ms)
@@ -292,5 +329,101 @@ impl Config {
     /// Path of the store file.
     pub fn store_path(&self) -> PathBuf {
         self.data_dir.join("operator.redb")
+    }
+}
+
+/// A browser origin as the `Origin` header carries it: `http://` or `https://`, a host of
+/// lowercase letters, digits, `.` and `-` (or a bracketed IPv6 address), an optional `:port`, and
+/// nothing else (no path, no trailing `/`). Browsers send exactly this form, and CORS compares it
+/// byte for byte.
+fn valid_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let port = if let Some(v6) = rest.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((addr, port)) if addr.parse::<std::net::Ipv6Addr>().is_ok() => port,
+            _ => return false,
+        }
+    } else {
+        let (host, port) = rest.split_at(rest.find(':').unwrap_or(rest.len()));
+        let host_char =
+            |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-';
+        if host.is_empty() || !host.bytes().all(host_char) {
+            return false;
+        }
+        port
+    };
+    match port.strip_prefix(':') {
+        Some(p) => p.parse::<u16>().is_ok(),
+        None => port.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rpc(toml: &str) -> Result<Config> {
+        let config = Config::from_toml(&format!("[rpc]\n{toml}"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn rpc_defaults_and_limits() {
+        let d = RpcConfig::default();
+        assert_eq!(
+            (
+                d.max_connections,
+                d.max_connections_per_ip,
+                d.read_timeout_ms
+            ),
+            (1_024, 64, 5_000)
+        );
+        assert!(d.cors_origins.is_empty());
+        assert!(rpc("max_connections_per_ip = 1024").is_ok());
+        for bad in [
+            "max_connections_per_ip = 0",
+            "max_connections_per_ip = 1025",
+            "max_connections = 0",
+            "read_timeout_ms = 0",
+        ] {
+            assert!(rpc(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        let ok = [
+            r#"["https://wallet.example"]"#,
+            r#"["http://127.0.0.1:5173", "https://a-b.example.org:8443"]"#,
+            r#"["http://[::1]:8080"]"#,
+            r#"["*"]"#,
+        ];
+        for list in ok {
+            assert!(rpc(&format!("cors_origins = {list}")).is_ok(), "{list}");
+        }
+        let bad = [
+            r#"["https://wallet.example/"]"#,
+            r#"["wallet.example"]"#,
+            r#"["https://Wallet.example"]"#,
+            r#"["https://wallet.example:99999"]"#,
+            r#"["https://wallet.example:"]"#,
+            r#"["ftp://wallet.example"]"#,
+            r#"["https://"]"#,
+            r#"["http://[::1"]"#,
+            r#"["*", "https://wallet.example"]"#,
+            r#"["https://wallet.example\r\nx: y"]"#,
+        ];
+        for list in bad {
+            assert!(rpc(&format!("cors_origins = {list}")).is_err(), "{list}");
+        }
     }
 }

@@ -25,6 +25,7 @@ mod accumulator;
 pub mod bench;
 mod config;
 mod error;
+mod http;
 mod ledger;
 pub mod metrics;
 mod node;

@@ -97,6 +97,12 @@ pub struct Metrics {
     pub accumulator_steps_computed: AtomicU64,
     /// Accumulator steps read back from the store at start instead of recomputed.
     pub accumulator_steps_restored: AtomicU64,
+    /// API connections closed at once: their address already held `rpc.max_connections_per_ip`,
+    /// or the server `rpc.max_connections`.
+    pub rpc_connections_refused: AtomicU64,
+    /// API connections closed because a request's headers or body did not arrive within
+    /// `rpc.read_timeout_ms` (kept-alive connections closed while idle are not counted).
+    pub rpc_read_timeouts: AtomicU64,
     /// Time to build and store a block.
     pub block_build: Histogram,
     /// Time from sending a block commitment to L1 until it is mined.
@@ -109,7 +115,7 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64, &str); 12] = [
+        let counters: [(&str, &str, &AtomicU64, &str); 14] = [
             (
                 "debye_txs_accepted_total",
                 "Transactions accepted and made durable.",
@@ -180,6 +186,18 @@ impl Metrics {
                 "debye_accumulator_steps_restored_total",
                 "Accumulator steps read back from the store at start.",
                 &self.accumulator_steps_restored,
+                "counter",
+            ),
+            (
+                "debye_rpc_connections_refused_total",
+                "API connections closed at once (per-address or server connection cap).",
+                &self.rpc_connections_refused,
+                "counter",
+            ),
+            (
+                "debye_rpc_read_timeouts_total",
+                "API connections closed because a request did not arrive in time.",
+                &self.rpc_read_timeouts,
                 "counter",
             ),
         ];

@@ -27,6 +27,24 @@ pub const METHODS: [&str; 12] = [
     "debye_health",
 ];
 
+/// Parameter names of every method of [`DebyeApi`], in positional order (checked against
+/// `docs/openrpc.json` by a test). A call may give fewer (the rest are missing or optional) but
+/// never more, and by name only these: see [`crate::check_params`].
+pub const PARAMS: [(&str, &[&str]); 12] = [
+    ("debye_submitTransaction", &["transaction"]),
+    ("debye_transactionStatus", &["txId"]),
+    ("debye_blockByNumber", &["number"]),
+    ("debye_blockByHash", &["hash"]),
+    ("debye_header", &["number"]),
+    ("debye_rangeProof", &["number", "segment"]),
+    ("debye_rangeHistory", &["segment", "from", "to"]),
+    ("debye_rangesOwnedBy", &["owner"]),
+    ("debye_accumulator", &["height"]),
+    ("debye_accumulatorExclusion", &["segment", "from", "to"]),
+    ("debye_chainStatus", &[]),
+    ("debye_health", &[]),
+];
+
 /// The operator's JSON-RPC API (namespace `debye`). See `docs/api.md`.
 #[rpc(server, client, namespace = "debye")]
 pub trait DebyeApi {

@@ -42,7 +42,8 @@ pub enum ErrorCode {
     UnknownBlock,
     /// The segment does not fall in one leaf of the block's tree; ask for a smaller segment.
     RangeSpansLeaves,
-    /// The requested block span is empty or longer than `MAX_HISTORY_SPAN`.
+    /// The requested block span is longer than `MAX_HISTORY_SPAN` (or, for an accumulator
+    /// exclusion proof, its exponent is too large).
     SpanTooLarge,
     /// The node is shutting down or not ready.
     Unavailable,
@@ -50,11 +51,13 @@ pub enum ErrorCode {
     Internal,
     /// The segment was touched in the requested span, so no accumulator exclusion proof exists.
     RangeTouched,
+    /// The requested block span ends before it starts (`from > to`).
+    ReversedSpan,
 }
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::ParseError,
         Self::InvalidRequest,
         Self::MethodNotFound,
@@ -76,6 +79,7 @@ impl ErrorCode {
         Self::Unavailable,
         Self::Internal,
         Self::RangeTouched,
+        Self::ReversedSpan,
     ];
 
     /// The numeric JSON-RPC code.
@@ -102,6 +106,7 @@ impl ErrorCode {
             Self::Unavailable => 1011,
             Self::Internal => 1012,
             Self::RangeTouched => 1013,
+            Self::ReversedSpan => 1014,
         }
     }
 
@@ -129,6 +134,7 @@ impl ErrorCode {
             Self::Unavailable => "node unavailable",
             Self::Internal => "internal error",
             Self::RangeTouched => "range touched in the span",
+            Self::ReversedSpan => "block span ends before it starts",
         }
     }
 

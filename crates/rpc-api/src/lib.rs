@@ -6,17 +6,21 @@
 //!   operator.
 //! - [`types`]: the wire types of parameters and results.
 //! - [`ErrorCode`]: every error code the API answers with, with its stable message, in one place.
+//! - [`check_params`]: the strict parameter rule (no unknown names, no extra positions) servers
+//!   apply before a call reaches the generated parser.
 //!
 //! `docs/api.md` documents each method and `docs/openrpc.json` is its OpenRPC description.
 
 mod api;
 mod error;
+mod strict;
 pub mod types;
 
-pub use api::{DebyeApiClient, DebyeApiServer, METHODS};
+pub use api::{DebyeApiClient, DebyeApiServer, METHODS, PARAMS};
 pub use error::{ApiError, Error, ErrorCode, Result};
 pub use jsonrpsee::core::ClientError;
 pub use jsonrpsee_http_client::HttpClient;
+pub use strict::{check_params, param_names};
 
 /// Default request-body limit of the server and client (bytes). A maximal signed transaction
 /// encodes to about 16 KiB of JSON; batches of a few hundred fit.
@@ -25,6 +29,12 @@ pub const MAX_REQUEST_BYTES: u32 = 4 * 1024 * 1024;
 pub const MAX_BATCH_LEN: u32 = 256;
 /// Most blocks one `debye_rangeHistory` call may span.
 pub const MAX_HISTORY_SPAN: u64 = 64;
+
+/// Name of the OpenRPC service-discovery method, which answers [`OPENRPC`] (it is not part of the
+/// `debye` namespace, and by the OpenRPC convention not listed among the document's methods).
+pub const DISCOVER: &str = "rpc.discover";
+/// The API's OpenRPC description, `docs/openrpc.json`, as the server answers `rpc.discover`.
+pub const OPENRPC: &str = include_str!("../../../docs/openrpc.json");
 
 /// An HTTP client for an operator at `url` (`http://host:port`; plain HTTP only).
 pub fn http_client(url: &str) -> Result<HttpClient> {

@@ -5,7 +5,7 @@
 use alloy_primitives::{Address, B256};
 use debye_primitives::{Segment, SignedTransaction};
 use debye_rpc_api::{
-    DebyeApiServer, ErrorCode, METHODS,
+    DebyeApiServer, ErrorCode, METHODS, OPENRPC, PARAMS,
     types::{
         AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
         RangeProof, SubmitResult, TxStatusView,
@@ -105,6 +105,32 @@ fn openrpc_lists_exactly_the_trait_methods() {
         assert_eq!(e["code"].as_i64(), Some(i64::from(code.code())), "{code:?}");
         assert_eq!(e["message"].as_str(), Some(code.message()), "{code:?}");
     }
+}
+
+#[test]
+fn openrpc_params_are_the_strict_parameter_lists() {
+    let openrpc: serde_json::Value = serde_json::from_str(&doc("openrpc.json")).unwrap();
+    let methods = openrpc["methods"].as_array().unwrap();
+    assert_eq!(PARAMS.len(), METHODS.len());
+    for (method, names) in PARAMS {
+        assert!(METHODS.contains(&method), "{method} is not a method");
+        let doc = methods
+            .iter()
+            .find(|m| m["name"] == method)
+            .unwrap_or_else(|| panic!("{method} is not in docs/openrpc.json"));
+        let documented: Vec<&str> = doc["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(documented, names, "{method}: parameters differ");
+    }
+    // What rpc.discover serves is the document itself.
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(OPENRPC).unwrap(),
+        openrpc
+    );
 }
 
 #[test]
