@@ -558,6 +558,8 @@ pub async fn run(narrate: impl FnMut(String)) -> Result<Report> {
         .chain
         .challenge_spent(carol.address, &fraud, &evidence)
         .await?;
+    // The bond is credited to the challenger and pulled (docs/exit-game.md §5.3).
+    net.chain.claim(carol.address).await?;
     let status = net.chain.exit_status(&fraud).await?;
     let gained = net.l1.balance(carol.address).await? - carol_before;
     if status != ExitStatus::Cancelled || gained != bond {

@@ -4,7 +4,7 @@
 use alloy_primitives::{I256, U256};
 use debye_l1::{
     L1,
-    exits::{ExitEvent, ExitStatus, deposit_record, spend_proof},
+    exits::{ExitEvent, ExitStatus, deposit_record, output_proof, spend_proof},
     forced::ForcedStatus,
     test_utils::{transfer, tx_input},
 };
@@ -30,6 +30,9 @@ pub(crate) enum S {
     MassExit,
     StalledOperator,
     ForcedInclusion,
+    InFlightForged,
+    InFlightSelfSigned,
+    LateForcedSettlement,
 }
 
 /// Every scenario, in run order.
@@ -47,6 +50,9 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("mass_exit_batches", S::MassExit),
     ("stalled_operator", S::StalledOperator),
     ("forced_inclusion_censored_user", S::ForcedInclusion),
+    ("in_flight_payment_after_forgery", S::InFlightForged),
+    ("in_flight_payment_after_self_signed_forgery", S::InFlightSelfSigned),
+    ("late_forced_settlement", S::LateForcedSettlement),
 ];
 
 /// Runs scenario `s` on `l1`; `Ok` holds the detail line.
@@ -63,6 +69,9 @@ pub(crate) async fn run<L: L1 + Clone + 'static>(s: S, l1: L) -> Result<String> 
         S::DepositLessRange => deposit_less_range(l1).await,
         S::SettledCoins => settled_coins(l1).await,
         S::MassExit => mass_exit(l1).await,
+        S::InFlightForged => in_flight(l1, false).await,
+        S::InFlightSelfSigned => in_flight(l1, true).await,
+        S::LateForcedSettlement => late_forced_settlement(l1).await,
         S::StalledOperator => stalled(l1).await,
         S::ForcedInclusion => forced_inclusion(l1).await,
     }
@@ -546,6 +555,8 @@ async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     w.l1.advance_time(PERIOD + 1).await?;
     w.chain.finalize_forced(w.bob, k).await?;
     ensure!(w.chain.forced_state(k).await?.status == ForcedStatus::Included);
+    // The forcing bond is credited back to Bob, who pulls it (docs/exit-game.md §5.3).
+    w.chain.claim_forced(w.bob).await?;
 
     // Alice exits the forced output and is paid.
     let exit = w
@@ -568,6 +579,147 @@ async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
         ("bob", w.bob, b[1], I256::ZERO),
         ("operator", w.operator, b[2], -fb),
         ("watcher", w.guard, b[3], fb),
+    ])
+    .await
+}
+
+/// A payment in flight (docs/exit-game.md §3.4.1): Bob signs a payment of his deposit to Alice.
+/// The operator first commits a forged spend of that deposit to itself (`self_signed`: its input
+/// names the operator as the deposit's owner and carries the operator's valid signature;
+/// otherwise it names Bob and carries no signature of his), then includes Bob's payment. The
+/// operator may not name its forged output against Alice's exit (newer than her parent, Bob's
+/// deposit); its own exit of the forgery falls to the watcher's unanswerable request on the
+/// deposit. Alice is paid, the watcher earns the operator's bond, Bob is untouched.
+async fn in_flight<L: L1 + Clone + 'static>(l1: L, self_signed: bool) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
+    let pay = transfer(
+        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
+        w.alice,
+        w.max_block_index,
+    )
+    .sign(w.op.domain(), &w.keys[2..3])?;
+    let forged = if self_signed {
+        transfer(
+            Input::deposit(w.operator, w.dep_b.blockNumber, seg_b),
+            w.operator,
+            w.max_block_index,
+        )
+        .sign(w.op.domain(), &w.keys[0..1])?
+    } else {
+        w.forged_spend_of_bob()?
+    };
+    let n_forged = w.op.commit(vec![forged.clone()], false).await?;
+    let n_pay = w.op.commit(vec![pay.clone()], false).await?;
+    let mut watcher = w.watcher(w.all_coins()?).await?;
+    watcher.step().await?;
+    let b = w.balances(&[w.alice, w.guard, w.operator, w.bob]).await?;
+    let alice_exit = w.exit_output(w.alice, &pay, 0, n_pay, &seg_b).await?;
+    let fraud = w.exit_output(w.operator, &forged, 0, n_forged, &seg_b).await?;
+    // The attack of the review: name the forged output against Alice's exit. Refused.
+    let forged_out = output_proof(
+        &forged.transaction,
+        0,
+        &w.op.header(n_forged)?,
+        &w.op.proof(n_forged, &seg_b, forged.tx_id(w.op.domain()))?,
+    )?;
+    let griefed = w
+        .chain
+        .request_with_output(
+            w.operator,
+            &alice_exit,
+            &pay.transaction,
+            &forged_out,
+            seg_b.start(),
+        )
+        .await;
+    ensure!(
+        griefed.is_err(),
+        "a request naming the forged output against Alice's exit was accepted"
+    );
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "request"), "watcher did not challenge the forgery: {ev:?}");
+    ensure!(
+        w.chain.exit_status(&alice_exit).await? == ExitStatus::Pending,
+        "Alice's exit was touched"
+    );
+    w.l1.advance_time(PERIOD / 2 + 1).await?;
+    watcher.step().await?;
+    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
+    w.l1.advance_time(PERIOD).await?;
+    let key = w.chain.range_key(seg_b.start(), 0).await?;
+    w.chain.finalize_exit(w.alice, &alice_exit, key).await?;
+    ensure!(w.chain.exit_status(&alice_exit).await? == ExitStatus::Withdrawn);
+    w.expect(&[
+        ("alice", w.alice, b[0], I256::from_raw(seg_b.len())),
+        ("watcher", w.guard, b[1], w.bond_delta()),
+        ("operator", w.operator, b[2], -w.bond_delta()),
+        ("bob", w.bob, b[3], I256::ZERO),
+    ])
+    .await
+}
+
+/// Late settlement of a forced transaction (docs/exit-game.md §12.3): Alice forces a transfer of
+/// her change to a second address of hers (here the operator's account, her accomplice), leaves it
+/// matured but unsettled, pays Bob the same coins on L2 (the operator includes it), and settles
+/// the forced transaction right after Bob's block. It ranks after that block: it is no earlier
+/// spend against Bob's exit, and Bob's earlier payment cancels the accomplice's exit.
+async fn late_forced_settlement<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
+    let mut w = World::new(l1).await?;
+    let change = w.t1.transaction.outputs[1].segment;
+    let mut input = tx_input(w.alice, 1, change);
+    input.output_index = 1;
+    let back = transfer(input, w.operator, w.max_block_index);
+    let b = w.balances(&[w.alice, w.bob, w.operator]).await?;
+    let k = w.chain.force(w.alice, &back).await?.index;
+    let signed = back.sign(w.op.domain(), &w.keys[1..2])?;
+    w.chain.sign_forced_all(w.alice, k, &signed).await?;
+    w.l1.advance_time(PERIOD + 1).await?;
+    let pay = transfer(input, w.bob, w.max_block_index).sign(w.op.domain(), &w.keys[1..2])?;
+    let m = w.op.commit(vec![pay.clone()], false).await?;
+    w.chain.finalize_forced(w.alice, k).await?;
+    w.chain.claim_forced(w.alice).await?;
+    let state = w.chain.forced_state(k).await?;
+    ensure!(state.status == ForcedStatus::Included);
+    ensure!(
+        state.position & U256::from(u128::MAX) == U256::from(m * 2 + 1),
+        "the forced transaction must rank after block {m}: {}",
+        state.position
+    );
+    let bob_exit = w.exit_output(w.bob, &pay, 0, m, &change).await?;
+    let accomplice_exit = w
+        .chain
+        .start_forced_exit(w.operator, &back, 0, k, change.start(), change.end())
+        .await?;
+    // The attack: the forced transaction as an "earlier" spend against Bob's exit. Refused.
+    let forced_spend = debye_l1::forced::forced_spend_proof(&back, 0, k)?;
+    let attack = w
+        .chain
+        .challenge_double_spend(w.operator, &bob_exit, &pay.transaction, 0, &forced_spend)
+        .await;
+    ensure!(attack.is_err(), "the late forced transaction cancelled Bob's exit");
+    // Bob's payment is the earlier spend: it cancels the accomplice's exit, for its bond.
+    let header = w.op.header(m)?;
+    let proof = w.op.proof(m, &change, pay.tx_id(w.op.domain()))?;
+    let earlier = spend_proof(&pay, 0, &header, &proof)?;
+    w.chain
+        .challenge_double_spend(w.bob, &accomplice_exit, &back, 0, &earlier)
+        .await?;
+    ensure!(w.chain.exit_status(&accomplice_exit).await? == ExitStatus::Cancelled);
+    w.chain.claim(w.bob).await?;
+    w.l1.advance_time(PERIOD + 1).await?;
+    let key = w.chain.range_key(change.start(), 0).await?;
+    w.chain.finalize_exit(w.bob, &bob_exit, key).await?;
+    ensure!(w.chain.exit_status(&bob_exit).await? == ExitStatus::Withdrawn);
+    w.expect(&[
+        ("alice", w.alice, b[0], I256::ZERO),
+        (
+            "bob",
+            w.bob,
+            b[1],
+            I256::from_raw(change.len()) + w.bond_delta(),
+        ),
+        ("operator", w.operator, b[2], -w.bond_delta()),
     ])
     .await
 }
