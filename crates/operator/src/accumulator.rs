@@ -8,7 +8,7 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::{Arc, Condvar, Mutex, atomic::Ordering, mpsc},
+    sync::{Arc, Condvar, Mutex, PoisonError, RwLock, Weak, atomic::Ordering, mpsc},
 };
 
 use alloy_primitives::B256;
@@ -82,10 +82,10 @@ enum Job {
     },
 }
 
-fn run(service: &std::sync::Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) {
+fn run(service: &Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) {
     while let Ok(job) = rx.recv() {
         let Some(s) = service.upgrade() else { return };
-        if s.stopped.lock().map_or(true, |stopped| *stopped) {
+        if s.stopped() {
             // Shutting down: the queued blocks are folded in at the next start.
             return;
         }
@@ -104,12 +104,13 @@ fn run(service: &std::sync::Weak<AccumulatorService>, rx: &mpsc::Receiver<Job>) 
 /// The accumulator service shared by the sequencer, the worker and the API.
 pub(crate) struct AccumulatorService {
     state: Mutex<State>,
-    /// Where each folded step is kept, so a restart need not redo it. Weak, and written only
-    /// under `stopped`: the worker may still be folding a block when the node shuts down, and
-    /// must not keep the database open for a restart.
-    store: std::sync::Weak<dyn Store>,
-    /// Set by [`AccumulatorService::stop`]; held while a step is written.
-    stopped: Mutex<bool>,
+    /// Where each folded step is kept, so a restart need not redo it (and where exclusion proofs
+    /// read the products back). Weak, and used only through [`AccumulatorService::with_store`],
+    /// under the read lock: [`AccumulatorService::stop`] empties it under the write lock, so once
+    /// `stop` returns neither the worker (which may still be folding a block) nor a proof (which
+    /// may outlive the API call that asked for it) holds the store, and the node's shutdown can
+    /// close the database for a restart. `None` once stopped.
+    store: RwLock<Option<Weak<dyn Store>>>,
     metrics: Arc<Metrics>,
     progress: Mutex<Progress>,
     advanced: Condvar,
@@ -151,8 +152,7 @@ impl AccumulatorService {
         let latest = B256::from(header_commitment(acc.group(), 0, acc.group().generator()));
         let service = Arc::new(Self {
             state: Mutex::new(State { acc }),
-            store: Arc::downgrade(store),
-            stopped: Mutex::new(false),
+            store: RwLock::new(Some(Arc::downgrade(store))),
             metrics,
             progress: Mutex::new(Progress {
                 floor: tip,
@@ -210,6 +210,28 @@ impl AccumulatorService {
         Ok(service)
     }
 
+    /// Runs `f` on the store, holding it (and the read lock [`AccumulatorService::stop`] waits
+    /// for) only while `f` runs; `None` once stopped or when the node has let the store go.
+    fn with_store<T>(&self, f: impl FnOnce(&dyn Store) -> Result<T>) -> Result<Option<T>> {
+        let gate = self
+            .store
+            .read()
+            .map_err(|_| Error::Internal("accumulator store lock".into()))?;
+        let Some(store) = gate.as_ref().and_then(Weak::upgrade) else {
+            return Ok(None);
+        };
+        let r = f(store.as_ref());
+        // The reference goes before the lock: `stop` returning means no reference is left.
+        drop(store);
+        drop(gate);
+        r.map(Some)
+    }
+
+    /// Whether [`AccumulatorService::stop`] has run.
+    fn stopped(&self) -> bool {
+        self.store.read().map_or(true, |s| s.is_none())
+    }
+
     fn fail(&self, e: &Error) {
         error!(error = %e, "accumulator worker failed");
         if let Ok(mut p) = self.progress.lock() {
@@ -264,17 +286,12 @@ impl AccumulatorService {
         // double the worker's cost, so the block's primes go too.
         st.acc.compact(n);
         drop(st);
+        if self
+            .with_store(|store| Ok(store.put_accumulator_step(n, &step)?))?
+            .is_none()
         {
-            let stopped = self
-                .stopped
-                .lock()
-                .map_err(|_| Error::Internal("accumulator lock".into()))?;
-            let store = self.store.upgrade();
-            let (false, Some(store)) = (*stopped, store) else {
-                // Shutting down: the step is recomputed at the next start.
-                return Ok(());
-            };
-            store.put_accumulator_step(n, &step)?;
+            // Shutting down: the step is recomputed at the next start.
+            return Ok(());
         }
         self.metrics
             .accumulator_steps_computed
@@ -366,12 +383,14 @@ impl AccumulatorService {
         Ok(p.latest)
     }
 
-    /// Stops writing steps: once this returns the worker never touches the store again (it may
-    /// still finish folding a block, whose step the next start recomputes).
+    /// Lets the store go: waits for the step being written and the stored products an
+    /// exclusion proof is reading, then drops the service's handle on the store. Once this
+    /// returns nothing in the accumulator holds the store or can take it again (the worker may
+    /// still finish folding a block, whose step the next start recomputes; a proof still being
+    /// computed fails or completes without it). Blocks for at most one store access.
     pub(crate) fn stop(&self) {
-        if let Ok(mut s) = self.stopped.lock() {
-            *s = true;
-        }
+        // A poisoned lock (a writer panicked) still guards the handle: empty it all the same.
+        *self.store.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     /// Queues block `number` (already stored) for the worker.
@@ -439,23 +458,29 @@ impl AccumulatorService {
         // the worker and, past `max_lag`, block production — a denial of service by API calls.
         drop(st);
         // D = P_{a+1}·…·P_b from the stored steps (memory keeps A_n only), refused before the
-        // multiplication once the factors' bits pass the bound.
-        let store = self.store.upgrade().ok_or(Error::ShuttingDown)?;
-        let mut parts = Vec::with_capacity(usize::try_from(b - a).unwrap_or(0));
-        let mut bits = 0u64;
-        for n in a + 1..=b {
-            let step = store.accumulator_step(n)?.ok_or_else(|| {
-                Error::Internal(format!("accumulator step {n} missing from the store"))
-            })?;
-            let p = BigUint::from_bytes_be(&step.product);
-            bits += p.bits();
-            if bits > MAX_SPAN_EXPONENT_BITS {
-                return Ok(Err(SpanRefusal::TooLarge(bits)));
+        // multiplication once the factors' bits pass the bound. The store is held for the reads
+        // only, not through the proof (seconds): shutdown waits for the reads, then closes it.
+        let parts = self.with_store(|store| {
+            let mut parts = Vec::with_capacity(usize::try_from(b - a).unwrap_or(0));
+            let mut bits = 0u64;
+            for n in a + 1..=b {
+                let step = store.accumulator_step(n)?.ok_or_else(|| {
+                    Error::Internal(format!("accumulator step {n} missing from the store"))
+                })?;
+                let p = BigUint::from_bytes_be(&step.product);
+                bits += p.bits();
+                if bits > MAX_SPAN_EXPONENT_BITS {
+                    return Ok(Err(SpanRefusal::TooLarge(bits)));
+                }
+                parts.push(p);
             }
-            parts.push(p);
-        }
-        // Not held through the proof (seconds): shutdown must be able to close the store.
-        drop(store);
+            Ok(Ok(parts))
+        })?;
+        let parts = match parts {
+            None => return Err(Error::ShuttingDown),
+            Some(Err(refusal)) => return Ok(Err(refusal)),
+            Some(Ok(parts)) => parts,
+        };
         let d = debye_accumulator::proof::product(&parts);
         // One proof at a time: the others wait here, not on a core the sequencer needs.
         let _one = self

@@ -49,6 +49,15 @@ pub enum Error {
     /// The node is shutting down.
     #[error("shutting down")]
     ShuttingDown,
+    /// Shutdown stopped every part of the node, but the store was still referenced once the
+    /// wait for it to close ran out: the database is still open, and opening it again (a
+    /// restart in this process) would fail. A caller of `Operator::start_with_store` that kept a
+    /// clone of the store does this.
+    #[error("the store is still open after shutdown ({references} other references)")]
+    StoreStillOpen {
+        /// References to the store other than the node's own when the wait ran out.
+        references: usize,
+    },
 }
 
 impl Error {

@@ -32,6 +32,12 @@ use crate::{
 /// Blocks whose trees are kept in memory for proofs.
 const TREE_CACHE: usize = 16;
 
+/// How long [`Operator::shutdown`] waits, once every part of the node has stopped, for the last
+/// other reference to the store to go. A thread that has let go of the node may still be dropping
+/// its part of it (an API connection ending), so the wait is normally a few milliseconds; this
+/// bound only turns a reference that is never dropped into [`Error::StoreStillOpen`].
+const STORE_CLOSE_PATIENCE: Duration = Duration::from_secs(5);
+
 /// A block's tree and where each transaction sits, for proofs.
 #[derive(Debug)]
 pub(crate) struct BlockIndex {
@@ -207,7 +213,9 @@ impl Operator {
         Self::start_with_store(config, store, chain, operator).await
     }
 
-    /// [`Operator::start`] on an already opened store.
+    /// [`Operator::start`] on an already opened store. The node takes it: keep no clone, since
+    /// [`Operator::shutdown`] closes it and reports [`Error::StoreStillOpen`] while another
+    /// reference is alive.
     pub async fn start_with_store<L: L1 + Clone + 'static>(
         config: Config,
         store: Arc<dyn Store>,
@@ -218,7 +226,8 @@ impl Operator {
     }
 
     /// [`Operator::start_with_store`] with a way to build a fresh L1 client, used after a block
-    /// submission that neither succeeded nor landed (see [`Reconnect`]).
+    /// submission that neither succeeded nor landed (see [`Reconnect`]). The node takes `store`
+    /// as there.
     pub async fn start_with<L: L1 + Clone + 'static>(
         config: Config,
         store: Arc<dyn Store>,
@@ -388,8 +397,13 @@ impl Operator {
     }
 
     /// Stops gracefully: refuses new transactions, stops the API, lets the sequencer finish the
-    /// batch or block in progress, gives L1 submission `grace` to finish, then returns.
+    /// batch or block in progress, gives L1 submission `grace` to finish, then closes the store.
     /// Whatever is not on L1 yet is submitted at the next start.
+    ///
+    /// When this returns `Ok` the store is closed (the database dropped), so it can be opened
+    /// again at once. If a reference to it outlives every part of the node for
+    /// `STORE_CLOSE_PATIENCE` (5 s), this fails with [`Error::StoreStillOpen`] instead. A
+    /// failure of the sequencer is reported in preference to that.
     pub async fn shutdown(mut self, grace: Duration) -> Result<()> {
         info!("shutting down");
         self.shared.accepting.store(false, Ordering::Relaxed);
@@ -426,13 +440,44 @@ impl Operator {
                 .map_err(|_| Error::Internal("sequencer panicked".into()))?,
             None => Ok(()),
         };
-        // The store must be closed when this returns (a restart opens it at once).
-        if let Some(acc) = &self.shared.accumulator {
-            acc.stop();
+        // The store must be closed when this returns (a restart opens it at once). The
+        // accumulator lets it go once its worker has written the step in progress and any
+        // exclusion proof has read its products (a proof outlives its API call when the client
+        // goes away).
+        if let Some(acc) = self.shared.accumulator.clone() {
+            tokio::task::spawn_blocking(move || acc.stop())
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
         }
+        let store = Arc::clone(&self.shared.store);
+        drop(self);
+        let closed = close_store(store).await;
         info!("stopped");
-        result
+        result.and(closed)
     }
+}
+
+/// Waits until `store` is the last reference to the store, then drops it, closing the database.
+/// Nothing can take a new reference meanwhile: every part of the node has stopped, and the
+/// accumulator's weak handle is gone ([`AccumulatorService::stop`]). The reference is dropped
+/// here rather than left to whichever thread let go last: dropping the last one closes the
+/// database, and only then is it closed.
+async fn close_store(store: Arc<dyn Store>) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + STORE_CLOSE_PATIENCE;
+    let mut pause = Duration::from_millis(1);
+    while Arc::strong_count(&store) > 1 {
+        if tokio::time::Instant::now() >= deadline {
+            let references = Arc::strong_count(&store) - 1;
+            error!(references, "the store is still referenced after shutdown");
+            return Err(Error::StoreStillOpen { references });
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+    // Closing may write (redb records a clean shutdown): off the async threads.
+    tokio::task::spawn_blocking(move || drop(store))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 async fn ticker(

@@ -5,21 +5,17 @@
 
 use std::{sync::atomic::Ordering, time::Duration};
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::U256;
 use debye_accumulator::{
     ExclusionProof, Geometry, Group, check_header_commitment, coin_range, verify_exclusion,
 };
-use debye_operator::Operator;
-use debye_primitives::{
-    Input, Output, Segment, Transaction,
-    test_utils::{test_address, test_key},
-};
+use debye_primitives::{Segment, test_utils::test_address};
 use debye_rpc_api::{DebyeApiClient, ErrorCode, HttpClient, http_client, types::AccumulatorSpan};
 use debye_storage::Store;
 
-use crate::helpers::{Harness, config, expect_code};
+use crate::helpers::{Harness, config, expect_code, spend_block};
 
-fn seg(a: u64, b: u64) -> Segment {
+pub fn seg(a: u64, b: u64) -> Segment {
     Segment::new(U256::from(a), U256::from(b)).unwrap()
 }
 
@@ -27,23 +23,7 @@ fn range(s: &Segment) -> debye_accumulator::CoinRange {
     coin_range(&s.start().to_be_bytes::<32>(), &s.end().to_be_bytes::<32>()).unwrap()
 }
 
-/// Spends `s` of deposit `from` (made in L1 block `block`) to `to`, as block `expect`.
-async fn spend_block(node: &Operator, from: u64, to: Address, block: u64, s: Segment, expect: u64) {
-    let tx = Transaction {
-        inputs: vec![Input::deposit(test_address(from), block, s)],
-        outputs: vec![Output {
-            owner: to,
-            segment: s,
-        }],
-        max_block_index: 1_000,
-    }
-    .sign(node.domain(), &[test_key(from)])
-    .unwrap();
-    node.submit(tx).await.unwrap();
-    assert_eq!(node.flush().await.unwrap(), Some(expect));
-}
-
-async fn wait_height(client: &HttpClient, m: u64) {
+pub async fn wait_height(client: &HttpClient, m: u64) {
     for _ in 0..1_000 {
         if client
             .accumulator(None)

@@ -1,8 +1,9 @@
 use std::{
     io::{Read, Write},
     net::{SocketAddr, TcpStream},
+    path::Path,
     sync::{
-        Arc,
+        Arc, Condvar, Mutex,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -16,9 +17,14 @@ use debye_l1::{
 };
 use debye_operator::{Config, DEV_OPERATOR, L1Config, Operator};
 use debye_primitives::{
-    Eip712Domain, Input, Output, Segment, SignedTransaction, Transaction, test_utils::test_address,
+    BlockHeader, Eip712Domain, Input, Output, Segment, SignedTransaction, Transaction,
+    test_utils::{test_address, test_key},
 };
 use debye_rpc_api::{ApiError, ErrorCode};
+use debye_storage::{
+    AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, PendingTx,
+    RangeRecord, RedbStore, Store, SubmissionState, TxStatus,
+};
 use jsonrpsee::core::ClientError;
 use k256::ecdsa::SigningKey;
 use serde_json::json;
@@ -89,6 +95,24 @@ impl Harness {
         let node = Operator::start(config, self.chain.clone(), DEV_OPERATOR)
             .await
             .unwrap();
+        self.credit(&node).await;
+        node
+    }
+
+    /// A node on a [`GatedStore`] in `config`'s data dir, and the store's gate.
+    pub async fn start_gated(&self, config: Config) -> (Operator, Arc<Gate>) {
+        std::fs::create_dir_all(&config.data_dir).unwrap();
+        let store = GatedStore::open(&config.store_path());
+        let gate = store.gate.clone();
+        let node =
+            Operator::start_with_store(config, Arc::new(store), self.chain.clone(), DEV_OPERATOR)
+                .await
+                .unwrap();
+        self.credit(&node).await;
+        (node, gate)
+    }
+
+    async fn credit(&self, node: &Operator) {
         // The first node on this store credits both deposits from L1 on its own clock: wait for
         // that. A restarted node has them in its store already.
         if !self.credited.load(Ordering::Relaxed) {
@@ -100,7 +124,184 @@ impl Harness {
             );
             self.credited.store(true, Ordering::Relaxed);
         }
-        node
+    }
+}
+
+/// Spends `s` of test key `from`'s deposit (made in L1 block `block`) to `to`, as block `expect`.
+pub async fn spend_block(
+    node: &Operator,
+    from: u64,
+    to: Address,
+    block: u64,
+    s: Segment,
+    expect: u64,
+) {
+    let tx = Transaction {
+        inputs: vec![Input::deposit(test_address(from), block, s)],
+        outputs: vec![Output {
+            owner: to,
+            segment: s,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(node.domain(), &[test_key(from)])
+    .unwrap();
+    node.submit(tx).await.unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(expect));
+}
+
+/// A store call a [`Gate`] can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// `put_accumulator_step`: the accumulator worker storing a step.
+    StepWrite,
+    /// `accumulator_step`: an exclusion proof reading the span's products.
+    StepRead,
+}
+
+/// Holds the next store call of the armed kind inside the store until the test releases it, so
+/// that a test can shut the node down while one of its threads is using the store.
+#[derive(Debug, Default)]
+pub struct Gate {
+    state: Mutex<GateState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct GateState {
+    armed: Option<Held>,
+    held: bool,
+    released: bool,
+}
+
+impl Gate {
+    /// Holds the next call of kind `call`.
+    pub fn arm(&self, call: Held) {
+        let mut s = self.state.lock().unwrap();
+        *s = GateState {
+            armed: Some(call),
+            ..GateState::default()
+        };
+    }
+
+    /// Whether a call is being held now.
+    pub fn held(&self) -> bool {
+        let s = self.state.lock().unwrap();
+        s.held && !s.released
+    }
+
+    /// Lets the held call (or the next one, if none is held yet) go on.
+    pub fn release(&self) {
+        self.state.lock().unwrap().released = true;
+        self.changed.notify_all();
+    }
+
+    fn pass(&self, call: Held) {
+        let mut s = self.state.lock().unwrap();
+        if s.armed != Some(call) {
+            return;
+        }
+        s.armed = None;
+        s.held = true;
+        // Bounded, so that a test that fails before releasing does not leave the thread (and the
+        // test's runtime, which waits for it) hanging.
+        let (_s, _) = self
+            .changed
+            .wait_timeout_while(s, 2 * PATIENCE, |s| !s.released)
+            .unwrap();
+    }
+}
+
+/// The operator's real redb store, with a [`Gate`] in front of the accumulator's step calls.
+#[derive(Debug)]
+pub struct GatedStore {
+    inner: RedbStore,
+    gate: Arc<Gate>,
+}
+
+impl GatedStore {
+    pub fn open(path: &Path) -> Self {
+        Self {
+            inner: RedbStore::open(path).unwrap(),
+            gate: Arc::default(),
+        }
+    }
+}
+
+type StoreResult<T> = debye_storage::Result<T>;
+
+impl Store for GatedStore {
+    fn chain_identity(&self) -> StoreResult<Option<ChainIdentity>> {
+        self.inner.chain_identity()
+    }
+    fn set_chain_identity(&self, id: &ChainIdentity) -> StoreResult<()> {
+        self.inner.set_chain_identity(id)
+    }
+    fn accept(&self, txs: &[PendingTx]) -> StoreResult<()> {
+        self.inner.accept(txs)
+    }
+    fn pending(&self) -> StoreResult<Vec<PendingTx>> {
+        self.inner.pending()
+    }
+    fn next_seq(&self) -> StoreResult<u64> {
+        self.inner.next_seq()
+    }
+    fn commit_block(&self, commit: &BlockCommit) -> StoreResult<()> {
+        self.inner.commit_block(commit)
+    }
+    fn tip(&self) -> StoreResult<Option<BlockHeader>> {
+        self.inner.tip()
+    }
+    fn header(&self, number: u64) -> StoreResult<Option<BlockHeader>> {
+        self.inner.header(number)
+    }
+    fn block_number(&self, hash: alloy_primitives::B256) -> StoreResult<Option<u64>> {
+        self.inner.block_number(hash)
+    }
+    fn block_txs(
+        &self,
+        number: u64,
+    ) -> StoreResult<Vec<(alloy_primitives::B256, SignedTransaction)>> {
+        self.inner.block_txs(number)
+    }
+    fn block_tx(
+        &self,
+        number: u64,
+        index: u32,
+    ) -> StoreResult<Option<(alloy_primitives::B256, SignedTransaction)>> {
+        self.inner.block_tx(number, index)
+    }
+    fn tx_status(&self, tx_id: alloy_primitives::B256) -> StoreResult<Option<TxStatus>> {
+        self.inner.tx_status(tx_id)
+    }
+    fn ranges(&self) -> StoreResult<Vec<RangeRecord>> {
+        self.inner.ranges()
+    }
+    fn record_l1_events(&self, events: &L1Events) -> StoreResult<()> {
+        self.inner.record_l1_events(events)
+    }
+    fn deposit(&self, start: U256) -> StoreResult<Option<DepositEntry>> {
+        self.inner.deposit(start)
+    }
+    fn exits(&self) -> StoreResult<Vec<ExitEntry>> {
+        self.inner.exits()
+    }
+    fn l1_cursor(&self) -> StoreResult<Option<u64>> {
+        self.inner.l1_cursor()
+    }
+    fn submission(&self) -> StoreResult<SubmissionState> {
+        self.inner.submission()
+    }
+    fn set_submission(&self, state: &SubmissionState) -> StoreResult<()> {
+        self.inner.set_submission(state)
+    }
+    fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> StoreResult<()> {
+        self.gate.pass(Held::StepWrite);
+        self.inner.put_accumulator_step(number, step)
+    }
+    fn accumulator_step(&self, number: u64) -> StoreResult<Option<AccumulatorStep>> {
+        self.gate.pass(Held::StepRead);
+        self.inner.accumulator_step(number)
     }
 }
 

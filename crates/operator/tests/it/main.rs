@@ -15,3 +15,4 @@ mod forced;
 mod helpers;
 mod reorg;
 mod restart;
+mod shutdown;
