@@ -236,6 +236,23 @@ pub enum Error {
         /// Settled (the coins left the chain) rather than pending.
         finalized: bool,
     },
+    /// A forced transaction on L1, pending or included, spends an output (or deposit) of the
+    /// coins' history that their L2 history does not account for (docs/exit-game.md §12.3,
+    /// "Late settlement"): once it counts, the coins are not the recipient's.
+    #[error(
+        "{segment} is spent on L1 by {} forced transaction {index} ({tx_id}), not by its L2 history",
+        if *.included { "the included" } else { "the pending" }
+    )]
+    ForcedOnL1 {
+        /// Coins concerned: the forced input's overlap with the history's output.
+        segment: Segment,
+        /// The forced transaction's index in the forced-inclusion game.
+        index: u64,
+        /// Its transaction id.
+        tx_id: alloy_primitives::B256,
+        /// Included (it counts before the history's own spend) rather than pending.
+        included: bool,
+    },
 }
 
 impl Error {
@@ -256,6 +273,7 @@ impl Error {
                 | Self::WrongOwner { .. }
                 | Self::MalformedHistory(_)
                 | Self::ExitedOnL1 { .. }
+                | Self::ForcedOnL1 { .. }
         )
     }
 
@@ -297,6 +315,7 @@ impl Error {
             Self::WrongOwner { .. } => "WrongOwner",
             Self::MalformedHistory(_) => "MalformedHistory",
             Self::ExitedOnL1 { .. } => "ExitedOnL1",
+            Self::ForcedOnL1 { .. } => "ForcedOnL1",
         }
     }
 
@@ -327,6 +346,14 @@ impl Error {
             Self::WrongChain { .. } => "pass the --l1-rpc and --anchor the wallet was created for",
             Self::ExitedOnL1 { .. } => {
                 "do not accept these coins: a pending exit may still be cancelled by a challenge; ask again after it is resolved"
+            }
+            Self::ForcedOnL1 {
+                included: false, ..
+            } => {
+                "do not accept these coins yet: anyone holding the L2 spend can cancel the forced transaction (challengeForcedSpent, for its bond), and an unsigned one lapses once matured (finalizeForced); ask again after that"
+            }
+            Self::ForcedOnL1 { included: true, .. } => {
+                "do not accept these coins: the forced transaction on L1 took them first; ask the sender to pay with other coins"
             }
             Self::StoreCorrupt { .. } => {
                 "restore the wallet from a backup with `debye wallet restore`"

@@ -10,7 +10,10 @@
 //!    exclusion proof (untouched) or an inclusion proof of the transaction that moved it;
 //! 3. every transaction that moves the coins is valid, carries the signature of the coins' owner
 //!    at that time, was not expired, and spends exactly the output (or deposit) that created them;
-//! 4. at the tip, every coin belongs to the recipient.
+//! 4. at the tip, every coin belongs to the recipient;
+//! 5. no exit on L1 that is not cancelled overlaps the coins, and no forced transaction on L1
+//!    that is pending or included spends an output of their history that the L2 history does
+//!    not already account for (docs/wallet.md §1, rules 6 and 7).
 //!
 //! A [`CoinHistory`] is the self-contained, serialisable bundle that proves this for one range.
 //! The sender hands it to the recipient (directly, or through the operator as an opaque relay);
@@ -24,7 +27,12 @@ use debye_accumulator::{
     ExclusionProof as AccExclusionProof, Geometry, Group, check_header_commitment, coin_range,
     verify_exclusion,
 };
-use debye_l1::{L1, contracts::DebyeChainClient, exits::ExitEvent};
+use debye_l1::{
+    L1,
+    contracts::DebyeChainClient,
+    exits::ExitEvent,
+    forced::{ForcedEvent, posted_transaction},
+};
 use debye_primitives::{
     Block, BlockHeader, Eip712Domain, ExclusionProof, InclusionProof, Input, Segment,
     SignedTransaction, SumMerkleTree, tx::DEPOSIT_TX_INDEX,
@@ -547,6 +555,23 @@ pub trait Commitments {
     fn deposit_hash(&self, start: U256) -> Option<B256>;
     /// Exits that are pending or settled (not cancelled): their coins cannot be received.
     fn exits(&self) -> &[L1Exit];
+    /// Forced transactions that are pending or included (neither cancelled nor lapsed).
+    fn forced(&self) -> &[L1Forced];
+}
+
+/// A forced transaction on L1 that is pending or included (docs/exit-game.md §12), from the
+/// forced-inclusion game's events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct L1Forced {
+    /// Its index `k` in the game.
+    pub index: u64,
+    /// Its transaction id.
+    pub tx_id: B256,
+    /// The outputs (and deposits) it spends.
+    pub inputs: Vec<Input>,
+    /// Once included (`ForcedIncluded`): the block `q` it counts as included after, read from
+    /// its final position (rank `2q + 1`, docs/exit-game.md §12.4). `None` while pending.
+    pub included_after: Option<u64>,
 }
 
 /// An exit on L1 that is pending or settled, from the anchor's exit events.
@@ -571,6 +596,8 @@ pub struct AnchorView {
     pub deposits: BTreeMap<U256, B256>,
     /// Exits not cancelled.
     pub exits: Vec<L1Exit>,
+    /// Forced transactions neither cancelled nor lapsed.
+    pub forced: Vec<L1Forced>,
 }
 
 impl AnchorView {
@@ -605,6 +632,7 @@ impl AnchorView {
             block_hashes,
             deposits,
             exits: open_exits(&client.exit_events(0).await?),
+            forced: open_forced(&client.forced_events(0).await?),
         })
     }
 }
@@ -622,6 +650,60 @@ impl Commitments for AnchorView {
     fn exits(&self) -> &[L1Exit] {
         &self.exits
     }
+    fn forced(&self) -> &[L1Forced] {
+        &self.forced
+    }
+}
+
+/// The forced transactions that are pending or included, from the forced-inclusion game's events
+/// in log order, by index.
+pub fn open_forced(events: &[ForcedEvent]) -> Vec<L1Forced> {
+    let mut forced: BTreeMap<u64, L1Forced> = BTreeMap::new();
+    for e in events {
+        match e {
+            ForcedEvent::Posted(p) => {
+                // The contract checked the transaction's stateless rules when it was posted
+                // (docs/exit-game.md §12.1), so it always parses.
+                if let Ok(tx) = posted_transaction(p) {
+                    forced.insert(
+                        p.index,
+                        L1Forced {
+                            index: p.index,
+                            tx_id: p.txId,
+                            inputs: tx.inputs,
+                            included_after: None,
+                        },
+                    );
+                }
+            }
+            ForcedEvent::Included(i) => {
+                if let Some(f) = forced.get_mut(&i.index) {
+                    // position = ((k + 1) << 128) | (2q + 1) (docs/exit-game.md §12.4).
+                    let rank = i.position & U256::from(u128::MAX);
+                    f.included_after = Some(u64::try_from(rank >> 1).unwrap_or(u64::MAX));
+                }
+            }
+            ForcedEvent::Cancelled(c) => {
+                forced.remove(&c.index);
+            }
+            ForcedEvent::Lapsed(l) => {
+                forced.remove(&l.index);
+            }
+            ForcedEvent::Signed(_) => {}
+        }
+    }
+    forced.into_values().collect()
+}
+
+/// Coins of a history spent by one of its transactions: what was spent, and by what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SpentPiece {
+    /// The coins as they were before the spend.
+    pub piece: Piece,
+    /// The block that includes the spend.
+    pub block: u64,
+    /// The spending transaction's id.
+    pub tx_id: B256,
 }
 
 /// The exits that are pending or settled, from the anchor's exit events in log order.
@@ -677,6 +759,7 @@ pub struct Piece {
 pub struct HistoryVerifier {
     domain: Eip712Domain,
     pieces: Vec<Piece>,
+    spent: Vec<SpentPiece>,
     next_block: u64,
 }
 
@@ -736,6 +819,7 @@ impl HistoryVerifier {
         Ok(Self {
             domain: chain.domain(),
             pieces,
+            spent: Vec::new(),
             next_block,
         })
     }
@@ -745,6 +829,7 @@ impl HistoryVerifier {
         Self {
             domain: chain.domain(),
             pieces,
+            spent: Vec::new(),
             next_block,
         }
     }
@@ -757,6 +842,12 @@ impl HistoryVerifier {
     /// The coins as followed so far.
     pub fn pieces(&self) -> &[Piece] {
         &self.pieces
+    }
+
+    /// The spends of the coins met so far, in block order: every output (or deposit) the coins
+    /// left, with the block and transaction that spent it.
+    pub fn spent(&self) -> &[SpentPiece] {
+        &self.spent
     }
 
     /// Passes block `n` without block evidence: every piece must lie inside a span (verified
@@ -813,6 +904,7 @@ impl HistoryVerifier {
             })?;
         }
         let mut next = Vec::with_capacity(self.pieces.len());
+        let mut spent = Vec::new();
         for piece in &self.pieces {
             if piece.live_from > n {
                 next.push(*piece);
@@ -841,7 +933,18 @@ impl HistoryVerifier {
                         tx_index,
                         transaction,
                         ..
-                    } => self.apply_spend(n, piece, x, *tx_index, transaction, &mut next)?,
+                    } => {
+                        let tx_id =
+                            self.apply_spend(n, piece, x, *tx_index, transaction, &mut next)?;
+                        spent.push(SpentPiece {
+                            piece: Piece {
+                                segment: x,
+                                ..*piece
+                            },
+                            block: n,
+                            tx_id,
+                        });
+                    }
                 }
                 cursor = x.end();
             }
@@ -853,10 +956,13 @@ impl HistoryVerifier {
             }
         }
         self.pieces = merge_pieces(next);
+        self.spent.extend(spent);
         self.next_block = n.saturating_add(1);
         Ok(())
     }
 
+    /// Checks one spend of `piece`'s coins `x` and follows them to the outputs; returns the
+    /// spending transaction's id.
     fn apply_spend(
         &self,
         n: u64,
@@ -865,7 +971,7 @@ impl HistoryVerifier {
         tx_index: u32,
         stx: &SignedTransaction,
         next: &mut Vec<Piece>,
-    ) -> Result<()> {
+    ) -> Result<B256> {
         let tx_id = stx.tx_id(&self.domain);
         let invalid = |reason: String| Error::InvalidSpend {
             block: n,
@@ -938,7 +1044,7 @@ impl HistoryVerifier {
                 "the transaction does not create all of {x}"
             )));
         }
-        Ok(())
+        Ok(tx_id)
     }
 
     /// Ends the walk: every coin must belong to `owner`. Returns the coins with their origins.
@@ -1011,6 +1117,7 @@ pub fn verify_history(
             None => v.skip_untouched(n, &spans)?,
         }
     }
+    let spent = v.spent().to_vec();
     let pieces = v.finish(owner)?;
     // docs/threat-model.md F4: a sender may pay coins it is exiting (or has exited) on L1,
     // through an operator that does not check; any exit not cancelled makes the coins unsafe.
@@ -1027,5 +1134,58 @@ pub fn verify_history(
             });
         }
     }
+    check_forced(l1.forced(), &spent, &pieces)?;
     Ok(pieces)
+}
+
+/// Whether forced transaction input `input` names the output (or deposit) `piece` sits in: same
+/// owner, same block, same kind, overlapping coins (how L1 matches a spend, docs/exit-game.md
+/// §1.3, §12.2 (a)). Returns the overlap.
+fn names(input: &Input, piece: &Piece) -> Option<Segment> {
+    (input.owner == piece.owner
+        && input.block_index == piece.origin.block
+        && (input.tx_index == DEPOSIT_TX_INDEX) == piece.origin.is_deposit())
+    .then(|| intersect(&input.segment, &piece.segment))
+    .flatten()
+}
+
+/// docs/exit-game.md §12.3 ("Late settlement") and §13: a sender may force, on L1, a spend of
+/// coins (to an address of its own), leave it pending, and pay the same coins on L2; if it
+/// settles the forced transaction before the block of the L2 payment is committed, the forced
+/// transaction counts first and the recipient's coins are worthless. So the coins are refused
+/// while a forced transaction that is pending or included spends an output (or deposit) they
+/// passed through (`spent`) or sit in (`held`), unless the L2 history accounts for it: while
+/// the forced transaction is pending, the history's spend of that output is the same transaction
+/// (the operator included it on L2; that copy is committed before the forced one settles, so it
+/// counts first, §12.3); once it is included after block `q`, the history's spend is in a block
+/// `<= q` (the L2 spend counts first, §12.4).
+/// A pending forced transaction is refused even where its rank would come after the L2 spend:
+/// the wallet treats the inputs of a pending forced transaction as taken (§12.3, second line),
+/// and anyone holding the L2 spend can cancel it (`challengeForcedSpent`, §12.2 (a)).
+fn check_forced(forced: &[L1Forced], spent: &[SpentPiece], held: &[Piece]) -> Result<()> {
+    let links = spent
+        .iter()
+        .map(|s| (&s.piece, Some(s)))
+        .chain(held.iter().map(|p| (p, None)));
+    for (piece, spend) in links {
+        for f in forced {
+            let Some(segment) = f.inputs.iter().find_map(|i| names(i, piece)) else {
+                continue;
+            };
+            let accounted = match (spend, f.included_after) {
+                (Some(s), None) => s.tx_id == f.tx_id,
+                (Some(s), Some(q)) => s.block <= q,
+                (None, _) => false,
+            };
+            if !accounted {
+                return Err(Error::ForcedOnL1 {
+                    segment,
+                    index: f.index,
+                    tx_id: f.tx_id,
+                    included: f.included_after.is_some(),
+                });
+            }
+        }
+    }
+    Ok(())
 }

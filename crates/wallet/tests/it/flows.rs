@@ -524,3 +524,233 @@ async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
         bob_before + U256::from(100u64)
     );
 }
+
+/// docs/exit-game.md §12.3 ("Late settlement"), docs/wallet.md §1 rule 7. Alice pays Bob 30 of
+/// her 100 in block 1 and keeps [30, 100) as change; she then forces on L1 a transfer of the
+/// change to a second address of hers (test address 4), signed by her unless `sign` is false,
+/// and pays Bob the same 70 on L2 through an operator that does not look at forced transactions
+/// (block 2). Returns the forced transaction with its index, and the L2 payment.
+async fn force_change_then_pay_bob(
+    n: &Net,
+    alice: &mut Wallet,
+    bob: &mut Wallet,
+    sign: bool,
+) -> (
+    debye_primitives::SignedTransaction,
+    u64,
+    debye_wallet::wallet::Payment,
+) {
+    deposit_and_pay_bob(n, alice, bob, 30).await;
+    alice.sync(&n.client, &n.chain).await.unwrap();
+    let change = alice.state().coins[0].clone();
+    assert_eq!(change.origin.block, 1, "the change is an output of block 1");
+    let forced = debye_primitives::Transaction {
+        inputs: vec![change.origin.input(alice.address(), change.segment)],
+        outputs: vec![debye_primitives::Output {
+            owner: test_address(4),
+            segment: change.segment,
+        }],
+        max_block_index: 1_000,
+    }
+    .sign(
+        &n.chain.chain().domain(),
+        &[debye_primitives::test_utils::test_key(1)],
+    )
+    .unwrap();
+    let index = n
+        .client
+        .force(alice.address(), &forced.transaction)
+        .await
+        .unwrap()
+        .index;
+    if sign {
+        n.client
+            .sign_forced_all(alice.address(), index, &forced)
+            .await
+            .unwrap();
+    }
+    let pay = alice
+        .pay(&n.chain, bob.address(), 0, U256::from(70u64), 10)
+        .await
+        .unwrap();
+    assert_eq!(pay.paid, vec![change.segment]);
+    (forced, index, pay)
+}
+
+/// Bob's sync meets the payment of block 2 and refuses it with a `ForcedOnL1` alert naming the
+/// forced transaction; `receive` of the handed-over history refuses it with the typed error.
+/// Bob keeps only the 30 of block 1, which the forced transaction does not touch.
+async fn assert_refused(
+    n: &Net,
+    bob: &mut Wallet,
+    pay: &debye_wallet::wallet::Payment,
+    index: u64,
+    included: bool,
+) {
+    let err = bob
+        .receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ForcedOnL1 { segment, index: k, included: i, .. }
+            if segment == pay.paid[0] && k == index && i == included),
+        "{err:?}"
+    );
+    assert!(err.is_history_fault());
+    assert!(err.hint().is_some());
+    assert_eq!(bob.state().balance(0), U256::from(30u64));
+}
+
+#[tokio::test]
+async fn coins_under_a_pending_forced_transfer_are_refused_until_it_is_challenged() {
+    use debye_l1::{exits::spend_proof, forced::ForcedStatus};
+    use debye_wallet::source::BlockSource;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+    let (forced, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
+    n.chain.commit_pending().await.unwrap();
+
+    // Bob's sync finds the payment in block 2 and refuses it.
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.received.is_empty(), "{r:?}");
+    assert!(
+        r.alerts.len() == 1 && r.alerts[0].starts_with("ForcedOnL1"),
+        "{:?}",
+        r.alerts
+    );
+    assert_refused(&n, &mut bob, &pay, index, false).await;
+
+    // Bob (anyone holding the L2 spend) cancels the forced transaction with Alice's spend of
+    // the change in block 2 (docs/exit-game.md §12.2 (a)); the same coins are then taken.
+    let block = n.chain.block(2).await.unwrap().unwrap();
+    let proof = n
+        .chain
+        .tree(2)
+        .unwrap()
+        .prove_inclusion(&pay.paid[0], pay.tx_id)
+        .unwrap();
+    let spend = spend_proof(&pay.transaction, 0, &block.header, &proof.0).unwrap();
+    n.client
+        .challenge_forced_spent(bob.address(), index, &forced.transaction, 0, &spend)
+        .await
+        .unwrap();
+    assert_eq!(
+        n.client.forced_state(index).await.unwrap().status,
+        ForcedStatus::Cancelled
+    );
+    let got = bob
+        .receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+}
+
+#[tokio::test]
+async fn coins_under_an_unsigned_forced_transfer_are_refused_until_it_lapses() {
+    use debye_l1::forced::ForcedStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+    // Unsigned: Alice could still sign at the last moment (§12.3), so it is refused too.
+    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, false).await;
+    n.chain.commit_pending().await.unwrap();
+    assert_refused(&n, &mut bob, &pay, index, false).await;
+
+    // Matured without Alice's signature: anyone settles it, it lapses, and the coins are taken.
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    n.client
+        .finalize_forced(bob.address(), index)
+        .await
+        .unwrap();
+    assert_eq!(
+        n.client.forced_state(index).await.unwrap().status,
+        ForcedStatus::Lapsed
+    );
+    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+}
+
+#[tokio::test]
+async fn a_forced_transfer_settled_before_the_payment_block_is_refused_for_good() {
+    use debye_l1::forced::ForcedStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
+    // The late-settlement race: the forced transfer is settled before the operator commits the
+    // block holding Alice's L2 payment, so it counts after block 1 only: before the payment.
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    n.client
+        .finalize_forced(alice.address(), index)
+        .await
+        .unwrap();
+    assert_eq!(
+        n.client.forced_state(index).await.unwrap().status,
+        ForcedStatus::Included
+    );
+    n.chain.commit_pending().await.unwrap();
+    assert_refused(&n, &mut bob, &pay, index, true).await;
+}
+
+#[tokio::test]
+async fn a_forced_transfer_settled_after_the_payment_block_lets_the_coins_through() {
+    use debye_l1::forced::ForcedStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
+    n.chain.commit_pending().await.unwrap();
+    assert_refused(&n, &mut bob, &pay, index, false).await;
+    // Nobody challenged it; settled now, it counts after block 2 (docs/exit-game.md §12.3), so
+    // Alice's L2 payment is the earlier spend and wins any exit dispute (§12.4).
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    n.client
+        .finalize_forced(alice.address(), index)
+        .await
+        .unwrap();
+    assert_eq!(
+        n.client.forced_state(index).await.unwrap().status,
+        ForcedStatus::Included
+    );
+    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+}
+
+#[tokio::test]
+async fn a_forced_payment_the_operator_then_includes_on_l2_is_accepted_while_pending() {
+    use debye_l1::forced::ForcedStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+    alice
+        .deposit_eth(&n.client, U256::from(100u64))
+        .await
+        .unwrap();
+    n.chain.commit_pending().await.unwrap();
+    alice.sync(&n.client, &n.chain).await.unwrap();
+    // Alice's wallet forces its own payment to Bob, which the operator has not included yet...
+    let pay = alice
+        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
+        .await
+        .unwrap();
+    let rec = alice.force(&n.client, &pay.transaction).await.unwrap();
+    assert_eq!(
+        n.client.forced_state(rec.index).await.unwrap().status,
+        ForcedStatus::Pending
+    );
+    // ... and then includes it in block 2. The forced copy spends what the L2 copy spends, with
+    // the same transaction: Bob's sync takes the coins.
+    n.chain.commit_pending().await.unwrap();
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.received, pay.paid);
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    // Alice's own sync sees her coin spent and raises nothing.
+    let r = alice.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(alice.state().balance(0), U256::ZERO);
+}
