@@ -7,6 +7,7 @@ import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {ExitLib} from "../src/lib/ExitLib.sol";
 import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
 import {ForcedFixture} from "./ForcedInclusion.t.sol";
+import {Refuser} from "./Hardening.t.sol";
 
 /// @dev Drives the exit game with random sequences of honest and malicious moves and time jumps.
 ///      Honest owners follow docs/exit-game.md §8: they exit unspent coins, answer requests on
@@ -78,6 +79,26 @@ contract ExitHandler is ForcedFixture {
 
     address[3] internal honest;
     mapping(address => uint256) internal keyOf;
+
+    /// @dev A request Mallory opened on an honest exit naming a forged output (finding 1).
+    struct ForgeryRequest {
+        uint256 exitIdx;
+        uint256 position;
+        uint256 coin;
+        bool done;
+    }
+
+    /// @dev Recipient utxo index + 1 => the forged utxo index + 1 committed just before its
+    ///      payment (docs/exit-game.md §3.4.1).
+    mapping(uint256 => uint256) internal forgedSibling;
+    ForgeryRequest[] internal forgeryRequests;
+    uint256 public forgeryRequestsRefused;
+    uint256 public inFlightPaid;
+    /// @dev A griefer got its request bond back by answering its own request (§3.4.2).
+    bool public griefFree;
+    uint256 public griefsPaidToOwner;
+    /// @dev Posts forced transactions from a contract that refuses ETH (§5.3).
+    Refuser internal refuser = new Refuser();
 
     constructor() {
         setUp();
@@ -263,7 +284,152 @@ contract ExitHandler is ForcedFixture {
         blocks.push([nid, oid]);
     }
 
+    /// @dev Finding 1 (docs/exit-game.md §3.4.1): an honest owner's payment in flight. The
+    ///      operator first commits a forged spend of the owner's coins to Mallory, then the
+    ///      owner's real payment; Mallory exits the forgery (the victim's request on its parent
+    ///      stands unanswered), and may later name the forged output against the recipient's
+    ///      exit (`griefWithForgery`).
+    function forgeThenPay(uint256 i, uint256 to) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen || u.isForced) return;
+        PrimeLib.Transaction memory f = _tx(_inputOf(u), mallory, type(uint64).max);
+        uint64 bf = _commit1(f);
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), honest[to % 3], type(uint64).max);
+        uint64 bt = _commit1(t);
+        u.spent = true;
+        u.spendEnc = abi.encode(_sign(t, keyOf[u.owner]));
+        u.spendBlock = bt;
+        // casting is safe: utxo indices are small
+        // forge-lint: disable-next-line(unsafe-typecast)
+        int256 prev = int256(i);
+        utxos.push(
+            Utxo(
+                mallory,
+                u.start,
+                u.end,
+                bf,
+                false,
+                abi.encode(f),
+                prev,
+                true,
+                "",
+                0,
+                true,
+                false,
+                0,
+                false,
+                0
+            )
+        );
+        uint256 forged = utxos.length - 1;
+        _startExit(forged, 2, mallory);
+        utxos.push(
+            Utxo(
+                t.outputs[0].owner,
+                u.start,
+                u.end,
+                bt,
+                false,
+                abi.encode(t),
+                prev,
+                false,
+                "",
+                0,
+                false,
+                false,
+                0,
+                false,
+                0
+            )
+        );
+        forgedSibling[utxos.length] = forged + 1;
+        inFlightPaid++;
+        // The recipient sees the operator misbehave and exits at once (§8); Mallory tries to
+        // name her forged output against that exit.
+        utxos[utxos.length - 1].frozen = true;
+        _startExit(utxos.length - 1, 0, t.outputs[0].owner);
+        this.griefWithForgery(exitsLog.length - 1);
+    }
+
+    /// @dev Mallory names the forged output committed before an honest exit's payment (newer
+    ///      than its parent) in a request; if the contract takes it, she resolves it later.
+    function griefWithForgery(uint256 k) external {
+        if (exitsLog.length == 0) return;
+        uint256 idx = k % exitsLog.length;
+        ExitRec storage x = exitsLog[idx];
+        uint256 sib = forgedSibling[x.utxo + 1];
+        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        if (
+            x.kind != 0 || sib == 0 || s.status != DebyeChain.ExitStatus.Pending
+                || vm.getBlockTimestamp() >= s.requestsUntil
+        ) return;
+        Utxo storage fu = utxos[sib - 1];
+        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+        PrimeLib.Transaction memory xt = abi.decode(utxos[x.utxo].txEnc, (PrimeLib.Transaction));
+        DebyeChain.OutputProof memory o =
+            _outputProof(abi.decode(fu.txEnc, (PrimeLib.Transaction)), 0, fu.blockNumber);
+        vm.deal(mallory, mallory.balance + s.bond);
+        vm.prank(mallory);
+        try chain.requestWithOutput{value: s.bond / 4}(e, xt, o, e.start) {
+            forgeryRequests.push(
+                ForgeryRequest(idx, uint256(fu.blockNumber) * 2 + 1, e.start, false)
+            );
+        } catch {
+            forgeryRequestsRefused++;
+        }
+    }
+
+    /// @dev Finding 4 (§3.4.2): Mallory opens a request on an honest exit and answers it herself
+    ///      in the same block, to delay it for gas alone. Her bond must go to the exit's owner.
+    function griefAndAnswer(uint256 k) external {
+        if (exitsLog.length == 0) return;
+        ExitRec storage x = exitsLog[k % exitsLog.length];
+        Utxo storage u = utxos[x.utxo];
+        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        if (
+            x.kind != 0 || x.requested || u.prev < 0 || u.isForced
+                || s.status != DebyeChain.ExitStatus.Pending
+                || vm.getBlockTimestamp() >= s.requestsUntil
+        ) return;
+        // casting is safe: utxo indices are small and prev >= 0 here
+        // forge-lint: disable-next-line(unsafe-typecast)
+        Utxo storage p = utxos[uint256(u.prev)];
+        if (!p.isDeposit || p.spentByForced) return;
+        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+        PrimeLib.Transaction memory xt = abi.decode(u.txEnc, (PrimeLib.Transaction));
+        DebyeChain.DepositRecord memory d =
+            DebyeChain.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
+        DebyeChain.SpendProof memory answer = _spendOf(p);
+        uint256 mine = chain.creditOf(mallory);
+        uint256 owners = chain.creditOf(e.owner);
+        vm.deal(mallory, mallory.balance + s.bond);
+        vm.startPrank(mallory);
+        chain.requestWithDeposit{value: s.bond / 4}(e, xt, d, e.start);
+        chain.respondChallenge(e, uint256(p.blockNumber) * 2, p.owner, e.start, answer);
+        vm.stopPrank();
+        if (chain.creditOf(mallory) > mine) griefFree = true;
+        if (chain.creditOf(e.owner) == owners + s.bond / 4) griefsPaidToOwner++;
+    }
+
     // ------------------------------------------------------------------ forced inclusion
+
+    /// @dev Finding 3 (§5.3): a griefer's contract that refuses ETH front-runs an honest owner's
+    ///      forced transfer; the owner signs that copy; it must still settle.
+    function forcedByRefuser(uint256 i, uint256 to) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen || u.isForced) return;
+        if (u.blockNumber >= chain.nextBlock()) _commitEmpty();
+        u.frozen = true;
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), honest[to % 3], type(uint64).max);
+        vm.deal(address(refuser), fbond);
+        uint64 k = refuser.force(fi, t, fbond);
+        _signF(k, t, keyOf[u.owner]);
+        forcedLog.push(ForcedRec(abi.encode(t), k, i, 0, vm.getBlockTimestamp(), false));
+    }
 
     /// @dev An honest owner forces a transfer the operator censors (docs/exit-game.md §12) and
     ///      signs it on L1; the coins wait for the forced game.
@@ -362,7 +528,9 @@ contract ExitHandler is ForcedFixture {
             if (st == ForcedInclusion.ForcedStatus.Pending) {
                 try fi.finalizeForced(f.k) {}
                 catch {
-                    if (f.kind == 0 && vm.getBlockTimestamp() >= f.postedAt + 2 * PERIOD) {
+                    // Signed when posted, an honest forced transfer is due one period later
+                    // (§12.3); a settlement that still fails then is frozen (§5.3).
+                    if (f.kind == 0 && vm.getBlockTimestamp() >= f.postedAt + PERIOD) {
                         honestLate++;
                     }
                     continue;
@@ -508,6 +676,7 @@ contract ExitHandler is ForcedFixture {
             DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
             if (x.kind == 0 && s.status == DebyeChain.ExitStatus.Cancelled) honestLost = true;
             if (s.status != DebyeChain.ExitStatus.Pending) continue;
+            if (_resolveForgeryRequest(k, e)) continue;
             if (x.kind == 2 && x.requested) {
                 bytes32 cid = keccak256(abi.encode(id, x.reqPosition, x.reqOwner, e.start));
                 DebyeChain.ChallengeState memory c = chain.challengeState(cid);
@@ -525,6 +694,26 @@ contract ExitHandler is ForcedFixture {
                 honestLate++;
             }
         }
+    }
+
+    /// @dev Mallory resolves her expired requests naming a forged output (finding 1); true if
+    ///      one was resolved on exit `k`.
+    function _resolveForgeryRequest(uint256 k, DebyeChain.ExitData memory e)
+        internal
+        returns (bool)
+    {
+        for (uint256 j = 0; j < forgeryRequests.length; j++) {
+            ForgeryRequest storage r = forgeryRequests[j];
+            if (r.done || r.exitIdx != k) continue;
+            bytes32 cid =
+                keccak256(abi.encode(keccak256(abi.encode(e)), r.position, mallory, r.coin));
+            DebyeChain.ChallengeState memory c = chain.challengeState(cid);
+            if (c.challenger == address(0) || vm.getBlockTimestamp() < c.deadline) continue;
+            chain.resolveChallenge(e, r.position, mallory, r.coin);
+            r.done = true;
+            return true;
+        }
+        return false;
     }
 
     function _finalize(ExitRec storage x, DebyeChain.ExitData memory e) internal {
@@ -613,7 +802,7 @@ contract InvariantExitTest is Test {
 
     function setUp() public {
         handler = new ExitHandler();
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](15);
         selectors[0] = ExitHandler.deposit.selector;
         selectors[1] = ExitHandler.transfer.selector;
         selectors[2] = ExitHandler.honestExit.selector;
@@ -625,6 +814,10 @@ contract InvariantExitTest is Test {
         selectors[8] = ExitHandler.forcedTransfer.selector;
         selectors[9] = ExitHandler.forceSteal.selector;
         selectors[10] = ExitHandler.forceSpent.selector;
+        selectors[11] = ExitHandler.forgeThenPay.selector;
+        selectors[12] = ExitHandler.griefWithForgery.selector;
+        selectors[13] = ExitHandler.griefAndAnswer.selector;
+        selectors[14] = ExitHandler.forcedByRefuser.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -685,6 +878,29 @@ contract InvariantExitTest is Test {
         assertEq(handler.honestLate(), 0);
     }
 
+    /// @dev The hardening review's moves (findings 1, 3, 4), in a fixed sequence.
+    function test_handler_playsEveryHardeningMove() public {
+        handler.deposit(0, 3 ether); // alice, utxo 0
+        handler.deposit(1, 2 ether); // bob, utxo 1
+        // Forged alice -> mallory (utxo 2, exit 0); alice -> carol (utxo 3), whom Carol exits at
+        // once (exit 1); Mallory names the forged output against Carol's exit: refused.
+        handler.forgeThenPay(0, 2);
+        handler.griefAndAnswer(1); // Mallory requests and answers herself: her bond goes to carol
+        handler.forcedByRefuser(1, 0); // a refusing contract posts bob's forced transfer to alice
+        for (uint256 k = 0; k < 12; k++) {
+            handler.jump(type(uint256).max);
+        }
+        assertEq(handler.inFlightPaid(), 1);
+        assertEq(handler.forgeryRequestsRefused(), 1, "the forged output cannot be named");
+        assertEq(handler.griefsPaidToOwner(), 1, "the griefer's bond went to the exit's owner");
+        assertEq(handler.forgedCancelled(), 1, "the forgery's exit cancelled");
+        assertEq(handler.forcedIncluded(), 1, "the refuser's copy settled and was included");
+        assertEq(handler.honestPaid(), 1, "carol paid");
+        assertFalse(handler.honestLost());
+        assertFalse(handler.griefFree());
+        assertEq(handler.honestLate(), 0);
+    }
+
     /// forge-config: default.invariant.runs = 128
     /// forge-config: default.invariant.depth = 100
     function invariant_paidAtMostDeposited() public view {
@@ -701,6 +917,7 @@ contract InvariantExitTest is Test {
     /// forge-config: default.invariant.depth = 100
     function invariant_honestOwnersGetTheirCoins() public view {
         assertFalse(handler.honestLost(), "an honest exit was cancelled or a dishonest one paid");
+        assertFalse(handler.griefFree(), "a griefer got its request bond back");
         assertEq(handler.honestLate(), 0, "an honest exit still unpaid after two exit periods");
     }
 }

@@ -51,7 +51,10 @@ pub(crate) const ALL: &[(&str, S)] = &[
     ("stalled_operator", S::StalledOperator),
     ("forced_inclusion_censored_user", S::ForcedInclusion),
     ("in_flight_payment_after_forgery", S::InFlightForged),
-    ("in_flight_payment_after_self_signed_forgery", S::InFlightSelfSigned),
+    (
+        "in_flight_payment_after_self_signed_forgery",
+        S::InFlightSelfSigned,
+    ),
     ("late_forced_settlement", S::LateForcedSettlement),
 ];
 
@@ -615,7 +618,9 @@ async fn in_flight<L: L1 + Clone + 'static>(l1: L, self_signed: bool) -> Result<
     watcher.step().await?;
     let b = w.balances(&[w.alice, w.guard, w.operator, w.bob]).await?;
     let alice_exit = w.exit_output(w.alice, &pay, 0, n_pay, &seg_b).await?;
-    let fraud = w.exit_output(w.operator, &forged, 0, n_forged, &seg_b).await?;
+    let fraud = w
+        .exit_output(w.operator, &forged, 0, n_forged, &seg_b)
+        .await?;
     // The attack of the review: name the forged output against Alice's exit. Refused.
     let forged_out = output_proof(
         &forged.transaction,
@@ -638,7 +643,10 @@ async fn in_flight<L: L1 + Clone + 'static>(l1: L, self_signed: bool) -> Result<
         "a request naming the forged output against Alice's exit was accepted"
     );
     let ev = watcher.step().await?;
-    ensure!(did(&ev, "request"), "watcher did not challenge the forgery: {ev:?}");
+    ensure!(
+        did(&ev, "request"),
+        "watcher did not challenge the forgery: {ev:?}"
+    );
     ensure!(
         w.chain.exit_status(&alice_exit).await? == ExitStatus::Pending,
         "Alice's exit was touched"
@@ -697,7 +705,10 @@ async fn late_forced_settlement<L: L1 + Clone + 'static>(l1: L) -> Result<String
         .chain
         .challenge_double_spend(w.operator, &bob_exit, &pay.transaction, 0, &forced_spend)
         .await;
-    ensure!(attack.is_err(), "the late forced transaction cancelled Bob's exit");
+    ensure!(
+        attack.is_err(),
+        "the late forced transaction cancelled Bob's exit"
+    );
     // Bob's payment is the earlier spend: it cancels the accomplice's exit, for its bond.
     let header = w.op.header(m)?;
     let proof = w.op.proof(m, &change, pay.tx_id(w.op.domain()))?;
