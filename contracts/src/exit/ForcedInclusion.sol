@@ -486,7 +486,7 @@ contract ForcedInclusion {
 
     /// @notice The bond `force` asks for now: `FORCE_BOND_FACTOR` exit bonds. Derived like the
     ///         exit bond (docs/exit-game.md §5.1): the dearest forced-game challenge (a maximal
-    ///         16x16 forced transaction challenged with a maximal signed spend, ~367k gas) fits
+    ///         16x16 forced transaction challenged with a maximal signed spend, ~382k gas) fits
     ///         in 3 x 150 000 gas, at the exit bond's gas-price bound and safety factor; it follows
     ///         the exit bond's governed changes (§5.2).
     function forceBond() public view returns (uint256) {
