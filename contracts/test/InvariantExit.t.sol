@@ -43,7 +43,8 @@ contract ExitHandler is ForcedFixture {
         bytes txEnc; // abi.encode(Transaction)
         uint64 k;
         uint256 utxo; // the spent utxo
-        uint8 kind; // 0 honest transfer, 1 owner mismatch (Mallory), 2 re-spend of a spent utxo
+        uint8 kind; // 0 honest transfer, 1 owner mismatch (Mallory), 2 re-spend of a spent utxo,
+        // 3 a transfer to an accomplice, settled late after an L2 payment (finding 2)
         uint256 postedAt;
         bool done;
     }
@@ -51,7 +52,7 @@ contract ExitHandler is ForcedFixture {
     struct ExitRec {
         bytes exitEnc; // abi.encode(ExitData)
         uint256 utxo;
-        uint8 kind; // 0 honest, 1 spent-output exit, 2 forged exit
+        uint8 kind; // 0 honest, 1 spent-output exit, 2 forged exit, 3 late-settled forced exit
         uint256 startedAt;
         bool requested; // a request is open on it (kind 2: the victim's; kind 0: Mallory's)
         uint256 reqPosition;
@@ -96,6 +97,9 @@ contract ExitHandler is ForcedFixture {
     uint256 public inFlightPaid;
     /// @dev A griefer got its request bond back by answering its own request (§3.4.2).
     bool public griefFree;
+    uint256 public lateSettled;
+    uint256 public lateAttackRefused;
+    uint256 public lateCancelled;
     uint256 public griefsPaidToOwner;
     /// @dev Posts forced transactions from a contract that refuses ETH (§5.3).
     Refuser internal refuser = new Refuser();
@@ -415,6 +419,21 @@ contract ExitHandler is ForcedFixture {
 
     // ------------------------------------------------------------------ forced inclusion
 
+    /// @dev Finding 2 (§12.3): a dishonest owner forces a transfer of her coins to Mallory (her
+    ///      accomplice), signs it, and lets it mature unsettled; when it is due she pays an honest
+    ///      owner the same coins on L2 and settles the forced one in the same L1 block
+    ///      (`_settleLate`).
+    function lateForcedSettle(uint256 i) external {
+        if (utxos.length == 0) return;
+        i = i % utxos.length;
+        Utxo storage u = utxos[i];
+        if (u.spent || u.frozen || u.isForced) return;
+        if (u.blockNumber >= chain.nextBlock()) _commitEmpty();
+        u.frozen = true;
+        PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, _uniqueMax());
+        _postForced(t, u.owner, keyOf[u.owner], i, 3);
+    }
+
     /// @dev Finding 3 (§5.3): a griefer's contract that refuses ETH front-runs an honest owner's
     ///      forced transfer; the owner signs that copy; it must still settle.
     function forcedByRefuser(uint256 i, uint256 to) external {
@@ -492,7 +511,8 @@ contract ExitHandler is ForcedFixture {
     function _forcedDuties() internal {
         for (uint256 j = 0; j < forcedLog.length; j++) {
             ForcedRec storage f = forcedLog[j];
-            if (f.kind == 0 || _fStatus(f.k) != ForcedInclusion.ForcedStatus.Pending) continue;
+            if (f.kind == 0 || f.kind == 3 || _fStatus(f.k) != ForcedInclusion.ForcedStatus.Pending)
+            continue;
             PrimeLib.Transaction memory t = abi.decode(f.txEnc, (PrimeLib.Transaction));
             Utxo storage u = utxos[f.utxo];
             if (f.kind == 2) {
@@ -524,6 +544,10 @@ contract ExitHandler is ForcedFixture {
         for (uint256 j = 0; j < forcedLog.length; j++) {
             ForcedRec storage f = forcedLog[j];
             if (f.done) continue;
+            if (f.kind == 3) {
+                if (vm.getBlockTimestamp() >= f.postedAt + PERIOD) _settleLate(f);
+                continue;
+            }
             ForcedInclusion.ForcedStatus st = _fStatus(f.k);
             if (st == ForcedInclusion.ForcedStatus.Pending) {
                 try fi.finalizeForced(f.k) {}
@@ -578,6 +602,72 @@ contract ExitHandler is ForcedFixture {
         }
     }
 
+    /// @dev The late settlement of `lateForcedSettle`: the owner pays an honest recipient on L2,
+    ///      the forced transfer is settled right after that block is committed; the recipient
+    ///      exits at once and Mallory exits the forced output. Mallory then tries the forced
+    ///      transfer as an "earlier spend" against the recipient's exit.
+    function _settleLate(ForcedRec storage f) internal {
+        f.done = true;
+        Utxo storage u = utxos[f.utxo];
+        PrimeLib.Transaction memory pay = _tx(_inputOf(u), honest[f.k % 3], type(uint64).max);
+        uint64 b = _commit1(pay);
+        fi.finalizeForced(f.k);
+        lateSettled++;
+        u.spent = true;
+        u.spendEnc = abi.encode(_sign(pay, keyOf[u.owner]));
+        u.spendBlock = b;
+        // casting is safe: utxo indices are small
+        // forge-lint: disable-next-line(unsafe-typecast)
+        int256 prev = int256(f.utxo);
+        utxos.push(
+            Utxo(
+                pay.outputs[0].owner,
+                u.start,
+                u.end,
+                b,
+                false,
+                abi.encode(pay),
+                prev,
+                false,
+                "",
+                0,
+                true,
+                false,
+                0,
+                false,
+                0
+            )
+        );
+        _startExit(utxos.length - 1, 0, pay.outputs[0].owner);
+        DebyeChain.ExitData memory honestExit_ =
+            abi.decode(exitsLog[exitsLog.length - 1].exitEnc, (DebyeChain.ExitData));
+        utxos.push(
+            Utxo(
+                mallory,
+                u.start,
+                u.end,
+                0,
+                false,
+                f.txEnc,
+                prev,
+                true,
+                "",
+                0,
+                true,
+                true,
+                f.k,
+                false,
+                0
+            )
+        );
+        _startExit(utxos.length - 1, 3, mallory);
+        PrimeLib.Transaction memory forced = abi.decode(f.txEnc, (PrimeLib.Transaction));
+        try chain.challengeDoubleSpend(honestExit_, pay, 0, _fSpend(forced, 0, f.k)) {}
+        catch {
+            lateAttackRefused++;
+        }
+    }
+
     function forcedCount() external view returns (uint256) {
         return forcedLog.length;
     }
@@ -610,6 +700,14 @@ contract ExitHandler is ForcedFixture {
                 _victimRequest(x, e);
             } else if (x.kind == 0 && x.requested) {
                 _answer(x, e);
+            } else if (x.kind == 3) {
+                // The recipient shows its L2 payment, committed before the forced transfer was
+                // settled: the earlier spend of the forced transfer's input (§12.4).
+                Utxo storage v = utxos[uint256(u.prev)];
+                PrimeLib.Transaction memory forced = abi.decode(u.txEnc, (PrimeLib.Transaction));
+                try chain.challengeDoubleSpend(e, forced, 0, _spendOf(v)) {
+                    lateCancelled++;
+                } catch {}
             }
         }
         _forcedDuties();
@@ -802,7 +900,7 @@ contract InvariantExitTest is Test {
 
     function setUp() public {
         handler = new ExitHandler();
-        bytes4[] memory selectors = new bytes4[](15);
+        bytes4[] memory selectors = new bytes4[](16);
         selectors[0] = ExitHandler.deposit.selector;
         selectors[1] = ExitHandler.transfer.selector;
         selectors[2] = ExitHandler.honestExit.selector;
@@ -818,6 +916,7 @@ contract InvariantExitTest is Test {
         selectors[12] = ExitHandler.griefWithForgery.selector;
         selectors[13] = ExitHandler.griefAndAnswer.selector;
         selectors[14] = ExitHandler.forcedByRefuser.selector;
+        selectors[15] = ExitHandler.lateForcedSettle.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -887,6 +986,8 @@ contract InvariantExitTest is Test {
         handler.forgeThenPay(0, 2);
         handler.griefAndAnswer(1); // Mallory requests and answers herself: her bond goes to carol
         handler.forcedByRefuser(1, 0); // a refusing contract posts bob's forced transfer to alice
+        handler.deposit(2, 1 ether); // carol, utxo 4
+        handler.lateForcedSettle(4); // carol forces her deposit to Mallory, settles it late
         for (uint256 k = 0; k < 12; k++) {
             handler.jump(type(uint256).max);
         }
@@ -895,7 +996,10 @@ contract InvariantExitTest is Test {
         assertEq(handler.griefsPaidToOwner(), 1, "the griefer's bond went to the exit's owner");
         assertEq(handler.forgedCancelled(), 1, "the forgery's exit cancelled");
         assertEq(handler.forcedIncluded(), 1, "the refuser's copy settled and was included");
-        assertEq(handler.honestPaid(), 1, "carol paid");
+        assertEq(handler.lateSettled(), 1);
+        assertEq(handler.lateAttackRefused(), 1, "the late forced transfer is no earlier spend");
+        assertEq(handler.lateCancelled(), 1, "the L2 payment cancels the accomplice's exit");
+        assertEq(handler.honestPaid(), 2, "carol paid, and the L2 recipient of carol's coins");
         assertFalse(handler.honestLost());
         assertFalse(handler.griefFree());
         assertEq(handler.honestLate(), 0);
