@@ -456,6 +456,8 @@ async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     w.l1.advance_time(PERIOD + 1).await?;
     let key = w.chain.range_key(seg_b.start(), 0).await?;
     w.chain.finalize_exit(w.operator, &exit, key).await?;
+    // The watcher's answered request bond was credited to the exit's owner (§3.4.2, §5.3).
+    w.chain.claim(w.operator).await?;
     let quarter = w.bond_delta() / I256::try_from(4).unwrap_or_default();
     w.expect(&[
         ("bob", w.bob, b[0], I256::ZERO),

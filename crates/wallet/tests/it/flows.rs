@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, U256};
 use debye_l1::{L1, contracts::TestTokenClient, exits::DepositRecord};
 use debye_primitives::test_utils::test_address;
 use debye_wallet::{Error, Wallet, keystore::Keystore, store::CoinStatus};
@@ -580,6 +580,14 @@ async fn force_change_then_pay_bob(
 /// Bob's sync meets the payment of block 2 and refuses it with a `ForcedOnL1` alert naming the
 /// forced transaction; `receive` of the handed-over history refuses it with the typed error.
 /// Bob keeps only the 30 of block 1, which the forced transaction does not touch.
+/// Lets forced transaction `index` mature, has `by` settle it, and checks it ended `expect`.
+async fn settle_forced(n: &Net, by: Address, index: u64, expect: debye_l1::forced::ForcedStatus) {
+    let period = n.client.exit_period().await.unwrap();
+    n.l1.advance_time(period + 1).await.unwrap();
+    n.client.finalize_forced(by, index).await.unwrap();
+    assert_eq!(n.client.forced_state(index).await.unwrap().status, expect);
+}
+
 async fn assert_refused(
     n: &Net,
     bob: &mut Wallet,
@@ -657,16 +665,7 @@ async fn coins_under_an_unsigned_forced_transfer_are_refused_until_it_lapses() {
     assert_refused(&n, &mut bob, &pay, index, false).await;
 
     // Matured without Alice's signature: anyone settles it, it lapses, and the coins are taken.
-    let period = n.client.exit_period().await.unwrap();
-    n.l1.advance_time(period + 1).await.unwrap();
-    n.client
-        .finalize_forced(bob.address(), index)
-        .await
-        .unwrap();
-    assert_eq!(
-        n.client.forced_state(index).await.unwrap().status,
-        ForcedStatus::Lapsed
-    );
+    settle_forced(&n, bob.address(), index, ForcedStatus::Lapsed).await;
     bob.receive(&n.client, &n.chain, pay.histories[0].clone())
         .await
         .unwrap();
@@ -681,16 +680,7 @@ async fn a_forced_transfer_settled_before_the_payment_block_is_refused_for_good(
     let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
     // The late-settlement race: the forced transfer is settled before the operator commits the
     // block holding Alice's L2 payment, so it counts after block 1 only: before the payment.
-    let period = n.client.exit_period().await.unwrap();
-    n.l1.advance_time(period + 1).await.unwrap();
-    n.client
-        .finalize_forced(alice.address(), index)
-        .await
-        .unwrap();
-    assert_eq!(
-        n.client.forced_state(index).await.unwrap().status,
-        ForcedStatus::Included
-    );
+    settle_forced(&n, alice.address(), index, ForcedStatus::Included).await;
     n.chain.commit_pending().await.unwrap();
     assert_refused(&n, &mut bob, &pay, index, true).await;
 }
@@ -705,16 +695,7 @@ async fn a_forced_transfer_settled_after_the_payment_block_lets_the_coins_throug
     assert_refused(&n, &mut bob, &pay, index, false).await;
     // Nobody challenged it; settled now, it counts after block 2 (docs/exit-game.md §12.3), so
     // Alice's L2 payment is the earlier spend and wins any exit dispute (§12.4).
-    let period = n.client.exit_period().await.unwrap();
-    n.l1.advance_time(period + 1).await.unwrap();
-    n.client
-        .finalize_forced(alice.address(), index)
-        .await
-        .unwrap();
-    assert_eq!(
-        n.client.forced_state(index).await.unwrap().status,
-        ForcedStatus::Included
-    );
+    settle_forced(&n, alice.address(), index, ForcedStatus::Included).await;
     bob.receive(&n.client, &n.chain, pay.histories[0].clone())
         .await
         .unwrap();
