@@ -1449,5 +1449,6 @@ fn parent_bound(exit_tx: &Transaction, coin: U256) -> Option<u64> {
     if holding.next().is_some() || x.block_index >= FORCED_BLOCK {
         return None;
     }
-    Some(x.block_index * 2 + u64::from(!x.is_deposit()))
+    // For a regular output the spend key is its position (`2b`, `2b + 1`).
+    u64::try_from(spend_key(x)).ok()
 }

@@ -588,6 +588,14 @@ async fn settle_forced(n: &Net, by: Address, index: u64, expect: debye_l1::force
     assert_eq!(n.client.forced_state(index).await.unwrap().status, expect);
 }
 
+/// Bob takes Alice's payment of her change: he then holds his 30 and her 70.
+async fn assert_taken(n: &Net, bob: &mut Wallet, pay: &debye_wallet::wallet::Payment) {
+    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
+        .await
+        .unwrap();
+    assert_eq!(bob.state().balance(0), U256::from(100u64));
+}
+
 async fn assert_refused(
     n: &Net,
     bob: &mut Wallet,
@@ -666,10 +674,7 @@ async fn coins_under_an_unsigned_forced_transfer_are_refused_until_it_lapses() {
 
     // Matured without Alice's signature: anyone settles it, it lapses, and the coins are taken.
     settle_forced(&n, bob.address(), index, ForcedStatus::Lapsed).await;
-    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
-        .await
-        .unwrap();
-    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    assert_taken(&n, &mut bob, &pay).await;
 }
 
 #[tokio::test]
@@ -696,10 +701,7 @@ async fn a_forced_transfer_settled_after_the_payment_block_lets_the_coins_throug
     // Nobody challenged it; settled now, it counts after block 2 (docs/exit-game.md §12.3), so
     // Alice's L2 payment is the earlier spend and wins any exit dispute (§12.4).
     settle_forced(&n, alice.address(), index, ForcedStatus::Included).await;
-    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
-        .await
-        .unwrap();
-    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    assert_taken(&n, &mut bob, &pay).await;
 }
 
 #[tokio::test]
