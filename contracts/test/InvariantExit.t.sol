@@ -150,27 +150,9 @@ contract ExitHandler is ForcedFixture {
         u.spent = true;
         u.spendEnc = abi.encode(_sign(t, keyOf[u.owner]));
         u.spendBlock = b;
-        utxos.push(
-            Utxo(
-                t.outputs[0].owner,
-                u.start,
-                u.end,
-                b,
-                false,
-                abi.encode(t),
-                // casting is safe: utxo indices are small
-                // forge-lint: disable-next-line(unsafe-typecast)
-                int256(i),
-                false,
-                "",
-                0,
-                false,
-                false,
-                0,
-                false,
-                0
-            )
-        );
+        // casting is safe: utxo indices are small
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _pushOutput(t.outputs[0].owner, u, b, abi.encode(t), int256(i), false, false);
     }
 
     function honestExit(uint256 i) external {
@@ -204,27 +186,9 @@ contract ExitHandler is ForcedFixture {
         u.frozen = true; // the victim's history is attacked: they exit instead of transferring
         PrimeLib.Transaction memory t = _tx(_inputOf(u), mallory, type(uint64).max);
         uint64 b = _commit1(t);
-        utxos.push(
-            Utxo(
-                mallory,
-                u.start,
-                u.end,
-                b,
-                false,
-                abi.encode(t),
-                // casting is safe: utxo indices are small
-                // forge-lint: disable-next-line(unsafe-typecast)
-                int256(i),
-                true,
-                "",
-                0,
-                true,
-                false,
-                0,
-                false,
-                0
-            )
-        );
+        // casting is safe: utxo indices are small
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _pushOutput(mallory, u, b, abi.encode(t), int256(i), true, true);
         _startExit(utxos.length - 1, 2, mallory);
     }
 
@@ -308,46 +272,10 @@ contract ExitHandler is ForcedFixture {
         // casting is safe: utxo indices are small
         // forge-lint: disable-next-line(unsafe-typecast)
         int256 prev = int256(i);
-        utxos.push(
-            Utxo(
-                mallory,
-                u.start,
-                u.end,
-                bf,
-                false,
-                abi.encode(f),
-                prev,
-                true,
-                "",
-                0,
-                true,
-                false,
-                0,
-                false,
-                0
-            )
-        );
+        _pushOutput(mallory, u, bf, abi.encode(f), prev, true, true);
         uint256 forged = utxos.length - 1;
         _startExit(forged, 2, mallory);
-        utxos.push(
-            Utxo(
-                t.outputs[0].owner,
-                u.start,
-                u.end,
-                bt,
-                false,
-                abi.encode(t),
-                prev,
-                false,
-                "",
-                0,
-                false,
-                false,
-                0,
-                false,
-                0
-            )
-        );
+        _pushOutput(t.outputs[0].owner, u, bt, abi.encode(t), prev, false, false);
         forgedSibling[utxos.length] = forged + 1;
         inFlightPaid++;
         // The recipient sees the operator misbehave and exits at once (§8); Mallory tries to
@@ -512,7 +440,9 @@ contract ExitHandler is ForcedFixture {
         for (uint256 j = 0; j < forcedLog.length; j++) {
             ForcedRec storage f = forcedLog[j];
             if (f.kind == 0 || f.kind == 3 || _fStatus(f.k) != ForcedInclusion.ForcedStatus.Pending)
-            continue;
+            {
+                continue;
+            }
             PrimeLib.Transaction memory t = abi.decode(f.txEnc, (PrimeLib.Transaction));
             Utxo storage u = utxos[f.utxo];
             if (f.kind == 2) {
@@ -619,25 +549,7 @@ contract ExitHandler is ForcedFixture {
         // casting is safe: utxo indices are small
         // forge-lint: disable-next-line(unsafe-typecast)
         int256 prev = int256(f.utxo);
-        utxos.push(
-            Utxo(
-                pay.outputs[0].owner,
-                u.start,
-                u.end,
-                b,
-                false,
-                abi.encode(pay),
-                prev,
-                false,
-                "",
-                0,
-                true,
-                false,
-                0,
-                false,
-                0
-            )
-        );
+        _pushOutput(pay.outputs[0].owner, u, b, abi.encode(pay), prev, false, true);
         _startExit(utxos.length - 1, 0, pay.outputs[0].owner);
         DebyeChain.ExitData memory honestExit_ =
             abi.decode(exitsLog[exitsLog.length - 1].exitEnc, (DebyeChain.ExitData));
@@ -841,6 +753,38 @@ contract ExitHandler is ForcedFixture {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// @dev Appends an output of transaction `txEnc` (block `b`) over `u`'s coins, spending
+    ///      utxo `prev` (`spent` / `frozen`: taken out of the honest moves).
+    function _pushOutput(
+        address owner,
+        Utxo storage u,
+        uint64 b,
+        bytes memory txEnc,
+        int256 prev,
+        bool spent,
+        bool frozen
+    ) internal {
+        utxos.push(
+            Utxo(
+                owner,
+                u.start,
+                u.end,
+                b,
+                false,
+                txEnc,
+                prev,
+                spent,
+                "",
+                0,
+                frozen,
+                false,
+                0,
+                false,
+                0
+            )
+        );
+    }
 
     function _inputOf(Utxo storage u) internal view returns (PrimeLib.Input memory) {
         if (u.isForced) {
