@@ -12,6 +12,7 @@
 //! - [`SumMerkleTree`], [`InclusionProof`], [`ExclusionProof`]: the block's sum Merkle tree.
 //! - [`BlockHeader`], [`Block`], [`BlockBuilder`]: headers hashed as the L1 contract does.
 //! - [`Codec`]: canonical ABI wire encodings with non-panicking decoders.
+//! - [`Position`], [`Origin`]: the exit game's names for outputs and their age ([`exit`]).
 //!
 //! ```
 //! use debye_primitives::{coin, tx, BlockBuilder, Input, Output, Transaction};
@@ -40,6 +41,7 @@ pub mod block;
 pub mod codec;
 pub mod coin;
 mod error;
+pub mod exit;
 mod segment;
 mod serde_hex;
 #[cfg(feature = "test-utils")]
@@ -53,6 +55,7 @@ pub use block::{Block, BlockBuilder, BlockHeader};
 pub use codec::Codec;
 pub use coin::CoinId;
 pub use error::{Error, Result};
+pub use exit::{Origin, Position, PositionKind};
 pub use segment::Segment;
 pub use tree::{ExclusionProof, InclusionProof, Leaf, ProofNode, SumMerkleProof, SumMerkleTree};
 pub use tx::{Input, Output, SignedTransaction, Transaction, domain};

@@ -63,50 +63,8 @@ impl ChainId {
     }
 }
 
-/// Where coins were created: the fields an input spending them carries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Origin {
-    /// Block of the creating transaction, or the deposit's block.
-    pub block: u64,
-    /// Index of the creating transaction, or [`DEPOSIT_TX_INDEX`] for a deposit.
-    pub tx_index: u32,
-    /// Output index (0 for a deposit).
-    pub output_index: u8,
-}
-
-impl Origin {
-    /// The origin of a deposit made for block `block`.
-    pub const fn deposit(block: u64) -> Self {
-        Self {
-            block,
-            tx_index: DEPOSIT_TX_INDEX,
-            output_index: 0,
-        }
-    }
-
-    /// Whether the coins come straight from a deposit.
-    pub const fn is_deposit(&self) -> bool {
-        self.tx_index == DEPOSIT_TX_INDEX
-    }
-
-    /// The input that spends `segment` of these coins, owned by `owner`.
-    pub const fn input(&self, owner: Address, segment: Segment) -> Input {
-        Input {
-            owner,
-            block_index: self.block,
-            tx_index: self.tx_index,
-            output_index: self.output_index,
-            segment,
-        }
-    }
-
-    fn matches(&self, input: &Input) -> bool {
-        input.block_index == self.block
-            && input.tx_index == self.tx_index
-            && input.output_index == self.output_index
-    }
-}
+/// Where coins were created (one definition for every client: [`debye_primitives::Origin`]).
+pub use debye_primitives::Origin;
 
 /// A deposit as recorded by the anchor contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

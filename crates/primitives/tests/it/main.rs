@@ -1,5 +1,6 @@
 //! Integration tests of `debye-primitives`: committed vectors, property tests, decoder fuzzing.
 
 mod block;
+mod positions;
 mod props;
 mod vectors;
