@@ -3,6 +3,8 @@
 //! broken rule is a [`Rejection`]; the API turns it into its wire error (`rpc/convert.rs`).
 
 mod rejection;
+#[cfg(test)]
+mod tests;
 
 pub(crate) use rejection::Rejection;
 

@@ -117,3 +117,87 @@ pub(super) fn drop_reason(reason: DropReason) -> &'static str {
         DropReason::Forced => "forced",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{Address, B256, U256};
+    use debye_primitives::Segment;
+
+    use super::*;
+
+    /// The wire form of each refusal, byte for byte (`docs/api.md`'s codes and `data`).
+    #[test]
+    fn refusals_keep_their_wire_form() {
+        let segment = Segment::new(U256::from(1), U256::from(2)).expect("segment");
+        let cases: Vec<(Refusal, i32, &str)> = vec![
+            (
+                Rejection::UnknownCoins { input: 1, segment }.into(),
+                1004,
+                r#"{"input":1,"reason":"unknown coins"}"#,
+            ),
+            (
+                Rejection::Conflict {
+                    input: 0,
+                    segment,
+                    spent_by: B256::repeat_byte(0x11),
+                }
+                .into(),
+                1005,
+                r#"{"conflictsWith":"0x1111111111111111111111111111111111111111111111111111111111111111","input":0}"#,
+            ),
+            (
+                Rejection::Exited { input: 2, segment }.into(),
+                1006,
+                r#"{"input":2}"#,
+            ),
+            (
+                Rejection::WrongOwner {
+                    input: 0,
+                    segment,
+                    owner: Address::repeat_byte(1),
+                    claimed: Address::repeat_byte(2),
+                }
+                .into(),
+                1004,
+                r#"{"input":0,"reason":"wrong owner"}"#,
+            ),
+            (
+                Rejection::WrongOrigin {
+                    input: 0,
+                    segment,
+                    origin: Origin::Deposit { block: 1 },
+                    block: 2,
+                }
+                .into(),
+                1004,
+                r#"{"input":0,"reason":"spent or wrong origin"}"#,
+            ),
+            (
+                Refusal::Expired {
+                    max_block_index: 3,
+                    next_block: 4,
+                },
+                1003,
+                r#"{"maxBlockIndex":3,"nextBlock":4}"#,
+            ),
+        ];
+        for (refusal, code, data) in cases {
+            let e = ApiError::from(refusal);
+            assert_eq!(e.code.code(), code, "{data}");
+            assert_eq!(
+                serde_json::to_string(&e.data).expect("json"),
+                data,
+                "{:?}",
+                e.code
+            );
+        }
+        for (refusal, code) in [
+            (Refusal::Unavailable, ErrorCode::Unavailable),
+            (Refusal::Full, ErrorCode::MempoolFull),
+            (Refusal::Internal, ErrorCode::Internal),
+        ] {
+            let e = ApiError::from(refusal);
+            assert_eq!((e.code, e.data), (code, None));
+        }
+    }
+}
