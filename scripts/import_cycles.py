@@ -33,6 +33,14 @@ IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 KEYWORDS = {"crate", "super", "self", "Self"}
 
 
+def raw_start(text: str, i: int) -> bool:
+    """Whether the `r` at `i` starts a raw string (`r"`, `r#"`, `br"`), not ends a name."""
+    before = text[max(0, i - 2) : i]
+    if before.endswith("b"):
+        before = before[:-1]
+    return not before or not re.match(r"\w", before[-1])
+
+
 def strip_code(text: str) -> str:
     """Blanks comments, string and char literals (keeping newlines, so line numbers hold)."""
     out = []
@@ -56,7 +64,7 @@ def strip_code(text: str) -> str:
                     j += 1
             out.append(re.sub(r"[^\n]", " ", text[i:j]))
             i = j
-        elif c == "r" and re.match(r'r#*"', text[i:]) and (i == 0 or not re.match(r"\w", text[i - 1])):
+        elif c == "r" and re.match(r'r#*"', text[i:]) and raw_start(text, i):
             m = re.match(r'r(#*)"', text[i:])
             end = text.find('"' + m.group(1), i + len(m.group(0)))
             j = n if end < 0 else end + 1 + len(m.group(1))
@@ -87,6 +95,7 @@ def strip_code(text: str) -> str:
 def expand_use(tree: str) -> list[str]:
     """`a::{b, c::{d, e as f}, self}` -> ["a::b", "a::c::d", "a::c::e", "a"]."""
     tree = re.sub(r"\s*(::|\{|\}|,)\s*", r"\1", re.sub(r"\s+", " ", tree.strip()))
+
     def split_top(s: str) -> list[str]:
         parts, depth, cur = [], 0, ""
         for ch in s:
@@ -167,8 +176,11 @@ class Crate:
     def _inline_mods(self, path, text, start, end, spans):
         for m in re.finditer(r"\bmod\s+(" + IDENT + r")\s*\{", text[start:end]):
             open_at = start + m.end() - 1
-            if any(s < open_at < e for s, e, _ in spans):
-                continue
+            # Nested inline modules come after the ones holding them: name them inside those.
+            parent = path
+            for s, e, p in spans:
+                if s < open_at < e and len(p) > len(parent):
+                    parent = p
             depth, j = 0, open_at
             while j < len(text):
                 if text[j] == "{":
@@ -178,7 +190,7 @@ class Crate:
                     if depth == 0:
                         break
                 j += 1
-            spans.append((open_at, j, path + (m.group(1),)))
+            spans.append((open_at, j, parent + (m.group(1),)))
 
     def module_at(self, path, offset) -> tuple[str, ...]:
         best = path
