@@ -44,17 +44,13 @@ use jsonrpsee::{
     },
 };
 use tokio::net::{TcpListener, TcpStream};
-use tower::{
-    Service, ServiceBuilder,
-    layer::util::{Identity, Stack},
-};
+use tower::{Service, ServiceBuilder, layer::util::Identity};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tracing::{debug, warn};
 
-use crate::{Error, Result, metrics::Metrics, node::Shared, rpc::StrictLayer};
+use crate::{Error, Result, metrics::Metrics, rpc::RpcLayers, state::NodeState};
 
-/// The RPC middleware stack and the jsonrpsee service it builds.
-type RpcLayers = Stack<StrictLayer, Identity>;
+/// The jsonrpsee service the RPC middleware stack builds.
 type Rpc = TowerService<RpcLayers, Identity>;
 
 /// How often dropped connections are summed up in the log.
@@ -65,7 +61,7 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// What every connection shares.
 struct Front {
-    shared: Arc<Shared>,
+    state: Arc<NodeState>,
     builder: TowerServiceBuilder<RpcLayers, Identity>,
     methods: Methods,
     cors: Option<CorsLayer>,
@@ -77,30 +73,30 @@ struct Front {
 /// Binds `rpc_addr` and serves jsonrpsee's service (`builder` over `methods`) behind the front;
 /// the handle stops it (in-flight requests get `read_timeout_ms` to finish).
 pub(crate) async fn serve(
-    shared: Arc<Shared>,
+    state: Arc<NodeState>,
     builder: TowerServiceBuilder<RpcLayers, Identity>,
     methods: Methods,
 ) -> Result<(ServerHandle, SocketAddr)> {
-    let limits = &shared.config.rpc;
+    let limits = &state.config().rpc;
     let cors = cors(&limits.cors_origins)?;
     let slots = Arc::new(Slots {
         max_total: limits.max_connections as usize,
         max_per_ip: limits.max_connections_per_ip as usize,
         open: Mutex::default(),
     });
-    let listener = TcpListener::bind(shared.config.rpc_addr).await?;
+    let listener = TcpListener::bind(state.config().rpc_addr).await?;
     let addr = listener.local_addr()?;
     let front = Arc::new(Front {
-        read_timeout: shared.config.rpc_read_timeout(),
+        read_timeout: state.config().rpc_read_timeout(),
         max_request_bytes: limits.max_request_bytes as usize,
-        shared,
+        state,
         builder,
         methods,
         cors,
         slots,
     });
     let (stop, handle) = stop_channel();
-    tokio::spawn(report_drops(front.shared.metrics.clone(), stop.clone()));
+    tokio::spawn(report_drops(front.state.metrics().clone(), stop.clone()));
     tokio::spawn(accept_loop(listener, front, stop));
     Ok((handle, addr))
 }
@@ -145,8 +141,8 @@ async fn accept_loop(listener: TcpListener, front: Arc<Front>, stop: StopHandle)
                 None => {
                     // Closed unread: the client sees a reset.
                     front
-                        .shared
-                        .metrics
+                        .state
+                        .metrics()
                         .rpc_connections_refused
                         .fetch_add(1, Ordering::Relaxed);
                     drop(socket);
@@ -210,8 +206,8 @@ async fn connection(
     if let Err(e) = served {
         if e.is_timeout() && !requested.load(Ordering::Relaxed) {
             front
-                .shared
-                .metrics
+                .state
+                .metrics()
                 .rpc_read_timeouts
                 .fetch_add(1, Ordering::Relaxed);
         }
@@ -232,7 +228,7 @@ async fn request(
     req: Request<Incoming>,
 ) -> std::result::Result<HttpResponse, BoxError> {
     if req.method() == Method::GET && req.uri().path() == "/health" {
-        return Ok(health(&front.shared));
+        return Ok(health(&front.state));
     }
     let (parts, body) = req.into_parts();
     // jsonrpsee refuses other methods and a declared oversized body without reading the body;
@@ -257,8 +253,8 @@ async fn request(
             }
             Err(_) => {
                 front
-                    .shared
-                    .metrics
+                    .state
+                    .metrics()
                     .rpc_read_timeouts
                     .fetch_add(1, Ordering::Relaxed);
                 return Ok(closing(
@@ -288,9 +284,9 @@ async fn read_body(mut body: Incoming, max: usize) -> std::result::Result<Bytes,
 }
 
 /// `GET /health`: 200 `{"status":"ok",...}` while the node accepts transactions, else 503.
-fn health(shared: &Shared) -> HttpResponse {
-    let up = shared.accepting.load(Ordering::Relaxed);
-    let chain = shared.status();
+fn health(state: &NodeState) -> HttpResponse {
+    let up = state.is_accepting();
+    let chain = state.status();
     let body = serde_json::json!({
         "status": if up { "ok" } else { "unavailable" },
         "tip": chain.tip,

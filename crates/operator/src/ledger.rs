@@ -1,13 +1,18 @@
 //! The operator's view of who holds which coins: the range-ownership index with the coins that
-//! pending transactions already spend, and the rules a new transaction's inputs must meet.
+//! pending transactions already spend, and the rules a new transaction's inputs must meet. A
+//! broken rule is a [`Rejection`]; the API turns it into its wire error (`rpc/convert.rs`).
+
+mod rejection;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use rejection::Rejection;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use alloy_primitives::{Address, B256, U256};
 use debye_primitives::{Segment, Transaction};
-use debye_rpc_api::{ApiError, ErrorCode};
 use debye_storage::{Origin, RangeDelta, RangeRecord};
-use serde_json::json;
 
 /// State of a range in memory.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,18 +41,6 @@ pub(crate) struct Ledger {
     dirty: HashSet<U256>,
     /// Range starts by owner, for `rangesOwnedBy`.
     by_owner: HashMap<Address, BTreeSet<U256>>,
-}
-
-/// Why an input cannot be spent.
-fn reject(code: ErrorCode, input: usize, detail: serde_json::Value) -> ApiError {
-    let mut data = json!({ "input": input });
-    if let (Some(obj), serde_json::Value::Object(extra)) = (data.as_object_mut(), detail) {
-        obj.extend(extra);
-    }
-    ApiError {
-        code,
-        data: Some(data),
-    }
 }
 
 impl Ledger {
@@ -137,69 +130,68 @@ impl Ledger {
     /// Checks every input of `tx` (id `id`) against the index: the coins must be covered by
     /// unspent ranges of the input's owner created at the input's origin. A pending spend by the
     /// same id is reported as `Ok(true)` (the transaction is already accepted).
-    pub(crate) fn check(&self, tx: &Transaction, id: B256) -> Result<bool, ApiError> {
+    pub(crate) fn check(&self, tx: &Transaction, id: B256) -> Result<bool, Rejection> {
         let mut duplicate = false;
-        for (i, input) in tx.inputs.iter().enumerate() {
-            let seg = input.segment;
+        for (input_index, input) in tx.inputs.iter().enumerate() {
+            let segment = input.segment;
+            let unknown = Rejection::UnknownCoins {
+                input: input_index,
+                segment,
+            };
             let first = self
                 .ranges
-                .range(..=seg.start())
+                .range(..=segment.start())
                 .next_back()
-                .filter(|(_, e)| e.end > seg.start())
+                .filter(|(_, e)| e.end > segment.start())
                 .map(|(s, _)| *s);
             let Some(first) = first else {
-                return Err(reject(
-                    ErrorCode::CoinsNotOwned,
-                    i,
-                    json!({ "reason": "unknown coins" }),
-                ));
+                return Err(unknown);
             };
-            let mut cursor = seg.start();
+            let mut cursor = segment.start();
             for (&start, e) in self.ranges.range(first..) {
                 if start > cursor {
-                    return Err(reject(
-                        ErrorCode::CoinsNotOwned,
-                        i,
-                        json!({ "reason": "unknown coins" }),
-                    ));
+                    return Err(unknown);
                 }
                 match e.state {
                     State::Pending(other) if other == id => duplicate = true,
                     State::Pending(other) => {
-                        return Err(reject(
-                            ErrorCode::Conflict,
-                            i,
-                            json!({ "conflictsWith": other }),
-                        ));
+                        return Err(Rejection::Conflict {
+                            input: input_index,
+                            segment,
+                            spent_by: other,
+                        });
                     }
-                    State::Exited => return Err(reject(ErrorCode::CoinsExited, i, json!({}))),
+                    State::Exited => {
+                        return Err(Rejection::Exited {
+                            input: input_index,
+                            segment,
+                        });
+                    }
                     State::Unspent => {}
                 }
                 if e.owner != input.owner {
-                    return Err(reject(
-                        ErrorCode::CoinsNotOwned,
-                        i,
-                        json!({ "reason": "wrong owner" }),
-                    ));
+                    return Err(Rejection::WrongOwner {
+                        input: input_index,
+                        segment,
+                        owner: e.owner,
+                        claimed: input.owner,
+                    });
                 }
                 if !e.origin.matches(input) {
-                    return Err(reject(
-                        ErrorCode::CoinsNotOwned,
-                        i,
-                        json!({ "reason": "spent or wrong origin" }),
-                    ));
+                    return Err(Rejection::WrongOrigin {
+                        input: input_index,
+                        segment,
+                        origin: e.origin,
+                        block: input.block_index,
+                    });
                 }
                 cursor = e.end;
-                if cursor >= seg.end() {
+                if cursor >= segment.end() {
                     break;
                 }
             }
-            if cursor < seg.end() {
-                return Err(reject(
-                    ErrorCode::CoinsNotOwned,
-                    i,
-                    json!({ "reason": "unknown coins" }),
-                ));
+            if cursor < segment.end() {
+                return Err(unknown);
             }
         }
         Ok(duplicate)

@@ -7,7 +7,7 @@
 //!   in group commits before answering.
 //! - **Blocks**: on an interval or when `block.max_txs` wait, the sequencer builds the sum Merkle
 //!   tree and header, stores the block with its ownership changes atomically, then the submitter
-//!   commits it on L1 strictly in order (see `sync.rs`), reconciling with the anchor at start and
+//!   commits it on L1 strictly in order (see `submitter.rs`), reconciling with the anchor at start and
 //!   on every poll.
 //! - **L1 sync**: deposits are credited after `l1.confirmations`; finalized exits
 //!   (`ExitFinalized` events) make their coins unspendable ([`Operator::report_exits`] is the
@@ -23,15 +23,20 @@
 
 mod accumulator;
 pub mod bench;
+mod blocks;
+mod command;
 mod config;
 mod error;
 mod http;
 mod ledger;
+mod mempool;
 pub mod metrics;
 mod node;
 mod rpc;
 mod run;
 mod sequencer;
+mod state;
+mod submitter;
 mod sync;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
@@ -42,7 +47,7 @@ pub use config::{
 pub use error::{Error, Result};
 pub use node::Operator;
 pub use run::{DEV_OPERATOR, init_logging, run, run_blocking, start_from_config};
-pub use sync::Reconnect;
+pub use submitter::Reconnect;
 
 /// A range that exited on L1 (the exit game's "range exited" event), see
 /// [`Operator::report_exits`].

@@ -1,36 +1,29 @@
-//! The running node: shared state, start-up (recovery and L1 reconciliation), the background
-//! tasks and shutdown.
+//! The running node, wiring only: start-up (recovery and L1 reconciliation), the tasks it owns
+//! (the sequencer thread, the submitter, L1 sync, the block ticker, the metrics endpoint and the
+//! API) and shutdown.
 
-use std::{
-    collections::{HashMap, VecDeque},
-    net::SocketAddr,
-    sync::{
-        Arc, Mutex, RwLock,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
-    time::Duration,
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use alloy_primitives::{Address, B256};
 use debye_l1::{L1, contracts::DebyeChainClient};
-use debye_primitives::{BlockHeader, Eip712Domain, SignedTransaction, SumMerkleTree, tx};
-use debye_rpc_api::{ApiError, ErrorCode, types::ChainStatus};
+use debye_primitives::{Eip712Domain, SignedTransaction, tx};
+use debye_rpc_api::{ApiError, types::ChainStatus};
 use debye_storage::{ChainIdentity, ExitEntry, RedbStore, Store};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
 
 use crate::{
     Config, Error, Result,
     accumulator::AccumulatorService,
-    ledger::Ledger,
+    command::Commands,
+    http,
     metrics::{self, Metrics},
     rpc,
-    sequencer::{Command, Sequencer, Submission},
-    sync::{self, Reconnect},
+    sequencer::Sequencer,
+    state::NodeState,
+    submitter::{Reconnect, Submitter},
+    sync,
 };
-
-/// Blocks whose trees are kept in memory for proofs.
-const TREE_CACHE: usize = 16;
 
 /// How long [`Operator::shutdown`] waits, once every part of the node has stopped, for the last
 /// other reference to the store to go. A thread that has let go of the node may still be dropping
@@ -38,151 +31,10 @@ const TREE_CACHE: usize = 16;
 /// bound only turns a reference that is never dropped into [`Error::StoreStillOpen`].
 const STORE_CLOSE_PATIENCE: Duration = Duration::from_secs(5);
 
-/// A block's tree and where each transaction sits, for proofs.
-#[derive(Debug)]
-pub(crate) struct BlockIndex {
-    pub(crate) tree: Arc<SumMerkleTree>,
-    pub(crate) positions: HashMap<B256, u32>,
-}
-
-/// State shared by the sequencer, the API and the L1 tasks.
-pub(crate) struct Shared {
-    pub(crate) config: Config,
-    pub(crate) store: Arc<dyn Store>,
-    pub(crate) ledger: RwLock<Ledger>,
-    pub(crate) domain: Eip712Domain,
-    /// `domain.separator()`, computed once for the submission path.
-    pub(crate) separator: B256,
-    pub(crate) identity: ChainIdentity,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) mempool_len: AtomicU64,
-    pub(crate) l1_committed: AtomicU64,
-    pub(crate) accepting: AtomicBool,
-    /// The history accumulator (`None` when disabled in the config).
-    pub(crate) accumulator: Option<Arc<AccumulatorService>>,
-    tip: Mutex<Option<BlockHeader>>,
-    tip_tx: watch::Sender<u64>,
-    trees: Mutex<VecDeque<(u64, Arc<BlockIndex>)>>,
-}
-
-impl Shared {
-    pub(crate) fn set_tip(&self, tip: Option<&BlockHeader>) {
-        if let Ok(mut t) = self.tip.lock() {
-            *t = tip.copied();
-        }
-        self.tip_tx.send_replace(tip.map_or(0, |h| h.number));
-    }
-
-    pub(crate) fn tip(&self) -> Option<BlockHeader> {
-        self.tip.lock().ok().and_then(|t| *t)
-    }
-
-    pub(crate) fn cache_tree(&self, number: u64, index: BlockIndex) {
-        if let Ok(mut trees) = self.trees.lock() {
-            trees.push_back((number, Arc::new(index)));
-            while trees.len() > TREE_CACHE {
-                trees.pop_front();
-            }
-        }
-    }
-
-    /// The tree and positions of block `number` (cached; rebuilt from the store on a miss).
-    pub(crate) fn block_index(&self, number: u64) -> Result<Option<Arc<BlockIndex>>> {
-        if let Ok(trees) = self.trees.lock()
-            && let Some((_, idx)) = trees.iter().find(|(n, _)| *n == number)
-        {
-            return Ok(Some(idx.clone()));
-        }
-        if self.store.header(number)?.is_none() {
-            return Ok(None);
-        }
-        let txs = self.store.block_txs(number)?;
-        let mut positions = HashMap::with_capacity(txs.len());
-        let mut entries = Vec::with_capacity(txs.len());
-        for (i, (id, stx)) in txs.iter().enumerate() {
-            positions.insert(*id, u32::try_from(i).unwrap_or(u32::MAX));
-            entries.extend(stx.transaction.coin_ranges().into_iter().map(|r| (r, *id)));
-        }
-        let tree = SumMerkleTree::build(entries)
-            .map_err(|e| Error::Internal(format!("stored block {number} does not build: {e}")))?;
-        let idx = Arc::new(BlockIndex {
-            tree: Arc::new(tree),
-            positions,
-        });
-        if let Ok(mut trees) = self.trees.lock() {
-            trees.push_back((number, idx.clone()));
-            while trees.len() > TREE_CACHE {
-                trees.pop_front();
-            }
-        }
-        Ok(Some(idx))
-    }
-
-    pub(crate) fn status(&self) -> ChainStatus {
-        let tip = self.tip();
-        ChainStatus {
-            chain_id: self.identity.chain_id,
-            anchor: self.identity.anchor,
-            tip: tip.map_or(0, |h| h.number),
-            tip_hash: tip.map_or(B256::ZERO, |h| h.hash()),
-            l1_committed: self.l1_committed.load(Ordering::Relaxed),
-            mempool_size: self.mempool_len.load(Ordering::Relaxed),
-            next_block: tip.map_or(1, |h| h.number.saturating_add(1)),
-        }
-    }
-}
-
-/// Maps a failed stateless check to the API error.
-pub(crate) fn invalid_tx(e: &debye_primitives::Error) -> ApiError {
-    let code = match e.code() {
-        "SignatureCount"
-        | "InvalidSignatureEncoding"
-        | "HighS"
-        | "InvalidSignature"
-        | "WrongSigner" => ErrorCode::InvalidSignature,
-        _ => ErrorCode::InvalidTransaction,
-    };
-    ApiError::with_data(
-        code,
-        serde_json::json!({ "reason": e.code(), "message": e.to_string() }),
-    )
-}
-
-/// Verifies `stx` on the caller's thread, then hands it to the sequencer and waits until it is
-/// durable (or rejected).
-pub(crate) async fn submit(
-    shared: &Shared,
-    commands: &mpsc::Sender<Command>,
-    stx: SignedTransaction,
-) -> Result<B256, ApiError> {
-    if !shared.accepting.load(Ordering::Relaxed) {
-        return Err(ApiError::new(ErrorCode::Unavailable));
-    }
-    let tx_id = match stx.verify_with_separator(&shared.separator) {
-        Ok(id) => id,
-        Err(e) => {
-            shared.metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
-            return Err(invalid_tx(&e));
-        }
-    };
-    let (reply, answer) = oneshot::channel();
-    commands
-        .send(Command::Submit(Submission {
-            tx_id,
-            tx: stx,
-            reply,
-        }))
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Unavailable))?;
-    answer
-        .await
-        .map_err(|_| ApiError::new(ErrorCode::Unavailable))?
-}
-
 /// A running operator node.
 pub struct Operator {
-    shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
+    state: Arc<NodeState>,
+    commands: Commands,
     stop: watch::Sender<bool>,
     fatal: mpsc::UnboundedReceiver<Error>,
     rpc: Option<(jsonrpsee::server::ServerHandle, SocketAddr)>,
@@ -194,7 +46,7 @@ pub struct Operator {
 impl std::fmt::Debug for Operator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Operator")
-            .field("status", &self.shared.status())
+            .field("status", &self.state.status())
             .finish_non_exhaustive()
     }
 }
@@ -252,7 +104,6 @@ impl Operator {
             }
             Some(_) => {}
         }
-        let (tip_tx, tip_rx) = watch::channel(0);
         let domain = tx::domain(chain_id, chain.address());
         let metrics = Arc::new(Metrics::default());
         let accumulator = if config.accumulator.enabled {
@@ -264,33 +115,18 @@ impl Operator {
         } else {
             None
         };
-        let shared = Arc::new(Shared {
-            accumulator,
-            separator: domain.separator(),
-            domain,
-            identity,
-            store,
-            ledger: RwLock::new(Ledger::default()),
-            metrics,
-            mempool_len: AtomicU64::new(0),
-            l1_committed: AtomicU64::new(0),
-            accepting: AtomicBool::new(true),
-            tip: Mutex::new(None),
-            tip_tx,
-            trees: Mutex::new(VecDeque::new()),
-            config,
-        });
-        let sequencer = Sequencer::recover(shared.clone())?;
+        let (state, tip_rx) = NodeState::new(config, store, identity, domain, metrics, accumulator);
+        let state = Arc::new(state);
+        let sequencer = Sequencer::recover(state.clone())?;
         let (stop, stop_rx) = watch::channel(false);
         let (fatal_tx, fatal) = mpsc::unbounded_channel();
 
         // Reconcile with L1 before serving: resubmits stored blocks L1 lacks, and refuses to
         // run on a store that disagrees with L1.
-        let mut submitter =
-            sync::Submitter::new(shared.clone(), chain.clone(), operator, reconnect);
+        let mut submitter = Submitter::new(state.clone(), chain.clone(), operator, reconnect);
         submitter.reconcile(&stop_rx).await?;
 
-        let (commands, rx) = mpsc::channel(64 * 1024);
+        let (commands, rx) = Commands::channel(64 * 1024);
         let seq_fatal = fatal_tx.clone();
         let sequencer = std::thread::Builder::new()
             .name("debye-sequencer".into())
@@ -306,28 +142,29 @@ impl Operator {
         let tasks = vec![
             tokio::spawn(submitter.run(tip_rx, stop_rx.clone(), fatal_tx.clone())),
             tokio::spawn(sync::sync_loop(
-                shared.clone(),
+                state.clone(),
                 chain,
                 commands.clone(),
                 stop_rx.clone(),
                 fatal_tx.clone(),
             )),
             tokio::spawn(ticker(
-                shared.config.block_interval(),
+                state.config().block_interval(),
                 commands.clone(),
                 stop_rx.clone(),
             )),
         ];
-        let metrics_addr = match shared.config.metrics_addr {
+        let metrics_addr = match state.config().metrics_addr {
             Some(addr) => {
-                Some(metrics::serve(addr, shared.metrics.clone(), stop_rx.clone()).await?)
+                Some(metrics::serve(addr, state.metrics().clone(), stop_rx.clone()).await?)
             }
             None => None,
         };
-        let rpc = rpc::serve(shared.clone(), commands.clone()).await?;
-        info!(rpc = %rpc.1, chain_id, anchor = %shared.identity.anchor, "operator running");
+        let (builder, methods) = rpc::service(&state, commands.clone())?;
+        let rpc = http::serve(state.clone(), builder, methods).await?;
+        info!(rpc = %rpc.1, chain_id, anchor = %state.identity().anchor, "operator running");
         Ok(Self {
-            shared,
+            state,
             commands,
             stop,
             fatal,
@@ -350,45 +187,45 @@ impl Operator {
 
     /// The EIP-712 domain transactions must be signed for.
     pub fn domain(&self) -> &Eip712Domain {
-        &self.shared.domain
+        self.state.domain()
     }
 
     /// Blocks the history accumulator has folded in (`None` when it is disabled).
     pub(crate) fn accumulator_height(&self) -> Option<u64> {
-        self.shared.accumulator.as_ref().map(|a| a.height())
+        self.state.accumulator().map(|a| a.height())
     }
 
     /// The metrics.
     pub fn metrics(&self) -> &Metrics {
-        &self.shared.metrics
+        self.state.metrics()
     }
 
     /// The chain as the node sees it.
     pub fn status(&self) -> ChainStatus {
-        self.shared.status()
+        self.state.status()
     }
 
     /// Submits a transaction in-process (the same path as `debye_submitTransaction`).
     pub async fn submit(&self, stx: SignedTransaction) -> Result<B256, ApiError> {
-        submit(&self.shared, &self.commands, stx).await
+        self.commands
+            .submit(&self.state, stx)
+            .await
+            .map_err(ApiError::from)
     }
 
     /// Builds a block from the pending transactions now; returns its number (`None`: nothing
     /// was pending).
     pub async fn flush(&self) -> Result<Option<u64>> {
-        let (tx, rx) = oneshot::channel();
-        self.commands
-            .send(Command::Flush(tx))
-            .await
-            .map_err(|_| Error::ShuttingDown)?;
-        rx.await.map_err(|_| Error::ShuttingDown)?
+        self.commands.flush().await
     }
 
     /// Applies exits from a source other than the anchor's `ExitFinalized` events (which the node
     /// follows itself): coins in these ranges become unspendable and pending transactions spending
     /// them are dropped.
     pub async fn report_exits(&self, exits: Vec<ExitEntry>, next_l1_block: u64) -> Result<()> {
-        sync::send_events(&self.commands, Vec::new(), exits, Vec::new(), next_l1_block).await
+        self.commands
+            .l1_events(Vec::new(), exits, Vec::new(), next_l1_block)
+            .await
     }
 
     /// Waits until a background part of the node fails (the error) — or forever.
@@ -406,7 +243,7 @@ impl Operator {
     /// failure of the sequencer is reported in preference to that.
     pub async fn shutdown(mut self, grace: Duration) -> Result<()> {
         info!("shutting down");
-        self.shared.accepting.store(false, Ordering::Relaxed);
+        self.state.stop_accepting();
         if let Some((handle, _)) = self.rpc.take() {
             let _ = handle.stop();
             handle.stopped().await;
@@ -414,8 +251,7 @@ impl Operator {
         // Let the submitter push what is stored, within the grace period.
         let deadline = tokio::time::Instant::now() + grace;
         while tokio::time::Instant::now() < deadline {
-            let tip = self.shared.tip().map_or(0, |h| h.number);
-            if self.shared.l1_committed.load(Ordering::Relaxed) >= tip {
+            if self.state.l1_committed() >= self.state.tip_number() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -432,7 +268,7 @@ impl Operator {
                 let _ = t.await;
             }
         }
-        let _ = self.commands.send(Command::Shutdown).await;
+        self.commands.shutdown().await;
         let result = match self.sequencer.take() {
             Some(handle) => tokio::task::spawn_blocking(move || handle.join())
                 .await
@@ -444,12 +280,12 @@ impl Operator {
         // accumulator lets it go once its worker has written the step in progress and any
         // exclusion proof has read its products (a proof outlives its API call when the client
         // goes away).
-        if let Some(acc) = self.shared.accumulator.clone() {
+        if let Some(acc) = self.state.accumulator().cloned() {
             tokio::task::spawn_blocking(move || acc.stop())
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
         }
-        let store = Arc::clone(&self.shared.store);
+        let store = Arc::clone(self.state.store());
         drop(self);
         let closed = close_store(store).await;
         info!("stopped");
@@ -480,17 +316,14 @@ async fn close_store(store: Arc<dyn Store>) -> Result<()> {
         .map_err(|e| Error::Internal(e.to_string()))
 }
 
-async fn ticker(
-    interval: Duration,
-    commands: mpsc::Sender<Command>,
-    mut stop: watch::Receiver<bool>,
-) {
+/// Tells the sequencer every `interval` that a block is due, until `stop`.
+async fn ticker(interval: Duration, commands: Commands, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if commands.send(Command::Tick).await.is_err() {
+                if !commands.tick().await {
                     break;
                 }
             }

@@ -1,51 +1,49 @@
-//! The JSON-RPC server: `debye-rpc-api`'s trait implemented over the node's state.
+//! The JSON-RPC API: `debye-rpc-api`'s trait implemented over the node's state, behind the
+//! parameter gate ([`strict`]); domain errors become wire errors in [`convert`] only. The HTTP
+//! front that serves it is `crate::http`.
 
-use std::{
-    future::Future,
-    net::SocketAddr,
-    sync::{Arc, atomic::Ordering},
-};
+mod convert;
+mod strict;
 
-use alloy_primitives::{Address, B256, Bytes};
-use debye_primitives::{Segment, SignedTransaction, Transaction, tx::SIGNATURE_LEN};
+pub(crate) use strict::StrictLayer;
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256};
+use debye_accumulator::Group;
+use debye_primitives::{Segment, SignedTransaction};
 use debye_rpc_api::{
-    ApiError, DISCOVER, DebyeApiServer, ErrorCode, MAX_HISTORY_SPAN, OPENRPC, check_params,
-    param_names,
+    ApiError, DISCOVER, DebyeApiServer, ErrorCode, MAX_HISTORY_SPAN, OPENRPC,
     types::{
         AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
-        RangeOrigin, RangeProof, SubmitResult, TxStatusView,
+        RangeProof, SubmitResult, TxStatusView,
     },
 };
-use debye_storage::{DropReason, Origin, TxStatus};
+use debye_storage::TxStatus;
 use jsonrpsee::{
     core::{RpcResult, async_trait},
     server::{
-        BatchRequestConfig, Server, ServerConfig, ServerHandle,
-        middleware::rpc::{
-            Batch, BatchEntry, BatchEntryErr, MethodResponse, Notification, RpcServiceBuilder,
-            RpcServiceT,
-        },
+        BatchRequestConfig, Methods, Server, ServerConfig, TowerServiceBuilder,
+        middleware::rpc::RpcServiceBuilder,
     },
-    types::{ErrorObjectOwned, Request},
 };
-use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::value::RawValue;
-use tokio::sync::mpsc;
-
-use debye_accumulator::Group;
+use tower::layer::util::{Identity, Stack};
 
 use crate::{
     Error, Result,
     accumulator::{MAX_SPAN_EXPONENT_BITS, SpanRefusal},
-    metrics::Metrics,
-    node::Shared,
-    sequencer::Command,
+    command::Commands,
+    state::NodeState,
 };
+
+/// The RPC middleware stack ([`StrictLayer`]) the HTTP front builds jsonrpsee's service with.
+pub(crate) type RpcLayers = Stack<StrictLayer, Identity>;
 
 /// The API implementation.
 pub(crate) struct Api {
-    shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
+    state: Arc<NodeState>,
+    commands: Commands,
 }
 
 fn internal(e: &Error) -> ApiError {
@@ -54,14 +52,14 @@ fn internal(e: &Error) -> ApiError {
 
 impl Api {
     fn committed(&self, number: u64) -> bool {
-        number <= self.shared.l1_committed.load(Ordering::Relaxed)
+        self.state.is_committed(number)
     }
 
     fn block(&self, number: u64) -> Result<Option<BlockView>> {
-        let Some(header) = self.shared.store.header(number)? else {
+        let Some(header) = self.state.store().header(number)? else {
             return Ok(None);
         };
-        let txs = self.shared.store.block_txs(number)?;
+        let txs = self.state.store().block_txs(number)?;
         let (tx_ids, transactions) = txs.into_iter().unzip();
         Ok(Some(BlockView {
             hash: header.hash(),
@@ -74,13 +72,13 @@ impl Api {
 
     fn proof(&self, number: u64, segment: &Segment) -> Result<RangeProof, ApiError> {
         let header = self
-            .shared
-            .store
+            .state
+            .store()
             .header(number)
             .map_err(|e| internal(&e.into()))?
             .ok_or_else(|| ApiError::with_data(ErrorCode::UnknownBlock, number))?;
         let index = self
-            .shared
+            .state
             .block_index(number)
             .map_err(|e| internal(&e))?
             .ok_or_else(|| ApiError::with_data(ErrorCode::UnknownBlock, number))?;
@@ -115,8 +113,8 @@ impl Api {
             .get(&leaf.hash)
             .ok_or_else(|| internal(&Error::Internal("leaf without transaction".into())))?;
         let (tx_id, transaction) = self
-            .shared
-            .store
+            .state
+            .store()
             .block_tx(number, tx_index)
             .map_err(|e| internal(&e.into()))?
             .ok_or_else(|| internal(&Error::Internal("missing block transaction".into())))?;
@@ -149,14 +147,18 @@ fn reversed(from: u64, to: u64) -> Result<(), ApiError> {
 #[async_trait]
 impl DebyeApiServer for Api {
     async fn submit_transaction(&self, transaction: SignedTransaction) -> RpcResult<SubmitResult> {
-        let tx_id = crate::node::submit(&self.shared, &self.commands, transaction).await?;
+        let tx_id = self
+            .commands
+            .submit(&self.state, transaction)
+            .await
+            .map_err(ApiError::from)?;
         Ok(SubmitResult { tx_id })
     }
 
     async fn transaction_status(&self, tx_id: B256) -> RpcResult<TxStatusView> {
         let status = self
-            .shared
-            .store
+            .state
+            .store()
             .tx_status(tx_id)
             .map_err(|e| internal(&e.into()))?;
         Ok(match status {
@@ -168,12 +170,7 @@ impl DebyeApiServer for Api {
                 l1_committed: self.committed(block),
             },
             Some(TxStatus::Dropped { reason }) => TxStatusView::Dropped {
-                reason: match reason {
-                    DropReason::Expired => "expired",
-                    DropReason::Exited => "exited",
-                    DropReason::Forced => "forced",
-                }
-                .into(),
+                reason: convert::drop_reason(reason).into(),
             },
         })
     }
@@ -184,8 +181,8 @@ impl DebyeApiServer for Api {
 
     async fn block_by_hash(&self, hash: B256) -> RpcResult<Option<BlockView>> {
         let number = self
-            .shared
-            .store
+            .state
+            .store()
             .block_number(hash)
             .map_err(|e| internal(&e.into()))?;
         match number {
@@ -197,21 +194,21 @@ impl DebyeApiServer for Api {
     async fn header(&self, number: Option<u64>) -> RpcResult<Option<HeaderView>> {
         let number = match number {
             Some(n) => n,
-            None => match self.shared.tip() {
+            None => match self.state.tip() {
                 Some(h) => h.number,
                 None => return Ok(None),
             },
         };
         let Some(header) = self
-            .shared
-            .store
+            .state
+            .store()
             .header(number)
             .map_err(|e| internal(&e.into()))?
         else {
             return Ok(None);
         };
         let tx_count = self
-            .shared
+            .state
             .block_index(number)
             .map_err(|e| internal(&e))?
             .map_or(0, |i| u32::try_from(i.positions.len()).unwrap_or(u32::MAX));
@@ -224,10 +221,10 @@ impl DebyeApiServer for Api {
     }
 
     async fn accumulator(&self, height: Option<u64>) -> RpcResult<Option<AccumulatorView>> {
-        let acc =
-            self.shared.accumulator.as_ref().ok_or_else(|| {
-                ApiError::with_data(ErrorCode::Unavailable, "accumulator disabled")
-            })?;
+        let acc = self
+            .state
+            .accumulator()
+            .ok_or_else(|| ApiError::with_data(ErrorCode::Unavailable, "accumulator disabled"))?;
         let m = height.unwrap_or_else(|| acc.height());
         Ok(acc.value(m).map(|(value, committed_in)| AccumulatorView {
             height: m,
@@ -244,7 +241,7 @@ impl DebyeApiServer for Api {
     ) -> RpcResult<AccumulatorSpan> {
         reversed(from, to)?;
         let acc =
-            self.shared.accumulator.clone().ok_or_else(|| {
+            self.state.accumulator().cloned().ok_or_else(|| {
                 ApiError::with_data(ErrorCode::Unavailable, "accumulator disabled")
             })?;
         // Proving takes ~3 squarings per bit of the span's exponent: off the async threads.
@@ -300,7 +297,7 @@ impl DebyeApiServer for Api {
             )
             .into());
         }
-        let tip = self.shared.tip().map_or(0, |h| h.number);
+        let tip = self.state.tip().map_or(0, |h| h.number);
         if from == 0 || from > tip {
             return Err(ApiError::with_data(ErrorCode::UnknownBlock, from).into());
         }
@@ -313,42 +310,26 @@ impl DebyeApiServer for Api {
 
     async fn ranges_owned_by(&self, owner: Address) -> RpcResult<Vec<OwnedRange>> {
         let ledger = self
-            .shared
-            .ledger
-            .read()
+            .state
+            .ledger()
             .map_err(|_| ApiError::new(ErrorCode::Internal))?;
         Ok(ledger
             .owned_by(owner)
             .into_iter()
             .map(|(segment, origin, pending_spend)| OwnedRange {
                 segment,
-                origin: match origin {
-                    Origin::Deposit { block } => RangeOrigin {
-                        block_index: block,
-                        tx_index: debye_primitives::tx::DEPOSIT_TX_INDEX,
-                        output_index: 0,
-                    },
-                    Origin::Tx {
-                        block,
-                        tx_index,
-                        output_index,
-                    } => RangeOrigin {
-                        block_index: block,
-                        tx_index,
-                        output_index,
-                    },
-                },
+                origin: convert::range_origin(origin),
                 pending_spend,
             })
             .collect())
     }
 
     async fn chain_status(&self) -> RpcResult<ChainStatus> {
-        Ok(self.shared.status())
+        Ok(self.state.status())
     }
 
     async fn health(&self) -> RpcResult<String> {
-        if self.shared.accepting.load(Ordering::Relaxed) {
+        if self.state.is_accepting() {
             Ok("ok".into())
         } else {
             Err(ApiError::new(ErrorCode::Unavailable).into())
@@ -356,160 +337,14 @@ impl DebyeApiServer for Api {
     }
 }
 
-/// Refuses, before the generated parsers see them, calls whose parameters these would accept
-/// wrongly or answer with the wrong code: unknown names and extra positions (`-32602`, which the
-/// parsers would ignore) and a signature `v` other than 27/28 (`1002`; see [`bad_signature_v`]).
-#[derive(Clone, Debug)]
-pub(crate) struct StrictLayer {
-    metrics: Arc<Metrics>,
-}
-
-impl<S> tower::Layer<S> for StrictLayer {
-    type Service = Strict<S>;
-
-    fn layer(&self, inner: S) -> Strict<S> {
-        Strict {
-            inner,
-            metrics: self.metrics.clone(),
-        }
-    }
-}
-
-/// The service [`StrictLayer`] wraps around jsonrpsee's.
-#[derive(Clone, Debug)]
-pub(crate) struct Strict<S> {
-    inner: S,
-    metrics: Arc<Metrics>,
-}
-
-impl<S> Strict<S> {
-    fn refusal(&self, method: &str, params: Option<&RawValue>) -> Option<ApiError> {
-        const NONE: &[&str] = &[];
-        let names = param_names(method).or((method == DISCOVER).then_some(NONE))?;
-        let params = params.map(RawValue::get);
-        if let Err(e) = check_params(names, params) {
-            return Some(e);
-        }
-        if method == "debye_submitTransaction" {
-            let e = params.and_then(bad_signature_v)?;
-            self.metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
-            return Some(e);
-        }
-        None
-    }
-}
-
-impl<S> RpcServiceT for Strict<S>
-where
-    S: RpcServiceT<
-            MethodResponse = MethodResponse,
-            BatchResponse = MethodResponse,
-            NotificationResponse = MethodResponse,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
-    type MethodResponse = MethodResponse;
-    type NotificationResponse = MethodResponse;
-    type BatchResponse = MethodResponse;
-
-    fn call<'a>(&self, req: Request<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        let refused = self.refusal(req.method_name(), req.params.as_deref());
-        let inner = self.inner.clone();
-        async move {
-            match refused {
-                Some(e) => MethodResponse::error(req.id, ErrorObjectOwned::from(e)),
-                None => inner.call(req).await,
-            }
-        }
-    }
-
-    fn batch<'a>(&self, mut batch: Batch<'a>) -> impl Future<Output = MethodResponse> + Send + 'a {
-        // jsonrpsee runs a batch's calls past this layer: check each one here.
-        for entry in batch.iter_mut() {
-            let refused = match entry {
-                Ok(BatchEntry::Call(req)) => self
-                    .refusal(req.method_name(), req.params.as_deref())
-                    .map(|e| (req.id.clone(), e)),
-                _ => None,
-            };
-            if let Some((id, e)) = refused {
-                *entry = Err(BatchEntryErr::new(id, e.into()));
-            }
-        }
-        let inner = self.inner.clone();
-        async move { inner.batch(batch).await }
-    }
-
-    fn notification<'a>(
-        &self,
-        n: Notification<'a>,
-    ) -> impl Future<Output = MethodResponse> + Send + 'a {
-        // A notification gets no answer, so no error either.
-        self.inner.notification(n)
-    }
-}
-
-/// `docs/formats.md` §5 rule 3 names a signature whose `v` is not 27 or 28 `InvalidSignature`
-/// (error 1002), but `SignedTransaction`'s wire decoder cannot hold such a signature, so the
-/// generated parser would answer `-32602`. This finds that case in `debye_submitTransaction`'s
-/// raw params: the rules before it hold (the transaction decodes, rule 1; every signature is 65
-/// bytes, rule 2, which `docs/api.md` keeps at `-32602`) and some `v` is bad. `None` otherwise,
-/// also for valid params (a cheap first look at the signatures alone decides that).
-fn bad_signature_v(params: &str) -> Option<ApiError> {
-    #[derive(Deserialize)]
-    struct Signatures {
-        signatures: Vec<Bytes>,
-    }
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Lenient {
-        #[serde(rename = "transaction")]
-        _transaction: Transaction,
-        #[serde(rename = "signatures")]
-        _signatures: Vec<Bytes>,
-    }
-    let first: Signatures = transaction_param(params)?;
-    if first.signatures.iter().any(|s| s.len() != SIGNATURE_LEN) {
-        return None;
-    }
-    let index = first
-        .signatures
-        .iter()
-        .position(|s| !matches!(s[SIGNATURE_LEN - 1], 27 | 28))?;
-    let _: Lenient = transaction_param(params)?;
-    Some(crate::node::invalid_tx(
-        &debye_primitives::Error::InvalidSignature { index },
-    ))
-}
-
-/// The `transaction` parameter of raw params given by position or by name, read as `T`.
-fn transaction_param<T: DeserializeOwned>(params: &str) -> Option<T> {
-    #[derive(Deserialize)]
-    struct Named<T> {
-        transaction: T,
-    }
-    match params.trim_start().as_bytes().first()? {
-        b'[' => serde_json::from_str::<Vec<T>>(params)
-            .ok()?
-            .into_iter()
-            .next(),
-        b'{' => serde_json::from_str::<Named<T>>(params)
-            .ok()
-            .map(|n| n.transaction),
-        _ => None,
-    }
-}
-
-/// Starts the JSON-RPC server with the configured limits: the API module (with `rpc.discover`)
-/// behind [`StrictLayer`], served by [`crate::http`]'s front (connection caps, read timeouts,
-/// `GET /health`, CORS). The handle stops it.
-pub(crate) async fn serve(
-    shared: Arc<Shared>,
-    commands: mpsc::Sender<Command>,
-) -> Result<(ServerHandle, SocketAddr)> {
-    let limits = &shared.config.rpc;
+/// The JSON-RPC service with the configured limits: the API module (with `rpc.discover`) and the
+/// builder that puts it behind [`StrictLayer`]. `crate::http`'s front serves them (connection
+/// caps, read timeouts, `GET /health`, CORS).
+pub(crate) fn service(
+    state: &Arc<NodeState>,
+    commands: Commands,
+) -> Result<(TowerServiceBuilder<RpcLayers, Identity>, Methods)> {
+    let limits = &state.config().rpc;
     let config = ServerConfig::builder()
         .max_request_body_size(limits.max_request_bytes)
         .max_response_body_size(limits.max_response_bytes)
@@ -518,14 +353,14 @@ pub(crate) async fn serve(
         .http_only()
         .build();
     let strict = StrictLayer {
-        metrics: shared.metrics.clone(),
+        metrics: state.metrics().clone(),
     };
     let builder = Server::builder()
         .set_config(config)
         .set_rpc_middleware(RpcServiceBuilder::new().layer(strict))
         .to_service_builder();
     let mut module = Api {
-        shared: shared.clone(),
+        state: state.clone(),
         commands,
     }
     .into_rpc();
@@ -534,5 +369,5 @@ pub(crate) async fn serve(
     module
         .register_method(DISCOVER, move |_, _, _| RpcResult::Ok(openrpc.clone()))
         .map_err(|e| Error::Internal(e.to_string()))?;
-    crate::http::serve(shared, builder, module.into()).await
+    Ok((builder, module.into()))
 }

@@ -3,94 +3,56 @@
 //! events. It runs on a dedicated thread because every step ends in a blocking fsync.
 
 use std::{
-    collections::VecDeque,
     sync::{Arc, atomic::Ordering},
     time::Instant,
 };
 
 use alloy_primitives::B256;
-use debye_primitives::{
-    BlockHeader, SignedTransaction, SumMerkleTree, Transaction, block::FIRST_BLOCK_NUMBER,
-};
-use debye_rpc_api::{ApiError, ErrorCode};
+use debye_primitives::{BlockHeader, SumMerkleTree, block::FIRST_BLOCK_NUMBER};
 use debye_storage::{
-    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx, TxStatus,
+    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
 };
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
 use crate::{
     Error, Result,
-    node::{BlockIndex, Shared},
+    blocks::BlockIndex,
+    command::{Command, ForcedTx, Submission},
+    ledger::Ledger,
+    mempool::{Admission, Mempool, Refusal},
+    state::NodeState,
 };
 
-/// A verified transaction waiting for the sequencer, with where to answer.
-pub(crate) struct Submission {
-    pub(crate) tx_id: B256,
-    pub(crate) tx: SignedTransaction,
-    pub(crate) reply: oneshot::Sender<Result<B256, ApiError>>,
-}
-
-/// A forced transaction that became included on L1 (`docs/exit-game.md` §12.3).
-#[derive(Clone, Debug)]
-pub(crate) struct ForcedTx {
-    /// Its index `k` in the forced game; its outputs are named `FORCED_BLOCK | k`.
-    pub(crate) index: u64,
-    /// The transaction.
-    pub(crate) tx: Transaction,
-}
-
-/// Work for the sequencer.
-pub(crate) enum Command {
-    /// A verified transaction.
-    Submit(Submission),
-    /// The block interval elapsed.
-    Tick,
-    /// Deposits, exits and included forced transactions from L1 (answered once durable).
-    L1 {
-        deposits: Vec<DepositEntry>,
-        exits: Vec<ExitEntry>,
-        forced: Vec<ForcedTx>,
-        next_l1_block: u64,
-        reply: oneshot::Sender<Result<()>>,
-    },
-    /// Build a block from whatever is pending now (tests, shutdown).
-    Flush(oneshot::Sender<Result<Option<u64>>>),
-    /// Finish the current batch and stop.
-    Shutdown,
-}
+/// Answers owed to submitters once their batch is durable.
+type Replies = Vec<(B256, oneshot::Sender<Result<B256, Refusal>>)>;
 
 pub(crate) struct Sequencer {
-    shared: Arc<Shared>,
-    mempool: VecDeque<PendingTx>,
-    next_seq: u64,
+    state: Arc<NodeState>,
+    mempool: Mempool,
     tip: Option<BlockHeader>,
     max_batch: usize,
     max_block_txs: usize,
-    max_mempool: usize,
 }
 
 impl Sequencer {
     /// Rebuilds the in-memory state from the store: the index, then the pending transactions
     /// replayed in acceptance order.
-    pub(crate) fn recover(shared: Arc<Shared>) -> Result<Self> {
-        let store = &shared.store;
+    pub(crate) fn recover(state: Arc<NodeState>) -> Result<Self> {
+        let store = state.store();
         let tip = store.tip()?;
         let next_seq = store.next_seq()?;
         let pending = store.pending()?;
         {
-            let mut ledger = shared
-                .ledger
-                .write()
-                .map_err(|_| Error::Internal("ledger lock".into()))?;
-            *ledger = crate::ledger::Ledger::from_records(store.ranges()?);
+            let mut ledger = state.ledger_mut()?;
+            *ledger = Ledger::from_records(store.ranges()?);
             for p in &pending {
                 match ledger.check(&p.tx.transaction, p.tx_id) {
                     Ok(_) => ledger.mark_pending(&p.tx.transaction, p.tx_id),
                     Err(e) => {
                         return Err(Error::Internal(format!(
-                            "stored pending tx {} no longer applies: {:?}",
-                            p.tx_id, e.code
+                            "stored pending tx {} no longer applies: {e}",
+                            p.tx_id
                         )));
                     }
                 }
@@ -100,27 +62,19 @@ impl Sequencer {
             // and go out with the next block's delta: dropping them here lost the unsplit
             // remainder of a range once one of its pieces was included (found by the crash test).
         }
-        shared
-            .mempool_len
-            .store(pending.len() as u64, Ordering::Relaxed);
-        shared
-            .metrics
-            .mempool_size
-            .store(pending.len() as u64, Ordering::Relaxed);
-        shared.set_tip(tip.as_ref());
+        state.set_mempool_len(pending.len());
+        state.set_tip(tip.as_ref());
         info!(
             tip = tip.map_or(0, |h| h.number),
             pending = pending.len(),
             "state recovered"
         );
-        let config = &shared.config;
+        let config = state.config();
         Ok(Self {
             max_batch: config.mempool.max_batch,
             max_block_txs: config.block.max_txs,
-            max_mempool: config.mempool.max_size,
-            shared,
-            mempool: pending.into(),
-            next_seq,
+            mempool: Mempool::new(pending, next_seq, config.mempool.max_size),
+            state,
             tip,
         })
     }
@@ -143,7 +97,7 @@ impl Sequencer {
                 }
             }
             let mut accepted: Vec<PendingTx> = Vec::new();
-            let mut replies: Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)> = Vec::new();
+            let mut replies: Replies = Vec::new();
             let mut build = false;
             let mut deferred = Vec::new();
             let mut shutdown = false;
@@ -197,100 +151,61 @@ impl Sequencer {
         Ok(())
     }
 
-    /// Checks a verified transaction against the index and reserves its inputs.
-    fn admit(
-        &mut self,
-        s: Submission,
-        accepted: &mut Vec<PendingTx>,
-        replies: &mut Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)>,
-    ) {
-        let metrics = &self.shared.metrics;
+    /// Admits a verified transaction (see [`Mempool::admit`]): a new one joins the batch to make
+    /// durable, a known one is answered at once, a refused one is answered with why.
+    fn admit(&mut self, s: Submission, accepted: &mut Vec<PendingTx>, replies: &mut Replies) {
         let next = self.next_number();
-        let tx = &s.tx.transaction;
-        if tx.max_block_index < next {
-            metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
-            let _ = s.reply.send(Err(ApiError::with_data(
-                ErrorCode::TxExpired,
-                serde_json::json!({ "maxBlockIndex": tx.max_block_index, "nextBlock": next }),
-            )));
-            return;
-        }
-        let result = self
-            .shared
-            .ledger
-            .write()
-            .map_err(|_| ApiError::new(ErrorCode::Internal))
-            .and_then(|mut ledger| {
-                let duplicate = ledger.check(tx, s.tx_id)?;
-                if !duplicate {
-                    if self.mempool.len() + accepted.len() >= self.max_mempool {
-                        return Err(ApiError::new(ErrorCode::MempoolFull));
-                    }
-                    ledger.mark_pending(tx, s.tx_id);
-                }
-                Ok(duplicate)
-            });
-        match result {
-            Ok(true) => {
+        let admitted = self.mempool.admit(
+            &self.state,
+            next,
+            s.tx_id,
+            &s.tx.transaction,
+            accepted.len(),
+        );
+        match admitted {
+            Ok(Admission::Known) => {
                 let _ = s.reply.send(Ok(s.tx_id));
             }
-            Ok(false) => {
+            Ok(Admission::New { seq }) => {
                 accepted.push(PendingTx {
-                    seq: self.next_seq,
+                    seq,
                     tx_id: s.tx_id,
                     tx: s.tx,
                 });
-                self.next_seq += 1;
                 replies.push((s.tx_id, s.reply));
             }
-            Err(e) => {
-                // Already accepted earlier and since included: answer the same id.
-                if e.code == ErrorCode::CoinsNotOwned
-                    && matches!(
-                        self.shared.store.tx_status(s.tx_id),
-                        Ok(Some(TxStatus::Included { .. } | TxStatus::Pending { .. }))
-                    )
-                {
-                    let _ = s.reply.send(Ok(s.tx_id));
-                    return;
-                }
-                metrics.txs_rejected.fetch_add(1, Ordering::Relaxed);
-                let _ = s.reply.send(Err(e));
+            Err(refusal) => {
+                self.state
+                    .metrics()
+                    .txs_rejected
+                    .fetch_add(1, Ordering::Relaxed);
+                let _ = s.reply.send(Err(refusal));
             }
         }
     }
 
     /// Makes a batch durable with one commit, then answers it.
-    fn commit_accepted(
-        &mut self,
-        accepted: Vec<PendingTx>,
-        replies: Vec<(B256, oneshot::Sender<Result<B256, ApiError>>)>,
-    ) -> Result<()> {
+    fn commit_accepted(&mut self, accepted: Vec<PendingTx>, replies: Replies) -> Result<()> {
         if accepted.is_empty() {
             return Ok(());
         }
-        if let Err(e) = self.shared.store.accept(&accepted) {
+        if let Err(e) = self.state.store().accept(&accepted) {
             error!(error = %e, "cannot make accepted transactions durable");
-            if let Ok(mut ledger) = self.shared.ledger.write() {
+            if let Ok(mut ledger) = self.state.ledger_mut() {
                 for p in &accepted {
                     ledger.unmark(&p.tx.transaction, p.tx_id);
                 }
             }
             for (_, reply) in replies {
-                let _ = reply.send(Err(ApiError::new(ErrorCode::Internal)));
+                let _ = reply.send(Err(Refusal::Internal));
             }
             return Err(e.into());
         }
         let n = accepted.len() as u64;
         self.mempool.extend(accepted);
-        self.shared
-            .mempool_len
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
-        let metrics = &self.shared.metrics;
+        self.state.set_mempool_len(self.mempool.len());
+        let metrics = self.state.metrics();
         metrics.txs_accepted.fetch_add(n, Ordering::Relaxed);
-        metrics
-            .mempool_size
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
         metrics.group_commits.fetch_add(1, Ordering::Relaxed);
         for (id, reply) in replies {
             let _ = reply.send(Ok(id));
@@ -307,18 +222,14 @@ impl Sequencer {
         let started = Instant::now();
         let number = self.next_number();
         // Before the ledger lock: sealing may wait for the accumulator worker (max_lag).
-        let accumulator = match &self.shared.accumulator {
+        let accumulator = match self.state.accumulator() {
             Some(acc) => acc.seal(number)?,
             None => B256::ZERO,
         };
         let mut txs = Vec::new();
         let mut seqs = Vec::new();
         let mut dropped = Vec::new();
-        let mut ledger = self
-            .shared
-            .ledger
-            .write()
-            .map_err(|_| Error::Internal("ledger lock".into()))?;
+        let mut ledger = self.state.ledger_mut()?;
         while txs.len() < self.max_block_txs {
             let Some(p) = self.mempool.pop_front() else {
                 break;
@@ -361,8 +272,8 @@ impl Sequencer {
             dropped,
             ranges,
         };
-        self.shared.store.commit_block(&commit)?;
-        if let Some(acc) = &self.shared.accumulator {
+        self.state.store().commit_block(&commit)?;
+        if let Some(acc) = self.state.accumulator() {
             acc.push(number, crate::accumulator::touched(&commit.txs)?)?;
         }
         self.tip = Some(header);
@@ -372,21 +283,16 @@ impl Sequencer {
             .enumerate()
             .map(|(i, (id, _))| (*id, u32::try_from(i).unwrap_or(u32::MAX)))
             .collect();
-        self.shared.cache_tree(
+        self.state.cache_block(
             number,
             BlockIndex {
                 tree: Arc::new(tree),
                 positions,
             },
         );
-        self.shared.set_tip(Some(&header));
-        self.shared
-            .mempool_len
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
-        let metrics = &self.shared.metrics;
-        metrics
-            .mempool_size
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
+        self.state.set_tip(Some(&header));
+        self.state.set_mempool_len(self.mempool.len());
+        let metrics = self.state.metrics();
         metrics.blocks_built.fetch_add(1, Ordering::Relaxed);
         metrics
             .txs_included
@@ -418,13 +324,9 @@ impl Sequencer {
             next_l1_block,
             ..Default::default()
         };
-        let mut ledger = self
-            .shared
-            .ledger
-            .write()
-            .map_err(|_| Error::Internal("ledger lock".into()))?;
+        let mut ledger = self.state.ledger_mut()?;
         for d in deposits {
-            if self.shared.store.deposit(d.segment.start())?.is_some()
+            if self.state.store().deposit(d.segment.start())?.is_some()
                 || ledger.overlaps(&d.segment)
             {
                 debug!(start = %d.segment.start(), "deposit already known");
@@ -437,9 +339,7 @@ impl Sequencer {
         for e in exits {
             let ids = ledger.exit(&e.segment);
             for id in ids {
-                if let Some(pos) = self.mempool.iter().position(|p| p.tx_id == id)
-                    && let Some(p) = self.mempool.remove(pos)
-                {
+                if let Some(p) = self.mempool.remove(id) {
                     ledger.unmark(&p.tx.transaction, p.tx_id);
                     // The exited part stays exited: unmark only frees Pending entries.
                     events.dropped.push((p.tx_id, p.seq, DropReason::Exited));
@@ -453,9 +353,7 @@ impl Sequencer {
         // (docs/formats.md §3.1). Pending transactions spending its inputs can never be valid.
         for f in forced {
             for id in ledger.pending_over(&f.tx) {
-                if let Some(pos) = self.mempool.iter().position(|p| p.tx_id == id)
-                    && let Some(p) = self.mempool.remove(pos)
-                {
+                if let Some(p) = self.mempool.remove(id) {
                     ledger.unmark(&p.tx.transaction, p.tx_id);
                     events.dropped.push((p.tx_id, p.seq, DropReason::Forced));
                 }
@@ -469,16 +367,10 @@ impl Sequencer {
         }
         events.ranges = ledger.take_delta();
         drop(ledger);
-        self.shared.store.record_l1_events(&events)?;
-        self.shared
-            .mempool_len
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
-        self.shared
-            .metrics
-            .mempool_size
-            .store(self.mempool.len() as u64, Ordering::Relaxed);
-        self.shared
-            .metrics
+        self.state.store().record_l1_events(&events)?;
+        self.state.set_mempool_len(self.mempool.len());
+        self.state
+            .metrics()
             .deposits
             .fetch_add(events.deposits.len() as u64, Ordering::Relaxed);
         Ok(())

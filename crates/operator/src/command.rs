@@ -1,0 +1,124 @@
+//! The sequencer's inbox: the work it is sent ([`Command`]) and [`Commands`], the handle the API,
+//! the L1 tasks and the node use to send it and wait for the answer.
+
+use alloy_primitives::B256;
+use debye_primitives::{SignedTransaction, Transaction};
+use debye_storage::{DepositEntry, ExitEntry};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    Error, Result,
+    mempool::{self, Refusal},
+    state::NodeState,
+};
+
+/// A verified transaction waiting for the sequencer, with where to answer.
+pub(crate) struct Submission {
+    pub(crate) tx_id: B256,
+    pub(crate) tx: SignedTransaction,
+    pub(crate) reply: oneshot::Sender<Result<B256, Refusal>>,
+}
+
+/// A forced transaction that became included on L1 (`docs/exit-game.md` §12.3).
+#[derive(Clone, Debug)]
+pub(crate) struct ForcedTx {
+    /// Its index `k` in the forced game; its outputs are named `FORCED_BLOCK | k`.
+    pub(crate) index: u64,
+    /// The transaction.
+    pub(crate) tx: Transaction,
+}
+
+/// Work for the sequencer.
+pub(crate) enum Command {
+    /// A verified transaction.
+    Submit(Submission),
+    /// The block interval elapsed.
+    Tick,
+    /// Deposits, exits and included forced transactions from L1 (answered once durable).
+    L1 {
+        deposits: Vec<DepositEntry>,
+        exits: Vec<ExitEntry>,
+        forced: Vec<ForcedTx>,
+        next_l1_block: u64,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    /// Build a block from whatever is pending now (tests, shutdown).
+    Flush(oneshot::Sender<Result<Option<u64>>>),
+    /// Finish the current batch and stop.
+    Shutdown,
+}
+
+/// Sends work to the sequencer.
+#[derive(Clone, Debug)]
+pub(crate) struct Commands(mpsc::Sender<Command>);
+
+impl Commands {
+    /// A handle and the sequencer's end, holding up to `capacity` commands.
+    pub(crate) fn channel(capacity: usize) -> (Self, mpsc::Receiver<Command>) {
+        let (tx, rx) = mpsc::channel(capacity);
+        (Self(tx), rx)
+    }
+
+    /// Verifies `stx` on the caller's thread, then hands it to the sequencer and waits until it
+    /// is durable (or refused).
+    pub(crate) async fn submit(
+        &self,
+        state: &NodeState,
+        stx: SignedTransaction,
+    ) -> Result<B256, Refusal> {
+        let tx_id = mempool::verify(state, &stx)?;
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Command::Submit(Submission {
+                tx_id,
+                tx: stx,
+                reply,
+            }))
+            .await
+            .map_err(|_| Refusal::Unavailable)?;
+        answer.await.map_err(|_| Refusal::Unavailable)?
+    }
+
+    /// Builds a block from the pending transactions now; returns its number (`None`: nothing
+    /// was pending).
+    pub(crate) async fn flush(&self) -> Result<Option<u64>> {
+        let (tx, rx) = oneshot::channel();
+        self.0
+            .send(Command::Flush(tx))
+            .await
+            .map_err(|_| Error::ShuttingDown)?;
+        rx.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// Sends L1 events to the sequencer and waits until they are durable.
+    pub(crate) async fn l1_events(
+        &self,
+        deposits: Vec<DepositEntry>,
+        exits: Vec<ExitEntry>,
+        forced: Vec<ForcedTx>,
+        next_l1_block: u64,
+    ) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Command::L1 {
+                deposits,
+                exits,
+                forced,
+                next_l1_block,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::ShuttingDown)?;
+        answer.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// Says the block interval elapsed; false once the sequencer is gone.
+    pub(crate) async fn tick(&self) -> bool {
+        self.0.send(Command::Tick).await.is_ok()
+    }
+
+    /// Asks the sequencer to finish its batch and stop.
+    pub(crate) async fn shutdown(&self) {
+        let _ = self.0.send(Command::Shutdown).await;
+    }
+}

@@ -1,0 +1,191 @@
+//! Block submission: stored blocks go to the anchor on L1 strictly in order, restart- and
+//! reorg-safe, driven by what L1 says.
+
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::Address;
+use debye_l1::{
+    L1,
+    contracts::{self, DebyeChainClient},
+};
+use debye_storage::SubmissionState;
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, error, info, warn};
+
+use crate::{Error, Result, state::NodeState};
+
+/// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
+///
+/// The anchor accepts block `n` only when `nextBlock() == n` and `prevHash` is its commitment
+/// of `n - 1`, so a block can neither be skipped nor committed twice. Every round the submitter
+/// reads `nextBlock()`, re-checks the commitments of the last `recheck_blocks` blocks against the
+/// store (a mismatch or a commitment the store lacks stops the node: the store is stale or
+/// another key submits), and then sends every stored block from `nextBlock()` on. A send that
+/// fails or times out (dropped or replaced L1 transaction) is followed by reading the commitment
+/// back: if it landed anyway the block counts as committed, otherwise the next round retries. An
+/// L1 reorg that removes commitments lowers `nextBlock()`, so the next round resubmits them.
+pub(crate) struct Submitter<L> {
+    state: Arc<NodeState>,
+    chain: DebyeChainClient<L>,
+    operator: Address,
+    reconnect: Option<Reconnect<L>>,
+}
+
+/// Builds a fresh L1 client. After a submission that neither succeeded nor landed (a dropped
+/// transaction, or one a reorg discarded), the submitter replaces its client with a new one, so
+/// that client-side state such as a cached account nonce cannot keep later submissions stuck
+/// behind a nonce gap.
+pub type Reconnect<L> =
+    Arc<dyn Fn() -> debye_l1::Result<DebyeChainClient<L>> + Send + Sync + 'static>;
+
+impl<L: L1 + Clone + 'static> Submitter<L> {
+    pub(crate) fn new(
+        state: Arc<NodeState>,
+        chain: DebyeChainClient<L>,
+        operator: Address,
+        reconnect: Option<Reconnect<L>>,
+    ) -> Self {
+        Self {
+            state,
+            chain,
+            operator,
+            reconnect,
+        }
+    }
+
+    fn set_committed(&self, n: u64, l1_block: u64) -> Result<()> {
+        let prev = self.state.set_l1_committed(n);
+        if prev != n {
+            self.state.store().set_submission(&SubmissionState {
+                l1_committed: n,
+                l1_block,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs an L1 request with the submit timeout, so that no request (a receipt that never
+    /// comes, a node that stopped answering) can stall the submitter.
+    async fn timed<T>(
+        &self,
+        fut: impl std::future::Future<Output = debye_l1::Result<T>>,
+    ) -> Result<T> {
+        let timeout = Duration::from_millis(self.state.config().l1.submit_timeout_ms);
+        match tokio::time::timeout(timeout, fut).await {
+            Ok(r) => Ok(r?),
+            Err(_) => Err(Error::L1(debye_l1::Error::Rpc("request timed out".into()))),
+        }
+    }
+
+    /// One round: check recent commitments, then submit what L1 lacks.
+    pub(crate) async fn reconcile(&mut self, stop: &watch::Receiver<bool>) -> Result<()> {
+        let store = self.state.store();
+        let l1_next = self.timed(self.chain.next_block()).await?;
+        let committed = l1_next.saturating_sub(1);
+        debug!(l1_next, "reconciling with L1");
+        let recheck = self.state.config().l1.recheck_blocks.max(1);
+        let from = committed.saturating_sub(recheck - 1).max(1);
+        for n in from..=committed {
+            let on_l1 = self.timed(self.chain.block_hash(n)).await?;
+            let local = store.header(n)?.map(|h| h.hash());
+            if local != Some(on_l1) {
+                return Err(Error::CommitmentMismatch {
+                    number: n,
+                    l1: on_l1,
+                    local: local.unwrap_or_default(),
+                });
+            }
+        }
+        let l1_block = self
+            .timed(self.chain.l1().block_number())
+            .await
+            .unwrap_or(0);
+        debug!(l1_block, "L1 head");
+        self.set_committed(committed, l1_block)?;
+        let mut n = l1_next;
+        while let Some(header) = store.header(n)? {
+            if *stop.borrow() {
+                // Abandoning here is safe: the next start reads nextBlock() again.
+                break;
+            }
+            let started = Instant::now();
+            debug!(number = n, "submitting block");
+            let sent = self
+                .timed(
+                    self.chain
+                        .submit_block(self.operator, contracts::BlockHeader::from(&header)),
+                )
+                .await;
+            match sent {
+                Ok(receipt) => {
+                    self.state.metrics().l1_submit.observe(started.elapsed());
+                    info!(
+                        number = n,
+                        l1_block = receipt.block_number,
+                        "block committed on L1"
+                    );
+                    self.set_committed(n, receipt.block_number)?;
+                }
+                Err(failed) => {
+                    self.state
+                        .metrics()
+                        .l1_submit_failures
+                        .fetch_add(1, Ordering::Relaxed);
+                    let reason = failed.to_string();
+                    debug!(number = n, %reason, "submission failed; reading the anchor back");
+                    // The transaction may have landed anyway (or an earlier one for the same
+                    // number did): believe only what the anchor stores.
+                    if self.timed(self.chain.block_hash(n)).await? == header.hash() {
+                        info!(
+                            number = n,
+                            "block found committed on L1 after a failed send"
+                        );
+                        self.set_committed(n, 0)?;
+                    } else {
+                        warn!(number = n, %reason, "block submission failed; retrying later");
+                        if let Some(reconnect) = &self.reconnect {
+                            self.chain = reconnect()?;
+                        }
+                        return Ok(());
+                    }
+                }
+            }
+            n += 1;
+        }
+        Ok(())
+    }
+
+    /// Runs rounds when a block is stored and on every poll interval until `stop`.
+    pub(crate) async fn run(
+        mut self,
+        mut tip: watch::Receiver<u64>,
+        mut stop: watch::Receiver<bool>,
+        fatal: mpsc::UnboundedSender<Error>,
+    ) {
+        let poll = self.state.config().poll_interval();
+        loop {
+            tokio::select! {
+                _ = tip.changed() => {}
+                _ = tokio::time::sleep(poll) => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                // One last round so a graceful stop leaves as little as possible to the restart.
+                break;
+            }
+            match self.reconcile(&stop).await {
+                Ok(()) => {}
+                Err(Error::L1(e)) => warn!(error = %e, "L1 unavailable; retrying"),
+                Err(e) => {
+                    error!(error = %e, "block submission stopped");
+                    let _ = fatal.send(e);
+                    return;
+                }
+            }
+        }
+        debug!("submitter stopped");
+    }
+}
