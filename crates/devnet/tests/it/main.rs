@@ -26,4 +26,17 @@ async fn devnet_story_balances_add_up() {
     assert!(lines.iter().any(|l| l.contains("exit cancelled")));
     assert!(lines.iter().any(|l| l.contains("exclusion proof")));
     assert_eq!(report.steps.len(), lines.len() - report.parties.len());
+    assert!(report.steps.iter().all(|s| s.ok));
+    // The real parts played: the operator's node and the watcher each took a step.
+    for name in [
+        "operator",
+        "carol watches",
+        "carol challenges",
+        "bob withdraws",
+    ] {
+        assert!(
+            report.steps.iter().any(|s| s.name == name),
+            "no step {name}"
+        );
+    }
 }
