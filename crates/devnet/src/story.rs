@@ -650,25 +650,33 @@ pub(crate) async fn play(dir: &std::path::Path, narrate: impl FnMut(String)) -> 
     })
 }
 
-/// The operator's ledger gives `wallet` exactly the coins the wallet counts as its own.
+/// The operator's ledger gives `wallet` exactly the coins the wallet counts as its own. The node
+/// applies L1 events (here: bob's finalized exit) from its own L1 poll, so this waits for it to
+/// catch up, and fails if the books still differ after [`PATIENCE`].
 async fn books_agree<F>(net: &Net<F>, wallet: &Wallet) -> Result<()> {
-    let mut by_operator: Vec<Segment> = net
-        .api
-        .client()
-        .ranges_owned_by(wallet.address())
-        .await
-        .map_err(|e| Error::Api(e.to_string()))?
-        .into_iter()
-        .map(|r| r.segment)
-        .collect();
     let mut by_wallet = owned(wallet);
-    by_operator.sort_by_key(|s| s.start());
     by_wallet.sort_by_key(|s| s.start());
-    if by_operator != by_wallet {
-        return Err(Error::Inconsistent(format!(
-            "the operator gives {} {by_operator:?}, its wallet holds {by_wallet:?}",
-            wallet.address()
-        )));
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let mut by_operator: Vec<Segment> = net
+            .api
+            .client()
+            .ranges_owned_by(wallet.address())
+            .await
+            .map_err(|e| Error::Api(e.to_string()))?
+            .into_iter()
+            .map(|r| r.segment)
+            .collect();
+        by_operator.sort_by_key(|s| s.start());
+        if by_operator == by_wallet {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(Error::Inconsistent(format!(
+                "the operator gives {} {by_operator:?}, its wallet holds {by_wallet:?}",
+                wallet.address()
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    Ok(())
 }

@@ -36,9 +36,9 @@ mod tests {
     #[test]
     fn amounts_read_in_their_unit() {
         assert_eq!(ether(U256::from(ETHER / 4 + 5 * ETHER)), "5.250");
-        let eth = coin::deposit_segment(coin::ETH_TOKEN, 0, 2 * ETHER).expect("valid");
+        let eth = Segment::deposit(coin::ETH_TOKEN, 0, 2 * ETHER).expect("valid");
         assert_eq!(describe(&eth), "2.000 ETH");
-        let usd = coin::deposit_segment(1, 0, 250 * TOKEN_UNIT).expect("valid");
+        let usd = Segment::deposit(1, 0, 250 * TOKEN_UNIT).expect("valid");
         assert_eq!(describe(&usd), "250 dUSD");
     }
 }

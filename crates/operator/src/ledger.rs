@@ -252,11 +252,7 @@ impl Ledger {
             }
         }
         for (i, out) in tx.outputs.iter().enumerate() {
-            let origin = Origin::Tx {
-                block,
-                tx_index,
-                output_index: u8::try_from(i).unwrap_or(u8::MAX),
-            };
+            let origin = Origin::tx(block, tx_index, u8::try_from(i).unwrap_or(u8::MAX));
             self.insert(out.segment, out.owner, origin);
         }
     }

@@ -332,7 +332,7 @@ impl Sequencer {
                 debug!(start = %d.segment.start(), "deposit already known");
                 continue;
             }
-            ledger.insert(d.segment, d.owner, Origin::Deposit { block: d.block });
+            ledger.insert(d.segment, d.owner, Origin::deposit(d.block));
             info!(owner = %d.owner, segment = %d.segment, block = d.block, "deposit credited");
             events.deposits.push(d);
         }

@@ -7,8 +7,6 @@
 
 use alloy_primitives::U256;
 
-use crate::{Error, Result, Segment};
-
 /// A coin identifier (`uint256`, always `< COIN_SPACE_END` when valid).
 pub type CoinId = U256;
 
@@ -55,25 +53,6 @@ pub fn token_end(token: u32) -> CoinId {
     (U256::from(token) + U256::from(1u8)) << TOKEN_SHIFT
 }
 
-/// The segment created by depositing `amount` units of `token` when the token's next free offset
-/// is `next_offset`. Fails with [`Error::InvalidDeposit`] for a zero amount or when the deposit
-/// does not fit below 2^128.
-pub fn deposit_segment(token: u32, next_offset: u128, amount: u128) -> Result<Segment> {
-    let bad = || Error::InvalidDeposit {
-        offset: next_offset,
-        amount,
-    };
-    if amount == 0 {
-        return Err(bad());
-    }
-    let start = coin_id(token, next_offset);
-    let end = start + U256::from(amount);
-    if end > token_end(token) {
-        return Err(bad());
-    }
-    Segment::new(start, end)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,21 +67,5 @@ mod tests {
         assert_eq!(offset_of(c), 12345);
         assert_eq!(token_of(COIN_SPACE_END), None);
         assert_eq!(token_of(COIN_SPACE_END - U256::from(1u8)), Some(u32::MAX));
-    }
-
-    #[test]
-    fn deposits() {
-        let s = deposit_segment(1, 10, 5).expect("fits");
-        assert_eq!(s.start(), coin_id(1, 10));
-        assert_eq!(s.len(), U256::from(5u8));
-        assert!(deposit_segment(1, u128::MAX, 1).is_ok());
-        assert_eq!(
-            deposit_segment(1, u128::MAX, 2).map_err(|e| e.code()),
-            Err("InvalidDeposit")
-        );
-        assert_eq!(
-            deposit_segment(1, 0, 0).map_err(|e| e.code()),
-            Err("InvalidDeposit")
-        );
     }
 }

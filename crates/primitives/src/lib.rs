@@ -15,14 +15,14 @@
 //! - [`Position`], [`Origin`]: the exit game's names for outputs and their age ([`exit`]).
 //!
 //! ```
-//! use debye_primitives::{coin, tx, BlockBuilder, Input, Output, Transaction};
+//! use debye_primitives::{coin, tx, BlockBuilder, Input, Output, Segment, Transaction};
 //! use alloy_primitives::Address;
 //! use k256::ecdsa::SigningKey;
 //!
 //! let alice = SigningKey::from_slice(&[1; 32]).unwrap();
 //! let bob = tx::address_of(&SigningKey::from_slice(&[2; 32]).unwrap());
 //! let domain = tx::domain(31337, Address::repeat_byte(0xdb));
-//! let deposit = coin::deposit_segment(coin::ETH_TOKEN, 0, 1_000).unwrap();
+//! let deposit = Segment::deposit(coin::ETH_TOKEN, 0, 1_000).unwrap();
 //! let transfer = Transaction {
 //!     inputs: vec![Input::deposit(tx::address_of(&alice), 1, deposit)],
 //!     outputs: vec![Output { owner: bob, segment: deposit }],

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     Error, Result,
-    coin::{COIN_SPACE_END, CoinId, token_end, token_of},
+    coin::{COIN_SPACE_END, CoinId, coin_id, token_end, token_of},
 };
 
 /// A non-empty, half-open range of coins `[start, end)` inside a single token's space.
@@ -33,6 +33,25 @@ impl TryFrom<RawSegment> for Segment {
 }
 
 impl Segment {
+    /// The segment created by depositing `amount` units of `token` when the token's next free offset
+    /// is `next_offset`. Fails with [`Error::InvalidDeposit`] for a zero amount or when the deposit
+    /// does not fit below 2^128.
+    pub fn deposit(token: u32, next_offset: u128, amount: u128) -> Result<Self> {
+        let bad = || Error::InvalidDeposit {
+            offset: next_offset,
+            amount,
+        };
+        if amount == 0 {
+            return Err(bad());
+        }
+        let start = coin_id(token, next_offset);
+        let end = start + U256::from(amount);
+        if end > token_end(token) {
+            return Err(bad());
+        }
+        Self::new(start, end)
+    }
+
     /// Checks the segment rules, in this order: non-empty ([`Error::EmptySegment`]), inside the
     /// coin space ([`Error::SegmentOutOfSpace`]), inside one token ([`Error::SegmentCrossesToken`]).
     pub fn new(start: CoinId, end: CoinId) -> Result<Self> {
@@ -101,7 +120,22 @@ impl core::fmt::Display for Segment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::coin::coin_id;
+
+    #[test]
+    fn deposits() {
+        let s = Segment::deposit(1, 10, 5).expect("fits");
+        assert_eq!(s.start(), coin_id(1, 10));
+        assert_eq!(s.len(), U256::from(5u8));
+        assert!(Segment::deposit(1, u128::MAX, 1).is_ok());
+        assert_eq!(
+            Segment::deposit(1, u128::MAX, 2).map_err(|e| e.code()),
+            Err("InvalidDeposit")
+        );
+        assert_eq!(
+            Segment::deposit(1, 0, 0).map_err(|e| e.code()),
+            Err("InvalidDeposit")
+        );
+    }
 
     #[test]
     fn rules() {

@@ -29,33 +29,3 @@ pub(crate) mod quantity {
         T::try_from(v).map_err(|_| D::Error::custom("quantity out of range"))
     }
 }
-
-/// `Vec<Signature>` as a list of `0x`-hex 65-byte `r ‖ s ‖ v` strings.
-pub(crate) mod signatures {
-    use alloy_primitives::{Bytes, Signature};
-    use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
-
-    use crate::tx::{SIGNATURE_LEN, signature_from_bytes, signature_to_bytes};
-
-    pub(crate) fn serialize<S: Serializer>(sigs: &[Signature], s: S) -> Result<S::Ok, S::Error> {
-        let v: Vec<Bytes> = sigs
-            .iter()
-            .map(|sig| Bytes::copy_from_slice(&signature_to_bytes(sig)))
-            .collect();
-        v.serialize(s)
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Signature>, D::Error> {
-        let v = Vec::<Bytes>::deserialize(d)?;
-        v.iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let arr: &[u8; SIGNATURE_LEN] = b
-                    .as_ref()
-                    .try_into()
-                    .map_err(|_| D::Error::custom("signature is not 65 bytes"))?;
-                signature_from_bytes(arr, i).map_err(D::Error::custom)
-            })
-            .collect()
-    }
-}

@@ -87,23 +87,18 @@ pub(crate) fn u256_key(v: U256) -> [u8; 32] {
     v.to_be_bytes::<32>()
 }
 
+/// Tag 0: a deposit (block, then five zero bytes); tag 1: a transaction output (block, tx index,
+/// output index). The layout predates the shared [`Origin`] type and is kept byte for byte.
 fn origin_bytes(out: &mut Vec<u8>, origin: &Origin) {
-    match *origin {
-        Origin::Deposit { block } => {
-            out.push(0);
-            out.extend_from_slice(&block.to_be_bytes());
-            out.extend_from_slice(&[0; 5]);
-        }
-        Origin::Tx {
-            block,
-            tx_index,
-            output_index,
-        } => {
-            out.push(1);
-            out.extend_from_slice(&block.to_be_bytes());
-            out.extend_from_slice(&tx_index.to_be_bytes());
-            out.push(output_index);
-        }
+    if origin.is_deposit() {
+        out.push(0);
+        out.extend_from_slice(&origin.block.to_be_bytes());
+        out.extend_from_slice(&[0; 5]);
+    } else {
+        out.push(1);
+        out.extend_from_slice(&origin.block.to_be_bytes());
+        out.extend_from_slice(&origin.tx_index.to_be_bytes());
+        out.push(origin.output_index);
     }
 }
 
@@ -113,12 +108,8 @@ fn read_origin(r: &mut Reader<'_>) -> Result<Origin> {
     let tx_index = r.u32()?;
     let output_index = r.u8()?;
     match tag {
-        0 => Ok(Origin::Deposit { block }),
-        1 => Ok(Origin::Tx {
-            block,
-            tx_index,
-            output_index,
-        }),
+        0 => Ok(Origin::deposit(block)),
+        1 => Ok(Origin::tx(block, tx_index, output_index)),
         t => Err(r.corrupt(format!("origin tag {t}"))),
     }
 }

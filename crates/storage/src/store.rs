@@ -1,47 +1,13 @@
 //! The storage contract of the operator and the records it stores.
 
 use alloy_primitives::{Address, B256, U256};
-use debye_primitives::{BlockHeader, Input, Segment, SignedTransaction};
+use debye_primitives::{BlockHeader, Segment, SignedTransaction};
 
 use crate::Result;
 
-/// Where the coins of a range were created: the output (or deposit) an input must point at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Origin {
-    /// A deposit, spendable from child block `block` on.
-    Deposit {
-        /// The deposit's child block number (the `blockIndex` inputs carry).
-        block: u64,
-    },
-    /// Output `output_index` of transaction `tx_index` in block `block`.
-    Tx {
-        /// Block number.
-        block: u64,
-        /// Position of the transaction in its block.
-        tx_index: u32,
-        /// Output of that transaction.
-        output_index: u8,
-    },
-}
-
-impl Origin {
-    /// Whether `input` points at this origin (block, tx index and output index).
-    pub fn matches(&self, input: &Input) -> bool {
-        match *self {
-            Self::Deposit { block } => input.is_deposit() && input.block_index == block,
-            Self::Tx {
-                block,
-                tx_index,
-                output_index,
-            } => {
-                !input.is_deposit()
-                    && input.block_index == block
-                    && input.tx_index == tx_index
-                    && input.output_index == output_index
-            }
-        }
-    }
-}
+/// Where the coins of a range were created: the output (or deposit) an input must point at
+/// (one definition for every client, in `debye-primitives`).
+pub use debye_primitives::Origin;
 
 /// One entry of the range-ownership index: `owner` holds `segment`, created at `origin`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

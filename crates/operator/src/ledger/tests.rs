@@ -26,15 +26,13 @@ fn ledger() -> Ledger {
         RangeRecord {
             segment: seg(0, 100),
             owner: ALICE,
-            origin: Origin::Deposit {
-                block: DEPOSIT_BLOCK,
-            },
+            origin: Origin::deposit(DEPOSIT_BLOCK),
             exited: false,
         },
         RangeRecord {
             segment: seg(200, 300),
             owner: ALICE,
-            origin: Origin::Deposit { block: 4 },
+            origin: Origin::deposit(4),
             exited: true,
         },
     ])
@@ -176,9 +174,7 @@ fn inputs_point_at_where_the_coins_were_created() {
         Err(Rejection::WrongOrigin {
             input: 0,
             segment,
-            origin: Origin::Deposit {
-                block: DEPOSIT_BLOCK
-            },
+            origin: Origin::deposit(DEPOSIT_BLOCK),
             block: 2
         })
     );
@@ -200,11 +196,7 @@ fn inputs_point_at_where_the_coins_were_created() {
         Err(Rejection::WrongOrigin {
             input: 0,
             segment,
-            origin: Origin::Tx {
-                block: 5,
-                tx_index: 0,
-                output_index: 0
-            },
+            origin: Origin::tx(5, 0, 0),
             block: DEPOSIT_BLOCK
         })
     );

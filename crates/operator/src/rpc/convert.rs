@@ -91,21 +91,10 @@ impl From<Refusal> for ApiError {
 /// Where a range was created, as `debye_rangesOwnedBy` names it (a deposit's `txIndex` is
 /// [`debye_primitives::tx::DEPOSIT_TX_INDEX`]).
 pub(super) fn range_origin(origin: Origin) -> RangeOrigin {
-    match origin {
-        Origin::Deposit { block } => RangeOrigin {
-            block_index: block,
-            tx_index: debye_primitives::tx::DEPOSIT_TX_INDEX,
-            output_index: 0,
-        },
-        Origin::Tx {
-            block,
-            tx_index,
-            output_index,
-        } => RangeOrigin {
-            block_index: block,
-            tx_index,
-            output_index,
-        },
+    RangeOrigin {
+        block_index: origin.block,
+        tx_index: origin.tx_index,
+        output_index: origin.output_index,
     }
 }
 
@@ -165,7 +154,7 @@ mod tests {
                 Rejection::WrongOrigin {
                     input: 0,
                     segment,
-                    origin: Origin::Deposit { block: 1 },
+                    origin: Origin::deposit(1),
                     block: 2,
                 }
                 .into(),

@@ -1229,9 +1229,9 @@ fn committed_headers_check() -> R {
 #[test]
 fn deposit_coin_layout_vector() {
     // Documented example in docs/formats.md: 1 ETH then 5 units of token 2.
-    let eth = coin::deposit_segment(0, 0, 1_000_000_000_000_000_000).expect("fits");
+    let eth = Segment::deposit(0, 0, 1_000_000_000_000_000_000).expect("fits");
     assert_eq!(eth.end(), U256::from(1_000_000_000_000_000_000u128));
-    let tok = coin::deposit_segment(2, 7, 5).expect("fits");
+    let tok = Segment::deposit(2, 7, 5).expect("fits");
     assert_eq!(tok.start(), coin_id(2, 7));
     assert_eq!(
         format!("{:#x}", tok.start()),

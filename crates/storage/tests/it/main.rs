@@ -47,11 +47,7 @@ fn records_survive_reopen() {
     let rec = RangeRecord {
         segment: segment(0, 0, 10).unwrap(),
         owner,
-        origin: Origin::Tx {
-            block: 1,
-            tx_index: 0,
-            output_index: 3,
-        },
+        origin: Origin::tx(1, 0, 3),
         exited: false,
     };
     {
