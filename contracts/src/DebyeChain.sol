@@ -731,19 +731,21 @@ contract DebyeChain is IDebyeChain {
         view
         returns (PrimeLib.Output memory out, uint256 position, bytes32 id)
     {
-        uint64 n = p.header.number;
-        if (n >= ExitLib.FORCED_BLOCK) {
-            bytes32 forcedId;
-            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+        bytes32 forcedId;
+        (forcedId, position) = _evidenceAt(p.header);
+        if (_isForced(p.header)) {
             (out, id) = _verifier.outputOf(p.transaction, p.outputIndex, _domainSeparator());
-            if (id != forcedId) revert UnknownHeader(n);
         } else {
-            _checkHeader(p.header);
             (out, id) = _verifier.verifyOutput(
-                p.transaction, p.outputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+                p.transaction,
+                p.outputIndex,
+                p.header.number,
+                p.header.txRoot,
+                p.proof,
+                _domainSeparator()
             );
-            position = ExitLib.outputPosition(n);
         }
+        _checkForcedId(p.header, forcedId, id);
     }
 
     /// @dev A valid, signed transaction included (not expired) in a committed block, or an
@@ -755,19 +757,40 @@ contract DebyeChain is IDebyeChain {
         view
         returns (PrimeLib.Input memory input, uint256 position, bytes32 id)
     {
-        uint64 n = p.header.number;
-        if (n >= ExitLib.FORCED_BLOCK) {
-            bytes32 forcedId;
-            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+        bytes32 forcedId;
+        (forcedId, position) = _evidenceAt(p.header);
+        if (_isForced(p.header)) {
             (input, id) = _verifier.inputOf(p.spend.transaction, p.inputIndex, _domainSeparator());
-            if (id != forcedId) revert UnknownHeader(n);
         } else {
-            _checkHeader(p.header);
             (input, id) = _verifier.verifySpend(
-                p.spend, p.inputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+                p.spend, p.inputIndex, p.header.number, p.header.txRoot, p.proof, _domainSeparator()
             );
-            position = ExitLib.outputPosition(n);
         }
+        _checkForcedId(p.header, forcedId, id);
+    }
+
+    function _isForced(Types.BlockHeader calldata h) private pure returns (bool) {
+        return h.number >= ExitLib.FORCED_BLOCK;
+    }
+
+    /// @dev Where evidence under `h` stands: for `FORCED_BLOCK | k` the id and position of the
+    ///      included forced transaction `k` (reverts unless included), else `2n + 1` after
+    ///      checking `h` is the committed header of block `n`.
+    function _evidenceAt(Types.BlockHeader calldata h)
+        private
+        view
+        returns (bytes32 forcedId, uint256 position)
+    {
+        if (_isForced(h)) return _forced.includedAt(h.number ^ ExitLib.FORCED_BLOCK);
+        position = ExitLib.outputPosition(_checkHeader(h));
+    }
+
+    /// @dev Forced evidence must carry the included forced transaction itself.
+    function _checkForcedId(Types.BlockHeader calldata h, bytes32 forcedId, bytes32 id)
+        private
+        pure
+    {
+        if (_isForced(h) && id != forcedId) revert UnknownHeader(h.number);
     }
 
     /// @dev Removes `[start, end)` from the exitable range keyed `key` (its end); false if the

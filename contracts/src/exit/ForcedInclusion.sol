@@ -161,8 +161,7 @@ contract ForcedInclusion is IForcedInclusion {
         uint256 inputIndex,
         Types.SpendProof calldata p
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         PrimeLib.Input memory i;
         bytes32 spendId;
         uint64 n = p.header.number;
@@ -203,8 +202,7 @@ contract ForcedInclusion is IForcedInclusion {
         uint256 inputIndex,
         Types.OutputProof calldata p
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         _checkHeader(p.header);
         (PrimeLib.Output memory o,) = _verifier.verifyOutput(
             p.transaction,
@@ -235,8 +233,7 @@ contract ForcedInclusion is IForcedInclusion {
         PrimeLib.Segment calldata s,
         PrimeLib.SumProof calldata proof
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         _checkHeader(h);
         if (
             x.txIndex == PrimeLib.DEPOSIT_TX_INDEX || h.number != x.blockIndex
@@ -257,8 +254,7 @@ contract ForcedInclusion is IForcedInclusion {
         uint256 inputIndex,
         Types.DepositRecord calldata d
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         if (
             chain.depositHash(d.start)
                 != keccak256(abi.encode(d.owner, d.start, d.end, d.blockNumber))
@@ -286,8 +282,7 @@ contract ForcedInclusion is IForcedInclusion {
         uint256 inputIndex,
         Types.ExitData calldata done
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         IDebyeChain.ExitStatus status = chain.exitState(keccak256(abi.encode(done))).status;
         if (
             (status != IDebyeChain.ExitStatus.Finalized
@@ -409,13 +404,14 @@ contract ForcedInclusion is IForcedInclusion {
         return f.signed == (f.ownerCount == 2 ? 3 : 1);
     }
 
-    /// @dev Input `inputIndex` of `t`, which must be forced transaction `index`.
-    function _inputOf(
-        Forced storage f,
-        uint64 index,
-        PrimeLib.Transaction calldata t,
-        uint256 inputIndex
-    ) private view returns (PrimeLib.Input memory x) {
+    /// @dev Pending forced transaction `index` and input `inputIndex` of `t`, which must be it:
+    ///      what every challenge of docs/exit-game.md §12.2 starts from.
+    function _pendingInput(uint64 index, PrimeLib.Transaction calldata t, uint256 inputIndex)
+        private
+        view
+        returns (Forced storage f, PrimeLib.Input memory x)
+    {
+        f = _pendingForced(index);
         bytes32 id;
         (x, id) = _verifier.inputOf(t, inputIndex, chain.domainSeparator());
         if (id != f.txId) revert WrongTransaction(index);
