@@ -286,6 +286,24 @@ pub(crate) fn decode_event<E: SolEvent>(log: &L1Log) -> Result<E> {
     Ok(E::decode_raw_log(log.topics.iter().copied(), &log.data)?)
 }
 
+/// The logs among `$logs` whose first topic is one of the listed events, each decoded into its
+/// variant (`Event => Enum::Variant`), in order; other logs are skipped.
+macro_rules! decode_logs {
+    ($logs:expr, $($event:ty => $variant:path),+ $(,)?) => {
+        $logs
+            .iter()
+            .filter_map(|log| {
+                let topic = *log.topics.first()?;
+                $(if topic == <$event as alloy_sol_types::SolEvent>::SIGNATURE_HASH {
+                    return Some($crate::contracts::decode_event::<$event>(log).map($variant));
+                })+
+                None
+            })
+            .collect::<$crate::Result<Vec<_>>>()
+    };
+}
+pub(crate) use decode_logs;
+
 pub(crate) fn first_event<E: SolEvent>(logs: &[L1Log]) -> Result<E> {
     logs.iter()
         .find(|l| l.topics.first() == Some(&E::SIGNATURE_HASH))

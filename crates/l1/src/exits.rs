@@ -15,7 +15,7 @@ use debye_primitives::{
 
 use crate::{
     L1, L1Receipt, LogFilter, Result,
-    contracts::{DebyeChain, DebyeChainClient, PrimeLib, decode_event, first_event},
+    contracts::{DebyeChain, DebyeChainClient, PrimeLib, decode_event, decode_logs, first_event},
 };
 
 pub use crate::contracts::DebyeChain::{
@@ -524,36 +524,20 @@ impl<L: L1> DebyeChainClient<L> {
             .l1()
             .logs(LogFilter::new(self.address(), from_block))
             .await?;
-        let mut out = Vec::new();
-        for log in &logs {
-            let Some(topic) = log.topics.first() else {
-                continue;
-            };
-            let event = match *topic {
-                t if t == ExitStarted::SIGNATURE_HASH => ExitEvent::Started(decode_event(log)?),
-                t if t == ExitCancelled::SIGNATURE_HASH => ExitEvent::Cancelled(decode_event(log)?),
-                t if t == ExitFinalized::SIGNATURE_HASH => ExitEvent::Finalized(decode_event(log)?),
-                t if t == ExitSkipped::SIGNATURE_HASH => ExitEvent::Skipped(decode_event(log)?),
-                t if t == ExitWithdrawn::SIGNATURE_HASH => ExitEvent::Withdrawn(decode_event(log)?),
-                t if t == ExitBlocked::SIGNATURE_HASH => ExitEvent::Blocked(decode_event(log)?),
-                t if t == ExitUnblocked::SIGNATURE_HASH => ExitEvent::Unblocked(decode_event(log)?),
-                t if t == ChallengeRequested::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeRequested(decode_event(log)?)
-                }
-                t if t == ChallengeAnswered::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeAnswered(decode_event(log)?)
-                }
-                t if t == ChallengeClosed::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeClosed(decode_event(log)?)
-                }
-                t if t == ExitBondScheduled::SIGNATURE_HASH => {
-                    ExitEvent::BondScheduled(decode_event(log)?)
-                }
-                _ => continue,
-            };
-            out.push(event);
-        }
-        Ok(out)
+        decode_logs!(
+            logs,
+            ExitStarted => ExitEvent::Started,
+            ExitCancelled => ExitEvent::Cancelled,
+            ExitFinalized => ExitEvent::Finalized,
+            ExitSkipped => ExitEvent::Skipped,
+            ExitWithdrawn => ExitEvent::Withdrawn,
+            ExitBlocked => ExitEvent::Blocked,
+            ExitUnblocked => ExitEvent::Unblocked,
+            ChallengeRequested => ExitEvent::ChallengeRequested,
+            ChallengeAnswered => ExitEvent::ChallengeAnswered,
+            ChallengeClosed => ExitEvent::ChallengeClosed,
+            ExitBondScheduled => ExitEvent::BondScheduled,
+        )
     }
 }
 

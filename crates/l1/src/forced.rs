@@ -8,7 +8,7 @@
 //! (`DebyeChain.forcedInclusion()`); these methods find it through the anchor.
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::{SolCall, SolEvent};
+use alloy_sol_types::SolCall;
 use debye_primitives::{
     self as primitives, Segment, SignedTransaction, SumMerkleProof, Transaction, abi as pabi,
     exit::Position,
@@ -24,7 +24,7 @@ pub use debye_primitives::exit::{FORCED_BLOCK, forced_block_index};
 use crate::{
     L1, L1Receipt, LogFilter, Result,
     bindings::Revert,
-    contracts::{DebyeChain, DebyeChainClient, PrimeLib, Types, decode_event, first_event},
+    contracts::{DebyeChain, DebyeChainClient, PrimeLib, Types, decode_logs, first_event},
     exits::{DepositRecord, ExitData, OutputProof, SpendProof, tx_abi, tx_from_abi},
 };
 
@@ -182,6 +182,11 @@ impl<L: L1> DebyeChainClient<L> {
         crate::contracts::send_to(self.l1(), from, at, call, value).await
     }
 
+    /// Sends `call` to the forced-inclusion game from `from` with no value.
+    async fn forced_act<C: SolCall>(&self, from: Address, call: C) -> Result<L1Receipt> {
+        self.forced_send(from, call, U256::ZERO).await
+    }
+
     /// The bond `force` asks for now (three exit bonds, `docs/exit-game.md` §5.1).
     pub async fn force_bond(&self) -> Result<U256> {
         self.forced_view(ForcedInclusion::forceBondCall {}).await
@@ -208,7 +213,7 @@ impl<L: L1> DebyeChainClient<L> {
             index,
             signature: signature.to_vec().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Adds every signature of `signed` (its owners' signatures, made off-chain) to `index`.
@@ -242,7 +247,7 @@ impl<L: L1> DebyeChainClient<L> {
             inputIndex: U256::from(input_index),
             p: spend.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names an output that does
@@ -262,7 +267,7 @@ impl<L: L1> DebyeChainClient<L> {
             inputIndex: U256::from(input_index),
             p: output.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names a block where no
@@ -286,7 +291,7 @@ impl<L: L1> DebyeChainClient<L> {
             s: pabi::Segment::from(segment).into(),
             proof: pabi::SumProof::from(proof).into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names a deposit wrongly:
@@ -305,7 +310,7 @@ impl<L: L1> DebyeChainClient<L> {
             inputIndex: U256::from(input_index),
             d: deposit.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` overlaps the settled exit
@@ -324,13 +329,13 @@ impl<L: L1> DebyeChainClient<L> {
             inputIndex: U256::from(input_index),
             done: done.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Settles forced transaction `index` after its period: included if fully signed, else lapsed.
     pub async fn finalize_forced(&self, from: Address, index: u64) -> Result<L1Receipt> {
         let call = ForcedInclusion::finalizeForcedCall { index };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Forcing bonds credited to `account` and not yet claimed (`docs/exit-game.md` §5.3).
@@ -341,8 +346,7 @@ impl<L: L1> DebyeChainClient<L> {
 
     /// Pays `from` every forcing bond credited to it (`docs/exit-game.md` §5.3).
     pub async fn claim_forced(&self, from: Address) -> Result<L1Receipt> {
-        self.forced_send(from, ForcedInclusion::claimCall {}, U256::ZERO)
-            .await
+        self.forced_act(from, ForcedInclusion::claimCall {}).await
     }
 
     /// The state of forced transaction `index`.
@@ -385,25 +389,13 @@ impl<L: L1> DebyeChainClient<L> {
     pub async fn forced_events(&self, from_block: u64) -> Result<Vec<ForcedEvent>> {
         let at = self.forced_inclusion().await?;
         let logs = self.l1().logs(LogFilter::new(at, from_block)).await?;
-        let mut out = Vec::new();
-        for log in &logs {
-            let Some(topic) = log.topics.first() else {
-                continue;
-            };
-            let event = match *topic {
-                t if t == ForcedPosted::SIGNATURE_HASH => ForcedEvent::Posted(decode_event(log)?),
-                t if t == ForcedSigned::SIGNATURE_HASH => ForcedEvent::Signed(decode_event(log)?),
-                t if t == ForcedCancelled::SIGNATURE_HASH => {
-                    ForcedEvent::Cancelled(decode_event(log)?)
-                }
-                t if t == ForcedIncluded::SIGNATURE_HASH => {
-                    ForcedEvent::Included(decode_event(log)?)
-                }
-                t if t == ForcedLapsed::SIGNATURE_HASH => ForcedEvent::Lapsed(decode_event(log)?),
-                _ => continue,
-            };
-            out.push(event);
-        }
-        Ok(out)
+        decode_logs!(
+            logs,
+            ForcedPosted => ForcedEvent::Posted,
+            ForcedSigned => ForcedEvent::Signed,
+            ForcedCancelled => ForcedEvent::Cancelled,
+            ForcedIncluded => ForcedEvent::Included,
+            ForcedLapsed => ForcedEvent::Lapsed,
+        )
     }
 }
