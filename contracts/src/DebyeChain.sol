@@ -4,9 +4,13 @@ pragma solidity 0.8.37;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {PrimeLib} from "./lib/PrimeLib.sol";
+import {Types} from "./lib/Types.sol";
+import {L1Util} from "./lib/L1Util.sol";
+import {IDebyeChain} from "./interfaces/IDebyeChain.sol";
 import {ExitLib} from "./lib/ExitLib.sol";
 import {ExitVerifier} from "./exit/ExitVerifier.sol";
 import {ForcedInclusion} from "./exit/ForcedInclusion.sol";
+import {IForcedInclusion} from "./interfaces/IForcedInclusion.sol";
 
 /// @title DebyeChain: the L1 anchor of the Debye Plasma chain
 /// @notice Holds deposited ETH and ERC-20 tokens, gives every deposited unit a coin id, records
@@ -19,22 +23,8 @@ import {ForcedInclusion} from "./exit/ForcedInclusion.sol";
 ///      Storage layout (docs/contracts.md §2): slot 0 packs `_nextBlock` and `_tokenCount`; slot
 ///      5 packs the bond schedule; every other item lives in a mapping; the operator and the exit
 ///      period are immutables (no storage read).
-contract DebyeChain {
+contract DebyeChain is IDebyeChain {
     using SafeERC20 for IERC20;
-
-    /// @notice A child-chain block header; its commitment is `keccak256(abi.encode(header))`.
-    /// @param number Child block number, 1 for the first block.
-    /// @param prevHash Commitment of block `number - 1` (`bytes32(0)` for block 1).
-    /// @param txRoot Root of the block's transactions.
-    /// @param accumulator The coin-history accumulator after this block.
-    /// @param noteRoot Root of the notes created in this block.
-    struct BlockHeader {
-        uint64 number;
-        bytes32 prevHash;
-        bytes32 txRoot;
-        bytes32 accumulator;
-        bytes32 noteRoot;
-    }
 
     /// @dev Per-token state, one slot: 16 + 4 + 1 bytes. `listed` keeps the slot non-zero from the
     ///      moment of listing, so a token's first deposit pays a warm rewrite, not a fresh slot.
@@ -44,230 +34,12 @@ contract DebyeChain {
         bool listed;
     }
 
-    /// @notice `token` may be deposited from now on; its coins carry `tokenId`.
-    event TokenListed(address indexed token, uint32 indexed tokenId);
-    /// @notice `owner` deposited the coins `[start, end)` of `tokenId`; they may be spent from
-    ///         child block `blockNumber` on.
-    event Deposit(
-        address indexed owner,
-        uint32 indexed tokenId,
-        uint256 start,
-        uint256 end,
-        uint64 blockNumber
-    );
-    /// @notice Child block `number` was committed as `headerHash`; the other fields are the header,
-    ///         so that watchers can rebuild it from logs alone.
-    event BlockSubmitted(
-        uint64 indexed number,
-        bytes32 headerHash,
-        bytes32 prevHash,
-        bytes32 txRoot,
-        bytes32 accumulator,
-        bytes32 noteRoot
-    );
-
-    /// @notice The caller is not the operator.
-    error NotOperator();
-    /// @notice A deposit of nothing.
-    error ZeroAmount();
-    /// @notice `token` is not listed (or is `address(0)` passed to `depositToken`).
-    error UnknownToken(address token);
-    /// @notice No token has id `tokenId`.
-    error UnknownTokenId(uint32 tokenId);
-    /// @notice `token` already has a token id.
-    error TokenAlreadyListed(address token);
-    /// @notice A deposit was entered while another deposit's token transfer was still running.
-    error Reentrancy();
-    /// @notice The header's number is not the next block.
-    error WrongBlockNumber(uint64 expected, uint64 got);
-    /// @notice The header does not extend the last committed block.
-    error WrongPrevHash(bytes32 expected, bytes32 got);
-    /// @notice The deposit does not fit in what is left of the token's 2^128-unit coin space.
-    error CoinSpaceExhausted(uint32 tokenId);
-    /// @notice All 2^32 - 1 token ids are taken.
-    error TooManyTokens();
-    /// @notice The contract's token balance grew by `received`, not by the `expected` amount.
-    error TransferAmountMismatch(uint256 expected, uint256 received);
-
-    // ---------------------------------------------------------------------------------------
-    // Exit game types (docs/exit-game.md §1)
-    // ---------------------------------------------------------------------------------------
-
-    /// @notice What an exit claims; `exitId = keccak256(abi.encode(exit))` (docs/exit-game.md §1.1).
-    /// @param owner Who exits; must be the owner of the output or deposit exited from.
-    /// @param start First coin of the exited range.
-    /// @param end One past the last coin.
-    /// @param position `2 * block` for a deposit, `2 * block + 1` for a transaction output.
-    /// @param txId The exited transaction's id (EIP-712 digest), `bytes32(0)` for a deposit.
-    struct ExitData {
-        address owner;
-        uint256 start;
-        uint256 end;
-        uint256 position;
-        bytes32 txId;
-    }
-
-    /// @notice A deposit record, as hashed into `depositHash(start)`.
-    struct DepositRecord {
-        address owner;
-        uint256 start;
-        uint256 end;
-        uint64 blockNumber;
-    }
-
-    /// @notice An output of a transaction included in a committed block (signatures not needed),
-    ///         or of an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
-    ///         (the rest of the header and the proof are then unused; docs/exit-game.md §12.4).
-    struct OutputProof {
-        PrimeLib.Transaction transaction;
-        uint256 outputIndex;
-        BlockHeader header;
-        PrimeLib.SumProof proof;
-    }
-
-    /// @notice A signed transaction included in a committed block, and which of its inputs matters;
-    ///         or an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
-    ///         (signatures, the rest of the header and the proof unused: its owners signed on L1;
-    ///         docs/exit-game.md §12.4).
-    struct SpendProof {
-        PrimeLib.SignedTransaction spend;
-        uint256 inputIndex;
-        BlockHeader header;
-        PrimeLib.SumProof proof;
-    }
-
-    /// @notice Life of an exit: Pending → Withdrawn (paid by `finalizeExit`), Pending → Finalized
-    ///         (settled by `finalizeExits`) → Withdrawn (paid by `withdraw`), Pending → Cancelled.
-    enum ExitStatus {
-        None,
-        Pending,
-        Finalized,
-        Withdrawn,
-        Cancelled
-    }
-
-    /// @notice Why an exit was cancelled (docs/exit-game.md §3).
-    enum CancelReason {
-        Spent,
-        DoubleSpend,
-        DepositAfter,
-        Unanswered,
-        Withdrawn
-    }
-
-    /// @dev One slot per exit: 5 + 12 + 1 + 2 + 5 bytes. `requestsUntil` is the end of the
-    ///      window for fresh challenge requests (the first `exitableAt`); answers move
-    ///      `exitableAt` but not it (docs/exit-game.md §3.4).
-    struct ExitState {
-        uint40 exitableAt;
-        uint96 bond;
-        ExitStatus status;
-        uint16 open;
-        uint40 requestsUntil;
-    }
-
-    /// @dev One slot per open challenge request: 20 + 5 + 7 bytes. `bound` limits the answer
-    ///      (docs/exit-game.md §3.4): 0 when the request names the exited transaction's parent,
-    ///      which only the exited transaction itself answers; otherwise the order
-    ///      (`ExitLib.order`) of that parent, which the answer may not be newer than.
-    struct ChallengeState {
-        address challenger;
-        uint40 deadline;
-        uint56 bound;
-    }
-
     /// @dev Slot 5: the exit bond now, the next one and when it takes effect (12 + 12 + 5 bytes).
     struct BondSchedule {
         uint96 current;
         uint96 next;
         uint40 nextAt;
     }
-
-    /// @notice An exit of `[start, end)` by `owner` began; it matures at `exitableAt`.
-    event ExitStarted(
-        bytes32 indexed exitId,
-        address indexed owner,
-        uint256 start,
-        uint256 end,
-        uint256 position,
-        bytes32 txId,
-        uint40 exitableAt,
-        uint96 bond
-    );
-    /// @notice The transaction exit `exitId` exits from (no signatures): published so that a
-    ///         challenger who never saw its block can name its parent in a request
-    ///         (docs/exit-game.md §3.4.1).
-    event ExitTransaction(bytes32 indexed exitId, PrimeLib.Transaction transaction);
-    /// @notice Exit `exitId` was cancelled for `reason`; its bond was credited to `beneficiary`.
-    event ExitCancelled(bytes32 indexed exitId, CancelReason reason, address beneficiary);
-    /// @notice Exit `exitId` was settled: its coins are withdrawn from the chain.
-    event ExitFinalized(bytes32 indexed exitId, address indexed owner, uint256 start, uint256 end);
-    /// @notice `finalizeExits` passed over `exitId` (not matured, blocked, or coins not exitable).
-    event ExitSkipped(bytes32 indexed exitId);
-    /// @notice The coins and bond of exit `exitId` were paid to `owner`.
-    event ExitWithdrawn(bytes32 indexed exitId, address indexed owner, uint256 amount, uint96 bond);
-    /// @notice Exit `newer` waits for the older overlapping exit `older` (docs/exit-game.md §4.2).
-    event ExitBlocked(bytes32 indexed newer, bytes32 indexed older);
-    /// @notice `older` is resolved: it no longer holds `newer` back.
-    event ExitUnblocked(bytes32 indexed newer, bytes32 indexed older);
-    /// @notice A challenge request: someone must show a spend of the output at `outputPosition`
-    ///         owned by `outputOwner` containing `coin` before `deadline` (docs/exit-game.md §3.4).
-    event ChallengeRequested(
-        bytes32 indexed exitId,
-        bytes32 indexed challengeId,
-        uint256 outputPosition,
-        address outputOwner,
-        uint256 coin,
-        address challenger,
-        uint40 deadline
-    );
-    /// @notice Challenge request `challengeId` was answered by `responder`.
-    event ChallengeAnswered(bytes32 indexed exitId, bytes32 indexed challengeId, address responder);
-    /// @notice Challenge request `challengeId` was closed after its exit ended (bond refunded).
-    event ChallengeClosed(bytes32 indexed exitId, bytes32 indexed challengeId);
-    /// @notice The exit bond becomes `bond` at `effectiveAt` (docs/exit-game.md §5).
-    event ExitBondScheduled(uint96 bond, uint40 effectiveAt);
-    /// @notice `to` claimed `amount` wei of bonds credited to it (docs/exit-game.md §5.3).
-    event Claimed(address indexed to, uint256 amount);
-
-    /// @notice The header is not the committed header of its block.
-    error UnknownHeader(uint64 number);
-    /// @notice The deposit record does not match `depositHash(start)`.
-    error UnknownDeposit(uint256 start);
-    /// @notice Only the owner of an output or deposit may exit it.
-    error NotOwner(address owner, address caller);
-    /// @notice The exit range is empty or not inside the output or deposit.
-    error RangeOutsideOutput();
-    /// @notice The exit range reaches coins not deposited yet.
-    error CoinsNotDeposited();
-    /// @notice `msg.value` is not the bond asked for.
-    error WrongBond(uint256 expected, uint256 got);
-    /// @notice An exit with this id already exists (any status).
-    error ExitExists(bytes32 exitId);
-    /// @notice The exit is not pending.
-    error ExitNotPending(bytes32 exitId);
-    /// @notice The evidence does not prove what the challenge claims.
-    error InvalidChallenge();
-    /// @notice The exit's challenge window is over.
-    error ChallengeWindowClosed();
-    /// @notice No such open challenge request.
-    error UnknownChallenge(bytes32 challengeId);
-    /// @notice The challenge request's response window is still open.
-    error ChallengeNotExpired(uint40 deadline);
-    /// @notice The exit may not be finalized yet.
-    error NotFinalizable(bytes32 exitId);
-    /// @notice The coins are not inside the exitable range named by the hint.
-    error NotExitable(uint256 rangeKey);
-    /// @notice The exit is not settled and unpaid.
-    error NotWithdrawable(bytes32 exitId);
-    /// @notice A bond change beyond ×2 / ÷2 of the current bond, or zero.
-    error BondOutOfBounds(uint96 current, uint96 proposed);
-    /// @notice An ETH payment failed.
-    error PaymentFailed(address to);
-    /// @notice The exit period is out of `[MIN_EXIT_PERIOD, MAX_EXIT_PERIOD]`.
-    error BadExitPeriod(uint64 period);
-    /// @notice Arrays of different lengths.
-    error LengthMismatch();
 
     /// @notice Default exit period: 7 days (docs/exit-game.md §7).
     uint64 public constant DEFAULT_EXIT_PERIOD = 7 days;
@@ -391,7 +163,7 @@ contract DebyeChain {
     ///      §4.3). Rule: `prevHash` is the previous commitment. Stops a fork: every committed block
     ///      extends the one committed before it (docs/contracts.md §4.3). Costs one new storage
     ///      slot and a constant amount of gas whatever the block holds.
-    function submitBlock(BlockHeader calldata header) external onlyOperator {
+    function submitBlock(Types.BlockHeader calldata header) external onlyOperator {
         uint64 number = _nextBlock;
         if (header.number != number) revert WrongBlockNumber(number, header.number);
         bytes32 prevHash = _blockHashes[number - 1]; // bytes32(0) for block 1
@@ -470,7 +242,7 @@ contract DebyeChain {
     ///         current exit bond as `msg.value`. Position `2 * d.blockNumber`.
     /// @dev Rule (docs/exit-game.md §2.1): the deposit record must match `depositHash`. Rule
     ///      (§2.3): only the depositor may exit it. Rule (§2.2): the range lies inside the deposit.
-    function startDepositExit(DepositRecord calldata d, uint256 start, uint256 end)
+    function startDepositExit(Types.DepositRecord calldata d, uint256 start, uint256 end)
         external
         payable
         returns (bytes32)
@@ -479,7 +251,9 @@ contract DebyeChain {
         if (d.owner != msg.sender) revert NotOwner(d.owner, msg.sender);
         if (start >= end || start < d.start || end > d.end) revert RangeOutsideOutput();
         return _startExit(
-            ExitData(msg.sender, start, end, ExitLib.depositPosition(d.blockNumber), bytes32(0))
+            Types.ExitData(
+                msg.sender, start, end, ExitLib.depositPosition(d.blockNumber), bytes32(0)
+            )
         );
     }
 
@@ -493,7 +267,7 @@ contract DebyeChain {
     ///      Rule (§2.5): the transaction's signatures are not checked here. Rule (§12.4): an
     ///      output of a forced transaction exits only once that transaction is included, at its
     ///      forced position (newest input's), so a forged input cannot be laundered older.
-    function startExit(OutputProof calldata p, uint256 start, uint256 end)
+    function startExit(Types.OutputProof calldata p, uint256 start, uint256 end)
         external
         payable
         returns (bytes32)
@@ -503,14 +277,14 @@ contract DebyeChain {
         if (start >= end || start < out.segment.start || end > out.segment.end) {
             revert RangeOutsideOutput();
         }
-        bytes32 exitId = _startExit(ExitData(msg.sender, start, end, position, id));
+        bytes32 exitId = _startExit(Types.ExitData(msg.sender, start, end, position, id));
         emit ExitTransaction(exitId, p.transaction);
         return exitId;
     }
 
     /// @dev Rule (docs/exit-game.md §2.4): every exited coin must be deposited already. Rule
     ///      (§5): the bond is the current one, paid in full. Rule (§1.1): an exit id is used once.
-    function _startExit(ExitData memory e) private returns (bytes32 exitId) {
+    function _startExit(Types.ExitData memory e) private returns (bytes32 exitId) {
         PrimeLib.checkSegment(PrimeLib.Segment(e.start, e.end));
         uint256 tokenId = e.start >> TOKEN_BITS;
         if (tokenId >= _tokenCount) revert CoinsNotDeposited();
@@ -522,7 +296,7 @@ contract DebyeChain {
         if (msg.value != bond) revert WrongBond(bond, msg.value);
         exitId = keccak256(abi.encode(e));
         if (_exits[exitId].status != ExitStatus.None) revert ExitExists(exitId);
-        uint40 exitableAt = _time(_now() + _exitPeriod);
+        uint40 exitableAt = L1Util.time(L1Util.now_() + _exitPeriod);
         _exits[exitId] = ExitState(exitableAt, bond, ExitStatus.Pending, 0, exitableAt);
         emit ExitStarted(exitId, e.owner, e.start, e.end, e.position, e.txId, exitableAt, bond);
     }
@@ -538,7 +312,10 @@ contract DebyeChain {
     ///      paying someone on L2 and exiting the same coins on L1. Rule (§3.5): a spend included
     ///      after its `maxBlockIndex` is void and proves nothing.
     ///      Rule (§12.4): an included forced transaction is a spend too.
-    function challengeSpent(ExitData calldata e, SpendProof calldata p) external nonReentrant {
+    function challengeSpent(Types.ExitData calldata e, Types.SpendProof calldata p)
+        external
+        nonReentrant
+    {
         bytes32 exitId = _pending(e);
         (PrimeLib.Input memory i,,) = _verifySpend(p);
         if (
@@ -556,10 +333,10 @@ contract DebyeChain {
     ///      in a later block, and Bob exiting them. Rule (§12.4): either transaction may be an
     ///      included forced one, ordered by `ExitLib.order` (after the block of its newest input).
     function challengeDoubleSpend(
-        ExitData calldata e,
+        Types.ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
         uint256 exitInput,
-        SpendProof calldata p
+        Types.SpendProof calldata p
     ) external nonReentrant {
         bytes32 exitId = _pending(e);
         if (e.position & 1 == 0) revert InvalidChallenge();
@@ -583,7 +360,7 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §3.3): stops an operator from including, in an old block, a
     ///      transaction over coins that are deposited only later, and exiting them with a
     ///      position older than the deposit.
-    function challengeDepositAfter(ExitData calldata e, DepositRecord calldata d)
+    function challengeDepositAfter(Types.ExitData calldata e, Types.DepositRecord calldata d)
         external
         nonReentrant
     {
@@ -599,7 +376,10 @@ contract DebyeChain {
     /// @notice Cancels exit `e` with a settled exit `done` over some of the same coins.
     /// @dev Rule (docs/exit-game.md §4.1): a coin is paid once; an exit over withdrawn coins can
     ///      never finalize, and its bond goes to whoever points it out.
-    function challengeWithdrawn(ExitData calldata e, ExitData calldata done) external nonReentrant {
+    function challengeWithdrawn(Types.ExitData calldata e, Types.ExitData calldata done)
+        external
+        nonReentrant
+    {
         bytes32 exitId = _pending(e);
         ExitStatus s = _exits[keccak256(abi.encode(done))].status;
         if (
@@ -618,7 +398,7 @@ contract DebyeChain {
     /// @dev Rule (docs/exit-game.md §4.2): the older-rooted exit wins. Stops a fraudulent exit
     ///      that started earlier (so matures earlier) from taking coins an older owner is exiting.
     ///      Positions compare by `ExitLib.order` (§1.2, §12.4).
-    function blockExit(ExitData calldata newer, ExitData calldata older) external {
+    function blockExit(Types.ExitData calldata newer, Types.ExitData calldata older) external {
         bytes32 newerId = _pending(newer);
         bytes32 olderId = _pending(older);
         bytes32 pair = keccak256(abi.encode(newerId, olderId));
@@ -652,9 +432,9 @@ contract DebyeChain {
     ///         `exitTx`) with the deposit `d` holding `coin`, no newer than the exited
     ///         transaction's parent for `coin`; bond: a quarter of the exit's bond.
     function requestWithDeposit(
-        ExitData calldata e,
+        Types.ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
-        DepositRecord calldata d,
+        Types.DepositRecord calldata d,
         uint256 coin
     ) external payable returns (bytes32) {
         _checkDeposit(d);
@@ -668,9 +448,9 @@ contract DebyeChain {
     ///         `exitTx`) with an included output holding `coin`, no newer than the exited
     ///         transaction's parent for `coin`; bond: a quarter of the exit's bond.
     function requestWithOutput(
-        ExitData calldata e,
+        Types.ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
-        OutputProof calldata p,
+        Types.OutputProof calldata p,
         uint256 coin
     ) external payable returns (bytes32) {
         (PrimeLib.Output memory out, uint256 position,) = _verifyOutput(p);
@@ -686,7 +466,7 @@ contract DebyeChain {
     ///      period of the answer), so a griefer cannot delay an exit without bound; the request
     ///      bond is a quarter of the exit bond; one request per (exit, output, coin).
     function _request(
-        ExitData calldata e,
+        Types.ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
         uint256 position,
         address owner,
@@ -697,8 +477,8 @@ contract DebyeChain {
         bytes32 exitId = _pending(e);
         ExitState storage s = _exits[exitId];
         if (
-            _now() >= s.requestsUntil
-                && _continuations[keccak256(abi.encode(exitId, position, coin))] <= _now()
+            L1Util.now_() >= s.requestsUntil
+                && _continuations[keccak256(abi.encode(exitId, position, coin))] <= L1Util.now_()
         ) revert ChallengeWindowClosed();
         uint256 parent = _parentOf(e, exitTx, coin);
         if (
@@ -710,7 +490,7 @@ contract DebyeChain {
         if (msg.value != bond) revert WrongBond(bond, msg.value);
         challengeId = keccak256(abi.encode(exitId, position, owner, coin));
         if (_challenges[challengeId].challenger != address(0)) revert InvalidChallenge();
-        uint40 deadline = _time(_now() + _exitPeriod / 2);
+        uint40 deadline = L1Util.time(L1Util.now_() + _exitPeriod / 2);
         // casting to 'uint56' is safe because the parent is older than the exit, whose block
         // was committed here: orders stay below 2^56 until block 2^53.
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -734,11 +514,11 @@ contract DebyeChain {
     ///      Rule (§3.5): a void (expired) spend is no answer. Rule (§12.4): an included forced
     ///      transaction answers like a signed one (its owners signed on L1).
     function respondChallenge(
-        ExitData calldata e,
+        Types.ExitData calldata e,
         uint256 position,
         address owner,
         uint256 coin,
-        SpendProof calldata p
+        Types.SpendProof calldata p
     ) external nonReentrant {
         bytes32 exitId = _pending(e);
         bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
@@ -753,8 +533,8 @@ contract DebyeChain {
         delete _challenges[challengeId];
         ExitState storage s = _exits[exitId];
         s.open -= 1;
-        uint256 until = _now() + _exitPeriod / 2;
-        if (until > s.exitableAt) s.exitableAt = _time(until);
+        uint256 until = L1Util.now_() + _exitPeriod / 2;
+        if (until > s.exitableAt) s.exitableAt = L1Util.time(until);
         if (c.bound != 0 && ExitLib.order(next) < ExitLib.order(e.position)) {
             _continuations[keccak256(abi.encode(exitId, next, coin))] = until;
         }
@@ -766,10 +546,12 @@ contract DebyeChain {
     ///         pays the exit bond and the request bond to the challenger; if the exit already
     ///         ended another way, it just refunds the request bond.
     /// @dev Rule (docs/exit-game.md §3.4): an exit whose history nobody can show is cancelled.
-    function resolveChallenge(ExitData calldata e, uint256 position, address owner, uint256 coin)
-        external
-        nonReentrant
-    {
+    function resolveChallenge(
+        Types.ExitData calldata e,
+        uint256 position,
+        address owner,
+        uint256 coin
+    ) external nonReentrant {
         bytes32 exitId = keccak256(abi.encode(e));
         bytes32 challengeId = keccak256(abi.encode(exitId, position, owner, coin));
         ChallengeState memory c = _challenges[challengeId];
@@ -777,7 +559,7 @@ contract DebyeChain {
         ExitState storage s = _exits[exitId];
         delete _challenges[challengeId];
         if (s.status == ExitStatus.Pending) {
-            if (_now() < c.deadline) revert ChallengeNotExpired(c.deadline);
+            if (L1Util.now_() < c.deadline) revert ChallengeNotExpired(c.deadline);
             s.open -= 1;
             _cancel(exitId, CancelReason.Unanswered, c.challenger);
         } else {
@@ -795,7 +577,7 @@ contract DebyeChain {
     ///         `exitableRange`).
     /// @dev Rule (docs/exit-game.md §6.1): only after `exitableAt`, with no open request or
     ///      block. Rule (§4.1): the coins must still be exitable, and stop being so.
-    function finalizeExit(ExitData calldata e, uint256 rangeKey) external nonReentrant {
+    function finalizeExit(Types.ExitData calldata e, uint256 rangeKey) external nonReentrant {
         bytes32 exitId = keccak256(abi.encode(e));
         ExitState storage s = _exits[exitId];
         if (!_matured(s)) revert NotFinalizable(exitId);
@@ -809,13 +591,13 @@ contract DebyeChain {
     ///         are skipped. Settled exits are paid by `withdraw`. Returns how many were settled.
     /// @dev docs/exit-game.md §6.2: pull payments keep a batch from being stopped by one
     ///      recipient that refuses ETH or a token that blacklists one owner.
-    function finalizeExits(ExitData[] calldata es, uint256[] calldata rangeKeys)
+    function finalizeExits(Types.ExitData[] calldata es, uint256[] calldata rangeKeys)
         external
         returns (uint256 settled)
     {
         if (es.length != rangeKeys.length) revert LengthMismatch();
         for (uint256 k = 0; k < es.length; k++) {
-            ExitData calldata e = es[k];
+            Types.ExitData calldata e = es[k];
             bytes32 exitId = keccak256(abi.encode(e));
             ExitState storage s = _exits[exitId];
             if (!_matured(s) || !_consume(e.start, e.end, rangeKeys[k])) {
@@ -840,7 +622,7 @@ contract DebyeChain {
     }
 
     /// @notice Pays a settled exit's coins and bond to its owner (anyone may call).
-    function withdraw(ExitData calldata e) external nonReentrant {
+    function withdraw(Types.ExitData calldata e) external nonReentrant {
         bytes32 exitId = keccak256(abi.encode(e));
         ExitState storage s = _exits[exitId];
         if (s.status != ExitStatus.Finalized) revert NotWithdrawable(exitId);
@@ -861,7 +643,7 @@ contract DebyeChain {
         if (bond == 0 || bond > uint256(current) * 2 || uint256(bond) * 2 < current) {
             revert BondOutOfBounds(current, bond);
         }
-        uint40 effectiveAt = _time(_now() + _exitPeriod);
+        uint40 effectiveAt = L1Util.time(L1Util.now_() + _exitPeriod);
         _bond = BondSchedule({current: current, next: bond, nextAt: effectiveAt});
         emit ExitBondScheduled(bond, effectiveAt);
     }
@@ -870,23 +652,9 @@ contract DebyeChain {
     // Exit game: internals
     // ---------------------------------------------------------------------------------------
 
-    /// @dev The L1 clock. Exit periods are days long, so the seconds a validator can shift a
-    ///      timestamp do not matter (docs/exit-game.md §7).
-    function _now() private view returns (uint256) {
-        // forge-lint: disable-next-line(block-timestamp)
-        return block.timestamp;
-    }
-
-    /// @dev A time as stored: uint40 seconds hold until the year 36812.
-    function _time(uint256 t) private pure returns (uint40) {
-        // casting to 'uint40' is safe because t is now plus at most 60 days
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return uint40(t);
-    }
-
     function _currentBond() private view returns (uint96) {
         BondSchedule memory b = _bond;
-        return _now() >= b.nextAt ? b.next : b.current;
+        return L1Util.now_() >= b.nextAt ? b.next : b.current;
     }
 
     function _domainSeparator() private view returns (bytes32) {
@@ -894,13 +662,13 @@ contract DebyeChain {
     }
 
     /// @dev The id of `e`, which must be pending.
-    function _pending(ExitData calldata e) private view returns (bytes32 exitId) {
+    function _pending(Types.ExitData calldata e) private view returns (bytes32 exitId) {
         exitId = keccak256(abi.encode(e));
         if (_exits[exitId].status != ExitStatus.Pending) revert ExitNotPending(exitId);
     }
 
     function _matured(ExitState storage s) private view returns (bool) {
-        return s.status == ExitStatus.Pending && _now() >= s.exitableAt && s.open == 0;
+        return s.status == ExitStatus.Pending && L1Util.now_() >= s.exitableAt && s.open == 0;
     }
 
     /// @dev Cancels a pending exit and credits its bond to `beneficiary` (§5.3: pulled).
@@ -919,11 +687,11 @@ contract DebyeChain {
     ///      (docs/exit-game.md §3.4.1), or `e.position` when it names no older one (no single
     ///      input holds the coin, or a forced output that is not included): any older output
     ///      may then be named, as before the parent rule. Reverts unless `exitTx` is `e`'s.
-    function _parentOf(ExitData calldata e, PrimeLib.Transaction calldata exitTx, uint256 coin)
-        private
-        view
-        returns (uint256 parent)
-    {
+    function _parentOf(
+        Types.ExitData calldata e,
+        PrimeLib.Transaction calldata exitTx,
+        uint256 coin
+    ) private view returns (uint256 parent) {
         (bytes32 id, PrimeLib.Input memory x, bool found) =
             _verifier.parentOf(exitTx, coin, _domainSeparator());
         if (id != e.txId) revert InvalidChallenge();
@@ -931,9 +699,9 @@ contract DebyeChain {
         if (!found) return parent;
         uint256 claimed;
         if (x.blockIndex >= ExitLib.FORCED_BLOCK) {
-            (ForcedInclusion.ForcedStatus st,, uint256 pos,,) =
+            (IForcedInclusion.ForcedStatus st,, uint256 pos,,) =
                 _forced.forcedState(x.blockIndex ^ ExitLib.FORCED_BLOCK);
-            if (st != ForcedInclusion.ForcedStatus.Included) return parent;
+            if (st != IForcedInclusion.ForcedStatus.Included) return parent;
             claimed = pos;
         } else {
             claimed = x.txIndex == PrimeLib.DEPOSIT_TX_INDEX
@@ -946,60 +714,83 @@ contract DebyeChain {
     }
 
     /// @dev The header's number, after checking it is the committed header of that block.
-    function _checkHeader(BlockHeader calldata h) private view returns (uint64) {
+    function _checkHeader(Types.BlockHeader calldata h) private view returns (uint64) {
         if (_blockHashes[h.number] != keccak256(abi.encode(h))) revert UnknownHeader(h.number);
         return h.number;
     }
 
-    function _checkDeposit(DepositRecord calldata d) private view {
+    function _checkDeposit(Types.DepositRecord calldata d) private view {
         bytes32 h = keccak256(abi.encode(d.owner, d.start, d.end, d.blockNumber));
         if (_deposits[d.start] != h) revert UnknownDeposit(d.start);
     }
 
     /// @dev An output of an included transaction and its position (docs/exit-game.md §2.2,
     ///      §3.5), or of an included forced transaction (§12.4: only once it is included).
-    function _verifyOutput(OutputProof calldata p)
+    function _verifyOutput(Types.OutputProof calldata p)
         private
         view
         returns (PrimeLib.Output memory out, uint256 position, bytes32 id)
     {
-        uint64 n = p.header.number;
-        if (n >= ExitLib.FORCED_BLOCK) {
-            bytes32 forcedId;
-            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+        bytes32 forcedId;
+        (forcedId, position) = _evidenceAt(p.header);
+        if (_isForced(p.header)) {
             (out, id) = _verifier.outputOf(p.transaction, p.outputIndex, _domainSeparator());
-            if (id != forcedId) revert UnknownHeader(n);
         } else {
-            _checkHeader(p.header);
             (out, id) = _verifier.verifyOutput(
-                p.transaction, p.outputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+                p.transaction,
+                p.outputIndex,
+                p.header.number,
+                p.header.txRoot,
+                p.proof,
+                _domainSeparator()
             );
-            position = ExitLib.outputPosition(n);
         }
+        _checkForcedId(p.header, forcedId, id);
     }
 
     /// @dev A valid, signed transaction included (not expired) in a committed block, or an
     ///      included forced transaction (docs/exit-game.md §12.4: its owners signed on L1, and it
     ///      counts as included at its settlement); returns its input `p.inputIndex`, the
     ///      position of its outputs and its id (docs/exit-game.md §3.1, §3.5).
-    function _verifySpend(SpendProof calldata p)
+    function _verifySpend(Types.SpendProof calldata p)
         private
         view
         returns (PrimeLib.Input memory input, uint256 position, bytes32 id)
     {
-        uint64 n = p.header.number;
-        if (n >= ExitLib.FORCED_BLOCK) {
-            bytes32 forcedId;
-            (forcedId, position) = _forced.includedAt(n ^ ExitLib.FORCED_BLOCK);
+        bytes32 forcedId;
+        (forcedId, position) = _evidenceAt(p.header);
+        if (_isForced(p.header)) {
             (input, id) = _verifier.inputOf(p.spend.transaction, p.inputIndex, _domainSeparator());
-            if (id != forcedId) revert UnknownHeader(n);
         } else {
-            _checkHeader(p.header);
             (input, id) = _verifier.verifySpend(
-                p.spend, p.inputIndex, n, p.header.txRoot, p.proof, _domainSeparator()
+                p.spend, p.inputIndex, p.header.number, p.header.txRoot, p.proof, _domainSeparator()
             );
-            position = ExitLib.outputPosition(n);
         }
+        _checkForcedId(p.header, forcedId, id);
+    }
+
+    function _isForced(Types.BlockHeader calldata h) private pure returns (bool) {
+        return h.number >= ExitLib.FORCED_BLOCK;
+    }
+
+    /// @dev Where evidence under `h` stands: for `FORCED_BLOCK | k` the id and position of the
+    ///      included forced transaction `k` (reverts unless included), else `2n + 1` after
+    ///      checking `h` is the committed header of block `n`.
+    function _evidenceAt(Types.BlockHeader calldata h)
+        private
+        view
+        returns (bytes32 forcedId, uint256 position)
+    {
+        if (_isForced(h)) return _forced.includedAt(h.number ^ ExitLib.FORCED_BLOCK);
+        position = ExitLib.outputPosition(_checkHeader(h));
+    }
+
+    /// @dev Forced evidence must carry the included forced transaction itself.
+    function _checkForcedId(Types.BlockHeader calldata h, bytes32 forcedId, bytes32 id)
+        private
+        pure
+    {
+        if (_isForced(h) && id != forcedId) revert UnknownHeader(h.number);
     }
 
     /// @dev Removes `[start, end)` from the exitable range keyed `key` (its end); false if the
@@ -1016,7 +807,7 @@ contract DebyeChain {
     }
 
     /// @dev Pays an exit's coins (ETH or its token) and its ETH bond to its owner.
-    function _payExit(bytes32 exitId, ExitData calldata e, uint96 bond) private {
+    function _payExit(bytes32 exitId, Types.ExitData calldata e, uint96 bond) private {
         uint256 amount = e.end - e.start;
         // casting to 'uint32' is safe because coin ids are below 2^160
         // forge-lint: disable-next-line(unsafe-typecast)
@@ -1032,8 +823,7 @@ contract DebyeChain {
 
     function _sendEth(address to, uint256 amount) private {
         if (amount == 0) return;
-        (bool ok,) = to.call{value: amount}("");
-        if (!ok) revert PaymentFailed(to);
+        if (!L1Util.send(to, amount)) revert PaymentFailed(to);
     }
 
     function _max(uint256 a, uint256 b) private pure returns (uint256) {
@@ -1126,7 +916,7 @@ contract DebyeChain {
     }
 
     /// @notice `keccak256(abi.encode(e))`.
-    function exitIdOf(ExitData calldata e) external pure returns (bytes32) {
+    function exitIdOf(Types.ExitData calldata e) external pure returns (bytes32) {
         return keccak256(abi.encode(e));
     }
 

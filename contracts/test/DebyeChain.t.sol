@@ -6,6 +6,8 @@ import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.so
 import {DebyeChain} from "../src/DebyeChain.sol";
 import {TestToken} from "../src/test/TestToken.sol";
 import {ReentrantToken, FeeOnTransferToken} from "./adversarial/ReentrantToken.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
 
 /// @dev Shared fixture: a chain with one listed TestToken (id 1).
 abstract contract DebyeChainFixture is Test {
@@ -29,9 +31,9 @@ abstract contract DebyeChainFixture is Test {
     function _header(uint64 number, bytes32 prevHash, uint256 salt)
         internal
         pure
-        returns (DebyeChain.BlockHeader memory)
+        returns (Types.BlockHeader memory)
     {
-        return DebyeChain.BlockHeader({
+        return Types.BlockHeader({
             number: number,
             prevHash: prevHash,
             txRoot: keccak256(abi.encode("tx", salt)),
@@ -42,7 +44,7 @@ abstract contract DebyeChainFixture is Test {
 
     function _submit(uint256 salt) internal returns (bytes32 headerHash) {
         uint64 number = chain.nextBlock();
-        DebyeChain.BlockHeader memory header = _header(number, chain.blockHash(number - 1), salt);
+        Types.BlockHeader memory header = _header(number, chain.blockHash(number - 1), salt);
         vm.prank(operator);
         chain.submitBlock(header);
         return chain.blockHash(number);
@@ -89,7 +91,7 @@ contract DebyeChainTest is DebyeChainFixture {
 
     function test_constructor_emitsEthListing() public {
         vm.expectEmit(true, true, false, false);
-        emit DebyeChain.TokenListed(address(0), 0);
+        emit IDebyeChain.TokenListed(address(0), 0);
         new DebyeChain(bob, 0, 0);
     }
 
@@ -98,7 +100,7 @@ contract DebyeChainTest is DebyeChainFixture {
         TestToken third = new TestToken("Third", "THREE");
         vm.startPrank(operator);
         vm.expectEmit(true, true, false, false, address(chain));
-        emit DebyeChain.TokenListed(address(second), 2);
+        emit IDebyeChain.TokenListed(address(second), 2);
         assertEq(chain.listToken(address(second)), 2);
         assertEq(chain.listToken(address(third)), 3);
         vm.stopPrank();
@@ -112,17 +114,17 @@ contract DebyeChainTest is DebyeChainFixture {
 
     function test_listToken_revertsForNonOperator() public {
         vm.prank(alice);
-        vm.expectRevert(DebyeChain.NotOperator.selector);
+        vm.expectRevert(IDebyeChain.NotOperator.selector);
         chain.listToken(makeAddr("other"));
     }
 
     function test_listToken_revertsWhenAlreadyListed() public {
         vm.startPrank(operator);
         vm.expectRevert(
-            abi.encodeWithSelector(DebyeChain.TokenAlreadyListed.selector, address(token))
+            abi.encodeWithSelector(IDebyeChain.TokenAlreadyListed.selector, address(token))
         );
         chain.listToken(address(token));
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.TokenAlreadyListed.selector, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.TokenAlreadyListed.selector, address(0)));
         chain.listToken(address(0));
         vm.stopPrank();
     }
@@ -139,7 +141,7 @@ contract DebyeChainTest is DebyeChainFixture {
 
         vm.startPrank(operator);
         assertEq(chain.listToken(makeAddr("last")), type(uint32).max - 1);
-        vm.expectRevert(DebyeChain.TooManyTokens.selector);
+        vm.expectRevert(IDebyeChain.TooManyTokens.selector);
         chain.listToken(makeAddr("one too many"));
         vm.stopPrank();
         assertEq(chain.tokenCount(), type(uint32).max);
@@ -147,28 +149,28 @@ contract DebyeChainTest is DebyeChainFixture {
 
     function test_tokenIdOf_revertsForUnknownToken() public {
         address unknown = makeAddr("unknown");
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownToken.selector, unknown));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.UnknownToken.selector, unknown));
         chain.tokenIdOf(unknown);
     }
 
     function test_tokenAddress_and_nextOffset_revertForUnknownId() public {
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownTokenId.selector, uint32(2)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.UnknownTokenId.selector, uint32(2)));
         chain.tokenAddress(2);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownTokenId.selector, uint32(7)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.UnknownTokenId.selector, uint32(7)));
         chain.nextOffset(7);
     }
 
     // ---------------------------------------------------------------- blocks
 
     function test_submitBlock_storesHeaderHashAndEmits() public {
-        DebyeChain.BlockHeader memory header = _header(1, bytes32(0), 42);
+        Types.BlockHeader memory header = _header(1, bytes32(0), 42);
         bytes32 expected = keccak256(
             abi.encode(
                 header.number, header.prevHash, header.txRoot, header.accumulator, header.noteRoot
             )
         );
         vm.expectEmit(true, false, false, true, address(chain));
-        emit DebyeChain.BlockSubmitted(
+        emit IDebyeChain.BlockSubmitted(
             1, expected, bytes32(0), header.txRoot, header.accumulator, header.noteRoot
         );
         vm.prank(operator);
@@ -180,7 +182,7 @@ contract DebyeChainTest is DebyeChainFixture {
     function test_submitBlock_chainsHeaders() public {
         bytes32 previous = bytes32(0);
         for (uint64 i = 1; i <= 5; i++) {
-            DebyeChain.BlockHeader memory header = _header(i, previous, i);
+            Types.BlockHeader memory header = _header(i, previous, i);
             vm.prank(operator);
             chain.submitBlock(header);
             previous = keccak256(abi.encode(header));
@@ -191,24 +193,24 @@ contract DebyeChainTest is DebyeChainFixture {
     }
 
     function test_submitBlock_revertsForNonOperator() public {
-        DebyeChain.BlockHeader memory header = _header(1, bytes32(0), 1);
+        Types.BlockHeader memory header = _header(1, bytes32(0), 1);
         vm.prank(alice);
-        vm.expectRevert(DebyeChain.NotOperator.selector);
+        vm.expectRevert(IDebyeChain.NotOperator.selector);
         chain.submitBlock(header);
     }
 
     function test_submitBlock_revertsForWrongNumber() public {
         vm.startPrank(operator);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.WrongBlockNumber.selector, 1, 2));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 1, 2));
         chain.submitBlock(_header(2, bytes32(0), 1));
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.WrongBlockNumber.selector, 1, 0));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 1, 0));
         chain.submitBlock(_header(0, bytes32(0), 1));
         vm.stopPrank();
 
         bytes32 first = _submit(1);
         // Replaying block 1 (rewriting history) is refused.
         vm.prank(operator);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.WrongBlockNumber.selector, 2, 1));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 2, 1));
         chain.submitBlock(_header(1, bytes32(0), 2));
         assertEq(chain.blockHash(1), first);
     }
@@ -217,14 +219,14 @@ contract DebyeChainTest is DebyeChainFixture {
         bytes32 bogus = keccak256("bogus");
         vm.prank(operator);
         vm.expectRevert(
-            abi.encodeWithSelector(DebyeChain.WrongPrevHash.selector, bytes32(0), bogus)
+            abi.encodeWithSelector(IDebyeChain.WrongPrevHash.selector, bytes32(0), bogus)
         );
         chain.submitBlock(_header(1, bogus, 1));
 
         bytes32 first = _submit(1);
         vm.prank(operator);
         vm.expectRevert(
-            abi.encodeWithSelector(DebyeChain.WrongPrevHash.selector, first, bytes32(0))
+            abi.encodeWithSelector(IDebyeChain.WrongPrevHash.selector, first, bytes32(0))
         );
         chain.submitBlock(_header(2, bytes32(0), 2));
     }
@@ -246,7 +248,7 @@ contract DebyeChainTest is DebyeChainFixture {
         _submit(2); // the next block is 3
         vm.deal(alice, 5 ether);
         vm.expectEmit(true, true, false, true, address(chain));
-        emit DebyeChain.Deposit(alice, 0, 0, 3 ether, 3);
+        emit IDebyeChain.Deposit(alice, 0, 0, 3 ether, 3);
         vm.prank(alice);
         (uint256 start, uint256 end) = chain.depositEth{value: 3 ether}();
         assertEq(start, 0);
@@ -266,7 +268,7 @@ contract DebyeChainTest is DebyeChainFixture {
         vm.prank(alice);
         token.approve(address(chain), 100);
         vm.expectEmit(true, true, false, true, address(chain));
-        emit DebyeChain.Deposit(alice, 1, _coin(1, 0), _coin(1, 100), 1);
+        emit IDebyeChain.Deposit(alice, 1, _coin(1, 0), _coin(1, 100), 1);
         vm.prank(alice);
         (uint256 start, uint256 end) = chain.depositToken(address(token), 100);
         assertEq(start, _coin(1, 0));
@@ -280,13 +282,13 @@ contract DebyeChainTest is DebyeChainFixture {
 
     function test_depositEth_revertsForZero() public {
         vm.prank(alice);
-        vm.expectRevert(DebyeChain.ZeroAmount.selector);
+        vm.expectRevert(IDebyeChain.ZeroAmount.selector);
         chain.depositEth{value: 0}();
     }
 
     function test_depositToken_revertsForZero() public {
         vm.prank(alice);
-        vm.expectRevert(DebyeChain.ZeroAmount.selector);
+        vm.expectRevert(IDebyeChain.ZeroAmount.selector);
         chain.depositToken(address(token), 0);
     }
 
@@ -295,10 +297,12 @@ contract DebyeChainTest is DebyeChainFixture {
         unlisted.mint(alice, 10);
         vm.startPrank(alice);
         unlisted.approve(address(chain), 10);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownToken.selector, address(unlisted)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDebyeChain.UnknownToken.selector, address(unlisted))
+        );
         chain.depositToken(address(unlisted), 10);
         // ETH is listed, but only depositEth may mint ETH coins.
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownToken.selector, address(0)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.UnknownToken.selector, address(0)));
         chain.depositToken(address(0), 10);
         vm.stopPrank();
     }
@@ -349,7 +353,7 @@ contract DebyeChainTest is DebyeChainFixture {
         vm.startPrank(alice);
         fee.approve(address(chain), 1000);
         vm.expectRevert(
-            abi.encodeWithSelector(DebyeChain.TransferAmountMismatch.selector, 1000, 990)
+            abi.encodeWithSelector(IDebyeChain.TransferAmountMismatch.selector, 1000, 990)
         );
         chain.depositToken(address(fee), 1000);
         vm.stopPrank();
@@ -362,7 +366,7 @@ contract DebyeChainTest is DebyeChainFixture {
         assertEq(end, SPACE_MAX - 1);
         vm.deal(bob, 2);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.CoinSpaceExhausted.selector, uint32(0)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.CoinSpaceExhausted.selector, uint32(0)));
         chain.depositEth{value: 2}();
         (uint256 start, uint256 lastEnd) = _depositEth(bob, 1);
         assertEq(start, SPACE_MAX - 1);
@@ -370,7 +374,7 @@ contract DebyeChainTest is DebyeChainFixture {
         assertEq(lastEnd >> OFFSET_BITS, 0, "end stays in token 0's space");
         vm.deal(bob, 1);
         vm.prank(bob);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.CoinSpaceExhausted.selector, uint32(0)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.CoinSpaceExhausted.selector, uint32(0)));
         chain.depositEth{value: 1}();
     }
 
@@ -380,7 +384,7 @@ contract DebyeChainTest is DebyeChainFixture {
         token.mint(bob, 1);
         vm.startPrank(bob);
         token.approve(address(chain), 1);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.CoinSpaceExhausted.selector, uint32(1)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.CoinSpaceExhausted.selector, uint32(1)));
         chain.depositToken(address(token), 1);
         vm.stopPrank();
 
@@ -391,7 +395,7 @@ contract DebyeChainTest is DebyeChainFixture {
         other.mint(bob, uint256(1) << 128);
         vm.startPrank(bob);
         other.approve(address(chain), uint256(1) << 128);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.CoinSpaceExhausted.selector, uint32(2)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.CoinSpaceExhausted.selector, uint32(2)));
         chain.depositToken(address(other), uint256(1) << 128);
         vm.stopPrank();
         assertEq(other.balanceOf(bob), uint256(1) << 128, "nothing was taken");
@@ -424,7 +428,7 @@ contract DebyeChainTest is DebyeChainFixture {
     ///      depositToken <= 90k, each in its most expensive case.
     function test_gas_submitBlock_withinBudget() public {
         _submit(1);
-        DebyeChain.BlockHeader memory header = _header(2, chain.blockHash(1), 2);
+        Types.BlockHeader memory header = _header(2, chain.blockHash(1), 2);
         vm.prank(operator);
         chain.submitBlock(header);
         uint256 used = _executionGas(abi.encodeCall(DebyeChain.submitBlock, (header)));
@@ -477,7 +481,7 @@ contract DebyeChainTest is DebyeChainFixture {
         evil.mint(alice, 10);
         vm.startPrank(alice);
         evil.approve(address(chain), 10);
-        vm.expectRevert(DebyeChain.Reentrancy.selector);
+        vm.expectRevert(IDebyeChain.Reentrancy.selector);
         chain.depositToken(address(evil), 10);
         vm.stopPrank();
         uint32 id = chain.tokenIdOf(address(evil));

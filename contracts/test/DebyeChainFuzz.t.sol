@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 import {DebyeChain} from "../src/DebyeChain.sol";
 import {TestToken} from "../src/test/TestToken.sol";
 import {DebyeChainFixture} from "./DebyeChain.t.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
 
 /// @dev Property tests of coin allocation: whatever the amounts, tokens and depositors, each
 ///      token's ranges are contiguous from offset 0, never overlap, stay inside the token's id
@@ -35,7 +37,7 @@ contract DebyeChainFuzzTest is DebyeChainFixture {
         vm.deal(who, amount);
 
         vm.expectEmit(true, true, false, true, address(chain));
-        emit DebyeChain.Deposit(who, 0, 0, amount, blockNumber);
+        emit IDebyeChain.Deposit(who, 0, 0, amount, blockNumber);
         vm.prank(who);
         (uint256 start, uint256 end) = chain.depositEth{value: amount}();
 
@@ -57,7 +59,7 @@ contract DebyeChainFuzzTest is DebyeChainFixture {
         vm.startPrank(who);
         t.approve(address(chain), amount);
         vm.expectEmit(true, true, false, true, address(chain));
-        emit DebyeChain.Deposit(who, id, _coin(id, 0), _coin(id, amount), 1);
+        emit IDebyeChain.Deposit(who, id, _coin(id, 0), _coin(id, amount), 1);
         (uint256 start, uint256 end) = chain.depositToken(address(t), amount);
         vm.stopPrank();
 
@@ -148,7 +150,7 @@ contract DebyeChainFuzzTest is DebyeChainFixture {
         // Steer half the runs onto the right values, which random words would never hit.
         if (rightNumber) number = 2;
         if (rightParent) prevHash = first;
-        DebyeChain.BlockHeader memory header = DebyeChain.BlockHeader({
+        Types.BlockHeader memory header = Types.BlockHeader({
             number: number,
             prevHash: prevHash,
             txRoot: txRoot,
@@ -157,10 +159,12 @@ contract DebyeChainFuzzTest is DebyeChainFixture {
         });
         vm.prank(operator);
         if (number != 2) {
-            vm.expectRevert(abi.encodeWithSelector(DebyeChain.WrongBlockNumber.selector, 2, number));
+            vm.expectRevert(
+                abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 2, number)
+            );
         } else if (prevHash != first) {
             vm.expectRevert(
-                abi.encodeWithSelector(DebyeChain.WrongPrevHash.selector, first, prevHash)
+                abi.encodeWithSelector(IDebyeChain.WrongPrevHash.selector, first, prevHash)
             );
         }
         chain.submitBlock(header);

@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {DebyeChain} from "../src/DebyeChain.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
 
 /// @dev Shared fixture of the exit-game tests: a chain with a 10-minute exit period, keyed
 ///      accounts, real EIP-712 signatures (vm.sign) and real sum Merkle trees built here the way
@@ -30,7 +32,7 @@ abstract contract ExitFixture is Test {
     uint96 internal bond;
 
     mapping(uint64 number => Leaf[]) internal _leaves;
-    mapping(uint64 number => DebyeChain.BlockHeader) internal _headers;
+    mapping(uint64 number => Types.BlockHeader) internal _headers;
 
     function setUp() public virtual {
         (alice, aliceKey) = makeAddrAndKey("alice");
@@ -50,24 +52,21 @@ abstract contract ExitFixture is Test {
 
     // ------------------------------------------------------------------ deposits
 
-    function _deposit(address who, uint256 amount)
-        internal
-        returns (DebyeChain.DepositRecord memory d)
-    {
+    function _deposit(address who, uint256 amount) internal returns (Types.DepositRecord memory d) {
         uint64 blockNumber = chain.nextBlock();
         vm.deal(who, who.balance + amount);
         vm.prank(who);
         (uint256 start, uint256 end) = chain.depositEth{value: amount}();
-        d = DebyeChain.DepositRecord(who, start, end, blockNumber);
+        d = Types.DepositRecord(who, start, end, blockNumber);
     }
 
-    function _depositExit(DebyeChain.DepositRecord memory d, uint256 start, uint256 end)
+    function _depositExit(Types.DepositRecord memory d, uint256 start, uint256 end)
         internal
-        returns (DebyeChain.ExitData memory e)
+        returns (Types.ExitData memory e)
     {
         vm.prank(d.owner);
         chain.startDepositExit{value: bond}(d, start, end);
-        e = DebyeChain.ExitData(d.owner, start, end, uint256(d.blockNumber) * 2, bytes32(0));
+        e = Types.ExitData(d.owner, start, end, uint256(d.blockNumber) * 2, bytes32(0));
     }
 
     // ------------------------------------------------------------------ transactions
@@ -152,8 +151,8 @@ abstract contract ExitFixture is Test {
             leaves.push(Leaf(cursor, PrimeLib.COIN_SPACE_END - cursor, bytes32(0)));
         }
         (bytes32 root,) = _tree(leaves, 0);
-        DebyeChain.BlockHeader memory h =
-            DebyeChain.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h =
+            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);
@@ -239,9 +238,9 @@ abstract contract ExitFixture is Test {
     function _outputProof(PrimeLib.Transaction memory t, uint256 outputIndex, uint64 number)
         internal
         view
-        returns (DebyeChain.OutputProof memory)
+        returns (Types.OutputProof memory)
     {
-        return DebyeChain.OutputProof(
+        return Types.OutputProof(
             t, outputIndex, _headers[number], _proof(number, t.outputs[outputIndex].segment.start)
         );
     }
@@ -249,9 +248,9 @@ abstract contract ExitFixture is Test {
     function _spendProof(PrimeLib.SignedTransaction memory s, uint256 inputIndex, uint64 number)
         internal
         view
-        returns (DebyeChain.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
-        return DebyeChain.SpendProof(
+        return Types.SpendProof(
             s,
             inputIndex,
             _headers[number],
@@ -267,14 +266,14 @@ abstract contract ExitFixture is Test {
         uint64 number,
         uint256 start,
         uint256 end
-    ) internal returns (DebyeChain.ExitData memory e) {
+    ) internal returns (Types.ExitData memory e) {
         address owner = t.outputs[outputIndex].owner;
         vm.prank(owner);
         chain.startExit{value: bond}(_outputProof(t, outputIndex, number), start, end);
-        e = DebyeChain.ExitData(owner, start, end, uint256(number) * 2 + 1, _id(t));
+        e = Types.ExitData(owner, start, end, uint256(number) * 2 + 1, _id(t));
     }
 
-    function _status(DebyeChain.ExitData memory e) internal view returns (DebyeChain.ExitStatus) {
+    function _status(Types.ExitData memory e) internal view returns (IDebyeChain.ExitStatus) {
         return chain.exitState(keccak256(abi.encode(e))).status;
     }
 

@@ -5,6 +5,8 @@ import {DebyeChain} from "../src/DebyeChain.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
 import {ForcedFixture} from "./ForcedInclusion.t.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
 
 /// @dev Gas of every exit-game call against the budgets of docs/exit-game.md §9: start ≤ 150k,
 ///      each challenge ≤ 150k, finalize ≤ 60k, ≤ 15k per exit in a batch of 100 — whole
@@ -44,8 +46,8 @@ contract ExitGasTest is ForcedFixture {
         PrimeLib.SumProof memory p = _deepProof(s, e, _id(t));
         (bytes32 root,) = PrimeLib.computeRoot(p, _id(t));
         number = chain.nextBlock();
-        DebyeChain.BlockHeader memory h =
-            DebyeChain.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h =
+            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);
@@ -77,26 +79,26 @@ contract ExitGasTest is ForcedFixture {
     function _deepOut(PrimeLib.Transaction memory t, uint256 k, uint64 number)
         internal
         view
-        returns (DebyeChain.OutputProof memory)
+        returns (Types.OutputProof memory)
     {
         (uint256 s, uint256 e) = _span(t);
-        return DebyeChain.OutputProof(t, k, _headers[number], _deepProof(s, e, _id(t)));
+        return Types.OutputProof(t, k, _headers[number], _deepProof(s, e, _id(t)));
     }
 
     function _deepSpend(PrimeLib.SignedTransaction memory st, uint64 number)
         internal
         view
-        returns (DebyeChain.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
         (uint256 s, uint256 e) = _span(st.transaction);
-        return DebyeChain.SpendProof(st, 0, _headers[number], _deepProof(s, e, _id(st.transaction)));
+        return Types.SpendProof(st, 0, _headers[number], _deepProof(s, e, _id(st.transaction)));
     }
 
     /// @dev Alice deposits 2 ether after 5 ether of others' coins; she splits it to Bob and
     ///      herself in a deep block.
     function _scene()
         internal
-        returns (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b)
+        returns (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b)
     {
         _deposit(carol, 5 ether);
         d = _deposit(alice, 2 ether);
@@ -105,7 +107,7 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_startExits() public {
-        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
         vm.prank(alice);
         chain.startDepositExit{value: bond}(d, d.start, d.end);
         _report(
@@ -113,7 +115,7 @@ contract ExitGasTest is ForcedFixture {
             abi.encodeCall(DebyeChain.startDepositExit, (d, d.start, d.end)),
             BUDGET
         );
-        DebyeChain.OutputProof memory p = _deepOut(t, 0, b);
+        Types.OutputProof memory p = _deepOut(t, 0, b);
         vm.prank(bob);
         chain.startExit{value: bond}(p, d.start, d.start + 1 ether);
         _report(
@@ -124,19 +126,19 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_challengeSpent() public {
-        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
-        DebyeChain.ExitData memory e = _depositExit(d, d.start, d.end);
-        DebyeChain.SpendProof memory p = _deepSpend(_sign(t, aliceKey), b);
+        (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        Types.ExitData memory e = _depositExit(d, d.start, d.end);
+        Types.SpendProof memory p = _deepSpend(_sign(t, aliceKey), b);
         chain.challengeSpent(e, p);
         _report("challengeSpent", abi.encodeCall(DebyeChain.challengeSpent, (e, p)), BUDGET);
     }
 
     function test_gas_challengeDoubleSpend() public {
-        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
         PrimeLib.Transaction memory t2 = _tx(_depIn(alice, d.blockNumber, d.start, d.end), carol, 7);
         uint64 b2 = _commitDeep(t2);
-        DebyeChain.ExitData memory e = _txExit2(t2, b2, d.start, d.end);
-        DebyeChain.SpendProof memory p = _deepSpend(_sign(t, aliceKey), b);
+        Types.ExitData memory e = _txExit2(t2, b2, d.start, d.end);
+        Types.SpendProof memory p = _deepSpend(_sign(t, aliceKey), b);
         chain.challengeDoubleSpend(e, t2, 0, p);
         _report(
             "challengeDoubleSpend",
@@ -147,20 +149,20 @@ contract ExitGasTest is ForcedFixture {
 
     function _txExit2(PrimeLib.Transaction memory t, uint64 b, uint256 s, uint256 e)
         internal
-        returns (DebyeChain.ExitData memory x)
+        returns (Types.ExitData memory x)
     {
-        DebyeChain.OutputProof memory p = _deepOut(t, 0, b);
+        Types.OutputProof memory p = _deepOut(t, 0, b);
         vm.prank(t.outputs[0].owner);
         chain.startExit{value: bond}(p, s, e);
-        x = DebyeChain.ExitData(t.outputs[0].owner, s, e, uint256(b) * 2 + 1, _id(t));
+        x = Types.ExitData(t.outputs[0].owner, s, e, uint256(b) * 2 + 1, _id(t));
     }
 
     function test_gas_challengeDepositAfter_and_Withdrawn_and_block() public {
         _deposit(carol, 1 ether);
         PrimeLib.Transaction memory forged = _tx(_depIn(mallory, 1, 1 ether, 2 ether), mallory, 99);
         uint64 b = _commitDeep(forged);
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
-        DebyeChain.ExitData memory evil = _txExit2(forged, b, 1 ether, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.ExitData memory evil = _txExit2(forged, b, 1 ether, 2 ether);
         chain.challengeDepositAfter(evil, d);
         _report(
             "challengeDepositAfter",
@@ -171,8 +173,8 @@ contract ExitGasTest is ForcedFixture {
         PrimeLib.Transaction memory forged2 =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), mallory, 99);
         uint64 b2 = _commitDeep(forged2);
-        DebyeChain.ExitData memory evil2 = _txExit2(forged2, b2, d.start, d.end);
-        DebyeChain.ExitData memory mine = _depositExit(d, d.start, d.end);
+        Types.ExitData memory evil2 = _txExit2(forged2, b2, d.start, d.end);
+        Types.ExitData memory mine = _depositExit(d, d.start, d.end);
         chain.blockExit(evil2, mine);
         _report("blockExit", abi.encodeCall(DebyeChain.blockExit, (evil2, mine)), BUDGET);
         _mature();
@@ -190,10 +192,10 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_requestGame() public {
-        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
         PrimeLib.Transaction memory u = _tx(_txIn(bob, b, 0, d.start, d.start + 1 ether), carol, 99);
         uint64 b2 = _commitDeep(u);
-        DebyeChain.ExitData memory e = _txExit2(u, b2, d.start, d.start + 1 ether);
+        Types.ExitData memory e = _txExit2(u, b2, d.start, d.start + 1 ether);
         uint256 coin = d.start + 5;
 
         vm.prank(mallory);
@@ -203,7 +205,7 @@ contract ExitGasTest is ForcedFixture {
             abi.encodeCall(DebyeChain.requestWithDeposit, (e, u, d, coin)),
             BUDGET
         );
-        DebyeChain.OutputProof memory o = _deepOut(t, 0, b);
+        Types.OutputProof memory o = _deepOut(t, 0, b);
         vm.prank(mallory);
         chain.requestWithOutput{value: bond / 4}(e, u, o, coin);
         _report(
@@ -212,7 +214,7 @@ contract ExitGasTest is ForcedFixture {
             BUDGET
         );
         uint256 pos = uint256(d.blockNumber) * 2;
-        DebyeChain.SpendProof memory answer = _deepSpend(_sign(t, aliceKey), b);
+        Types.SpendProof memory answer = _deepSpend(_sign(t, aliceKey), b);
         chain.respondChallenge(e, pos, alice, coin, answer);
         _report(
             "respondChallenge",
@@ -230,8 +232,8 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_finalizeExit_single() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
-        DebyeChain.ExitData memory e = _depositExit(d, d.start, d.end);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.ExitData memory e = _depositExit(d, d.start, d.end);
         _mature();
         uint256 key = _ethKey();
         chain.finalizeExit(e, key);
@@ -243,11 +245,11 @@ contract ExitGasTest is ForcedFixture {
     /// @dev A mass exit: 100 depositors, 100 matured exits, one transaction.
     function test_gas_finalizeExits_batchOf100() public {
         uint256 n = 100;
-        DebyeChain.ExitData[] memory es = new DebyeChain.ExitData[](n);
+        Types.ExitData[] memory es = new Types.ExitData[](n);
         uint256[] memory keys = new uint256[](n);
         for (uint256 k = 0; k < n; k++) {
             address owner = vm.addr(0x10000 + k);
-            DebyeChain.DepositRecord memory d = _deposit(owner, 1 ether + k);
+            Types.DepositRecord memory d = _deposit(owner, 1 ether + k);
             vm.deal(owner, bond);
             es[k] = _depositExit(d, d.start, d.end);
             keys[k] = _ethKey();
@@ -261,7 +263,7 @@ contract ExitGasTest is ForcedFixture {
         );
         emit log_named_uint("finalizeExits tx gas per exit", total / n);
         for (uint256 k = 0; k < n; k++) {
-            assertEq(uint8(_status(es[k])), uint8(DebyeChain.ExitStatus.Finalized));
+            assertEq(uint8(_status(es[k])), uint8(IDebyeChain.ExitStatus.Finalized));
         }
         chain.withdraw(es[7]);
         _report("withdraw (pays ETH)", abi.encodeCall(DebyeChain.withdraw, (es[7])), 60_000);
@@ -270,16 +272,16 @@ contract ExitGasTest is ForcedFixture {
     // ------------------------------------------------------------------ maximal transactions
 
     /// @dev 16 deposits of 1 ether, alternately Alice's and Bob's, back to back.
-    function _sixteenDeposits() internal returns (DebyeChain.DepositRecord[] memory ds) {
+    function _sixteenDeposits() internal returns (Types.DepositRecord[] memory ds) {
         _deposit(carol, 5 ether);
-        ds = new DebyeChain.DepositRecord[](16);
+        ds = new Types.DepositRecord[](16);
         for (uint256 k = 0; k < 16; k++) {
             ds[k] = _deposit(k % 2 == 0 ? alice : bob, 1 ether);
         }
     }
 
     /// @dev The maximal transaction: 16 inputs (the 16 deposits, two owners), 16 outputs to `to`.
-    function _maximal(DebyeChain.DepositRecord[] memory ds, address to, uint64 maxBlock)
+    function _maximal(Types.DepositRecord[] memory ds, address to, uint64 maxBlock)
         internal
         pure
         returns (PrimeLib.Transaction memory t)
@@ -306,12 +308,12 @@ contract ExitGasTest is ForcedFixture {
     /// @dev docs/exit-game.md §9: the exit-game calls that carry a whole transaction, with the
     ///      largest valid one (16 inputs, 16 outputs, 2 signers) and 20-level proofs.
     function test_gas_maximalTransaction() public {
-        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        Types.DepositRecord[] memory ds = _sixteenDeposits();
         PrimeLib.Transaction memory t = _maximal(ds, carol, 99);
         uint64 b = _commitDeep(t);
-        DebyeChain.SpendProof memory sp = _deepSpend(_sign2(t), b);
+        Types.SpendProof memory sp = _deepSpend(_sign2(t), b);
 
-        DebyeChain.OutputProof memory op = _deepOut(t, 0, b);
+        Types.OutputProof memory op = _deepOut(t, 0, b);
         vm.prank(carol);
         chain.startExit{value: bond}(op, ds[0].start, ds[0].end);
         _report(
@@ -319,10 +321,10 @@ contract ExitGasTest is ForcedFixture {
             abi.encodeCall(DebyeChain.startExit, (op, ds[0].start, ds[0].end)),
             MAXIMAL_BUDGET
         );
-        DebyeChain.ExitData memory ce =
-            DebyeChain.ExitData(carol, ds[0].start, ds[0].end, uint256(b) * 2 + 1, _id(t));
+        Types.ExitData memory ce =
+            Types.ExitData(carol, ds[0].start, ds[0].end, uint256(b) * 2 + 1, _id(t));
 
-        DebyeChain.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
+        Types.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
         chain.challengeSpent(ae, sp);
         _report(
             "challengeSpent (16x16 spend)",
@@ -342,7 +344,7 @@ contract ExitGasTest is ForcedFixture {
         );
         PrimeLib.Transaction memory t2 = _maximal(ds, mallory, 98);
         uint64 b2 = _commitDeep(t2);
-        DebyeChain.ExitData memory me = _txExit2(t2, b2, ds[0].start, ds[0].end);
+        Types.ExitData memory me = _txExit2(t2, b2, ds[0].start, ds[0].end);
         chain.challengeDoubleSpend(me, t2, 0, sp);
         _report(
             "challengeDoubleSpend (16x16 exited tx and spend)",
@@ -356,7 +358,7 @@ contract ExitGasTest is ForcedFixture {
     /// @dev docs/exit-game.md §9, §12: the forced-inclusion game with the maximal transaction as
     ///      the forced one and as the evidence, 20-level proofs.
     function test_gas_forcedInclusion_forceSignAndSpent() public {
-        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        Types.DepositRecord[] memory ds = _sixteenDeposits();
         _commitEmpty();
         PrimeLib.Transaction memory f = _maximal(ds, carol, 99);
         vm.prank(carol);
@@ -369,7 +371,7 @@ contract ExitGasTest is ForcedFixture {
         // (a) spent: Alice's and Bob's maximal L2 spend of the same deposits.
         PrimeLib.Transaction memory l2 = _maximal(ds, mallory, 99);
         uint64 b = _commitDeep(l2);
-        ForcedInclusion.SpendProof memory sp = _deepFiSpend(l2, b);
+        Types.SpendProof memory sp = _deepFiSpend(l2, b);
         fi.challengeForcedSpent(k, f, 0, sp);
         _report(
             "challengeForcedSpent (16x16 forced tx and spend)",
@@ -381,15 +383,14 @@ contract ExitGasTest is ForcedFixture {
     function _deepFiSpend(PrimeLib.Transaction memory t, uint64 b)
         internal
         view
-        returns (ForcedInclusion.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
         (uint256 s0, uint256 e0) = _span(t);
-        return
-            ForcedInclusion.SpendProof(_sign2(t), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
+        return Types.SpendProof(_sign2(t), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
     }
 
     /// @dev The maximal forced transaction spending the 16 outputs of block `b` as `owner`.
-    function _maximalFromBlock(DebyeChain.DepositRecord[] memory ds, address owner, uint64 b)
+    function _maximalFromBlock(Types.DepositRecord[] memory ds, address owner, uint64 b)
         internal
         pure
         returns (PrimeLib.Transaction memory g)
@@ -403,7 +404,7 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_forcedInclusion_ownerMismatch() public {
-        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        Types.DepositRecord[] memory ds = _sixteenDeposits();
         PrimeLib.Transaction memory l2 = _maximal(ds, mallory, 99);
         uint64 b = _commitDeep(l2);
         // Mallory owns l2's outputs, not Carol.
@@ -411,8 +412,8 @@ contract ExitGasTest is ForcedFixture {
         vm.prank(carol);
         uint64 k = fi.force{value: fbond}(g);
         (uint256 s0, uint256 e0) = _span(l2);
-        ForcedInclusion.OutputProof memory op =
-            ForcedInclusion.OutputProof(l2, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(l2)));
+        Types.OutputProof memory op =
+            Types.OutputProof(l2, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(l2)));
         fi.challengeForcedOutput(k, g, 0, op);
         _report(
             "challengeForcedOutput (16x16 forced tx and output tx)",
@@ -427,8 +428,8 @@ contract ExitGasTest is ForcedFixture {
         }
         vm.prank(mallory);
         uint64 k2 = fi.force{value: fbond}(m);
-        ForcedInclusion.DepositRecord memory dr =
-            ForcedInclusion.DepositRecord(alice, ds[0].start, ds[0].end, ds[0].blockNumber);
+        Types.DepositRecord memory dr =
+            Types.DepositRecord(alice, ds[0].start, ds[0].end, ds[0].blockNumber);
         fi.challengeForcedDeposit(k2, m, 0, dr);
         _report(
             "challengeForcedDeposit (16x16 forced tx)",
@@ -438,12 +439,12 @@ contract ExitGasTest is ForcedFixture {
     }
 
     function test_gas_forcedInclusion_excluded() public {
-        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        Types.DepositRecord[] memory ds = _sixteenDeposits();
         uint64 empty = _commitDeepEmpty(ds[0].start, ds[15].end);
         PrimeLib.Transaction memory h = _maximalFromBlock(ds, carol, empty);
         vm.prank(carol);
         uint64 k = fi.force{value: fbond}(h);
-        PrimeLib.BlockHeader memory eh = _ph(_headers[empty]);
+        Types.BlockHeader memory eh = _ph(_headers[empty]);
         PrimeLib.Segment memory seg = _seg(ds[0].start, ds[0].end);
         PrimeLib.SumProof memory xp = _deepProof(ds[0].start, ds[15].end, bytes32(0));
         fi.challengeForcedExcluded(k, h, 0, eh, seg, xp);
@@ -456,15 +457,14 @@ contract ExitGasTest is ForcedFixture {
 
     /// @dev The forced game with 1-input transactions (the common case) against the 150k budget.
     function test_gas_forcedInclusion_oneInput() public {
-        (DebyeChain.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
+        (Types.DepositRecord memory d, PrimeLib.Transaction memory t, uint64 b) = _scene();
         PrimeLib.Transaction memory f = _tx(_depIn(alice, d.blockNumber, d.start, d.end), carol, 99);
         vm.prank(alice);
         uint64 k = fi.force{value: fbond}(f);
         _report("force (1-input tx)", abi.encodeCall(ForcedInclusion.force, (f)), 250_000);
         (uint256 s0, uint256 e0) = _span(t);
-        ForcedInclusion.SpendProof memory sp = ForcedInclusion.SpendProof(
-            _sign(t, aliceKey), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t))
-        );
+        Types.SpendProof memory sp =
+            Types.SpendProof(_sign(t, aliceKey), 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
         fi.challengeForcedSpent(k, f, 0, sp);
         _report(
             "challengeForcedSpent (1-input)",
@@ -475,8 +475,8 @@ contract ExitGasTest is ForcedFixture {
             _tx(_txIn(carol, b, 0, d.start, d.start + 1 ether), carol, 99);
         vm.prank(carol);
         uint64 k2 = fi.force{value: fbond}(g);
-        ForcedInclusion.OutputProof memory op =
-            ForcedInclusion.OutputProof(t, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
+        Types.OutputProof memory op =
+            Types.OutputProof(t, 0, _ph(_headers[b]), _deepProof(s0, e0, _id(t)));
         fi.challengeForcedOutput(k2, g, 0, op);
         _report(
             "challengeForcedOutput (1-input)",
@@ -487,7 +487,7 @@ contract ExitGasTest is ForcedFixture {
 
     /// @dev An honest forced transaction through inclusion, exit and use as evidence.
     function test_gas_forcedInclusion_included() public {
-        DebyeChain.DepositRecord[] memory ds = _sixteenDeposits();
+        Types.DepositRecord[] memory ds = _sixteenDeposits();
         _commitEmpty();
         PrimeLib.Transaction memory f = _maximal(ds, carol, 99);
         vm.prank(carol);
@@ -498,7 +498,7 @@ contract ExitGasTest is ForcedFixture {
         fi.finalizeForced(k);
         _report("finalizeForced", abi.encodeCall(ForcedInclusion.finalizeForced, (k)), BUDGET);
 
-        DebyeChain.OutputProof memory op = _fOut(f, 0, k);
+        Types.OutputProof memory op = _fOut(f, 0, k);
         vm.prank(carol);
         chain.startExit{value: bond}(op, ds[0].start, ds[0].end);
         _report(
@@ -506,8 +506,8 @@ contract ExitGasTest is ForcedFixture {
             abi.encodeCall(DebyeChain.startExit, (op, ds[0].start, ds[0].end)),
             MAXIMAL_BUDGET
         );
-        DebyeChain.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
-        DebyeChain.SpendProof memory sp = _fSpend(f, 0, k);
+        Types.ExitData memory ae = _depositExit(ds[0], ds[0].start, ds[0].end);
+        Types.SpendProof memory sp = _fSpend(f, 0, k);
         chain.challengeSpent(ae, sp);
         _report(
             "challengeSpent (forced 16x16 spend)",
@@ -521,8 +521,8 @@ contract ExitGasTest is ForcedFixture {
         PrimeLib.SumProof memory p = _deepProof(s, e, bytes32(0));
         (bytes32 root,) = PrimeLib.computeRoot(p, bytes32(0));
         number = chain.nextBlock();
-        DebyeChain.BlockHeader memory h =
-            DebyeChain.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h =
+            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);

@@ -6,6 +6,9 @@ import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {ExitLib} from "../src/lib/ExitLib.sol";
 import {ExitFixture} from "./ExitFixture.t.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
+import {IForcedInclusion} from "../src/interfaces/IForcedInclusion.sol";
 
 /// @dev Shared helpers of the forced-inclusion tests (docs/exit-game.md §12).
 abstract contract ForcedFixture is ExitFixture {
@@ -57,7 +60,7 @@ abstract contract ForcedFixture is ExitFixture {
         return ExitLib.FORCED_BLOCK | k;
     }
 
-    function _fHeader(uint64 k) internal pure returns (DebyeChain.BlockHeader memory h) {
+    function _fHeader(uint64 k) internal pure returns (Types.BlockHeader memory h) {
         h.number = _fref(k);
     }
 
@@ -69,36 +72,32 @@ abstract contract ForcedFixture is ExitFixture {
     function _fOut(PrimeLib.Transaction memory t, uint256 outputIndex, uint64 k)
         internal
         pure
-        returns (DebyeChain.OutputProof memory)
+        returns (Types.OutputProof memory)
     {
-        return DebyeChain.OutputProof(t, outputIndex, _fHeader(k), _emptyProof());
+        return Types.OutputProof(t, outputIndex, _fHeader(k), _emptyProof());
     }
 
     function _fSpend(PrimeLib.Transaction memory t, uint256 inputIndex, uint64 k)
         internal
         pure
-        returns (DebyeChain.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
-        return DebyeChain.SpendProof(
+        return Types.SpendProof(
             PrimeLib.SignedTransaction(t, ""), inputIndex, _fHeader(k), _emptyProof()
         );
     }
 
-    function _ph(DebyeChain.BlockHeader memory h)
-        internal
-        pure
-        returns (PrimeLib.BlockHeader memory)
-    {
-        return PrimeLib.BlockHeader(h.number, h.prevHash, h.txRoot, h.accumulator, h.noteRoot);
+    function _ph(Types.BlockHeader memory h) internal pure returns (Types.BlockHeader memory) {
+        return Types.BlockHeader(h.number, h.prevHash, h.txRoot, h.accumulator, h.noteRoot);
     }
 
     /// @dev ForcedInclusion evidence: signed `s` in block `number`, its input `inputIndex`.
     function _fiSpend(PrimeLib.SignedTransaction memory s, uint256 inputIndex, uint64 number)
         internal
         view
-        returns (ForcedInclusion.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
-        return ForcedInclusion.SpendProof(
+        return Types.SpendProof(
             s,
             inputIndex,
             _ph(_headers[number]),
@@ -109,17 +108,17 @@ abstract contract ForcedFixture is ExitFixture {
     function _fiSpendForced(PrimeLib.Transaction memory t, uint256 inputIndex, uint64 k)
         internal
         pure
-        returns (ForcedInclusion.SpendProof memory)
+        returns (Types.SpendProof memory)
     {
-        return ForcedInclusion.SpendProof(
+        return Types.SpendProof(
             PrimeLib.SignedTransaction(t, ""),
             inputIndex,
-            PrimeLib.BlockHeader(_fref(k), 0, 0, 0, 0),
+            Types.BlockHeader(_fref(k), 0, 0, 0, 0),
             _emptyProof()
         );
     }
 
-    function _fStatus(uint64 k) internal view returns (ForcedInclusion.ForcedStatus s) {
+    function _fStatus(uint64 k) internal view returns (IForcedInclusion.ForcedStatus s) {
         (s,,,,) = fi.forcedState(k);
     }
 
@@ -130,12 +129,12 @@ abstract contract ForcedFixture is ExitFixture {
         uint64 k,
         uint256 start,
         uint256 end
-    ) internal returns (DebyeChain.ExitData memory e) {
+    ) internal returns (Types.ExitData memory e) {
         address owner = t.outputs[outputIndex].owner;
         (,, uint256 position,,) = fi.forcedState(k);
         vm.prank(owner);
         chain.startExit{value: bond}(_fOut(t, outputIndex, k), start, end);
-        e = DebyeChain.ExitData(owner, start, end, position, _id(t));
+        e = Types.ExitData(owner, start, end, position, _id(t));
     }
 }
 
@@ -152,7 +151,7 @@ contract ForcedInclusionTest is ForcedFixture {
     }
 
     function test_forced_honest_includedAndExited() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 10 ether);
+        Types.DepositRecord memory d = _deposit(alice, 10 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint256 posterBefore = carol.balance;
@@ -161,13 +160,13 @@ contract ForcedInclusionTest is ForcedFixture {
         _signF(k, t, aliceKey);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ForcedInclusion.ForcedNotMature.selector, block.timestamp + PERIOD
+                IForcedInclusion.ForcedNotMature.selector, block.timestamp + PERIOD
             )
         );
         fi.finalizeForced(k);
         _mature();
         fi.finalizeForced(k);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Included));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Included));
         assertEq(_claimF(carol), fbond, "bond credited back to the poster");
         assertEq(carol.balance, posterBefore, "and claimed");
         (bytes32 id, uint256 position) = fi.includedAt(k);
@@ -175,7 +174,7 @@ contract ForcedInclusionTest is ForcedFixture {
         assertEq(position, ExitLib.forcedPosition(k, uint256(d.blockNumber) * 2));
         assertEq(position, (uint256(k + 1) << 128) | (uint256(d.blockNumber) * 2 + 1));
 
-        DebyeChain.ExitData memory e = _forcedExit(t, 0, k, d.start, d.end);
+        Types.ExitData memory e = _forcedExit(t, 0, k, d.start, d.end);
         assertEq(e.position, position);
         _mature();
         uint256 before = bob.balance;
@@ -186,8 +185,8 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Without every owner's signature the forced transaction lapses at maturity: not
     ///      included, bond refunded; its outputs cannot be exited.
     function test_forced_unsigned_lapses() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
-        DebyeChain.DepositRecord memory d2 = _deposit(bob, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d2 = _deposit(bob, 1 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t;
         t.inputs = new PrimeLib.Input[](2);
@@ -199,52 +198,52 @@ contract ForcedInclusionTest is ForcedFixture {
         uint64 k = _force(t, carol);
         _signF(k, t, aliceKey); // Bob never signs
         bytes memory wrong = _sigOf(t, malloryKey);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.NotAnOwner.selector, mallory));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.NotAnOwner.selector, mallory));
         fi.signForced(k, wrong);
         _mature();
         uint256 before = carol.balance;
         fi.finalizeForced(k);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Lapsed));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Lapsed));
         _claimF(carol);
         assertEq(carol.balance, before + fbond);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotIncluded.selector, k));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedNotIncluded.selector, k));
         fi.includedAt(k);
         vm.prank(carol);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotIncluded.selector, k));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedNotIncluded.selector, k));
         chain.startExit{value: bond}(_fOut(t, 0, k), d.start, d.end);
         // A lapsed transaction may be forced again (it is nowhere); a pending one may not.
         uint64 again = _force(t, alice);
         assertEq(again, k + 1);
         bytes32 tid = _id(t);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, tid));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedExists.selector, tid));
         fi.force{value: fbond}(t);
     }
 
     function test_force_rejectsBadTransactions() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         // The deposit's block is not committed yet.
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.BadForcedInput.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.BadForcedInput.selector, 0));
         fi.force{value: fbond}(t);
         _commitEmpty();
         vm.prank(alice);
         vm.expectRevert(
-            abi.encodeWithSelector(ForcedInclusion.WrongForcedBond.selector, fbond, fbond - 1)
+            abi.encodeWithSelector(IForcedInclusion.WrongForcedBond.selector, fbond, fbond - 1)
         );
         fi.force{value: fbond - 1}(t);
         // A forced output is not a forced input.
         PrimeLib.Transaction memory chained =
             _tx(PrimeLib.Input(alice, _fref(0), 0, 0, _seg(d.start, d.end)), bob, 99);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.BadForcedInput.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.BadForcedInput.selector, 0));
         fi.force{value: fbond}(chained);
         // Coins not deposited.
         PrimeLib.Transaction memory ghost =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end + 1), bob, 99);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.BadForcedInput.selector, 0));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.BadForcedInput.selector, 0));
         fi.force{value: fbond}(ghost);
         // Expired at the last committed block (§3.5).
         _commitEmpty();
@@ -262,7 +261,7 @@ contract ForcedInclusionTest is ForcedFixture {
         uint64 k = _force(t, alice);
         bytes32 tid = _id(t);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, tid));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedExists.selector, tid));
         fi.force{value: fbond}(t);
         // A signature arriving after the transaction expired does not count.
         _commitEmpty();
@@ -272,13 +271,13 @@ contract ForcedInclusionTest is ForcedFixture {
         bytes memory late = _sigOf(soon, aliceKey);
         vm.expectRevert(abi.encodeWithSelector(PrimeLib.TxExpired.selector, 3, 4));
         fi.signForced(k2, late);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Pending));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Pending));
     }
 
     /// @dev §12.3: a signature added at the last moment restarts a half-period clock, so a
     ///      watcher still has time to challenge.
     function test_forced_lateSignature_delaysInclusion() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(t, alice);
@@ -286,18 +285,18 @@ contract ForcedInclusionTest is ForcedFixture {
         bytes memory sig = _sigOf(t, aliceKey);
         fi.signForced(k, sig);
         // A replayed signature cannot restart the clock (anybody could delay it for ever).
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.AlreadySigned.selector, alice));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.AlreadySigned.selector, alice));
         fi.signForced(k, sig);
         vm.warp(block.timestamp + 1);
         vm.expectRevert(
             abi.encodeWithSelector(
-                ForcedInclusion.ForcedNotMature.selector, block.timestamp - 1 + PERIOD / 2
+                IForcedInclusion.ForcedNotMature.selector, block.timestamp - 1 + PERIOD / 2
             )
         );
         fi.finalizeForced(k);
         vm.warp(block.timestamp + PERIOD / 2);
         fi.finalizeForced(k);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Included));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Included));
     }
 
     // ------------------------------------------------------------------ §12.2 (a) spent input
@@ -305,7 +304,7 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Attack: Alice pays Bob on L2 (block 2), then forces a transaction giving the same
     ///      coins to herself. Bob (any watcher) cancels it with the L2 spend and takes the bond.
     function test_forced_spentInput_isChallenged() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory pay = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 b = _commit1(pay);
@@ -316,7 +315,7 @@ contract ForcedInclusionTest is ForcedFixture {
 
         // Honest-side checks first: evidence that proves nothing is refused.
         PrimeLib.SignedTransaction memory s = _sign(pay, aliceKey);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.WrongTransaction.selector, k));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.WrongTransaction.selector, k));
         fi.challengeForcedSpent(k, pay, 0, _fiSpend(s, 0, b));
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 3, 1));
         fi.challengeForcedSpent(k, back, 3, _fiSpend(s, 0, b));
@@ -324,18 +323,18 @@ contract ForcedInclusionTest is ForcedFixture {
         uint256 before = bob.balance;
         vm.prank(bob);
         fi.challengeForcedSpent(k, back, 0, _fiSpend(s, 0, b));
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
         _claimF(bob);
         assertEq(bob.balance, before + fbond, "the challenger takes the fbond");
         _mature();
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotPending.selector, k));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedNotPending.selector, k));
         fi.finalizeForced(k);
     }
 
     /// @dev Honest: a spend of a different output (other coins, same owner) is no challenge.
     function test_forced_unrelatedSpend_isNoChallenge() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
-        DebyeChain.DepositRecord memory d2 = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d2 = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory pay =
             _tx(_depIn(alice, d2.blockNumber, d2.start, d2.end), bob, 99);
@@ -344,19 +343,19 @@ contract ForcedInclusionTest is ForcedFixture {
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(mine, alice);
         _signF(k, mine, aliceKey);
-        ForcedInclusion.SpendProof memory other = _fiSpend(_sign(pay, aliceKey), 0, b);
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        Types.SpendProof memory other = _fiSpend(_sign(pay, aliceKey), 0, b);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedSpent(k, mine, 0, other);
         _mature();
         fi.finalizeForced(k);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Included));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Included));
     }
 
     /// @dev Griefing stopped: the operator includes the very transaction that was forced (it saw
     ///      the signatures on L1). The forced copy is cancelled (one copy only), but the bond goes
     ///      back to the poster, not to the operator.
     function test_forced_sameTxIncludedOnL2_refundsPoster() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(t, alice);
@@ -365,7 +364,7 @@ contract ForcedInclusionTest is ForcedFixture {
         uint256 before = alice.balance;
         vm.prank(operator);
         fi.challengeForcedSpent(k, t, 0, _fiSpend(_sign(t, aliceKey), 0, b));
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
         _claimF(alice);
         assertEq(alice.balance, before + fbond, "the poster gets the fbond back");
         assertEq(fi.creditOf(operator), 0);
@@ -374,7 +373,7 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Attack: Alice signs two forced transactions spending one deposit. Either cancels the
     ///      other; the cancelled one can no longer cancel the survivor.
     function test_forced_twoForcedSpendsOfOneInput() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t1 = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         PrimeLib.Transaction memory t2 =
@@ -382,37 +381,36 @@ contract ForcedInclusionTest is ForcedFixture {
         uint64 k1 = _force(t1, bob);
         uint64 k2 = _force(t2, carol);
         // Unsigned k2 is no evidence yet: no one can be cancelled by a transaction that may lapse.
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedSpent(k1, t1, 0, _fiSpendForced(t2, 0, k2));
         _signF(k1, t1, aliceKey);
         _signF(k2, t2, aliceKey);
         vm.prank(bob);
         fi.challengeForcedSpent(k2, t2, 0, _fiSpendForced(t1, 0, k1));
-        assertEq(uint8(_fStatus(k2)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        assertEq(uint8(_fStatus(k2)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedSpent(k1, t1, 0, _fiSpendForced(t2, 0, k2));
         _mature();
         fi.finalizeForced(k1);
-        assertEq(uint8(_fStatus(k1)), uint8(ForcedInclusion.ForcedStatus.Included));
+        assertEq(uint8(_fStatus(k1)), uint8(IForcedInclusion.ForcedStatus.Included));
     }
 
     /// @dev Seed: "spend of inputs (including withdrawals)". Alice exits her deposit and forces a
     ///      spend of it; once the exit settled, the forced transaction is cancelled.
     function test_forced_withdrawnInput_isChallenged() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
-        DebyeChain.ExitData memory e = _depositExit(d, d.start, d.end);
+        Types.ExitData memory e = _depositExit(d, d.start, d.end);
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(t, alice);
-        ForcedInclusion.ExitData memory done =
-            ForcedInclusion.ExitData(e.owner, e.start, e.end, e.position, e.txId);
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        Types.ExitData memory done = Types.ExitData(e.owner, e.start, e.end, e.position, e.txId);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedWithdrawn(k, t, 0, done); // still pending: not withdrawn
         _mature();
         chain.finalizeExit(e, _ethKey());
         vm.prank(bob);
         fi.challengeForcedWithdrawn(k, t, 0, done);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
     }
 
     // ------------------------------------------------------------------ §12.2 (b) no such output
@@ -420,26 +418,26 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Attack: Mallory forces a transaction spending "her" output in block 2, where no
     ///      transaction touched those coins. Exclusion proof cancels it.
     function test_forced_nonInclusion_exclusionProof() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         uint64 b = _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_txIn(mallory, b, 0, d.start, d.end), mallory, 99);
         uint64 k = _force(t, mallory);
         _signF(k, t, malloryKey);
         PrimeLib.Segment memory s = _seg(d.start, d.start + 1);
-        PrimeLib.BlockHeader memory h = _ph(_headers[b]);
+        Types.BlockHeader memory h = _ph(_headers[b]);
         // Honest-side: an exclusion in another block proves nothing.
-        PrimeLib.BlockHeader memory h1 = _ph(_headers[1]);
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        Types.BlockHeader memory h1 = _ph(_headers[1]);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedExcluded(k, t, 0, h1, s, _proof(1, s.start));
         vm.prank(alice);
         fi.challengeForcedExcluded(k, t, 0, h, s, _proof(b, s.start));
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
     }
 
     /// @dev Honest: the input's output is included, so no exclusion proof exists for its coins.
     function test_forced_includedInput_hasNoExclusionProof() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory pay = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 b = _commit1(pay);
@@ -448,16 +446,16 @@ contract ForcedInclusionTest is ForcedFixture {
         PrimeLib.Segment memory s = _seg(d.start, d.start + 1);
         vm.expectRevert(PrimeLib.RootMismatch.selector);
         fi.challengeForcedExcluded(k, t, 0, _ph(_headers[b]), s, _proof(b, s.start));
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedOutput(k, t, 0, _fiOut(pay, 0, b));
     }
 
     function _fiOut(PrimeLib.Transaction memory t, uint256 outputIndex, uint64 number)
         internal
         view
-        returns (ForcedInclusion.OutputProof memory)
+        returns (Types.OutputProof memory)
     {
-        return ForcedInclusion.OutputProof(
+        return Types.OutputProof(
             t,
             outputIndex,
             _ph(_headers[number]),
@@ -468,7 +466,7 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Attack: the output exists but is Bob's; Mallory names herself as its owner. The
     ///      included output with the other owner cancels the forced transaction.
     function test_forced_ownerMismatch_includedOutput() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory pay = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 b = _commit1(pay);
@@ -477,23 +475,22 @@ contract ForcedInclusionTest is ForcedFixture {
         _signF(k, t, malloryKey);
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 1, 1));
         fi.challengeForcedOutput(
-            k, t, 0, ForcedInclusion.OutputProof(pay, 1, _ph(_headers[b]), _proof(b, d.start))
+            k, t, 0, Types.OutputProof(pay, 1, _ph(_headers[b]), _proof(b, d.start))
         );
         vm.prank(bob);
         fi.challengeForcedOutput(k, t, 0, _fiOut(pay, 0, b));
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
     }
 
     /// @dev Attack and honest case on a deposit input: Mallory claims Alice's deposit.
     function test_forced_ownerMismatch_deposit() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory honest =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k0 = _force(honest, alice);
-        ForcedInclusion.DepositRecord memory r =
-            ForcedInclusion.DepositRecord(d.owner, d.start, d.end, d.blockNumber);
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        Types.DepositRecord memory r = Types.DepositRecord(d.owner, d.start, d.end, d.blockNumber);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedDeposit(k0, honest, 0, r);
 
         PrimeLib.Transaction memory t =
@@ -501,8 +498,8 @@ contract ForcedInclusionTest is ForcedFixture {
         uint64 k = _force(t, mallory);
         _signF(k, t, malloryKey);
         fi.challengeForcedDeposit(k, t, 0, r);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Cancelled));
-        assertEq(uint8(_fStatus(k0)), uint8(ForcedInclusion.ForcedStatus.Pending));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Cancelled));
+        assertEq(uint8(_fStatus(k0)), uint8(IForcedInclusion.ForcedStatus.Pending));
     }
 
     // ------------------------------------------------------------------ §12.4 in the exit game
@@ -510,13 +507,13 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev Attack: Alice forces a payment to Bob, then exits the deposit it spent. The forced
     ///      transaction is the spend that cancels her exit (challengeSpent).
     function test_challengeSpent_withForcedTx() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _force(t, alice);
-        DebyeChain.ExitData memory e = _depositExit(d, d.start, d.end);
+        Types.ExitData memory e = _depositExit(d, d.start, d.end);
         // Not included yet: not a spend.
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedNotIncluded.selector, k));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedNotIncluded.selector, k));
         chain.challengeSpent(e, _fSpend(t, 0, k));
         _signF(k, t, aliceKey);
         _mature();
@@ -524,36 +521,36 @@ contract ForcedInclusionTest is ForcedFixture {
         uint256 before = carol.balance;
         vm.prank(carol);
         chain.challengeSpent(e, _fSpend(t, 0, k));
-        assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(e)), uint8(IDebyeChain.ExitStatus.Cancelled));
         _claim(carol);
         assertEq(carol.balance, before + bond);
 
         // Honest: Bob's exit of the forced output is not "spent" by the forced tx itself.
-        DebyeChain.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        Types.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.challengeSpent(be, _fSpend(t, 0, k));
         // A different transaction passed under k's name is refused.
         PrimeLib.Transaction memory other =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), carol, 99);
-        vm.expectRevert(abi.encodeWithSelector(DebyeChain.UnknownHeader.selector, _fref(k)));
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.UnknownHeader.selector, _fref(k)));
         chain.challengeSpent(be, _fSpend(other, 0, k));
     }
 
     /// @dev Bob spends his forced output on L2 (input blockIndex FORCED_BLOCK | k) to Carol,
     ///      then tries to exit the forced output: the L2 spend cancels it.
     function test_l2SpendOfForcedOutput_cancelsItsExit() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _include(t, alice, aliceKey);
         PrimeLib.Transaction memory u =
             _tx(PrimeLib.Input(bob, _fref(k), 0, 0, _seg(d.start, d.end)), carol, 99);
         uint64 b = _commit1(u);
-        DebyeChain.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
+        Types.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
         chain.challengeSpent(be, _spendProof(_sign(u, bobKey), 0, b));
-        assertEq(uint8(_status(be)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(be)), uint8(IDebyeChain.ExitStatus.Cancelled));
         // Carol's exit of the L2 output, older-checked against the forced history, finalizes.
-        DebyeChain.ExitData memory ce = _txExit(u, 0, b, d.start, d.end);
+        Types.ExitData memory ce = _txExit(u, 0, b, d.start, d.end);
         // A griefer names Alice's deposit; the forced transaction is the answer.
         uint256 coin = d.start + 7;
         vm.prank(mallory);
@@ -573,11 +570,11 @@ contract ForcedInclusionTest is ForcedFixture {
     /// @dev respondChallenge with a forced answer: Bob exits the forced output, a griefer names
     ///      Alice's deposit, the forced transaction answers; Bob is paid.
     function test_respondChallenge_withForcedTx() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _include(t, alice, aliceKey);
-        DebyeChain.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
+        Types.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
         uint256 coin = d.start;
         vm.prank(mallory);
         chain.requestWithDeposit{value: bond / 4}(be, t, d, coin);
@@ -585,7 +582,7 @@ contract ForcedInclusionTest is ForcedFixture {
         assertEq(chain.creditOf(bob), bond / 4, "the answered request's bond goes to the exitor");
         vm.warp(block.timestamp + PERIOD);
         chain.finalizeExit(be, _ethKey());
-        assertEq(uint8(_status(be)), uint8(DebyeChain.ExitStatus.Withdrawn));
+        assertEq(uint8(_status(be)), uint8(IDebyeChain.ExitStatus.Withdrawn));
     }
 
     /// @dev Double spend after a forced inclusion: Alice's forced payment to Bob is included;
@@ -593,23 +590,23 @@ contract ForcedInclusionTest is ForcedFixture {
     ///      exit falls to challengeDoubleSpend with the (earlier) forced transaction; Bob's exit
     ///      is not touched by the later L2 spend.
     function test_challengeDoubleSpend_withForcedTx() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 k = _include(t, alice, aliceKey);
         PrimeLib.Transaction memory t2 =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), carol, 98);
         uint64 b2 = _commit1(t2);
-        DebyeChain.ExitData memory ce = _txExit(t2, 0, b2, d.start, d.end);
-        DebyeChain.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
-        DebyeChain.SpendProof memory later = _spendProof(_sign(t2, aliceKey), 0, b2);
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        Types.ExitData memory ce = _txExit(t2, 0, b2, d.start, d.end);
+        Types.ExitData memory be = _forcedExit(t, 0, k, d.start, d.end);
+        Types.SpendProof memory later = _spendProof(_sign(t2, aliceKey), 0, b2);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.challengeDoubleSpend(be, t, 0, later);
         chain.challengeDoubleSpend(ce, t2, 0, _fSpend(t, 0, k));
-        assertEq(uint8(_status(ce)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(ce)), uint8(IDebyeChain.ExitStatus.Cancelled));
         _mature();
         chain.finalizeExit(be, _ethKey());
-        assertEq(uint8(_status(be)), uint8(DebyeChain.ExitStatus.Withdrawn));
+        assertEq(uint8(_status(be)), uint8(IDebyeChain.ExitStatus.Withdrawn));
     }
 
     /// @dev The laundering attack of docs/exit-game.md §12.4. Mallory holds a tiny valid old
@@ -622,10 +619,10 @@ contract ForcedInclusionTest is ForcedFixture {
     ///      newest-input rule the position is 7 (block 3): Vic's challenge request on her deposit
     ///      goes unanswered and cancels Mallory's exit, and Vic's own exit blocks it meanwhile.
     function test_laundering_throughForcedTx_fails() public {
-        DebyeChain.DepositRecord memory old = _deposit(mallory, 1);
+        Types.DepositRecord memory old = _deposit(mallory, 1);
         _commitEmpty(); // block 1
         address vic = makeAddr("vic");
-        DebyeChain.DepositRecord memory v = _deposit(vic, 5 ether);
+        Types.DepositRecord memory v = _deposit(vic, 5 ether);
         _commitEmpty(); // block 2
         PrimeLib.Transaction memory forged =
             _tx(_depIn(vic, v.blockNumber, v.start, v.end), mallory, 99);
@@ -640,11 +637,11 @@ contract ForcedInclusionTest is ForcedFixture {
         t.maxBlockIndex = 99;
         uint64 k = _force(t, mallory);
         // The forged input exists as referenced: the non-inclusion challenges fail.
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedOutput(k, t, 1, _fiOut(forged, 0, q));
-        vm.expectRevert(ForcedInclusion.InvalidForcedChallenge.selector);
+        vm.expectRevert(IForcedInclusion.InvalidForcedChallenge.selector);
         fi.challengeForcedDeposit(
-            k, t, 0, ForcedInclusion.DepositRecord(mallory, old.start, old.end, old.blockNumber)
+            k, t, 0, Types.DepositRecord(mallory, old.start, old.end, old.blockNumber)
         );
         _signF(k, t, malloryKey);
         _mature();
@@ -657,19 +654,19 @@ contract ForcedInclusionTest is ForcedFixture {
         assertLt(oldestRank, vicRank, "the oldest-input rule would have ranked it before Vic");
         assertGt(ExitLib.order(position), ExitLib.order(vicRank));
 
-        DebyeChain.ExitData memory me = _forcedExit(t, 0, k, v.start, v.end);
+        Types.ExitData memory me = _forcedExit(t, 0, k, v.start, v.end);
         // Vic exits her deposit and blocks the newer exit; she also names her deposit.
         vm.deal(vic, 10 ether);
-        DebyeChain.ExitData memory ve = _depositExit(v, v.start, v.end);
+        Types.ExitData memory ve = _depositExit(v, v.start, v.end);
         chain.blockExit(me, ve);
         vm.prank(vic);
         chain.requestWithDeposit{value: bond / 4}(me, t, v, v.start);
         // Nobody can answer: only a spend signed by Vic would do, and the forced tx is none.
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.respondChallenge(me, vicRank, vic, v.start, _fSpend(t, 1, k));
         _mature();
         chain.resolveChallenge(me, vicRank, vic, v.start);
-        assertEq(uint8(_status(me)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(me)), uint8(IDebyeChain.ExitStatus.Cancelled));
         uint256 before = vic.balance;
         chain.finalizeExit(ve, _ethKey());
         assertEq(vic.balance, before + 5 ether + bond, "Vic keeps her coins");
@@ -678,12 +675,12 @@ contract ForcedInclusionTest is ForcedFixture {
     // ------------------------------------------------------------------ typed errors
 
     function _requestWithBadIndex(
-        DebyeChain.ExitData memory be,
+        Types.ExitData memory be,
         PrimeLib.Transaction memory t,
         uint64 b,
         uint256 coin
     ) internal {
-        DebyeChain.OutputProof memory o = DebyeChain.OutputProof(t, 9, _headers[b], _proof(b, coin));
+        Types.OutputProof memory o = Types.OutputProof(t, 9, _headers[b], _proof(b, coin));
         vm.prank(mallory);
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 9, 1));
         chain.requestWithOutput{value: bond / 4}(be, t, o, coin);
@@ -691,21 +688,21 @@ contract ForcedInclusionTest is ForcedFixture {
 
     /// @dev A bad output or input index is a typed error, never a Solidity panic.
     function test_badIndex_isATypedError() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 2 ether);
+        Types.DepositRecord memory d = _deposit(alice, 2 ether);
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 b = _commit1(t);
-        DebyeChain.OutputProof memory p = _outputProof(t, 0, b);
+        Types.OutputProof memory p = _outputProof(t, 0, b);
         p.outputIndex = 1;
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 1, 1));
         chain.startExit{value: bond}(p, d.start, d.end);
-        DebyeChain.ExitData memory e = _depositExit(d, d.start, d.end);
-        DebyeChain.SpendProof memory s = _spendProof(_sign(t, aliceKey), 0, b);
+        Types.ExitData memory e = _depositExit(d, d.start, d.end);
+        Types.SpendProof memory s = _spendProof(_sign(t, aliceKey), 0, b);
         s.inputIndex = 5;
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 5, 1));
         chain.challengeSpent(e, s);
-        DebyeChain.ExitData memory be = _txExit(t, 0, b, d.start, d.end);
-        DebyeChain.SpendProof memory s0 = _spendProof(_sign(t, aliceKey), 0, b);
+        Types.ExitData memory be = _txExit(t, 0, b, d.start, d.end);
+        Types.SpendProof memory s0 = _spendProof(_sign(t, aliceKey), 0, b);
         vm.expectRevert(abi.encodeWithSelector(ExitLib.IndexOutOfRange.selector, 2, 1));
         chain.challengeDoubleSpend(be, t, 2, s0);
         _requestWithBadIndex(be, t, b, d.start);

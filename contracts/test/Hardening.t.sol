@@ -6,6 +6,9 @@ import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {ExitLib} from "../src/lib/ExitLib.sol";
 import {ForcedFixture} from "./ForcedInclusion.t.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
+import {IForcedInclusion} from "../src/interfaces/IForcedInclusion.sol";
 
 /// @dev The attacks of the hardening review, each played against the rule that stops it
 ///      (docs/exit-game.md §3.4.1 payments in flight, §12.4 late settlement, §5.3 pulled bonds,
@@ -20,7 +23,7 @@ contract HardeningTest is ForcedFixture {
     ///      transaction; Mallory's exit falls to the request on the deposit. Bob is paid, and
     ///      Mallory loses her bonds.
     function test_inFlight_forgeryBeforeThePayment_cannotCancelIt() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Input memory aliceIn = _depIn(alice, d.blockNumber, d.start, d.end);
         PrimeLib.Transaction memory pay = _tx(aliceIn, bob, d.blockNumber + 3);
         PrimeLib.Transaction memory forged = _tx(aliceIn, mallory, 99); // never signed
@@ -33,7 +36,7 @@ contract HardeningTest is ForcedFixture {
     ///      names Mallory as its owner, so it carries a valid signature (Mallory's). It is no
     ///      earlier spend of Bob's parent (another owner) and no answer to a request on it.
     function test_inFlight_selfSignedForgery_cannotCancelIt() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory pay =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, d.blockNumber + 3);
         PrimeLib.Transaction memory forged =
@@ -48,7 +51,7 @@ contract HardeningTest is ForcedFixture {
     ///      forced copy cancelled as already included (bond back to Alice). Bob's exit of the L2
     ///      output is safe from the forged output as above.
     function test_inFlight_forcedPayment_includedAfterForgery_isSafe() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         _commitEmpty();
         PrimeLib.Input memory aliceIn = _depIn(alice, d.blockNumber, d.start, d.end);
         PrimeLib.Transaction memory pay = _tx(aliceIn, bob, 99);
@@ -69,7 +72,7 @@ contract HardeningTest is ForcedFixture {
     /// @dev Bob exits the in-flight payment; Mallory tries every request she can; Mallory's own
     ///      exit of the forgery is cancelled; Bob is paid in full plus Mallory's griefing bond.
     function _playInFlight(
-        DebyeChain.DepositRecord memory d,
+        Types.DepositRecord memory d,
         PrimeLib.Transaction memory pay,
         uint64 nP,
         PrimeLib.Transaction memory forged,
@@ -77,8 +80,8 @@ contract HardeningTest is ForcedFixture {
     ) internal {
         bobBefore = bob.balance;
         malloryBefore = mallory.balance;
-        DebyeChain.ExitData memory be = _bobDefends(d, pay, nP, forged, nF);
-        DebyeChain.ExitData memory me = _txExit(forged, 0, nF, d.start, d.end);
+        Types.ExitData memory be = _bobDefends(d, pay, nP, forged, nF);
+        Types.ExitData memory me = _txExit(forged, 0, nF, d.start, d.end);
         // Mallory's exit of the forgery is older and blocks Bob's until it falls.
         chain.blockExit(be, me);
         _malloryFalls(d, me, forged, pay, nP);
@@ -92,22 +95,22 @@ contract HardeningTest is ForcedFixture {
     }
 
     function _bobDefends(
-        DebyeChain.DepositRecord memory d,
+        Types.DepositRecord memory d,
         PrimeLib.Transaction memory pay,
         uint64 nP,
         PrimeLib.Transaction memory forged,
         uint64 nF
-    ) internal returns (DebyeChain.ExitData memory be) {
+    ) internal returns (Types.ExitData memory be) {
         be = _txExit(pay, 0, nP, d.start, d.end);
         uint256 coin = d.start + 3;
         // The forgery is no earlier spend of Bob's parent (unsigned, or another owner's).
-        DebyeChain.SpendProof memory forgedSpend = _spendProof(_sign(forged, malloryKey), 0, nF);
+        Types.SpendProof memory forgedSpend = _spendProof(_sign(forged, malloryKey), 0, nF);
         vm.expectRevert();
         chain.challengeDoubleSpend(be, pay, 0, forgedSpend);
         // The forged output is newer than Bob's parent: not Bob's to answer for.
-        DebyeChain.OutputProof memory forgedOut = _outputProof(forged, 0, nF);
+        Types.OutputProof memory forgedOut = _outputProof(forged, 0, nF);
         vm.prank(mallory);
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.requestWithOutput{value: bond / 4}(be, pay, forgedOut, coin);
         // A request on the parent itself is answered by Bob's own transaction, and only by it.
         vm.prank(mallory);
@@ -115,14 +118,14 @@ contract HardeningTest is ForcedFixture {
         uint256 dpos = uint256(d.blockNumber) * 2;
         vm.expectRevert(); // the forgery is no answer (unsigned, or signed by another owner)
         chain.respondChallenge(be, dpos, alice, coin, forgedSpend);
-        DebyeChain.SpendProof memory paySpend = _spendProof(_sign(pay, aliceKey), 0, nP);
+        Types.SpendProof memory paySpend = _spendProof(_sign(pay, aliceKey), 0, nP);
         vm.prank(bob);
         chain.respondChallenge(be, dpos, alice, coin, paySpend);
     }
 
     function _malloryFalls(
-        DebyeChain.DepositRecord memory d,
-        DebyeChain.ExitData memory me,
+        Types.DepositRecord memory d,
+        Types.ExitData memory me,
         PrimeLib.Transaction memory forged,
         PrimeLib.Transaction memory pay,
         uint64 nP
@@ -132,15 +135,15 @@ contract HardeningTest is ForcedFixture {
         vm.prank(bob);
         chain.requestWithDeposit{value: bond / 4}(me, forged, d, coin);
         // Alice's payment is included after the forgery: no answer for Mallory.
-        DebyeChain.SpendProof memory paySpend = _spendProof(_sign(pay, aliceKey), 0, nP);
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        Types.SpendProof memory paySpend = _spendProof(_sign(pay, aliceKey), 0, nP);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.respondChallenge(me, dpos, alice, coin, paySpend);
         vm.warp(block.timestamp + PERIOD);
         chain.resolveChallenge(me, dpos, alice, coin);
-        assertEq(uint8(_status(me)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(me)), uint8(IDebyeChain.ExitStatus.Cancelled));
     }
 
-    function _eid(DebyeChain.ExitData memory e) internal pure returns (bytes32) {
+    function _eid(Types.ExitData memory e) internal pure returns (bytes32) {
         return keccak256(abi.encode(e));
     }
 
@@ -152,7 +155,7 @@ contract HardeningTest is ForcedFixture {
     ///      that block, so it is not an earlier spend against Carol's exit, and Carol's earlier
     ///      spend cancels the exit of Alice's second address.
     function test_lateSettlement_cannotJumpAheadOfAPaymentCommittedMeanwhile() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         _commitEmpty();
         address alice2 = makeAddr("alice2");
         vm.deal(alice2, 1 ether);
@@ -167,14 +170,14 @@ contract HardeningTest is ForcedFixture {
         (, uint256 position) = fi.includedAt(k);
         assertEq(ExitLib.blockOf(position), m, "ranked after every block committed meanwhile");
 
-        DebyeChain.ExitData memory ce = _txExit(toCarol, 0, m, d.start, d.end);
-        DebyeChain.ExitData memory ae = _forcedExit(back, 0, k, d.start, d.end);
-        vm.expectRevert(DebyeChain.InvalidChallenge.selector);
+        Types.ExitData memory ce = _txExit(toCarol, 0, m, d.start, d.end);
+        Types.ExitData memory ae = _forcedExit(back, 0, k, d.start, d.end);
+        vm.expectRevert(IDebyeChain.InvalidChallenge.selector);
         chain.challengeDoubleSpend(ce, toCarol, 0, _fSpend(back, 0, k));
-        DebyeChain.SpendProof memory earlier = _spendProof(_sign(toCarol, aliceKey), 0, m);
+        Types.SpendProof memory earlier = _spendProof(_sign(toCarol, aliceKey), 0, m);
         vm.prank(carol);
         chain.challengeDoubleSpend(ae, back, 0, earlier);
-        assertEq(uint8(_status(ae)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(ae)), uint8(IDebyeChain.ExitStatus.Cancelled));
         _mature();
         uint256 before = carol.balance;
         chain.finalizeExit(ce, _ethKey());
@@ -188,22 +191,22 @@ contract HardeningTest is ForcedFixture {
     ///      signs that copy; it still settles (the poster's bond is credited, not pushed) and
     ///      the victim's transaction is included.
     function test_refusingPoster_cannotFreezeAForcedTransaction() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         _commitEmpty();
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         Refuser griefer = new Refuser();
         vm.deal(address(griefer), fbond);
         uint64 k = griefer.force(fi, t, fbond);
         vm.prank(alice);
-        vm.expectRevert(abi.encodeWithSelector(ForcedInclusion.ForcedExists.selector, _id(t)));
+        vm.expectRevert(abi.encodeWithSelector(IForcedInclusion.ForcedExists.selector, _id(t)));
         fi.force{value: fbond}(t);
         _signF(k, t, aliceKey);
         _mature();
         fi.finalizeForced(k);
-        assertEq(uint8(_fStatus(k)), uint8(ForcedInclusion.ForcedStatus.Included));
+        assertEq(uint8(_fStatus(k)), uint8(IForcedInclusion.ForcedStatus.Included));
         assertEq(fi.creditOf(address(griefer)), fbond, "credited; its claim is its own problem");
         vm.expectRevert(
-            abi.encodeWithSelector(ForcedInclusion.ForcedPaymentFailed.selector, address(griefer))
+            abi.encodeWithSelector(IForcedInclusion.ForcedPaymentFailed.selector, address(griefer))
         );
         griefer.claimForced(fi);
     }
@@ -211,17 +214,17 @@ contract HardeningTest is ForcedFixture {
     /// @dev A challenger contract that refuses ETH cannot stop its own request from resolving
     ///      or a refund from being settled: every bond is credited.
     function test_refusingChallenger_cannotBlockResolution() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory forged =
             _tx(_depIn(alice, d.blockNumber, d.start, d.end), mallory, 99);
         uint64 b = _commit1(forged);
-        DebyeChain.ExitData memory e = _txExit(forged, 0, b, d.start, d.end);
+        Types.ExitData memory e = _txExit(forged, 0, b, d.start, d.end);
         Refuser challenger = new Refuser();
         vm.deal(address(challenger), bond);
         challenger.request(chain, e, forged, d, d.start, bond / 4);
         vm.warp(block.timestamp + PERIOD);
         chain.resolveChallenge(e, uint256(d.blockNumber) * 2, alice, d.start);
-        assertEq(uint8(_status(e)), uint8(DebyeChain.ExitStatus.Cancelled));
+        assertEq(uint8(_status(e)), uint8(IDebyeChain.ExitStatus.Cancelled));
         assertEq(chain.creditOf(address(challenger)), bond + bond / 4);
     }
 
@@ -231,10 +234,10 @@ contract HardeningTest is ForcedFixture {
     ///      block, to delay the exit for gas alone. The request bond goes to Bob: each delay
     ///      costs her a quarter bond.
     function test_griefingRequest_costsTheGriefer() public {
-        DebyeChain.DepositRecord memory d = _deposit(alice, 1 ether);
+        Types.DepositRecord memory d = _deposit(alice, 1 ether);
         PrimeLib.Transaction memory t = _tx(_depIn(alice, d.blockNumber, d.start, d.end), bob, 99);
         uint64 b = _commit1(t);
-        DebyeChain.ExitData memory e = _txExit(t, 0, b, d.start, d.end);
+        Types.ExitData memory e = _txExit(t, 0, b, d.start, d.end);
         uint256 before = mallory.balance;
         vm.startPrank(mallory);
         chain.requestWithDeposit{value: bond / 4}(e, t, d, d.start);
@@ -259,9 +262,9 @@ contract Refuser {
 
     function request(
         DebyeChain chain,
-        DebyeChain.ExitData calldata e,
+        Types.ExitData calldata e,
         PrimeLib.Transaction calldata exitTx,
-        DebyeChain.DepositRecord calldata d,
+        Types.DepositRecord calldata d,
         uint256 coin,
         uint256 value
     ) external {

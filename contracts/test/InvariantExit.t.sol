@@ -8,6 +8,9 @@ import {ExitLib} from "../src/lib/ExitLib.sol";
 import {ForcedInclusion} from "../src/exit/ForcedInclusion.sol";
 import {ForcedFixture} from "./ForcedInclusion.t.sol";
 import {Refuser} from "./Hardening.t.sol";
+import {Types} from "../src/lib/Types.sol";
+import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
+import {IForcedInclusion} from "../src/interfaces/IForcedInclusion.sol";
 
 /// @dev Drives the exit game with random sequences of honest and malicious moves and time jumps.
 ///      Honest owners follow docs/exit-game.md §8: they exit unspent coins, answer requests on
@@ -117,7 +120,7 @@ contract ExitHandler is ForcedFixture {
 
     function deposit(uint256 who, uint256 amount) external {
         amount = bound(amount, 1, 10 ether);
-        DebyeChain.DepositRecord memory d = _deposit(honest[who % 3], amount);
+        Types.DepositRecord memory d = _deposit(honest[who % 3], amount);
         totalDeposited += amount;
         utxos.push(
             Utxo(
@@ -172,7 +175,7 @@ contract ExitHandler is ForcedFixture {
         i = i % utxos.length;
         if (!utxos[i].spent) return;
         bytes32 id = _exitIdOf(i, utxos[i].owner);
-        if (chain.exitState(id).status != DebyeChain.ExitStatus.None) return;
+        if (chain.exitState(id).status != IDebyeChain.ExitStatus.None) return;
         _startExit(i, 1, utxos[i].owner);
     }
 
@@ -198,9 +201,9 @@ contract ExitHandler is ForcedFixture {
         ExitRec storage x = exitsLog[k % exitsLog.length];
         Utxo storage u = utxos[x.utxo];
         if (x.kind != 0 || x.requested || u.prev < 0) return;
-        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
-        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
-        if (s.status != DebyeChain.ExitStatus.Pending || vm.getBlockTimestamp() >= s.requestsUntil)
+        Types.ExitData memory e = abi.decode(x.exitEnc, (Types.ExitData));
+        IDebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        if (s.status != IDebyeChain.ExitStatus.Pending || vm.getBlockTimestamp() >= s.requestsUntil)
         {
             return;
         }
@@ -210,19 +213,19 @@ contract ExitHandler is ForcedFixture {
         PrimeLib.Transaction memory xt = abi.decode(u.txEnc, (PrimeLib.Transaction));
         vm.deal(mallory, mallory.balance + s.bond);
         if (p.isDeposit) {
-            DebyeChain.DepositRecord memory d =
-                DebyeChain.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
+            Types.DepositRecord memory d =
+                Types.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
             vm.prank(mallory);
             chain.requestWithDeposit{value: s.bond / 4}(e, xt, d, e.start);
             x.reqPosition = uint256(p.blockNumber) * 2;
         } else if (p.isForced) {
-            DebyeChain.OutputProof memory o =
+            Types.OutputProof memory o =
                 _fOut(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.forcedIndex);
             vm.prank(mallory);
             chain.requestWithOutput{value: s.bond / 4}(e, xt, o, e.start);
             (,, x.reqPosition,,) = fi.forcedState(p.forcedIndex);
         } else {
-            DebyeChain.OutputProof memory o =
+            Types.OutputProof memory o =
                 _outputProof(abi.decode(p.txEnc, (PrimeLib.Transaction)), 0, p.blockNumber);
             vm.prank(mallory);
             chain.requestWithOutput{value: s.bond / 4}(e, xt, o, e.start);
@@ -237,14 +240,14 @@ contract ExitHandler is ForcedFixture {
         if (exitsLog.length < 2) return;
         ExitRec storage newer = exitsLog[a % exitsLog.length];
         ExitRec storage older = exitsLog[b % exitsLog.length];
-        DebyeChain.ExitData memory n = abi.decode(newer.exitEnc, (DebyeChain.ExitData));
-        DebyeChain.ExitData memory o = abi.decode(older.exitEnc, (DebyeChain.ExitData));
+        Types.ExitData memory n = abi.decode(newer.exitEnc, (Types.ExitData));
+        Types.ExitData memory o = abi.decode(older.exitEnc, (Types.ExitData));
         bytes32 nid = keccak256(newer.exitEnc);
         bytes32 oid = keccak256(older.exitEnc);
         if (
             ExitLib.order(o.position) >= ExitLib.order(n.position) || n.start >= o.end
-                || o.start >= n.end || chain.exitState(nid).status != DebyeChain.ExitStatus.Pending
-                || chain.exitState(oid).status != DebyeChain.ExitStatus.Pending
+                || o.start >= n.end || chain.exitState(nid).status != IDebyeChain.ExitStatus.Pending
+                || chain.exitState(oid).status != IDebyeChain.ExitStatus.Pending
                 || chain.isBlocked(nid, oid)
         ) return;
         vm.prank(mallory);
@@ -292,15 +295,15 @@ contract ExitHandler is ForcedFixture {
         uint256 idx = k % exitsLog.length;
         ExitRec storage x = exitsLog[idx];
         uint256 sib = forgedSibling[x.utxo + 1];
-        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        IDebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
         if (
-            x.kind != 0 || sib == 0 || s.status != DebyeChain.ExitStatus.Pending
+            x.kind != 0 || sib == 0 || s.status != IDebyeChain.ExitStatus.Pending
                 || vm.getBlockTimestamp() >= s.requestsUntil
         ) return;
         Utxo storage fu = utxos[sib - 1];
-        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+        Types.ExitData memory e = abi.decode(x.exitEnc, (Types.ExitData));
         PrimeLib.Transaction memory xt = abi.decode(utxos[x.utxo].txEnc, (PrimeLib.Transaction));
-        DebyeChain.OutputProof memory o =
+        Types.OutputProof memory o =
             _outputProof(abi.decode(fu.txEnc, (PrimeLib.Transaction)), 0, fu.blockNumber);
         vm.deal(mallory, mallory.balance + s.bond);
         vm.prank(mallory);
@@ -319,21 +322,20 @@ contract ExitHandler is ForcedFixture {
         if (exitsLog.length == 0) return;
         ExitRec storage x = exitsLog[k % exitsLog.length];
         Utxo storage u = utxos[x.utxo];
-        DebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
+        IDebyeChain.ExitState memory s = chain.exitState(keccak256(x.exitEnc));
         if (
             x.kind != 0 || x.requested || u.prev < 0 || u.isForced
-                || s.status != DebyeChain.ExitStatus.Pending
+                || s.status != IDebyeChain.ExitStatus.Pending
                 || vm.getBlockTimestamp() >= s.requestsUntil
         ) return;
         // casting is safe: utxo indices are small and prev >= 0 here
         // forge-lint: disable-next-line(unsafe-typecast)
         Utxo storage p = utxos[uint256(u.prev)];
         if (!p.isDeposit || p.spentByForced) return;
-        DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+        Types.ExitData memory e = abi.decode(x.exitEnc, (Types.ExitData));
         PrimeLib.Transaction memory xt = abi.decode(u.txEnc, (PrimeLib.Transaction));
-        DebyeChain.DepositRecord memory d =
-            DebyeChain.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
-        DebyeChain.SpendProof memory answer = _spendOf(p);
+        Types.DepositRecord memory d = Types.DepositRecord(p.owner, p.start, p.end, p.blockNumber);
+        Types.SpendProof memory answer = _spendOf(p);
         uint256 mine = chain.creditOf(mallory);
         uint256 owners = chain.creditOf(e.owner);
         vm.deal(mallory, mallory.balance + s.bond);
@@ -439,8 +441,9 @@ contract ExitHandler is ForcedFixture {
     function _forcedDuties() internal {
         for (uint256 j = 0; j < forcedLog.length; j++) {
             ForcedRec storage f = forcedLog[j];
-            if (f.kind == 0 || f.kind == 3 || _fStatus(f.k) != ForcedInclusion.ForcedStatus.Pending)
-            {
+            if (
+                f.kind == 0 || f.kind == 3 || _fStatus(f.k) != IForcedInclusion.ForcedStatus.Pending
+            ) {
                 continue;
             }
             PrimeLib.Transaction memory t = abi.decode(f.txEnc, (PrimeLib.Transaction));
@@ -451,7 +454,7 @@ contract ExitHandler is ForcedFixture {
                 fi.challengeForcedSpent(f.k, t, 0, _fiSpend(st, 0, u.spendBlock));
             } else if (u.isDeposit) {
                 fi.challengeForcedDeposit(
-                    f.k, t, 0, ForcedInclusion.DepositRecord(u.owner, u.start, u.end, u.blockNumber)
+                    f.k, t, 0, Types.DepositRecord(u.owner, u.start, u.end, u.blockNumber)
                 );
             } else {
                 PrimeLib.Transaction memory made = abi.decode(u.txEnc, (PrimeLib.Transaction));
@@ -459,7 +462,7 @@ contract ExitHandler is ForcedFixture {
                     f.k,
                     t,
                     0,
-                    ForcedInclusion.OutputProof(
+                    Types.OutputProof(
                         made, 0, _ph(_headers[u.blockNumber]), _proof(u.blockNumber, u.start)
                     )
                 );
@@ -478,8 +481,8 @@ contract ExitHandler is ForcedFixture {
                 if (vm.getBlockTimestamp() >= f.postedAt + PERIOD) _settleLate(f);
                 continue;
             }
-            ForcedInclusion.ForcedStatus st = _fStatus(f.k);
-            if (st == ForcedInclusion.ForcedStatus.Pending) {
+            IForcedInclusion.ForcedStatus st = _fStatus(f.k);
+            if (st == IForcedInclusion.ForcedStatus.Pending) {
                 try fi.finalizeForced(f.k) {}
                 catch {
                     // Signed when posted, an honest forced transfer is due one period later
@@ -492,7 +495,7 @@ contract ExitHandler is ForcedFixture {
                 st = _fStatus(f.k);
             }
             f.done = true;
-            bool included = st == ForcedInclusion.ForcedStatus.Included;
+            bool included = st == IForcedInclusion.ForcedStatus.Included;
             if (f.kind != 0) {
                 if (included) honestLost = true; // a forced theft went through
                 continue;
@@ -551,8 +554,8 @@ contract ExitHandler is ForcedFixture {
         int256 prev = int256(f.utxo);
         _pushOutput(pay.outputs[0].owner, u, b, abi.encode(pay), prev, false, true);
         _startExit(utxos.length - 1, 0, pay.outputs[0].owner);
-        DebyeChain.ExitData memory honestExit_ =
-            abi.decode(exitsLog[exitsLog.length - 1].exitEnc, (DebyeChain.ExitData));
+        Types.ExitData memory honestExit_ =
+            abi.decode(exitsLog[exitsLog.length - 1].exitEnc, (Types.ExitData));
         utxos.push(
             Utxo(
                 mallory,
@@ -597,8 +600,8 @@ contract ExitHandler is ForcedFixture {
         for (uint256 k = 0; k < exitsLog.length; k++) {
             ExitRec storage x = exitsLog[k];
             bytes32 id = keccak256(x.exitEnc);
-            if (chain.exitState(id).status != DebyeChain.ExitStatus.Pending) continue;
-            DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
+            if (chain.exitState(id).status != IDebyeChain.ExitStatus.Pending) continue;
+            Types.ExitData memory e = abi.decode(x.exitEnc, (Types.ExitData));
             Utxo storage u = utxos[x.utxo];
             if (x.kind == 1) {
                 // The new owner shows the spend.
@@ -626,7 +629,7 @@ contract ExitHandler is ForcedFixture {
         for (uint256 k = 0; k < blocks.length; k++) {
             if (
                 chain.isBlocked(blocks[k][0], blocks[k][1])
-                    && chain.exitState(blocks[k][1]).status != DebyeChain.ExitStatus.Pending
+                    && chain.exitState(blocks[k][1]).status != IDebyeChain.ExitStatus.Pending
             ) {
                 chain.unblockExit(blocks[k][0], blocks[k][1]);
                 unblocked++;
@@ -634,7 +637,7 @@ contract ExitHandler is ForcedFixture {
         }
     }
 
-    function _victimRequest(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+    function _victimRequest(ExitRec storage x, Types.ExitData memory e) internal {
         Utxo storage v = utxos[uint256(utxos[x.utxo].prev)];
         uint256 bond4 = chain.exitState(keccak256(x.exitEnc)).bond / 4;
         PrimeLib.Transaction memory xt = abi.decode(utxos[x.utxo].txEnc, (PrimeLib.Transaction));
@@ -643,19 +646,19 @@ contract ExitHandler is ForcedFixture {
             return;
         }
         if (v.isDeposit) {
-            DebyeChain.DepositRecord memory d =
-                DebyeChain.DepositRecord(v.owner, v.start, v.end, v.blockNumber);
+            Types.DepositRecord memory d =
+                Types.DepositRecord(v.owner, v.start, v.end, v.blockNumber);
             vm.prank(v.owner);
             chain.requestWithDeposit{value: bond4}(e, xt, d, e.start);
             x.reqPosition = uint256(v.blockNumber) * 2;
         } else if (v.isForced) {
-            DebyeChain.OutputProof memory o =
+            Types.OutputProof memory o =
                 _fOut(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.forcedIndex);
             vm.prank(v.owner);
             chain.requestWithOutput{value: bond4}(e, xt, o, e.start);
             (,, x.reqPosition,,) = fi.forcedState(v.forcedIndex);
         } else {
-            DebyeChain.OutputProof memory o =
+            Types.OutputProof memory o =
                 _outputProof(abi.decode(v.txEnc, (PrimeLib.Transaction)), 0, v.blockNumber);
             vm.prank(v.owner);
             chain.requestWithOutput{value: bond4}(e, xt, o, e.start);
@@ -665,12 +668,12 @@ contract ExitHandler is ForcedFixture {
         x.reqOwner = v.owner;
     }
 
-    function _answer(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+    function _answer(ExitRec storage x, Types.ExitData memory e) internal {
         bytes32 cid =
             keccak256(abi.encode(keccak256(x.exitEnc), x.reqPosition, x.reqOwner, e.start));
         if (chain.challengeState(cid).challenger == address(0)) return;
         Utxo storage p = utxos[uint256(utxos[x.utxo].prev)];
-        DebyeChain.SpendProof memory sp = _spendOf(p);
+        Types.SpendProof memory sp = _spendOf(p);
         vm.prank(e.owner);
         chain.respondChallenge(e, x.reqPosition, x.reqOwner, e.start, sp);
         answered++;
@@ -682,14 +685,14 @@ contract ExitHandler is ForcedFixture {
         for (uint256 k = 0; k < exitsLog.length; k++) {
             ExitRec storage x = exitsLog[k];
             bytes32 id = keccak256(x.exitEnc);
-            DebyeChain.ExitState memory s = chain.exitState(id);
-            DebyeChain.ExitData memory e = abi.decode(x.exitEnc, (DebyeChain.ExitData));
-            if (x.kind == 0 && s.status == DebyeChain.ExitStatus.Cancelled) honestLost = true;
-            if (s.status != DebyeChain.ExitStatus.Pending) continue;
+            IDebyeChain.ExitState memory s = chain.exitState(id);
+            Types.ExitData memory e = abi.decode(x.exitEnc, (Types.ExitData));
+            if (x.kind == 0 && s.status == IDebyeChain.ExitStatus.Cancelled) honestLost = true;
+            if (s.status != IDebyeChain.ExitStatus.Pending) continue;
             if (_resolveForgeryRequest(k, e)) continue;
             if (x.kind == 2 && x.requested) {
                 bytes32 cid = keccak256(abi.encode(id, x.reqPosition, x.reqOwner, e.start));
-                DebyeChain.ChallengeState memory c = chain.challengeState(cid);
+                IDebyeChain.ChallengeState memory c = chain.challengeState(cid);
                 if (c.challenger != address(0) && vm.getBlockTimestamp() >= c.deadline) {
                     chain.resolveChallenge(e, x.reqPosition, x.reqOwner, e.start);
                     forgedCancelled++;
@@ -708,16 +711,13 @@ contract ExitHandler is ForcedFixture {
 
     /// @dev Mallory resolves her expired requests naming a forged output (finding 1); true if
     ///      one was resolved on exit `k`.
-    function _resolveForgeryRequest(uint256 k, DebyeChain.ExitData memory e)
-        internal
-        returns (bool)
-    {
+    function _resolveForgeryRequest(uint256 k, Types.ExitData memory e) internal returns (bool) {
         for (uint256 j = 0; j < forgeryRequests.length; j++) {
             ForgeryRequest storage r = forgeryRequests[j];
             if (r.done || r.exitIdx != k) continue;
             bytes32 cid =
                 keccak256(abi.encode(keccak256(abi.encode(e)), r.position, mallory, r.coin));
-            DebyeChain.ChallengeState memory c = chain.challengeState(cid);
+            IDebyeChain.ChallengeState memory c = chain.challengeState(cid);
             if (c.challenger == address(0) || vm.getBlockTimestamp() < c.deadline) continue;
             chain.resolveChallenge(e, r.position, mallory, r.coin);
             r.done = true;
@@ -726,12 +726,12 @@ contract ExitHandler is ForcedFixture {
         return false;
     }
 
-    function _finalize(ExitRec storage x, DebyeChain.ExitData memory e) internal {
+    function _finalize(ExitRec storage x, Types.ExitData memory e) internal {
         uint256 key = uint256(1) << 128;
         for (uint256 k = 0; k < paid.length; k++) {
             if (paid[k][0] < e.end && e.start < paid[k][1]) {
                 // Already paid coins: the contract must refuse.
-                vm.expectRevert(abi.encodeWithSelector(DebyeChain.NotExitable.selector, key));
+                vm.expectRevert(abi.encodeWithSelector(IDebyeChain.NotExitable.selector, key));
                 chain.finalizeExit(e, key);
                 if (x.kind == 0) honestLost = true;
                 return;
@@ -796,7 +796,7 @@ contract ExitHandler is ForcedFixture {
     }
 
     /// @dev The spend of `u` as exit-game evidence: its L2 spend, or the forced one.
-    function _spendOf(Utxo storage u) internal view returns (DebyeChain.SpendProof memory) {
+    function _spendOf(Utxo storage u) internal view returns (Types.SpendProof memory) {
         if (u.spentByForced) {
             return _fSpend(abi.decode(u.spendEnc, (PrimeLib.Transaction)), 0, u.spendForced);
         }
@@ -809,20 +809,20 @@ contract ExitHandler is ForcedFixture {
         bytes32 txId = u.isDeposit ? bytes32(0) : _id(abi.decode(u.txEnc, (PrimeLib.Transaction)));
         uint256 pos = uint256(u.blockNumber) * 2 + (u.isDeposit ? 0 : 1);
         if (u.isForced) (,, pos,,) = fi.forcedState(u.forcedIndex);
-        return keccak256(abi.encode(DebyeChain.ExitData(owner, u.start, u.end, pos, txId)));
+        return keccak256(abi.encode(Types.ExitData(owner, u.start, u.end, pos, txId)));
     }
 
     function _startExit(uint256 i, uint8 kind, address owner) internal {
         Utxo storage u = utxos[i];
         vm.deal(owner, owner.balance + bond);
-        DebyeChain.ExitData memory e;
+        Types.ExitData memory e;
         if (u.isForced) {
             e = _forcedExit(
                 abi.decode(u.txEnc, (PrimeLib.Transaction)), 0, u.forcedIndex, u.start, u.end
             );
         } else if (u.isDeposit) {
             e = _depositExit(
-                DebyeChain.DepositRecord(u.owner, u.start, u.end, u.blockNumber), u.start, u.end
+                Types.DepositRecord(u.owner, u.start, u.end, u.blockNumber), u.start, u.end
             );
         } else {
             e = _txExit(

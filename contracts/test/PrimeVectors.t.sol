@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {Test, console} from "forge-std/Test.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {DebyeChain} from "../src/DebyeChain.sol";
+import {Types} from "../src/lib/Types.sol";
 
 /// @dev External entry points over PrimeLib so that the tests can catch reverts, and so that the
 ///      gas test measures what an L1 call pays (calldata decoding included).
@@ -351,7 +352,7 @@ contract PrimeVectorsTest is Test {
         uint256 n;
         for (; vm.keyExistsJson(headers, _at(".headers", n, "")); n++) {
             string memory b = _at(".headers", n, ".header");
-            PrimeLib.BlockHeader memory x = PrimeLib.BlockHeader(
+            Types.BlockHeader memory x = Types.BlockHeader(
                 uint64(vm.parseJsonUint(headers, string.concat(b, ".number"))),
                 vm.parseJsonBytes32(headers, string.concat(b, ".prevHash")),
                 vm.parseJsonBytes32(headers, string.concat(b, ".txRoot")),
@@ -362,8 +363,8 @@ contract PrimeVectorsTest is Test {
             assertEq(abi.encode(x), vm.parseJsonBytes(headers, _at(".headers", n, ".encoded")));
             assertEq(PrimeLib.headerHash(x), want);
             // The L1 contract's own struct hashes identically.
-            DebyeChain.BlockHeader memory y =
-                DebyeChain.BlockHeader(x.number, x.prevHash, x.txRoot, x.accumulator, x.noteRoot);
+            Types.BlockHeader memory y =
+                Types.BlockHeader(x.number, x.prevHash, x.txRoot, x.accumulator, x.noteRoot);
             assertEq(keccak256(abi.encode(y)), want);
             assertEq(x.prevHash, prev);
             assertEq(x.number, n + 1);

@@ -54,8 +54,7 @@ contract ExitVerifier {
         returns (PrimeLib.Input memory input, bytes32 id)
     {
         PrimeLib.Transaction memory tx_ = t;
-        id = PrimeLib.txId(tx_, domainSeparator);
-        input = _input(tx_, inputIndex);
+        return (_input(tx_, inputIndex), PrimeLib.txId(tx_, domainSeparator));
     }
 
     /// @notice Output `outputIndex` of `t` and `t`'s id (an output of a forced transaction,
@@ -66,8 +65,7 @@ contract ExitVerifier {
         returns (PrimeLib.Output memory out, bytes32 id)
     {
         PrimeLib.Transaction memory tx_ = t;
-        id = PrimeLib.txId(tx_, domainSeparator);
-        out = _output(tx_, outputIndex);
+        return (_output(tx_, outputIndex), PrimeLib.txId(tx_, domainSeparator));
     }
 
     /// @notice `t`'s id and the one input of `t` holding `coin`: the exited transaction's parent

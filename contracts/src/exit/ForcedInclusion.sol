@@ -4,18 +4,10 @@ pragma solidity 0.8.37;
 import {PrimeLib} from "../lib/PrimeLib.sol";
 import {ExitLib} from "../lib/ExitLib.sol";
 import {ExitVerifier} from "./ExitVerifier.sol";
-
-/// @notice What the forced-inclusion game reads from its DebyeChain.
-interface IDebyeChainView {
-    function blockHash(uint64 number) external view returns (bytes32);
-    function depositHash(uint256 start) external view returns (bytes32);
-    function nextBlock() external view returns (uint64);
-    function nextOffset(uint32 tokenId) external view returns (uint128);
-    function exitBond() external view returns (uint96);
-    function exitPeriod() external view returns (uint64);
-    function domainSeparator() external view returns (bytes32);
-    function exitState(bytes32 id) external view returns (uint40, uint96, uint8, uint16, uint40);
-}
+import {Types} from "../lib/Types.sol";
+import {L1Util} from "../lib/L1Util.sol";
+import {IDebyeChain} from "../interfaces/IDebyeChain.sol";
+import {IForcedInclusion} from "../interfaces/IForcedInclusion.sol";
 
 /// @title ForcedInclusion: the forced-inclusion game of the Debye exit game
 /// @notice Anyone posts an unsigned transaction with a bond; its input owners sign it here; during
@@ -25,59 +17,7 @@ interface IDebyeChainView {
 ///         accepts it as an exitable transaction and as a spend (docs/exit-game.md §12).
 /// @dev Deployed by DebyeChain's constructor (its `chain`), for code size (docs/contracts.md,
 ///      docs/exit-game.md §9). Holds the forcing bonds; no coins.
-contract ForcedInclusion {
-    /// @notice Life of a forced transaction.
-    enum ForcedStatus {
-        None,
-        Pending,
-        Included,
-        Cancelled,
-        Lapsed
-    }
-
-    /// @notice Why a forced transaction was cancelled (docs/exit-game.md §12.2).
-    enum ForcedCancelReason {
-        Spent,
-        AlreadyIncluded,
-        NoSuchOutput,
-        Withdrawn
-    }
-
-    /// @notice A signed transaction in a committed block (`header.number` a block) or a forced
-    ///         transaction (`header.number == FORCED_BLOCK | k`, the rest of the header and the
-    ///         proof unused), and which of its inputs matters. Same ABI as DebyeChain.SpendProof.
-    struct SpendProof {
-        PrimeLib.SignedTransaction spend;
-        uint256 inputIndex;
-        PrimeLib.BlockHeader header;
-        PrimeLib.SumProof proof;
-    }
-
-    /// @notice An output of a transaction included in a committed block (DebyeChain.OutputProof).
-    struct OutputProof {
-        PrimeLib.Transaction transaction;
-        uint256 outputIndex;
-        PrimeLib.BlockHeader header;
-        PrimeLib.SumProof proof;
-    }
-
-    /// @notice A deposit record (DebyeChain.DepositRecord).
-    struct DepositRecord {
-        address owner;
-        uint256 start;
-        uint256 end;
-        uint64 blockNumber;
-    }
-
-    /// @notice An exit (DebyeChain.ExitData).
-    struct ExitData {
-        address owner;
-        uint256 start;
-        uint256 end;
-        uint256 position;
-        bytes32 txId;
-    }
-
+contract ForcedInclusion is IForcedInclusion {
     /// @dev Per forced transaction: 4 slots.
     struct Forced {
         bytes32 txId;
@@ -94,59 +34,10 @@ contract ForcedInclusion {
         address owner1;
     }
 
-    /// @notice Forced transaction `index` was posted; it may be included from `maturesAt` on.
-    event ForcedPosted(
-        uint64 indexed index,
-        bytes32 indexed txId,
-        address poster,
-        uint256 position,
-        uint40 maturesAt,
-        uint256 bond,
-        PrimeLib.Transaction transaction
-    );
-    /// @notice `owner` signed forced transaction `index`; `signature` completes the signed tx.
-    event ForcedSigned(uint64 indexed index, address indexed owner, bytes signature);
-    /// @notice Forced transaction `index` was cancelled; its bond went to `beneficiary`.
-    event ForcedCancelled(uint64 indexed index, ForcedCancelReason reason, address beneficiary);
-    /// @notice Forced transaction `index` counts as included at `position`.
-    event ForcedIncluded(uint64 indexed index, bytes32 indexed txId, uint256 position);
-    /// @notice Forced transaction `index` matured without all signatures; bond refunded.
-    event ForcedLapsed(uint64 indexed index);
-    /// @notice `to` claimed `amount` wei of forcing bonds credited to it (docs/exit-game.md §5.3).
-    event Claimed(address indexed to, uint256 amount);
-
-    /// @notice Only DebyeChain's own evidence types; the caller is not the chain.
-    error UnknownForced(uint64 index);
-    /// @notice The forced transaction is not pending.
-    error ForcedNotPending(uint64 index);
-    /// @notice The forced transaction is not included.
-    error ForcedNotIncluded(uint64 index);
-    /// @notice This transaction was forced already.
-    error ForcedExists(bytes32 txId);
-    /// @notice Input `input` names a forced output, a block not committed yet, or coins not
-    ///         deposited yet (docs/exit-game.md §12.1).
-    error BadForcedInput(uint256 input);
-    /// @notice `msg.value` is not the forcing bond.
-    error WrongForcedBond(uint256 expected, uint256 got);
-    /// @notice The signature is not by an input owner of the forced transaction.
-    error NotAnOwner(address signer);
-    /// @notice `owner` has signed this forced transaction already.
-    error AlreadySigned(address owner);
-    /// @notice The transaction passed is not forced transaction `index`.
-    error WrongTransaction(uint64 index);
-    /// @notice The evidence does not prove what the challenge claims.
-    error InvalidForcedChallenge();
-    /// @notice Not matured yet, or signed too recently (docs/exit-game.md §12.3).
-    error ForcedNotMature(uint256 maturesAt);
-    /// @notice A bond payment failed.
-    error ForcedPaymentFailed(address to);
-    /// @notice Re-entered while paying.
-    error ForcedReentrancy();
-
     /// @notice The forcing bond in exit bonds (docs/exit-game.md §5.1, §12.1).
     uint256 public constant FORCE_BOND_FACTOR = 3;
 
-    IDebyeChainView public immutable chain;
+    IDebyeChain public immutable chain;
     ExitVerifier private immutable _verifier;
     /// @dev Number of forced transactions posted; the next index.
     uint64 private _count;
@@ -159,7 +50,7 @@ contract ForcedInclusion {
     bool private transient _locked;
 
     constructor(ExitVerifier verifier_) {
-        chain = IDebyeChainView(msg.sender);
+        chain = IDebyeChain(msg.sender);
         _verifier = verifier_;
     }
 
@@ -208,7 +99,7 @@ contract ForcedInclusion {
             if (r > rank) rank = r;
         }
         index = _count++;
-        uint40 maturesAt = _time(_now() + chain.exitPeriod());
+        uint40 maturesAt = L1Util.time(L1Util.now_() + chain.exitPeriod());
         Forced storage f = _forced[index];
         f.txId = id;
         f.poster = msg.sender;
@@ -249,7 +140,7 @@ contract ForcedInclusion {
         else revert NotAnOwner(signer);
         if (f.signed & bit != 0) revert AlreadySigned(signer);
         f.signed |= bit;
-        f.lastSignedAt = _time(_now());
+        f.lastSignedAt = L1Util.time(L1Util.now_());
         emit ForcedSigned(index, signer, signature);
     }
 
@@ -268,10 +159,9 @@ contract ForcedInclusion {
         uint64 index,
         PrimeLib.Transaction calldata t,
         uint256 inputIndex,
-        SpendProof calldata p
+        Types.SpendProof calldata p
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         PrimeLib.Input memory i;
         bytes32 spendId;
         uint64 n = p.header.number;
@@ -310,10 +200,9 @@ contract ForcedInclusion {
         uint64 index,
         PrimeLib.Transaction calldata t,
         uint256 inputIndex,
-        OutputProof calldata p
+        Types.OutputProof calldata p
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         _checkHeader(p.header);
         (PrimeLib.Output memory o,) = _verifier.verifyOutput(
             p.transaction,
@@ -340,12 +229,11 @@ contract ForcedInclusion {
         uint64 index,
         PrimeLib.Transaction calldata t,
         uint256 inputIndex,
-        PrimeLib.BlockHeader calldata h,
+        Types.BlockHeader calldata h,
         PrimeLib.Segment calldata s,
         PrimeLib.SumProof calldata proof
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         _checkHeader(h);
         if (
             x.txIndex == PrimeLib.DEPOSIT_TX_INDEX || h.number != x.blockIndex
@@ -364,10 +252,9 @@ contract ForcedInclusion {
         uint64 index,
         PrimeLib.Transaction calldata t,
         uint256 inputIndex,
-        DepositRecord calldata d
+        Types.DepositRecord calldata d
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
         if (
             chain.depositHash(d.start)
                 != keccak256(abi.encode(d.owner, d.start, d.end, d.blockNumber))
@@ -393,14 +280,13 @@ contract ForcedInclusion {
         uint64 index,
         PrimeLib.Transaction calldata t,
         uint256 inputIndex,
-        ExitData calldata done
+        Types.ExitData calldata done
     ) external nonReentrant {
-        Forced storage f = _pendingForced(index);
-        PrimeLib.Input memory x = _inputOf(f, index, t, inputIndex);
-        (,, uint8 status,,) = chain.exitState(keccak256(abi.encode(done)));
-        // 2 = Finalized, 3 = Withdrawn (DebyeChain.ExitStatus)
+        (Forced storage f, PrimeLib.Input memory x) = _pendingInput(index, t, inputIndex);
+        IDebyeChain.ExitStatus status = chain.exitState(keccak256(abi.encode(done))).status;
         if (
-            (status != 2 && status != 3)
+            (status != IDebyeChain.ExitStatus.Finalized
+                    && status != IDebyeChain.ExitStatus.Withdrawn)
                 || !ExitLib.overlaps(done.start, done.end, x.segment.start, x.segment.end)
         ) revert InvalidForcedChallenge();
         _cancel(f, index, ForcedCancelReason.Withdrawn, msg.sender);
@@ -426,7 +312,7 @@ contract ForcedInclusion {
             uint256 afterSig = uint256(f.lastSignedAt) + chain.exitPeriod() / 2;
             if (afterSig > due) due = afterSig;
         }
-        if (_now() < due) revert ForcedNotMature(due);
+        if (L1Util.now_() < due) revert ForcedNotMature(due);
         if (full) {
             f.status = ForcedStatus.Included;
             // casting to 'uint64' is safe because 2 * last + 1 < 2^64 for a block below 2^63
@@ -451,8 +337,7 @@ contract ForcedInclusion {
         amount = _credits[msg.sender];
         delete _credits[msg.sender];
         emit Claimed(msg.sender, amount);
-        (bool ok,) = msg.sender.call{value: amount}("");
-        if (!ok) revert ForcedPaymentFailed(msg.sender);
+        if (!L1Util.send(msg.sender, amount)) revert ForcedPaymentFailed(msg.sender);
     }
 
     /// @notice Forcing bonds credited to `account` and not yet claimed.
@@ -502,17 +387,6 @@ contract ForcedInclusion {
     // Internals
     // ---------------------------------------------------------------------------------------
 
-    function _now() private view returns (uint256) {
-        // forge-lint: disable-next-line(block-timestamp)
-        return block.timestamp;
-    }
-
-    function _time(uint256 t) private pure returns (uint40) {
-        // casting to 'uint40' is safe because t is now plus at most 60 days
-        // forge-lint: disable-next-line(unsafe-typecast)
-        return uint40(t);
-    }
-
     /// @dev Deposited length of the token of `coin` (reverts for an unknown token).
     function _deposited(uint256 coin) private view returns (uint256) {
         // casting to 'uint32' is safe because checkTransaction bounded coins below 2^160
@@ -530,19 +404,20 @@ contract ForcedInclusion {
         return f.signed == (f.ownerCount == 2 ? 3 : 1);
     }
 
-    /// @dev Input `inputIndex` of `t`, which must be forced transaction `index`.
-    function _inputOf(
-        Forced storage f,
-        uint64 index,
-        PrimeLib.Transaction calldata t,
-        uint256 inputIndex
-    ) private view returns (PrimeLib.Input memory x) {
+    /// @dev Pending forced transaction `index` and input `inputIndex` of `t`, which must be it:
+    ///      what every challenge of docs/exit-game.md §12.2 starts from.
+    function _pendingInput(uint64 index, PrimeLib.Transaction calldata t, uint256 inputIndex)
+        private
+        view
+        returns (Forced storage f, PrimeLib.Input memory x)
+    {
+        f = _pendingForced(index);
         bytes32 id;
         (x, id) = _verifier.inputOf(t, inputIndex, chain.domainSeparator());
         if (id != f.txId) revert WrongTransaction(index);
     }
 
-    function _checkHeader(PrimeLib.BlockHeader calldata h) private view {
+    function _checkHeader(Types.BlockHeader calldata h) private view {
         if (chain.blockHash(h.number) != keccak256(abi.encode(h))) revert InvalidForcedChallenge();
     }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity 0.8.37;
 
+import {Types} from "./Types.sol";
+
 /// @title PrimeLib: Plasma Prime transactions, signatures and sum Merkle proofs on L1
 /// @notice The Solidity twin of the Rust crate `debye-primitives`. Both follow docs/formats.md and
 ///         are pinned by the same committed vectors (test-vectors/primitives, checked by
@@ -62,15 +64,6 @@ library PrimeLib {
         uint256 leafLength;
         uint64 path;
         ProofNode[] siblings;
-    }
-
-    /// @notice Child block header; committed as `keccak256(abi.encode(header))`.
-    struct BlockHeader {
-        uint64 number;
-        bytes32 prevHash;
-        bytes32 txRoot;
-        bytes32 accumulator;
-        bytes32 noteRoot;
     }
 
     // ------------------------------------------------------------------ constants
@@ -437,7 +430,7 @@ library PrimeLib {
     // ------------------------------------------------------------------ headers (§7)
 
     /// @notice What DebyeChain stores for a block: keccak256(abi.encode(header)).
-    function headerHash(BlockHeader memory h) internal pure returns (bytes32) {
+    function headerHash(Types.BlockHeader memory h) internal pure returns (bytes32) {
         return keccak256(abi.encode(h));
     }
 }

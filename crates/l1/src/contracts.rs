@@ -2,72 +2,70 @@
 //! `contracts/artifacts/` (a test in `contracts/` fails when those are stale), and a typed client.
 
 use alloy_primitives::{Address, B256, Bytes, U256};
-use alloy_sol_types::{SolCall, SolConstructor, SolError, SolEvent, SolInterface, sol};
+use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 
+pub use crate::bindings::{
+    DebyeChain, IDebyeChain, IndexOutOfRange, PrimeLib, Revert, TestToken, Types,
+};
 use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 
-/// The generated bindings. The artifact's ABI names the exit game's transaction and proof structs
-/// after the Solidity library that defines them (`PrimeLib`); they carry no NatSpec of their own
-/// (see `docs/formats.md` and `docs/exit-game.md` for their meaning).
-#[allow(missing_docs, clippy::too_many_arguments)]
-mod bindings {
-    use alloy_sol_types::sol;
-
-    sol!(
-        #[sol(all_derives)]
-        DebyeChain,
-        "../../contracts/artifacts/DebyeChain.json"
-    );
-}
-
-pub use bindings::*;
-
-sol!(
-    #[sol(all_derives)]
-    TestToken,
-    "../../contracts/artifacts/TestToken.json"
-);
-
-pub use DebyeChain::{BlockHeader, BlockSubmitted, Deposit, TokenListed};
+pub use DebyeChain::{BlockSubmitted, Deposit, TokenListed};
+pub use Types::BlockHeader;
 
 /// The anchor's view of a Plasma header: the same five fields, in the contract's ABI type.
 impl From<&debye_primitives::BlockHeader> for BlockHeader {
     fn from(h: &debye_primitives::BlockHeader) -> Self {
-        Self {
-            number: h.number,
-            prevHash: h.prev_hash,
-            txRoot: h.tx_root,
-            accumulator: h.accumulator,
-            noteRoot: h.note_root,
-        }
+        debye_primitives::abi::BlockHeader::from(h).into()
     }
 }
 
 /// Decodes revert data as one of the anchor contract's custom errors.
 pub fn decode_revert(data: &[u8]) -> Option<DebyeChain::DebyeChainErrors> {
-    DebyeChain::DebyeChainErrors::abi_decode(data).ok()
+    match Revert::decode(data) {
+        Revert::Chain(e) => Some(e),
+        _ => None,
+    }
 }
 
 /// A human-readable name for revert data: the custom error if it is one of ours (the anchor's,
-/// the forced-inclusion game's, or the verifier's `IndexOutOfRange`), else hex.
+/// the forced-inclusion game's, or the verifier's `IndexOutOfRange`), else the reason or hex.
 pub fn describe_revert(data: &[u8]) -> String {
-    if let Some(err) = decode_revert(data) {
-        return format!("{err:?}");
-    }
-    if let Some(err) = crate::forced::decode_forced_revert(data) {
-        return format!("{err:?}");
-    }
-    if let Some(err) = crate::forced::decode_index_out_of_range(data) {
-        return format!("{err:?}");
-    }
-    if let Ok(reason) = alloy_sol_types::Revert::abi_decode(data) {
-        return reason.reason;
-    }
-    if data.is_empty() {
-        "no reason".into()
-    } else {
-        format!("0x{}", alloy_primitives::hex::encode(data))
-    }
+    Revert::decode(data).to_string()
+}
+
+/// `call` made read-only to the contract at `to`, its return decoded.
+pub(crate) async fn view_at<L: L1, C: SolCall>(l1: &L, to: Address, call: C) -> Result<C::Return> {
+    let out = l1
+        .call(L1Tx::call(Address::ZERO, to, call.abi_encode()))
+        .await?;
+    Ok(C::abi_decode_returns(&out)?)
+}
+
+/// `call` sent from `from` to the contract at `to` with `value` wei.
+pub(crate) async fn send_to<L: L1, C: SolCall>(
+    l1: &L,
+    from: Address,
+    to: Address,
+    call: C,
+    value: U256,
+) -> Result<L1Receipt> {
+    l1.send(L1Tx::call(from, to, call.abi_encode()).with_value(value))
+        .await
+}
+
+/// Deploys `bytecode` with ABI-encoded constructor arguments `args`; returns the new address.
+async fn deploy_code<L: L1>(
+    l1: &L,
+    deployer: Address,
+    bytecode: &[u8],
+    args: Vec<u8>,
+) -> Result<Address> {
+    let mut code = bytecode.to_vec();
+    code.extend_from_slice(&args);
+    let receipt = l1.send(L1Tx::create(deployer, code)).await?;
+    receipt
+        .contract_address
+        .ok_or(Error::Rejected("deployment created no contract".into()))
 }
 
 /// A deposit as the anchor contract recorded it, with where its event was emitted.
@@ -104,19 +102,13 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<Self> {
         let bond = alloy_primitives::Uint::<96, 2>::try_from(exit_bond)
             .map_err(|_| Error::Rejected("exit bond does not fit in 96 bits".into()))?;
-        let mut code = DebyeChain::BYTECODE.to_vec();
-        code.extend_from_slice(
-            &DebyeChain::constructorCall {
-                operator_: operator,
-                exitPeriod_: exit_period,
-                exitBond_: bond,
-            }
-            .abi_encode(),
-        );
-        let receipt = l1.send(L1Tx::create(deployer, code)).await?;
-        let address = receipt
-            .contract_address
-            .ok_or(Error::Rejected("deployment created no contract".into()))?;
+        let args = DebyeChain::constructorCall {
+            operator_: operator,
+            exitPeriod_: exit_period,
+            exitBond_: bond,
+        }
+        .abi_encode();
+        let address = deploy_code(&l1, deployer, &DebyeChain::BYTECODE, args).await?;
         Ok(Self { l1, address })
     }
 
@@ -136,11 +128,7 @@ impl<L: L1> DebyeChainClient<L> {
     }
 
     pub(crate) async fn view<C: SolCall>(&self, call: C) -> Result<C::Return> {
-        let out = self
-            .l1
-            .call(L1Tx::call(Address::ZERO, self.address, call.abi_encode()))
-            .await?;
-        Ok(C::abi_decode_returns(&out)?)
+        view_at(&self.l1, self.address, call).await
     }
 
     pub(crate) async fn send<C: SolCall>(
@@ -149,9 +137,7 @@ impl<L: L1> DebyeChainClient<L> {
         call: C,
         value: U256,
     ) -> Result<L1Receipt> {
-        self.l1
-            .send(L1Tx::call(from, self.address, call.abi_encode()).with_value(value))
-            .await
+        send_to(&self.l1, from, self.address, call, value).await
     }
 
     /// The block producer allowed to submit blocks.
@@ -256,18 +242,12 @@ pub struct TestTokenClient<L> {
 impl<L: L1> TestTokenClient<L> {
     /// Deploys a test token named `name`/`symbol`.
     pub async fn deploy(l1: L, deployer: Address, name: &str, symbol: &str) -> Result<Self> {
-        let mut code = TestToken::BYTECODE.to_vec();
-        code.extend_from_slice(
-            &TestToken::constructorCall {
-                name_: name.into(),
-                symbol_: symbol.into(),
-            }
-            .abi_encode(),
-        );
-        let receipt = l1.send(L1Tx::create(deployer, code)).await?;
-        let address = receipt
-            .contract_address
-            .ok_or(Error::Rejected("deployment created no contract".into()))?;
+        let args = TestToken::constructorCall {
+            name_: name.into(),
+            symbol_: symbol.into(),
+        }
+        .abi_encode();
+        let address = deploy_code(&l1, deployer, &TestToken::BYTECODE, args).await?;
         Ok(Self { l1, address })
     }
 
@@ -279,9 +259,7 @@ impl<L: L1> TestTokenClient<L> {
     /// Mints `amount` to `to`.
     pub async fn mint(&self, from: Address, to: Address, amount: U256) -> Result<L1Receipt> {
         let call = TestToken::mintCall { to, amount };
-        self.l1
-            .send(L1Tx::call(from, self.address, call.abi_encode()))
-            .await
+        send_to(&self.l1, from, self.address, call, U256::ZERO).await
     }
 
     /// Approves `spender` for `amount` from `owner`.
@@ -295,25 +273,36 @@ impl<L: L1> TestTokenClient<L> {
             spender,
             value: amount,
         };
-        self.l1
-            .send(L1Tx::call(owner, self.address, call.abi_encode()))
-            .await
+        send_to(&self.l1, owner, self.address, call, U256::ZERO).await
     }
 
     /// Token balance of `account`.
     pub async fn balance_of(&self, account: Address) -> Result<U256> {
-        let call = TestToken::balanceOfCall { account };
-        let out = self
-            .l1
-            .call(L1Tx::call(Address::ZERO, self.address, call.abi_encode()))
-            .await?;
-        Ok(TestToken::balanceOfCall::abi_decode_returns(&out)?)
+        view_at(&self.l1, self.address, TestToken::balanceOfCall { account }).await
     }
 }
 
 pub(crate) fn decode_event<E: SolEvent>(log: &L1Log) -> Result<E> {
     Ok(E::decode_raw_log(log.topics.iter().copied(), &log.data)?)
 }
+
+/// The logs among `$logs` whose first topic is one of the listed events, each decoded into its
+/// variant (`Event => Enum::Variant`), in order; other logs are skipped.
+macro_rules! decode_logs {
+    ($logs:expr, $($event:ty => $variant:path),+ $(,)?) => {
+        $logs
+            .iter()
+            .filter_map(|log| {
+                let topic = *log.topics.first()?;
+                $(if topic == <$event as alloy_sol_types::SolEvent>::SIGNATURE_HASH {
+                    return Some($crate::contracts::decode_event::<$event>(log).map($variant));
+                })+
+                None
+            })
+            .collect::<$crate::Result<Vec<_>>>()
+    };
+}
+pub(crate) use decode_logs;
 
 pub(crate) fn first_event<E: SolEvent>(logs: &[L1Log]) -> Result<E> {
     logs.iter()

@@ -4,8 +4,8 @@ use alloy_primitives::Bytes;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The EVM reverted the call or transaction; `data` is the raw revert payload (decode it with
-    /// the contract's error type, see [`crate::contracts::decode_revert`]).
-    #[error("L1 call reverted ({})", crate::contracts::describe_revert(.data))]
+    /// the contracts' error types, e.g. with `contracts::Revert::decode`).
+    #[error("L1 call reverted ({})", crate::bindings::Revert::decode(.data))]
     Reverted {
         /// ABI-encoded revert reason or custom error.
         data: Bytes,

@@ -3,26 +3,27 @@
 //! answer challenge requests, finalize one or a batch, withdraw, and read exits and their events.
 //! Rules, attacks and timing: `docs/exit-game.md`.
 //!
-//! Transactions, signatures and sum Merkle proofs come from `debye-primitives`; they are converted
-//! to the contract's ABI types by ABI round trip (both sides are the same Solidity structs), so no
-//! field can be mapped by hand wrongly.
+//! Transactions, signatures and sum Merkle proofs come from `debye-primitives`; they reach the
+//! contract's ABI types through the field-by-field `From` impls of the bindings module, and
+//! positions through [`debye_primitives::exit::Position`].
 
 use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_sol_types::{SolEvent, SolType, SolValue};
+use alloy_sol_types::{SolCall, SolEvent, SolValue};
 use debye_primitives::{
-    self as primitives, SignedTransaction, SumMerkleProof, Transaction, abi as pabi,
+    self as primitives, SignedTransaction, SumMerkleProof, Transaction, abi as pabi, exit::Position,
 };
 
 use crate::{
     L1, L1Receipt, LogFilter, Result,
-    contracts::{BlockHeader, DebyeChain, DebyeChainClient, PrimeLib, decode_event, first_event},
+    contracts::{DebyeChain, DebyeChainClient, PrimeLib, decode_event, decode_logs, first_event},
 };
 
 pub use crate::contracts::DebyeChain::{
-    ChallengeAnswered, ChallengeClosed, ChallengeRequested, ChallengeState, DepositRecord,
-    ExitBlocked, ExitBondScheduled, ExitCancelled, ExitData, ExitFinalized, ExitSkipped,
-    ExitStarted, ExitState, ExitUnblocked, ExitWithdrawn, OutputProof, SpendProof,
+    ChallengeAnswered, ChallengeClosed, ChallengeRequested, ExitBlocked, ExitBondScheduled,
+    ExitCancelled, ExitFinalized, ExitSkipped, ExitStarted, ExitUnblocked, ExitWithdrawn,
 };
+pub use crate::contracts::IDebyeChain::{ChallengeState, ExitState};
+pub use crate::contracts::Types::{DepositRecord, ExitData, OutputProof, SpendProof};
 
 /// Bits of a coin id below the token id.
 const TOKEN_BITS: usize = 128;
@@ -54,14 +55,15 @@ impl From<u8> for ExitStatus {
     }
 }
 
-/// Exit position of a deposit made for child block `block`: `2 * block`.
+/// Exit position of a deposit made for child block `block` ([`Position::deposit`]).
 pub fn deposit_position(block: u64) -> U256 {
-    U256::from(block) << 1
+    Position::deposit(block).to_u256()
 }
 
-/// Exit position of an output of a transaction included in child block `block`: `2 * block + 1`.
+/// Exit position of an output of a transaction included in child block `block`
+/// ([`Position::output`]).
 pub fn output_position(block: u64) -> U256 {
-    (U256::from(block) << 1) | U256::from(1u8)
+    Position::output(block).to_u256()
 }
 
 /// `keccak256(abi.encode(exit))`, the contract's exit id.
@@ -80,29 +82,16 @@ pub fn token_range_key(token: u32) -> U256 {
     U256::from(u64::from(token) + 1) << TOKEN_BITS
 }
 
-/// Converts between two ABI types with the same encoding (primitives' → the contract's).
-fn convert<A: SolValue, B: SolType<RustType = B>>(value: &A) -> Result<B> {
-    Ok(B::abi_decode(&value.abi_encode())?)
+/// A transaction in the contract's ABI type.
+pub(crate) fn tx_abi(tx: &Transaction) -> PrimeLib::Transaction {
+    tx.to_abi().into()
 }
 
-fn header_abi(header: &primitives::BlockHeader) -> Result<BlockHeader> {
-    convert(&pabi::BlockHeader::from(header))
-}
-
-fn proof_abi(proof: &SumMerkleProof) -> Result<PrimeLib::SumProof> {
-    convert(&pabi::SumProof::from(proof))
-}
-
-fn tx_abi(tx: &Transaction) -> Result<PrimeLib::Transaction> {
-    convert(&tx.to_abi())
-}
-
-/// A transaction the anchor published (its segments checked here; the anchor checked nothing
-/// about it beyond inclusion).
-fn tx_from_abi(tx: &PrimeLib::Transaction) -> Result<Transaction> {
-    let abi: pabi::Transaction = convert(tx)?;
-    Transaction::try_from(&abi)
-        .map_err(|e| crate::Error::Rejected(format!("malformed exited transaction: {e}")))
+/// A transaction the anchor or the forced-inclusion game published (its segments checked here;
+/// the contract checked nothing about it beyond inclusion, or the stateless rules).
+pub(crate) fn tx_from_abi(tx: impl Into<pabi::Transaction>, what: &str) -> Result<Transaction> {
+    Transaction::try_from(&tx.into())
+        .map_err(|e| crate::Error::Rejected(format!("malformed {what} transaction: {e}")))
 }
 
 /// An output of an included transaction, as the contract's evidence.
@@ -113,10 +102,10 @@ pub fn output_proof(
     proof: &SumMerkleProof,
 ) -> Result<OutputProof> {
     Ok(OutputProof {
-        transaction: tx_abi(tx)?,
+        transaction: tx_abi(tx),
         outputIndex: U256::from(output_index),
-        header: header_abi(header)?,
-        proof: proof_abi(proof)?,
+        header: header.into(),
+        proof: pabi::SumProof::from(proof).into(),
     })
 }
 
@@ -128,10 +117,10 @@ pub fn spend_proof(
     proof: &SumMerkleProof,
 ) -> Result<SpendProof> {
     Ok(SpendProof {
-        spend: convert(&pabi::SignedTransaction::from(spend))?,
+        spend: pabi::SignedTransaction::from(spend).into(),
         inputIndex: U256::from(input_index),
-        header: header_abi(header)?,
-        proof: proof_abi(proof)?,
+        header: header.into(),
+        proof: pabi::SumProof::from(proof).into(),
     })
 }
 
@@ -173,6 +162,11 @@ pub enum ExitEvent {
 }
 
 impl<L: L1> DebyeChainClient<L> {
+    /// Sends `call` to the anchor from `from` with no value.
+    async fn act<C: SolCall>(&self, from: Address, call: C) -> Result<L1Receipt> {
+        self.send(from, call, U256::ZERO).await
+    }
+
     /// The exit period in seconds (challenge requests get half of it to be answered).
     pub async fn exit_period(&self) -> Result<u64> {
         self.view(DebyeChain::exitPeriodCall {}).await
@@ -245,7 +239,7 @@ impl<L: L1> DebyeChainClient<L> {
             end,
         };
         let receipt = self.send(from, call, bond).await?;
-        exit_of(&first_event::<ExitStarted>(&receipt.logs)?)
+        Ok(ExitData::from(&first_event::<ExitStarted>(&receipt.logs)?))
     }
 
     /// Starts an exit of `[start, end)` of output `output_index` of `tx`, included in the block
@@ -268,7 +262,7 @@ impl<L: L1> DebyeChainClient<L> {
             end,
         };
         let receipt = self.send(from, call, bond).await?;
-        exit_of(&first_event::<ExitStarted>(&receipt.logs)?)
+        Ok(ExitData::from(&first_event::<ExitStarted>(&receipt.logs)?))
     }
 
     /// Cancels `exit` with a spend of it signed by its owner (input `input_index` of `spend`).
@@ -282,7 +276,7 @@ impl<L: L1> DebyeChainClient<L> {
             e: exit.clone(),
             p: spend.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Cancels `exit` with an earlier spend of what input `exit_input` of its transaction spends.
@@ -296,11 +290,11 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = DebyeChain::challengeDoubleSpendCall {
             e: exit.clone(),
-            exitTx: tx_abi(exit_tx)?,
+            exitTx: tx_abi(exit_tx),
             exitInput: U256::from(exit_input),
             p: earlier.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Cancels `exit` with a deposit of its coins made after its block.
@@ -314,7 +308,7 @@ impl<L: L1> DebyeChainClient<L> {
             e: exit.clone(),
             d: deposit.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Cancels `exit` with a settled exit `done` over some of its coins.
@@ -328,7 +322,7 @@ impl<L: L1> DebyeChainClient<L> {
             e: exit.clone(),
             done: done.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Holds `newer` back while the older overlapping exit `older` is pending.
@@ -342,7 +336,7 @@ impl<L: L1> DebyeChainClient<L> {
             newer: newer.clone(),
             older: older.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Releases `newer` once `older` is no longer pending.
@@ -356,7 +350,7 @@ impl<L: L1> DebyeChainClient<L> {
             newerId: exit_id(newer),
             olderId: exit_id(older),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// The request bond of a challenge against `exit`: a quarter of its bond.
@@ -379,7 +373,7 @@ impl<L: L1> DebyeChainClient<L> {
         let value = self.request_bond(exit).await?;
         let call = DebyeChain::requestWithDepositCall {
             e: exit.clone(),
-            exitTx: tx_abi(exit_tx)?,
+            exitTx: tx_abi(exit_tx),
             d: deposit.clone(),
             coin,
         };
@@ -401,7 +395,7 @@ impl<L: L1> DebyeChainClient<L> {
         let value = self.request_bond(exit).await?;
         let call = DebyeChain::requestWithOutputCall {
             e: exit.clone(),
-            exitTx: tx_abi(exit_tx)?,
+            exitTx: tx_abi(exit_tx),
             p: output.clone(),
             coin,
         };
@@ -424,7 +418,7 @@ impl<L: L1> DebyeChainClient<L> {
             coin: request.coin,
             p: answer.clone(),
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Bonds credited to `account` on the anchor and not yet claimed (`docs/exit-game.md` §5.3).
@@ -454,7 +448,7 @@ impl<L: L1> DebyeChainClient<L> {
         logs.iter()
             .map(|log| {
                 let ev: DebyeChain::ExitTransaction = decode_event(log)?;
-                Ok((ev.exitId, tx_from_abi(&ev.transaction)?))
+                Ok((ev.exitId, tx_from_abi(ev.transaction, "exited")?))
             })
             .collect()
     }
@@ -472,7 +466,7 @@ impl<L: L1> DebyeChainClient<L> {
             owner: request.outputOwner,
             coin: request.coin,
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Settles and pays one matured exit; `range_key` from [`Self::range_key`].
@@ -486,7 +480,7 @@ impl<L: L1> DebyeChainClient<L> {
             e: exit.clone(),
             rangeKey: range_key,
         };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Settles many exits in one transaction (skipping those that cannot be); returns the ids
@@ -513,7 +507,7 @@ impl<L: L1> DebyeChainClient<L> {
     /// Pays a settled exit to its owner.
     pub async fn withdraw(&self, from: Address, exit: &ExitData) -> Result<L1Receipt> {
         let call = DebyeChain::withdrawCall { e: exit.clone() };
-        self.send(from, call, U256::ZERO).await
+        self.act(from, call).await
     }
 
     /// Schedules a new exit bond (operator only; ×2 / ÷2 bounds, effective after an exit period).
@@ -530,46 +524,32 @@ impl<L: L1> DebyeChainClient<L> {
             .l1()
             .logs(LogFilter::new(self.address(), from_block))
             .await?;
-        let mut out = Vec::new();
-        for log in &logs {
-            let Some(topic) = log.topics.first() else {
-                continue;
-            };
-            let event = match *topic {
-                t if t == ExitStarted::SIGNATURE_HASH => ExitEvent::Started(decode_event(log)?),
-                t if t == ExitCancelled::SIGNATURE_HASH => ExitEvent::Cancelled(decode_event(log)?),
-                t if t == ExitFinalized::SIGNATURE_HASH => ExitEvent::Finalized(decode_event(log)?),
-                t if t == ExitSkipped::SIGNATURE_HASH => ExitEvent::Skipped(decode_event(log)?),
-                t if t == ExitWithdrawn::SIGNATURE_HASH => ExitEvent::Withdrawn(decode_event(log)?),
-                t if t == ExitBlocked::SIGNATURE_HASH => ExitEvent::Blocked(decode_event(log)?),
-                t if t == ExitUnblocked::SIGNATURE_HASH => ExitEvent::Unblocked(decode_event(log)?),
-                t if t == ChallengeRequested::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeRequested(decode_event(log)?)
-                }
-                t if t == ChallengeAnswered::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeAnswered(decode_event(log)?)
-                }
-                t if t == ChallengeClosed::SIGNATURE_HASH => {
-                    ExitEvent::ChallengeClosed(decode_event(log)?)
-                }
-                t if t == ExitBondScheduled::SIGNATURE_HASH => {
-                    ExitEvent::BondScheduled(decode_event(log)?)
-                }
-                _ => continue,
-            };
-            out.push(event);
-        }
-        Ok(out)
+        decode_logs!(
+            logs,
+            ExitStarted => ExitEvent::Started,
+            ExitCancelled => ExitEvent::Cancelled,
+            ExitFinalized => ExitEvent::Finalized,
+            ExitSkipped => ExitEvent::Skipped,
+            ExitWithdrawn => ExitEvent::Withdrawn,
+            ExitBlocked => ExitEvent::Blocked,
+            ExitUnblocked => ExitEvent::Unblocked,
+            ChallengeRequested => ExitEvent::ChallengeRequested,
+            ChallengeAnswered => ExitEvent::ChallengeAnswered,
+            ChallengeClosed => ExitEvent::ChallengeClosed,
+            ExitBondScheduled => ExitEvent::BondScheduled,
+        )
     }
 }
 
 /// The exit an `ExitStarted` event describes.
-fn exit_of(e: &ExitStarted) -> Result<ExitData> {
-    Ok(ExitData {
-        owner: e.owner,
-        start: e.start,
-        end: e.end,
-        position: e.position,
-        txId: e.txId,
-    })
+impl From<&ExitStarted> for ExitData {
+    fn from(e: &ExitStarted) -> Self {
+        Self {
+            owner: e.owner,
+            start: e.start,
+            end: e.end,
+            position: e.position,
+            txId: e.txId,
+        }
+    }
 }

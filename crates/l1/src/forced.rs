@@ -8,67 +8,46 @@
 //! (`DebyeChain.forcedInclusion()`); these methods find it through the anchor.
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::{SolEvent, SolType, SolValue};
+use alloy_sol_types::SolCall;
 use debye_primitives::{
     self as primitives, Segment, SignedTransaction, SumMerkleProof, Transaction, abi as pabi,
+    exit::Position,
 };
+
+pub use crate::bindings::IndexOutOfRange;
+pub use crate::bindings::forced_abi::ForcedInclusion::{
+    self, ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
+};
+pub use crate::bindings::forced_abi::IForcedInclusion;
+pub use debye_primitives::exit::{FORCED_BLOCK, forced_block_index};
 
 use crate::{
     L1, L1Receipt, LogFilter, Result,
-    contracts::{DebyeChain, DebyeChainClient, decode_event, first_event},
-    exits::{DepositRecord, ExitData, OutputProof, SpendProof},
+    bindings::Revert,
+    contracts::{DebyeChain, DebyeChainClient, PrimeLib, Types, decode_logs, first_event},
+    exits::{DepositRecord, ExitData, OutputProof, SpendProof, tx_abi, tx_from_abi},
 };
-
-/// The generated bindings of `ForcedInclusion` (their own `PrimeLib` module: the same Solidity
-/// structs as the anchor's, converted by ABI round trip).
-#[allow(missing_docs, clippy::too_many_arguments)]
-mod bindings {
-    use alloy_sol_types::sol;
-
-    sol!(
-        #[sol(all_derives)]
-        ForcedInclusion,
-        "../../contracts/artifacts/ForcedInclusion.json"
-    );
-}
-
-pub use bindings::ForcedInclusion::{
-    self, ForcedCancelled, ForcedIncluded, ForcedLapsed, ForcedPosted, ForcedSigned,
-};
-
-alloy_sol_types::sol! {
-    /// `ExitLib.IndexOutOfRange`: an input or output index past the end of its transaction. The
-    /// verifier raises it and both contracts let it bubble up (`docs/exit-game.md` §3), so it
-    /// is in neither contract's ABI.
-    #[derive(Debug, PartialEq, Eq)]
-    error IndexOutOfRange(uint256 index, uint256 count);
-}
 
 /// Decodes revert data as one of the forced-inclusion game's custom errors.
 pub fn decode_forced_revert(data: &[u8]) -> Option<ForcedInclusion::ForcedInclusionErrors> {
-    use alloy_sol_types::SolInterface;
-    ForcedInclusion::ForcedInclusionErrors::abi_decode(data).ok()
+    match Revert::decode(data) {
+        Revert::Forced(e) => Some(e),
+        _ => None,
+    }
 }
 
 /// Decodes revert data as `IndexOutOfRange(index, count)`.
 pub fn decode_index_out_of_range(data: &[u8]) -> Option<IndexOutOfRange> {
-    use alloy_sol_types::SolError;
-    IndexOutOfRange::abi_decode(data).ok()
-}
-
-/// `Input.blockIndex` bit naming a forced transaction: `FORCED_BLOCK | k` is forced transaction
-/// `k` (`docs/formats.md` §3.1).
-pub const FORCED_BLOCK: u64 = 1 << 63;
-
-/// The `blockIndex` an input uses to spend an output of forced transaction `index`.
-pub const fn forced_block_index(index: u64) -> u64 {
-    FORCED_BLOCK | index
+    match Revert::decode(data) {
+        Revert::IndexOutOfRange(e) => Some(e),
+        _ => None,
+    }
 }
 
 /// Exit position of the outputs of forced transaction `index` whose newest input has position
-/// `newest_input` (`docs/exit-game.md` §12.4): rank `newest_input | 1`, `index + 1` above bit 128.
+/// `newest_input` ([`Position::forced`], `docs/exit-game.md` §12.4).
 pub fn forced_position(index: u64, newest_input: U256) -> U256 {
-    ((U256::from(index) + U256::from(1u8)) << 128) | newest_input | U256::from(1u8)
+    Position::forced(index, Position::from_u256(newest_input)).to_u256()
 }
 
 /// Life of a forced transaction, as the contract stores it.
@@ -128,21 +107,10 @@ pub enum ForcedEvent {
     Lapsed(ForcedLapsed),
 }
 
-/// Converts between two ABI types with the same encoding.
-fn convert<A: SolValue, B: SolType<RustType = B>>(value: &A) -> Result<B> {
-    Ok(B::abi_decode(&value.abi_encode())?)
-}
-
 /// The transaction a `ForcedPosted` event carries, as a protocol object (its segments checked;
 /// the contract checked the stateless rules when it was posted).
 pub fn posted_transaction(ev: &ForcedPosted) -> Result<Transaction> {
-    let abi: pabi::Transaction = convert(&ev.transaction)?;
-    Transaction::try_from(&abi)
-        .map_err(|e| crate::Error::Rejected(format!("malformed forced transaction: {e}")))
-}
-
-fn tx_abi(tx: &Transaction) -> Result<bindings::PrimeLib::Transaction> {
-    convert(&tx.to_abi())
+    tx_from_abi(ev.transaction.clone(), "forced")
 }
 
 /// The anchor's evidence for output `output_index` of the included forced transaction `index`
@@ -153,7 +121,7 @@ pub fn forced_output_proof(
     index: u64,
 ) -> Result<OutputProof> {
     Ok(OutputProof {
-        transaction: convert(&tx.to_abi())?,
+        transaction: tx_abi(tx),
         outputIndex: U256::from(output_index),
         header: forced_header(index),
         proof: empty_proof(),
@@ -165,8 +133,8 @@ pub fn forced_output_proof(
 /// signed on L1, so no signatures are carried.
 pub fn forced_spend_proof(tx: &Transaction, input_index: usize, index: u64) -> Result<SpendProof> {
     Ok(SpendProof {
-        spend: crate::contracts::PrimeLib::SignedTransaction {
-            transaction: convert(&tx.to_abi())?,
+        spend: PrimeLib::SignedTransaction {
+            transaction: tx_abi(tx),
             signatures: Default::default(),
         },
         inputIndex: U256::from(input_index),
@@ -175,8 +143,8 @@ pub fn forced_spend_proof(tx: &Transaction, input_index: usize, index: u64) -> R
     })
 }
 
-fn forced_header(index: u64) -> crate::contracts::BlockHeader {
-    crate::contracts::BlockHeader {
+fn forced_header(index: u64) -> Types::BlockHeader {
+    Types::BlockHeader {
         number: forced_block_index(index),
         prevHash: B256::ZERO,
         txRoot: B256::ZERO,
@@ -185,8 +153,8 @@ fn forced_header(index: u64) -> crate::contracts::BlockHeader {
     }
 }
 
-fn empty_proof() -> crate::contracts::PrimeLib::SumProof {
-    crate::contracts::PrimeLib::SumProof {
+fn empty_proof() -> PrimeLib::SumProof {
+    PrimeLib::SumProof {
         leafLength: U256::ZERO,
         path: 0,
         siblings: Vec::new(),
@@ -199,25 +167,24 @@ impl<L: L1> DebyeChainClient<L> {
         self.view(DebyeChain::forcedInclusionCall {}).await
     }
 
-    async fn forced_view<C: alloy_sol_types::SolCall>(&self, call: C) -> Result<C::Return> {
+    async fn forced_view<C: SolCall>(&self, call: C) -> Result<C::Return> {
         let at = self.forced_inclusion().await?;
-        let out = self
-            .l1()
-            .call(crate::L1Tx::call(Address::ZERO, at, call.abi_encode()))
-            .await?;
-        Ok(C::abi_decode_returns(&out)?)
+        crate::contracts::view_at(self.l1(), at, call).await
     }
 
-    async fn forced_send<C: alloy_sol_types::SolCall>(
+    async fn forced_send<C: SolCall>(
         &self,
         from: Address,
         call: C,
         value: U256,
     ) -> Result<L1Receipt> {
         let at = self.forced_inclusion().await?;
-        self.l1()
-            .send(crate::L1Tx::call(from, at, call.abi_encode()).with_value(value))
-            .await
+        crate::contracts::send_to(self.l1(), from, at, call, value).await
+    }
+
+    /// Sends `call` to the forced-inclusion game from `from` with no value.
+    async fn forced_act<C: SolCall>(&self, from: Address, call: C) -> Result<L1Receipt> {
+        self.forced_send(from, call, U256::ZERO).await
     }
 
     /// The bond `force` asks for now (three exit bonds, `docs/exit-game.md` §5.1).
@@ -228,7 +195,9 @@ impl<L: L1> DebyeChainClient<L> {
     /// Posts `tx` (unsigned) for forced inclusion, paying the bond; returns its index.
     pub async fn force(&self, from: Address, tx: &Transaction) -> Result<ForcedPosted> {
         let bond = self.force_bond().await?;
-        let call = ForcedInclusion::forceCall { t: tx_abi(tx)? };
+        let call = ForcedInclusion::forceCall {
+            t: tx_abi(tx).into(),
+        };
         let receipt = self.forced_send(from, call, bond).await?;
         first_event(&receipt.logs)
     }
@@ -244,7 +213,7 @@ impl<L: L1> DebyeChainClient<L> {
             index,
             signature: signature.to_vec().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Adds every signature of `signed` (its owners' signatures, made off-chain) to `index`.
@@ -274,11 +243,11 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = ForcedInclusion::challengeForcedSpentCall {
             index,
-            t: tx_abi(forced)?,
+            t: tx_abi(forced).into(),
             inputIndex: U256::from(input_index),
-            p: convert(spend)?,
+            p: spend.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names an output that does
@@ -294,11 +263,11 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = ForcedInclusion::challengeForcedOutputCall {
             index,
-            t: tx_abi(forced)?,
+            t: tx_abi(forced).into(),
             inputIndex: U256::from(input_index),
-            p: convert(output)?,
+            p: output.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names a block where no
@@ -316,13 +285,13 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = ForcedInclusion::challengeForcedExcludedCall {
             index,
-            t: tx_abi(forced)?,
+            t: tx_abi(forced).into(),
             inputIndex: U256::from(input_index),
-            h: convert(&pabi::BlockHeader::from(header))?,
-            s: convert(&pabi::Segment::from(segment))?,
-            proof: convert(&pabi::SumProof::from(proof))?,
+            h: pabi::BlockHeader::from(header).into(),
+            s: pabi::Segment::from(segment).into(),
+            proof: pabi::SumProof::from(proof).into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` names a deposit wrongly:
@@ -337,11 +306,11 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = ForcedInclusion::challengeForcedDepositCall {
             index,
-            t: tx_abi(forced)?,
+            t: tx_abi(forced).into(),
             inputIndex: U256::from(input_index),
-            d: convert(deposit)?,
+            d: deposit.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Cancels forced transaction `index` whose input `input_index` overlaps the settled exit
@@ -356,17 +325,17 @@ impl<L: L1> DebyeChainClient<L> {
     ) -> Result<L1Receipt> {
         let call = ForcedInclusion::challengeForcedWithdrawnCall {
             index,
-            t: tx_abi(forced)?,
+            t: tx_abi(forced).into(),
             inputIndex: U256::from(input_index),
-            done: convert(done)?,
+            done: done.clone().into(),
         };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Settles forced transaction `index` after its period: included if fully signed, else lapsed.
     pub async fn finalize_forced(&self, from: Address, index: u64) -> Result<L1Receipt> {
         let call = ForcedInclusion::finalizeForcedCall { index };
-        self.forced_send(from, call, U256::ZERO).await
+        self.forced_act(from, call).await
     }
 
     /// Forcing bonds credited to `account` and not yet claimed (`docs/exit-game.md` §5.3).
@@ -377,8 +346,7 @@ impl<L: L1> DebyeChainClient<L> {
 
     /// Pays `from` every forcing bond credited to it (`docs/exit-game.md` §5.3).
     pub async fn claim_forced(&self, from: Address) -> Result<L1Receipt> {
-        self.forced_send(from, ForcedInclusion::claimCall {}, U256::ZERO)
-            .await
+        self.forced_act(from, ForcedInclusion::claimCall {}).await
     }
 
     /// The state of forced transaction `index`.
@@ -414,38 +382,20 @@ impl<L: L1> DebyeChainClient<L> {
         };
         let receipt = self.send(from, call, bond).await?;
         let e: crate::exits::ExitStarted = first_event(&receipt.logs)?;
-        Ok(ExitData {
-            owner: e.owner,
-            start: e.start,
-            end: e.end,
-            position: e.position,
-            txId: e.txId,
-        })
+        Ok(ExitData::from(&e))
     }
 
     /// Every event of the forced-inclusion game from L1 block `from_block` on, in chain order.
     pub async fn forced_events(&self, from_block: u64) -> Result<Vec<ForcedEvent>> {
         let at = self.forced_inclusion().await?;
         let logs = self.l1().logs(LogFilter::new(at, from_block)).await?;
-        let mut out = Vec::new();
-        for log in &logs {
-            let Some(topic) = log.topics.first() else {
-                continue;
-            };
-            let event = match *topic {
-                t if t == ForcedPosted::SIGNATURE_HASH => ForcedEvent::Posted(decode_event(log)?),
-                t if t == ForcedSigned::SIGNATURE_HASH => ForcedEvent::Signed(decode_event(log)?),
-                t if t == ForcedCancelled::SIGNATURE_HASH => {
-                    ForcedEvent::Cancelled(decode_event(log)?)
-                }
-                t if t == ForcedIncluded::SIGNATURE_HASH => {
-                    ForcedEvent::Included(decode_event(log)?)
-                }
-                t if t == ForcedLapsed::SIGNATURE_HASH => ForcedEvent::Lapsed(decode_event(log)?),
-                _ => continue,
-            };
-            out.push(event);
-        }
-        Ok(out)
+        decode_logs!(
+            logs,
+            ForcedPosted => ForcedEvent::Posted,
+            ForcedSigned => ForcedEvent::Signed,
+            ForcedCancelled => ForcedEvent::Cancelled,
+            ForcedIncluded => ForcedEvent::Included,
+            ForcedLapsed => ForcedEvent::Lapsed,
+        )
     }
 }

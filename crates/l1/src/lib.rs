@@ -9,11 +9,19 @@
 //! - [`RpcL1`]: any Ethereum JSON-RPC endpoint through alloy, with local signing. Tested against a
 //!   real `anvil` node.
 //!
-//! [`contracts`] holds the `sol!` bindings generated from the committed contract artifacts and a
-//! typed client ([`contracts::DebyeChainClient`]) for the Debye anchor contract; [`exits`] adds
-//! the exit game's calls to that client (start, challenge, answer, finalize, read); [`forced`]
-//! the forced-inclusion game's (force, sign, challenge, settle, and forced evidence for exits).
+//! Modules, each depending only on those listed before it:
+//! - `bindings` (private): the `sol!` bindings generated from the committed contract artifacts,
+//!   field-by-field conversions between them and `debye_primitives::abi`, and one revert decoder
+//!   ([`contracts::Revert`]) over every ABI;
+//! - [`contracts`]: a typed client ([`contracts::DebyeChainClient`]) for the Debye anchor;
+//! - [`exits`]: the exit game's calls on that client (start, challenge, answer, finalize, read);
+//! - [`forced`]: the forced-inclusion game's (force, sign, challenge, settle, and forced evidence
+//!   for exits).
+//!
+//! Exit positions are `debye_primitives::exit::Position`; the `*_position` functions here are
+//! thin wrappers over it for callers that hold raw `U256`s.
 
+mod bindings;
 pub mod contracts;
 mod error;
 mod evm;

@@ -6,37 +6,28 @@
 use alloy_primitives::{Address, U256};
 use debye_l1::{
     Error, L1,
-    contracts::{BlockHeader, DebyeChain::DebyeChainErrors, decode_revert},
+    contracts::{DebyeChain::DebyeChainErrors, decode_revert},
     exits::{ExitEvent, ExitStatus, challenge_id, deposit_record, exit_id, spend_proof},
-    test_utils::{
-        DevChain, PERIOD, alice_pays_bob, deploy_dev_chain, deposit_alice_bob, eth,
-        funded_embedded, revert_data, spawn_anvil,
-    },
+    test_utils::{PERIOD, alice_pays_bob, deposit_alice_bob, eth, revert_data},
 };
-use debye_primitives::{
-    Block, BlockBuilder, Input, Output, Segment, SumMerkleTree, Transaction, domain,
-};
+use debye_primitives::{Input, Output, Segment, Transaction};
+
+use crate::fixture::{assert_exit_status, on_both_backends, start};
 
 fn revert_of(err: Error) -> DebyeChainErrors {
     decode_revert(&revert_data(err)).expect("one of the anchor's errors")
 }
 
-fn abi_header(h: &debye_primitives::BlockHeader) -> BlockHeader {
-    BlockHeader {
-        number: h.number,
-        prevHash: h.prev_hash,
-        txRoot: h.tx_root,
-        accumulator: h.accumulator,
-        noteRoot: h.note_root,
-    }
+/// Asserts that `err` is the anchor's custom error `variant`.
+macro_rules! assert_chain_error {
+    ($err:expr, $variant:ident) => {
+        assert!(matches!(revert_of($err), DebyeChainErrors::$variant(_)))
+    };
 }
 
 async fn scenario<L: L1 + Clone>(l1: L) {
-    let DevChain {
-        chain,
-        keys,
-        actors: [operator, alice, bob, carol],
-    } = deploy_dev_chain(&l1).await.unwrap();
+    let (dev, domain, op) = start(&l1).await;
+    let (chain, keys, [operator, alice, bob, carol]) = (dev.chain, dev.keys, dev.actors);
     assert_eq!(chain.exit_period().await.unwrap(), PERIOD);
     let bond = chain.exit_bond().await.unwrap();
     assert_eq!(
@@ -44,7 +35,6 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         U256::from(60_000_000_000_000_000u64),
         "default bond 0.06 ETH"
     );
-    let domain = domain(l1.chain_id().await.unwrap(), chain.address());
     assert_eq!(
         chain.domain_separator().await.unwrap(),
         domain.separator(),
@@ -59,13 +49,7 @@ async fn scenario<L: L1 + Clone>(l1: L) {
     // Child block 1: Alice pays Bob [0, 1) and keeps [1, 3).
     let t1 = alice_pays_bob(alice, bob, &dep_a, 100).unwrap();
     let st1 = t1.sign(&domain, &keys[1..2]).unwrap();
-    let mut builder = BlockBuilder::after(domain.clone(), None);
-    builder.push(st1.clone()).unwrap();
-    let (block1, tree1): (Block, SumMerkleTree) = builder.build().unwrap();
-    chain
-        .submit_block(operator, abi_header(&block1.header))
-        .await
-        .unwrap();
+    let (block1, tree1) = op.commit(None, std::slice::from_ref(&st1)).await;
     let id1 = t1.tx_id(&domain);
     let leaf1 = tree1.prove_inclusion(&t1.inputs[0].segment, id1).unwrap().0;
     let spend1 = spend_proof(&st1, 0, &block1.header, &leaf1).unwrap();
@@ -75,24 +59,18 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         .start_deposit_exit(alice, &dep_a, dep_a.start, dep_a.end)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&mallory_exit).await.unwrap(),
-        ExitStatus::Pending
-    );
+    assert_exit_status(&chain, &mallory_exit, ExitStatus::Pending).await;
     // Only the owner exits: Carol cannot exit Alice's output.
     let err = chain
         .start_output_exit(carol, &t1, 1, &block1.header, &leaf1, cut, dep_a.end)
         .await
         .unwrap_err();
-    assert!(matches!(revert_of(err), DebyeChainErrors::NotOwner(_)));
+    assert_chain_error!(err, NotOwner);
     chain
         .challenge_spent(bob, &mallory_exit, &spend1)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&mallory_exit).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &mallory_exit, ExitStatus::Cancelled).await;
 
     // 2. Bob exits his output; Carol griefs with a request on Alice's deposit; Bob answers.
     let bob_exit = chain
@@ -142,23 +120,9 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         }],
         max_block_index: 100,
     };
-    let forged_id = forged.tx_id(&domain);
-    let tree2 = SumMerkleTree::build([(forged.outputs[0].segment, forged_id)]).unwrap();
-    let header2 = debye_primitives::BlockHeader {
-        number: 2,
-        prev_hash: block1.header.hash(),
-        tx_root: tree2.root(),
-        accumulator: Default::default(),
-        note_root: Default::default(),
-    };
-    chain
-        .submit_block(operator, abi_header(&header2))
-        .await
-        .unwrap();
-    let leaf2 = tree2
-        .prove_inclusion(&forged.outputs[0].segment, forged_id)
-        .unwrap()
-        .0;
+    let (header2, leaf2) = op
+        .commit_forged(&block1.header, &forged, forged.outputs[0].segment)
+        .await;
     let carol_exit = chain
         .start_output_exit(carol, &forged, 0, &header2, &leaf2, dep_b.start, dep_b.end)
         .await
@@ -200,34 +164,22 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(
-        revert_of(err),
-        DebyeChainErrors::NotFinalizable(_)
-    ));
+    assert_chain_error!(err, NotFinalizable);
     chain
         .resolve_challenge(bob, &carol_exit, &request)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&carol_exit).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &carol_exit, ExitStatus::Cancelled).await;
     // The block holds while the older exit is pending, whatever happened to the newer one.
     let err = chain
         .unblock_exit(carol, &carol_exit, &bob_deposit_exit)
         .await
         .unwrap_err();
-    assert!(matches!(
-        revert_of(err),
-        DebyeChainErrors::InvalidChallenge(_)
-    ));
+    assert_chain_error!(err, InvalidChallenge);
 
     let key = chain.range_key(bob_exit.start, from_block).await.unwrap();
     chain.finalize_exit(bob, &bob_exit, key).await.unwrap();
-    assert_eq!(
-        chain.exit_status(&bob_exit).await.unwrap(),
-        ExitStatus::Withdrawn
-    );
+    assert_exit_status(&chain, &bob_exit, ExitStatus::Withdrawn).await;
     let batch = [alice_exit.clone(), bob_deposit_exit.clone()];
     let mut keys_batch = Vec::new();
     for e in &batch {
@@ -242,9 +194,9 @@ async fn scenario<L: L1 + Clone>(l1: L) {
         vec![exit_id(&alice_exit), exit_id(&bob_deposit_exit)]
     );
     for e in &batch {
-        assert_eq!(chain.exit_status(e).await.unwrap(), ExitStatus::Finalized);
+        assert_exit_status(&chain, e, ExitStatus::Finalized).await;
         chain.withdraw(operator, e).await.unwrap();
-        assert_eq!(chain.exit_status(e).await.unwrap(), ExitStatus::Withdrawn);
+        assert_exit_status(&chain, e, ExitStatus::Withdrawn).await;
     }
     chain
         .unblock_exit(carol, &carol_exit, &bob_deposit_exit)
@@ -254,10 +206,7 @@ async fn scenario<L: L1 + Clone>(l1: L) {
     let again = chain
         .start_output_exit(bob, &t1, 0, &block1.header, &leaf1, dep_a.start, cut)
         .await;
-    assert!(matches!(
-        revert_of(again.unwrap_err()),
-        DebyeChainErrors::ExitExists(_)
-    ));
+    assert_chain_error!(again.unwrap_err(), ExitExists);
 
     // What is left: Alice's unexited [2, 3) — every bond was paid back or credited to a
     // challenger, who pulls it (docs/exit-game.md §5.3).
@@ -283,26 +232,13 @@ async fn scenario<L: L1 + Clone>(l1: L) {
     )));
 }
 
-#[tokio::test]
-async fn exits_on_embedded_evm() {
-    scenario(funded_embedded()).await;
-}
-
-#[tokio::test]
-async fn exits_on_anvil() {
-    let anvil = spawn_anvil();
-    scenario(anvil.l1().unwrap()).await;
-}
+on_both_backends!(scenario: exits_on_embedded_evm, exits_on_anvil);
 
 /// The remaining challenge kinds through the client: a double spend, a forged exit over coins
 /// deposited later, an exit over withdrawn coins, and a bond change.
 async fn more_challenges<L: L1 + Clone>(l1: L) {
-    let DevChain {
-        chain,
-        keys,
-        actors: [operator, alice, bob, carol],
-    } = deploy_dev_chain(&l1).await.unwrap();
-    let domain = domain(l1.chain_id().await.unwrap(), chain.address());
+    let (dev, domain, op) = start(&l1).await;
+    let (chain, keys, [operator, alice, bob, carol]) = (dev.chain, dev.keys, dev.actors);
     let from_block = l1.block_number().await.unwrap();
     let dep = deposit_record(&chain.deposit_eth(alice, eth(1)).await.unwrap());
     let seg = Segment::new(dep.start, dep.end).unwrap();
@@ -321,14 +257,7 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
     for (to, max) in [(bob, 100), (carol, 99)] {
         let tx = pay(to, max);
         let stx = tx.sign(&domain, &keys[1..2]).unwrap();
-        let parent = headers.last();
-        let mut builder = BlockBuilder::after(domain.clone(), parent);
-        builder.push(stx.clone()).unwrap();
-        let (block, tree) = builder.build().unwrap();
-        chain
-            .submit_block(operator, abi_header(&block.header))
-            .await
-            .unwrap();
+        let (block, tree) = op.commit(headers.last(), std::slice::from_ref(&stx)).await;
         leaves.push(tree.prove_inclusion(&seg, tx.tx_id(&domain)).unwrap().0);
         headers.push(block.header);
         signed.push(stx);
@@ -364,18 +293,12 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
         .challenge_double_spend(carol, &bob_exit, &signed[0].transaction, 0, &later)
         .await
         .unwrap_err();
-    assert!(matches!(
-        revert_of(err),
-        DebyeChainErrors::InvalidChallenge(_)
-    ));
+    assert_chain_error!(err, InvalidChallenge);
     chain
         .challenge_double_spend(bob, &carol_exit, &signed[1].transaction, 0, &earlier)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&carol_exit).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &carol_exit, ExitStatus::Cancelled).await;
 
     // The operator puts, in block 3, a transfer of coins [1, 2) that are deposited only after.
     let future = Segment::new(dep.end, dep.end + eth(1)).unwrap();
@@ -387,22 +310,7 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
         }],
         max_block_index: 100,
     };
-    let tree = SumMerkleTree::build([(future, forged.tx_id(&domain))]).unwrap();
-    let header3 = debye_primitives::BlockHeader {
-        number: 3,
-        prev_hash: headers[1].hash(),
-        tx_root: tree.root(),
-        accumulator: Default::default(),
-        note_root: Default::default(),
-    };
-    chain
-        .submit_block(operator, abi_header(&header3))
-        .await
-        .unwrap();
-    let leaf3 = tree
-        .prove_inclusion(&future, forged.tx_id(&domain))
-        .unwrap()
-        .0;
+    let (header3, leaf3) = op.commit_forged(&headers[1], &forged, future).await;
     // Not deposited yet: refused outright.
     let err = chain
         .start_output_exit(
@@ -416,10 +324,7 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
         )
         .await
         .unwrap_err();
-    assert!(matches!(
-        revert_of(err),
-        DebyeChainErrors::CoinsNotDeposited(_)
-    ));
+    assert_chain_error!(err, CoinsNotDeposited);
     let later_dep = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
     assert_eq!(later_dep.blockNumber, 4);
     let forged_exit = chain
@@ -438,10 +343,7 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
         .challenge_deposit_after(bob, &forged_exit, &later_dep)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&forged_exit).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &forged_exit, ExitStatus::Cancelled).await;
 
     // Bob's exit settles; a second exit of the same coins (Alice's spent deposit) is then
     // cancelled as withdrawn.
@@ -457,10 +359,7 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
         .challenge_withdrawn(carol, &alice_again, &bob_exit)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&alice_again).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &alice_again, ExitStatus::Cancelled).await;
 
     // Bond changes: operator only, at most doubled, effective one exit period later.
     let bond = chain.exit_bond().await.unwrap();
@@ -482,13 +381,4 @@ async fn more_challenges<L: L1 + Clone>(l1: L) {
     ));
 }
 
-#[tokio::test]
-async fn more_challenges_on_embedded_evm() {
-    more_challenges(funded_embedded()).await;
-}
-
-#[tokio::test]
-async fn more_challenges_on_anvil() {
-    let anvil = spawn_anvil();
-    more_challenges(anvil.l1().unwrap()).await;
-}
+on_both_backends!(more_challenges: more_challenges_on_embedded_evm, more_challenges_on_anvil);

@@ -9,7 +9,6 @@
 use alloy_primitives::U256;
 use debye_l1::{
     L1,
-    contracts::BlockHeader,
     exits::{
         ExitStatus, deposit_position, deposit_record, output_position, output_proof, spend_proof,
     },
@@ -18,20 +17,15 @@ use debye_l1::{
         IndexOutOfRange, decode_forced_revert, decode_index_out_of_range, forced_block_index,
         forced_position, forced_spend_proof,
     },
-    test_utils::{
-        DevChain, PERIOD, deploy_dev_chain, eth, funded_embedded, revert_data, spawn_anvil,
-        transfer, tx_input,
-    },
+    test_utils::{PERIOD, eth, revert_data, transfer, tx_input},
 };
-use debye_primitives::{BlockBuilder, Input, Segment, domain};
+use debye_primitives::{Input, Segment};
+
+use crate::fixture::{assert_exit_status, on_both_backends, start};
 
 async fn forced_scenario<L: L1 + Clone>(l1: L) {
-    let DevChain {
-        chain,
-        keys,
-        actors: [operator, alice, bob, carol],
-    } = deploy_dev_chain(&l1).await.unwrap();
-    let domain = domain(l1.chain_id().await.unwrap(), chain.address());
+    let (dev, domain, op) = start(&l1).await;
+    let (chain, keys, [_, alice, bob, carol]) = (dev.chain, dev.keys, dev.actors);
     let bond = chain.exit_bond().await.unwrap();
     let force_bond = chain.force_bond().await.unwrap();
     assert_eq!(force_bond, bond * U256::from(3u8), "three exit bonds");
@@ -43,20 +37,12 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     let dep_b = deposit_record(&chain.deposit_eth(bob, eth(1)).await.unwrap());
     let seg_a = Segment::new(dep_a.start, dep_a.end).unwrap();
     let seg_b = Segment::new(dep_b.start, dep_b.end).unwrap();
-    let (block1, tree1) = BlockBuilder::after(domain.clone(), None).build().unwrap();
-    chain
-        .submit_block(operator, BlockHeader::from(&block1.header))
-        .await
-        .unwrap();
+    let (block1, tree1) = op.commit(None, &[]).await;
     let pay_b = transfer(Input::deposit(bob, dep_b.blockNumber, seg_b), carol, 50);
     let signed_b = pay_b.sign(&domain, &keys[2..3]).unwrap();
-    let mut builder = BlockBuilder::after(domain.clone(), Some(&block1.header));
-    builder.push(signed_b.clone()).unwrap();
-    let (block2, tree2) = builder.build().unwrap();
-    chain
-        .submit_block(operator, BlockHeader::from(&block2.header))
-        .await
-        .unwrap();
+    let (block2, tree2) = op
+        .commit(Some(&block1.header), std::slice::from_ref(&signed_b))
+        .await;
     let leaf2 = tree2
         .prove_inclusion(&seg_b, pay_b.tx_id(&domain))
         .unwrap()
@@ -185,10 +171,7 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         .challenge_spent(carol, &alice_exit, &forced_spend)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&alice_exit).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &alice_exit, ExitStatus::Cancelled).await;
     // ... the answer to a griefing request on Bob's exit of the forced output ...
     let bob_exit = chain
         .start_forced_exit(bob, &pay, 0, k, dep_a.start, dep_a.end)
@@ -218,13 +201,7 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     // ... and the earlier spend against Alice's later double spend to Carol (block 3).
     let twice = transfer(Input::deposit(alice, dep_a.blockNumber, seg_a), carol, 50);
     let signed_twice = twice.sign(&domain, &keys[1..2]).unwrap();
-    let mut builder = BlockBuilder::after(domain.clone(), Some(&block2.header));
-    builder.push(signed_twice).unwrap();
-    let (block3, tree3) = builder.build().unwrap();
-    chain
-        .submit_block(operator, BlockHeader::from(&block3.header))
-        .await
-        .unwrap();
+    let (block3, tree3) = op.commit(Some(&block2.header), &[signed_twice]).await;
     let leaf3 = tree3
         .prove_inclusion(&seg_a, twice.tx_id(&domain))
         .unwrap()
@@ -245,19 +222,13 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
         .challenge_double_spend(bob, &carol_double, &twice, 0, &forced_spend)
         .await
         .unwrap();
-    assert_eq!(
-        chain.exit_status(&carol_double).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    assert_exit_status(&chain, &carol_double, ExitStatus::Cancelled).await;
 
     // 5. Bob's exit of the forced output is paid.
     l1.advance_time(PERIOD + 1).await.unwrap();
     let key_a = chain.range_key(dep_a.start, from_block).await.unwrap();
     chain.finalize_exit(bob, &bob_exit, key_a).await.unwrap();
-    assert_eq!(
-        chain.exit_status(&bob_exit).await.unwrap(),
-        ExitStatus::Withdrawn
-    );
+    assert_exit_status(&chain, &bob_exit, ExitStatus::Withdrawn).await;
     // An L2 input spending a forced output names it by the reserved block index.
     assert_eq!(forced_block_index(k), FORCED_BLOCK | k);
 
@@ -269,13 +240,4 @@ async fn forced_scenario<L: L1 + Clone>(l1: L) {
     assert_eq!(count(|e| matches!(e, ForcedEvent::Included(_))), 1);
 }
 
-#[tokio::test]
-async fn forced_inclusion_on_embedded_evm() {
-    forced_scenario(funded_embedded()).await;
-}
-
-#[tokio::test]
-async fn forced_inclusion_on_anvil() {
-    let anvil = spawn_anvil();
-    forced_scenario(anvil.l1().unwrap()).await;
-}
+on_both_backends!(forced_scenario: forced_inclusion_on_embedded_evm, forced_inclusion_on_anvil);

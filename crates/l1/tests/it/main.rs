@@ -3,4 +3,5 @@
 
 mod anchor;
 mod exits;
+mod fixture;
 mod forced;

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+import {PrimeLib} from "./PrimeLib.sol";
+
+/// @title Types: the structs DebyeChain and ForcedInclusion share
+/// @notice One declaration of every struct that crosses a contract boundary in the exit game
+///         (docs/exit-game.md §1): the block header DebyeChain commits, an exit, a deposit record
+///         and the two kinds of inclusion evidence. The transaction, signature and proof structs
+///         they carry are PrimeLib's (docs/formats.md §3), next to their EIP-712 hashing.
+library Types {
+    /// @notice A child-chain block header; its commitment is `keccak256(abi.encode(header))`.
+    /// @param number Child block number, 1 for the first block.
+    /// @param prevHash Commitment of block `number - 1` (`bytes32(0)` for block 1).
+    /// @param txRoot Root of the block's transactions.
+    /// @param accumulator The coin-history accumulator after this block.
+    /// @param noteRoot Root of the notes created in this block.
+    struct BlockHeader {
+        uint64 number;
+        bytes32 prevHash;
+        bytes32 txRoot;
+        bytes32 accumulator;
+        bytes32 noteRoot;
+    }
+
+    /// @notice What an exit claims; `exitId = keccak256(abi.encode(exit))` (docs/exit-game.md §1.1).
+    /// @param owner Who exits; must be the owner of the output or deposit exited from.
+    /// @param start First coin of the exited range.
+    /// @param end One past the last coin.
+    /// @param position `2 * block` for a deposit, `2 * block + 1` for a transaction output
+    ///        (`ExitLib`; a forced output also carries `k + 1` above bit 128, §12.4).
+    /// @param txId The exited transaction's id (EIP-712 digest), `bytes32(0)` for a deposit.
+    struct ExitData {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint256 position;
+        bytes32 txId;
+    }
+
+    /// @notice A deposit record, as hashed into `DebyeChain.depositHash(start)`.
+    struct DepositRecord {
+        address owner;
+        uint256 start;
+        uint256 end;
+        uint64 blockNumber;
+    }
+
+    /// @notice An output of a transaction included in a committed block (signatures not needed),
+    ///         or of an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
+    ///         (the rest of the header and the proof are then unused; docs/exit-game.md §12.4).
+    struct OutputProof {
+        PrimeLib.Transaction transaction;
+        uint256 outputIndex;
+        BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+
+    /// @notice A signed transaction included in a committed block, and which of its inputs matters;
+    ///         or an included forced transaction `k` when `header.number == FORCED_BLOCK | k`
+    ///         (signatures, the rest of the header and the proof unused: its owners signed on L1;
+    ///         docs/exit-game.md §12.4).
+    struct SpendProof {
+        PrimeLib.SignedTransaction spend;
+        uint256 inputIndex;
+        BlockHeader header;
+        PrimeLib.SumProof proof;
+    }
+}
