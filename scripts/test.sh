@@ -37,6 +37,9 @@ step "forge test"
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
+step "No import cycle among the modules of any crate"
+python3 scripts/import_cycles.py crates/*/ bin/*/
+
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
