@@ -5,32 +5,21 @@
 //! its outputs at `FORCED_BLOCK | k` (`docs/formats.md` §3.1); their owners exit them like any
 //! other output (§12.4).
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, U256};
 use debye_l1::{
     L1,
     contracts::DebyeChainClient,
-    forced::{self as l1forced, ForcedEvent, ForcedStatus},
+    forced::{ForcedEvent, ForcedStatus},
 };
-use debye_primitives::{Segment, SignedTransaction};
+use debye_primitives::{Segment, SignedTransaction, exit::forced_block_index};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, Wallet, store::CoinStatus};
-
-/// A transaction the wallet forced on L1 and has not seen settled.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ForcedRecord {
-    /// Index `k` in the forced-inclusion game.
-    pub index: u64,
-    /// The transaction id (EIP-712 digest).
-    pub tx_id: B256,
-    /// The transaction with the signatures the wallet held when it forced it.
-    pub transaction: SignedTransaction,
-    /// The bond paid to post it.
-    pub bond: U256,
-    /// Input owners other than the wallet: they must sign on L1 too (§12.1, §12.3).
-    pub other_owners: Vec<Address>,
-}
+pub use crate::records::ForcedRecord;
+use crate::{
+    error::{Error, Result},
+    records::CoinStatus,
+    wallet::Wallet,
+};
 
 /// One output of an included forced transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,7 +143,7 @@ impl Wallet {
                 }
                 ForcedStatus::Included => {
                     outcome.status = "included".into();
-                    let block_index = l1forced::forced_block_index(record.index);
+                    let block_index = forced_block_index(record.index);
                     outcome.outputs = record
                         .transaction
                         .transaction

@@ -25,10 +25,13 @@ pub mod history;
 pub mod keys;
 pub mod keystore;
 pub mod passphrase;
+pub mod records;
 pub mod rpc;
 mod secret;
 pub mod source;
 pub mod store;
+#[cfg(feature = "test-utils")]
+pub mod test_utils;
 pub mod wallet;
 
 pub use error::{Error, Result};

@@ -13,18 +13,21 @@ use debye_primitives::{
     Transaction, tx::MAX_INPUTS,
 };
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::{
-    AccountKey, Error, Mnemonic, Passphrase, Result,
-    error::io,
+    error::{Error, Result, io},
     history::{
-        AnchorView, ChainId, CoinHistory, Commitments, DepositEvidence, Evidence, HistoryVerifier,
-        Origin, Piece, intersect, verify_history,
+        anchor::{AnchorView, Commitments},
+        model::{ChainId, CoinHistory, DepositEvidence, Evidence, Origin, intersect, merge_runs},
+        verify::{HistoryVerifier, Piece, verify_history},
     },
+    keys::{AccountKey, Mnemonic},
     keystore::{Keystore, ScryptParams},
+    records::{Activity, BackupPayload, Coin, CoinStatus, WalletState},
+    secret::Passphrase,
     source::BlockSource,
-    store::{Activity, Coin, CoinStatus, Store, WalletState},
+    store::Store,
 };
 
 /// File names inside a wallet directory.
@@ -37,8 +40,7 @@ pub mod files {
     pub const STORE: &str = "wallet.json";
 }
 
-/// Format version of backups.
-pub const BACKUP_VERSION: u32 = 1;
+pub use crate::records::BACKUP_VERSION;
 
 /// What a sync did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,16 +115,6 @@ pub struct ExitClaim {
     /// The creating transaction, its block header and inclusion proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<(SignedTransaction, BlockHeader, InclusionProof)>,
-}
-
-#[derive(Serialize, Deserialize, Zeroize, ZeroizeOnDrop)]
-#[serde(rename_all = "camelCase")]
-struct BackupPayload {
-    version: u32,
-    private_key: String,
-    mnemonic_entropy: Option<String>,
-    #[zeroize(skip)]
-    state: WalletState,
 }
 
 /// Blocks fetched during one operation, each with its recomputed tree.
@@ -1039,40 +1031,35 @@ pub(crate) fn exit_claim(c: &Coin) -> ExitClaim {
 }
 
 /// Merges touching segments of the same token (input sorted by start).
-fn merge_touching(mut segs: Vec<Segment>) -> Vec<Segment> {
-    segs.sort();
-    let mut out: Vec<Segment> = Vec::with_capacity(segs.len());
-    for s in segs {
-        if let Some(last) = out.last_mut()
-            && last.end() == s.start()
-            && let Ok(m) = Segment::new(last.start(), s.end())
-        {
-            *last = m;
-            continue;
-        }
-        out.push(s);
-    }
-    out
+fn merge_touching(segs: Vec<Segment>) -> Vec<Segment> {
+    merge_runs(segs, Segment::start, |last, s| {
+        let joined = (last.end() == s.start())
+            .then(|| Segment::new(last.start(), s.end()).ok())
+            .flatten();
+        joined.map(|m| *last = m).is_some()
+    })
 }
 
 /// Merges owned coins that touch and share an origin (pieces of one output) into one coin.
-fn merge_coins(mut coins: Vec<Coin>) -> Vec<Coin> {
-    coins.sort_by_key(|c| c.segment.start());
-    let mut out: Vec<Coin> = Vec::with_capacity(coins.len());
-    for c in coins {
-        if let Some(last) = out.last_mut()
-            && last.segment.end() == c.segment.start()
-            && last.origin == c.origin
-            && last.status == c.status
-            && let Ok(h) = last.history.merge(&c.history)
-        {
-            last.segment = h.segment;
-            last.history = h;
-            continue;
-        }
-        out.push(c);
-    }
-    out
+fn merge_coins(coins: Vec<Coin>) -> Vec<Coin> {
+    merge_runs(
+        coins,
+        |c| c.segment.start(),
+        |last, c| {
+            let touching = last.segment.end() == c.segment.start()
+                && last.origin == c.origin
+                && last.status == c.status;
+            let merged = touching
+                .then(|| last.history.merge(&c.history).ok())
+                .flatten();
+            merged
+                .map(|h| {
+                    last.segment = h.segment;
+                    last.history = h;
+                })
+                .is_some()
+        },
+    )
 }
 
 /// The history of `segment`, assembled from the coins that hold it.
