@@ -19,7 +19,10 @@ use crate::{
     error::{Error, Result, io},
     history::{
         anchor::{AnchorView, Commitments},
-        model::{ChainId, CoinHistory, DepositEvidence, Evidence, Origin, intersect, merge_runs},
+        model::{
+            ChainId, CoinHistory, DepositEvidence, Evidence, Origin, extend_to, intersect,
+            merge_runs,
+        },
         verify::{HistoryVerifier, Piece, verify_history},
     },
     keys::{AccountKey, Mnemonic},
@@ -1032,27 +1035,19 @@ pub(crate) fn exit_claim(c: &Coin) -> ExitClaim {
 
 /// Merges touching segments of the same token (input sorted by start).
 fn merge_touching(segs: Vec<Segment>) -> Vec<Segment> {
-    merge_runs(segs, Segment::start, |last, s| {
-        let joined = (last.end() == s.start())
-            .then(|| Segment::new(last.start(), s.end()).ok())
-            .flatten();
-        joined.map(|m| *last = m).is_some()
-    })
+    merge_runs(segs, |s| *s, extend_to)
 }
 
 /// Merges owned coins that touch and share an origin (pieces of one output) into one coin.
 fn merge_coins(coins: Vec<Coin>) -> Vec<Coin> {
     merge_runs(
         coins,
-        |c| c.segment.start(),
+        |c| c.segment,
         |last, c| {
-            let touching = last.segment.end() == c.segment.start()
-                && last.origin == c.origin
-                && last.status == c.status;
-            let merged = touching
+            let joined = (last.origin == c.origin && last.status == c.status)
                 .then(|| last.history.merge(&c.history).ok())
                 .flatten();
-            merged
+            joined
                 .map(|h| {
                     last.segment = h.segment;
                     last.history = h;

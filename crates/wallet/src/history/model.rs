@@ -180,17 +180,19 @@ pub fn intersect(a: &Segment, b: &Segment) -> Option<Segment> {
     Segment::new(start, end).ok()
 }
 
-/// Sorts `items` by `start` and folds each into the one kept before it when `join` can (it
-/// extends the kept item and answers true): how touching ranges that may be one become one.
+/// Sorts `items` by their segments' starts and folds each into the one kept before it when
+/// their segments touch and `join` can merge them (it extends the kept item and answers true):
+/// how pieces of one range that were split become one again.
 pub fn merge_runs<T>(
     mut items: Vec<T>,
-    start: impl Fn(&T) -> U256,
+    segment: impl Fn(&T) -> Segment,
     mut join: impl FnMut(&mut T, &T) -> bool,
 ) -> Vec<T> {
-    items.sort_by_key(|i| start(i));
+    items.sort_by_key(|i| segment(i).start());
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for item in items {
         if let Some(last) = out.last_mut()
+            && segment(last).end() == segment(&item).start()
             && join(last, &item)
         {
             continue;
@@ -198,6 +200,13 @@ pub fn merge_runs<T>(
         out.push(item);
     }
     out
+}
+
+/// Extends `seg` to the end of `next`, which starts where it ends; false if that is no segment.
+pub fn extend_to(seg: &mut Segment, next: &Segment) -> bool {
+    Segment::new(seg.start(), next.end())
+        .map(|s| *seg = s)
+        .is_ok()
 }
 
 impl CoinHistory {

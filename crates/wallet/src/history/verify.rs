@@ -17,7 +17,7 @@ use super::{
     anchor::{Commitments, L1Forced},
     model::{
         BlockEvidence, ChainId, CoinHistory, DepositEvidence, Evidence, HISTORY_VERSION, Origin,
-        SpanEvidence, intersect, merge_runs,
+        SpanEvidence, extend_to, intersect, merge_runs,
     },
 };
 use crate::error::{Error, Result};
@@ -407,17 +407,13 @@ impl HistoryVerifier {
 pub fn merge_pieces(pieces: Vec<Piece>) -> Vec<Piece> {
     merge_runs(
         pieces,
-        |p| p.segment.start(),
+        |p| p.segment,
         |last, p| {
-            let same = last.segment.end() == p.segment.start()
-                && last.owner == p.owner
+            last.owner == p.owner
                 && last.origin == p.origin
                 && last.origin_segment == p.origin_segment
-                && last.live_from == p.live_from;
-            let joined = same
-                .then(|| Segment::new(last.segment.start(), p.segment.end()).ok())
-                .flatten();
-            joined.map(|s| last.segment = s).is_some()
+                && last.live_from == p.live_from
+                && extend_to(&mut last.segment, &p.segment)
         },
     )
 }
