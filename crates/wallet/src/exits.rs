@@ -147,7 +147,9 @@ impl Wallet {
             else {
                 continue;
             };
-            if let Some(answer) = find_spend(coin, req.outputPosition, req.outputOwner, req.coin)? {
+            if let Some(answer) =
+                find_spend(coin, req.outputPosition.into(), req.outputOwner, req.coin)?
+            {
                 client
                     .respond_challenge(me, &exit.data(), req, &answer)
                     .await?;
@@ -215,7 +217,7 @@ impl Wallet {
                 .iter()
                 .filter_map(|c| {
                     let coin_id = intersect(&c.segment, &exited)?.start();
-                    find_spend(c, exit.position, exit.owner, coin_id).transpose()
+                    find_spend(c, exit.position.into(), exit.owner, coin_id).transpose()
                 })
                 .next()
                 .transpose()?;
@@ -267,13 +269,12 @@ impl Wallet {
 /// The spend, in `coin`'s history, of the output at `position` owned by `owner` holding `coin_id`.
 fn find_spend(
     coin: &Coin,
-    position: U256,
+    position: Position,
     owner: Address,
     coin_id: U256,
 ) -> Result<Option<exits::SpendProof>> {
-    let position = Position::from(position);
-    // A history follows coins through child blocks only: it holds no spend of a forced output
-    // to answer with (docs/exit-game.md §13 lists forced-output exits as open).
+    // A coin history starts at deposits and follows child blocks only: it never holds a spend
+    // of a forced output (an input naming `FORCED_BLOCK | k`, docs/exit-game.md §12.4).
     if position.is_forced() {
         return Ok(None);
     }

@@ -192,7 +192,7 @@ pub struct ExitRecord {
     pub start: U256,
     /// One past the last coin.
     pub end: U256,
-    /// Exit position: `2 * block` for a deposit, `2 * block + 1` for an output.
+    /// The exited output's position, as the contract stores it (`debye_primitives::exit::Position`).
     pub position: U256,
     /// Id of the transaction exited from (zero for a deposit).
     pub tx_id: B256,

@@ -10,7 +10,7 @@ use debye_accumulator::{
     ExclusionProof as AccExclusionProof, Geometry, Group, check_header_commitment, coin_range,
     verify_exclusion,
 };
-use debye_primitives::{Eip712Domain, Input, Segment, SignedTransaction, tx::DEPOSIT_TX_INDEX};
+use debye_primitives::{Eip712Domain, Input, Segment, SignedTransaction};
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -481,7 +481,7 @@ pub fn verify_history(
 fn names(input: &Input, piece: &Piece) -> Option<Segment> {
     (input.owner == piece.owner
         && input.block_index == piece.origin.block
-        && (input.tx_index == DEPOSIT_TX_INDEX) == piece.origin.is_deposit())
+        && input.is_deposit() == piece.origin.is_deposit())
     .then(|| intersect(&input.segment, &piece.segment))
     .flatten()
 }
