@@ -24,6 +24,21 @@ async fn deposit_and_commit(n: &Net, w: &mut Wallet, wei: u64) {
     w.sync(&n.client, &n.chain).await.unwrap();
 }
 
+/// Alice deposits 100 wei, committed in block 1 (a forced input must name a committed block,
+/// docs/exit-game.md §12.1), and signs and submits a payment of all of it to Bob, valid up to
+/// block 1000, that no block holds yet.
+async fn deposit_then_pay_bob_all(
+    n: &Net,
+    alice: &mut Wallet,
+    bob: &Wallet,
+) -> debye_wallet::wallet::Payment {
+    deposit_and_commit(n, alice, 100).await;
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
+        .await
+        .unwrap()
+}
+
 /// Alice deposits 100 wei and pays `amount` of it to Bob in block 1 (valid up to block 10); Bob
 /// syncs. Returns Alice's deposit as the anchor records it.
 async fn deposit_and_pay_bob(
@@ -426,14 +441,8 @@ async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
     use debye_l1::{exits::ExitStatus, forced::ForcedStatus};
     let dir = tempfile::tempdir().unwrap();
     let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    // The operator commits the block after the deposit (a forced input must name a committed
-    // block, docs/exit-game.md §12.1).
-    deposit_and_commit(&n, &mut alice, 100).await;
     // Alice pays Bob; the operator censors it: it is never put in a block.
-    let pay = alice
-        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
-        .await
-        .unwrap();
+    let pay = deposit_then_pay_bob_all(&n, &mut alice, &bob).await;
     let seg = pay.paid[0];
 
     // Bob cannot force a transaction that spends none of his coins.
@@ -615,6 +624,15 @@ impl Race {
         assert_eq!(self.bob.state().balance(0), U256::from(100u64));
     }
 
+    /// With the payment committed, Bob is refused it while the forced transaction is pending,
+    /// and takes it once `by` has settled it and it ended `expect`.
+    async fn refused_until_settled(&mut self, by: Address, expect: debye_l1::forced::ForcedStatus) {
+        self.commit_payment().await;
+        self.assert_refused(false).await;
+        self.settle(by, expect).await;
+        self.assert_taken().await;
+    }
+
     /// `receive` of the handed-over history refuses the payment with a typed `ForcedOnL1` naming
     /// the forced transaction. Bob keeps only the 30 of block 1, which the forced transaction
     /// does not touch.
@@ -685,13 +703,10 @@ async fn coins_under_a_pending_forced_transfer_are_refused_until_it_is_challenge
 async fn coins_under_an_unsigned_forced_transfer_are_refused_until_it_lapses() {
     // Unsigned: Alice could still sign at the last moment (§12.3), so it is refused too.
     let mut r = Race::new(false).await;
-    r.commit_payment().await;
-    r.assert_refused(false).await;
-
     // Matured without Alice's signature: anyone settles it, it lapses, and the coins are taken.
-    r.settle(r.bob.address(), debye_l1::forced::ForcedStatus::Lapsed)
+    let anyone = r.bob.address();
+    r.refused_until_settled(anyone, debye_l1::forced::ForcedStatus::Lapsed)
         .await;
-    r.assert_taken().await;
 }
 
 #[tokio::test]
@@ -708,13 +723,12 @@ async fn a_forced_transfer_settled_before_the_payment_block_is_refused_for_good(
 #[tokio::test]
 async fn a_forced_transfer_settled_after_the_payment_block_lets_the_coins_through() {
     let mut r = Race::new(true).await;
-    r.commit_payment().await;
-    r.assert_refused(false).await;
-    // Nobody challenged it; settled now, it counts after block 2 (docs/exit-game.md §12.3), so
-    // Alice's L2 payment is the earlier spend and wins any exit dispute (§12.4).
-    r.settle(r.alice.address(), debye_l1::forced::ForcedStatus::Included)
+    // Nobody challenged it; settled after the payment block, it counts after block 2
+    // (docs/exit-game.md §12.3), so Alice's L2 payment is the earlier spend and wins any exit
+    // dispute (§12.4).
+    let alice = r.alice.address();
+    r.refused_until_settled(alice, debye_l1::forced::ForcedStatus::Included)
         .await;
-    r.assert_taken().await;
 }
 
 #[tokio::test]
@@ -722,12 +736,8 @@ async fn a_forced_payment_the_operator_then_includes_on_l2_is_accepted_while_pen
     use debye_l1::forced::ForcedStatus;
     let dir = tempfile::tempdir().unwrap();
     let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    deposit_and_commit(&n, &mut alice, 100).await;
     // Alice's wallet forces its own payment to Bob, which the operator has not included yet...
-    let pay = alice
-        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
-        .await
-        .unwrap();
+    let pay = deposit_then_pay_bob_all(&n, &mut alice, &bob).await;
     let rec = alice.force(&n.client, &pay.transaction).await.unwrap();
     assert_eq!(
         n.client.forced_state(rec.index).await.unwrap().status,
