@@ -15,6 +15,7 @@ use crate::history::model::{ChainId, CoinHistory, DepositEvidence, Origin};
 
 /// Format version of [`WalletState`].
 pub const STORE_VERSION: u32 = 1;
+
 /// Where a coin stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", tag = "state")]
@@ -225,6 +226,7 @@ impl ExitRecord {
         }
     }
 }
+
 /// A transaction the wallet forced on L1 and has not seen settled.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

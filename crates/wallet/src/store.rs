@@ -1,6 +1,7 @@
 //! The user-held store: one JSON file, replaced atomically (write a temporary file in the same
 //! directory, fsync it, rename it over the old one, fsync the directory). A crash leaves either
 //! the old or the new file, never a torn one. See docs/wallet.md, "What the wallet stores".
+//! What the file holds is [`crate::records`]; its types stay reachable here under their old paths.
 
 use std::{
     io::Write,

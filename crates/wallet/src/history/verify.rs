@@ -22,6 +22,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 
+// Checking a span against L1 is part of the rule, so it lives here: the model stays free of L1.
 impl SpanEvidence {
     /// Checks the span against L1 (docs/accumulator.md §13.3): both headers hash to their L1
     /// commitments and each commits to its height and value (a header commits only to heights
