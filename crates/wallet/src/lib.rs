@@ -12,9 +12,10 @@
 //! - Persisted records ([`records`]): what `wallet.json` and backups hold, in one JSON file
 //!   replaced atomically ([`store`]).
 //! - Where blocks come from ([`source::BlockSource`], the operator's API in [`rpc`]).
-//! - The wallet itself ([`wallet`]): deposits of ETH and ERC-20 through any [`debye_l1::L1`],
-//!   payments that pick, split and merge ranges, atomic swaps, syncing, backup and restore; its
-//!   exits and challenges ([`exits`]) and forced transactions ([`forced`]) extend it.
+//! - The wallet itself ([`wallet`]): deposits of ETH and ERC-20 through any [`debye_l1::L1`]
+//!   ([`wallet::base`]), syncing and receiving ([`wallet::sync`]), payments that pick, split and
+//!   merge ranges and atomic swaps ([`wallet::pay`]), backup and restore ([`wallet::backup`]);
+//!   its exits and challenges ([`exits`]) and forced transactions ([`forced`]) extend it.
 //! - The `debye wallet` command tree (`cli`, feature `cli`) and an in-process operator for tests
 //!   (`test_utils`, feature `test-utils`).
 //!
