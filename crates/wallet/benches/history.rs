@@ -13,7 +13,8 @@ use debye_primitives::{
 };
 use debye_wallet::{
     history::{AnchorView, CoinHistory, DepositEvidence, verify_history},
-    source::{BlockSource, LocalChain},
+    source::BlockSource,
+    test_utils::LocalChain,
 };
 
 const BLOCKS: u64 = 64;

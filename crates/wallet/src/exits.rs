@@ -8,65 +8,24 @@ use debye_l1::{
     contracts::DebyeChainClient,
     exits::{self, ExitData, ExitEvent, ExitStatus},
 };
-use debye_primitives::{Segment, tx::DEPOSIT_TX_INDEX};
+use debye_primitives::{Segment, exit::Position};
 use serde::{Deserialize, Serialize};
 
+pub use crate::records::ExitRecord;
 use crate::{
-    Error, Result, Wallet,
-    history::Evidence,
-    store::{Activity, Coin, CoinStatus},
+    error::{Error, Result},
+    history::model::{Evidence, intersect},
+    records::{Activity, Coin, CoinStatus},
+    source::BlockSource,
+    wallet::{SyncReport, Wallet, exit_claim},
 };
-
-/// An exit the wallet started: the contract's `ExitData`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExitRecord {
-    /// Exit owner (the wallet).
-    pub owner: Address,
-    /// First coin.
-    pub start: U256,
-    /// One past the last coin.
-    pub end: U256,
-    /// Exit position: `2 * block` for a deposit, `2 * block + 1` for an output.
-    pub position: U256,
-    /// Id of the transaction exited from (zero for a deposit).
-    pub tx_id: B256,
-}
-
-impl ExitRecord {
-    /// The contract's view.
-    pub const fn data(&self) -> ExitData {
-        ExitData {
-            owner: self.owner,
-            start: self.start,
-            end: self.end,
-            position: self.position,
-            txId: self.tx_id,
-        }
-    }
-
-    /// The contract's exit id.
-    pub fn id(&self) -> B256 {
-        exits::exit_id(&self.data())
-    }
-
-    fn from_data(d: &ExitData) -> Self {
-        Self {
-            owner: d.owner,
-            start: d.start,
-            end: d.end,
-            position: d.position,
-            tx_id: d.txId,
-        }
-    }
-}
 
 /// What one [`Wallet::guard`] round did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GuardReport {
     /// The sync.
-    pub sync: crate::wallet::SyncReport,
+    pub sync: SyncReport,
     /// Exits started because the operator put coins at risk.
     pub exits_started: Vec<ExitRecord>,
     /// Challenge requests against the wallet's exits answered.
@@ -110,7 +69,7 @@ impl Wallet {
             .collect();
         let mut started = Vec::new();
         for coin in wanted {
-            let claim = crate::wallet::exit_claim(&coin);
+            let claim = exit_claim(&coin);
             let (start, end) = (coin.segment.start(), coin.segment.end());
             let data = if let Some(d) = claim.deposit {
                 let record = exits::DepositRecord {
@@ -188,7 +147,9 @@ impl Wallet {
             else {
                 continue;
             };
-            if let Some(answer) = find_spend(coin, req.outputPosition, req.outputOwner, req.coin)? {
+            if let Some(answer) =
+                find_spend(coin, req.outputPosition.into(), req.outputOwner, req.coin)?
+            {
                 client
                     .respond_challenge(me, &exit.data(), req, &answer)
                     .await?;
@@ -201,7 +162,7 @@ impl Wallet {
     /// One round of watching the wallet's coins, meant to run every block: sync; start exits for
     /// coins the operator put at risk (withheld block, unsigned spend) when `auto_exit`; answer
     /// challenge requests against the wallet's exits; cancel others' exits of its coins.
-    pub async fn guard<L: L1, S: crate::source::BlockSource>(
+    pub async fn guard<L: L1, S: BlockSource>(
         &mut self,
         client: &DebyeChainClient<L>,
         source: &S,
@@ -255,8 +216,8 @@ impl Wallet {
                 .coins
                 .iter()
                 .filter_map(|c| {
-                    let coin_id = crate::history::intersect(&c.segment, &exited)?.start();
-                    find_spend(c, exit.position, exit.owner, coin_id).transpose()
+                    let coin_id = intersect(&c.segment, &exited)?.start();
+                    find_spend(c, exit.position.into(), exit.owner, coin_id).transpose()
                 })
                 .next()
                 .transpose()?;
@@ -308,17 +269,20 @@ impl Wallet {
 /// The spend, in `coin`'s history, of the output at `position` owned by `owner` holding `coin_id`.
 fn find_spend(
     coin: &Coin,
-    position: U256,
+    position: Position,
     owner: Address,
     coin_id: U256,
 ) -> Result<Option<exits::SpendProof>> {
-    let block = u64::try_from(position >> 1).unwrap_or(u64::MAX);
-    let is_deposit = !position.bit(0);
+    // A coin history starts at deposits and follows child blocks only: it never holds a spend
+    // of a forced output (an input naming `FORCED_BLOCK | k`, docs/exit-game.md §12.4).
+    if position.is_forced() {
+        return Ok(None);
+    }
     for b in coin
         .history
         .blocks
         .iter()
-        .filter(|b| b.header.number >= block)
+        .filter(|b| b.header.number >= position.block())
     {
         for item in &b.items {
             let Evidence::Included {
@@ -334,10 +298,7 @@ fn find_spend(
                 continue;
             }
             let found = transaction.transaction.inputs.iter().position(|i| {
-                i.owner == owner
-                    && i.block_index == block
-                    && (i.tx_index == DEPOSIT_TX_INDEX) == is_deposit
-                    && i.segment.contains_coin(coin_id)
+                i.owner == owner && position.refers_to(i) && i.segment.contains_coin(coin_id)
             });
             if let Some(index) = found {
                 return Ok(Some(exits::spend_proof(

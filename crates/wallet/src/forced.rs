@@ -5,32 +5,21 @@
 //! its outputs at `FORCED_BLOCK | k` (`docs/formats.md` §3.1); their owners exit them like any
 //! other output (§12.4).
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::{Address, U256};
 use debye_l1::{
     L1,
     contracts::DebyeChainClient,
-    forced::{self as l1forced, ForcedEvent, ForcedStatus},
+    forced::{ForcedEvent, ForcedStatus},
 };
-use debye_primitives::{Segment, SignedTransaction};
+use debye_primitives::{Segment, SignedTransaction, exit::forced_block_index};
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, Wallet, store::CoinStatus};
-
-/// A transaction the wallet forced on L1 and has not seen settled.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ForcedRecord {
-    /// Index `k` in the forced-inclusion game.
-    pub index: u64,
-    /// The transaction id (EIP-712 digest).
-    pub tx_id: B256,
-    /// The transaction with the signatures the wallet held when it forced it.
-    pub transaction: SignedTransaction,
-    /// The bond paid to post it.
-    pub bond: U256,
-    /// Input owners other than the wallet: they must sign on L1 too (§12.1, §12.3).
-    pub other_owners: Vec<Address>,
-}
+pub use crate::records::ForcedRecord;
+use crate::{
+    error::{Error, Result},
+    records::CoinStatus,
+    wallet::Wallet,
+};
 
 /// One output of an included forced transaction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,94 +114,106 @@ impl Wallet {
         &mut self,
         client: &DebyeChainClient<L>,
     ) -> Result<Vec<ForcedOutcome>> {
-        let me = self.address();
         let mut out = Vec::new();
         for record in self.state().forced.clone() {
-            let mut state = client.forced_state(record.index).await?;
-            if state.status == ForcedStatus::None {
-                return Err(Error::UnknownForced(record.index));
-            }
-            if state.status == ForcedStatus::Pending {
-                // Not matured yet: the call reverts and it stays pending.
-                if client.finalize_forced(me, record.index).await.is_ok() {
-                    state = client.forced_state(record.index).await?;
-                }
-            }
-            let mut outcome = ForcedOutcome {
-                record: record.clone(),
-                status: String::new(),
-                matures_at: None,
-                outputs: Vec::new(),
-                reason: None,
-            };
-            match state.status {
-                ForcedStatus::Pending | ForcedStatus::None => {
-                    outcome.status = "pending".into();
-                    outcome.matures_at = Some(state.matures_at);
-                    out.push(outcome);
-                    continue;
-                }
-                ForcedStatus::Included => {
-                    outcome.status = "included".into();
-                    let block_index = l1forced::forced_block_index(record.index);
-                    outcome.outputs = record
-                        .transaction
-                        .transaction
-                        .outputs
-                        .iter()
-                        .enumerate()
-                        .map(|(i, o)| ForcedOutput {
-                            owner: o.owner,
-                            segment: o.segment,
-                            output_index: i,
-                            block_index,
-                        })
-                        .collect();
-                }
-                ForcedStatus::Cancelled => {
-                    outcome.status = "cancelled".into();
-                    let why = client
-                        .forced_events(0)
-                        .await?
-                        .into_iter()
-                        .find_map(|e| match e {
-                            ForcedEvent::Cancelled(c) if c.index == record.index => {
-                                Some(cancel_reason(c.reason))
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or("cancelled by a challenge");
-                    outcome.reason = Some(why.to_string());
-                }
-                ForcedStatus::Lapsed => {
-                    outcome.status = "lapsed".into();
-                    outcome.reason = Some(format!(
-                        "not every input owner signed on L1 in time: {:?}",
-                        record.other_owners
-                    ));
-                }
-            }
-            let tx_id = record.tx_id;
-            let spent = state.status == ForcedStatus::Included;
-            self.with_state(|s| {
-                s.forced.retain(|f| f.index != record.index);
-                if spent {
-                    s.coins
-                        .retain(|c| c.status != (CoinStatus::Spending { tx_id }));
-                } else if state.status == ForcedStatus::Lapsed {
-                    for c in &mut s.coins {
-                        if c.status == (CoinStatus::Spending { tx_id }) {
-                            c.status = CoinStatus::Owned;
-                        }
-                    }
-                }
-            })?;
-            out.push(outcome);
+            out.push(self.settle_forced(client, record).await?);
         }
         // Settled forcing bonds are credited, not pushed (docs/exit-game.md §5.3): pull them.
+        let me = self.address();
         if client.forced_credit_of(me).await? > U256::ZERO {
             client.claim_forced(me).await?;
         }
         Ok(out)
+    }
+
+    /// Settles one forced transaction if it has matured, reports where it stands, and drops it
+    /// from the store once settled (its spent coins with it when included; they come back
+    /// spendable when it lapsed).
+    async fn settle_forced<L: L1>(
+        &mut self,
+        client: &DebyeChainClient<L>,
+        record: ForcedRecord,
+    ) -> Result<ForcedOutcome> {
+        let mut state = client.forced_state(record.index).await?;
+        if state.status == ForcedStatus::None {
+            return Err(Error::UnknownForced(record.index));
+        }
+        // Not matured yet: the call reverts and it stays pending.
+        if state.status == ForcedStatus::Pending
+            && client
+                .finalize_forced(self.address(), record.index)
+                .await
+                .is_ok()
+        {
+            state = client.forced_state(record.index).await?;
+        }
+        let mut outcome = ForcedOutcome {
+            record: record.clone(),
+            status: String::new(),
+            matures_at: None,
+            outputs: Vec::new(),
+            reason: None,
+        };
+        match state.status {
+            ForcedStatus::Pending | ForcedStatus::None => {
+                outcome.status = "pending".into();
+                outcome.matures_at = Some(state.matures_at);
+                return Ok(outcome);
+            }
+            ForcedStatus::Included => {
+                outcome.status = "included".into();
+                let block_index = forced_block_index(record.index);
+                outcome.outputs = record
+                    .transaction
+                    .transaction
+                    .outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| ForcedOutput {
+                        owner: o.owner,
+                        segment: o.segment,
+                        output_index: i,
+                        block_index,
+                    })
+                    .collect();
+            }
+            ForcedStatus::Cancelled => {
+                outcome.status = "cancelled".into();
+                let why = client
+                    .forced_events(0)
+                    .await?
+                    .into_iter()
+                    .find_map(|e| match e {
+                        ForcedEvent::Cancelled(c) if c.index == record.index => {
+                            Some(cancel_reason(c.reason))
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or("cancelled by a challenge");
+                outcome.reason = Some(why.to_string());
+            }
+            ForcedStatus::Lapsed => {
+                outcome.status = "lapsed".into();
+                outcome.reason = Some(format!(
+                    "not every input owner signed on L1 in time: {:?}",
+                    record.other_owners
+                ));
+            }
+        }
+        let tx_id = record.tx_id;
+        self.with_state(|s| {
+            s.forced.retain(|f| f.index != record.index);
+            let spending = CoinStatus::Spending { tx_id };
+            match state.status {
+                ForcedStatus::Included => s.coins.retain(|c| c.status != spending),
+                ForcedStatus::Lapsed => {
+                    for c in s.coins.iter_mut().filter(|c| c.status == spending) {
+                        c.status = CoinStatus::Owned;
+                    }
+                }
+                _ => {}
+            }
+        })?;
+        Ok(outcome)
     }
 }

@@ -2,13 +2,12 @@
 //! the same data. Nothing a source says is trusted: every block is checked against its L1
 //! commitment and every history against the safety rule.
 
-use std::{collections::BTreeSet, future::Future, sync::Mutex};
+use std::future::Future;
 
-use alloy_primitives::{Address, B256};
-use debye_l1::{L1, contracts::DebyeChainClient};
-use debye_primitives::{Block, BlockBuilder, BlockHeader, SignedTransaction, SumMerkleTree};
+use alloy_primitives::B256;
+use debye_primitives::{Block, SignedTransaction};
 
-use crate::{Error, Result, history::ChainId};
+use crate::error::Result;
 
 /// A source of committed blocks and a sink for signed transactions.
 pub trait BlockSource: Send + Sync {
@@ -25,150 +24,5 @@ impl<T: BlockSource> BlockSource for std::sync::Arc<T> {
     }
     fn submit(&self, tx: SignedTransaction) -> impl Future<Output = Result<B256>> + Send {
         (**self).submit(tx)
-    }
-}
-
-/// A minimal in-process operator over any [`L1`]: a mempool, a block builder that commits each
-/// block's header to the anchor, and switches to misbehave (withhold blocks, commit arbitrary
-/// blocks). Used by tests and by the wallet demo; the real operator lives in `debye-operator`.
-#[derive(Debug)]
-pub struct LocalChain<L> {
-    client: DebyeChainClient<L>,
-    operator: Address,
-    chain: ChainId,
-    inner: Mutex<LocalInner>,
-}
-
-#[derive(Debug, Default)]
-struct LocalInner {
-    blocks: Vec<Block>,
-    mempool: Vec<SignedTransaction>,
-    withheld: BTreeSet<u64>,
-}
-
-impl<L: L1 + Clone> LocalChain<L> {
-    /// An operator for the anchor behind `client`, submitting as `operator`.
-    pub async fn new(client: DebyeChainClient<L>, operator: Address) -> Result<Self> {
-        let chain = ChainId {
-            chain_id: client.l1().chain_id().await?,
-            anchor: client.address(),
-        };
-        Ok(Self {
-            client,
-            operator,
-            chain,
-            inner: Mutex::new(LocalInner::default()),
-        })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, LocalInner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// The chain served.
-    pub const fn chain(&self) -> ChainId {
-        self.chain
-    }
-
-    /// The anchor client.
-    pub const fn client(&self) -> &DebyeChainClient<L> {
-        &self.client
-    }
-
-    /// Header of the last block built.
-    pub fn tip_header(&self) -> Option<BlockHeader> {
-        self.lock().blocks.last().map(|b| b.header)
-    }
-
-    /// Builds a block from the mempool (checked by [`BlockBuilder`]; invalid transactions are
-    /// dropped) and commits its header on L1. Returns the block.
-    pub async fn commit_pending(&self) -> Result<Block> {
-        let (txs, parent) = {
-            let mut inner = self.lock();
-            (
-                std::mem::take(&mut inner.mempool),
-                inner.blocks.last().map(|b| b.header),
-            )
-        };
-        let mut builder = BlockBuilder::after(self.chain.domain(), parent.as_ref());
-        for tx in txs {
-            // An invalid or conflicting transaction is dropped, as an operator would.
-            let _ = builder.push(tx);
-        }
-        let (block, _) = builder.build()?;
-        self.commit_block(block).await
-    }
-
-    /// Commits `transactions` as the next block exactly as given, valid or not (a lying
-    /// operator): the header commits to the tree of their coin ranges.
-    pub async fn commit_raw(&self, transactions: Vec<SignedTransaction>) -> Result<Block> {
-        let parent = self.tip_header();
-        let number = parent.map_or(1, |p| p.number + 1);
-        let mut block = Block {
-            header: BlockHeader {
-                number,
-                prev_hash: parent.map(|p| p.hash()).unwrap_or_default(),
-                tx_root: B256::ZERO,
-                accumulator: B256::ZERO,
-                note_root: B256::ZERO,
-            },
-            transactions,
-        };
-        block.header.tx_root = block.tree(&self.chain.domain())?.root();
-        self.commit_block(block).await
-    }
-
-    async fn commit_block(&self, block: Block) -> Result<Block> {
-        let h = &block.header;
-        let header = debye_l1::contracts::BlockHeader {
-            number: h.number,
-            prevHash: h.prev_hash,
-            txRoot: h.tx_root,
-            accumulator: h.accumulator,
-            noteRoot: h.note_root,
-        };
-        self.client.submit_block(self.operator, header).await?;
-        self.lock().blocks.push(block.clone());
-        Ok(block)
-    }
-
-    /// Stops serving block `number` (a withholding operator).
-    pub fn withhold(&self, number: u64) {
-        self.lock().withheld.insert(number);
-    }
-
-    /// The tree of a stored block.
-    pub fn tree(&self, number: u64) -> Result<SumMerkleTree> {
-        let inner = self.lock();
-        let block = inner
-            .blocks
-            .get(
-                usize::try_from(number)
-                    .unwrap_or(usize::MAX)
-                    .wrapping_sub(1),
-            )
-            .ok_or_else(|| Error::Operator(format!("no block {number}")))?;
-        Ok(block.tree(&self.chain.domain())?)
-    }
-}
-
-impl<L: L1 + Clone> BlockSource for LocalChain<L> {
-    async fn block(&self, number: u64) -> Result<Option<Block>> {
-        let inner = self.lock();
-        if inner.withheld.contains(&number) {
-            return Ok(None);
-        }
-        Ok(number
-            .checked_sub(1)
-            .and_then(|i| inner.blocks.get(usize::try_from(i).ok()?))
-            .cloned())
-    }
-
-    async fn submit(&self, tx: SignedTransaction) -> Result<B256> {
-        let id = tx.verify(&self.chain.domain())?;
-        self.lock().mempool.push(tx);
-        Ok(id)
     }
 }

@@ -1,24 +1,17 @@
 //! The user-held store: one JSON file, replaced atomically (write a temporary file in the same
 //! directory, fsync it, rename it over the old one, fsync the directory). A crash leaves either
 //! the old or the new file, never a torn one. See docs/wallet.md, "What the wallet stores".
+//! What the file holds is [`crate::records`]; its types stay reachable here under their old paths.
 
 use std::{
     io::Write,
     path::{Path, PathBuf},
 };
 
-use alloy_primitives::{Address, B256, U256};
-use debye_primitives::{BlockHeader, Segment, SignedTransaction};
-use serde::{Deserialize, Serialize};
+use alloy_primitives::Address;
 
-use crate::{
-    Error, Result,
-    error::io,
-    history::{ChainId, CoinHistory, DepositEvidence, Origin},
-};
-
-/// Format version of [`WalletState`].
-pub const STORE_VERSION: u32 = 1;
+use crate::error::{Error, Result, io};
+pub use crate::records::{Activity, Coin, CoinStatus, STORE_VERSION, WalletState};
 
 /// Writes `bytes` to `path` atomically and durably (owner-only permissions on Unix).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -48,173 +41,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .and_then(|d| d.sync_all())
         .map_err(io(dir))?;
     Ok(())
-}
-
-/// Where a coin stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "state")]
-pub enum CoinStatus {
-    /// Verified and spendable.
-    Owned,
-    /// A transaction the wallet signed spends it; waiting for a block.
-    #[serde(rename_all = "camelCase")]
-    Spending {
-        /// The spending transaction.
-        tx_id: B256,
-    },
-    /// An exit was started on L1 for it.
-    Exiting,
-}
-
-/// A coin range the wallet owns, with everything needed to spend it, exit it, or defend it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Coin {
-    /// The coins.
-    pub segment: Segment,
-    /// The output (or deposit) that created them: what a spending input references.
-    pub origin: Origin,
-    /// That output's whole segment.
-    pub origin_segment: Segment,
-    /// The transaction that created the coins (`None` for a deposit), needed to exit them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<SignedTransaction>,
-    /// The full verified history: deposits, headers, inclusion and exclusion proofs per block.
-    pub history: CoinHistory,
-    /// State.
-    pub status: CoinStatus,
-}
-
-impl Coin {
-    /// Token id.
-    pub fn token(&self) -> u32 {
-        self.segment.token()
-    }
-}
-
-/// Something that happened to the wallet, for `debye wallet history`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", tag = "kind")]
-pub enum Activity {
-    /// A deposit from L1.
-    #[serde(rename_all = "camelCase")]
-    Deposit {
-        /// The deposit.
-        deposit: DepositEvidence,
-    },
-    /// A payment sent.
-    #[serde(rename_all = "camelCase")]
-    Sent {
-        /// Transaction id.
-        tx_id: B256,
-        /// Recipient.
-        to: Address,
-        /// Coins paid.
-        segments: Vec<Segment>,
-    },
-    /// A payment received and verified.
-    #[serde(rename_all = "camelCase")]
-    Received {
-        /// Coins received.
-        segment: Segment,
-        /// Block it arrived in.
-        block: u64,
-    },
-    /// An atomic swap.
-    #[serde(rename_all = "camelCase")]
-    Swap {
-        /// Transaction id.
-        tx_id: B256,
-        /// Coins given.
-        gave: Segment,
-        /// Coins received.
-        got: Segment,
-    },
-    /// An exit was started on L1.
-    #[serde(rename_all = "camelCase")]
-    ExitStarted {
-        /// Coins exited.
-        segment: Segment,
-        /// The contract's exit id.
-        exit_id: B256,
-    },
-    /// A coin history or block was refused.
-    #[serde(rename_all = "camelCase")]
-    Alert {
-        /// Block concerned.
-        block: u64,
-        /// Why, as the error code.
-        code: String,
-        /// Why, in words.
-        message: String,
-    },
-}
-
-/// Everything the wallet keeps on disk besides its keys.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WalletState {
-    /// [`STORE_VERSION`].
-    pub version: u32,
-    /// The wallet's address.
-    pub address: Address,
-    /// The chain, once bound (first deposit or sync).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<ChainId>,
-    /// Headers seen and checked against their L1 commitments, by number.
-    pub headers: std::collections::BTreeMap<u64, BlockHeader>,
-    /// Highest block whose evidence every owned coin's history holds.
-    pub synced_to: u64,
-    /// Owned coins.
-    pub coins: Vec<Coin>,
-    /// What happened, oldest first.
-    pub activity: Vec<Activity>,
-    /// Exits started and not yet paid or cancelled.
-    #[serde(default)]
-    pub exits: Vec<crate::exits::ExitRecord>,
-    /// Transactions forced on L1 and not yet settled (`docs/exit-game.md` §12).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub forced: Vec<crate::forced::ForcedRecord>,
-}
-
-impl WalletState {
-    /// An empty store for `address`.
-    pub fn new(address: Address) -> Self {
-        Self {
-            version: STORE_VERSION,
-            address,
-            chain: None,
-            headers: Default::default(),
-            synced_to: 0,
-            coins: Vec::new(),
-            activity: Vec::new(),
-            exits: Vec::new(),
-            forced: Vec::new(),
-        }
-    }
-
-    /// Spendable balance of `token`.
-    pub fn balance(&self, token: u32) -> U256 {
-        self.coins
-            .iter()
-            .filter(|c| c.token() == token && c.status == CoinStatus::Owned)
-            .map(|c| c.segment.len())
-            .sum()
-    }
-
-    /// Balances per token: `(spendable, pending, exiting)`.
-    pub fn balances(&self) -> std::collections::BTreeMap<u32, (U256, U256, U256)> {
-        let mut out: std::collections::BTreeMap<u32, (U256, U256, U256)> = Default::default();
-        for c in &self.coins {
-            let e = out.entry(c.token()).or_default();
-            match c.status {
-                CoinStatus::Owned => e.0 += c.segment.len(),
-                CoinStatus::Spending { .. } => e.1 += c.segment.len(),
-                CoinStatus::Exiting => e.2 += c.segment.len(),
-            }
-        }
-        out
-    }
 }
 
 /// The store file.

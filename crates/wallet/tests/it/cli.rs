@@ -14,6 +14,26 @@ async fn run(args: &[&str]) -> i32 {
     debye_wallet::cli::run(cli.wallet).await
 }
 
+/// Runs `args` on the wallet in `dir`, unlocked with the passphrase in file `pw`.
+async fn run_in(dir: &str, pw: &str, args: &[&str]) -> i32 {
+    let mut all = vec!["--wallet", dir, "--passphrase-file", pw];
+    all.extend_from_slice(args);
+    run(&all).await
+}
+
+/// `backup --out FILE` or `restore --from FILE`, with the backup passphrase in file `bpw`.
+fn backup_args<'a>(cmd: &'a str, flag: &'a str, file: &'a str, bpw: &'a str) -> [&'a str; 7] {
+    [
+        cmd,
+        flag,
+        file,
+        "--backup-passphrase-file",
+        bpw,
+        "--kdf",
+        "light",
+    ]
+}
+
 #[tokio::test]
 async fn create_import_backup_restore_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
@@ -29,17 +49,11 @@ async fn create_import_backup_restore_through_the_cli() {
     let (a, b) = (p("a"), p("b"));
     let pw = p("pw");
     assert_eq!(
-        run(&[
-            "--wallet",
+        run_in(
             &a,
-            "--passphrase-file",
             &pw,
-            "import",
-            "--mnemonic-file",
-            &p("words"),
-            "--kdf",
-            "light"
-        ])
+            &["import", "--mnemonic-file", &p("words"), "--kdf", "light"]
+        )
         .await,
         0
     );
@@ -50,79 +64,21 @@ async fn create_import_backup_restore_through_the_cli() {
     );
     assert_eq!(run(&["--wallet", &a, "balance", "--json"]).await, 0);
     // A second create in the same directory is refused; a wrong passphrase is an error.
-    assert_eq!(
-        run(&[
-            "--wallet",
-            &a,
-            "--passphrase-file",
-            &pw,
-            "create",
-            "--kdf",
-            "light"
-        ])
-        .await,
-        1
-    );
-    assert_eq!(
-        run(&["--wallet", &a, "--passphrase-file", &p("bad"), "exit"]).await,
-        1
-    );
-    assert_eq!(
-        run(&["--wallet", &a, "--passphrase-file", &pw, "exit", "--json"]).await,
-        0
-    );
+    assert_eq!(run_in(&a, &pw, &["create", "--kdf", "light"]).await, 1);
+    assert_eq!(run_in(&a, &p("bad"), &["exit"]).await, 1);
+    assert_eq!(run_in(&a, &pw, &["exit", "--json"]).await, 0);
     // Backup, then restore elsewhere: same address, same store.
     let bak = p("a.bak");
+    let (bad, good) = (p("bad"), p("bpw"));
+    let backup = backup_args("backup", "--out", &bak, &good);
+    assert_eq!(run_in(&a, &pw, &backup).await, 0);
     assert_eq!(
-        run(&[
-            "--wallet",
-            &a,
-            "--passphrase-file",
-            &pw,
-            "backup",
-            "--out",
-            &bak,
-            "--backup-passphrase-file",
-            &p("bpw"),
-            "--kdf",
-            "light"
-        ])
-        .await,
-        0
-    );
-    assert_eq!(
-        run(&[
-            "--wallet",
-            &b,
-            "--passphrase-file",
-            &pw,
-            "restore",
-            "--from",
-            &bak,
-            "--backup-passphrase-file",
-            &p("bad"),
-            "--kdf",
-            "light"
-        ])
-        .await,
+        run_in(&b, &pw, &backup_args("restore", "--from", &bak, &bad)).await,
         1,
         "wrong backup passphrase"
     );
     assert_eq!(
-        run(&[
-            "--wallet",
-            &b,
-            "--passphrase-file",
-            &pw,
-            "restore",
-            "--from",
-            &bak,
-            "--backup-passphrase-file",
-            &p("bpw"),
-            "--kdf",
-            "light"
-        ])
-        .await,
+        run_in(&b, &pw, &backup_args("restore", "--from", &bak, &good)).await,
         0
     );
     assert_eq!(Wallet::read_state(std::path::Path::new(&b)).unwrap(), state);

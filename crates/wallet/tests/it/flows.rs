@@ -17,6 +17,28 @@ async fn net_alice_bob(dir: &Path) -> (Net, Wallet, Wallet) {
     (n, alice, bob)
 }
 
+/// `w` deposits `wei`, the operator commits the next block and `w` syncs to it.
+async fn deposit_and_commit(n: &Net, w: &mut Wallet, wei: u64) {
+    w.deposit_eth(&n.client, U256::from(wei)).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+}
+
+/// Alice deposits 100 wei, committed in block 1 (a forced input must name a committed block,
+/// docs/exit-game.md §12.1), and signs and submits a payment of all of it to Bob, valid up to
+/// block 1000, that no block holds yet.
+async fn deposit_then_pay_bob_all(
+    n: &Net,
+    alice: &mut Wallet,
+    bob: &Wallet,
+) -> debye_wallet::wallet::Payment {
+    deposit_and_commit(n, alice, 100).await;
+    alice
+        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
+        .await
+        .unwrap()
+}
+
 /// Alice deposits 100 wei and pays `amount` of it to Bob in block 1 (valid up to block 10); Bob
 /// syncs. Returns Alice's deposit as the anchor records it.
 async fn deposit_and_pay_bob(
@@ -201,12 +223,7 @@ async fn withheld_block_and_unsigned_spend_raise_exits() {
     let n = net().await;
     let dir = tempfile::tempdir().unwrap();
     let mut alice = wallet(&dir.path().join("alice"), 1);
-    alice
-        .deposit_eth(&n.client, U256::from(100u64))
-        .await
-        .unwrap();
-    n.chain.commit_pending().await.unwrap();
-    alice.sync(&n.client, &n.chain).await.unwrap();
+    deposit_and_commit(&n, &mut alice, 100).await;
 
     // The operator moves Alice's coins to itself without her signature.
     let domain = n.chain.chain().domain();
@@ -424,19 +441,8 @@ async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
     use debye_l1::{exits::ExitStatus, forced::ForcedStatus};
     let dir = tempfile::tempdir().unwrap();
     let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    alice
-        .deposit_eth(&n.client, U256::from(100u64))
-        .await
-        .unwrap();
-    // The operator commits the block after the deposit (a forced input must name a committed
-    // block, docs/exit-game.md §12.1).
-    n.chain.commit_pending().await.unwrap();
-    alice.sync(&n.client, &n.chain).await.unwrap();
     // Alice pays Bob; the operator censors it: it is never put in a block.
-    let pay = alice
-        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
-        .await
-        .unwrap();
+    let pay = deposit_then_pay_bob_all(&n, &mut alice, &bob).await;
     let seg = pay.paid[0];
 
     // Bob cannot force a transaction that spends none of his coins.
@@ -529,115 +535,145 @@ async fn censored_payment_forced_on_l1_and_exited_by_the_recipient() {
 /// her 100 in block 1 and keeps [30, 100) as change; she then forces on L1 a transfer of the
 /// change to a second address of hers (test address 4), signed by her unless `sign` is false,
 /// and pays Bob the same 70 on L2 through an operator that does not look at forced transactions
-/// (block 2). Returns the forced transaction with its index, and the L2 payment.
-async fn force_change_then_pay_bob(
-    n: &Net,
-    alice: &mut Wallet,
-    bob: &mut Wallet,
-    sign: bool,
-) -> (
-    debye_primitives::SignedTransaction,
-    u64,
-    debye_wallet::wallet::Payment,
-) {
-    deposit_and_pay_bob(n, alice, bob, 30).await;
-    alice.sync(&n.client, &n.chain).await.unwrap();
-    let change = alice.state().coins[0].clone();
-    assert_eq!(change.origin.block, 1, "the change is an output of block 1");
-    let forced = debye_primitives::Transaction {
-        inputs: vec![change.origin.input(alice.address(), change.segment)],
-        outputs: vec![debye_primitives::Output {
-            owner: test_address(4),
-            segment: change.segment,
-        }],
-        max_block_index: 1_000,
-    }
-    .sign(
-        &n.chain.chain().domain(),
-        &[debye_primitives::test_utils::test_key(1)],
-    )
-    .unwrap();
-    let index = n
-        .client
-        .force(alice.address(), &forced.transaction)
-        .await
-        .unwrap()
-        .index;
-    if sign {
-        n.client
-            .sign_forced_all(alice.address(), index, &forced)
+/// (block 2, not committed yet).
+struct Race {
+    _dir: tempfile::TempDir,
+    n: Net,
+    alice: Wallet,
+    bob: Wallet,
+    /// The forced transaction.
+    forced: debye_primitives::SignedTransaction,
+    /// Its index in the forced-inclusion game.
+    index: u64,
+    /// Alice's L2 payment of the same coins.
+    pay: debye_wallet::wallet::Payment,
+}
+
+impl Race {
+    async fn new(sign: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
+        deposit_and_pay_bob(&n, &mut alice, &mut bob, 30).await;
+        alice.sync(&n.client, &n.chain).await.unwrap();
+        let change = alice.state().coins[0].clone();
+        assert_eq!(change.origin.block, 1, "the change is an output of block 1");
+        let forced = debye_primitives::Transaction {
+            inputs: vec![change.origin.input(alice.address(), change.segment)],
+            outputs: vec![debye_primitives::Output {
+                owner: test_address(4),
+                segment: change.segment,
+            }],
+            max_block_index: 1_000,
+        }
+        .sign(
+            &n.chain.chain().domain(),
+            &[debye_primitives::test_utils::test_key(1)],
+        )
+        .unwrap();
+        let index = n
+            .client
+            .force(alice.address(), &forced.transaction)
+            .await
+            .unwrap()
+            .index;
+        if sign {
+            n.client
+                .sign_forced_all(alice.address(), index, &forced)
+                .await
+                .unwrap();
+        }
+        let pay = alice
+            .pay(&n.chain, bob.address(), 0, U256::from(70u64), 10)
             .await
             .unwrap();
+        assert_eq!(pay.paid, vec![change.segment]);
+        Self {
+            _dir: dir,
+            n,
+            alice,
+            bob,
+            forced,
+            index,
+            pay,
+        }
     }
-    let pay = alice
-        .pay(&n.chain, bob.address(), 0, U256::from(70u64), 10)
-        .await
-        .unwrap();
-    assert_eq!(pay.paid, vec![change.segment]);
-    (forced, index, pay)
-}
 
-/// Bob's sync meets the payment of block 2 and refuses it with a `ForcedOnL1` alert naming the
-/// forced transaction; `receive` of the handed-over history refuses it with the typed error.
-/// Bob keeps only the 30 of block 1, which the forced transaction does not touch.
-/// Lets forced transaction `index` mature, has `by` settle it, and checks it ended `expect`.
-async fn settle_forced(n: &Net, by: Address, index: u64, expect: debye_l1::forced::ForcedStatus) {
-    let period = n.client.exit_period().await.unwrap();
-    n.l1.advance_time(period + 1).await.unwrap();
-    n.client.finalize_forced(by, index).await.unwrap();
-    assert_eq!(n.client.forced_state(index).await.unwrap().status, expect);
-}
+    /// The operator commits block 2, with Alice's L2 payment.
+    async fn commit_payment(&self) {
+        self.n.chain.commit_pending().await.unwrap();
+    }
 
-/// Bob takes Alice's payment of her change: he then holds his 30 and her 70.
-async fn assert_taken(n: &Net, bob: &mut Wallet, pay: &debye_wallet::wallet::Payment) {
-    bob.receive(&n.client, &n.chain, pay.histories[0].clone())
-        .await
-        .unwrap();
-    assert_eq!(bob.state().balance(0), U256::from(100u64));
-}
+    /// Lets the forced transaction mature, has `by` settle it, and checks it ended `expect`.
+    async fn settle(&self, by: Address, expect: debye_l1::forced::ForcedStatus) {
+        let n = &self.n;
+        let period = n.client.exit_period().await.unwrap();
+        n.l1.advance_time(period + 1).await.unwrap();
+        n.client.finalize_forced(by, self.index).await.unwrap();
+        assert_eq!(
+            n.client.forced_state(self.index).await.unwrap().status,
+            expect
+        );
+    }
 
-async fn assert_refused(
-    n: &Net,
-    bob: &mut Wallet,
-    pay: &debye_wallet::wallet::Payment,
-    index: u64,
-    included: bool,
-) {
-    let err = bob
-        .receive(&n.client, &n.chain, pay.histories[0].clone())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::ForcedOnL1 { segment, index: k, included: i, .. }
-            if segment == pay.paid[0] && k == index && i == included),
-        "{err:?}"
-    );
-    assert!(err.is_history_fault());
-    assert!(err.hint().is_some());
-    assert_eq!(bob.state().balance(0), U256::from(30u64));
+    /// Bob takes Alice's payment of her change: he then holds his 30 and her 70.
+    async fn assert_taken(&mut self) {
+        self.bob
+            .receive(&self.n.client, &self.n.chain, self.pay.histories[0].clone())
+            .await
+            .unwrap();
+        assert_eq!(self.bob.state().balance(0), U256::from(100u64));
+    }
+
+    /// With the payment committed, Bob is refused it while the forced transaction is pending,
+    /// and takes it once `by` has settled it and it ended `expect`.
+    async fn refused_until_settled(&mut self, by: Address, expect: debye_l1::forced::ForcedStatus) {
+        self.commit_payment().await;
+        self.assert_refused(false).await;
+        self.settle(by, expect).await;
+        self.assert_taken().await;
+    }
+
+    /// `receive` of the handed-over history refuses the payment with a typed `ForcedOnL1` naming
+    /// the forced transaction. Bob keeps only the 30 of block 1, which the forced transaction
+    /// does not touch.
+    async fn assert_refused(&mut self, included: bool) {
+        let (pay, index) = (&self.pay, self.index);
+        let err = self
+            .bob
+            .receive(&self.n.client, &self.n.chain, pay.histories[0].clone())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::ForcedOnL1 { segment, index: k, included: i, .. }
+                if segment == pay.paid[0] && k == index && i == included),
+            "{err:?}"
+        );
+        assert!(err.is_history_fault());
+        assert!(err.hint().is_some());
+        assert_eq!(self.bob.state().balance(0), U256::from(30u64));
+    }
 }
 
 #[tokio::test]
 async fn coins_under_a_pending_forced_transfer_are_refused_until_it_is_challenged() {
     use debye_l1::{exits::spend_proof, forced::ForcedStatus};
     use debye_wallet::source::BlockSource;
-    let dir = tempfile::tempdir().unwrap();
-    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    let (forced, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
-    n.chain.commit_pending().await.unwrap();
+    let mut r = Race::new(true).await;
+    r.commit_payment().await;
 
     // Bob's sync finds the payment in block 2 and refuses it.
-    let r = bob.sync(&n.client, &n.chain).await.unwrap();
-    assert!(r.received.is_empty(), "{r:?}");
+    let s = r.bob.sync(&r.n.client, &r.n.chain).await.unwrap();
+    assert!(s.received.is_empty(), "{s:?}");
     assert!(
-        r.alerts.len() == 1 && r.alerts[0].starts_with("ForcedOnL1"),
+        s.alerts.len() == 1 && s.alerts[0].starts_with("ForcedOnL1"),
         "{:?}",
-        r.alerts
+        s.alerts
     );
-    assert_refused(&n, &mut bob, &pay, index, false).await;
+    r.assert_refused(false).await;
 
     // Bob (anyone holding the L2 spend) cancels the forced transaction with Alice's spend of
     // the change in block 2 (docs/exit-game.md §12.2 (a)); the same coins are then taken.
+    let (n, pay) = (&r.n, &r.pay);
     let block = n.chain.block(2).await.unwrap().unwrap();
     let proof = n
         .chain
@@ -647,61 +683,52 @@ async fn coins_under_a_pending_forced_transfer_are_refused_until_it_is_challenge
         .unwrap();
     let spend = spend_proof(&pay.transaction, 0, &block.header, &proof.0).unwrap();
     n.client
-        .challenge_forced_spent(bob.address(), index, &forced.transaction, 0, &spend)
+        .challenge_forced_spent(r.bob.address(), r.index, &r.forced.transaction, 0, &spend)
         .await
         .unwrap();
     assert_eq!(
-        n.client.forced_state(index).await.unwrap().status,
+        n.client.forced_state(r.index).await.unwrap().status,
         ForcedStatus::Cancelled
     );
-    let got = bob
+    let got = r
+        .bob
         .receive(&n.client, &n.chain, pay.histories[0].clone())
         .await
         .unwrap();
     assert_eq!(got.len(), 1);
-    assert_eq!(bob.state().balance(0), U256::from(100u64));
+    assert_eq!(r.bob.state().balance(0), U256::from(100u64));
 }
 
 #[tokio::test]
 async fn coins_under_an_unsigned_forced_transfer_are_refused_until_it_lapses() {
-    use debye_l1::forced::ForcedStatus;
-    let dir = tempfile::tempdir().unwrap();
-    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
     // Unsigned: Alice could still sign at the last moment (§12.3), so it is refused too.
-    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, false).await;
-    n.chain.commit_pending().await.unwrap();
-    assert_refused(&n, &mut bob, &pay, index, false).await;
-
+    let mut r = Race::new(false).await;
     // Matured without Alice's signature: anyone settles it, it lapses, and the coins are taken.
-    settle_forced(&n, bob.address(), index, ForcedStatus::Lapsed).await;
-    assert_taken(&n, &mut bob, &pay).await;
+    let anyone = r.bob.address();
+    r.refused_until_settled(anyone, debye_l1::forced::ForcedStatus::Lapsed)
+        .await;
 }
 
 #[tokio::test]
 async fn a_forced_transfer_settled_before_the_payment_block_is_refused_for_good() {
-    use debye_l1::forced::ForcedStatus;
-    let dir = tempfile::tempdir().unwrap();
-    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
+    let mut r = Race::new(true).await;
     // The late-settlement race: the forced transfer is settled before the operator commits the
     // block holding Alice's L2 payment, so it counts after block 1 only: before the payment.
-    settle_forced(&n, alice.address(), index, ForcedStatus::Included).await;
-    n.chain.commit_pending().await.unwrap();
-    assert_refused(&n, &mut bob, &pay, index, true).await;
+    r.settle(r.alice.address(), debye_l1::forced::ForcedStatus::Included)
+        .await;
+    r.commit_payment().await;
+    r.assert_refused(true).await;
 }
 
 #[tokio::test]
 async fn a_forced_transfer_settled_after_the_payment_block_lets_the_coins_through() {
-    use debye_l1::forced::ForcedStatus;
-    let dir = tempfile::tempdir().unwrap();
-    let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    let (_, index, pay) = force_change_then_pay_bob(&n, &mut alice, &mut bob, true).await;
-    n.chain.commit_pending().await.unwrap();
-    assert_refused(&n, &mut bob, &pay, index, false).await;
-    // Nobody challenged it; settled now, it counts after block 2 (docs/exit-game.md §12.3), so
-    // Alice's L2 payment is the earlier spend and wins any exit dispute (§12.4).
-    settle_forced(&n, alice.address(), index, ForcedStatus::Included).await;
-    assert_taken(&n, &mut bob, &pay).await;
+    let mut r = Race::new(true).await;
+    // Nobody challenged it; settled after the payment block, it counts after block 2
+    // (docs/exit-game.md §12.3), so Alice's L2 payment is the earlier spend and wins any exit
+    // dispute (§12.4).
+    let alice = r.alice.address();
+    r.refused_until_settled(alice, debye_l1::forced::ForcedStatus::Included)
+        .await;
 }
 
 #[tokio::test]
@@ -709,17 +736,8 @@ async fn a_forced_payment_the_operator_then_includes_on_l2_is_accepted_while_pen
     use debye_l1::forced::ForcedStatus;
     let dir = tempfile::tempdir().unwrap();
     let (n, mut alice, mut bob) = net_alice_bob(dir.path()).await;
-    alice
-        .deposit_eth(&n.client, U256::from(100u64))
-        .await
-        .unwrap();
-    n.chain.commit_pending().await.unwrap();
-    alice.sync(&n.client, &n.chain).await.unwrap();
     // Alice's wallet forces its own payment to Bob, which the operator has not included yet...
-    let pay = alice
-        .pay(&n.chain, bob.address(), 0, U256::from(100u64), 1_000)
-        .await
-        .unwrap();
+    let pay = deposit_then_pay_bob_all(&n, &mut alice, &bob).await;
     let rec = alice.force(&n.client, &pay.transaction).await.unwrap();
     assert_eq!(
         n.client.forced_state(rec.index).await.unwrap().status,

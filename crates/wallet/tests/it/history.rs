@@ -1,13 +1,13 @@
 //! The safety rule on real blocks committed to the embedded L1, against honest and lying
 //! operators.
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use debye_l1::{
     L1,
     exits::{ExitData, ExitStatus, SpendProof, deposit_record, exit_id, spend_proof},
 };
 use debye_primitives::{
-    Input, Output, Segment, SignedTransaction, Transaction,
+    Input, Origin, Output, Segment, SignedTransaction, Transaction,
     test_utils::{test_address, test_key},
 };
 use debye_wallet::{
@@ -64,16 +64,12 @@ async fn story() -> Story {
     .unwrap();
     net.chain.submit(pay.clone()).await.unwrap();
     net.chain.commit_pending().await.unwrap();
-    let carol_moves = Transaction {
-        inputs: vec![Input::deposit(carol, dc.blockNumber, seg(100, 150))],
-        outputs: vec![Output {
-            owner: alice,
-            segment: seg(100, 150),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&domain, &[test_key(3)])
-    .unwrap();
+    let carol_moves = move_all(
+        &net,
+        Input::deposit(carol, dc.blockNumber, seg(100, 150)),
+        alice,
+        3,
+    );
     net.chain.submit(carol_moves).await.unwrap();
     net.chain.commit_pending().await.unwrap();
     net.chain.commit_pending().await.unwrap();
@@ -81,6 +77,29 @@ async fn story() -> Story {
         net,
         alice_deposit,
         pay,
+    }
+}
+
+/// `input`'s coins moved whole to `to` (valid up to block 10), signed with test key `key`.
+fn move_all(net: &Net, input: Input, to: Address, key: u64) -> SignedTransaction {
+    Transaction {
+        inputs: vec![input],
+        outputs: vec![Output {
+            owner: to,
+            segment: input.segment,
+        }],
+        max_block_index: 10,
+    }
+    .sign(&net.chain.chain().domain(), &[test_key(key)])
+    .unwrap()
+}
+
+impl Story {
+    /// The operator commits `tx` as the next block exactly as given (a lying operator); returns
+    /// Bob's history of [0, 60) built up to it.
+    async fn commit_raw(&self, tx: SignedTransaction) -> CoinHistory {
+        self.net.chain.commit_raw(vec![tx]).await.unwrap();
+        history_of(&self.net, seg(0, 60), vec![self.alice_deposit]).await
     }
 }
 
@@ -101,11 +120,7 @@ async fn anchor(net: &Net, h: &CoinHistory) -> AnchorView {
         .unwrap()
 }
 
-async fn check(
-    net: &Net,
-    h: &CoinHistory,
-    owner: alloy_primitives::Address,
-) -> Result<usize, Error> {
+async fn check(net: &Net, h: &CoinHistory, owner: Address) -> Result<usize, Error> {
     let view = anchor(net, h).await;
     verify_history(h, &net.chain.chain(), &view, owner).map(|p| p.len())
 }
@@ -236,26 +251,15 @@ async fn tampered_histories_are_refused_with_the_reason() {
 async fn lying_operator_spends_without_the_owners_signature() {
     let s = story().await;
     let bob = test_address(2);
-    let domain = s.net.chain.chain().domain();
+    let operator = s.net.operator;
     // The operator moves Bob's [0, 60) to itself, signing as the input owner.
-    let theft = Transaction {
-        inputs: vec![Input {
-            owner: s.net.operator,
-            block_index: 1,
-            tx_index: 0,
-            output_index: 0,
-            segment: seg(0, 60),
-        }],
-        outputs: vec![Output {
-            owner: s.net.operator,
-            segment: seg(0, 60),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&domain, &[test_key(100)])
-    .unwrap();
-    s.net.chain.commit_raw(vec![theft.clone()]).await.unwrap();
-    let h = history_of(&s.net, seg(0, 60), vec![s.alice_deposit]).await;
+    let theft = move_all(
+        &s.net,
+        Origin::tx(1, 0, 0).input(operator, seg(0, 60)),
+        operator,
+        100,
+    );
+    let h = s.commit_raw(theft).await;
     let err = check(&s.net, &h, s.net.operator).await.unwrap_err();
     assert!(
         matches!(err, Error::UnsignedSpend { block: 4, owner, .. } if owner == bob),
@@ -271,26 +275,11 @@ async fn lying_operator_forges_bobs_signature_and_replays_alices() {
     let (alice, bob) = (test_address(1), test_address(2));
     let domain = s.net.chain.chain().domain();
     // Input claims Bob as owner, but the signature is the operator's.
-    let mut forged = Transaction {
-        inputs: vec![Input {
-            owner: bob,
-            block_index: 1,
-            tx_index: 0,
-            output_index: 0,
-            segment: seg(0, 60),
-        }],
-        outputs: vec![Output {
-            owner: s.net.operator,
-            segment: seg(0, 60),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&domain, &[test_key(2)])
-    .unwrap();
+    let bobs = Origin::tx(1, 0, 0).input(bob, seg(0, 60));
+    let mut forged = move_all(&s.net, bobs, s.net.operator, 2);
     let digest = forged.tx_id(&domain);
     forged.signatures = vec![debye_primitives::tx::sign_digest(&test_key(100), &digest).unwrap()];
-    s.net.chain.commit_raw(vec![forged]).await.unwrap();
-    let h = history_of(&s.net, seg(0, 60), vec![s.alice_deposit]).await;
+    let h = s.commit_raw(forged).await;
     let err = check(&s.net, &h, s.net.operator).await.unwrap_err();
     assert!(
         matches!(err, Error::UnsignedSpend { block: 4, owner, .. } if owner == bob),
@@ -299,18 +288,13 @@ async fn lying_operator_forges_bobs_signature_and_replays_alices() {
 
     // Alice, the previous owner, double-spends her deposit in block 5 (validly signed by her).
     let s = story().await;
-    let double = Transaction {
-        inputs: vec![Input::deposit(alice, 1, seg(0, 100))],
-        outputs: vec![Output {
-            owner: test_address(3),
-            segment: seg(0, 100),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&domain, &[test_key(1)])
-    .unwrap();
-    s.net.chain.commit_raw(vec![double]).await.unwrap();
-    let h = history_of(&s.net, seg(0, 60), vec![s.alice_deposit]).await;
+    let double = move_all(
+        &s.net,
+        Input::deposit(alice, 1, seg(0, 100)),
+        test_address(3),
+        1,
+    );
+    let h = s.commit_raw(double).await;
     let err = check(&s.net, &h, test_address(3)).await.unwrap_err();
     assert!(
         matches!(err, Error::UnsignedSpend { owner, .. } if owner == bob),
@@ -322,26 +306,14 @@ async fn lying_operator_forges_bobs_signature_and_replays_alices() {
 async fn spend_of_the_wrong_output_breaks_the_chain() {
     let s = story().await;
     let bob = test_address(2);
-    let domain = s.net.chain.chain().domain();
     // Bob signs, but his input points at output 1 (Alice's change), not output 0.
-    let bad = Transaction {
-        inputs: vec![Input {
-            owner: bob,
-            block_index: 1,
-            tx_index: 0,
-            output_index: 1,
-            segment: seg(0, 60),
-        }],
-        outputs: vec![Output {
-            owner: test_address(3),
-            segment: seg(0, 60),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&domain, &[test_key(2)])
-    .unwrap();
-    s.net.chain.commit_raw(vec![bad]).await.unwrap();
-    let h = history_of(&s.net, seg(0, 60), vec![s.alice_deposit]).await;
+    let bad = move_all(
+        &s.net,
+        Origin::tx(1, 0, 1).input(bob, seg(0, 60)),
+        test_address(3),
+        2,
+    );
+    let h = s.commit_raw(bad).await;
     let err = check(&s.net, &h, test_address(3)).await.unwrap_err();
     assert!(matches!(err, Error::BrokenChain { block: 4, .. }), "{err}");
 }
@@ -361,16 +333,12 @@ async fn exit_then_pay(net: &Net) -> (ExitData, CoinHistory, SpendProof) {
         .start_deposit_exit(alice, &deposit_record(&d), d.start, d.end)
         .await
         .unwrap();
-    let pay = Transaction {
-        inputs: vec![Input::deposit(alice, d.blockNumber, seg(0, 100))],
-        outputs: vec![Output {
-            owner: bob,
-            segment: seg(0, 100),
-        }],
-        max_block_index: 10,
-    }
-    .sign(&net.chain.chain().domain(), &[test_key(1)])
-    .unwrap();
+    let pay = move_all(
+        net,
+        Input::deposit(alice, d.blockNumber, seg(0, 100)),
+        bob,
+        1,
+    );
     net.chain.submit(pay).await.unwrap();
     net.chain.commit_pending().await.unwrap();
     let h = history_of(net, seg(0, 100), vec![DepositEvidence::from(&d)]).await;

@@ -3,7 +3,7 @@ use std::{path::Path, sync::Arc};
 use alloy_primitives::{Address, U256};
 use debye_l1::{EmbeddedL1, contracts::DebyeChainClient};
 use debye_primitives::test_utils::{test_address, test_key};
-use debye_wallet::{AccountKey, Wallet, keystore::ScryptParams, source::LocalChain};
+use debye_wallet::{AccountKey, Wallet, keystore::ScryptParams, test_utils::LocalChain};
 
 pub type Client = DebyeChainClient<Arc<EmbeddedL1>>;
 pub type Chain = LocalChain<Arc<EmbeddedL1>>;

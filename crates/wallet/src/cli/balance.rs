@@ -1,0 +1,76 @@
+//! `debye wallet balance`: spendable / being spent / exiting per token, read from the store (no
+//! passphrase).
+
+use std::fmt;
+
+use alloy_primitives::{Address, U256};
+use serde::Serialize;
+
+use super::context::Context;
+use crate::{error::Result, wallet::Wallet};
+
+/// One token's balances.
+#[derive(Clone, Debug, Serialize)]
+pub struct TokenBalance {
+    /// Token id (0 = ETH).
+    pub token: u32,
+    /// Owned and spendable.
+    pub spendable: U256,
+    /// Being spent by a transaction the wallet signed.
+    pub pending: U256,
+    /// Being exited on L1.
+    pub exiting: U256,
+}
+
+/// The wallet's balances.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BalanceOutput {
+    /// The wallet's address.
+    pub address: Address,
+    /// Last block synced.
+    pub synced_to: u64,
+    /// Per token.
+    pub balances: Vec<TokenBalance>,
+    /// Whether the wallet holds no coin at all (the text then says how to get some).
+    #[serde(skip)]
+    pub empty: bool,
+}
+
+impl fmt::Display for BalanceOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (synced to block {})", self.address, self.synced_to)?;
+        for b in &self.balances {
+            write!(
+                f,
+                "\n  token {}: {} spendable, {} being spent, {} exiting",
+                b.token, b.spendable, b.pending, b.exiting
+            )?;
+        }
+        if self.empty {
+            write!(f, "\n  no coins yet: deposit with `debye wallet deposit`")?;
+        }
+        Ok(())
+    }
+}
+
+/// Runs `balance`.
+pub fn run(ctx: &Context) -> Result<BalanceOutput> {
+    let s = Wallet::read_state(&ctx.dir)?;
+    let balances = s
+        .balances()
+        .into_iter()
+        .map(|(token, (spendable, pending, exiting))| TokenBalance {
+            token,
+            spendable,
+            pending,
+            exiting,
+        })
+        .collect();
+    Ok(BalanceOutput {
+        address: s.address,
+        synced_to: s.synced_to,
+        balances,
+        empty: s.coins.is_empty(),
+    })
+}

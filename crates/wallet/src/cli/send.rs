@@ -1,0 +1,116 @@
+//! `debye wallet send`: sign a payment offline, write it with the recipient's histories, and
+//! submit it when an operator is given (docs/wallet.md §5).
+
+use std::{fmt, path::PathBuf};
+
+use alloy_primitives::{Address, B256, U256};
+use clap::Args;
+use debye_primitives::Segment;
+use serde::Serialize;
+
+use super::context::{Context, write_json};
+use crate::{error::Result, rpc::RpcSource};
+
+/// Options of `debye wallet send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Recipient.
+    #[arg(long)]
+    pub to: Address,
+    /// Amount in base units.
+    #[arg(long)]
+    pub amount: U256,
+    /// Token id (0 = ETH).
+    #[arg(long, default_value_t = 0)]
+    pub token: u32,
+    /// Last block the transaction may be included in.
+    #[arg(long)]
+    pub max_block: u64,
+    /// Where to write the payment (transaction + histories, JSON) for the recipient.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Operator JSON-RPC endpoint: submit the transaction there.
+    #[arg(long, env = "DEBYE_OPERATOR")]
+    pub operator: Option<String>,
+    /// Replace the blocks in which the paid coins did not move by one accumulator proof
+    /// from the operator (needs `--operator`; the recipient then relies on a watcher having
+    /// checked the accumulator, docs/accumulator.md §13.4).
+    #[arg(long, requires = "operator")]
+    pub compress: bool,
+}
+
+/// A payment signed (and maybe submitted).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendOutput {
+    /// The transaction id.
+    pub tx_id: B256,
+    /// The coins paid.
+    pub paid: Vec<Segment>,
+    /// The payment file.
+    pub out: PathBuf,
+    /// Whether the operator accepted it.
+    pub submitted: bool,
+    /// Block entries of the histories replaced by accumulator spans (`--compress`).
+    pub blocks_replaced_by_spans: usize,
+    /// The amount paid.
+    #[serde(skip)]
+    pub amount: U256,
+    /// The recipient.
+    #[serde(skip)]
+    pub to: Address,
+}
+
+impl fmt::Display for SendOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "signed tx {} paying {} to {}{}; hand {} to the recipient",
+            self.tx_id,
+            self.amount,
+            self.to,
+            if self.submitted { ", submitted" } else { "" },
+            self.out.display()
+        )
+    }
+}
+
+/// Runs `send`.
+pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendOutput> {
+    let (mut w, _) = ctx.unlock("the wallet")?;
+    let mut p = w.build_payment(args.to, args.token, args.amount, args.max_block)?;
+    write_json(&args.out, &p)?;
+    let source = args
+        .operator
+        .as_deref()
+        .map(RpcSource::connect)
+        .transpose()?;
+    if let Some(source) = &source {
+        w.submit_or_release(source, &p).await?;
+    }
+    // After the submission, and best effort: the uncompressed payment is already
+    // written and stays valid if the operator serves no span.
+    let mut spanned = 0;
+    if args.compress
+        && let Some(source) = &source
+    {
+        for h in &mut p.histories {
+            match source.compress(h).await {
+                Ok(n) => spanned += n,
+                Err(e) => eprintln!("warning: no accumulator span: {e}"),
+            }
+        }
+        if spanned > 0 {
+            write_json(&args.out, &p)?;
+        }
+    }
+    Ok(SendOutput {
+        tx_id: p.tx_id,
+        paid: p.paid,
+        out: args.out,
+        submitted: source.is_some(),
+        blocks_replaced_by_spans: spanned,
+        amount: args.amount,
+        to: args.to,
+    })
+}
