@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, B256};
 use debye_accumulator::Group;
-use debye_primitives::{Segment, SignedTransaction};
+use debye_primitives::{Segment, ShieldedSection, SignedTransaction};
 use debye_rpc_api::{
     ApiError, DISCOVER, DebyeApiServer, ErrorCode, MAX_HISTORY_SPAN, OPENRPC,
     types::{
@@ -66,6 +66,8 @@ impl Api {
             header,
             tx_ids,
             transactions,
+            // The store keeps no shielded entries yet: every block's section is empty.
+            shielded: ShieldedSection::default(),
             l1_committed: self.committed(number),
         }))
     }

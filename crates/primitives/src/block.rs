@@ -1,4 +1,9 @@
 //! Block headers, blocks and the block builder.
+//!
+//! One chain carries two ledgers (docs/architecture.md, "One chain, two ledgers"): a block has a
+//! transparent section (Plasma Prime range transactions, committed by the header's `txRoot`) and a
+//! shielded section (note commitments and nullifiers, committed by `noteRoot`). L1 stores one hash
+//! per header, so both sections are anchored by the same commitment.
 
 use std::collections::BTreeMap;
 
@@ -26,7 +31,8 @@ pub struct BlockHeader {
     pub tx_root: B256,
     /// Accumulator value (zero until the accumulator is specified).
     pub accumulator: B256,
-    /// Root of the note tree (zero until the ZK notes are specified).
+    /// Commitment to the block's shielded section ([`ShieldedSection::root`]; zero while the
+    /// section is empty, which it is until the shielded format is specified).
     pub note_root: B256,
 }
 
@@ -72,18 +78,65 @@ impl From<&abi::BlockHeader> for BlockHeader {
     }
 }
 
-/// A block: a header and its ordered signed transactions. A transaction's `txIndex` is its
-/// position in `transactions`.
+/// A block: a header, its transparent section (the ordered signed range transactions; a
+/// transaction's `txIndex` is its position in `transactions`) and its shielded section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Block {
     /// The header.
     pub header: BlockHeader,
-    /// The transactions, in order.
+    /// The transparent section: range transactions, in order, committed by `header.tx_root`.
     pub transactions: Vec<SignedTransaction>,
+    /// The shielded section, committed by `header.note_root`. Left out of the JSON while empty,
+    /// so the wire form of a transparent-only block is unchanged.
+    #[serde(default, skip_serializing_if = "ShieldedSection::is_empty")]
+    pub shielded: ShieldedSection,
+}
+
+/// The shielded ledger's part of a block: its ordered entries (deposit appends and shielded
+/// transactions, docs/protocol.md §7.2).
+///
+/// The entry format is not specified yet, so no entry can exist: [`ShieldedEntry`] has no value,
+/// and a block that carries one fails to decode instead of being half understood. The section
+/// commits to zero ([`ShieldedSection::root`]), which is what every header's `noteRoot` holds
+/// today.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ShieldedSection {
+    entries: Vec<ShieldedEntry>,
+}
+
+/// One entry of a [`ShieldedSection`]; it has no variant until the shielded format lands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ShieldedEntry {}
+
+impl ShieldedSection {
+    /// Whether the section has no entry (always, until the shielded format lands).
+    pub const fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries, in order.
+    pub fn entries(&self) -> &[ShieldedEntry] {
+        &self.entries
+    }
+
+    /// The commitment the header's `noteRoot` carries: zero for an empty section.
+    pub const fn root(&self) -> B256 {
+        B256::ZERO
+    }
 }
 
 impl Block {
+    /// A block with `header` and the transparent `transactions`, and an empty shielded section.
+    pub fn transparent(header: BlockHeader, transactions: Vec<SignedTransaction>) -> Self {
+        Self {
+            header,
+            transactions,
+            shielded: ShieldedSection::default(),
+        }
+    }
+
     /// The header hash.
     pub fn hash(&self) -> B256 {
         self.header.hash()
@@ -112,10 +165,14 @@ impl Block {
     }
 
     /// Fully checks the block body against its header: every transaction valid and signed, not
-    /// expired, no coin touched twice, and `txRoot` equal to the recomputed root
-    /// ([`Error::TxRootMismatch`]). Returns the tree. Does not check the parent link or the
+    /// expired, no coin touched twice, `txRoot` equal to the recomputed root
+    /// ([`Error::TxRootMismatch`]) and `noteRoot` equal to the shielded section's commitment
+    /// ([`Error::NoteRootMismatch`]). Returns the tree. Does not check the parent link or the
     /// inputs against earlier blocks (that needs chain state).
     pub fn verify(&self, domain: &Eip712Domain) -> Result<SumMerkleTree> {
+        if self.header.note_root != self.shielded.root() {
+            return Err(Error::NoteRootMismatch);
+        }
         let mut builder =
             BlockBuilder::new(domain.clone(), self.header.number, self.header.prev_hash);
         for stx in &self.transactions {
@@ -238,12 +295,6 @@ impl BlockBuilder {
             accumulator: self.accumulator,
             note_root: self.note_root,
         };
-        Ok((
-            Block {
-                header,
-                transactions: self.transactions,
-            },
-            tree,
-        ))
+        Ok((Block::transparent(header, self.transactions), tree))
     }
 }

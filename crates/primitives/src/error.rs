@@ -172,6 +172,9 @@ pub enum Error {
     /// A block whose header's `txRoot` differs from the root of its transactions.
     #[error("block transaction root mismatch")]
     TxRootMismatch,
+    /// A block whose header's `noteRoot` is not the commitment of its shielded section.
+    #[error("block note root does not commit to its shielded section")]
+    NoteRootMismatch,
     /// Bytes that are not a valid ABI encoding of the expected type.
     #[error("cannot decode {what}: {reason}")]
     Decode {
@@ -237,6 +240,7 @@ impl Error {
             Self::SegmentOutsideLeaf => "SegmentOutsideLeaf",
             Self::BadParent => "BadParent",
             Self::TxRootMismatch => "TxRootMismatch",
+            Self::NoteRootMismatch => "NoteRootMismatch",
             Self::Decode { .. } => "Decode",
             Self::NonCanonicalEncoding(_) => "NonCanonicalEncoding",
             Self::TooLarge { .. } => "TooLarge",

@@ -51,7 +51,7 @@ pub mod tx;
 
 pub use alloy_primitives::{Address, B256, Signature, U256};
 pub use alloy_sol_types::Eip712Domain;
-pub use block::{Block, BlockBuilder, BlockHeader};
+pub use block::{Block, BlockBuilder, BlockHeader, ShieldedEntry, ShieldedSection};
 pub use codec::Codec;
 pub use coin::CoinId;
 pub use error::{Error, Result};

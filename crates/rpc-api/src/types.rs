@@ -2,7 +2,9 @@
 //! protocol types from `debye-primitives` keep their own encodings (hex quantities and hashes).
 
 use alloy_primitives::{Address, B256, Bytes};
-use debye_primitives::{BlockHeader, ExclusionProof, InclusionProof, Segment, SignedTransaction};
+use debye_primitives::{
+    Block, BlockHeader, ExclusionProof, InclusionProof, Segment, ShieldedSection, SignedTransaction,
+};
 use serde::{Deserialize, Serialize};
 
 /// Answer to `debye_submitTransaction`.
@@ -48,10 +50,24 @@ pub struct BlockView {
     pub header: BlockHeader,
     /// Transaction ids, in block order.
     pub tx_ids: Vec<B256>,
-    /// The transactions, in block order.
+    /// The transactions (the block's transparent section), in block order.
     pub transactions: Vec<SignedTransaction>,
+    /// The block's shielded section; absent while empty (docs/api.md).
+    #[serde(default, skip_serializing_if = "ShieldedSection::is_empty")]
+    pub shielded: ShieldedSection,
     /// Whether the block's commitment is on L1.
     pub l1_committed: bool,
+}
+
+impl BlockView {
+    /// The block itself (what a client checks against the L1 commitment).
+    pub fn into_block(self) -> Block {
+        Block {
+            header: self.header,
+            transactions: self.transactions,
+            shielded: self.shielded,
+        }
+    }
 }
 
 /// A header with its hash.

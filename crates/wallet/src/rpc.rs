@@ -4,7 +4,9 @@
 
 use alloy_primitives::B256;
 use debye_primitives::{Block, SignedTransaction};
-use debye_rpc_api::{ApiError, ClientError, DebyeApiClient, ErrorCode, HttpClient};
+use debye_rpc_api::{
+    ApiError, ClientError, DebyeApiClient, ErrorCode, HttpClient, types::BlockView,
+};
 
 use crate::{
     Error, Result,
@@ -100,10 +102,7 @@ impl BlockSource for RpcSource {
         let view = DebyeApiClient::block_by_number(&self.client, number)
             .await
             .map_err(|e| Error::Operator(e.to_string()))?;
-        Ok(view.map(|v| Block {
-            header: v.header,
-            transactions: v.transactions,
-        }))
+        Ok(view.map(BlockView::into_block))
     }
 
     async fn submit(&self, tx: SignedTransaction) -> Result<B256> {

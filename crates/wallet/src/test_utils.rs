@@ -102,6 +102,7 @@ impl<L: L1 + Clone> LocalChain<L> {
                 note_root: B256::ZERO,
             },
             transactions,
+            shielded: Default::default(),
         };
         block.header.tx_root = block.tree(&self.chain.domain())?.root();
         self.commit_block(block).await

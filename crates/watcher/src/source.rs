@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use debye_primitives::Block;
-use debye_rpc_api::{DebyeApiClient, HttpClient};
+use debye_rpc_api::{DebyeApiClient, HttpClient, types::BlockView};
 
 use crate::{Error, Result};
 
@@ -19,10 +19,7 @@ impl BlockSource for HttpClient {
             .block_by_number(number)
             .await
             .map_err(|e| Error::Operator(e.to_string()))?;
-        Ok(view.map(|v| Block {
-            header: v.header,
-            transactions: v.transactions,
-        }))
+        Ok(view.map(BlockView::into_block))
     }
 }
 

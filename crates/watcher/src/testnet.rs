@@ -160,6 +160,7 @@ impl<L: L1> ByzantineOperator<L> {
                 note_root: B256::ZERO,
             },
             transactions: txs,
+            shielded: Default::default(),
         };
         let tree = block.tree(&self.domain)?;
         block.header.tx_root = tree.root();
@@ -194,6 +195,7 @@ impl<L: L1> ByzantineOperator<L> {
                     .map(|t| t.tx_id(&self.domain))
                     .collect(),
                 transactions: block.transactions.clone(),
+                shielded: block.shielded.clone(),
                 l1_committed: true,
             };
             if let Ok(mut m) = self.served.lock() {

@@ -250,12 +250,9 @@ submit_timeout_ms = 5000
             "L1 commitment of block {n}"
         );
         assert_eq!(ev.headerHash, block.hash);
-        Block {
-            header: block.header,
-            transactions: block.transactions,
-        }
-        .verify(&domain)
-        .unwrap();
+        Block::transparent(block.header, block.transactions)
+            .verify(&domain)
+            .unwrap();
         for id in block.tx_ids {
             assert!(included.insert(id), "transaction {id} included twice");
         }

@@ -154,3 +154,38 @@ fn coin_ranges_split_at_token_boundaries_and_cover_every_segment() {
             .expect("verifies");
     }
 }
+
+/// A block's two sections: the transparent one committed by `txRoot`, the shielded one (empty
+/// until its format lands) by `noteRoot` (docs/formats.md §7).
+#[test]
+fn the_header_commits_to_both_sections() {
+    let d = test_domain();
+    let mut b = BlockBuilder::after(d.clone(), None);
+    let t = transfer_deposit(&d, 1, 2, 1, seg(0, 0, 100), 10).expect("signs");
+    b.push(t).expect("valid");
+    let (block, _) = b.build().expect("builds");
+    assert!(block.shielded.is_empty());
+    assert_eq!(block.header.note_root, block.shielded.root());
+
+    // A header whose note root commits to shielded entries the block does not carry.
+    let mut forged = block.clone();
+    forged.header.note_root = B256::repeat_byte(7);
+    assert_eq!(
+        forged.verify(&d).map_err(|e| e.code()),
+        Err("NoteRootMismatch")
+    );
+
+    // The wire form of a transparent-only block is unchanged: no `shielded` key.
+    let json = serde_json::to_value(&block).expect("serializes");
+    assert!(json.get("shielded").is_none(), "{json}");
+    // An entry of a format nobody has specified is refused, not half read.
+    let mut with_entry = json.clone();
+    with_entry["shielded"] = serde_json::json!([{"nullifier": "0x01"}]);
+    assert!(serde_json::from_value::<Block>(with_entry).is_err());
+    let mut empty = json;
+    empty["shielded"] = serde_json::json!([]);
+    assert_eq!(
+        serde_json::from_value::<Block>(empty).expect("an empty section reads"),
+        block
+    );
+}

@@ -1134,6 +1134,7 @@ fn committed_trees_check() -> R {
                     note_root: B256::ZERO,
                 },
                 transactions: txs,
+                shielded: Default::default(),
             };
             assert_eq!(block.verify(&d)?.leaves(), leaves.as_slice(), "{name}");
         }
