@@ -1,0 +1,265 @@
+//! The executor: sends a [`Challenge`] the judges decided on to L1, then records what came of it
+//! (counters, the exit's or forced transaction's action, the request's state) and commits.
+//! The only place the watcher acts on L1 besides claiming its bonds.
+
+use alloy_primitives::Address;
+use debye_l1::{
+    L1,
+    contracts::DebyeChainClient,
+    exits::{ChallengeRequested, SpendProof, output_proof, spend_proof},
+    forced::forced_spend_proof,
+};
+
+use crate::{
+    challenge::{Challenge, Spend, Target},
+    error::Result,
+    state::{Batch, State},
+    store::Store,
+    types::{RequestRecord, WatchEvent},
+};
+
+/// Sends challenges from one account and records them in one store.
+pub(crate) struct Executor<'a, L> {
+    /// The anchor (and, through it, the forced-inclusion game).
+    pub(crate) chain: &'a DebyeChainClient<L>,
+    /// The store the outcome is committed to.
+    pub(crate) store: &'a Store,
+    /// The account challenges are sent from (it receives the bonds).
+    pub(crate) from: Address,
+}
+
+impl<L: L1> Executor<'_, L> {
+    /// Sends `c`, records its outcome in `state` and the store, and returns the event to report.
+    /// Fails only when the evidence cannot be built or the store cannot be written; a refused or
+    /// lost challenge is an `ActionFailed` / `ForcedActionFailed` event (`docs/watcher.md` §5).
+    pub(crate) async fn execute(&self, state: &mut State, c: &Challenge) -> Result<WatchEvent> {
+        let sent = self.send(state, c).await?;
+        let mut batch = Batch::default();
+        let event = record(state, &mut batch, c, sent);
+        self.store.commit(&state.meta, &batch)?;
+        Ok(event)
+    }
+
+    /// Builds the evidence of `c` from `state` (proofs against committed headers) and sends it.
+    async fn send(&self, state: &State, c: &Challenge) -> Result<Result<(), debye_l1::Error>> {
+        let (chain, me) = (self.chain, self.from);
+        let sent = match c {
+            Challenge::Spent { exit, spend } => chain
+                .challenge_spent(me, &exit.data(), &proof(state, spend)?)
+                .await
+                .map(drop),
+            Challenge::DoubleSpend {
+                exit,
+                exit_tx,
+                input,
+                earlier,
+            } => chain
+                .challenge_double_spend(me, &exit.data(), exit_tx, *input, &proof(state, earlier)?)
+                .await
+                .map(drop),
+            Challenge::DepositAfter { exit, deposit } => chain
+                .challenge_deposit_after(me, &exit.data(), &deposit.record())
+                .await
+                .map(drop),
+            Challenge::Withdrawn { exit, settled } => chain
+                .challenge_withdrawn(me, &exit.data(), &settled.data())
+                .await
+                .map(drop),
+            Challenge::RequestWithDeposit {
+                exit,
+                exit_tx,
+                deposit,
+                coin,
+            } => chain
+                .request_with_deposit(me, &exit.data(), exit_tx, &deposit.record(), *coin)
+                .await
+                .map(drop),
+            Challenge::RequestWithOutput {
+                exit,
+                exit_tx,
+                tx,
+                output,
+                coin,
+            } => {
+                let header = state.header(tx.block)?;
+                let named = output_proof(
+                    &tx.stx.transaction,
+                    *output,
+                    &header,
+                    &tx.output_proofs[*output].0,
+                )?;
+                chain
+                    .request_with_output(me, &exit.data(), exit_tx, &named, *coin)
+                    .await
+                    .map(drop)
+            }
+            Challenge::Resolve { exit, request } => chain
+                .resolve_challenge(me, &exit.data(), &requested(request))
+                .await
+                .map(drop),
+            Challenge::Respond {
+                exit,
+                request,
+                answer,
+            } => chain
+                .respond_challenge(
+                    me,
+                    &exit.data(),
+                    &requested(request),
+                    &proof(state, answer)?,
+                )
+                .await
+                .map(drop),
+            Challenge::ForcedSpent {
+                forced,
+                input,
+                spend,
+            } => chain
+                .challenge_forced_spent(me, forced.index, &forced.tx, *input, &proof(state, spend)?)
+                .await
+                .map(drop),
+            Challenge::ForcedWithdrawn {
+                forced,
+                input,
+                settled,
+            } => chain
+                .challenge_forced_withdrawn(me, forced.index, &forced.tx, *input, &settled.data())
+                .await
+                .map(drop),
+            Challenge::ForcedDeposit {
+                forced,
+                input,
+                deposit,
+            } => chain
+                .challenge_forced_deposit(me, forced.index, &forced.tx, *input, &deposit.record())
+                .await
+                .map(drop),
+            Challenge::ForcedOutput {
+                forced,
+                input,
+                tx,
+                output,
+            } => {
+                let header = state.header(tx.block)?;
+                let named = output_proof(
+                    &tx.stx.transaction,
+                    *output,
+                    &header,
+                    &tx.output_proofs[*output].0,
+                )?;
+                chain
+                    .challenge_forced_output(me, forced.index, &forced.tx, *input, &named)
+                    .await
+                    .map(drop)
+            }
+            Challenge::ForcedExcluded {
+                forced,
+                input,
+                header,
+                segment,
+                proof,
+            } => chain
+                .challenge_forced_excluded(
+                    me,
+                    forced.index,
+                    &forced.tx,
+                    *input,
+                    header,
+                    segment,
+                    proof,
+                )
+                .await
+                .map(drop),
+        };
+        Ok(sent)
+    }
+}
+
+/// The contract's proof of `spend`: an included transaction against its committed header, or a
+/// forced transaction under its forced header (`docs/exit-game.md` §12.4).
+fn proof(state: &State, spend: &Spend) -> Result<SpendProof> {
+    Ok(match spend {
+        Spend::Included { tx, input } => spend_proof(
+            &tx.stx,
+            *input,
+            &state.header(tx.block)?,
+            &tx.input_proofs[*input].0,
+        )?,
+        Spend::Forced { tx, input } => forced_spend_proof(&tx.tx, *input, tx.index)?,
+    })
+}
+
+/// The request as the contract identifies it (its deadline is not part of that).
+fn requested(r: &RequestRecord) -> ChallengeRequested {
+    ChallengeRequested {
+        exitId: r.exit_id,
+        challengeId: r.challenge_id,
+        outputPosition: r.position,
+        outputOwner: r.owner,
+        coin: r.coin,
+        challenger: r.challenger,
+        deadline: Default::default(),
+    }
+}
+
+/// Records the outcome of `c` in `state` and `batch`; returns the event to report. An exit or
+/// forced transaction acted on is not judged again (its action is set), unless a request of
+/// ours is answered (ingestion clears it); an answered request stays open for its challenger.
+fn record(
+    state: &mut State,
+    batch: &mut Batch,
+    c: &Challenge,
+    sent: Result<(), debye_l1::Error>,
+) -> WatchEvent {
+    let how = c.how();
+    let target = c.target();
+    if let Err(e) = sent {
+        let error = e.to_string();
+        return match target {
+            Target::Exit(exit_id) => WatchEvent::ActionFailed { exit_id, error },
+            Target::Forced(index) => WatchEvent::ForcedActionFailed { index, error },
+        };
+    }
+    match (c, target) {
+        (Challenge::Respond { request, .. }, Target::Exit(exit_id)) => {
+            state.meta.answers_sent += 1;
+            WatchEvent::Answered {
+                exit_id,
+                challenge_id: request.challenge_id,
+            }
+        }
+        (Challenge::Resolve { request, .. }, Target::Exit(exit_id)) => {
+            state.meta.challenges_sent += 1;
+            let mut rec = request.clone();
+            rec.done = true;
+            state.requests.insert(rec.challenge_id, rec.clone());
+            batch.requests.push(rec);
+            WatchEvent::Challenged {
+                exit_id,
+                how: how.into(),
+            }
+        }
+        (_, Target::Exit(exit_id)) => {
+            state.meta.challenges_sent += 1;
+            if let Some(rec) = state.exits.get_mut(&exit_id) {
+                rec.action = Some(how.into());
+                batch.exits.push(rec.clone());
+            }
+            WatchEvent::Challenged {
+                exit_id,
+                how: how.into(),
+            }
+        }
+        (_, Target::Forced(index)) => {
+            state.meta.challenges_sent += 1;
+            if let Some(rec) = state.forced.get_mut(&index) {
+                rec.action = Some(how.into());
+                batch.forced.push(rec.clone());
+            }
+            WatchEvent::ForcedChallenged {
+                index,
+                how: how.into(),
+            }
+        }
+    }
+}

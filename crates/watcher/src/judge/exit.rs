@@ -1,0 +1,449 @@
+//! Judging an exit (`docs/exit-game.md` §3, §4.1, §12.4): the first evidence that applies, as a
+//! [`Challenge`]. Pure: the state in, a verdict out; the executor sends it.
+
+use alloy_primitives::U256;
+use debye_primitives::{Position, Segment, Transaction};
+
+use crate::{
+    challenge::{Challenge, Named},
+    judge::evidence::{View, parent_bound},
+    types::ExitRecord,
+};
+
+/// What the watcher makes of a pending exit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ExitVerdict {
+    /// Challenge it.
+    Challenge(Box<Challenge>),
+    /// Its history cannot be proven wrong from what the watcher holds (`WatchEvent::UnprovableExit`).
+    /// From a withheld block the exited transaction is still on L1 (`ExitTransaction`): with it,
+    /// [`judge_withheld_exit`] may open a request (`docs/watcher.md` §1).
+    Unprovable {
+        /// The exited transaction's block is withheld.
+        withheld: bool,
+    },
+}
+
+/// Judges a pending `exit`: spent (§3.1), spent by a forced transaction (§12.4), deposit after
+/// (§3.3), withdrawn (§4.1), double spend (§3.2, §12.4), invalid history (§3.4); `None` when
+/// the exit stands.
+pub(crate) fn judge_exit(view: &View<'_>, exit: &ExitRecord) -> Option<ExitVerdict> {
+    let challenge = |c| Some(ExitVerdict::Challenge(Box::new(c)));
+    // Ingestion records only exits over a non-empty watched range.
+    let range = Segment::new(exit.start, exit.end).ok()?;
+    let position = Position::from(exit.position);
+    let key = position.spend_key();
+
+    // §3.1 spent, §12.4: a valid spend, signed by the exitor, of the exited output — an included
+    // forced transaction spending it counts too.
+    if let Some(spend) = view.any_spend(key, exit.owner, |s| s.overlaps(&range), None, None) {
+        return challenge(Challenge::Spent {
+            exit: exit.clone(),
+            spend,
+        });
+    }
+    // §3.3 deposit after (§12.4: compared by order): coins deposited after the exit's position
+    // did not exist there.
+    let younger = view.state.deposits.values().find(|d| {
+        d.start < exit.end
+            && exit.start < d.end
+            && position.is_older_than(Position::deposit(d.block_number))
+    });
+    if let Some(d) = younger {
+        return challenge(Challenge::DepositAfter {
+            exit: exit.clone(),
+            deposit: d.clone(),
+        });
+    }
+    // §4.1 withdrawn: some of its coins were settled by another exit already.
+    if let Some(settled) = view.settled_over(exit.start, exit.end) {
+        return challenge(Challenge::Withdrawn {
+            exit: exit.clone(),
+            settled: settled.clone(),
+        });
+    }
+    // A deposit exit has no history beyond its deposit; an exit of a forced output (§12.4)
+    // names the included forced transaction (the contract checked it) whose inputs were judged
+    // during the forced period (§12.2).
+    if exit.tx_id.is_zero() || position.is_forced() {
+        return None;
+    }
+    let Some(at) = view.state.by_id.get(&exit.tx_id) else {
+        return Some(ExitVerdict::Unprovable {
+            withheld: view.state.meta.withheld.contains(&position.block()),
+        });
+    };
+    let et = &view.state.txs[at];
+    // §3.2 double spend: an earlier spend of what the exited transaction spends, included before
+    // its block — or (§12.4) an included forced transaction ranking before it.
+    let earlier_than = Some(et.block.saturating_sub(1));
+    for (xi, x) in et.stx.transaction.inputs.iter().enumerate() {
+        if !x.segment.overlaps(&range) {
+            continue;
+        }
+        let pick = |s: &Segment| s.overlaps(&x.segment) && s.overlaps(&range);
+        let key = Position::spent_by(x);
+        if let Some(earlier) = view.any_spend(key, x.owner, pick, earlier_than, earlier_than) {
+            return challenge(Challenge::DoubleSpend {
+                exit: exit.clone(),
+                exit_tx: et.stx.transaction.clone(),
+                input: xi,
+                earlier,
+            });
+        }
+    }
+    if et.valid {
+        return None;
+    }
+    // §3.4 invalid history: request on the last valid output before the broken link.
+    let coin = view.mode.first_watched_coin(&range).unwrap_or(exit.start);
+    match view.before_broken_link(et, coin) {
+        Some(named) => request(view, exit, &et.stx.transaction, named, coin).and_then(challenge),
+        None => Some(ExitVerdict::Unprovable { withheld: false }),
+    }
+}
+
+/// An exit whose transaction is in a withheld block (`docs/watcher.md` §1, §5): a request on the
+/// youngest output of the coin the watcher knows to be valid, no newer than the exited
+/// transaction's parent (`docs/exit-game.md` §3.4.1), read from the anchor's `ExitTransaction`.
+/// Only a holder of a valid history through the withheld block can answer it.
+pub(crate) fn judge_withheld_exit(
+    view: &View<'_>,
+    exit: &ExitRecord,
+    exit_tx: &Transaction,
+) -> Option<Challenge> {
+    let range = Segment::new(exit.start, exit.end).ok()?;
+    let coin = view.mode.first_watched_coin(&range).unwrap_or(exit.start);
+    let parent = parent_bound(exit_tx, coin);
+    let named = view.latest_valid_output(coin, Position::from(exit.position), parent)?;
+    request(view, exit, exit_tx, named, coin)
+}
+
+/// A challenge request on `exit` naming `named` and `coin` — unless this one was opened already:
+/// an answered request stays answered, repeating it only pays its bond away (§3.4.2).
+fn request(
+    view: &View<'_>,
+    exit: &ExitRecord,
+    exit_tx: &Transaction,
+    named: Named,
+    coin: U256,
+) -> Option<Challenge> {
+    let (position, owner) = named.position_and_owner();
+    let position = position.to_u256();
+    let repeated = view.state.requests.values().any(|r| {
+        r.exit_id == exit.id && r.position == position && r.owner == owner && r.coin == coin
+    });
+    if repeated {
+        return None;
+    }
+    let (exit, exit_tx) = (exit.clone(), exit_tx.clone());
+    Some(match named {
+        Named::Deposit(deposit) => Challenge::RequestWithDeposit {
+            exit,
+            exit_tx,
+            deposit,
+            coin,
+        },
+        Named::Output(tx, output) => Challenge::RequestWithOutput {
+            exit,
+            exit_tx,
+            tx,
+            output,
+            coin,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+
+    use super::*;
+    use crate::{
+        challenge::Spend,
+        judge::fixtures::{ALICE, BOB, CAROL, World, from_deposit, from_output, pay, seg},
+        mode::Mode,
+        types::{ForcedPhase, StoredTx},
+    };
+
+    fn judge(w: &World, exit: &ExitRecord) -> Option<ExitVerdict> {
+        judge_exit(
+            &View {
+                state: &w.state,
+                mode: &Mode::Archival,
+            },
+            exit,
+        )
+    }
+
+    fn challenge(c: Challenge) -> Option<ExitVerdict> {
+        Some(ExitVerdict::Challenge(Box::new(c)))
+    }
+
+    /// Alice deposits `[0, 10)` for block 1 and pays it to Bob in block 2.
+    fn alice_pays_bob() -> (World, StoredTx) {
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        (w, t2)
+    }
+
+    #[test]
+    fn an_exit_of_a_spent_deposit_is_challenged_with_the_spend() {
+        // §3.1
+        let (mut w, t2) = alice_pays_bob();
+        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
+        let spend = Spend::Included { tx: t2, input: 0 };
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::Spent { exit, spend })
+        );
+    }
+
+    #[test]
+    fn an_honest_exit_stands() {
+        let (mut w, t2) = alice_pays_bob();
+        let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
+        assert_eq!(judge(&w, &exit), None);
+    }
+
+    #[test]
+    fn a_spend_whose_signature_does_not_hold_is_no_evidence() {
+        // §3.1: the contract would refuse it (docs/watcher.md §5).
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), false);
+        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
+        assert_eq!(judge(&w, &exit), None);
+    }
+
+    #[test]
+    fn an_included_forced_transaction_is_a_spend_but_a_pending_one_is_not() {
+        // §12.4
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
+        let f = w.forced(0, tx.clone(), ForcedPhase::Pending);
+        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
+        assert_eq!(judge(&w, &exit), None);
+        let f = w.forced(f.index, tx, ForcedPhase::Included);
+        let spend = Spend::Forced { tx: f, input: 0 };
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::Spent { exit, spend })
+        );
+    }
+
+    #[test]
+    fn coins_deposited_after_the_exit_position_are_deposit_after() {
+        // §3.3, §12.4: a forced output whose newest input is in block 3 ranks before block 4's
+        // deposit, after block 3's.
+        let mut w = World::default();
+        let newest = Position::output(3);
+        let exit = w.exit(
+            BOB,
+            10,
+            20,
+            Position::forced(0, newest),
+            B256::repeat_byte(0xf0),
+        );
+        let deposit = w.deposit(ALICE, 10, 20, 4);
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::DepositAfter {
+                exit: exit.clone(),
+                deposit
+            })
+        );
+        w.deposit(ALICE, 10, 20, 3);
+        assert_eq!(
+            judge(&w, &exit),
+            None,
+            "a forced exit's history is not judged"
+        );
+    }
+
+    #[test]
+    fn coins_an_exit_settled_already_are_withdrawn() {
+        // §4.1
+        let (mut w, t2) = alice_pays_bob();
+        let other = w.exit(BOB, 10, 20, Position::output(2), t2.tx_id);
+        w.settle(&other);
+        let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
+        assert_eq!(
+            judge(&w, &exit),
+            None,
+            "settled coins elsewhere do not count"
+        );
+        let earlier = w.exit(BOB, 5, 8, Position::output(2), t2.tx_id);
+        let settled = w.settle(&earlier);
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::Withdrawn { exit, settled })
+        );
+    }
+
+    #[test]
+    fn an_earlier_spend_of_the_exited_transactions_input_is_a_double_spend() {
+        // §3.2: Alice pays Bob in block 2, then the same coins to Carol in block 3.
+        let (mut w, t2) = alice_pays_bob();
+        let again = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
+        let t3 = w.include(3, again.clone(), true);
+        let exit = w.exit(CAROL, 0, 10, Position::output(3), t3.tx_id);
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::DoubleSpend {
+                exit,
+                exit_tx: again,
+                input: 0,
+                earlier: Spend::Included { tx: t2, input: 0 },
+            })
+        );
+    }
+
+    #[test]
+    fn a_spend_in_the_same_block_is_not_earlier() {
+        // §3.2: only a spend included before the exited transaction's block.
+        let (mut w, _) = alice_pays_bob();
+        let t2b = w.include(
+            2,
+            pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL),
+            true,
+        );
+        let exit = w.exit(CAROL, 0, 10, Position::output(2), t2b.tx_id);
+        assert_eq!(judge(&w, &exit), None);
+    }
+
+    #[test]
+    fn an_included_forced_spend_ranking_before_the_block_is_a_double_spend() {
+        // §12.4
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let forced = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
+        let f = w.forced(0, forced, ForcedPhase::Included);
+        let again = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB);
+        let t3 = w.include(3, again.clone(), true);
+        let exit = w.exit(BOB, 0, 10, Position::output(3), t3.tx_id);
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::DoubleSpend {
+                exit,
+                exit_tx: again,
+                input: 0,
+                earlier: Spend::Forced { tx: f, input: 0 },
+            })
+        );
+    }
+
+    #[test]
+    fn an_exit_on_a_forged_link_is_requested_on_the_last_valid_output_once() {
+        // §3.4: Bob pays Carol in block 2; the operator forges a spend of Carol's output in
+        // block 3 and exits it. The request names Carol's output; an open one is not repeated.
+        let mut w = World::default();
+        w.deposit(BOB, 0, 10, 1);
+        let t2 = w.include(2, pay(vec![from_deposit(BOB, 1, seg(0, 10))], CAROL), true);
+        let forged = pay(vec![from_output(CAROL, 2, seg(0, 10))], ALICE);
+        let t3 = w.include(3, forged.clone(), false);
+        let exit = w.exit(ALICE, 0, 10, Position::output(3), t3.tx_id);
+        let request = Challenge::RequestWithOutput {
+            exit: exit.clone(),
+            exit_tx: forged,
+            tx: t2,
+            output: 0,
+            coin: U256::ZERO,
+        };
+        assert_eq!(judge(&w, &exit), challenge(request));
+        w.request(&exit, ALICE, (Position::output(2), CAROL), 0, 0);
+        assert_eq!(judge(&w, &exit), None);
+    }
+
+    #[test]
+    fn an_exit_of_an_unsigned_spend_of_a_deposit_is_requested_on_the_deposit() {
+        // §3.4: the operator includes a spend of Bob's deposit Bob never signed.
+        let mut w = World::default();
+        let deposit = w.deposit(BOB, 0, 10, 1);
+        let forged = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
+        let t2 = w.include(2, forged.clone(), false);
+        let exit = w.exit(ALICE, 0, 10, Position::output(2), t2.tx_id);
+        assert_eq!(
+            judge(&w, &exit),
+            challenge(Challenge::RequestWithDeposit {
+                exit,
+                exit_tx: forged,
+                deposit,
+                coin: U256::ZERO,
+            })
+        );
+    }
+
+    #[test]
+    fn an_exit_of_an_unknown_transaction_is_unprovable() {
+        let mut w = World::default();
+        w.deposit(BOB, 0, 10, 1);
+        let exit = w.exit(ALICE, 0, 10, Position::output(3), B256::repeat_byte(0xee));
+        let unprovable = |withheld| Some(ExitVerdict::Unprovable { withheld });
+        assert_eq!(judge(&w, &exit), unprovable(false));
+        w.state.meta.withheld.insert(3);
+        assert_eq!(judge(&w, &exit), unprovable(true));
+    }
+
+    #[test]
+    fn a_request_against_a_withheld_exit_names_no_output_newer_than_its_parent() {
+        // §3.4.1: Bob pays Carol in block 2; an exit from withheld block 4 of a transaction
+        // spending Bob's deposit may only be asked about the deposit, one spending Carol's
+        // output about that output.
+        let mut w = World::default();
+        let deposit = w.deposit(BOB, 0, 10, 1);
+        let t2 = w.include(2, pay(vec![from_deposit(BOB, 1, seg(0, 10))], CAROL), true);
+        let exit = w.exit(ALICE, 0, 10, Position::output(4), B256::repeat_byte(0xee));
+        let view = View {
+            state: &w.state,
+            mode: &Mode::Archival,
+        };
+        let of_deposit = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
+        assert_eq!(
+            judge_withheld_exit(&view, &exit, &of_deposit),
+            Some(Challenge::RequestWithDeposit {
+                exit: exit.clone(),
+                exit_tx: of_deposit,
+                deposit,
+                coin: U256::ZERO,
+            })
+        );
+        let of_output = pay(vec![from_output(CAROL, 2, seg(0, 10))], ALICE);
+        assert_eq!(
+            judge_withheld_exit(&view, &exit, &of_output),
+            Some(Challenge::RequestWithOutput {
+                exit,
+                exit_tx: of_output,
+                tx: t2,
+                output: 0,
+                coin: U256::ZERO,
+            })
+        );
+    }
+
+    #[test]
+    fn a_request_names_the_first_guarded_coin() {
+        // docs/watcher.md "Modes": the game is played over coins whose history is kept.
+        let mut w = World::default();
+        let deposit = w.deposit(BOB, 0, 10, 1);
+        let forged = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
+        let t2 = w.include(2, forged.clone(), false);
+        let exit = w.exit(ALICE, 0, 10, Position::output(2), t2.tx_id);
+        let mode = Mode::Guard(vec![seg(4, 6)]);
+        let view = View {
+            state: &w.state,
+            mode: &mode,
+        };
+        assert_eq!(
+            judge_exit(&view, &exit),
+            challenge(Challenge::RequestWithDeposit {
+                exit,
+                exit_tx: forged,
+                deposit,
+                coin: U256::from(4u8),
+            })
+        );
+    }
+}

@@ -1,0 +1,365 @@
+//! Judging a pending forced transaction (`docs/exit-game.md` §12.2): the first evidence that
+//! refutes one of its inputs over watched coins, as a [`Challenge`]. An honest forced
+//! transaction has none (§12.2 "honest case") and is left to become included.
+//!
+//! Pure but for one thing the store does not keep: an exclusion proof needs the named block's
+//! whole tree, which the loop fetches again from the operator when the judge asks
+//! ([`ForcedVerdict::NeedBlock`]) and hands back in [`Trees`].
+
+use std::collections::BTreeMap;
+
+use alloy_primitives::U256;
+use debye_primitives::{Position, Segment, SumMerkleTree};
+
+use crate::{
+    challenge::{Challenge, Spend},
+    judge::evidence::View,
+    types::{ForcedPhase, ForcedRecord},
+};
+
+/// Trees of committed blocks fetched again for exclusion proofs: `None` where the operator did
+/// not serve a body matching the committed header and root.
+pub(crate) type Trees = BTreeMap<u64, Option<SumMerkleTree>>;
+
+/// What the watcher makes of a pending forced transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ForcedVerdict {
+    /// Cancel it.
+    Challenge(Box<Challenge>),
+    /// The judge needs the tree of this committed block (to be put into [`Trees`]).
+    NeedBlock(u64),
+}
+
+/// Judges forced transaction `f`, input by input (`docs/exit-game.md` §12.2): spent, spent by
+/// another forced transaction, withdrawn, no such deposit, no such output, excluded. `None`
+/// when nothing refutes it.
+pub(crate) fn judge_forced(
+    view: &View<'_>,
+    f: &ForcedRecord,
+    trees: &Trees,
+) -> Option<ForcedVerdict> {
+    let challenge = |c| Some(ForcedVerdict::Challenge(Box::new(c)));
+    for (input, x) in f.tx.inputs.iter().enumerate() {
+        if !view.mode.watches(&x.segment) {
+            continue;
+        }
+        let key = Position::spent_by(x);
+        // (a) spent: an included L2 spend of what `x` spends.
+        let l2 = view.included_spend(key, x.owner, |s| s.overlaps(&x.segment), None);
+        if let Some(spend) = l2.or_else(|| other_forced_spend(view, f, input)) {
+            return challenge(Challenge::ForcedSpent {
+                forced: f.clone(),
+                input,
+                spend,
+            });
+        }
+        // (a) withdrawn: a settled exit overlapping `x` (§4.1: settled coins never move again).
+        if let Some(settled) = view.settled_over(x.segment.start(), x.segment.end()) {
+            return challenge(Challenge::ForcedWithdrawn {
+                forced: f.clone(),
+                input,
+                settled: settled.clone(),
+            });
+        }
+        if x.is_deposit() {
+            // (b) no such deposit: the deposit covering `x` has another owner, block or bounds.
+            let seg = x.segment;
+            let covering = view
+                .state
+                .deposits
+                .range(..seg.end())
+                .next_back()
+                .map(|(_, d)| d)
+                .filter(|d| d.end > seg.start());
+            if let Some(d) = covering
+                && (d.owner != x.owner
+                    || d.block_number != x.block_index
+                    || d.start > seg.start()
+                    || d.end < seg.end())
+            {
+                return challenge(Challenge::ForcedDeposit {
+                    forced: f.clone(),
+                    input,
+                    deposit: d.clone(),
+                });
+            }
+            continue;
+        }
+        // (b) no such output: the stored output of the named block covering `x` has another
+        // owner or bounds.
+        let n = x.block_index;
+        if let Some((t, oi)) = view.output_in_block(n, |s| s.overlaps(&x.segment)) {
+            let o = t.stx.transaction.outputs[oi];
+            if o.owner != x.owner || !o.segment.contains(&x.segment) {
+                return challenge(Challenge::ForcedOutput {
+                    forced: f.clone(),
+                    input,
+                    tx: t.clone(),
+                    output: oi,
+                });
+            }
+            continue;
+        }
+        // (b) excluded: no stored transaction of that block touches `x`'s coins; the block
+        // proves no leaf is there. A withheld block gives no proof (its forced outputs rank at
+        // that block, §12.4).
+        let Some(&header) = view.state.headers.get(&n) else {
+            continue;
+        };
+        if view.state.meta.withheld.contains(&n) || n >= view.state.meta.next_child {
+            continue;
+        }
+        let Some(tree) = trees.get(&n) else {
+            return Some(ForcedVerdict::NeedBlock(n));
+        };
+        let excluded = tree.as_ref().and_then(|tree| {
+            exclusion_candidates(view, &x.segment)
+                .into_iter()
+                .find_map(|s| Some((s, tree.prove_exclusion(&s).ok()?.0)))
+        });
+        if let Some((segment, proof)) = excluded {
+            return challenge(Challenge::ForcedExcluded {
+                forced: f.clone(),
+                input,
+                header,
+                segment,
+                proof,
+            });
+        }
+    }
+    None
+}
+
+/// Another forced transaction spending input `input` of `f`: included, or pending with all its
+/// signatures and not already challenged by this watcher (§12.2 (a): of two signed forced
+/// spends of one input the first is cancelled with the second, which then stands).
+fn other_forced_spend(view: &View<'_>, f: &ForcedRecord, input: usize) -> Option<Spend> {
+    let x = &f.tx.inputs[input];
+    let key = Position::spent_by(x);
+    view.state.forced.values().find_map(|o| {
+        let usable = o.index != f.index
+            && (o.phase == ForcedPhase::Included
+                || (o.phase == ForcedPhase::Pending && o.action.is_none() && o.fully_signed()));
+        if !usable {
+            return None;
+        }
+        let j = o.tx.inputs.iter().position(|i| {
+            i.owner == x.owner && Position::spent_by(i) == key && i.segment.overlaps(&x.segment)
+        })?;
+        Some(Spend::Forced {
+            tx: o.clone(),
+            input: j,
+        })
+    })
+}
+
+/// The parts of `seg` an exclusion proof is tried for: all of it, its first guarded coin, its
+/// first coin. Refuting one coin is enough (§12.2 (b)).
+fn exclusion_candidates(view: &View<'_>, seg: &Segment) -> Vec<Segment> {
+    let coin = |c: U256| Segment::new(c, c + U256::from(1u8)).ok();
+    [
+        Some(*seg),
+        view.mode.first_watched_coin(seg).and_then(coin),
+        coin(seg.start()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+    use debye_primitives::BlockHeader;
+
+    use super::*;
+    use crate::{
+        judge::fixtures::{ALICE, BOB, CAROL, World, from_deposit, from_output, pay, seg},
+        mode::Mode,
+    };
+
+    fn judge(w: &World, f: &ForcedRecord, trees: &Trees) -> Option<ForcedVerdict> {
+        judge_with(w, &Mode::Archival, f, trees)
+    }
+
+    fn judge_with(
+        w: &World,
+        mode: &Mode,
+        f: &ForcedRecord,
+        trees: &Trees,
+    ) -> Option<ForcedVerdict> {
+        let view = View {
+            state: &w.state,
+            mode,
+        };
+        judge_forced(&view, f, trees)
+    }
+
+    fn challenge(c: Challenge) -> Option<ForcedVerdict> {
+        Some(ForcedVerdict::Challenge(Box::new(c)))
+    }
+
+    /// Alice deposited `[0, 10)` for block 1 and forces a payment of it to Carol.
+    fn alice_forces() -> (World, ForcedRecord) {
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
+        let f = w.forced(0, tx, ForcedPhase::Pending);
+        (w, f)
+    }
+
+    #[test]
+    fn an_honest_forced_transaction_stands() {
+        // §12.2 "honest case"
+        let (w, f) = alice_forces();
+        assert_eq!(judge(&w, &f, &Trees::new()), None);
+    }
+
+    #[test]
+    fn unguarded_inputs_are_not_judged() {
+        let (mut w, f) = alice_forces();
+        w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        let elsewhere = Mode::Guard(vec![seg(20, 30)]);
+        assert_eq!(judge_with(&w, &elsewhere, &f, &Trees::new()), None);
+    }
+
+    #[test]
+    fn an_input_spent_on_l2_is_forced_spent() {
+        // §12.2 (a)
+        let (mut w, f) = alice_forces();
+        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        assert_eq!(
+            judge(&w, &f, &Trees::new()),
+            challenge(Challenge::ForcedSpent {
+                forced: f,
+                input: 0,
+                spend: Spend::Included { tx: t2, input: 0 },
+            })
+        );
+    }
+
+    #[test]
+    fn of_two_signed_forced_spends_the_first_falls_to_the_second_once() {
+        // §12.2 (a): the second, once used, is not used again, so it stands.
+        let (mut w, first) = alice_forces();
+        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB);
+        let mut second = w.forced(1, tx, ForcedPhase::Pending);
+        assert_eq!(
+            judge(&w, &first, &Trees::new()),
+            challenge(Challenge::ForcedSpent {
+                forced: first.clone(),
+                input: 0,
+                spend: Spend::Forced {
+                    tx: second.clone(),
+                    input: 0
+                },
+            })
+        );
+        second.action = Some("forcedSpent".into());
+        w.state.forced.insert(second.index, second);
+        assert_eq!(judge(&w, &first, &Trees::new()), None);
+    }
+
+    #[test]
+    fn an_input_over_settled_coins_is_forced_withdrawn() {
+        // §12.2 (a), §4.1
+        let (mut w, f) = alice_forces();
+        let elsewhere = w.exit(BOB, 10, 20, Position::deposit(1), B256::ZERO);
+        w.settle(&elsewhere);
+        assert_eq!(judge(&w, &f, &Trees::new()), None);
+        let exit = w.exit(ALICE, 0, 5, Position::deposit(1), B256::ZERO);
+        let settled = w.settle(&exit);
+        assert_eq!(
+            judge(&w, &f, &Trees::new()),
+            challenge(Challenge::ForcedWithdrawn {
+                forced: f,
+                input: 0,
+                settled,
+            })
+        );
+    }
+
+    #[test]
+    fn a_claim_on_someone_elses_deposit_is_forced_deposit() {
+        // §12.2 (b): the operator force-claims Bob's deposit as its own.
+        let mut w = World::default();
+        let deposit = w.deposit(BOB, 0, 10, 1);
+        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], ALICE);
+        let f = w.forced(0, tx, ForcedPhase::Pending);
+        assert_eq!(
+            judge(&w, &f, &Trees::new()),
+            challenge(Challenge::ForcedDeposit {
+                forced: f,
+                input: 0,
+                deposit,
+            })
+        );
+    }
+
+    #[test]
+    fn a_claim_on_someone_elses_output_is_forced_output() {
+        // §12.2 (b): Alice paid Bob in block 2; Carol claims that output.
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        let honest = w.forced(
+            0,
+            pay(vec![from_output(BOB, 2, seg(0, 10))], CAROL),
+            ForcedPhase::Pending,
+        );
+        assert_eq!(judge(&w, &honest, &Trees::new()), None);
+        let claim = pay(vec![from_output(CAROL, 2, seg(0, 10))], CAROL);
+        let f = w.forced(1, claim, ForcedPhase::Pending);
+        assert_eq!(
+            judge(&w, &f, &Trees::new()),
+            challenge(Challenge::ForcedOutput {
+                forced: f,
+                input: 0,
+                tx: t2,
+                output: 0,
+            })
+        );
+    }
+
+    #[test]
+    fn a_claim_on_an_empty_place_of_a_served_block_is_forced_excluded() {
+        // §12.2 (b): block 2 has no leaf over `[0, 10)`; the judge asks for its tree first, and
+        // a block not served again gives no proof.
+        let mut w = World::default();
+        w.deposit(ALICE, 0, 10, 1);
+        let header = BlockHeader {
+            number: 2,
+            prev_hash: B256::ZERO,
+            tx_root: B256::ZERO,
+            accumulator: B256::ZERO,
+            note_root: B256::ZERO,
+        };
+        w.state.headers.insert(2, header);
+        w.state.meta.next_child = 3;
+        let claim = pay(vec![from_output(ALICE, 2, seg(0, 10))], ALICE);
+        let f = w.forced(0, claim, ForcedPhase::Pending);
+        let mut trees = Trees::new();
+        assert_eq!(judge(&w, &f, &trees), Some(ForcedVerdict::NeedBlock(2)));
+        trees.insert(2, None);
+        assert_eq!(judge(&w, &f, &trees), None);
+        let tree = SumMerkleTree::build([(seg(20, 30), B256::repeat_byte(9))]).expect("tree");
+        let proof = tree.prove_exclusion(&seg(0, 10)).expect("excluded").0;
+        trees.insert(2, Some(tree));
+        assert_eq!(
+            judge(&w, &f, &trees),
+            challenge(Challenge::ForcedExcluded {
+                forced: f.clone(),
+                input: 0,
+                header,
+                segment: seg(0, 10),
+                proof,
+            })
+        );
+        w.state.meta.withheld.insert(2);
+        assert_eq!(
+            judge(&w, &f, &Trees::new()),
+            None,
+            "a withheld block proves nothing"
+        );
+    }
+}
