@@ -6,7 +6,7 @@ use alloy_primitives::Address;
 use debye_l1::{
     L1,
     contracts::DebyeChainClient,
-    exits::{ChallengeRequested, SpendProof, output_proof, spend_proof},
+    exits::{ChallengeRequested, OutputProof, SpendProof, output_proof, spend_proof},
     forced::forced_spend_proof,
 };
 
@@ -15,7 +15,7 @@ use crate::{
     error::Result,
     state::{Batch, State},
     store::Store,
-    types::{RequestRecord, WatchEvent},
+    types::{RequestRecord, StoredTx, WatchEvent},
 };
 
 /// Sends challenges from one account and records them in one store.
@@ -81,13 +81,7 @@ impl<L: L1> Executor<'_, L> {
                 output,
                 coin,
             } => {
-                let header = state.header(tx.block)?;
-                let named = output_proof(
-                    &tx.stx.transaction,
-                    *output,
-                    &header,
-                    &tx.output_proofs[*output].0,
-                )?;
+                let named = named_output(state, tx, *output)?;
                 chain
                     .request_with_output(me, &exit.data(), exit_tx, &named, *coin)
                     .await
@@ -140,13 +134,7 @@ impl<L: L1> Executor<'_, L> {
                 tx,
                 output,
             } => {
-                let header = state.header(tx.block)?;
-                let named = output_proof(
-                    &tx.stx.transaction,
-                    *output,
-                    &header,
-                    &tx.output_proofs[*output].0,
-                )?;
+                let named = named_output(state, tx, *output)?;
                 chain
                     .challenge_forced_output(me, forced.index, &forced.tx, *input, &named)
                     .await
@@ -189,6 +177,13 @@ fn proof(state: &State, spend: &Spend) -> Result<SpendProof> {
     })
 }
 
+/// The contract's proof of output `output` of the stored `tx`, against its committed header.
+fn named_output(state: &State, tx: &StoredTx, output: usize) -> Result<OutputProof> {
+    let header = state.header(tx.block)?;
+    let proof = &tx.output_proofs[output].0;
+    Ok(output_proof(&tx.stx.transaction, output, &header, proof)?)
+}
+
 /// The request as the contract identifies it (its deadline is not part of that).
 fn requested(r: &RequestRecord) -> ChallengeRequested {
     ChallengeRequested {
@@ -211,7 +206,6 @@ fn record(
     c: &Challenge,
     sent: Result<(), debye_l1::Error>,
 ) -> WatchEvent {
-    let how = c.how();
     let target = c.target();
     if let Err(e) = sent {
         let error = e.to_string();
@@ -220,46 +214,42 @@ fn record(
             Target::Forced(index) => WatchEvent::ForcedActionFailed { index, error },
         };
     }
+    let how = c.how().to_owned();
+    if let Challenge::Respond { request, .. } = c {
+        // Answering earns nothing for the watcher (the bond goes to the exit's owner, §3.4.2)
+        // and leaves the request to its challenger.
+        state.meta.answers_sent += 1;
+        let (exit_id, challenge_id) = (request.exit_id, request.challenge_id);
+        return WatchEvent::Answered {
+            exit_id,
+            challenge_id,
+        };
+    }
+    state.meta.challenges_sent += 1;
     match (c, target) {
-        (Challenge::Respond { request, .. }, Target::Exit(exit_id)) => {
-            state.meta.answers_sent += 1;
-            WatchEvent::Answered {
-                exit_id,
-                challenge_id: request.challenge_id,
-            }
-        }
-        (Challenge::Resolve { request, .. }, Target::Exit(exit_id)) => {
-            state.meta.challenges_sent += 1;
-            let mut rec = request.clone();
-            rec.done = true;
+        (Challenge::Resolve { request, .. }, _) => {
+            let rec = RequestRecord {
+                done: true,
+                ..request.clone()
+            };
             state.requests.insert(rec.challenge_id, rec.clone());
             batch.requests.push(rec);
-            WatchEvent::Challenged {
-                exit_id,
-                how: how.into(),
-            }
         }
-        (_, Target::Exit(exit_id)) => {
-            state.meta.challenges_sent += 1;
-            if let Some(rec) = state.exits.get_mut(&exit_id) {
-                rec.action = Some(how.into());
+        (_, Target::Exit(id)) => {
+            if let Some(rec) = state.exits.get_mut(&id) {
+                rec.action = Some(how.clone());
                 batch.exits.push(rec.clone());
-            }
-            WatchEvent::Challenged {
-                exit_id,
-                how: how.into(),
             }
         }
         (_, Target::Forced(index)) => {
-            state.meta.challenges_sent += 1;
             if let Some(rec) = state.forced.get_mut(&index) {
-                rec.action = Some(how.into());
+                rec.action = Some(how.clone());
                 batch.forced.push(rec.clone());
             }
-            WatchEvent::ForcedChallenged {
-                index,
-                how: how.into(),
-            }
         }
+    }
+    match target {
+        Target::Exit(exit_id) => WatchEvent::Challenged { exit_id, how },
+        Target::Forced(index) => WatchEvent::ForcedChallenged { index, how },
     }
 }

@@ -43,6 +43,17 @@ fn dec<E: SolEvent>(log: &L1Log) -> Result<E> {
         .map_err(|e| Error::L1(debye_l1::Error::Decode(e)))
 }
 
+/// The header a `BlockSubmitted` log commits to, field for field.
+fn committed_header(b: &BlockSubmitted) -> BlockHeader {
+    BlockHeader {
+        number: b.number,
+        prev_hash: b.prevHash,
+        tx_root: b.txRoot,
+        accumulator: b.accumulator,
+        note_root: b.noteRoot,
+    }
+}
+
 impl Ingest<'_> {
     /// Applies one log of the anchor, read at L1 time `now`. Returns the event it gives rise to:
     /// `RequestAnswered` when a request of this watcher was answered.
@@ -57,25 +68,12 @@ impl Ingest<'_> {
             return Ok(None);
         };
         if topic == Deposit::SIGNATURE_HASH {
-            let d: Deposit = dec(log)?;
-            let info = DepositInfo {
-                owner: d.owner,
-                start: d.start,
-                end: d.end,
-                block_number: d.blockNumber,
-            };
+            let info = DepositInfo::from(dec::<Deposit>(log)?);
             state.deposits.insert(info.start, info.clone());
             batch.deposits.push(info);
         } else if topic == BlockSubmitted::SIGNATURE_HASH {
             // Headers come from L1 alone, never from the operator (docs/watcher.md §1).
-            let b: BlockSubmitted = dec(log)?;
-            let header = BlockHeader {
-                number: b.number,
-                prev_hash: b.prevHash,
-                tx_root: b.txRoot,
-                accumulator: b.accumulator,
-                note_root: b.noteRoot,
-            };
+            let header = committed_header(&dec(log)?);
             state.headers.insert(header.number, header);
             state.meta.last_commit_at = now;
             batch.headers.push(header);

@@ -12,7 +12,7 @@
 //! | `requests` | challenge id        | [`RequestRecord`]                      |
 //! | `forced`   | forced index `k`    | [`ForcedRecord`] (docs/exit-game.md §12) |
 
-use std::path::Path;
+use std::{collections::BTreeMap, path::Path};
 
 use debye_primitives::BlockHeader;
 use redb::{
@@ -50,14 +50,16 @@ fn dec<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     Ok(serde_json::from_slice(bytes)?)
 }
 
-/// Loads every row of `table` (JSON values) into `add`.
-fn load<K: Key + 'static, T: DeserializeOwned>(
+/// Loads every row of `table` (JSON values) into `into`, each under `key(row)`.
+fn load<K: Key + 'static, M: Ord, T: DeserializeOwned>(
     rtx: &ReadTransaction,
     table: TableDefinition<'_, K, &'static [u8]>,
-    mut add: impl FnMut(T),
+    into: &mut BTreeMap<M, T>,
+    key: impl Fn(&T) -> M,
 ) -> Result<()> {
     for row in rtx.open_table(table).map_err(db)?.iter().map_err(db)? {
-        add(dec(row.map_err(db)?.1.value())?);
+        let value: T = dec(row.map_err(db)?.1.value())?;
+        into.insert(key(&value), value);
     }
     Ok(())
 }
@@ -97,22 +99,21 @@ impl Store {
         if let Some(v) = rtx.open_table(META).map_err(db)?.get("meta").map_err(db)? {
             state.meta = dec(v.value())?;
         }
-        load(&rtx, DEPOSITS, |d: DepositInfo| {
-            state.deposits.insert(d.start, d);
+        load(&rtx, DEPOSITS, &mut state.deposits, |d: &DepositInfo| {
+            d.start
         })?;
-        load(&rtx, HEADERS, |h: BlockHeader| {
-            state.headers.insert(h.number, h);
+        load(&rtx, HEADERS, &mut state.headers, |h: &BlockHeader| {
+            h.number
         })?;
-        load(&rtx, TXS, |t: StoredTx| state.index_tx(t))?;
-        load(&rtx, EXITS, |e: ExitRecord| {
-            state.exits.insert(e.id, e);
+        load(&rtx, EXITS, &mut state.exits, |e: &ExitRecord| e.id)?;
+        load(&rtx, REQUESTS, &mut state.requests, |r: &RequestRecord| {
+            r.challenge_id
         })?;
-        load(&rtx, REQUESTS, |r: RequestRecord| {
-            state.requests.insert(r.challenge_id, r);
-        })?;
-        load(&rtx, FORCED, |f: ForcedRecord| {
-            state.forced.insert(f.index, f);
-        })?;
+        load(&rtx, FORCED, &mut state.forced, |f: &ForcedRecord| f.index)?;
+        // Transactions are indexed by the outputs they spend as well.
+        let mut txs = BTreeMap::new();
+        load(&rtx, TXS, &mut txs, |t: &StoredTx| (t.block, t.index))?;
+        txs.into_values().for_each(|t| state.index_tx(t));
         Ok((Self { db: database }, state))
     }
 

@@ -19,6 +19,17 @@ pub struct DepositInfo {
     pub block_number: u64,
 }
 
+impl From<debye_l1::contracts::Deposit> for DepositInfo {
+    fn from(d: debye_l1::contracts::Deposit) -> Self {
+        Self {
+            owner: d.owner,
+            start: d.start,
+            end: d.end,
+            block_number: d.blockNumber,
+        }
+    }
+}
+
 impl DepositInfo {
     /// The contract's record of this deposit.
     pub fn record(&self) -> DepositRecord {

@@ -4,7 +4,7 @@
 //! what they decide to the executor (`crate::execute`). Everything here is I/O and order; the
 //! rules live in the modules it calls (`docs/watcher.md` §1).
 
-use std::path::Path;
+use std::{collections::BTreeMap, path::Path};
 
 use alloy_primitives::{Address, U256};
 use alloy_sol_types::Eip712Domain;
@@ -417,36 +417,23 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
     /// Judges every pending exit, then every pending forced transaction, then every open
     /// request, each against the state as the previous actions left it.
     async fn act(&mut self) -> Result<()> {
-        let pending: Vec<ExitRecord> = self
-            .state
-            .exits
-            .values()
-            .filter(|e| e.phase == ExitPhase::Pending && e.action.is_none())
-            .cloned()
-            .collect();
-        for exit in pending {
+        let me = self.config.account;
+        let exits = to_act_on(&self.state.exits, |e| {
+            e.phase == ExitPhase::Pending && e.action.is_none()
+        });
+        for exit in exits {
             self.act_on_exit(&exit).await?;
         }
-        let forced: Vec<ForcedRecord> = self
-            .state
-            .forced
-            .values()
-            .filter(|f| f.phase == ForcedPhase::Pending && f.action.is_none())
-            .cloned()
-            .collect();
+        let forced = to_act_on(&self.state.forced, |f| {
+            f.phase == ForcedPhase::Pending && f.action.is_none()
+        });
         for f in forced {
             self.act_on_forced(&f).await?;
         }
         let now = self.chain.l1().timestamp().await?;
-        let open: Vec<_> = self
-            .state
-            .requests
-            .values()
-            .filter(|r| !r.done)
-            .cloned()
-            .collect();
+        let open = to_act_on(&self.state.requests, |r| !r.done);
         for r in open {
-            let decided = judge_request(&self.view(), &r, self.config.account, now);
+            let decided = judge_request(&self.view(), &r, me, now);
             if let Some(c) = decided {
                 self.execute(&c).await?;
             }
@@ -532,4 +519,9 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         self.report(event);
         Ok(())
     }
+}
+
+/// The records of `map` still to act on, copied: acting changes the state they come from.
+fn to_act_on<K, V: Clone>(map: &BTreeMap<K, V>, keep: impl Fn(&V) -> bool) -> Vec<V> {
+    map.values().filter(|v| keep(v)).cloned().collect()
 }

@@ -2,13 +2,13 @@
 //! over some coins, the outputs a request may name. Read-only queries over hand-buildable state.
 
 use alloy_primitives::{Address, U256};
-use debye_primitives::{Origin, Position, Segment, Transaction};
+use debye_primitives::{Input, Origin, Position, Segment, Transaction};
 
 use crate::{
     challenge::{Named, Spend},
     mode::Mode,
     state::State,
-    types::{ExitPhase, ExitRecord, ForcedPhase, StoredTx},
+    types::{ExitPhase, ExitRecord, ForcedPhase, ForcedRecord, StoredTx},
 };
 
 /// What the judges see: the state and which coins are guarded.
@@ -24,43 +24,75 @@ pub(crate) struct View<'a> {
 /// than the one the rule allows (`docs/exit-game.md` §3.2, §3.4, §12.4).
 pub(crate) type MaxBlock = Option<u64>;
 
+/// What a rule looks for: an input of `owner` spending the output with spend key `key`
+/// ([`Position::spend_key`]) over coins `pick` accepts.
+pub(crate) struct Sought<P> {
+    /// The spent output's spend key.
+    pub(crate) key: U256,
+    /// Who must have signed the spend: only the output's owner can give it away.
+    pub(crate) owner: Address,
+    /// Which of its coins matter.
+    pub(crate) pick: P,
+}
+
+impl<P: Fn(&Segment) -> bool> Sought<P> {
+    /// Another spend of what `input` spends, by the same owner.
+    pub(crate) fn like(input: &Input, pick: P) -> Self {
+        Self {
+            key: Position::spent_by(input),
+            owner: input.owner,
+            pick,
+        }
+    }
+
+    /// Which of `inputs` is the spend sought.
+    fn among(&self, inputs: &[Input]) -> Option<usize> {
+        inputs.iter().position(|i| {
+            i.owner == self.owner && Position::spent_by(i) == self.key && (self.pick)(&i.segment)
+        })
+    }
+
+    /// The spend sought in the stored transaction `t`, if it is one.
+    pub(crate) fn in_tx(&self, t: &StoredTx) -> Option<Spend> {
+        let input = self.among(&t.stx.transaction.inputs)?;
+        Some(Spend::Included {
+            tx: t.clone(),
+            input,
+        })
+    }
+
+    /// The spend sought in the forced transaction `f`, if it is one.
+    pub(crate) fn in_forced(&self, f: &ForcedRecord) -> Option<Spend> {
+        let input = self.among(&f.tx.inputs)?;
+        Some(Spend::Forced {
+            tx: f.clone(),
+            input,
+        })
+    }
+}
+
 impl View<'_> {
-    /// A valid, included spend signed by `owner` of the output with spend key `key` whose input
-    /// segment satisfies `pick`, in a block `≤ max_block` if given. Only `signed_ok` spends:
+    /// A valid, included spend `s`, in a block `≤ max_block` if given. Only `signed_ok` spends:
     /// the contract checks the signature and expiry, and a refused challenge costs gas
     /// (`docs/watcher.md` §5).
     pub(crate) fn included_spend(
         &self,
-        key: U256,
-        owner: Address,
-        pick: impl Fn(&Segment) -> bool,
+        s: &Sought<impl Fn(&Segment) -> bool>,
         max_block: MaxBlock,
     ) -> Option<Spend> {
-        let mut keys = self.state.spends.get(&key)?.clone();
+        let mut keys = self.state.spends.get(&s.key)?.clone();
         keys.sort_unstable();
-        keys.into_iter().find_map(|at| {
-            let t = &self.state.txs[&at];
-            if !t.signed_ok || max_block.is_some_and(|m| t.block > m) {
-                return None;
-            }
-            let input = t.stx.transaction.inputs.iter().position(|i| {
-                i.owner == owner && Position::spent_by(i) == key && pick(&i.segment)
-            })?;
-            Some(Spend::Included {
-                tx: t.clone(),
-                input,
-            })
-        })
+        keys.into_iter()
+            .map(|at| &self.state.txs[&at])
+            .filter(|t| t.signed_ok && max_block.is_none_or(|m| t.block <= m))
+            .find_map(|t| s.in_tx(t))
     }
 
-    /// An included forced transaction (`docs/exit-game.md` §12.4) with an input of `owner`
-    /// naming the output with spend key `key` whose segment satisfies `pick`, ranking at a block
-    /// `≤ max_block` if given.
+    /// An included forced transaction (`docs/exit-game.md` §12.4) with the spend `s`, ranking
+    /// at a block `≤ max_block` if given.
     pub(crate) fn forced_spend(
         &self,
-        key: U256,
-        owner: Address,
-        pick: impl Fn(&Segment) -> bool,
+        s: &Sought<impl Fn(&Segment) -> bool>,
         max_block: MaxBlock,
     ) -> Option<Spend> {
         self.state
@@ -68,30 +100,20 @@ impl View<'_> {
             .values()
             .filter(|f| f.phase == ForcedPhase::Included)
             .filter(|f| max_block.is_none_or(|m| Position::from(f.position).block() <= m))
-            .find_map(|f| {
-                let input = f.tx.inputs.iter().position(|i| {
-                    i.owner == owner && Position::spent_by(i) == key && pick(&i.segment)
-                })?;
-                Some(Spend::Forced {
-                    tx: f.clone(),
-                    input,
-                })
-            })
+            .find_map(|f| s.in_forced(f))
     }
 
-    /// A spend of the output with spend key `key` by `owner`: an included L2 transaction first,
-    /// else an included forced transaction ranking no later than `forced_max` (§12.4: a forced
+    /// The spend `s`: in an included L2 transaction of a block `≤ max_block` first, else in an
+    /// included forced transaction ranking no later than `forced_max` (§12.4: a forced
     /// transaction counts as a spend of its inputs).
     pub(crate) fn any_spend(
         &self,
-        key: U256,
-        owner: Address,
-        pick: impl Fn(&Segment) -> bool,
+        s: &Sought<impl Fn(&Segment) -> bool>,
         max_block: MaxBlock,
         forced_max: MaxBlock,
     ) -> Option<Spend> {
-        self.included_spend(key, owner, &pick, max_block)
-            .or_else(|| self.forced_spend(key, owner, &pick, forced_max))
+        self.included_spend(s, max_block)
+            .or_else(|| self.forced_spend(s, forced_max))
     }
 
     /// A settled exit over some of `[start, end)`: those coins can never be paid again

@@ -6,7 +6,7 @@ use debye_primitives::{Position, Segment, Transaction};
 
 use crate::{
     challenge::{Challenge, Named},
-    judge::evidence::{View, parent_bound},
+    judge::evidence::{Sought, View, parent_bound},
     types::ExitRecord,
 };
 
@@ -32,11 +32,15 @@ pub(crate) fn judge_exit(view: &View<'_>, exit: &ExitRecord) -> Option<ExitVerdi
     // Ingestion records only exits over a non-empty watched range.
     let range = Segment::new(exit.start, exit.end).ok()?;
     let position = Position::from(exit.position);
-    let key = position.spend_key();
 
     // §3.1 spent, §12.4: a valid spend, signed by the exitor, of the exited output — an included
     // forced transaction spending it counts too.
-    if let Some(spend) = view.any_spend(key, exit.owner, |s| s.overlaps(&range), None, None) {
+    let exited = Sought {
+        key: position.spend_key(),
+        owner: exit.owner,
+        pick: |s: &Segment| s.overlaps(&range),
+    };
+    if let Some(spend) = view.any_spend(&exited, None, None) {
         return challenge(Challenge::Spent {
             exit: exit.clone(),
             spend,
@@ -81,9 +85,10 @@ pub(crate) fn judge_exit(view: &View<'_>, exit: &ExitRecord) -> Option<ExitVerdi
         if !x.segment.overlaps(&range) {
             continue;
         }
-        let pick = |s: &Segment| s.overlaps(&x.segment) && s.overlaps(&range);
-        let key = Position::spent_by(x);
-        if let Some(earlier) = view.any_spend(key, x.owner, pick, earlier_than, earlier_than) {
+        let spent = Sought::like(x, |s: &Segment| {
+            s.overlaps(&x.segment) && s.overlaps(&range)
+        });
+        if let Some(earlier) = view.any_spend(&spent, earlier_than, earlier_than) {
             return challenge(Challenge::DoubleSpend {
                 exit: exit.clone(),
                 exit_tx: et.stx.transaction.clone(),
@@ -156,82 +161,60 @@ fn request(
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
-
     use super::*;
-    use crate::{
-        challenge::Spend,
-        judge::fixtures::{ALICE, BOB, CAROL, World, from_deposit, from_output, pay, seg},
-        mode::Mode,
-        types::{ForcedPhase, StoredTx},
-    };
-
-    fn judge(w: &World, exit: &ExitRecord) -> Option<ExitVerdict> {
-        judge_exit(
-            &View {
-                state: &w.state,
-                mode: &Mode::Archival,
-            },
-            exit,
-        )
-    }
+    use crate::judge::fixtures::*;
 
     fn challenge(c: Challenge) -> Option<ExitVerdict> {
         Some(ExitVerdict::Challenge(Box::new(c)))
     }
 
-    /// Alice deposits `[0, 10)` for block 1 and pays it to Bob in block 2.
+    /// Alice pays her deposit to Bob in block 2.
     fn alice_pays_bob() -> (World, StoredTx) {
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        let mut w = World::alice_deposited();
+        let t2 = w.include(2, pay(alices_coins(), BOB), true);
         (w, t2)
+    }
+
+    /// Alice's exit of her deposit: challenged as spent by `spend`, if any.
+    fn alices_exit_spent_by(w: &mut World, spend: Option<Spend>) {
+        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
+        let expected = spend.map(|spend| {
+            let exit = exit.clone();
+            ExitVerdict::Challenge(Box::new(Challenge::Spent { exit, spend }))
+        });
+        assert_eq!(judge_exit(&w.view(), &exit), expected);
     }
 
     #[test]
     fn an_exit_of_a_spent_deposit_is_challenged_with_the_spend() {
         // §3.1
         let (mut w, t2) = alice_pays_bob();
-        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
-        let spend = Spend::Included { tx: t2, input: 0 };
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::Spent { exit, spend })
-        );
+        alices_exit_spent_by(&mut w, Some(Spend::Included { tx: t2, input: 0 }));
     }
 
     #[test]
     fn an_honest_exit_stands() {
         let (mut w, t2) = alice_pays_bob();
         let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
-        assert_eq!(judge(&w, &exit), None);
+        assert_eq!(judge_exit(&w.view(), &exit), None);
     }
 
     #[test]
     fn a_spend_whose_signature_does_not_hold_is_no_evidence() {
         // §3.1: the contract would refuse it (docs/watcher.md §5).
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), false);
-        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
-        assert_eq!(judge(&w, &exit), None);
+        let mut w = World::alice_deposited();
+        w.include(2, pay(alices_coins(), BOB), false);
+        alices_exit_spent_by(&mut w, None);
     }
 
     #[test]
     fn an_included_forced_transaction_is_a_spend_but_a_pending_one_is_not() {
         // §12.4
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
-        let f = w.forced(0, tx.clone(), ForcedPhase::Pending);
-        let exit = w.exit(ALICE, 0, 10, Position::deposit(1), B256::ZERO);
-        assert_eq!(judge(&w, &exit), None);
-        let f = w.forced(f.index, tx, ForcedPhase::Included);
-        let spend = Spend::Forced { tx: f, input: 0 };
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::Spent { exit, spend })
-        );
+        let mut w = World::alice_deposited();
+        w.forced(0, pay(alices_coins(), CAROL), ForcedPhase::Pending);
+        alices_exit_spent_by(&mut w, None);
+        let f = w.forced(0, pay(alices_coins(), CAROL), ForcedPhase::Included);
+        alices_exit_spent_by(&mut w, Some(Spend::Forced { tx: f, input: 0 }));
     }
 
     #[test]
@@ -239,28 +222,18 @@ mod tests {
         // §3.3, §12.4: a forced output whose newest input is in block 3 ranks before block 4's
         // deposit, after block 3's.
         let mut w = World::default();
-        let newest = Position::output(3);
-        let exit = w.exit(
-            BOB,
-            10,
-            20,
-            Position::forced(0, newest),
-            B256::repeat_byte(0xf0),
-        );
+        let position = Position::forced(0, Position::output(3));
+        let exit = w.exit(BOB, 10, 20, position, B256::repeat_byte(0xf0));
         let deposit = w.deposit(ALICE, 10, 20, 4);
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::DepositAfter {
-                exit: exit.clone(),
-                deposit
-            })
-        );
+        let exit_ = exit.clone();
+        let after = Challenge::DepositAfter {
+            exit: exit_,
+            deposit,
+        };
+        assert_eq!(judge_exit(&w.view(), &exit), challenge(after));
         w.deposit(ALICE, 10, 20, 3);
-        assert_eq!(
-            judge(&w, &exit),
-            None,
-            "a forced exit's history is not judged"
-        );
+        let verdict = judge_exit(&w.view(), &exit);
+        assert_eq!(verdict, None, "a forced exit's history is not judged");
     }
 
     #[test]
@@ -270,81 +243,66 @@ mod tests {
         let other = w.exit(BOB, 10, 20, Position::output(2), t2.tx_id);
         w.settle(&other);
         let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
-        assert_eq!(
-            judge(&w, &exit),
-            None,
-            "settled coins elsewhere do not count"
-        );
+        let verdict = judge_exit(&w.view(), &exit);
+        assert_eq!(verdict, None, "settled coins elsewhere do not count");
         let earlier = w.exit(BOB, 5, 8, Position::output(2), t2.tx_id);
         let settled = w.settle(&earlier);
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::Withdrawn { exit, settled })
-        );
+        let exit_ = exit.clone();
+        let withdrawn = Challenge::Withdrawn {
+            exit: exit_,
+            settled,
+        };
+        assert_eq!(judge_exit(&w.view(), &exit), challenge(withdrawn));
+    }
+
+    /// Alice's coins, spent by `earlier` (put into `w`), are paid to Bob again in block 3 and
+    /// Bob exits that: a double spend with `earlier` as evidence (§3.2).
+    fn double_spend_with(mut w: World, earlier: Spend) {
+        let again = pay(alices_coins(), BOB);
+        let t3 = w.include(3, again.clone(), true);
+        let exit = w.exit(BOB, 0, 10, Position::output(3), t3.tx_id);
+        let expected = Challenge::DoubleSpend {
+            exit: exit.clone(),
+            exit_tx: again,
+            input: 0,
+            earlier,
+        };
+        assert_eq!(judge_exit(&w.view(), &exit), challenge(expected));
     }
 
     #[test]
     fn an_earlier_spend_of_the_exited_transactions_input_is_a_double_spend() {
-        // §3.2: Alice pays Bob in block 2, then the same coins to Carol in block 3.
-        let (mut w, t2) = alice_pays_bob();
-        let again = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
-        let t3 = w.include(3, again.clone(), true);
-        let exit = w.exit(CAROL, 0, 10, Position::output(3), t3.tx_id);
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::DoubleSpend {
-                exit,
-                exit_tx: again,
-                input: 0,
-                earlier: Spend::Included { tx: t2, input: 0 },
-            })
-        );
+        // §3.2: Alice pays Bob in block 2, then the same coins to Bob again in block 3.
+        let (w, t2) = alice_pays_bob();
+        double_spend_with(w, Spend::Included { tx: t2, input: 0 });
+    }
+
+    #[test]
+    fn an_included_forced_spend_ranking_before_the_block_is_a_double_spend() {
+        // §12.4: a forced spend of a block-1 deposit ranks before block 3.
+        let mut w = World::alice_deposited();
+        let f = w.forced(0, pay(alices_coins(), CAROL), ForcedPhase::Included);
+        double_spend_with(w, Spend::Forced { tx: f, input: 0 });
     }
 
     #[test]
     fn a_spend_in_the_same_block_is_not_earlier() {
         // §3.2: only a spend included before the exited transaction's block.
         let (mut w, _) = alice_pays_bob();
-        let t2b = w.include(
-            2,
-            pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL),
-            true,
-        );
+        let t2b = w.include(2, pay(alices_coins(), CAROL), true);
         let exit = w.exit(CAROL, 0, 10, Position::output(2), t2b.tx_id);
-        assert_eq!(judge(&w, &exit), None);
-    }
-
-    #[test]
-    fn an_included_forced_spend_ranking_before_the_block_is_a_double_spend() {
-        // §12.4
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let forced = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
-        let f = w.forced(0, forced, ForcedPhase::Included);
-        let again = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB);
-        let t3 = w.include(3, again.clone(), true);
-        let exit = w.exit(BOB, 0, 10, Position::output(3), t3.tx_id);
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::DoubleSpend {
-                exit,
-                exit_tx: again,
-                input: 0,
-                earlier: Spend::Forced { tx: f, input: 0 },
-            })
-        );
+        assert_eq!(judge_exit(&w.view(), &exit), None);
     }
 
     #[test]
     fn an_exit_on_a_forged_link_is_requested_on_the_last_valid_output_once() {
-        // §3.4: Bob pays Carol in block 2; the operator forges a spend of Carol's output in
-        // block 3 and exits it. The request names Carol's output; an open one is not repeated.
-        let mut w = World::default();
-        w.deposit(BOB, 0, 10, 1);
-        let t2 = w.include(2, pay(vec![from_deposit(BOB, 1, seg(0, 10))], CAROL), true);
-        let forged = pay(vec![from_output(CAROL, 2, seg(0, 10))], ALICE);
+        // §3.4: Alice pays Bob in block 2; the operator forges a spend of Bob's output to Carol
+        // in block 3 and Carol exits it. The request names Bob's output; an open one is not
+        // repeated.
+        let (mut w, t2) = alice_pays_bob();
+        let forged = pay(from_output(BOB, 2, seg(0, 10)), CAROL);
         let t3 = w.include(3, forged.clone(), false);
-        let exit = w.exit(ALICE, 0, 10, Position::output(3), t3.tx_id);
+        let exit = w.exit(CAROL, 0, 10, Position::output(3), t3.tx_id);
         let request = Challenge::RequestWithOutput {
             exit: exit.clone(),
             exit_tx: forged,
@@ -352,98 +310,71 @@ mod tests {
             output: 0,
             coin: U256::ZERO,
         };
-        assert_eq!(judge(&w, &exit), challenge(request));
-        w.request(&exit, ALICE, (Position::output(2), CAROL), 0, 0);
-        assert_eq!(judge(&w, &exit), None);
+        assert_eq!(judge_exit(&w.view(), &exit), challenge(request));
+        w.request(&exit, CAROL, (Position::output(2), BOB), 0, 0);
+        assert_eq!(judge_exit(&w.view(), &exit), None);
+    }
+
+    /// The operator includes a spend of Alice's deposit she never signed in block 2 and exits
+    /// it: the request names her deposit, at the first coin `mode` guards (§3.4; docs/watcher.md
+    /// "Modes": the game is played over coins whose history is kept).
+    fn unsigned_spend_of_a_deposit(mode: &Mode, coin: u8) {
+        let mut w = World::default();
+        let deposit = w.deposit(ALICE, 0, 10, 1);
+        let forged = pay(alices_coins(), CAROL);
+        let t2 = w.include(2, forged.clone(), false);
+        let exit = w.exit(CAROL, 0, 10, Position::output(2), t2.tx_id);
+        let request = Challenge::RequestWithDeposit {
+            exit: exit.clone(),
+            exit_tx: forged,
+            deposit,
+            coin: U256::from(coin),
+        };
+        assert_eq!(judge_exit(&w.view_with(mode), &exit), challenge(request));
     }
 
     #[test]
     fn an_exit_of_an_unsigned_spend_of_a_deposit_is_requested_on_the_deposit() {
-        // §3.4: the operator includes a spend of Bob's deposit Bob never signed.
-        let mut w = World::default();
-        let deposit = w.deposit(BOB, 0, 10, 1);
-        let forged = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
-        let t2 = w.include(2, forged.clone(), false);
-        let exit = w.exit(ALICE, 0, 10, Position::output(2), t2.tx_id);
-        assert_eq!(
-            judge(&w, &exit),
-            challenge(Challenge::RequestWithDeposit {
-                exit,
-                exit_tx: forged,
-                deposit,
-                coin: U256::ZERO,
-            })
-        );
+        unsigned_spend_of_a_deposit(&Mode::Archival, 0);
+        unsigned_spend_of_a_deposit(&Mode::Guard(vec![seg(4, 6)]), 4);
     }
 
     #[test]
     fn an_exit_of_an_unknown_transaction_is_unprovable() {
-        let mut w = World::default();
-        w.deposit(BOB, 0, 10, 1);
-        let exit = w.exit(ALICE, 0, 10, Position::output(3), B256::repeat_byte(0xee));
+        let mut w = World::alice_deposited();
+        let exit = w.exit(CAROL, 0, 10, Position::output(3), B256::repeat_byte(0xee));
         let unprovable = |withheld| Some(ExitVerdict::Unprovable { withheld });
-        assert_eq!(judge(&w, &exit), unprovable(false));
+        assert_eq!(judge_exit(&w.view(), &exit), unprovable(false));
         w.state.meta.withheld.insert(3);
-        assert_eq!(judge(&w, &exit), unprovable(true));
+        assert_eq!(judge_exit(&w.view(), &exit), unprovable(true));
     }
 
     #[test]
     fn a_request_against_a_withheld_exit_names_no_output_newer_than_its_parent() {
-        // §3.4.1: Bob pays Carol in block 2; an exit from withheld block 4 of a transaction
-        // spending Bob's deposit may only be asked about the deposit, one spending Carol's
+        // §3.4.1: Alice pays Bob in block 2; an exit from withheld block 4 of a transaction
+        // spending Alice's deposit may only be asked about the deposit, one spending Bob's
         // output about that output.
-        let mut w = World::default();
-        let deposit = w.deposit(BOB, 0, 10, 1);
-        let t2 = w.include(2, pay(vec![from_deposit(BOB, 1, seg(0, 10))], CAROL), true);
-        let exit = w.exit(ALICE, 0, 10, Position::output(4), B256::repeat_byte(0xee));
-        let view = View {
-            state: &w.state,
-            mode: &Mode::Archival,
+        let (mut w, t2) = alice_pays_bob();
+        let deposit = w.state.deposits[&U256::ZERO].clone();
+        let exit = w.exit(CAROL, 0, 10, Position::output(4), B256::repeat_byte(0xee));
+        let of_deposit = pay(alices_coins(), CAROL);
+        let on_deposit = Challenge::RequestWithDeposit {
+            exit: exit.clone(),
+            exit_tx: of_deposit.clone(),
+            deposit,
+            coin: U256::ZERO,
         };
-        let of_deposit = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
-        assert_eq!(
-            judge_withheld_exit(&view, &exit, &of_deposit),
-            Some(Challenge::RequestWithDeposit {
-                exit: exit.clone(),
-                exit_tx: of_deposit,
-                deposit,
-                coin: U256::ZERO,
-            })
-        );
-        let of_output = pay(vec![from_output(CAROL, 2, seg(0, 10))], ALICE);
-        assert_eq!(
-            judge_withheld_exit(&view, &exit, &of_output),
-            Some(Challenge::RequestWithOutput {
-                exit,
-                exit_tx: of_output,
-                tx: t2,
-                output: 0,
-                coin: U256::ZERO,
-            })
-        );
-    }
-
-    #[test]
-    fn a_request_names_the_first_guarded_coin() {
-        // docs/watcher.md "Modes": the game is played over coins whose history is kept.
-        let mut w = World::default();
-        let deposit = w.deposit(BOB, 0, 10, 1);
-        let forged = pay(vec![from_deposit(BOB, 1, seg(0, 10))], ALICE);
-        let t2 = w.include(2, forged.clone(), false);
-        let exit = w.exit(ALICE, 0, 10, Position::output(2), t2.tx_id);
-        let mode = Mode::Guard(vec![seg(4, 6)]);
-        let view = View {
-            state: &w.state,
-            mode: &mode,
+        let judged = judge_withheld_exit(&w.view(), &exit, &of_deposit);
+        assert_eq!(judged, Some(on_deposit));
+        let of_output = pay(from_output(BOB, 2, seg(0, 10)), CAROL);
+        let on_output = Challenge::RequestWithOutput {
+            exit: exit.clone(),
+            exit_tx: of_output.clone(),
+            tx: t2,
+            output: 0,
+            coin: U256::ZERO,
         };
-        assert_eq!(
-            judge_exit(&view, &exit),
-            challenge(Challenge::RequestWithDeposit {
-                exit,
-                exit_tx: forged,
-                deposit,
-                coin: U256::from(4u8),
-            })
-        );
+        let judged = judge_withheld_exit(&w.view(), &exit, &of_output);
+        assert_eq!(judged, Some(on_output));
     }
 }

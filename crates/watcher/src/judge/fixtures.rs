@@ -1,23 +1,29 @@
 //! Hand-built state for the judges' unit tests: deposits, stored transactions, exits, requests
 //! and forced transactions placed directly in a [`State`], no L1, no operator.
 
-use alloy_primitives::{Address, B256, U256};
-use debye_primitives::{
-    InclusionProof, Input, Output, Position, Segment, SignedTransaction, SumMerkleProof,
-    Transaction, tx::DEPOSIT_TX_INDEX,
-};
+pub(crate) use alloy_primitives::{Address, B256, U256};
+use debye_l1::test_utils::transfer;
+pub(crate) use debye_l1::test_utils::tx_input as from_output;
+use debye_primitives::{InclusionProof, SignedTransaction, SumMerkleProof};
+pub(crate) use debye_primitives::{Input, Origin, Position, Segment, Transaction};
 
+pub(crate) use crate::{
+    challenge::Spend,
+    judge::evidence::View,
+    mode::Mode,
+    types::{ExitRecord, ForcedPhase, ForcedRecord, RequestRecord, StoredTx},
+};
 use crate::{
     state::State,
-    types::{
-        DepositInfo, ExitPhase, ExitRecord, ForcedPhase, ForcedRecord, RequestRecord, StoredTx,
-    },
+    types::{DepositInfo, ExitPhase},
 };
 
 pub(crate) const ALICE: Address = Address::repeat_byte(0xa1);
 pub(crate) const BOB: Address = Address::repeat_byte(0xb0);
 pub(crate) const CAROL: Address = Address::repeat_byte(0xca);
 pub(crate) const WATCHER: Address = Address::repeat_byte(0x77);
+
+static ARCHIVAL: Mode = Mode::Archival;
 
 /// Coins `[start, end)`.
 pub(crate) fn seg(start: u64, end: u64) -> Segment {
@@ -26,40 +32,17 @@ pub(crate) fn seg(start: u64, end: u64) -> Segment {
 
 /// An input of `owner` spending `segment` of the deposit made for `block`.
 pub(crate) fn from_deposit(owner: Address, block: u64, segment: Segment) -> Input {
-    Input {
-        owner,
-        block_index: block,
-        tx_index: DEPOSIT_TX_INDEX,
-        output_index: 0,
-        segment,
-    }
+    Origin::deposit(block).input(owner, segment)
 }
 
-/// An input of `owner` spending `segment` of an output of a transaction of `block`.
-pub(crate) fn from_output(owner: Address, block: u64, segment: Segment) -> Input {
-    Input {
-        owner,
-        block_index: block,
-        tx_index: 0,
-        output_index: 0,
-        segment,
-    }
+/// Alice's deposit of coins `[0, 10)` for block 1, spent whole (see [`World::alice_deposited`]).
+pub(crate) fn alices_coins() -> Input {
+    from_deposit(ALICE, 1, seg(0, 10))
 }
 
-/// A transaction paying each input's coins to `to`.
-pub(crate) fn pay(inputs: Vec<Input>, to: Address) -> Transaction {
-    let outputs = inputs
-        .iter()
-        .map(|i| Output {
-            owner: to,
-            segment: i.segment,
-        })
-        .collect();
-    Transaction {
-        inputs,
-        outputs,
-        max_block_index: u64::MAX,
-    }
+/// A transaction paying `input`'s coins to `to`, valid at any block.
+pub(crate) fn pay(input: Input, to: Address) -> Transaction {
+    transfer(input, to, u64::MAX)
 }
 
 /// A hand-built state: what the judges read.
@@ -70,6 +53,26 @@ pub(crate) struct World {
 }
 
 impl World {
+    /// Alice has deposited coins `[0, 10)` for block 1 ([`alices_coins`]).
+    pub(crate) fn alice_deposited() -> Self {
+        let mut w = Self::default();
+        w.deposit(ALICE, 0, 10, 1);
+        w
+    }
+
+    /// The judges' view of this state, guarding every coin.
+    pub(crate) fn view(&self) -> View<'_> {
+        self.view_with(&ARCHIVAL)
+    }
+
+    /// The judges' view of this state in `mode`.
+    pub(crate) fn view_with<'a>(&'a self, mode: &'a Mode) -> View<'a> {
+        View {
+            state: &self.state,
+            mode,
+        }
+    }
+
     fn id(&mut self) -> B256 {
         self.next_id += 1;
         B256::repeat_byte(self.next_id)
@@ -166,7 +169,7 @@ impl World {
         let newest = tx
             .inputs
             .iter()
-            .filter_map(|i| debye_primitives::Origin::of(i).position())
+            .filter_map(|i| Origin::of(i).position())
             .max()
             .unwrap_or_default();
         let f = ForcedRecord {

@@ -9,11 +9,11 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::U256;
-use debye_primitives::{Position, Segment, SumMerkleTree};
+use debye_primitives::{Segment, SumMerkleTree};
 
 use crate::{
     challenge::{Challenge, Spend},
-    judge::evidence::View,
+    judge::evidence::{Sought, View},
     types::{ForcedPhase, ForcedRecord},
 };
 
@@ -43,9 +43,8 @@ pub(crate) fn judge_forced(
         if !view.mode.watches(&x.segment) {
             continue;
         }
-        let key = Position::spent_by(x);
         // (a) spent: an included L2 spend of what `x` spends.
-        let l2 = view.included_spend(key, x.owner, |s| s.overlaps(&x.segment), None);
+        let l2 = view.included_spend(&Sought::like(x, |s| s.overlaps(&x.segment)), None);
         if let Some(spend) = l2.or_else(|| other_forced_spend(view, f, input)) {
             return challenge(Challenge::ForcedSpent {
                 forced: f.clone(),
@@ -135,22 +134,16 @@ pub(crate) fn judge_forced(
 /// spends of one input the first is cancelled with the second, which then stands).
 fn other_forced_spend(view: &View<'_>, f: &ForcedRecord, input: usize) -> Option<Spend> {
     let x = &f.tx.inputs[input];
-    let key = Position::spent_by(x);
-    view.state.forced.values().find_map(|o| {
-        let usable = o.index != f.index
-            && (o.phase == ForcedPhase::Included
-                || (o.phase == ForcedPhase::Pending && o.action.is_none() && o.fully_signed()));
-        if !usable {
-            return None;
-        }
-        let j = o.tx.inputs.iter().position(|i| {
-            i.owner == x.owner && Position::spent_by(i) == key && i.segment.overlaps(&x.segment)
-        })?;
-        Some(Spend::Forced {
-            tx: o.clone(),
-            input: j,
+    let spent = Sought::like(x, |s: &Segment| s.overlaps(&x.segment));
+    view.state
+        .forced
+        .values()
+        .filter(|o| o.index != f.index)
+        .filter(|o| {
+            o.phase == ForcedPhase::Included
+                || (o.phase == ForcedPhase::Pending && o.action.is_none() && o.fully_signed())
         })
-    })
+        .find_map(|o| spent.in_forced(o))
 }
 
 /// The parts of `seg` an exclusion proof is tried for: all of it, its first guarded coin, its
@@ -169,42 +162,30 @@ fn exclusion_candidates(view: &View<'_>, seg: &Segment) -> Vec<Segment> {
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
     use debye_primitives::BlockHeader;
 
     use super::*;
-    use crate::{
-        judge::fixtures::{ALICE, BOB, CAROL, World, from_deposit, from_output, pay, seg},
-        mode::Mode,
-    };
+    use crate::judge::fixtures::*;
 
-    fn judge(w: &World, f: &ForcedRecord, trees: &Trees) -> Option<ForcedVerdict> {
-        judge_with(w, &Mode::Archival, f, trees)
+    fn judge(w: &World, f: &ForcedRecord) -> Option<ForcedVerdict> {
+        judge_forced(&w.view(), f, &Trees::new())
     }
 
-    fn judge_with(
-        w: &World,
-        mode: &Mode,
-        f: &ForcedRecord,
-        trees: &Trees,
-    ) -> Option<ForcedVerdict> {
-        let view = View {
-            state: &w.state,
-            mode,
-        };
-        judge_forced(&view, f, trees)
+    /// `f` is cancelled, its input 0 refuted by `c(f)`.
+    fn refuted(w: &World, f: &ForcedRecord, c: impl FnOnce(ForcedRecord) -> Challenge) {
+        let expected = ForcedVerdict::Challenge(Box::new(c(f.clone())));
+        assert_eq!(judge(w, f), Some(expected));
     }
 
-    fn challenge(c: Challenge) -> Option<ForcedVerdict> {
-        Some(ForcedVerdict::Challenge(Box::new(c)))
+    /// Forced transaction `index`, pending: `input`'s coins paid to its own owner.
+    fn claim(w: &mut World, index: u64, input: Input) -> ForcedRecord {
+        w.forced(index, pay(input, input.owner), ForcedPhase::Pending)
     }
 
-    /// Alice deposited `[0, 10)` for block 1 and forces a payment of it to Carol.
+    /// Alice forces a payment of her deposit to Carol.
     fn alice_forces() -> (World, ForcedRecord) {
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], CAROL);
-        let f = w.forced(0, tx, ForcedPhase::Pending);
+        let mut w = World::alice_deposited();
+        let f = w.forced(0, pay(alices_coins(), CAROL), ForcedPhase::Pending);
         (w, f)
     }
 
@@ -212,52 +193,50 @@ mod tests {
     fn an_honest_forced_transaction_stands() {
         // §12.2 "honest case"
         let (w, f) = alice_forces();
-        assert_eq!(judge(&w, &f, &Trees::new()), None);
+        assert_eq!(judge(&w, &f), None);
     }
 
     #[test]
     fn unguarded_inputs_are_not_judged() {
         let (mut w, f) = alice_forces();
-        w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
+        w.include(2, pay(alices_coins(), BOB), true);
         let elsewhere = Mode::Guard(vec![seg(20, 30)]);
-        assert_eq!(judge_with(&w, &elsewhere, &f, &Trees::new()), None);
+        assert_eq!(
+            judge_forced(&w.view_with(&elsewhere), &f, &Trees::new()),
+            None
+        );
     }
 
     #[test]
     fn an_input_spent_on_l2_is_forced_spent() {
         // §12.2 (a)
         let (mut w, f) = alice_forces();
-        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
-        assert_eq!(
-            judge(&w, &f, &Trees::new()),
-            challenge(Challenge::ForcedSpent {
-                forced: f,
-                input: 0,
-                spend: Spend::Included { tx: t2, input: 0 },
-            })
-        );
+        let tx = w.include(2, pay(alices_coins(), BOB), true);
+        let spend = Spend::Included { tx, input: 0 };
+        refuted(&w, &f, |forced| Challenge::ForcedSpent {
+            forced,
+            input: 0,
+            spend,
+        });
     }
 
     #[test]
     fn of_two_signed_forced_spends_the_first_falls_to_the_second_once() {
         // §12.2 (a): the second, once used, is not used again, so it stands.
         let (mut w, first) = alice_forces();
-        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB);
-        let mut second = w.forced(1, tx, ForcedPhase::Pending);
-        assert_eq!(
-            judge(&w, &first, &Trees::new()),
-            challenge(Challenge::ForcedSpent {
-                forced: first.clone(),
-                input: 0,
-                spend: Spend::Forced {
-                    tx: second.clone(),
-                    input: 0
-                },
-            })
-        );
+        let mut second = w.forced(1, pay(alices_coins(), BOB), ForcedPhase::Pending);
+        let spend = Spend::Forced {
+            tx: second.clone(),
+            input: 0,
+        };
+        refuted(&w, &first, |forced| Challenge::ForcedSpent {
+            forced,
+            input: 0,
+            spend,
+        });
         second.action = Some("forcedSpent".into());
         w.state.forced.insert(second.index, second);
-        assert_eq!(judge(&w, &first, &Trees::new()), None);
+        assert_eq!(judge(&w, &first), None);
     }
 
     #[test]
@@ -266,67 +245,50 @@ mod tests {
         let (mut w, f) = alice_forces();
         let elsewhere = w.exit(BOB, 10, 20, Position::deposit(1), B256::ZERO);
         w.settle(&elsewhere);
-        assert_eq!(judge(&w, &f, &Trees::new()), None);
+        assert_eq!(judge(&w, &f), None);
         let exit = w.exit(ALICE, 0, 5, Position::deposit(1), B256::ZERO);
         let settled = w.settle(&exit);
-        assert_eq!(
-            judge(&w, &f, &Trees::new()),
-            challenge(Challenge::ForcedWithdrawn {
-                forced: f,
-                input: 0,
-                settled,
-            })
-        );
+        refuted(&w, &f, |forced| Challenge::ForcedWithdrawn {
+            forced,
+            input: 0,
+            settled,
+        });
     }
 
     #[test]
     fn a_claim_on_someone_elses_deposit_is_forced_deposit() {
-        // §12.2 (b): the operator force-claims Bob's deposit as its own.
+        // §12.2 (b): Bob force-claims Alice's deposit as his own.
         let mut w = World::default();
-        let deposit = w.deposit(BOB, 0, 10, 1);
-        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], ALICE);
-        let f = w.forced(0, tx, ForcedPhase::Pending);
-        assert_eq!(
-            judge(&w, &f, &Trees::new()),
-            challenge(Challenge::ForcedDeposit {
-                forced: f,
-                input: 0,
-                deposit,
-            })
-        );
+        let deposit = w.deposit(ALICE, 0, 10, 1);
+        let f = claim(&mut w, 0, from_deposit(BOB, 1, seg(0, 10)));
+        refuted(&w, &f, |forced| Challenge::ForcedDeposit {
+            forced,
+            input: 0,
+            deposit,
+        });
     }
 
     #[test]
     fn a_claim_on_someone_elses_output_is_forced_output() {
         // §12.2 (b): Alice paid Bob in block 2; Carol claims that output.
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let t2 = w.include(2, pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB), true);
-        let honest = w.forced(
-            0,
-            pay(vec![from_output(BOB, 2, seg(0, 10))], CAROL),
-            ForcedPhase::Pending,
-        );
-        assert_eq!(judge(&w, &honest, &Trees::new()), None);
-        let claim = pay(vec![from_output(CAROL, 2, seg(0, 10))], CAROL);
-        let f = w.forced(1, claim, ForcedPhase::Pending);
-        assert_eq!(
-            judge(&w, &f, &Trees::new()),
-            challenge(Challenge::ForcedOutput {
-                forced: f,
-                input: 0,
-                tx: t2,
-                output: 0,
-            })
-        );
+        let mut w = World::alice_deposited();
+        let tx = w.include(2, pay(alices_coins(), BOB), true);
+        let honest = claim(&mut w, 0, from_output(BOB, 2, seg(0, 10)));
+        assert_eq!(judge(&w, &honest), None);
+        let f = claim(&mut w, 1, from_output(CAROL, 2, seg(0, 10)));
+        refuted(&w, &f, |forced| Challenge::ForcedOutput {
+            forced,
+            input: 0,
+            tx,
+            output: 0,
+        });
     }
 
     #[test]
     fn a_claim_on_an_empty_place_of_a_served_block_is_forced_excluded() {
         // §12.2 (b): block 2 has no leaf over `[0, 10)`; the judge asks for its tree first, and
         // a block not served again gives no proof.
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
+        let mut w = World::alice_deposited();
         let header = BlockHeader {
             number: 2,
             prev_hash: B256::ZERO,
@@ -336,30 +298,23 @@ mod tests {
         };
         w.state.headers.insert(2, header);
         w.state.meta.next_child = 3;
-        let claim = pay(vec![from_output(ALICE, 2, seg(0, 10))], ALICE);
-        let f = w.forced(0, claim, ForcedPhase::Pending);
-        let mut trees = Trees::new();
-        assert_eq!(judge(&w, &f, &trees), Some(ForcedVerdict::NeedBlock(2)));
-        trees.insert(2, None);
-        assert_eq!(judge(&w, &f, &trees), None);
+        let f = claim(&mut w, 0, from_output(ALICE, 2, seg(0, 10)));
+        assert_eq!(judge(&w, &f), Some(ForcedVerdict::NeedBlock(2)));
+        let mut trees = Trees::from([(2, None)]);
+        assert_eq!(judge_forced(&w.view(), &f, &trees), None);
         let tree = SumMerkleTree::build([(seg(20, 30), B256::repeat_byte(9))]).expect("tree");
         let proof = tree.prove_exclusion(&seg(0, 10)).expect("excluded").0;
         trees.insert(2, Some(tree));
-        assert_eq!(
-            judge(&w, &f, &trees),
-            challenge(Challenge::ForcedExcluded {
-                forced: f.clone(),
-                input: 0,
-                header,
-                segment: seg(0, 10),
-                proof,
-            })
-        );
+        let excluded = Challenge::ForcedExcluded {
+            forced: f.clone(),
+            input: 0,
+            header,
+            segment: seg(0, 10),
+            proof,
+        };
+        let verdict = judge_forced(&w.view(), &f, &trees);
+        assert_eq!(verdict, Some(ForcedVerdict::Challenge(Box::new(excluded))));
         w.state.meta.withheld.insert(2);
-        assert_eq!(
-            judge(&w, &f, &Trees::new()),
-            None,
-            "a withheld block proves nothing"
-        );
+        assert_eq!(judge(&w, &f), None, "a withheld block proves nothing");
     }
 }

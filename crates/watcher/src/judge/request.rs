@@ -7,7 +7,7 @@ use debye_primitives::{Position, Segment};
 
 use crate::{
     challenge::Challenge,
-    judge::evidence::View,
+    judge::evidence::{Sought, View},
     types::{ExitPhase, RequestRecord},
 };
 
@@ -44,13 +44,12 @@ pub(crate) fn judge_request(
         limit.saturating_sub(1)
     };
     let coin = Segment::new(r.coin, r.coin + U256::from(1u8)).ok()?;
-    let answer = view.any_spend(
-        Position::from(r.position).spend_key(),
-        r.owner,
-        |s| s.contains(&coin),
-        Some(limit),
-        Some(forced_max),
-    )?;
+    let named = Sought {
+        key: Position::from(r.position).spend_key(),
+        owner: r.owner,
+        pick: |s: &Segment| s.contains(&coin),
+    };
+    let answer = view.any_spend(&named, Some(limit), Some(forced_max))?;
     Some(Challenge::Respond {
         exit: exit.clone(),
         request: r.clone(),
@@ -60,120 +59,90 @@ pub(crate) fn judge_request(
 
 #[cfg(test)]
 mod tests {
-    use alloy_primitives::B256;
-    use debye_primitives::Transaction;
-
     use super::*;
-    use crate::{
-        challenge::Spend,
-        judge::fixtures::{ALICE, BOB, CAROL, WATCHER, World, from_deposit, pay, seg},
-        mode::Mode,
-        types::{ExitRecord, ForcedPhase},
-    };
+    use crate::judge::fixtures::*;
 
     const NOW: u64 = 1_000;
 
-    fn judge(w: &World, r: &RequestRecord) -> Option<Challenge> {
-        let view = View {
-            state: &w.state,
-            mode: &Mode::Archival,
-        };
-        judge_request(&view, r, WATCHER, NOW)
+    /// Alice's deposit of block 1, as a request names it.
+    fn alices_deposit() -> (Position, Address) {
+        (Position::deposit(1), ALICE)
     }
 
-    /// Alice deposits `[0, 10)` for block 1, pays Bob in block 2; Bob exits it.
-    fn bobs_exit() -> (World, Transaction, ExitRecord) {
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let tx = pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB);
-        let t2 = w.include(2, tx.clone(), true);
+    fn judge(w: &World, r: &RequestRecord) -> Option<Challenge> {
+        judge_request(&w.view(), r, WATCHER, NOW)
+    }
+
+    /// Alice pays her deposit to Bob in block 2; Bob exits it.
+    fn bobs_exit() -> (World, ExitRecord) {
+        let mut w = World::alice_deposited();
+        let t2 = w.include(2, pay(alices_coins(), BOB), true);
         let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
-        (w, tx, exit)
+        (w, exit)
+    }
+
+    /// Carol asks about Alice's deposit against `exit`: the answer expected, if any.
+    fn answered_with(w: &mut World, exit: &ExitRecord, answer: Option<Spend>) {
+        let request = w.request(exit, CAROL, alices_deposit(), 3, NOW);
+        let expected = answer.map(|answer| Challenge::Respond {
+            exit: exit.clone(),
+            request: request.clone(),
+            answer,
+        });
+        assert_eq!(judge(w, &request), expected);
     }
 
     #[test]
     fn our_unanswered_request_is_resolved_after_its_deadline_only() {
         // §3.4
-        let (mut w, _, exit) = bobs_exit();
-        let request = w.request(&exit, WATCHER, (Position::deposit(1), ALICE), 0, NOW);
+        let (mut w, exit) = bobs_exit();
+        let request = w.request(&exit, WATCHER, alices_deposit(), 0, NOW);
         assert_eq!(
             judge(&w, &request),
             None,
             "not before the deadline has passed"
         );
-        let request = w.request(&exit, WATCHER, (Position::deposit(1), ALICE), 0, NOW - 1);
-        assert_eq!(
-            judge(&w, &request),
-            Some(Challenge::Resolve { exit, request })
-        );
+        let request = w.request(&exit, WATCHER, alices_deposit(), 0, NOW - 1);
+        let resolve = Challenge::Resolve {
+            exit,
+            request: request.clone(),
+        };
+        assert_eq!(judge(&w, &request), Some(resolve));
     }
 
     #[test]
     fn a_griefing_request_is_answered_with_the_spend() {
         // §3.4.2
-        let (mut w, _, exit) = bobs_exit();
-        let request = w.request(&exit, CAROL, (Position::deposit(1), ALICE), 3, NOW);
+        let (mut w, exit) = bobs_exit();
         let t2 = w.state.txs[&(2, 0)].clone();
-        assert_eq!(
-            judge(&w, &request),
-            Some(Challenge::Respond {
-                exit,
-                request,
-                answer: Spend::Included { tx: t2, input: 0 },
-            })
-        );
+        answered_with(&mut w, &exit, Some(Spend::Included { tx: t2, input: 0 }));
     }
 
     #[test]
     fn no_answer_from_after_the_exit_nor_for_a_settled_exit() {
         // §3.4: the answer must be included no later than the exit's block.
-        let (mut w, _, _) = bobs_exit();
+        let (mut w, _) = bobs_exit();
         let early = w.exit(ALICE, 0, 10, Position::output(1), B256::repeat_byte(0xee));
-        let request = w.request(&early, CAROL, (Position::deposit(1), ALICE), 3, NOW);
-        assert_eq!(judge(&w, &request), None);
-        let (mut w, _, exit) = bobs_exit();
+        answered_with(&mut w, &early, None);
+        let (mut w, exit) = bobs_exit();
         let settled = w.settle(&exit);
-        let request = w.request(&settled, CAROL, (Position::deposit(1), ALICE), 3, NOW);
-        assert_eq!(judge(&w, &request), None);
+        answered_with(&mut w, &settled, None);
     }
 
     #[test]
     fn a_forced_spend_answers_only_if_it_counts_no_later_than_the_exit() {
         // §12.4: a forced transaction whose newest input is in block 1 ranks after block 1's
-        // transactions: it answers for an exit of block 2, not for one of block 1, and for a
-        // forced exit ranking at block 1.
-        let mut w = World::default();
-        w.deposit(ALICE, 0, 10, 1);
-        let f = w.forced(
-            0,
-            pay(vec![from_deposit(ALICE, 1, seg(0, 10))], BOB),
-            ForcedPhase::Included,
-        );
-        let answer = Spend::Forced { tx: f, input: 0 };
-        let named = (Position::deposit(1), ALICE);
+        // transactions: it answers for an exit of block 2 and for a forced exit ranking at
+        // block 1, not for an exit of block 1.
+        let mut w = World::alice_deposited();
+        let f = w.forced(0, pay(alices_coins(), BOB), ForcedPhase::Included);
+        let answer = Some(Spend::Forced { tx: f, input: 0 });
         let later = w.exit(BOB, 0, 10, Position::output(2), B256::repeat_byte(0xe2));
-        let request = w.request(&later, CAROL, named, 0, NOW);
-        assert_eq!(
-            judge(&w, &request),
-            Some(Challenge::Respond {
-                exit: later,
-                request,
-                answer: answer.clone(),
-            })
-        );
+        answered_with(&mut w, &later, answer.clone());
         let same_block = w.exit(BOB, 0, 10, Position::output(1), B256::repeat_byte(0xe1));
-        let request = w.request(&same_block, CAROL, named, 0, NOW);
-        assert_eq!(judge(&w, &request), None);
+        answered_with(&mut w, &same_block, None);
         let forced_exit = Position::forced(0, Position::deposit(1));
         let forced_exit = w.exit(BOB, 0, 10, forced_exit, B256::repeat_byte(0xe3));
-        let request = w.request(&forced_exit, CAROL, named, 0, NOW);
-        assert_eq!(
-            judge(&w, &request),
-            Some(Challenge::Respond {
-                exit: forced_exit,
-                request,
-                answer,
-            })
-        );
+        answered_with(&mut w, &forced_exit, answer);
     }
 }
