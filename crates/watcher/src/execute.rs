@@ -189,7 +189,7 @@ fn requested(r: &RequestRecord) -> ChallengeRequested {
     ChallengeRequested {
         exitId: r.exit_id,
         challengeId: r.challenge_id,
-        outputPosition: r.position,
+        outputPosition: r.position.to_u256(),
         outputOwner: r.owner,
         coin: r.coin,
         challenger: r.challenger,

@@ -8,7 +8,7 @@ use crate::{
     challenge::{Named, Spend},
     mode::Mode,
     state::State,
-    types::{ExitPhase, ExitRecord, ForcedPhase, ForcedRecord, StoredTx},
+    types::{DepositInfo, ExitPhase, ExitRecord, ForcedPhase, ForcedRecord, StoredTx},
 };
 
 /// What the judges see: the state and which coins are guarded.
@@ -99,7 +99,7 @@ impl View<'_> {
             .forced
             .values()
             .filter(|f| f.phase == ForcedPhase::Included)
-            .filter(|f| max_block.is_none_or(|m| Position::from(f.position).block() <= m))
+            .filter(|f| max_block.is_none_or(|m| f.position.block() <= m))
             .find_map(|f| s.in_forced(f))
     }
 
@@ -146,6 +146,12 @@ impl View<'_> {
             })
     }
 
+    /// The deposit that created `coin`.
+    fn deposit_holding(&self, coin: U256) -> Option<&DepositInfo> {
+        let (_, d) = self.state.deposits.range(..=coin).next_back()?;
+        (coin < d.end).then_some(d)
+    }
+
     /// Walks `coin`'s history back from the invalid transaction `tx` to the last valid output
     /// (or deposit) before the first broken link: the output a challenge request must name
     /// (`docs/exit-game.md` §3.4).
@@ -161,12 +167,7 @@ impl View<'_> {
                 .find(|i| i.segment.contains_coin(coin))?;
             if x.is_deposit() {
                 return self
-                    .state
-                    .deposits
-                    .range(..=coin)
-                    .next_back()
-                    .map(|(_, d)| d)
-                    .filter(|d| coin < d.end)
+                    .deposit_holding(coin)
                     .map(|d| Named::Deposit(d.clone()));
             }
             let (prev, oi) = self.output_in_block(x.block_index, |s| s.contains_coin(coin))?;
@@ -194,25 +195,19 @@ impl View<'_> {
             .values()
             .rev()
             .filter(|t| t.valid && allowed(Position::output(t.block)))
-            .find_map(|t| {
-                let oi = t
-                    .stx
-                    .transaction
-                    .outputs
-                    .iter()
-                    .position(|o| o.segment.contains_coin(coin))?;
-                Some(Named::Output(t.clone(), oi))
-            });
+            .find_map(|t| Some(Named::Output(t.clone(), output_holding(t, coin)?)));
         out.or_else(|| {
-            self.state
-                .deposits
-                .range(..=coin)
-                .next_back()
-                .map(|(_, d)| d)
-                .filter(|d| coin < d.end && allowed(Position::deposit(d.block_number)))
+            self.deposit_holding(coin)
+                .filter(|d| allowed(Position::deposit(d.block_number)))
                 .map(|d| Named::Deposit(d.clone()))
         })
     }
+}
+
+/// Which output of `t` holds `coin`.
+fn output_holding(t: &StoredTx, coin: U256) -> Option<usize> {
+    let outputs = &t.stx.transaction.outputs;
+    outputs.iter().position(|o| o.segment.contains_coin(coin))
 }
 
 /// The position of the output `exit_tx` spends holding `coin`: no request may name a newer one

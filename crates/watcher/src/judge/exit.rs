@@ -31,7 +31,7 @@ pub(crate) fn judge_exit(view: &View<'_>, exit: &ExitRecord) -> Option<ExitVerdi
     let challenge = |c| Some(ExitVerdict::Challenge(Box::new(c)));
     // Ingestion records only exits over a non-empty watched range.
     let range = Segment::new(exit.start, exit.end).ok()?;
-    let position = Position::from(exit.position);
+    let position = exit.position;
 
     // §3.1 spent, §12.4: a valid spend, signed by the exitor, of the exited output — an included
     // forced transaction spending it counts too.
@@ -120,7 +120,7 @@ pub(crate) fn judge_withheld_exit(
     let range = Segment::new(exit.start, exit.end).ok()?;
     let coin = view.mode.first_watched_coin(&range).unwrap_or(exit.start);
     let parent = parent_bound(exit_tx, coin);
-    let named = view.latest_valid_output(coin, Position::from(exit.position), parent)?;
+    let named = view.latest_valid_output(coin, exit.position, parent)?;
     request(view, exit, exit_tx, named, coin)
 }
 
@@ -134,7 +134,6 @@ fn request(
     coin: U256,
 ) -> Option<Challenge> {
     let (position, owner) = named.position_and_owner();
-    let position = position.to_u256();
     let repeated = view.state.requests.values().any(|r| {
         r.exit_id == exit.id && r.position == position && r.owner == owner && r.coin == coin
     });

@@ -3,7 +3,7 @@
 //! Pure: the state in, a [`Challenge`] out.
 
 use alloy_primitives::{Address, U256};
-use debye_primitives::{Position, Segment};
+use debye_primitives::Segment;
 
 use crate::{
     challenge::Challenge,
@@ -36,7 +36,7 @@ pub(crate) fn judge_request(
     // no later than the exit's block — the request bond then goes to the exit's owner. §12.4: an
     // included forced transaction answers too if it counts no later than the exit (order
     // 4q + 3 ≤ the exit's order): at the exit's block for a forced exit, before it otherwise.
-    let exit_position = Position::from(exit.position);
+    let exit_position = exit.position;
     let limit = exit_position.block();
     let forced_max = if exit_position.is_forced() {
         limit
@@ -45,7 +45,7 @@ pub(crate) fn judge_request(
     };
     let coin = Segment::new(r.coin, r.coin + U256::from(1u8)).ok()?;
     let named = Sought {
-        key: Position::from(r.position).spend_key(),
+        key: r.position.spend_key(),
         owner: r.owner,
         pick: |s: &Segment| s.contains(&coin),
     };
