@@ -258,3 +258,127 @@ impl Ingest<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{
+        B256,
+        aliases::{U40, U96},
+    };
+    use debye_primitives::{Position, Segment};
+
+    use super::*;
+
+    const ME: Address = Address::repeat_byte(0x77);
+
+    fn log(event: &impl SolEvent) -> L1Log {
+        let data = event.encode_log_data();
+        L1Log {
+            address: Address::ZERO,
+            topics: data.topics().to_vec(),
+            data: data.data,
+            block_number: 7,
+            tx_hash: B256::ZERO,
+            log_index: 0,
+        }
+    }
+
+    fn started(id: u8, start: u64, end: u64) -> L1Log {
+        log(&ExitStarted {
+            exitId: B256::repeat_byte(id),
+            owner: Address::repeat_byte(0xb0),
+            start: U256::from(start),
+            end: U256::from(end),
+            position: Position::output(3).to_u256(),
+            txId: B256::repeat_byte(0xee),
+            exitableAt: Default::default(),
+            bond: U96::from(5u8),
+        })
+    }
+
+    /// Applies `logs` to `state` as a watcher of `mode`; the events they give.
+    fn ingest(state: &mut State, mode: &Mode, logs: &[L1Log]) -> Vec<WatchEvent> {
+        let ingest = Ingest { mode, account: ME };
+        let mut batch = Batch::default();
+        let mut events = Vec::new();
+        for l in logs {
+            events.extend(ingest.anchor_log(state, &mut batch, l, 0).expect("decodes"));
+        }
+        events
+    }
+
+    #[test]
+    fn only_exits_over_guarded_coins_are_recorded_when_read() {
+        // docs/watcher.md §2: recorded when read, judged even after a restart.
+        let mut state = State::default();
+        let guard = Mode::Guard(vec![
+            Segment::new(U256::ZERO, U256::from(10u8)).expect("coins"),
+        ]);
+        ingest(&mut state, &guard, &[started(1, 20, 30), started(2, 5, 15)]);
+        assert_eq!(state.exits.len(), 1);
+        let exit = &state.exits[&B256::repeat_byte(2)];
+        assert_eq!(
+            (exit.phase, exit.position),
+            (ExitPhase::Pending, Position::output(3))
+        );
+        assert_eq!((exit.l1_block, exit.bond), (7, U256::from(5u8)));
+    }
+
+    #[test]
+    fn an_answer_to_our_request_reopens_the_exit_and_only_ours() {
+        // docs/watcher.md §1 step 6: the game continues on a younger output.
+        let mut state = State::default();
+        ingest(&mut state, &Mode::Archival, &[started(1, 0, 10)]);
+        let exit_id = B256::repeat_byte(1);
+        state.exits.get_mut(&exit_id).expect("recorded").action = Some("request".into());
+        let requested = |challenge: u8, challenger| {
+            log(&ChallengeRequested {
+                exitId: exit_id,
+                challengeId: B256::repeat_byte(challenge),
+                outputPosition: Position::deposit(1).to_u256(),
+                outputOwner: Address::repeat_byte(0xa1),
+                coin: U256::ZERO,
+                challenger,
+                deadline: U40::from(100u8),
+            })
+        };
+        let answered = |challenge: u8| {
+            log(&ChallengeAnswered {
+                exitId: exit_id,
+                challengeId: B256::repeat_byte(challenge),
+                responder: Address::ZERO,
+            })
+        };
+        let theirs = [requested(8, Address::repeat_byte(0xca)), answered(8)];
+        assert_eq!(ingest(&mut state, &Mode::Archival, &theirs), vec![]);
+        assert!(state.requests[&B256::repeat_byte(8)].done);
+        assert!(state.exits[&exit_id].action.is_some());
+        let ours = [requested(9, ME), answered(9)];
+        let challenge_id = B256::repeat_byte(9);
+        let events = ingest(&mut state, &Mode::Archival, &ours);
+        let reopened = WatchEvent::RequestAnswered {
+            exit_id,
+            challenge_id,
+        };
+        assert_eq!(events, vec![reopened]);
+        assert_eq!(state.exits[&exit_id].action, None);
+    }
+
+    #[test]
+    fn a_cancellation_paying_us_counts_the_bond_once() {
+        let mut state = State::default();
+        let cancelled = log(&ExitCancelled {
+            exitId: B256::repeat_byte(1),
+            reason: Default::default(),
+            beneficiary: ME,
+        });
+        let logs = [started(1, 0, 10), cancelled.clone(), cancelled];
+        ingest(&mut state, &Mode::Archival, &logs);
+        assert_eq!(state.meta.exits_cancelled, 1);
+        assert_eq!(state.meta.bonds_collected, U256::from(5u8));
+        assert_eq!(
+            state.exits[&B256::repeat_byte(1)].phase,
+            ExitPhase::Cancelled
+        );
+    }
+}

@@ -18,9 +18,9 @@
 //! resumable: a watcher reopened after a crash continues from its cursors and still judges every
 //! pending exit it had recorded. See `docs/watcher.md`.
 
-// Layers, lowest first; a module uses only those of lower layers (no import cycle):
-// error, types, mode, state → store, replica, source, challenge → ingest, accept, judge →
-// execute → watcher → cli, rpc, testnet.
+// Layers, lowest first; a module uses only modules of lower layers (no import cycle):
+// error, types, mode → state → store, replica, source, rpc, challenge → ingest, accept,
+// judge::evidence → judge::{exit, request, forced}, execute → watcher → cli, testnet.
 mod accept;
 mod challenge;
 mod error;
