@@ -128,50 +128,38 @@ pub(crate) enum Challenge {
         /// The named output's spend.
         answer: Spend,
     },
-    /// `challengeForcedSpent` (§12.2 (a)): input `input` of a forced transaction is spent.
-    ForcedSpent {
+    /// One of the forced game's challenges (§12.2): input `input` of forced transaction
+    /// `forced` is refuted, and the forcing bond is won.
+    Forced {
         /// The forced transaction.
         forced: ForcedRecord,
         /// Its refuted input.
         input: usize,
-        /// The spend.
-        spend: Spend,
+        /// The evidence, which names the contract call.
+        refutation: Refutation,
     },
+}
+
+/// Why an input of a forced transaction must fail (`docs/exit-game.md` §12.2): one variant per
+/// challenge of the forced-inclusion game.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Refutation {
+    /// `challengeForcedSpent` (§12.2 (a)): what the input spends is spent.
+    Spent(Spend),
     /// `challengeForcedWithdrawn` (§12.2 (a)): its coins were settled by an exit.
-    ForcedWithdrawn {
-        /// The forced transaction.
-        forced: ForcedRecord,
-        /// Its refuted input.
-        input: usize,
-        /// The settled exit.
-        settled: ExitRecord,
-    },
-    /// `challengeForcedDeposit` (§12.2 (b)): no such deposit.
-    ForcedDeposit {
-        /// The forced transaction.
-        forced: ForcedRecord,
-        /// Its refuted input.
-        input: usize,
-        /// The deposit that really covers its coins.
-        deposit: DepositInfo,
-    },
-    /// `challengeForcedOutput` (§12.2 (b)): no such output.
-    ForcedOutput {
-        /// The forced transaction.
-        forced: ForcedRecord,
-        /// Its refuted input.
-        input: usize,
+    Withdrawn(ExitRecord),
+    /// `challengeForcedDeposit` (§12.2 (b)): no such deposit; this one covers its coins.
+    Deposit(DepositInfo),
+    /// `challengeForcedOutput` (§12.2 (b)): no such output; output `output` of `tx` covers its
+    /// coins.
+    Output {
         /// The transaction whose output really covers its coins.
         tx: StoredTx,
         /// That output's index.
         output: usize,
     },
     /// `challengeForcedExcluded` (§12.2 (b)): the named block has no leaf over its coins.
-    ForcedExcluded {
-        /// The forced transaction.
-        forced: ForcedRecord,
-        /// Its refuted input.
-        input: usize,
+    Excluded {
         /// The committed header of the named block.
         header: BlockHeader,
         /// The excluded segment.
@@ -202,11 +190,13 @@ impl Challenge {
             Self::RequestWithDeposit { .. } | Self::RequestWithOutput { .. } => "request",
             Self::Resolve { .. } => "resolve",
             Self::Respond { .. } => "respond",
-            Self::ForcedSpent { .. } => "forcedSpent",
-            Self::ForcedWithdrawn { .. } => "forcedWithdrawn",
-            Self::ForcedDeposit { .. } => "forcedDeposit",
-            Self::ForcedOutput { .. } => "forcedOutput",
-            Self::ForcedExcluded { .. } => "forcedExcluded",
+            Self::Forced { refutation, .. } => match refutation {
+                Refutation::Spent(_) => "forcedSpent",
+                Refutation::Withdrawn(_) => "forcedWithdrawn",
+                Refutation::Deposit(_) => "forcedDeposit",
+                Refutation::Output { .. } => "forcedOutput",
+                Refutation::Excluded { .. } => "forcedExcluded",
+            },
         }
     }
 
@@ -221,11 +211,7 @@ impl Challenge {
             | Self::RequestWithOutput { exit, .. }
             | Self::Resolve { exit, .. }
             | Self::Respond { exit, .. } => Target::Exit(exit.id),
-            Self::ForcedSpent { forced, .. }
-            | Self::ForcedWithdrawn { forced, .. }
-            | Self::ForcedDeposit { forced, .. }
-            | Self::ForcedOutput { forced, .. }
-            | Self::ForcedExcluded { forced, .. } => Target::Forced(forced.index),
+            Self::Forced { forced, .. } => Target::Forced(forced.index),
         }
     }
 }

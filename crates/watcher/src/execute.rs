@@ -4,18 +4,18 @@
 
 use alloy_primitives::Address;
 use debye_l1::{
-    L1,
+    L1, L1Receipt,
     contracts::DebyeChainClient,
     exits::{ChallengeRequested, OutputProof, SpendProof, output_proof, spend_proof},
     forced::forced_spend_proof,
 };
 
 use crate::{
-    challenge::{Challenge, Spend, Target},
+    challenge::{Challenge, Refutation, Spend, Target},
     error::Result,
     state::{Batch, State},
     store::Store,
-    types::{RequestRecord, StoredTx, WatchEvent},
+    types::{ForcedRecord, RequestRecord, StoredTx, WatchEvent},
 };
 
 /// Sends challenges from one account and records them in one store.
@@ -104,62 +104,57 @@ impl<L: L1> Executor<'_, L> {
                 )
                 .await
                 .map(drop),
-            Challenge::ForcedSpent {
+            Challenge::Forced {
                 forced,
                 input,
-                spend,
-            } => chain
-                .challenge_forced_spent(me, forced.index, &forced.tx, *input, &proof(state, spend)?)
-                .await
-                .map(drop),
-            Challenge::ForcedWithdrawn {
-                forced,
-                input,
-                settled,
-            } => chain
-                .challenge_forced_withdrawn(me, forced.index, &forced.tx, *input, &settled.data())
-                .await
-                .map(drop),
-            Challenge::ForcedDeposit {
-                forced,
-                input,
-                deposit,
-            } => chain
-                .challenge_forced_deposit(me, forced.index, &forced.tx, *input, &deposit.record())
-                .await
-                .map(drop),
-            Challenge::ForcedOutput {
-                forced,
-                input,
-                tx,
-                output,
-            } => {
-                let named = named_output(state, tx, *output)?;
-                chain
-                    .challenge_forced_output(me, forced.index, &forced.tx, *input, &named)
-                    .await
-                    .map(drop)
-            }
-            Challenge::ForcedExcluded {
-                forced,
-                input,
-                header,
-                segment,
-                proof,
-            } => chain
-                .challenge_forced_excluded(
-                    me,
-                    forced.index,
-                    &forced.tx,
-                    *input,
-                    header,
-                    segment,
-                    proof,
-                )
-                .await
+                refutation,
+            } => self
+                .send_forced(state, forced, *input, refutation)
+                .await?
                 .map(drop),
         };
         Ok(sent)
+    }
+
+    /// Sends the challenge of input `i` of forced transaction `forced` that `refutation` names
+    /// (§12.2).
+    async fn send_forced(
+        &self,
+        state: &State,
+        forced: &ForcedRecord,
+        i: usize,
+        refutation: &Refutation,
+    ) -> Result<Result<L1Receipt, debye_l1::Error>> {
+        let (chain, me, k, tx) = (self.chain, self.from, forced.index, &forced.tx);
+        Ok(match refutation {
+            Refutation::Spent(spend) => {
+                let spend = proof(state, spend)?;
+                chain.challenge_forced_spent(me, k, tx, i, &spend).await
+            }
+            Refutation::Withdrawn(settled) => {
+                chain
+                    .challenge_forced_withdrawn(me, k, tx, i, &settled.data())
+                    .await
+            }
+            Refutation::Deposit(deposit) => {
+                chain
+                    .challenge_forced_deposit(me, k, tx, i, &deposit.record())
+                    .await
+            }
+            Refutation::Output { tx: stored, output } => {
+                let named = named_output(state, stored, *output)?;
+                chain.challenge_forced_output(me, k, tx, i, &named).await
+            }
+            Refutation::Excluded {
+                header,
+                segment,
+                proof,
+            } => {
+                chain
+                    .challenge_forced_excluded(me, k, tx, i, header, segment, proof)
+                    .await
+            }
+        })
     }
 }
 

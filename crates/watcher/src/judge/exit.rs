@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn an_honest_exit_stands() {
         let (mut w, t2) = alice_pays_bob();
-        let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
+        let exit = w.exit_of(&t2);
         assert_eq!(judge_exit(&w.view(), &exit), None);
     }
 
@@ -241,7 +241,7 @@ mod tests {
         let (mut w, t2) = alice_pays_bob();
         let other = w.exit(BOB, 10, 20, Position::output(2), t2.tx_id);
         w.settle(&other);
-        let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
+        let exit = w.exit_of(&t2);
         let verdict = judge_exit(&w.view(), &exit);
         assert_eq!(verdict, None, "settled coins elsewhere do not count");
         let earlier = w.exit(BOB, 5, 8, Position::output(2), t2.tx_id);
@@ -258,8 +258,7 @@ mod tests {
     /// Bob exits that: a double spend with `earlier` as evidence (§3.2).
     fn double_spend_with(mut w: World, earlier: Spend) {
         let again = pay(alices_coins(), BOB);
-        let t3 = w.include(3, again.clone(), true);
-        let exit = w.exit(BOB, 0, 10, Position::output(3), t3.tx_id);
+        let exit = w.exited(3, &again, true);
         let expected = Challenge::DoubleSpend {
             exit: exit.clone(),
             exit_tx: again,
@@ -289,7 +288,7 @@ mod tests {
         // §3.2: only a spend included before the exited transaction's block.
         let (mut w, _) = alice_pays_bob();
         let t2b = w.include(2, pay(alices_coins(), CAROL), true);
-        let exit = w.exit(CAROL, 0, 10, Position::output(2), t2b.tx_id);
+        let exit = w.exit_of(&t2b);
         assert_eq!(judge_exit(&w.view(), &exit), None);
     }
 
@@ -300,8 +299,7 @@ mod tests {
         // repeated.
         let (mut w, t2) = alice_pays_bob();
         let forged = pay(from_output(BOB, 2, seg(0, 10)), CAROL);
-        let t3 = w.include(3, forged.clone(), false);
-        let exit = w.exit(CAROL, 0, 10, Position::output(3), t3.tx_id);
+        let exit = w.exited(3, &forged, false);
         let request = Challenge::RequestWithOutput {
             exit: exit.clone(),
             exit_tx: forged,
@@ -321,8 +319,7 @@ mod tests {
         let mut w = World::default();
         let deposit = w.deposit(ALICE, 0, 10, 1);
         let forged = pay(alices_coins(), CAROL);
-        let t2 = w.include(2, forged.clone(), false);
-        let exit = w.exit(CAROL, 0, 10, Position::output(2), t2.tx_id);
+        let exit = w.exited(2, &forged, false);
         let request = Challenge::RequestWithDeposit {
             exit: exit.clone(),
             exit_tx: forged,

@@ -151,6 +151,20 @@ impl World {
         e
     }
 
+    /// A pending exit, by its owner, of the whole of output 0 of the stored `t`.
+    pub(crate) fn exit_of(&mut self, t: &StoredTx) -> ExitRecord {
+        let out = t.stx.transaction.outputs[0];
+        let (start, end) = (out.segment.start(), out.segment.end());
+        let (start, end) = (start.to::<u64>(), end.to::<u64>());
+        self.exit(out.owner, start, end, Position::output(t.block), t.tx_id)
+    }
+
+    /// `tx` included in `block` and its output 0 exited by its owner.
+    pub(crate) fn exited(&mut self, block: u64, tx: &Transaction, valid: bool) -> ExitRecord {
+        let t = self.include(block, tx.clone(), valid);
+        self.exit_of(&t)
+    }
+
     /// `exit` settled.
     pub(crate) fn settle(&mut self, exit: &ExitRecord) -> ExitRecord {
         let mut e = exit.clone();

@@ -12,7 +12,7 @@ use alloy_primitives::U256;
 use debye_primitives::{Segment, SumMerkleTree};
 
 use crate::{
-    challenge::{Challenge, Spend},
+    challenge::{Challenge, Refutation, Spend},
     judge::evidence::{Sought, View},
     types::{ForcedPhase, ForcedRecord},
 };
@@ -38,27 +38,27 @@ pub(crate) fn judge_forced(
     f: &ForcedRecord,
     trees: &Trees,
 ) -> Option<ForcedVerdict> {
-    let challenge = |c| Some(ForcedVerdict::Challenge(Box::new(c)));
     for (input, x) in f.tx.inputs.iter().enumerate() {
+        let refuted = |refutation| {
+            let forced = f.clone();
+            let c = Challenge::Forced {
+                forced,
+                input,
+                refutation,
+            };
+            Some(ForcedVerdict::Challenge(Box::new(c)))
+        };
         if !view.mode.watches(&x.segment) {
             continue;
         }
         // (a) spent: an included L2 spend of what `x` spends.
         let l2 = view.included_spend(&Sought::like(x, |s| s.overlaps(&x.segment)), None);
         if let Some(spend) = l2.or_else(|| other_forced_spend(view, f, input)) {
-            return challenge(Challenge::ForcedSpent {
-                forced: f.clone(),
-                input,
-                spend,
-            });
+            return refuted(Refutation::Spent(spend));
         }
         // (a) withdrawn: a settled exit overlapping `x` (§4.1: settled coins never move again).
         if let Some(settled) = view.settled_over(x.segment.start(), x.segment.end()) {
-            return challenge(Challenge::ForcedWithdrawn {
-                forced: f.clone(),
-                input,
-                settled: settled.clone(),
-            });
+            return refuted(Refutation::Withdrawn(settled.clone()));
         }
         if x.is_deposit() {
             // (b) no such deposit: the deposit covering `x` has another owner, block or bounds.
@@ -76,11 +76,7 @@ pub(crate) fn judge_forced(
                     || d.start > seg.start()
                     || d.end < seg.end())
             {
-                return challenge(Challenge::ForcedDeposit {
-                    forced: f.clone(),
-                    input,
-                    deposit: d.clone(),
-                });
+                return refuted(Refutation::Deposit(d.clone()));
             }
             continue;
         }
@@ -90,12 +86,8 @@ pub(crate) fn judge_forced(
         if let Some((t, oi)) = view.output_in_block(n, |s| s.overlaps(&x.segment)) {
             let o = t.stx.transaction.outputs[oi];
             if o.owner != x.owner || !o.segment.contains(&x.segment) {
-                return challenge(Challenge::ForcedOutput {
-                    forced: f.clone(),
-                    input,
-                    tx: t.clone(),
-                    output: oi,
-                });
+                let tx = t.clone();
+                return refuted(Refutation::Output { tx, output: oi });
             }
             continue;
         }
@@ -117,9 +109,7 @@ pub(crate) fn judge_forced(
                 .find_map(|s| Some((s, tree.prove_exclusion(&s).ok()?.0)))
         });
         if let Some((segment, proof)) = excluded {
-            return challenge(Challenge::ForcedExcluded {
-                forced: f.clone(),
-                input,
+            return refuted(Refutation::Excluded {
                 header,
                 segment,
                 proof,
@@ -171,10 +161,22 @@ mod tests {
         judge_forced(&w.view(), f, &Trees::new())
     }
 
-    /// `f` is cancelled, its input 0 refuted by `c(f)`.
-    fn refuted(w: &World, f: &ForcedRecord, c: impl FnOnce(ForcedRecord) -> Challenge) {
-        let expected = ForcedVerdict::Challenge(Box::new(c(f.clone())));
-        assert_eq!(judge(w, f), Some(expected));
+    /// `f` is cancelled, its input 0 refuted by `refutation`.
+    fn refuted(w: &World, f: &ForcedRecord, refutation: Refutation) {
+        assert_eq!(
+            judge_forced(&w.view(), f, &Trees::new()),
+            verdict(f, refutation)
+        );
+    }
+
+    fn verdict(f: &ForcedRecord, refutation: Refutation) -> Option<ForcedVerdict> {
+        let forced = f.clone();
+        let c = Challenge::Forced {
+            forced,
+            input: 0,
+            refutation,
+        };
+        Some(ForcedVerdict::Challenge(Box::new(c)))
     }
 
     /// Forced transaction `index`, pending: `input`'s coins paid to its own owner.
@@ -212,12 +214,7 @@ mod tests {
         // §12.2 (a)
         let (mut w, f) = alice_forces();
         let tx = w.include(2, pay(alices_coins(), BOB), true);
-        let spend = Spend::Included { tx, input: 0 };
-        refuted(&w, &f, |forced| Challenge::ForcedSpent {
-            forced,
-            input: 0,
-            spend,
-        });
+        refuted(&w, &f, Refutation::Spent(Spend::Included { tx, input: 0 }));
     }
 
     #[test]
@@ -229,11 +226,7 @@ mod tests {
             tx: second.clone(),
             input: 0,
         };
-        refuted(&w, &first, |forced| Challenge::ForcedSpent {
-            forced,
-            input: 0,
-            spend,
-        });
+        refuted(&w, &first, Refutation::Spent(spend));
         second.action = Some("forcedSpent".into());
         w.state.forced.insert(second.index, second);
         assert_eq!(judge(&w, &first), None);
@@ -248,11 +241,7 @@ mod tests {
         assert_eq!(judge(&w, &f), None);
         let exit = w.exit(ALICE, 0, 5, Position::deposit(1), B256::ZERO);
         let settled = w.settle(&exit);
-        refuted(&w, &f, |forced| Challenge::ForcedWithdrawn {
-            forced,
-            input: 0,
-            settled,
-        });
+        refuted(&w, &f, Refutation::Withdrawn(settled));
     }
 
     #[test]
@@ -261,11 +250,7 @@ mod tests {
         let mut w = World::default();
         let deposit = w.deposit(ALICE, 0, 10, 1);
         let f = claim(&mut w, 0, from_deposit(BOB, 1, seg(0, 10)));
-        refuted(&w, &f, |forced| Challenge::ForcedDeposit {
-            forced,
-            input: 0,
-            deposit,
-        });
+        refuted(&w, &f, Refutation::Deposit(deposit));
     }
 
     #[test]
@@ -276,12 +261,7 @@ mod tests {
         let honest = claim(&mut w, 0, from_output(BOB, 2, seg(0, 10)));
         assert_eq!(judge(&w, &honest), None);
         let f = claim(&mut w, 1, from_output(CAROL, 2, seg(0, 10)));
-        refuted(&w, &f, |forced| Challenge::ForcedOutput {
-            forced,
-            input: 0,
-            tx,
-            output: 0,
-        });
+        refuted(&w, &f, Refutation::Output { tx, output: 0 });
     }
 
     #[test]
@@ -305,15 +285,13 @@ mod tests {
         let tree = SumMerkleTree::build([(seg(20, 30), B256::repeat_byte(9))]).expect("tree");
         let proof = tree.prove_exclusion(&seg(0, 10)).expect("excluded").0;
         trees.insert(2, Some(tree));
-        let excluded = Challenge::ForcedExcluded {
-            forced: f.clone(),
-            input: 0,
+        let segment = seg(0, 10);
+        let excluded = Refutation::Excluded {
             header,
-            segment: seg(0, 10),
+            segment,
             proof,
         };
-        let verdict = judge_forced(&w.view(), &f, &trees);
-        assert_eq!(verdict, Some(ForcedVerdict::Challenge(Box::new(excluded))));
+        assert_eq!(judge_forced(&w.view(), &f, &trees), verdict(&f, excluded));
         w.state.meta.withheld.insert(2);
         assert_eq!(judge(&w, &f), None, "a withheld block proves nothing");
     }

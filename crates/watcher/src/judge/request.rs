@@ -77,7 +77,7 @@ mod tests {
     fn bobs_exit() -> (World, ExitRecord) {
         let mut w = World::alice_deposited();
         let t2 = w.include(2, pay(alices_coins(), BOB), true);
-        let exit = w.exit(BOB, 0, 10, Position::output(2), t2.tx_id);
+        let exit = w.exit_of(&t2);
         (w, exit)
     }
 
