@@ -221,10 +221,7 @@ async fn forced_tx_answers_a_request() {
     assert!(!challenged_any(&events), "{events:?}");
 
     let bond = w.chain.exit_bond().await.unwrap();
-    let (griefer0, guard0) = (
-        w.l1.balance(w.operator).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [griefer0, guard0] = w.balances([w.operator, w.guard]).await;
     let id1 = w.t1.tx_id(w.op.domain());
     let named = output_proof(
         &w.t1.transaction,
@@ -266,10 +263,7 @@ async fn two_signed_forced_spends_of_one_input_leave_one() {
     let mut watcher = w.watcher(w.all_coins()).await;
     watcher.step().await.unwrap();
     let bond = w.chain.force_bond().await.unwrap();
-    let (alice0, guard0) = (
-        w.l1.balance(w.alice).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [alice0, guard0] = w.balances([w.alice, w.guard]).await;
     let mut input = tx_input(w.alice, 1, change);
     input.output_index = 1;
     let to_bob = transfer(input, w.bob);

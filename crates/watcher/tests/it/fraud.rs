@@ -81,6 +81,15 @@ impl<L: L1 + Clone + 'static> World<L> {
         self.settles_to(exit, owner, bond, why).await;
     }
 
+    /// The L1 balances of `who`, in order.
+    pub(crate) async fn balances<const N: usize>(&self, who: [Address; N]) -> [U256; N] {
+        let mut out = [U256::ZERO; N];
+        for (balance, a) in out.iter_mut().zip(who) {
+            *balance = self.l1.balance(a).await.unwrap();
+        }
+        out
+    }
+
     /// `exit` was cancelled on L1.
     pub(crate) async fn assert_cancelled(&self, exit: &ExitData) {
         let status = self.chain.exit_status(exit).await.unwrap();
@@ -118,10 +127,7 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
     let mut watcher = w.watcher(w.all_coins()).await;
     watcher.step().await.unwrap();
     let bond = w.chain.exit_bond().await.unwrap();
-    let (alice0, guard0) = (
-        w.l1.balance(w.alice).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [alice0, guard0] = w.balances([w.alice, w.guard]).await;
     let fraud = w
         .chain
         .start_deposit_exit(w.alice, &w.dep_a, w.dep_a.start, w.dep_a.end)
