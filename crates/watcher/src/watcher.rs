@@ -441,6 +441,9 @@ impl<L: L1, S: BlockSource> Watcher<L, S> {
         Ok(())
     }
 
+    /// Judges `exit`; one the watcher cannot prove wrong is reported once (`UnprovableExit`),
+    /// and if its block is withheld a request may still be opened from the exited transaction
+    /// the anchor published (docs/watcher.md §1 step 3, §5).
     async fn act_on_exit(&mut self, exit: &ExitRecord) -> Result<()> {
         let withheld = match judge_exit(&self.view(), exit) {
             None => return Ok(()),
