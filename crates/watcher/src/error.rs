@@ -1,3 +1,5 @@
+//! The crate's one error type: what can stop a round (L1, store, operator, configuration).
+
 /// Errors of the watcher.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -18,9 +18,19 @@
 //! resumable: a watcher reopened after a crash continues from its cursors and still judges every
 //! pending exit it had recorded. See `docs/watcher.md`.
 
+// Layers, lowest first; a module uses only modules of lower layers (no import cycle):
+// error, types, mode → state → store, replica, source, rpc, challenge → ingest, accept,
+// judge::evidence → judge::{exit, request, forced}, execute → watcher → cli, testnet.
+mod accept;
+mod challenge;
 mod error;
+mod execute;
+mod ingest;
+mod judge;
+mod mode;
 mod replica;
 mod source;
+mod state;
 mod store;
 pub mod types;
 mod watcher;
@@ -31,7 +41,8 @@ pub mod rpc;
 pub mod testnet;
 
 pub use error::{Error, Result};
+pub use mode::Mode;
 pub use source::BlockSource;
-pub use store::Meta;
+pub use state::Meta;
 pub use types::{Status, WatchEvent};
-pub use watcher::{Config, Mode, Watcher};
+pub use watcher::{Config, Watcher};

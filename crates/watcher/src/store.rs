@@ -12,19 +12,18 @@
 //! | `requests` | challenge id        | [`RequestRecord`]                      |
 //! | `forced`   | forced index `k`    | [`ForcedRecord`] (docs/exit-game.md §12) |
 
-use std::{
-    collections::{BTreeMap, BTreeSet, HashMap},
-    path::Path,
-};
+use std::{collections::BTreeMap, path::Path};
 
-use alloy_primitives::{B256, U256};
 use debye_primitives::BlockHeader;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use redb::{
+    Database, Key, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition,
+    WriteTransaction,
+};
+use serde::{Serialize, de::DeserializeOwned};
 
 use crate::{
-    Result,
-    error::store as db,
+    error::{Result, store as db},
+    state::{Batch, Meta, State},
     types::{DepositInfo, ExitRecord, ForcedRecord, RequestRecord, StoredTx},
 };
 
@@ -35,106 +34,6 @@ const TXS: TableDefinition<'_, (u64, u32), &[u8]> = TableDefinition::new("txs");
 const EXITS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("exits");
 const REQUESTS: TableDefinition<'_, [u8; 32], &[u8]> = TableDefinition::new("requests");
 const FORCED: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("forced");
-
-/// Cursors and counters.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Meta {
-    /// `chainId:anchor` this store follows.
-    pub chain: String,
-    /// Next L1 block to read logs from.
-    pub l1_cursor: u64,
-    /// Next child block to fetch from the operator.
-    pub next_child: u64,
-    /// Committed child blocks the operator has not served (yet).
-    pub withheld: BTreeSet<u64>,
-    /// L1 timestamp of the latest block commitment seen.
-    pub last_commit_at: u64,
-    /// Challenges (spent, double spend, deposit after, requests, resolutions) this watcher sent.
-    pub challenges_sent: u64,
-    /// Answers to challenge requests this watcher sent.
-    pub answers_sent: u64,
-    /// Exits cancelled with the bond paid to this watcher's account.
-    pub exits_cancelled: u64,
-    /// Wei of exit and forcing bonds paid to this watcher's account.
-    pub bonds_collected: U256,
-    /// Forced transactions cancelled with the forcing bond paid to this watcher's account.
-    #[serde(default)]
-    pub forced_cancelled: u64,
-    /// Byzantine conditions reported so far.
-    pub byzantine_reports: u64,
-    /// Highest block whose accumulator field the replica has checked (docs/accumulator.md
-    /// §13.4): the replica is rebuilt after a restart without reporting these again.
-    #[serde(default)]
-    pub accumulator_checked: u64,
-}
-
-/// Everything the watcher knows, in memory, mirrored by the store.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    pub(crate) meta: Meta,
-    pub(crate) deposits: BTreeMap<U256, DepositInfo>,
-    pub(crate) headers: BTreeMap<u64, BlockHeader>,
-    pub(crate) txs: BTreeMap<(u64, u32), StoredTx>,
-    /// tx id → where it is.
-    pub(crate) by_id: HashMap<B256, (u64, u32)>,
-    /// spend key ([`spend_key`]) of a spent output → transactions with an input naming it.
-    pub(crate) spends: HashMap<U256, Vec<(u64, u32)>>,
-    pub(crate) exits: BTreeMap<B256, ExitRecord>,
-    pub(crate) requests: BTreeMap<B256, RequestRecord>,
-    /// Forced transactions by index.
-    pub(crate) forced: BTreeMap<u64, ForcedRecord>,
-}
-
-/// `Input.blockIndex` bit naming a forced transaction's output (`docs/formats.md` §3.1).
-const FORCED_BLOCK: u64 = debye_l1::forced::FORCED_BLOCK;
-
-/// The key under which a spend of the output `input` names is indexed: its position
-/// (`docs/exit-game.md` §1.2, `2b` or `2b + 1`) for a regular output, `(k + 1) << 128` for an
-/// output of forced transaction `k` (§12.4: the upper bits of a forced position). [`exit_key`] maps
-/// an exit's position to the same key.
-pub(crate) fn spend_key(input: &debye_primitives::Input) -> U256 {
-    if input.block_index & FORCED_BLOCK != 0 {
-        let k = input.block_index & !FORCED_BLOCK;
-        (U256::from(k) + U256::from(1u8)) << 128
-    } else {
-        U256::from(input.block_index) * U256::from(2u8) + U256::from(u8::from(!input.is_deposit()))
-    }
-}
-
-/// The spend key ([`spend_key`]) of the output an exit at `position` exits.
-pub(crate) fn exit_key(position: U256) -> U256 {
-    if position >> 128 == U256::ZERO {
-        position
-    } else {
-        (position >> 128) << 128
-    }
-}
-
-impl State {
-    pub(crate) fn index_tx(&mut self, tx: StoredTx) {
-        let key = (tx.block, tx.index);
-        self.by_id.insert(tx.tx_id, key);
-        for input in &tx.stx.transaction.inputs {
-            let list = self.spends.entry(spend_key(input)).or_default();
-            if !list.contains(&key) {
-                list.push(key);
-            }
-        }
-        self.txs.insert(key, tx);
-    }
-}
-
-/// Changes of one step, committed together.
-#[derive(Debug, Default)]
-pub(crate) struct Batch {
-    pub(crate) deposits: Vec<DepositInfo>,
-    pub(crate) headers: Vec<BlockHeader>,
-    pub(crate) txs: Vec<StoredTx>,
-    pub(crate) exits: Vec<ExitRecord>,
-    pub(crate) requests: Vec<RequestRecord>,
-    pub(crate) forced: Vec<ForcedRecord>,
-}
 
 /// The redb file.
 pub(crate) struct Store {
@@ -149,6 +48,36 @@ impl std::fmt::Debug for Store {
 
 fn dec<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
     Ok(serde_json::from_slice(bytes)?)
+}
+
+/// Loads every row of `table` (JSON values) into `into`, each under `key(row)`.
+fn load<K: Key + 'static, M: Ord, T: DeserializeOwned>(
+    rtx: &ReadTransaction,
+    table: TableDefinition<'_, K, &'static [u8]>,
+    into: &mut BTreeMap<M, T>,
+    key: impl Fn(&T) -> M,
+) -> Result<()> {
+    for row in rtx.open_table(table).map_err(db)?.iter().map_err(db)? {
+        let value: T = dec(row.map_err(db)?.1.value())?;
+        into.insert(key(&value), value);
+    }
+    Ok(())
+}
+
+/// Writes `rows` into `table` as JSON, each under `key(row)`: the keys of the table above, so
+/// that a store written before stays readable.
+fn put<K: Key + 'static, T: Serialize>(
+    wtx: &WriteTransaction,
+    table: TableDefinition<'_, K, &'static [u8]>,
+    rows: &[T],
+    key: impl Fn(&T) -> K::SelfType<'static>,
+) -> Result<()> {
+    let mut t = wtx.open_table(table).map_err(db)?;
+    for row in rows {
+        t.insert(key(row), serde_json::to_vec(row)?.as_slice())
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -170,30 +99,21 @@ impl Store {
         if let Some(v) = rtx.open_table(META).map_err(db)?.get("meta").map_err(db)? {
             state.meta = dec(v.value())?;
         }
-        for row in rtx.open_table(DEPOSITS).map_err(db)?.iter().map_err(db)? {
-            let d: DepositInfo = dec(row.map_err(db)?.1.value())?;
-            state.deposits.insert(d.start, d);
-        }
-        for row in rtx.open_table(HEADERS).map_err(db)?.iter().map_err(db)? {
-            let h: BlockHeader = dec(row.map_err(db)?.1.value())?;
-            state.headers.insert(h.number, h);
-        }
-        for row in rtx.open_table(TXS).map_err(db)?.iter().map_err(db)? {
-            let t: StoredTx = dec(row.map_err(db)?.1.value())?;
-            state.index_tx(t);
-        }
-        for row in rtx.open_table(EXITS).map_err(db)?.iter().map_err(db)? {
-            let e: ExitRecord = dec(row.map_err(db)?.1.value())?;
-            state.exits.insert(e.id, e);
-        }
-        for row in rtx.open_table(REQUESTS).map_err(db)?.iter().map_err(db)? {
-            let r: RequestRecord = dec(row.map_err(db)?.1.value())?;
-            state.requests.insert(r.challenge_id, r);
-        }
-        for row in rtx.open_table(FORCED).map_err(db)?.iter().map_err(db)? {
-            let f: ForcedRecord = dec(row.map_err(db)?.1.value())?;
-            state.forced.insert(f.index, f);
-        }
+        load(&rtx, DEPOSITS, &mut state.deposits, |d: &DepositInfo| {
+            d.start
+        })?;
+        load(&rtx, HEADERS, &mut state.headers, |h: &BlockHeader| {
+            h.number
+        })?;
+        load(&rtx, EXITS, &mut state.exits, |e: &ExitRecord| e.id)?;
+        load(&rtx, REQUESTS, &mut state.requests, |r: &RequestRecord| {
+            r.challenge_id
+        })?;
+        load(&rtx, FORCED, &mut state.forced, |f: &ForcedRecord| f.index)?;
+        // Transactions are indexed by the outputs they spend as well.
+        let mut txs = BTreeMap::new();
+        load(&rtx, TXS, &mut txs, |t: &StoredTx| (t.block, t.index))?;
+        txs.into_values().for_each(|t| state.index_tx(t));
         Ok((Self { db: database }, state))
     }
 
@@ -204,40 +124,15 @@ impl Store {
             let mut t = wtx.open_table(META).map_err(db)?;
             t.insert("meta", serde_json::to_vec(meta)?.as_slice())
                 .map_err(db)?;
-            let mut t = wtx.open_table(DEPOSITS).map_err(db)?;
-            for d in &batch.deposits {
-                t.insert(
-                    d.start.to_be_bytes::<32>(),
-                    serde_json::to_vec(d)?.as_slice(),
-                )
-                .map_err(db)?;
-            }
-            let mut t = wtx.open_table(HEADERS).map_err(db)?;
-            for h in &batch.headers {
-                t.insert(h.number, serde_json::to_vec(h)?.as_slice())
-                    .map_err(db)?;
-            }
-            let mut t = wtx.open_table(TXS).map_err(db)?;
-            for x in &batch.txs {
-                t.insert((x.block, x.index), serde_json::to_vec(x)?.as_slice())
-                    .map_err(db)?;
-            }
-            let mut t = wtx.open_table(EXITS).map_err(db)?;
-            for e in &batch.exits {
-                t.insert(e.id.0, serde_json::to_vec(e)?.as_slice())
-                    .map_err(db)?;
-            }
-            let mut t = wtx.open_table(REQUESTS).map_err(db)?;
-            for r in &batch.requests {
-                t.insert(r.challenge_id.0, serde_json::to_vec(r)?.as_slice())
-                    .map_err(db)?;
-            }
-            let mut t = wtx.open_table(FORCED).map_err(db)?;
-            for f in &batch.forced {
-                t.insert(f.index, serde_json::to_vec(f)?.as_slice())
-                    .map_err(db)?;
-            }
         }
+        put(&wtx, DEPOSITS, &batch.deposits, |d| {
+            d.start.to_be_bytes::<32>()
+        })?;
+        put(&wtx, HEADERS, &batch.headers, |h| h.number)?;
+        put(&wtx, TXS, &batch.txs, |x| (x.block, x.index))?;
+        put(&wtx, EXITS, &batch.exits, |e| e.id.0)?;
+        put(&wtx, REQUESTS, &batch.requests, |r| r.challenge_id.0)?;
+        put(&wtx, FORCED, &batch.forced, |f| f.index)?;
         wtx.commit().map_err(db)?;
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{Address, B256, U256};
 use debye_l1::exits::{DepositRecord, ExitData};
-use debye_primitives::{InclusionProof, SignedTransaction, Transaction};
+use debye_primitives::{InclusionProof, Position, SignedTransaction, Transaction};
 use serde::{Deserialize, Serialize};
 
 /// A deposit, from its `Deposit` event.
@@ -17,6 +17,17 @@ pub struct DepositInfo {
     pub end: U256,
     /// First child block that may spend it.
     pub block_number: u64,
+}
+
+impl From<debye_l1::contracts::Deposit> for DepositInfo {
+    fn from(d: debye_l1::contracts::Deposit) -> Self {
+        Self {
+            owner: d.owner,
+            start: d.start,
+            end: d.end,
+            block_number: d.blockNumber,
+        }
+    }
 }
 
 impl DepositInfo {
@@ -79,7 +90,7 @@ pub struct ExitRecord {
     /// End (exclusive).
     pub end: U256,
     /// Exit position (priority).
-    pub position: U256,
+    pub position: Position,
     /// Exited transaction (zero for a deposit).
     pub tx_id: B256,
     /// When it may finalize (L1 seconds).
@@ -117,7 +128,7 @@ impl ExitRecord {
             owner: self.owner,
             start: self.start,
             end: self.end,
-            position: self.position,
+            position: self.position.to_u256(),
             txId: self.tx_id,
         }
     }
@@ -132,7 +143,7 @@ pub struct RequestRecord {
     /// Exit challenged.
     pub exit_id: B256,
     /// Position of the named output.
-    pub position: U256,
+    pub position: Position,
     /// Its owner.
     pub owner: Address,
     /// The coin.
@@ -170,7 +181,7 @@ pub struct ForcedRecord {
     /// The (unsigned) transaction posted.
     pub tx: Transaction,
     /// Exit position of its outputs (`docs/exit-game.md` §12.4).
-    pub position: U256,
+    pub position: Position,
     /// The forcing bond (paid to whoever cancels it).
     pub bond: U256,
     /// Where it stands.

@@ -6,30 +6,32 @@ use alloy_primitives::{Address, B256, U256};
 use alloy_signer_local::PrivateKeySigner;
 use debye_l1::{
     L1,
-    exits::{ExitStatus, exit_id, output_proof},
+    exits::{exit_id, output_proof},
     forced::{ForcedStatus, forced_block_index},
     test_utils::{self, tx_input},
 };
 use debye_primitives::{Input, Segment, Transaction};
 use debye_watcher::WatchEvent;
 
-use crate::fraud::{PERIOD, challenged_any, embedded, eth, world};
+use crate::fraud::{PERIOD, challenged_any, embedded, eth, flagged_invalid, world};
 
 /// Spends `input` whole to `to`.
 fn transfer(input: Input, to: Address) -> Transaction {
     test_utils::transfer(input, to, 100)
 }
 
-fn forced_challenges(events: &[WatchEvent]) -> Vec<(u64, String)> {
-    let mut out: Vec<(u64, String)> = events
-        .iter()
-        .filter_map(|e| match e {
-            WatchEvent::ForcedChallenged { index, how } => Some((*index, how.clone())),
-            _ => None,
-        })
-        .collect();
+/// What `pick` makes of the events it selects, sorted.
+fn sorted<T: Ord>(events: &[WatchEvent], pick: impl Fn(&WatchEvent) -> Option<T>) -> Vec<T> {
+    let mut out: Vec<T> = events.iter().filter_map(pick).collect();
     out.sort();
     out
+}
+
+fn forced_challenges(events: &[WatchEvent]) -> Vec<(u64, String)> {
+    sorted(events, |e| match e {
+        WatchEvent::ForcedChallenged { index, how } => Some((*index, how.clone())),
+        _ => None,
+    })
 }
 
 /// Four forced transactions that must fail — an input already spent on L2 (§12.2 (a)), an
@@ -151,12 +153,7 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
         .unwrap();
     let n = w.op.commit(vec![carol_pays.clone()], false).await.unwrap();
     let events = watcher.step().await.unwrap();
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. })),
-        "{events:?}"
-    );
+    assert!(!flagged_invalid(&events), "{events:?}");
     assert_eq!(watcher.status().byzantine_reports, 0);
 
     // Bob exits the output he paid away by force: the forced transaction is the spend. Carol
@@ -170,14 +167,10 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
         .unwrap();
     let guard0 = w.l1.balance(w.guard).await.unwrap();
     let events = watcher.step().await.unwrap();
-    let mut challenged: Vec<_> = events
-        .iter()
-        .filter_map(|e| match e {
-            WatchEvent::Challenged { exit_id, how } => Some((*exit_id, how.clone())),
-            _ => None,
-        })
-        .collect();
-    challenged.sort();
+    let challenged = sorted(&events, |e| match e {
+        WatchEvent::Challenged { exit_id, how } => Some((*exit_id, how.clone())),
+        _ => None,
+    });
     let mut expected = vec![
         (exit_id(&bob_exit), "spent".to_string()),
         (exit_id(&carol_exit), "spent".to_string()),
@@ -185,7 +178,7 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
     expected.sort();
     assert_eq!(challenged, expected, "{events:?}");
     for e in [&bob_exit, &carol_exit] {
-        assert_eq!(w.chain.exit_status(e).await.unwrap(), ExitStatus::Cancelled);
+        w.assert_cancelled(e).await;
     }
     assert_eq!(
         w.l1.balance(w.guard).await.unwrap(),
@@ -197,16 +190,9 @@ async fn honest_forced_tx_is_included_and_is_a_spend() {
         .exit_output(w.alice, &carol_pays, 0, n, &bob_out)
         .await
         .unwrap();
-    let events = watcher.step().await.unwrap();
-    assert!(!challenged_any(&events), "{events:?}");
-    w.settles_to(
-        &alice_exit,
-        bob_out.start(),
-        w.alice,
-        exit_bond,
-        "the owner paid through the forced output is paid",
-    )
-    .await;
+    let why = "the owner paid through the forced output is paid";
+    w.stands_and_settles(&mut watcher, &alice_exit, w.alice, exit_bond, why)
+        .await;
 }
 
 /// A griefer asks for the spend of the output an included forced transaction spent, against an
@@ -235,10 +221,7 @@ async fn forced_tx_answers_a_request() {
     assert!(!challenged_any(&events), "{events:?}");
 
     let bond = w.chain.exit_bond().await.unwrap();
-    let (griefer0, guard0) = (
-        w.l1.balance(w.operator).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [griefer0, guard0] = w.balances([w.operator, w.guard]).await;
     let id1 = w.t1.tx_id(w.op.domain());
     let named = output_proof(
         &w.t1.transaction,
@@ -266,14 +249,8 @@ async fn forced_tx_answers_a_request() {
     assert_eq!(w.l1.balance(w.operator).await.unwrap(), griefer0 - quarter);
     assert_eq!(watcher.status().answers_sent, 1);
 
-    w.settles_to(
-        &carol_exit,
-        bob_out.start(),
-        carol,
-        bond,
-        "the forced output's owner is paid",
-    )
-    .await;
+    let why = "the forced output's owner is paid";
+    w.settles_to(&carol_exit, carol, bond, why).await;
 }
 
 /// Alice forces and signs two spends of her block-1 change: either is a spend of the other's
@@ -286,10 +263,7 @@ async fn two_signed_forced_spends_of_one_input_leave_one() {
     let mut watcher = w.watcher(w.all_coins()).await;
     watcher.step().await.unwrap();
     let bond = w.chain.force_bond().await.unwrap();
-    let (alice0, guard0) = (
-        w.l1.balance(w.alice).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [alice0, guard0] = w.balances([w.alice, w.guard]).await;
     let mut input = tx_input(w.alice, 1, change);
     input.output_index = 1;
     let to_bob = transfer(input, w.bob);

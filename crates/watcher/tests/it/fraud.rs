@@ -51,17 +51,10 @@ impl<L: L1 + Clone + 'static> World<L> {
 
     /// After the exit period, `exit` of coins from `start` on is finalized (by the guard) and
     /// `owner` is paid 1 ETH and the bond.
-    pub(crate) async fn settles_to(
-        &self,
-        exit: &ExitData,
-        start: U256,
-        owner: Address,
-        bond: U256,
-        why: &str,
-    ) {
+    pub(crate) async fn settles_to(&self, exit: &ExitData, owner: Address, bond: U256, why: &str) {
         self.l1.advance_time(PERIOD + 1).await.unwrap();
         let owner0 = self.l1.balance(owner).await.unwrap();
-        let key = self.chain.range_key(start, 0).await.unwrap();
+        let key = self.chain.range_key(exit.start, 0).await.unwrap();
         self.chain
             .finalize_exit(self.guard, exit, key)
             .await
@@ -72,6 +65,36 @@ impl<L: L1 + Clone + 'static> World<L> {
             "{why}"
         );
     }
+
+    /// `watcher` lets `exit` stand (a round without any challenge), and it settles as in
+    /// [`Self::settles_to`].
+    pub(crate) async fn stands_and_settles(
+        &self,
+        watcher: &mut Watcher<L, HttpClient>,
+        exit: &ExitData,
+        owner: Address,
+        bond: U256,
+        why: &str,
+    ) {
+        let events = watcher.step().await.unwrap();
+        assert!(!challenged_any(&events), "{events:?}");
+        self.settles_to(exit, owner, bond, why).await;
+    }
+
+    /// The L1 balances of `who`, in order.
+    pub(crate) async fn balances<const N: usize>(&self, who: [Address; N]) -> [U256; N] {
+        let mut out = [U256::ZERO; N];
+        for (balance, a) in out.iter_mut().zip(who) {
+            *balance = self.l1.balance(a).await.unwrap();
+        }
+        out
+    }
+
+    /// `exit` was cancelled on L1.
+    pub(crate) async fn assert_cancelled(&self, exit: &ExitData) {
+        let status = self.chain.exit_status(exit).await.unwrap();
+        assert_eq!(status, ExitStatus::Cancelled);
+    }
 }
 
 /// Whether the watcher challenged any exit.
@@ -79,6 +102,13 @@ pub(crate) fn challenged_any(events: &[WatchEvent]) -> bool {
     events
         .iter()
         .any(|e| matches!(e, WatchEvent::Challenged { .. }))
+}
+
+/// Whether the watcher reported an invalid transaction in a committed block.
+pub(crate) fn flagged_invalid(events: &[WatchEvent]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. }))
 }
 
 fn challenged(events: &[WatchEvent], how: &str) -> bool {
@@ -97,10 +127,7 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
     let mut watcher = w.watcher(w.all_coins()).await;
     watcher.step().await.unwrap();
     let bond = w.chain.exit_bond().await.unwrap();
-    let (alice0, guard0) = (
-        w.l1.balance(w.alice).await.unwrap(),
-        w.l1.balance(w.guard).await.unwrap(),
-    );
+    let [alice0, guard0] = w.balances([w.alice, w.guard]).await;
     let fraud = w
         .chain
         .start_deposit_exit(w.alice, &w.dep_a, w.dep_a.start, w.dep_a.end)
@@ -108,10 +135,7 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
         .unwrap();
     let events = watcher.step().await.unwrap();
     assert!(challenged(&events, "spent"), "{events:?}");
-    assert_eq!(
-        w.chain.exit_status(&fraud).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    w.assert_cancelled(&fraud).await;
     let alice1 = w.l1.balance(w.alice).await.unwrap();
     let guard1 = w.l1.balance(w.guard).await.unwrap();
     if gas_free {
@@ -133,11 +157,9 @@ async fn spent_exit<L: L1 + Clone + 'static>(w: &World<L>, gas_free: bool) {
     let (block1, cut) = (1, w.dep_a.start + eth(1));
     let seg = Segment::new(w.dep_a.start, cut).unwrap();
     let bob_exit = w.exit_output(w.bob, &w.t1, 0, block1, &seg).await.unwrap();
-    let events = watcher.step().await.unwrap();
-    assert!(!challenged_any(&events), "{events:?}");
-    w.settles_to(
+    w.stands_and_settles(
+        &mut watcher,
         &bob_exit,
-        w.dep_a.start,
         w.bob,
         bond,
         "the honest owner got his coins and his bond back",
@@ -186,10 +208,7 @@ async fn restart_during_open_fraudulent_exit() {
     assert!(status.l1_cursor > 0);
     let events = second.step().await.unwrap();
     assert!(challenged(&events, "spent"), "{events:?}");
-    assert_eq!(
-        w.chain.exit_status(&fraud).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    w.assert_cancelled(&fraud).await;
     let bond = w.chain.exit_bond().await.unwrap();
     assert_eq!(w.l1.balance(w.guard).await.unwrap(), guard0 + bond);
 }
@@ -222,10 +241,7 @@ async fn unsigned_spend_exit_falls_to_a_request() {
     w.l1.advance_time(PERIOD / 2 + 1).await.unwrap();
     let events = watcher.step().await.unwrap();
     assert!(challenged(&events, "resolve"), "{events:?}");
-    assert_eq!(
-        w.chain.exit_status(&fraud).await.unwrap(),
-        ExitStatus::Cancelled
-    );
+    w.assert_cancelled(&fraud).await;
     let bond = w.chain.exit_bond().await.unwrap();
     assert_eq!(
         w.l1.balance(w.guard).await.unwrap(),
@@ -291,12 +307,7 @@ async fn guard_mode_does_not_flag_unguarded_inputs() {
     w.op.commit(vec![swap], false).await.unwrap();
     let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await;
     let events = watcher.step().await.unwrap();
-    assert!(
-        !events
-            .iter()
-            .any(|e| matches!(e, WatchEvent::InvalidTransaction { .. })),
-        "{events:?}"
-    );
+    assert!(!flagged_invalid(&events), "{events:?}");
     let status = watcher.status();
     assert_eq!(
         status.stored_txs, 1,
