@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use debye_l1::{
     EmbeddedL1, RpcL1,
     anvil::{Anvil, DEV_KEYS, dev_accounts},
@@ -230,71 +230,38 @@ impl GatedStore {
 
 type StoreResult<T> = debye_storage::Result<T>;
 
+/// Forwards each listed [`Store`] method to `self.inner` unchanged.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> StoreResult<$ret> {
+            self.inner.$name($($arg),*)
+        })*
+    };
+}
+
 impl Store for GatedStore {
-    fn chain_identity(&self) -> StoreResult<Option<ChainIdentity>> {
-        self.inner.chain_identity()
+    forward! {
+        chain_identity() -> Option<ChainIdentity>;
+        set_chain_identity(id: &ChainIdentity) -> ();
+        accept(txs: &[PendingTx]) -> ();
+        pending() -> Vec<PendingTx>;
+        next_seq() -> u64;
+        commit_block(commit: &BlockCommit) -> ();
+        tip() -> Option<BlockHeader>;
+        header(number: u64) -> Option<BlockHeader>;
+        block_number(hash: B256) -> Option<u64>;
+        block_txs(number: u64) -> Vec<(B256, SignedTransaction)>;
+        block_tx(number: u64, index: u32) -> Option<(B256, SignedTransaction)>;
+        tx_status(tx_id: B256) -> Option<TxStatus>;
+        ranges() -> Vec<RangeRecord>;
+        record_l1_events(events: &L1Events) -> ();
+        deposit(start: U256) -> Option<DepositEntry>;
+        exits() -> Vec<ExitEntry>;
+        l1_cursor() -> Option<u64>;
+        submission() -> SubmissionState;
+        set_submission(state: &SubmissionState) -> ();
     }
-    fn set_chain_identity(&self, id: &ChainIdentity) -> StoreResult<()> {
-        self.inner.set_chain_identity(id)
-    }
-    fn accept(&self, txs: &[PendingTx]) -> StoreResult<()> {
-        self.inner.accept(txs)
-    }
-    fn pending(&self) -> StoreResult<Vec<PendingTx>> {
-        self.inner.pending()
-    }
-    fn next_seq(&self) -> StoreResult<u64> {
-        self.inner.next_seq()
-    }
-    fn commit_block(&self, commit: &BlockCommit) -> StoreResult<()> {
-        self.inner.commit_block(commit)
-    }
-    fn tip(&self) -> StoreResult<Option<BlockHeader>> {
-        self.inner.tip()
-    }
-    fn header(&self, number: u64) -> StoreResult<Option<BlockHeader>> {
-        self.inner.header(number)
-    }
-    fn block_number(&self, hash: alloy_primitives::B256) -> StoreResult<Option<u64>> {
-        self.inner.block_number(hash)
-    }
-    fn block_txs(
-        &self,
-        number: u64,
-    ) -> StoreResult<Vec<(alloy_primitives::B256, SignedTransaction)>> {
-        self.inner.block_txs(number)
-    }
-    fn block_tx(
-        &self,
-        number: u64,
-        index: u32,
-    ) -> StoreResult<Option<(alloy_primitives::B256, SignedTransaction)>> {
-        self.inner.block_tx(number, index)
-    }
-    fn tx_status(&self, tx_id: alloy_primitives::B256) -> StoreResult<Option<TxStatus>> {
-        self.inner.tx_status(tx_id)
-    }
-    fn ranges(&self) -> StoreResult<Vec<RangeRecord>> {
-        self.inner.ranges()
-    }
-    fn record_l1_events(&self, events: &L1Events) -> StoreResult<()> {
-        self.inner.record_l1_events(events)
-    }
-    fn deposit(&self, start: U256) -> StoreResult<Option<DepositEntry>> {
-        self.inner.deposit(start)
-    }
-    fn exits(&self) -> StoreResult<Vec<ExitEntry>> {
-        self.inner.exits()
-    }
-    fn l1_cursor(&self) -> StoreResult<Option<u64>> {
-        self.inner.l1_cursor()
-    }
-    fn submission(&self) -> StoreResult<SubmissionState> {
-        self.inner.submission()
-    }
-    fn set_submission(&self, state: &SubmissionState) -> StoreResult<()> {
-        self.inner.set_submission(state)
-    }
+    // The two step calls pass the gate first.
     fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> StoreResult<()> {
         self.gate.pass(Held::StepWrite);
         self.inner.put_accumulator_step(number, step)
