@@ -227,24 +227,26 @@ impl Config {
     /// Applies `DEBYE_*` overrides read through `var`.
     pub fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
         let get = |k: &str| var(k).filter(|v| !v.is_empty());
-        if let Some(v) = get("DEBYE_DATA_DIR") {
-            self.data_dir = PathBuf::from(v);
+        // `from_env!(NAME => field)`: when `NAME` is set, its value parsed replaces the field
+        // (`Some(field)`: the field is optional).
+        macro_rules! from_env {
+            ($name:literal => Some($field:expr)) => {
+                if let Some(v) = get($name) {
+                    $field = Some(parse($name, &v)?);
+                }
+            };
+            ($name:literal => $field:expr) => {
+                if let Some(v) = get($name) {
+                    $field = parse($name, &v)?;
+                }
+            };
         }
-        if let Some(v) = get("DEBYE_RPC_ADDR") {
-            self.rpc_addr = parse("DEBYE_RPC_ADDR", &v)?;
-        }
-        if let Some(v) = get("DEBYE_METRICS_ADDR") {
-            self.metrics_addr = Some(parse("DEBYE_METRICS_ADDR", &v)?);
-        }
-        if let Some(v) = get("DEBYE_BLOCK_INTERVAL_MS") {
-            self.block.interval_ms = parse("DEBYE_BLOCK_INTERVAL_MS", &v)?;
-        }
-        if let Some(v) = get("DEBYE_BLOCK_MAX_TXS") {
-            self.block.max_txs = parse("DEBYE_BLOCK_MAX_TXS", &v)?;
-        }
-        if let Some(v) = get("DEBYE_MEMPOOL_MAX") {
-            self.mempool.max_size = parse("DEBYE_MEMPOOL_MAX", &v)?;
-        }
+        from_env!("DEBYE_DATA_DIR" => self.data_dir);
+        from_env!("DEBYE_RPC_ADDR" => self.rpc_addr);
+        from_env!("DEBYE_METRICS_ADDR" => Some(self.metrics_addr));
+        from_env!("DEBYE_BLOCK_INTERVAL_MS" => self.block.interval_ms);
+        from_env!("DEBYE_BLOCK_MAX_TXS" => self.block.max_txs);
+        from_env!("DEBYE_MEMPOOL_MAX" => self.mempool.max_size);
         if let Some(v) = get("DEBYE_L1") {
             self.l1.backend = match v.as_str() {
                 "embedded" => L1Backend::Embedded,
@@ -256,21 +258,11 @@ impl Config {
                 }
             };
         }
-        if let Some(v) = get("DEBYE_L1_URL") {
-            self.l1.url = Some(v);
-        }
-        if let Some(v) = get("DEBYE_L1_ANCHOR") {
-            self.l1.anchor = Some(parse("DEBYE_L1_ANCHOR", &v)?);
-        }
-        if let Some(v) = get("DEBYE_L1_CONFIRMATIONS") {
-            self.l1.confirmations = parse("DEBYE_L1_CONFIRMATIONS", &v)?;
-        }
-        if let Some(v) = get("DEBYE_L1_POLL_MS") {
-            self.l1.poll_interval_ms = parse("DEBYE_L1_POLL_MS", &v)?;
-        }
-        if let Some(v) = get("DEBYE_ACCUMULATOR") {
-            self.accumulator.enabled = parse("DEBYE_ACCUMULATOR", &v)?;
-        }
+        from_env!("DEBYE_L1_URL" => Some(self.l1.url));
+        from_env!("DEBYE_L1_ANCHOR" => Some(self.l1.anchor));
+        from_env!("DEBYE_L1_CONFIRMATIONS" => self.l1.confirmations);
+        from_env!("DEBYE_L1_POLL_MS" => self.l1.poll_interval_ms);
+        from_env!("DEBYE_ACCUMULATOR" => self.accumulator.enabled);
         Ok(())
     }
 

@@ -58,9 +58,14 @@ fn alice_deposit(segment: Segment) -> Input {
     Input::deposit(ALICE, DEPOSIT_BLOCK, segment)
 }
 
+/// Checks a spend of `input` alone (as transaction 1).
+fn check_input(ledger: &Ledger, input: Input) -> Result<bool, Rejection> {
+    ledger.check(&spend(vec![input]), id(1))
+}
+
 /// Checks Alice spending `segment` of her deposit (as transaction 1).
 fn check_alice(ledger: &Ledger, segment: Segment) -> Result<bool, Rejection> {
-    ledger.check(&spend(vec![alice_deposit(segment)]), id(1))
+    check_input(ledger, alice_deposit(segment))
 }
 
 #[test]
@@ -81,9 +86,8 @@ fn coins_the_ledger_does_not_know_are_unknown() {
         // Across the gap between two ranges.
         (0, seg(50, 250)),
     ] {
-        let tx = spend(vec![alice_deposit(segment)]);
         assert_eq!(
-            ledger.check(&tx, id(1)),
+            check_alice(&ledger, segment),
             Err(Rejection::UnknownCoins { input, segment }),
             "{segment}"
         );
@@ -129,9 +133,8 @@ fn coins_a_pending_transaction_spends_conflict_unless_it_is_the_same() {
 fn exited_coins_are_refused() {
     let mut ledger = ledger();
     let segment = seg(200, 210);
-    let tx = spend(vec![Input::deposit(ALICE, 4, segment)]);
     assert_eq!(
-        ledger.check(&tx, id(1)),
+        check_input(&ledger, Input::deposit(ALICE, 4, segment)),
         Err(Rejection::Exited { input: 0, segment })
     );
     // An exit of part of a held range leaves the rest spendable.
@@ -150,9 +153,8 @@ fn exited_coins_are_refused() {
 fn only_the_holder_spends() {
     let ledger = ledger();
     let segment = seg(0, 10);
-    let tx = spend(vec![Input::deposit(BOB, DEPOSIT_BLOCK, segment)]);
     assert_eq!(
-        ledger.check(&tx, id(1)),
+        check_input(&ledger, Input::deposit(BOB, DEPOSIT_BLOCK, segment)),
         Err(Rejection::WrongOwner {
             input: 0,
             segment,
@@ -168,9 +170,8 @@ fn inputs_point_at_where_the_coins_were_created() {
     let mut ledger = ledger();
     let segment = seg(0, 10);
     // The deposit was credited in block 3, not 2.
-    let tx = spend(vec![Input::deposit(ALICE, 2, segment)]);
     assert_eq!(
-        ledger.check(&tx, id(1)),
+        check_input(&ledger, Input::deposit(ALICE, 2, segment)),
         Err(Rejection::WrongOrigin {
             input: 0,
             segment,

@@ -5,7 +5,6 @@
 
 use std::{sync::atomic::Ordering, time::Duration};
 
-use alloy_primitives::U256;
 use debye_accumulator::{
     ExclusionProof, Geometry, Group, check_header_commitment, coin_range, verify_exclusion,
 };
@@ -13,11 +12,7 @@ use debye_primitives::{Segment, test_utils::test_address};
 use debye_rpc_api::{DebyeApiClient, ErrorCode, HttpClient, http_client, types::AccumulatorSpan};
 use debye_storage::Store;
 
-use crate::helpers::{Harness, config, expect_code, spend_block};
-
-pub fn seg(a: u64, b: u64) -> Segment {
-    Segment::new(U256::from(a), U256::from(b)).unwrap()
-}
+use crate::helpers::{Harness, config, expect_code, seg, spend_block};
 
 fn range(s: &Segment) -> debye_accumulator::CoinRange {
     coin_range(&s.start().to_be_bytes::<32>(), &s.end().to_be_bytes::<32>()).unwrap()
@@ -70,20 +65,14 @@ async fn verify_span(client: &HttpClient, span: &AccumulatorSpan) -> debye_accum
     let group = Group::rsa2048();
     let a = group.decode(&span.value_from)?;
     let b = group.decode(&span.value_to)?;
-    let hf = client
-        .header(Some(span.header_from))
-        .await
-        .unwrap()
-        .unwrap()
-        .header;
-    let ht = client
-        .header(Some(span.header_to))
-        .await
-        .unwrap()
-        .unwrap()
-        .header;
-    check_header_commitment(group, span.from, &a, &hf.accumulator.0)?;
-    check_header_commitment(group, span.to, &b, &ht.accumulator.0)?;
+    let ends = [
+        (span.from, &a, span.header_from),
+        (span.to, &b, span.header_to),
+    ];
+    for (height, value, header) in ends {
+        let header = client.header(Some(header)).await.unwrap().unwrap().header;
+        check_header_commitment(group, height, value, &header.accumulator.0)?;
+    }
     let proof = ExclusionProof::from_bytes(group, &span.proof)?;
     verify_exclusion(
         group,
@@ -100,7 +89,7 @@ async fn headers_commit_the_accumulator_and_an_untouched_segment_gets_one_proof(
     let h = Harness::new().await;
     let carol = test_address(3);
     let dep = h.deposits[0].blockNumber;
-    let node = h.start(config(h.dir.path())).await;
+    let node = h.start_default().await;
     let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
     // Blocks 1..=4 move parts of deposit 1 ([0, 1000)); deposit 2 ([1000, 2000)) never moves.
     for (i, n) in (1..=4u64).enumerate() {
@@ -175,7 +164,7 @@ async fn headers_commit_the_accumulator_and_an_untouched_segment_gets_one_proof(
         step.value.truncate(3);
         store.put_accumulator_step(5, &step).unwrap();
     }
-    let node = h.start(config(h.dir.path())).await;
+    let node = h.start_default().await;
     let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
     spend_block(&node, 1, carol, dep, seg(600, 610), 6).await;
     // height 6: past the replay (blocks 1..=5) and the re-indexing of the stored headers

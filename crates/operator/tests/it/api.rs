@@ -6,10 +6,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{Address, B256, U256};
+use alloy_primitives::B256;
 use debye_operator::Operator;
 use debye_primitives::{
-    Input, Output, Segment, SignedTransaction, Transaction,
+    Input, Output, Transaction,
     test_utils::{test_address, test_key},
 };
 use debye_rpc_api::{
@@ -23,32 +23,9 @@ use tokio::{
 };
 
 use crate::helpers::{
-    Harness, PATIENCE, api_error, config, eventually, expect_code, raw_get, raw_post,
-    wait_committed,
+    Harness, PATIENCE, api_error, code, config, eventually, expect_code, pay, raw_get, raw_post,
+    seg, transfer, wait_committed,
 };
-
-fn seg(a: u64, b: u64) -> Segment {
-    Segment::new(U256::from(a), U256::from(b)).unwrap()
-}
-
-fn transfer(
-    from: u64,
-    to: Address,
-    input: Input,
-    max: u64,
-    domain: &debye_primitives::Eip712Domain,
-) -> SignedTransaction {
-    Transaction {
-        inputs: vec![input],
-        outputs: vec![Output {
-            owner: to,
-            segment: input.segment,
-        }],
-        max_block_index: max,
-    }
-    .sign(domain, &[test_key(from)])
-    .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_methods_good_and_bad_input() {
@@ -88,14 +65,8 @@ async fn api_methods_good_and_bad_input() {
         client.transaction_status(a_id).await.unwrap(),
         TxStatusView::Pending
     );
-    assert!(
-        client
-            .ranges_owned_by(alice)
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.pending_spend)
-    );
+    let owned = client.ranges_owned_by(alice).await.unwrap();
+    assert!(owned.iter().any(|r| r.pending_spend));
 
     // Conflict: overlapping coins already spent by a pending transaction.
     let b = transfer(
@@ -111,15 +82,13 @@ async fn api_methods_good_and_bad_input() {
     assert_eq!(e.data.unwrap()["conflictsWith"], json!(a_id));
 
     // Wrong signer: carol signs alice's input.
-    let t = Transaction {
-        inputs: vec![Input::deposit(alice, dep_block, seg(20, 30))],
-        outputs: vec![Output {
-            owner: bob,
-            segment: seg(20, 30),
-        }],
-        max_block_index: 100,
-    };
-    let mut forged = t.sign(&domain, &[test_key(1)]).unwrap();
+    let mut forged = transfer(
+        1,
+        bob,
+        Input::deposit(alice, dep_block, seg(20, 30)),
+        100,
+        &domain,
+    );
     forged.transaction.outputs[0].owner = carol; // the signature no longer matches the content
     let err = client.submit_transaction(forged).await.unwrap_err();
     let e = api_error(&err);
@@ -127,16 +96,9 @@ async fn api_methods_good_and_bad_input() {
     assert_eq!(e.data.unwrap()["reason"], json!("WrongSigner"));
 
     // Format rule: outputs do not cover the inputs.
-    let bad = Transaction {
-        inputs: vec![Input::deposit(alice, dep_block, seg(20, 30))],
-        outputs: vec![Output {
-            owner: bob,
-            segment: seg(20, 29),
-        }],
-        max_block_index: 100,
-    }
-    .sign(&domain, &[test_key(1)])
-    .unwrap();
+    let mut short = pay(Input::deposit(alice, dep_block, seg(20, 30)), bob, 100);
+    short.outputs[0].segment = seg(20, 29);
+    let bad = short.sign(&domain, &[test_key(1)]).unwrap();
     let e = api_error(&client.submit_transaction(bad).await.unwrap_err());
     assert_eq!(
         (e.code, e.data.unwrap()["reason"].clone()),
@@ -144,50 +106,35 @@ async fn api_methods_good_and_bad_input() {
     );
 
     // Expired, unknown coins, wrong owner, wrong origin.
-    let expired = transfer(
-        1,
-        bob,
-        Input::deposit(alice, dep_block, seg(20, 30)),
-        0,
-        &domain,
-    );
-    expect_code(
-        &client.submit_transaction(expired).await.unwrap_err(),
-        ErrorCode::TxExpired,
-    );
-    let unknown = transfer(
-        1,
-        bob,
-        Input::deposit(alice, dep_block, seg(5_000, 5_001)),
-        100,
-        &domain,
-    );
-    expect_code(
-        &client.submit_transaction(unknown).await.unwrap_err(),
-        ErrorCode::CoinsNotOwned,
-    );
-    let not_hers = transfer(
-        1,
-        bob,
-        Input::deposit(alice, dep_block, seg(1_000, 1_001)),
-        100,
-        &domain,
-    );
-    expect_code(
-        &client.submit_transaction(not_hers).await.unwrap_err(),
-        ErrorCode::CoinsNotOwned,
-    );
-    let wrong_origin = transfer(
-        1,
-        bob,
-        Input::deposit(alice, dep_block + 7, seg(40, 41)),
-        100,
-        &domain,
-    );
-    expect_code(
-        &client.submit_transaction(wrong_origin).await.unwrap_err(),
-        ErrorCode::CoinsNotOwned,
-    );
+    let refused = [
+        ("expired", dep_block, seg(20, 30), 0, ErrorCode::TxExpired),
+        (
+            "unknown",
+            dep_block,
+            seg(5_000, 5_001),
+            100,
+            ErrorCode::CoinsNotOwned,
+        ),
+        (
+            "not hers",
+            dep_block,
+            seg(1_000, 1_001),
+            100,
+            ErrorCode::CoinsNotOwned,
+        ),
+        (
+            "wrong origin",
+            dep_block + 7,
+            seg(40, 41),
+            100,
+            ErrorCode::CoinsNotOwned,
+        ),
+    ];
+    for (case, block, coins, max, expected) in refused {
+        let tx = transfer(1, bob, Input::deposit(alice, block, coins), max, &domain);
+        let err = client.submit_transaction(tx).await.unwrap_err();
+        assert_eq!(code(&err), expected.code(), "{case}: {err}");
+    }
 
     // Malformed and mistyped requests over raw HTTP.
     let cases: Vec<(&str, serde_json::Value, i32)> = vec![
@@ -476,8 +423,7 @@ fn call(addr: SocketAddr, method: &str, params: &serde_json::Value) -> serde_jso
 /// `InvalidSignature` (1002) as docs/formats.md §5 rule 3 names it; in batches too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parameters_are_strict() {
-    let h = Harness::new().await;
-    let node = h.start(config(h.dir.path())).await;
+    let (h, node) = Harness::started().await;
     let addr = node.rpc_addr().unwrap();
     let domain = node.domain().clone();
     let dep_block = h.deposits[0].blockNumber;
@@ -580,8 +526,7 @@ async fn parameters_are_strict() {
 /// headers are sent to the configured origins only.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn discovery_health_and_cors() {
-    let h = Harness::new().await;
-    let node = h.start(config(h.dir.path())).await;
+    let (h, node) = Harness::started().await;
     let addr = node.rpc_addr().unwrap();
 
     let doc = std::fs::read_to_string(concat!(

@@ -14,15 +14,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, U256, hex};
-use debye_l1::{
-    L1,
-    anvil::{Anvil, DEV_KEYS, dev_accounts},
-    contracts::DebyeChainClient,
-};
-use debye_primitives::{Block, Input, Output, Segment, Transaction, tx};
+use alloy_primitives::{B256, U256};
+use debye_l1::{L1, anvil::DEV_KEYS};
+use debye_primitives::{Block, Input, Segment, tx};
 use debye_rpc_api::{DebyeApiClient, HttpClient, http_client};
-use k256::ecdsa::SigningKey;
+
+use crate::helpers::{anvil_chain_with, pay};
 
 const ROUNDS: usize = 50;
 
@@ -103,18 +100,9 @@ impl XorShift {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_during_block_production_loses_nothing() {
-    let anvil = Anvil::spawn().unwrap();
-    let l1 = Arc::new(anvil.l1().unwrap());
-    let [deployer, operator, alice, bob] = dev_accounts()[..4].try_into().unwrap();
-    let chain = DebyeChainClient::deploy(l1.clone(), deployer, operator)
-        .await
-        .unwrap();
-    let deposit = chain
-        .deposit_eth(alice, U256::from(1_000_000u64))
-        .await
-        .unwrap();
-    let domain = tx::domain(l1.chain_id().await.unwrap(), chain.address());
-    let alice_key = SigningKey::from_slice(&hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
+    let c = anvil_chain_with(1_000_000).await;
+    let (alice, bob, deposit) = (c.alice, c.bob, c.deposit);
+    let domain = tx::domain(c.chain.l1().chain_id().await.unwrap(), c.chain.address());
 
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("operator.toml");
@@ -136,8 +124,8 @@ recheck_blocks = 8
 submit_timeout_ms = 5000
 "#,
             dir.path().join("data").display(),
-            anvil.endpoint(),
-            chain.address()
+            c.anvil.endpoint(),
+            c.chain.address()
         ),
     )
     .unwrap();
@@ -175,23 +163,17 @@ submit_timeout_ms = 5000
                 accepted.clone(),
                 next_coin.clone(),
                 domain.clone(),
-                alice_key.clone(),
+                c.key.clone(),
             );
             senders.push(tokio::spawn(async move {
                 loop {
                     let i = next_coin.fetch_add(1, Ordering::Relaxed);
                     let start = deposit.start + U256::from(i);
                     let segment = Segment::new(start, start + U256::from(1u8)).unwrap();
-                    let stx = Transaction {
-                        inputs: vec![Input::deposit(alice, deposit.blockNumber, segment)],
-                        outputs: vec![Output {
-                            owner: bob,
-                            segment,
-                        }],
-                        max_block_index: u64::MAX,
-                    }
-                    .sign(&domain, std::slice::from_ref(&key))
-                    .unwrap();
+                    let input = Input::deposit(alice, deposit.blockNumber, segment);
+                    let stx = pay(input, bob, u64::MAX)
+                        .sign(&domain, std::slice::from_ref(&key))
+                        .unwrap();
                     match client.submit_transaction(stx).await {
                         Ok(r) => accepted.lock().unwrap().push(r.tx_id),
                         Err(_) => break, // the node died mid-request: not accepted
@@ -229,8 +211,8 @@ submit_timeout_ms = 5000
     );
 
     // L1: blocks 1..=tip, each committed exactly once, in order, equal to the stored blocks.
-    assert_eq!(chain.next_block().await.unwrap(), status.tip + 1);
-    let events = chain.submitted_blocks(0).await.unwrap();
+    assert_eq!(c.chain.next_block().await.unwrap(), status.tip + 1);
+    let events = c.chain.submitted_blocks(0).await.unwrap();
     let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
     assert_eq!(
         numbers,
@@ -245,7 +227,7 @@ submit_timeout_ms = 5000
             .unwrap()
             .expect("stored block");
         assert_eq!(
-            chain.block_hash(n).await.unwrap(),
+            c.chain.block_hash(n).await.unwrap(),
             block.hash,
             "L1 commitment of block {n}"
         );
@@ -291,5 +273,5 @@ submit_timeout_ms = 5000
         assert!(Instant::now() < deadline, "no exit after SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    drop(anvil);
+    drop(c.anvil);
 }

@@ -56,6 +56,8 @@ fn mined_nonce(rpc: SocketAddr, account: Address) -> u128 {
 struct Setup {
     c: AnvilChain,
     node: Operator,
+    /// The operator's mined nonce once the node has started, before any block.
+    nonce_before: u128,
     _dir: tempfile::TempDir,
 }
 
@@ -77,10 +79,21 @@ async fn setup() -> Setup {
     })
     .await;
     assert!(credited, "deposit not credited within {PATIENCE:?}");
-    Setup { c, node, _dir: dir }
+    let nonce_before = mined_nonce(c.rpc, c.operator);
+    Setup {
+        c,
+        node,
+        nonce_before,
+        _dir: dir,
+    }
 }
 
 impl Setup {
+    /// Turns anvil's automine on or off.
+    fn automine(&self, on: bool) {
+        anvil_call(self.c.rpc, "evm_setAutomine", &json!([on]));
+    }
+
     /// Submits a transfer of coin `i` of the deposit and stores it in a block; returns its number.
     async fn block_with_transfer(&self, i: u64) -> u64 {
         let start = self.c.deposit.start + U256::from(i);
@@ -115,7 +128,7 @@ impl Setup {
 
     /// One commitment per number, the stored chain; the operator's nonce advanced by
     /// exactly one mined transaction per block.
-    async fn assert_committed_once(&self, blocks: u64, nonce_before: u128) {
+    async fn assert_committed_once(&self, blocks: u64) {
         let events = self.c.chain.submitted_blocks(0).await.unwrap();
         let numbers: Vec<u64> = events.iter().map(|e| e.number).collect();
         assert_eq!(numbers, (1..=blocks).collect::<Vec<_>>());
@@ -128,17 +141,26 @@ impl Setup {
         assert_eq!(events.last().map(|e| e.headerHash), Some(status.tip_hash));
         assert_eq!(
             mined_nonce(self.c.rpc, self.c.operator),
-            nonce_before + u128::from(blocks)
+            self.nonce_before + u128::from(blocks)
         );
         assert_eq!(self.c.chain.next_block().await.unwrap(), blocks + 1);
+    }
+
+    /// Once block 1 is committed: with automine back on, block 2 goes on from there with no
+    /// nonce gap, each block committed once; then the node shuts down.
+    async fn block_2_follows_and_shut_down(self) {
+        self.automine(true);
+        assert_eq!(self.block_with_transfer(1).await, 2);
+        self.mine_until_committed(2).await;
+        self.assert_committed_once(2).await;
+        self.node.shutdown(Duration::from_secs(5)).await.unwrap();
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_block_submission_is_resent_once() {
     let s = setup().await;
-    let nonce_before = mined_nonce(s.c.rpc, s.c.operator);
-    anvil_call(s.c.rpc, "evm_setAutomine", &json!([false]));
+    s.automine(false);
 
     assert_eq!(s.block_with_transfer(0).await, 1);
     assert!(eventually(async || pooled(s.c.rpc) == 1).await, "not sent");
@@ -154,23 +176,17 @@ async fn dropped_block_submission_is_resent_once() {
         eventually(async || pooled(s.c.rpc) == 1).await,
         "not resent"
     );
-    assert_eq!(mined_nonce(s.c.rpc, s.c.operator), nonce_before);
+    assert_eq!(mined_nonce(s.c.rpc, s.c.operator), s.nonce_before);
     s.mine_until_committed(1).await;
 
     // Later blocks go on from there, with no nonce gap.
-    anvil_call(s.c.rpc, "evm_setAutomine", &json!([true]));
-    assert_eq!(s.block_with_transfer(1).await, 2);
-    s.mine_until_committed(2).await;
-    s.assert_committed_once(2, nonce_before).await;
-    let _ = &s.c.anvil;
-    s.node.shutdown(Duration::from_secs(5)).await.unwrap();
+    s.block_2_follows_and_shut_down().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stuck_block_submission_is_replaced_with_higher_fees() {
     let s = setup().await;
-    let nonce_before = mined_nonce(s.c.rpc, s.c.operator);
-    anvil_call(s.c.rpc, "evm_setAutomine", &json!([false]));
+    s.automine(false);
 
     assert_eq!(s.block_with_transfer(0).await, 1);
     assert!(
@@ -192,9 +208,5 @@ async fn stuck_block_submission_is_replaced_with_higher_fees() {
     assert_eq!(pooled(s.c.rpc), 1);
     s.mine_until_committed(1).await;
 
-    anvil_call(s.c.rpc, "evm_setAutomine", &json!([true]));
-    assert_eq!(s.block_with_transfer(1).await, 2);
-    s.mine_until_committed(2).await;
-    s.assert_committed_once(2, nonce_before).await;
-    s.node.shutdown(Duration::from_secs(5)).await.unwrap();
+    s.block_2_follows_and_shut_down().await;
 }

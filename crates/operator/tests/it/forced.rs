@@ -6,86 +6,56 @@
 
 use std::time::Duration;
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::Address;
 use debye_l1::{
     L1,
     forced::{ForcedStatus, forced_block_index},
 };
 use debye_primitives::{
-    Input, Output, Segment, SignedTransaction, Transaction,
+    Input, Segment, Transaction,
     test_utils::{test_address, test_key},
 };
-use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
+use debye_rpc_api::{DebyeApiClient, ErrorCode, types::TxStatusView};
 
-use crate::helpers::{Harness, api_error, config, eventually, expect_code, wait_committed};
-
-fn seg(a: u64, b: u64) -> Segment {
-    Segment::new(U256::from(a), U256::from(b)).unwrap()
-}
-
-fn pay(input: Input, to: Address) -> Transaction {
-    Transaction {
-        outputs: vec![Output {
-            owner: to,
-            segment: input.segment,
-        }],
-        inputs: vec![input],
-        max_block_index: 1_000,
-    }
-}
-
-fn signed(
-    tx: &Transaction,
-    key: u64,
-    domain: &debye_primitives::Eip712Domain,
-) -> SignedTransaction {
-    tx.sign(domain, &[test_key(key)]).unwrap()
-}
-
-async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> {
-    client
-        .ranges_owned_by(owner)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.segment)
-        .collect()
-}
+use crate::helpers::{
+    Harness, api_error, client_of, eventually, expect_code, owned_by, pay, seg, wait_committed,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forced_inclusion_is_applied_to_the_ledger() {
-    let h = Harness::new().await;
-    let node = h.start(config(h.dir.path())).await;
+    let (h, node) = Harness::started().await;
     let domain = node.domain().clone();
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let client = client_of(&node);
     let (alice, bob, carol) = (test_address(1), test_address(2), test_address(3));
     // Alice holds [0, 1000) and Bob [1000, 2000), deposited for block 1.
     let dep_block = h.deposits[0].blockNumber;
+    // A payment of `coins` of a test key's deposit, whole, to `to` (valid up to block 1,000).
+    let pays = |key: u64, coins: Segment, to: Address| {
+        pay(
+            Input::deposit(test_address(key), dep_block, coins),
+            to,
+            1_000,
+        )
+    };
+    let signed = |tx: &Transaction, key: u64| tx.sign(&domain, &[test_key(key)]).unwrap();
 
     // Block 1 (Bob pays Carol a little) is committed, so Alice's deposit may be forced.
-    let bob_pays = signed(
-        &pay(Input::deposit(bob, dep_block, seg(1_000, 1_010)), carol),
-        2,
-        &domain,
-    );
-    node.submit(bob_pays).await.unwrap();
+    node.submit(signed(&pays(2, seg(1_000, 1_010), carol), 2))
+        .await
+        .unwrap();
     assert_eq!(node.flush().await.unwrap(), Some(1));
     wait_committed(&node, 1).await;
     assert_eq!(node.status().l1_committed, 1);
 
     // The operator censors Alice's payment of [0, 100) to Carol; Alice also has a pending
     // spend of [50, 60) to Bob in the mempool (her own double spend).
-    let censored = pay(Input::deposit(alice, dep_block, seg(0, 100)), carol);
+    let censored = pays(1, seg(0, 100), carol);
     let pending = node
-        .submit(signed(
-            &pay(Input::deposit(alice, dep_block, seg(50, 60)), bob),
-            1,
-            &domain,
-        ))
+        .submit(signed(&pays(1, seg(50, 60), bob), 1))
         .await
         .unwrap();
     let k = h.chain.force(alice, &censored).await.unwrap().index;
-    let sig = signed(&censored, 1, &domain);
+    let sig = signed(&censored, 1);
     h.chain.sign_forced_all(alice, k, &sig).await.unwrap();
     let state = h.chain.forced_state(k).await.unwrap();
     let now = h.l1.timestamp().await.unwrap();
@@ -126,11 +96,7 @@ async fn forced_inclusion_is_applied_to_the_ledger() {
     );
     // A later L2 spend of the forced input is refused: the coins are spent.
     let e = client
-        .submit_transaction(signed(
-            &pay(Input::deposit(alice, dep_block, seg(0, 10)), bob),
-            1,
-            &domain,
-        ))
+        .submit_transaction(signed(&pays(1, seg(0, 10), bob), 1))
         .await
         .unwrap_err();
     expect_code(&e, ErrorCode::CoinsNotOwned);
@@ -149,7 +115,7 @@ async fn forced_inclusion_is_applied_to_the_ledger() {
         output_index: 0,
         segment: seg(0, 100),
     };
-    node.submit(signed(&pay(forced_out, bob), 3, &domain))
+    node.submit(signed(&pay(forced_out, bob, 1_000), 3))
         .await
         .unwrap();
     assert_eq!(node.flush().await.unwrap(), Some(2));
@@ -157,8 +123,8 @@ async fn forced_inclusion_is_applied_to_the_ledger() {
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 
     // After a restart nothing is lost or applied twice.
-    let node = h.start(config(h.dir.path())).await;
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let node = h.start_default().await;
+    let client = client_of(&node);
     assert!(owned_by(&client, bob).await.contains(&seg(0, 100)));
     assert!(
         owned_by(&client, carol)

@@ -9,7 +9,7 @@ use std::{
     time::Duration,
 };
 
-use alloy_primitives::{Address, U256};
+use alloy_primitives::{Address, B256, U256};
 use debye_l1::{
     EmbeddedL1, RpcL1,
     anvil::{Anvil, DEV_KEYS, dev_accounts},
@@ -20,7 +20,7 @@ use debye_primitives::{
     BlockHeader, Eip712Domain, Input, Output, Segment, SignedTransaction, Transaction,
     test_utils::{test_address, test_key},
 };
-use debye_rpc_api::{ApiError, ErrorCode};
+use debye_rpc_api::{ApiError, DebyeApiClient, ErrorCode, HttpClient, http_client};
 use debye_storage::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, PendingTx,
     RangeRecord, RedbStore, Store, SubmissionState, TxStatus,
@@ -91,6 +91,18 @@ impl Harness {
         }
     }
 
+    /// A fresh harness and a node started on it with the test [`config`].
+    pub async fn started() -> (Self, Operator) {
+        let h = Self::new().await;
+        let node = h.start_default().await;
+        (h, node)
+    }
+
+    /// A node on the test [`config`] in `dir` (the first, or a restart on the same store).
+    pub async fn start_default(&self) -> Operator {
+        self.start(config(self.dir.path())).await
+    }
+
     pub async fn start(&self, config: Config) -> Operator {
         let node = Operator::start(config, self.chain.clone(), DEV_OPERATOR)
             .await
@@ -127,6 +139,34 @@ impl Harness {
     }
 }
 
+/// The coins `[a, b)`.
+pub fn seg(a: u64, b: u64) -> Segment {
+    Segment::new(U256::from(a), U256::from(b)).unwrap()
+}
+
+/// `input`'s coins paid whole to `to`, valid up to block `max`.
+pub fn pay(input: Input, to: Address, max: u64) -> Transaction {
+    Transaction {
+        inputs: vec![input],
+        outputs: vec![Output {
+            owner: to,
+            segment: input.segment,
+        }],
+        max_block_index: max,
+    }
+}
+
+/// [`pay`], signed by test key `from`.
+pub fn transfer(
+    from: u64,
+    to: Address,
+    input: Input,
+    max: u64,
+    domain: &Eip712Domain,
+) -> SignedTransaction {
+    pay(input, to, max).sign(domain, &[test_key(from)]).unwrap()
+}
+
 /// Spends `s` of test key `from`'s deposit (made in L1 block `block`) to `to`, as block `expect`.
 pub async fn spend_block(
     node: &Operator,
@@ -136,18 +176,27 @@ pub async fn spend_block(
     s: Segment,
     expect: u64,
 ) {
-    let tx = Transaction {
-        inputs: vec![Input::deposit(test_address(from), block, s)],
-        outputs: vec![Output {
-            owner: to,
-            segment: s,
-        }],
-        max_block_index: 1_000,
-    }
-    .sign(node.domain(), &[test_key(from)])
-    .unwrap();
-    node.submit(tx).await.unwrap();
+    let input = Input::deposit(test_address(from), block, s);
+    node.submit(transfer(from, to, input, 1_000, node.domain()))
+        .await
+        .unwrap();
     assert_eq!(node.flush().await.unwrap(), Some(expect));
+}
+
+/// A JSON-RPC client of `node`'s API.
+pub fn client_of(node: &Operator) -> HttpClient {
+    http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap()
+}
+
+/// The ranges of `owner` as the node reports them.
+pub async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> {
+    client
+        .ranges_owned_by(owner)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.segment)
+        .collect()
 }
 
 /// A store call a [`Gate`] can hold.
@@ -230,71 +279,38 @@ impl GatedStore {
 
 type StoreResult<T> = debye_storage::Result<T>;
 
+/// Forwards each listed [`Store`] method to `self.inner` unchanged.
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $ret:ty;)*) => {
+        $(fn $name(&self, $($arg: $ty),*) -> StoreResult<$ret> {
+            self.inner.$name($($arg),*)
+        })*
+    };
+}
+
 impl Store for GatedStore {
-    fn chain_identity(&self) -> StoreResult<Option<ChainIdentity>> {
-        self.inner.chain_identity()
+    forward! {
+        chain_identity() -> Option<ChainIdentity>;
+        set_chain_identity(id: &ChainIdentity) -> ();
+        accept(txs: &[PendingTx]) -> ();
+        pending() -> Vec<PendingTx>;
+        next_seq() -> u64;
+        commit_block(commit: &BlockCommit) -> ();
+        tip() -> Option<BlockHeader>;
+        header(number: u64) -> Option<BlockHeader>;
+        block_number(hash: B256) -> Option<u64>;
+        block_txs(number: u64) -> Vec<(B256, SignedTransaction)>;
+        block_tx(number: u64, index: u32) -> Option<(B256, SignedTransaction)>;
+        tx_status(tx_id: B256) -> Option<TxStatus>;
+        ranges() -> Vec<RangeRecord>;
+        record_l1_events(events: &L1Events) -> ();
+        deposit(start: U256) -> Option<DepositEntry>;
+        exits() -> Vec<ExitEntry>;
+        l1_cursor() -> Option<u64>;
+        submission() -> SubmissionState;
+        set_submission(state: &SubmissionState) -> ();
     }
-    fn set_chain_identity(&self, id: &ChainIdentity) -> StoreResult<()> {
-        self.inner.set_chain_identity(id)
-    }
-    fn accept(&self, txs: &[PendingTx]) -> StoreResult<()> {
-        self.inner.accept(txs)
-    }
-    fn pending(&self) -> StoreResult<Vec<PendingTx>> {
-        self.inner.pending()
-    }
-    fn next_seq(&self) -> StoreResult<u64> {
-        self.inner.next_seq()
-    }
-    fn commit_block(&self, commit: &BlockCommit) -> StoreResult<()> {
-        self.inner.commit_block(commit)
-    }
-    fn tip(&self) -> StoreResult<Option<BlockHeader>> {
-        self.inner.tip()
-    }
-    fn header(&self, number: u64) -> StoreResult<Option<BlockHeader>> {
-        self.inner.header(number)
-    }
-    fn block_number(&self, hash: alloy_primitives::B256) -> StoreResult<Option<u64>> {
-        self.inner.block_number(hash)
-    }
-    fn block_txs(
-        &self,
-        number: u64,
-    ) -> StoreResult<Vec<(alloy_primitives::B256, SignedTransaction)>> {
-        self.inner.block_txs(number)
-    }
-    fn block_tx(
-        &self,
-        number: u64,
-        index: u32,
-    ) -> StoreResult<Option<(alloy_primitives::B256, SignedTransaction)>> {
-        self.inner.block_tx(number, index)
-    }
-    fn tx_status(&self, tx_id: alloy_primitives::B256) -> StoreResult<Option<TxStatus>> {
-        self.inner.tx_status(tx_id)
-    }
-    fn ranges(&self) -> StoreResult<Vec<RangeRecord>> {
-        self.inner.ranges()
-    }
-    fn record_l1_events(&self, events: &L1Events) -> StoreResult<()> {
-        self.inner.record_l1_events(events)
-    }
-    fn deposit(&self, start: U256) -> StoreResult<Option<DepositEntry>> {
-        self.inner.deposit(start)
-    }
-    fn exits(&self) -> StoreResult<Vec<ExitEntry>> {
-        self.inner.exits()
-    }
-    fn l1_cursor(&self) -> StoreResult<Option<u64>> {
-        self.inner.l1_cursor()
-    }
-    fn submission(&self) -> StoreResult<SubmissionState> {
-        self.inner.submission()
-    }
-    fn set_submission(&self, state: &SubmissionState) -> StoreResult<()> {
-        self.inner.set_submission(state)
-    }
+    // The two step calls pass the gate first.
     fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> StoreResult<()> {
         self.gate.pass(Held::StepWrite);
         self.inner.put_accumulator_step(number, step)
@@ -378,6 +394,11 @@ pub struct AnvilChain {
 }
 
 pub async fn anvil_chain() -> AnvilChain {
+    anvil_chain_with(1_000).await
+}
+
+/// [`anvil_chain`] with a deposit of `wei` instead.
+pub async fn anvil_chain_with(wei: u64) -> AnvilChain {
     let anvil = Anvil::spawn().unwrap();
     let rpc: SocketAddr = anvil
         .endpoint()
@@ -389,10 +410,7 @@ pub async fn anvil_chain() -> AnvilChain {
     let chain = DebyeChainClient::deploy(l1, deployer, operator)
         .await
         .unwrap();
-    let deposit = chain
-        .deposit_eth(alice, U256::from(1_000u64))
-        .await
-        .unwrap();
+    let deposit = chain.deposit_eth(alice, U256::from(wei)).await.unwrap();
     let key = SigningKey::from_slice(&alloy_primitives::hex::decode(DEV_KEYS[2]).unwrap()).unwrap();
     AnvilChain {
         anvil,
@@ -409,20 +427,10 @@ pub async fn anvil_chain() -> AnvilChain {
 impl AnvilChain {
     /// Alice pays coins `segment` of her deposit to Bob, signed (valid up to block 100).
     pub fn alice_pays_bob(&self, domain: &Eip712Domain, segment: Segment) -> SignedTransaction {
-        Transaction {
-            inputs: vec![Input::deposit(
-                self.alice,
-                self.deposit.blockNumber,
-                segment,
-            )],
-            outputs: vec![Output {
-                owner: self.bob,
-                segment,
-            }],
-            max_block_index: 100,
-        }
-        .sign(domain, std::slice::from_ref(&self.key))
-        .unwrap()
+        let input = Input::deposit(self.alice, self.deposit.blockNumber, segment);
+        pay(input, self.bob, 100)
+            .sign(domain, std::slice::from_ref(&self.key))
+            .unwrap()
     }
 }
 

@@ -11,44 +11,34 @@ use debye_l1::{
     exits::{ExitStatus, deposit_record},
 };
 use debye_operator::{Config, DEV_OPERATOR, Error, Operator, RangeExited};
-use debye_primitives::{
-    Input, Output, Segment, Transaction,
-    test_utils::{test_address, test_key},
-};
-use debye_rpc_api::{DebyeApiClient, ErrorCode, http_client, types::TxStatusView};
+use debye_primitives::{Eip712Domain, Input, Segment, SignedTransaction, test_utils::test_address};
+use debye_rpc_api::{DebyeApiClient, ErrorCode, types::TxStatusView};
 
 use crate::helpers::{
-    DEPLOYER, Harness, api_error, config, eventually, expect_code, wait_committed,
+    DEPLOYER, Harness, api_error, client_of, config, eventually, expect_code, owned_by, seg,
+    transfer, wait_committed,
 };
-
-fn seg(a: u64, b: u64) -> Segment {
-    Segment::new(U256::from(a), U256::from(b)).unwrap()
-}
 
 fn spend(
     from: u64,
     to: Address,
     block: u64,
     s: Segment,
-    domain: &debye_primitives::Eip712Domain,
-) -> debye_primitives::SignedTransaction {
-    Transaction {
-        inputs: vec![Input::deposit(test_address(from), block, s)],
-        outputs: vec![Output {
-            owner: to,
-            segment: s,
-        }],
-        max_block_index: 1_000,
-    }
-    .sign(domain, &[test_key(from)])
-    .unwrap()
+    domain: &Eip712Domain,
+) -> SignedTransaction {
+    transfer(
+        from,
+        to,
+        Input::deposit(test_address(from), block, s),
+        1_000,
+        domain,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
-    let h = Harness::new().await;
+    let (h, node) = Harness::started().await;
     let carol = test_address(3);
-    let node = h.start(config(h.dir.path())).await;
     let domain = node.domain().clone();
     let t1 = spend(1, carol, 1, seg(0, 10), &domain);
     let id1 = node.submit(t1).await.unwrap();
@@ -59,8 +49,8 @@ async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 
     // Same store, same L1: the pending transaction is still there and still reserves its coins.
-    let node = h.start(config(h.dir.path())).await;
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let node = h.start_default().await;
+    let client = client_of(&node);
     assert_eq!(
         client.transaction_status(id2).await.unwrap(),
         TxStatusView::Pending
@@ -112,9 +102,8 @@ async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
 /// refused to start).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_range_split_by_a_pending_spend_survives_restarts() {
-    let h = Harness::new().await;
+    let (h, node) = Harness::started().await;
     let carol = test_address(3);
-    let node = h.start(config(h.dir.path())).await;
     let domain = node.domain().clone();
     let block = h.deposits[0].blockNumber;
     // Pending only: [0, 10) of Alice's [0, 1000) is reserved, the split is not stored.
@@ -123,11 +112,11 @@ async fn a_range_split_by_a_pending_spend_survives_restarts() {
         .unwrap();
     node.shutdown(Duration::from_secs(5)).await.unwrap();
     // The replayed spend is included: the store gets Carol's [0, 10) and Alice's [10, 1000).
-    let node = h.start(config(h.dir.path())).await;
+    let node = h.start_default().await;
     assert_eq!(node.flush().await.unwrap(), Some(1));
     node.shutdown(Duration::from_secs(5)).await.unwrap();
     // Alice still holds [10, 1000) after another restart.
-    let node = h.start(config(h.dir.path())).await;
+    let node = h.start_default().await;
     node.submit(spend(1, carol, block, seg(10, 20), &domain))
         .await
         .unwrap();
@@ -167,10 +156,9 @@ async fn stale_or_foreign_stores_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exited_coins_become_unspendable() {
-    let h = Harness::new().await;
-    let node = h.start(config(h.dir.path())).await;
+    let (_h, node) = Harness::started().await;
     let domain = node.domain().clone();
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let client = client_of(&node);
     let pending = spend(1, test_address(3), 1, seg(0, 10), &domain);
     let id = node.submit(pending).await.unwrap();
     node.report_exits(
@@ -200,27 +188,10 @@ async fn exited_coins_become_unspendable() {
     node.submit(spend(1, test_address(3), 1, seg(500, 510), &domain))
         .await
         .unwrap();
-    let owned: Vec<Segment> = client
-        .ranges_owned_by(test_address(1))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.segment)
-        .collect();
+    let owned = owned_by(&client, test_address(1)).await;
     assert!(owned.iter().all(|s| !s.overlaps(&seg(5, 500))), "{owned:?}");
     assert_eq!(node.flush().await.unwrap(), Some(1));
     node.shutdown(Duration::from_secs(5)).await.unwrap();
-}
-
-/// The ranges of `owner` as the node reports them.
-async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> {
-    client
-        .ranges_owned_by(owner)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.segment)
-        .collect()
 }
 
 /// A deposit exit started, matured and finalized on the (embedded) L1: the node's own L1 sync
@@ -228,10 +199,9 @@ async fn owned_by(client: &impl DebyeApiClient, owner: Address) -> Vec<Segment> 
 /// and the rest of the deposit stays spendable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exit_finalized_on_l1_makes_coins_unspendable() {
-    let h = Harness::new().await;
-    let node = h.start(config(h.dir.path())).await;
+    let (h, node) = Harness::started().await;
     let domain = node.domain().clone();
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let client = client_of(&node);
     let alice = test_address(1);
     let deposit = deposit_record(&h.deposits[0]);
     assert_eq!((deposit.owner, deposit.start), (alice, U256::ZERO));

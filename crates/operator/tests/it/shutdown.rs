@@ -3,17 +3,22 @@
 //! accumulator worker storing a step, an exclusion proof whose client went away reading the
 //! span's products); and a store still referenced after shutdown is reported, not passed over.
 
-use std::{io::Write, net::TcpStream, path::Path, sync::Arc, time::Duration};
+use std::{
+    io::Write,
+    net::TcpStream,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
 
 use debye_operator::{DEV_OPERATOR, Error, Operator};
 use debye_primitives::test_utils::test_address;
-use debye_rpc_api::http_client;
 use debye_storage::{RedbStore, Store};
 use serde_json::json;
 
 use crate::{
-    accumulator::{seg, wait_height},
-    helpers::{Gate, Harness, Held, PATIENCE, config, eventually, spend_block},
+    accumulator::wait_height,
+    helpers::{Gate, Harness, Held, PATIENCE, client_of, config, eventually, seg, spend_block},
 };
 
 /// How long a shutdown that did not wait for the held thread is given to return (it takes
@@ -38,12 +43,19 @@ async fn shut_down_while_held(node: Operator, gate: &Gate, path: &Path) {
     RedbStore::open(path).expect("the store is closed once shutdown has returned");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_while_the_accumulator_worker_stores_a_step_closes_the_store() {
+/// A node on a [`GatedStore`](crate::helpers::GatedStore) in a fresh harness's dir, the store's
+/// gate and its path; the harness keeps the dir.
+async fn gated_node() -> (Harness, Operator, Arc<Gate>, PathBuf) {
     let h = Harness::new().await;
     let cfg = config(h.dir.path());
     let path = cfg.store_path();
     let (node, gate) = h.start_gated(cfg).await;
+    (h, node, gate, path)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_while_the_accumulator_worker_stores_a_step_closes_the_store() {
+    let (h, node, gate, path) = gated_node().await;
     gate.arm(Held::StepWrite);
     let dep = h.deposits[0].blockNumber;
     spend_block(&node, 1, test_address(3), dep, seg(0, 10), 1).await;
@@ -56,11 +68,8 @@ async fn shutdown_while_the_accumulator_worker_stores_a_step_closes_the_store() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_an_abandoned_exclusion_proof_reads_the_store_closes_it() {
-    let h = Harness::new().await;
-    let cfg = config(h.dir.path());
-    let path = cfg.store_path();
-    let (node, gate) = h.start_gated(cfg).await;
-    let client = http_client(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let (h, node, gate, path) = gated_node().await;
+    let client = client_of(&node);
     let dep = h.deposits[0].blockNumber;
     // Header 1 commits height 0 and header 2 height 1: the span (0, 1] reads block 1's step.
     spend_block(&node, 1, test_address(3), dep, seg(0, 10), 1).await;
