@@ -115,6 +115,14 @@ contract JoinSplitVerifier {
                 let yy1 := mulmod(mulmod(y0, y1, Q), 2, Q)
                 r := and(eq(yy0, addmod(xxx0, TWIST_B0, Q)), eq(yy1, addmod(xxx1, TWIST_B1, Q)))
             }
+            // The point at m += s · (x, y): ecMul into the three words after it, then ecAdd.
+            function mulAcc(m, x, y, s) -> r {
+                mstore(add(m, 0x40), x)
+                mstore(add(m, 0x60), y)
+                mstore(add(m, 0x80), s)
+                r := staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40)
+                r := and(r, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+            }
 
             // Canonical encodings only, and points on their curves, checked before any precompile
             // call: a failing precompile consumes all the gas it is given.
@@ -141,65 +149,17 @@ contract JoinSplitVerifier {
                 let p := mload(0x40)
                 // Pairing input: four (G1, G2) pairs of 6 words each at p; scratch at m.
                 let m := add(p, 0x300)
-                let s := 0
+                // vk_x = IC0 + Σ input[i] · IC(i+1), at m
                 mstore(m, IC0_X)
                 mstore(add(m, 0x20), IC0_Y)
-                // vk_x += input[0] * IC1
-                s := calldataload(add(input, 0x0))
-                mstore(add(m, 0x40), IC1_X)
-                mstore(add(m, 0x60), IC1_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[1] * IC2
-                s := calldataload(add(input, 0x20))
-                mstore(add(m, 0x40), IC2_X)
-                mstore(add(m, 0x60), IC2_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[2] * IC3
-                s := calldataload(add(input, 0x40))
-                mstore(add(m, 0x40), IC3_X)
-                mstore(add(m, 0x60), IC3_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[3] * IC4
-                s := calldataload(add(input, 0x60))
-                mstore(add(m, 0x40), IC4_X)
-                mstore(add(m, 0x60), IC4_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[4] * IC5
-                s := calldataload(add(input, 0x80))
-                mstore(add(m, 0x40), IC5_X)
-                mstore(add(m, 0x60), IC5_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[5] * IC6
-                s := calldataload(add(input, 0xa0))
-                mstore(add(m, 0x40), IC6_X)
-                mstore(add(m, 0x60), IC6_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[6] * IC7
-                s := calldataload(add(input, 0xc0))
-                mstore(add(m, 0x40), IC7_X)
-                mstore(add(m, 0x60), IC7_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
-                // vk_x += input[7] * IC8
-                s := calldataload(add(input, 0xe0))
-                mstore(add(m, 0x40), IC8_X)
-                mstore(add(m, 0x60), IC8_Y)
-                mstore(add(m, 0x80), s)
-                ok := and(ok, staticcall(gas(), 0x07, add(m, 0x40), 0x60, add(m, 0x40), 0x40))
-                ok := and(ok, staticcall(gas(), 0x06, m, 0x80, m, 0x40))
+                ok := and(ok, mulAcc(m, IC1_X, IC1_Y, calldataload(add(input, 0x0))))
+                ok := and(ok, mulAcc(m, IC2_X, IC2_Y, calldataload(add(input, 0x20))))
+                ok := and(ok, mulAcc(m, IC3_X, IC3_Y, calldataload(add(input, 0x40))))
+                ok := and(ok, mulAcc(m, IC4_X, IC4_Y, calldataload(add(input, 0x60))))
+                ok := and(ok, mulAcc(m, IC5_X, IC5_Y, calldataload(add(input, 0x80))))
+                ok := and(ok, mulAcc(m, IC6_X, IC6_Y, calldataload(add(input, 0xa0))))
+                ok := and(ok, mulAcc(m, IC7_X, IC7_Y, calldataload(add(input, 0xc0))))
+                ok := and(ok, mulAcc(m, IC8_X, IC8_Y, calldataload(add(input, 0xe0))))
 
                 // (-A, B)
                 mstore(p, calldataload(proof))

@@ -1,17 +1,11 @@
 //! Prints the history and operator benchmark figures as JSON (release build recommended):
 //! `cargo run --release -p debye-accumulator --example history -- 10,1000,100000,1000000 10000`.
 
-use debye_accumulator::bench::{HistoryConfig, history, operator_block};
+use debye_accumulator::bench::{HistoryConfig, example_args, history, operator_block};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let spans: Vec<u64> = args
-        .next()
-        .unwrap_or_else(|| "10,1000,100000,1000000".into())
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    let slices: usize = args.next().unwrap_or_else(|| "10000".into()).parse()?;
+    let (spans, slices) =
+        example_args(std::env::args().skip(1), "10,1000,100000,1000000", "10000")?;
     let figures = history(&spans, &HistoryConfig::default())?;
     println!("{}", serde_json::to_string_pretty(&figures)?);
     if slices > 0 {

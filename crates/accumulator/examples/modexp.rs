@@ -11,6 +11,7 @@
 use crypto_bigint::modular::{MontyForm, MontyParams};
 use crypto_bigint::{MultiExponentiateBoundedExp, Odd, U256, U2048};
 use debye_accumulator::Group;
+use debye_accumulator::bench::{example_args, xorshift};
 use debye_accumulator::mont::Mont2048;
 use num_bigint::BigUint;
 
@@ -57,10 +58,7 @@ fn compare_ms(runs: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<f64> {
 fn random(state: &mut u64, bits: u64) -> BigUint {
     let mut digits = Vec::new();
     for _ in 0..bits.div_ceil(64) {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        digits.push(*state);
+        digits.push(xorshift(state));
     }
     let mut x = BigUint::from_slice(
         &digits
@@ -74,14 +72,7 @@ fn random(state: &mut u64, bits: u64) -> BigUint {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let lengths: Vec<u64> = args
-        .next()
-        .unwrap_or_else(|| "256,4096,65536,1000000".into())
-        .split(',')
-        .map(str::parse)
-        .collect::<Result<_, _>>()?;
-    let runs: usize = args.next().unwrap_or_else(|| "5".into()).parse()?;
+    let (lengths, runs) = example_args(std::env::args().skip(1), "256,4096,65536,1000000", "5")?;
     let n = Group::rsa2048().modulus().clone();
     let kernel = Mont2048::new(&n).ok_or("RSA-2048 fits the kernel")?;
     let mut state = 0x9e37_79b9_7f4a_7c15u64;

@@ -324,7 +324,9 @@ pub struct OperatorFigures {
     pub chain_verify_ms: f64,
 }
 
-fn xorshift(state: &mut u64) -> u64 {
+/// One step of Marsaglia's xorshift64 (13, 7, 17): the deterministic pseudo-random source of the
+/// benchmarks, examples and tests.
+pub fn xorshift(state: &mut u64) -> u64 {
     *state ^= *state << 13;
     *state ^= *state >> 7;
     *state ^= *state << 17;
@@ -427,4 +429,21 @@ pub fn geometry_table(leaf_bits: &[u32]) -> Result<Vec<GeometryFigures>> {
         });
     }
     Ok(out)
+}
+
+/// The command line of the benchmark examples: a comma-separated list of sizes, then a count,
+/// each falling back to its default when absent.
+pub fn example_args(
+    mut args: impl Iterator<Item = String>,
+    sizes: &str,
+    count: &str,
+) -> std::result::Result<(Vec<u64>, usize), std::num::ParseIntError> {
+    let sizes = args
+        .next()
+        .unwrap_or_else(|| sizes.into())
+        .split(',')
+        .map(str::parse)
+        .collect::<std::result::Result<_, _>>()?;
+    let count = args.next().unwrap_or_else(|| count.into()).parse()?;
+    Ok((sizes, count))
 }

@@ -90,6 +90,25 @@ impl Transcript {
         t
     }
 
+    /// The transcript of a statement about `base^exponent = result`: the exponent's factor
+    /// commitment under `exponent.0`, then the prover's commitments in order.
+    fn statement(
+        tag: &[u8],
+        group: &Group,
+        [base, result]: [&Elem; 2],
+        exponent: (&[u8], &Factors),
+        commitments: &[(&[u8], &Elem)],
+    ) -> Transcript {
+        let mut t = Transcript::new(tag, group);
+        t.elem(b"base", group, base);
+        t.elem(b"result", group, result);
+        t.absorb(exponent.0, &exponent.1.commitment());
+        for (label, e) in commitments {
+            t.elem(label, group, e);
+        }
+        t
+    }
+
     fn absorb(&mut self, label: &[u8], bytes: &[u8]) {
         self.h.update((label.len() as u64).to_be_bytes());
         self.h.update(label);
@@ -153,6 +172,39 @@ impl Reader<'_> {
     }
 }
 
+/// Encodes the layout every proof here uses: group elements, then residues, back to back.
+fn encode_fields(group: &Group, elems: &[&Elem], residues: &[&BigUint]) -> Result<Vec<u8>> {
+    let mut out =
+        Vec::with_capacity(elems.len() * group.element_bytes() + residues.len() * RESIDUE_BYTES);
+    for e in elems {
+        out.extend(group.encode(e));
+    }
+    for r in residues {
+        out.extend(residue_bytes(r)?);
+    }
+    Ok(out)
+}
+
+/// Decodes exactly `E` group elements then `R` residues ([`encode_fields`]), nothing after.
+fn decode_fields<const E: usize, const R: usize>(
+    group: &Group,
+    bytes: &[u8],
+) -> Result<([Elem; E], [BigUint; R])> {
+    let mut rd = Reader { group, bytes };
+    let elems = all_ok(std::array::from_fn(|_| rd.elem()))?;
+    let residues = all_ok(std::array::from_fn(|_| rd.residue()))?;
+    rd.finish()?;
+    Ok((elems, residues))
+}
+
+/// The first error of `items`, or all of them.
+fn all_ok<T, const N: usize>(items: [Result<T>; N]) -> Result<[T; N]> {
+    let items: Vec<T> = items.into_iter().collect::<Result<_>>()?;
+    Ok(items
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("N items in, N items out")))
+}
+
 fn check(ok: bool, what: &'static str) -> Result<()> {
     if ok {
         Ok(())
@@ -171,11 +223,7 @@ pub struct ChainProof {
 }
 
 fn chain_transcript(group: &Group, base: &Elem, result: &Elem, exp: &Factors) -> Transcript {
-    let mut t = Transcript::new(TAG_CHAIN, group);
-    t.elem(b"base", group, base);
-    t.elem(b"result", group, result);
-    t.absorb(b"exponent", &exp.commitment());
-    t
+    Transcript::statement(TAG_CHAIN, group, [base, result], (b"exponent", exp), &[])
 }
 
 impl ChainProof {
@@ -224,9 +272,7 @@ impl ChainProof {
 
     /// Decodes and validates the encoding.
     pub fn from_bytes(group: &Group, bytes: &[u8]) -> Result<ChainProof> {
-        let mut r = Reader { group, bytes };
-        let q = r.elem()?;
-        r.finish()?;
+        let ([q], []) = decode_fields(group, bytes)?;
         Ok(ChainProof { q })
     }
 }
@@ -303,12 +349,13 @@ impl InclusionChallenges {
         u: &Elem,
         z: &Elem,
     ) -> InclusionChallenges {
-        let mut t = Transcript::new(TAG_INCLUSION, group);
-        t.elem(b"base", group, base);
-        t.elem(b"result", group, result);
-        t.absorb(b"exponent", &y.commitment());
-        t.elem(b"u", group, u);
-        t.elem(b"z", group, z);
+        let t = Transcript::statement(
+            TAG_INCLUSION,
+            group,
+            [base, result],
+            (b"exponent", y),
+            &[(b"u", u), (b"z", z)],
+        );
         InclusionChallenges {
             l_e: t.prime(b"l_e"),
             l: t.prime(b"l"),
@@ -356,24 +403,16 @@ impl InclusionProof {
 
     /// Encoding: u ‖ Q_e ‖ z ‖ Q_g ‖ Q_u ‖ r.
     pub fn to_bytes(&self, group: &Group) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(Self::encoded_len(group));
-        for e in [&self.u, &self.q_e, &self.z, &self.poke.q_g, &self.poke.q_u] {
-            out.extend(group.encode(e));
-        }
-        out.extend(residue_bytes(&self.poke.r)?);
-        Ok(out)
+        encode_fields(
+            group,
+            &[&self.u, &self.q_e, &self.z, &self.poke.q_g, &self.poke.q_u],
+            &[&self.poke.r],
+        )
     }
 
     /// Decodes and validates the encoding.
     pub fn from_bytes(group: &Group, bytes: &[u8]) -> Result<InclusionProof> {
-        let mut rd = Reader { group, bytes };
-        let u = rd.elem()?;
-        let q_e = rd.elem()?;
-        let z = rd.elem()?;
-        let q_g = rd.elem()?;
-        let q_u = rd.elem()?;
-        let r = rd.residue()?;
-        rd.finish()?;
+        let ([u, q_e, z, q_g, q_u], [r]) = decode_fields(group, bytes)?;
         Ok(InclusionProof {
             u,
             q_e,
@@ -460,13 +499,13 @@ impl ExclusionChallenges {
         v: &Elem,
         z2: &Elem,
     ) -> ExclusionChallenges {
-        let mut t = Transcript::new(TAG_EXCLUSION, group);
-        t.elem(b"base", group, base);
-        t.elem(b"result", group, result);
-        t.absorb(b"excluded", &x.commitment());
-        t.elem(b"z", group, z);
-        t.elem(b"V", group, v);
-        t.elem(b"z2", group, z2);
+        let t = Transcript::statement(
+            TAG_EXCLUSION,
+            group,
+            [base, result],
+            (b"excluded", x),
+            &[(b"z", z), (b"V", v), (b"z2", z2)],
+        );
         ExclusionChallenges {
             l1: span_challenge(group, base, result, z),
             l2: t.prime(b"l2"),
@@ -541,17 +580,10 @@ impl ExclusionProof {
         let (q2, r2) = s_mag.div_rem(&c.l2);
         let q_g2 = group.pow(g, &q2);
         let q_2 = group.multi_pow(&[(&z, &q2), (&v, &(&xv / &c.l2))]);
-        Ok(ExclusionProof {
-            z,
-            q_g1,
-            q_u1,
-            r1,
-            v,
-            z2,
-            q_g2,
-            q_2,
-            r2,
-        })
+        Ok(ExclusionProof::from_fields(
+            [z, q_g1, q_u1, v, z2, q_g2, q_2],
+            [r1, r2],
+        ))
     }
 
     /// Verifies against the span's end points A_a, A_b and the excluded primes x.
@@ -578,33 +610,12 @@ impl ExclusionProof {
         )
     }
 
-    /// Encoding: z ‖ Q_g1 ‖ Q_u1 ‖ V ‖ z2 ‖ Q_g2 ‖ Q_2 ‖ r1 ‖ r2.
-    pub fn to_bytes(&self, group: &Group) -> Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(Self::encoded_len(group));
-        for e in [
-            &self.z, &self.q_g1, &self.q_u1, &self.v, &self.z2, &self.q_g2, &self.q_2,
-        ] {
-            out.extend(group.encode(e));
-        }
-        out.extend(residue_bytes(&self.r1)?);
-        out.extend(residue_bytes(&self.r2)?);
-        Ok(out)
-    }
-
-    /// Decodes and validates the encoding.
-    pub fn from_bytes(group: &Group, bytes: &[u8]) -> Result<ExclusionProof> {
-        let mut rd = Reader { group, bytes };
-        let z = rd.elem()?;
-        let q_g1 = rd.elem()?;
-        let q_u1 = rd.elem()?;
-        let v = rd.elem()?;
-        let z2 = rd.elem()?;
-        let q_g2 = rd.elem()?;
-        let q_2 = rd.elem()?;
-        let r1 = rd.residue()?;
-        let r2 = rd.residue()?;
-        rd.finish()?;
-        Ok(ExclusionProof {
+    /// The proof from its fields in encoding order: z, Q_g1, Q_u1, V, z2, Q_g2, Q_2; r1, r2.
+    fn from_fields(
+        [z, q_g1, q_u1, v, z2, q_g2, q_2]: [Elem; 7],
+        [r1, r2]: [BigUint; 2],
+    ) -> ExclusionProof {
+        ExclusionProof {
             z,
             q_g1,
             q_u1,
@@ -614,6 +625,23 @@ impl ExclusionProof {
             q_g2,
             q_2,
             r2,
-        })
+        }
+    }
+
+    /// Encoding: z ‖ Q_g1 ‖ Q_u1 ‖ V ‖ z2 ‖ Q_g2 ‖ Q_2 ‖ r1 ‖ r2.
+    pub fn to_bytes(&self, group: &Group) -> Result<Vec<u8>> {
+        encode_fields(
+            group,
+            &[
+                &self.z, &self.q_g1, &self.q_u1, &self.v, &self.z2, &self.q_g2, &self.q_2,
+            ],
+            &[&self.r1, &self.r2],
+        )
+    }
+
+    /// Decodes and validates the encoding.
+    pub fn from_bytes(group: &Group, bytes: &[u8]) -> Result<ExclusionProof> {
+        let (elems, residues) = decode_fields(group, bytes)?;
+        Ok(ExclusionProof::from_fields(elems, residues))
     }
 }

@@ -51,35 +51,33 @@ fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustT
     Ok(value)
 }
 
-impl Codec for Transaction {
-    fn encode(&self) -> Vec<u8> {
-        abi::Transaction::from(self).abi_encode()
-    }
-    fn decode(bytes: &[u8]) -> Result<Self> {
-        let raw: abi::Transaction = decode_abi(bytes, "Transaction", MAX_TX_ENCODING)?;
-        Self::try_from(&raw)
-    }
+/// [`Codec`] for a type whose wire format is the ABI encoding of its [`crate::abi`] mirror: the
+/// mirror decoded strictly ([`decode_abi`], at most `max` bytes) and converted back by `back`.
+macro_rules! abi_codec {
+    ($ty:ty, $mirror:ident, $max:expr, $back:expr) => {
+        impl Codec for $ty {
+            fn encode(&self) -> Vec<u8> {
+                abi::$mirror::from(self).abi_encode()
+            }
+            fn decode(bytes: &[u8]) -> Result<Self> {
+                let raw: abi::$mirror = decode_abi(bytes, stringify!($mirror), $max)?;
+                $back(&raw)
+            }
+        }
+    };
 }
 
-impl Codec for SignedTransaction {
-    fn encode(&self) -> Vec<u8> {
-        abi::SignedTransaction::from(self).abi_encode()
-    }
-    fn decode(bytes: &[u8]) -> Result<Self> {
-        let raw: abi::SignedTransaction = decode_abi(bytes, "SignedTransaction", MAX_TX_ENCODING)?;
-        Self::try_from(&raw)
-    }
-}
-
-impl Codec for SumMerkleProof {
-    fn encode(&self) -> Vec<u8> {
-        abi::SumProof::from(self).abi_encode()
-    }
-    fn decode(bytes: &[u8]) -> Result<Self> {
-        let raw: abi::SumProof = decode_abi(bytes, "SumProof", MAX_PROOF_ENCODING)?;
-        Ok(Self::from(&raw))
-    }
-}
+abi_codec!(Transaction, Transaction, MAX_TX_ENCODING, Self::try_from);
+abi_codec!(
+    SignedTransaction,
+    SignedTransaction,
+    MAX_TX_ENCODING,
+    Self::try_from
+);
+abi_codec!(SumMerkleProof, SumProof, MAX_PROOF_ENCODING, |raw| Ok(
+    Self::from(raw)
+));
+abi_codec!(BlockHeader, BlockHeader, 5 * 32, |raw| Ok(Self::from(raw)));
 
 impl Codec for InclusionProof {
     fn encode(&self) -> Vec<u8> {
@@ -96,15 +94,5 @@ impl Codec for ExclusionProof {
     }
     fn decode(bytes: &[u8]) -> Result<Self> {
         SumMerkleProof::decode(bytes).map(Self)
-    }
-}
-
-impl Codec for BlockHeader {
-    fn encode(&self) -> Vec<u8> {
-        abi::BlockHeader::from(self).abi_encode()
-    }
-    fn decode(bytes: &[u8]) -> Result<Self> {
-        let raw: abi::BlockHeader = decode_abi(bytes, "BlockHeader", 5 * 32)?;
-        Ok(Self::from(&raw))
     }
 }

@@ -450,6 +450,16 @@ impl SignedTransaction {
     /// [`Transaction::tx_id_with_separator`]): the path of the operator's submissions and of
     /// block checks, one secp256k1 recovery per signature and the id hashed once.
     pub fn verify_with_separator(&self, separator: &B256) -> Result<B256> {
+        self.verify_by(|t| t.tx_id_with_separator(separator), recover_signer)
+    }
+
+    /// [`SignedTransaction::verify`] with the id and the signer recovery given: the one order of
+    /// checks, whichever encoder and secp256k1 implementation compute them.
+    fn verify_by(
+        &self,
+        tx_id: impl FnOnce(&Transaction) -> B256,
+        recover: impl Fn(&Signature, &B256, usize) -> Result<Address>,
+    ) -> Result<B256> {
         self.transaction.validate()?;
         let owners = self.transaction.owners();
         if self.signatures.len() != owners.len() {
@@ -458,9 +468,9 @@ impl SignedTransaction {
                 got: self.signatures.len(),
             });
         }
-        let digest = self.transaction.tx_id_with_separator(separator);
+        let digest = tx_id(&self.transaction);
         for (index, (sig, owner)) in self.signatures.iter().zip(&owners).enumerate() {
-            let recovered = recover_signer(sig, &digest, index)?;
+            let recovered = recover(sig, &digest, index)?;
             if recovered != *owner {
                 return Err(Error::WrongSigner {
                     index,
@@ -669,26 +679,10 @@ mod tests {
     }
 
     fn reference_verify(stx: &SignedTransaction, domain: &Eip712Domain) -> Result<B256> {
-        stx.transaction.validate()?;
-        let owners = stx.transaction.owners();
-        if stx.signatures.len() != owners.len() {
-            return Err(Error::SignatureCount {
-                expected: owners.len(),
-                got: stx.signatures.len(),
-            });
-        }
-        let digest = stx.transaction.to_abi().eip712_signing_hash(domain);
-        for (index, (sig, owner)) in stx.signatures.iter().zip(&owners).enumerate() {
-            let recovered = reference_recover(sig, &digest, index)?;
-            if recovered != *owner {
-                return Err(Error::WrongSigner {
-                    index,
-                    expected: *owner,
-                    recovered,
-                });
-            }
-        }
-        Ok(digest)
+        stx.verify_by(
+            |t| t.to_abi().eip712_signing_hash(domain),
+            reference_recover,
+        )
     }
 
     /// The fast path (precomputed type hashes, libsecp256k1) against the reference (alloy's

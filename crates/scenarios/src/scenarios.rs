@@ -1,15 +1,16 @@
 //! The scenarios. Each builds a fresh [`World`], lets a byzantine party act, runs the watcher,
 //! and ends by checking L1 balances: fraud never pays, and nobody honest loses funds.
 
-use alloy_primitives::{I256, U256};
+use alloy_primitives::{Address, I256, U256};
 use debye_l1::{
     L1,
-    exits::{ExitEvent, ExitStatus, deposit_record, output_proof, spend_proof},
+    exits::{ExitData, ExitEvent, ExitStatus, deposit_record, output_proof, spend_proof},
     forced::ForcedStatus,
     test_utils::{transfer, tx_input},
 };
 use debye_primitives::{Input, SignedTransaction};
-use debye_watcher::{Mode, WatchEvent};
+use debye_rpc_api::HttpClient;
+use debye_watcher::{Mode, WatchEvent, Watcher};
 use eyre::{Result, ensure};
 
 use crate::world::{ETH, PERIOD, World, d_eth, eth, seg};
@@ -90,7 +91,7 @@ fn did(events: &[WatchEvent], how: &str) -> bool {
 /// and finalizes it.
 async fn honest_output_exit<L: L1 + Clone + 'static>(
     w: &World<L>,
-    owner: alloy_primitives::Address,
+    owner: Address,
     stx: &SignedTransaction,
     block: u64,
     oi: usize,
@@ -104,6 +105,32 @@ async fn honest_output_exit<L: L1 + Clone + 'static>(
     Ok(())
 }
 
+/// Who an account is in a balance check, and its balance before: `(name, address, balance)`.
+type Account<'a> = (&'a str, Address, U256);
+
+/// How the two "exit of coins already paid on" stories end: the watcher challenges `fraud` as
+/// spent and cancels it; the payee exits output 0 of `paid` (in block `block`) in full; the
+/// cheat's bond goes to the watcher (balance `guard_before`), the payee gains the coin.
+async fn spent_exit_foiled<L: L1 + Clone + 'static>(
+    w: &World<L>,
+    watcher: &mut Watcher<L, HttpClient>,
+    fraud: &ExitData,
+    (cheat, cheat_addr, cheat_before): Account<'_>,
+    ((payee, payee_addr, payee_before), paid, block): (Account<'_>, &SignedTransaction, u64),
+    guard_before: U256,
+) -> Result<String> {
+    let ev = watcher.step().await?;
+    ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
+    ensure!(w.chain.exit_status(fraud).await? == ExitStatus::Cancelled);
+    honest_output_exit(w, payee_addr, paid, block, 0).await?;
+    w.expect(&[
+        (cheat, cheat_addr, cheat_before, -w.bond_delta()),
+        (payee, payee_addr, payee_before, d_eth(1)),
+        ("watcher", w.guard, guard_before, w.bond_delta()),
+    ])
+    .await
+}
+
 /// Alice paid Bob `[a, a+1)` in block 1, then exits her whole deposit.
 async fn spent_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let (w, mut watcher) = World::guarded(l1).await?;
@@ -112,16 +139,9 @@ async fn spent_range<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
         .chain
         .start_deposit_exit(w.alice, &w.dep_a, w.dep_a.start, w.dep_a.end)
         .await?;
-    let ev = watcher.step().await?;
-    ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
-    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
-    honest_output_exit(&w, w.bob, &w.t1, 1, 0).await?;
-    w.expect(&[
-        ("alice", w.alice, b[0], -w.bond_delta()),
-        ("bob", w.bob, b[1], d_eth(1)),
-        ("watcher", w.guard, b[2], w.bond_delta()),
-    ])
-    .await
+    let alice = ("alice", w.alice, b[0]);
+    let bob = ("bob", w.bob, b[1]);
+    spent_exit_foiled(&w, &mut watcher, &fraud, alice, (bob, &w.t1, 1), b[2]).await
 }
 
 /// Bob pays his block-1 output on to Alice in block 2, then exits the older output.
@@ -135,16 +155,9 @@ async fn older_output<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     watcher.step().await?;
     let b = w.balances(&[w.alice, w.bob, w.guard]).await?;
     let fraud = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
-    let ev = watcher.step().await?;
-    ensure!(did(&ev, "spent"), "watcher did not challenge: {ev:?}");
-    ensure!(w.chain.exit_status(&fraud).await? == ExitStatus::Cancelled);
-    honest_output_exit(&w, w.alice, &t2, n2, 0).await?;
-    w.expect(&[
-        ("bob", w.bob, b[1], -w.bond_delta()),
-        ("alice", w.alice, b[0], d_eth(1)),
-        ("watcher", w.guard, b[2], w.bond_delta()),
-    ])
-    .await
+    let alice = ("alice", w.alice, b[0]);
+    let bob = ("bob", w.bob, b[1]);
+    spent_exit_foiled(&w, &mut watcher, &fraud, bob, (alice, &t2, n2), b[2]).await
 }
 
 /// Bob exits what Alice paid him; the operator opens a request naming Alice's deposit; Bob's
@@ -397,13 +410,8 @@ async fn stalled<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// the watcher pays a quarter bond for defending across a withheld block.
 async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let mut w = World::new(l1).await?;
-    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let pay = transfer(
-        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
-        w.operator,
-        w.max_block_index,
-    )
-    .sign(w.op.domain(), &w.keys[2..3])?;
+    let (seg_b, pay) = w.spend_of_deposit_b(w.bob, w.operator)?;
+    let pay = pay.sign(w.op.domain(), &w.keys[2..3])?;
     let n = w.op.commit(vec![pay.clone()], true).await?;
     let mut watcher = w.watcher(Mode::Guard(vec![seg_b])).await?;
     let ev = watcher.step().await?;
@@ -415,18 +423,7 @@ async fn withheld_honest<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let id = pay.tx_id(w.op.domain());
     let proof = w.op.proof(n, &seg_b, id)?;
     let header = w.op.header(n)?;
-    let exit = w
-        .chain
-        .start_output_exit(
-            w.operator,
-            &pay.transaction,
-            0,
-            &header,
-            &proof,
-            seg_b.start(),
-            seg_b.end(),
-        )
-        .await?;
+    let exit = w.exit_output(w.operator, &pay, 0, n, &seg_b).await?;
     let ev = watcher.step().await?;
     ensure!(did(&ev, "request"), "watcher did not request: {ev:?}");
     let request = w
@@ -492,18 +489,7 @@ async fn settled_coins<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     w.l1.advance_time(PERIOD + 1).await?;
     let key = w.chain.range_key(paid.start(), 0).await?;
     w.chain.finalize_exit(w.bob, &first, key).await?;
-    let again = w
-        .chain
-        .start_output_exit(
-            w.bob,
-            &w.t1.transaction,
-            0,
-            &header,
-            &proof,
-            paid.start(),
-            paid.end(),
-        )
-        .await?;
+    let again = w.exit_output(w.bob, &w.t1, 0, 1, &paid).await?;
     let ev = watcher.step().await?;
     ensure!(did(&ev, "withdrawn"), "watcher did not challenge: {ev:?}");
     ensure!(w.chain.exit_status(&again).await? == ExitStatus::Cancelled);
@@ -527,22 +513,13 @@ async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
     let (w, mut watcher) = World::guarded(l1).await?;
     let force_bond = w.chain.force_bond().await?;
     let b = w.balances(&[w.alice, w.bob, w.operator, w.guard]).await?;
-    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let pay = transfer(
-        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
-        w.alice,
-        w.max_block_index,
-    );
+    let (seg_b, pay) = w.spend_of_deposit_b(w.bob, w.alice)?;
     // Censored by the operator: Bob forces it and signs it on L1.
     let k = w.chain.force(w.bob, &pay).await?.index;
     let signed = pay.sign(w.op.domain(), &w.keys[2..3])?;
     w.chain.sign_forced_all(w.bob, k, &signed).await?;
     // The operator claims Bob's deposit by force.
-    let claim = transfer(
-        Input::deposit(w.operator, w.dep_b.blockNumber, seg_b),
-        w.operator,
-        w.max_block_index,
-    );
+    let (_, claim) = w.spend_of_deposit_b(w.operator, w.operator)?;
     let k_claim = w.chain.force(w.operator, &claim).await?.index;
     let ev = watcher.step().await?;
     let forced: Vec<(u64, &str)> = ev
@@ -597,20 +574,12 @@ async fn forced_inclusion<L: L1 + Clone + 'static>(l1: L) -> Result<String> {
 /// deposit. Alice is paid, the watcher earns the operator's bond, Bob is untouched.
 async fn in_flight<L: L1 + Clone + 'static>(l1: L, self_signed: bool) -> Result<String> {
     let mut w = World::new(l1).await?;
-    let seg_b = seg(w.dep_b.start, w.dep_b.end)?;
-    let pay = transfer(
-        Input::deposit(w.bob, w.dep_b.blockNumber, seg_b),
-        w.alice,
-        w.max_block_index,
-    )
-    .sign(w.op.domain(), &w.keys[2..3])?;
+    let (seg_b, pay) = w.spend_of_deposit_b(w.bob, w.alice)?;
+    let pay = pay.sign(w.op.domain(), &w.keys[2..3])?;
     let forged = if self_signed {
-        transfer(
-            Input::deposit(w.operator, w.dep_b.blockNumber, seg_b),
-            w.operator,
-            w.max_block_index,
-        )
-        .sign(w.op.domain(), &w.keys[0..1])?
+        w.spend_of_deposit_b(w.operator, w.operator)?
+            .1
+            .sign(w.op.domain(), &w.keys[0..1])?
     } else {
         w.forged_spend_of_bob()?
     };

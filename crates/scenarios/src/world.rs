@@ -4,8 +4,9 @@ use std::ops::{Deref, DerefMut};
 
 use alloy_primitives::{Address, I256, U256};
 use debye_l1::L1;
+use debye_l1::test_utils::transfer;
 pub(crate) use debye_l1::test_utils::{ETH, PERIOD, eth};
-use debye_primitives::Segment;
+use debye_primitives::{Input, Segment, Transaction};
 use debye_rpc_api::HttpClient;
 use debye_watcher::{Mode, Watcher, testnet};
 use eyre::{Result, ensure};
@@ -104,6 +105,18 @@ impl<L: L1 + Clone + 'static> World<L> {
             ("operator", self.operator, b[2], -self.bond_delta()),
         ])
         .await
+    }
+
+    /// Bob's deposit B as a segment, and an unsigned transfer of all of it to `to` whose input
+    /// names `owner` as the deposit's owner (Bob, or a forger claiming it).
+    pub(crate) fn spend_of_deposit_b(
+        &self,
+        owner: Address,
+        to: Address,
+    ) -> Result<(Segment, Transaction)> {
+        let seg_b = seg(self.dep_b.start, self.dep_b.end)?;
+        let input = Input::deposit(owner, self.dep_b.blockNumber, seg_b);
+        Ok((seg_b, transfer(input, to, self.max_block_index)))
     }
 
     /// The exit bond as a signed delta.

@@ -114,6 +114,31 @@ fn read_origin(r: &mut Reader<'_>) -> Result<Origin> {
     }
 }
 
+/// A row keyed by its segment's start: the value opens with the end, `read` takes the rest, and
+/// nothing may follow.
+fn decode_segment_row<T>(
+    table: &'static str,
+    start: &[u8; 32],
+    bytes: &[u8],
+    read: impl FnOnce(Segment, &mut Reader<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut r = Reader::new(bytes, table);
+    let segment = r.segment(U256::from_be_bytes(*start))?;
+    let row = read(segment, &mut r)?;
+    r.finish()?;
+    Ok(row)
+}
+
+/// The value of a row keyed by `segment`'s start: end ‖ `fields`.
+fn segment_row(segment: &Segment, fields: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(32 + fields.iter().map(|f| f.len()).sum::<usize>());
+    out.extend_from_slice(&u256_key(segment.end()));
+    for f in fields {
+        out.extend_from_slice(f);
+    }
+    out
+}
+
 /// Range record value (the key is the start): end ‖ owner ‖ origin ‖ exited.
 pub(crate) fn encode_range(rec: &RangeRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(67);
@@ -125,17 +150,13 @@ pub(crate) fn encode_range(rec: &RangeRecord) -> Vec<u8> {
 }
 
 pub(crate) fn decode_range(start: &[u8; 32], bytes: &[u8]) -> Result<RangeRecord> {
-    let mut r = Reader::new(bytes, "ranges");
-    let segment = r.segment(U256::from_be_bytes(*start))?;
-    let owner = r.address()?;
-    let origin = read_origin(&mut r)?;
-    let exited = r.u8()? != 0;
-    r.finish()?;
-    Ok(RangeRecord {
-        segment,
-        owner,
-        origin,
-        exited,
+    decode_segment_row("ranges", start, bytes, |segment, r| {
+        Ok(RangeRecord {
+            segment,
+            owner: r.address()?,
+            origin: read_origin(r)?,
+            exited: r.u8()? != 0,
+        })
     })
 }
 
@@ -203,44 +224,39 @@ pub(crate) fn decode_tx(bytes: &[u8], table: &'static str) -> Result<(B256, Sign
 
 /// Deposit value (key = start): end ‖ owner ‖ block ‖ l1 block.
 pub(crate) fn encode_deposit(d: &DepositEntry) -> Vec<u8> {
-    let mut out = Vec::with_capacity(68);
-    out.extend_from_slice(&u256_key(d.segment.end()));
-    out.extend_from_slice(d.owner.as_slice());
-    out.extend_from_slice(&d.block.to_be_bytes());
-    out.extend_from_slice(&d.l1_block.to_be_bytes());
-    out
+    segment_row(
+        &d.segment,
+        &[
+            d.owner.as_slice(),
+            &d.block.to_be_bytes(),
+            &d.l1_block.to_be_bytes(),
+        ],
+    )
 }
 
 pub(crate) fn decode_deposit(start: &[u8; 32], bytes: &[u8]) -> Result<DepositEntry> {
-    let mut r = Reader::new(bytes, "deposits");
-    let segment = r.segment(U256::from_be_bytes(*start))?;
-    let d = DepositEntry {
-        segment,
-        owner: r.address()?,
-        block: r.u64()?,
-        l1_block: r.u64()?,
-    };
-    r.finish()?;
-    Ok(d)
+    decode_segment_row("deposits", start, bytes, |segment, r| {
+        Ok(DepositEntry {
+            segment,
+            owner: r.address()?,
+            block: r.u64()?,
+            l1_block: r.u64()?,
+        })
+    })
 }
 
 /// Exit value (key = start): end ‖ l1 block.
 pub(crate) fn encode_exit(e: &ExitEntry) -> Vec<u8> {
-    let mut out = Vec::with_capacity(40);
-    out.extend_from_slice(&u256_key(e.segment.end()));
-    out.extend_from_slice(&e.l1_block.to_be_bytes());
-    out
+    segment_row(&e.segment, &[&e.l1_block.to_be_bytes()])
 }
 
 pub(crate) fn decode_exit(start: &[u8; 32], bytes: &[u8]) -> Result<ExitEntry> {
-    let mut r = Reader::new(bytes, "exits");
-    let segment = r.segment(U256::from_be_bytes(*start))?;
-    let e = ExitEntry {
-        segment,
-        l1_block: r.u64()?,
-    };
-    r.finish()?;
-    Ok(e)
+    decode_segment_row("exits", start, bytes, |segment, r| {
+        Ok(ExitEntry {
+            segment,
+            l1_block: r.u64()?,
+        })
+    })
 }
 
 pub(crate) fn encode_acc_step(step: &AccumulatorStep) -> Vec<u8> {

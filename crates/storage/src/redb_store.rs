@@ -33,11 +33,11 @@
 //! Files written before this scheme may still hold pending rows in `tx_status`; they are
 //! overwritten at inclusion or drop, and until then say the same as the map.
 
-use std::{collections::HashMap, path::Path, sync::Mutex};
+use std::{borrow::Borrow, collections::HashMap, path::Path, sync::Mutex};
 
 use alloy_primitives::{B256, U256};
 use debye_primitives::{BlockHeader, Codec, SignedTransaction, block::FIRST_BLOCK_NUMBER};
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{Database, Key, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
 use crate::{
     Error, Result, SCHEMA_VERSION,
@@ -149,13 +149,7 @@ impl RedbStore {
             Some(v) => Reader::new(&v, "meta").u64()?,
             None => {
                 // Written before batching: every included row is in `tx_status`.
-                store.write(|wtx| {
-                    wtx.open_table(META)
-                        .map_err(db)?
-                        .insert(K_INDEXED, tip.to_be_bytes().as_slice())
-                        .map_err(db)?;
-                    Ok(())
-                })?;
+                store.write(|wtx| put(wtx, META, K_INDEXED, tip.to_be_bytes()))?;
                 tip
             }
         };
@@ -197,12 +191,7 @@ impl RedbStore {
 
     /// Overwrites the stored schema version (for migration tooling and tests).
     pub fn set_schema_version(&self, version: u32) -> Result<()> {
-        self.write(|wtx| {
-            let mut meta = wtx.open_table(META).map_err(db)?;
-            meta.insert(K_VERSION, version.to_be_bytes().as_slice())
-                .map_err(db)?;
-            Ok(())
-        })
+        self.write(|wtx| put(wtx, META, K_VERSION, version.to_be_bytes()))
     }
 
     fn write(&self, f: impl FnOnce(&WriteTransaction) -> Result<()>) -> Result<()> {
@@ -213,10 +202,66 @@ impl RedbStore {
     }
 
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let meta = rtx.open_table(META).map_err(db)?;
-        Ok(meta.get(key).map_err(db)?.map(|v| v.value().to_vec()))
+        self.get(META, key, |v| Ok(v.to_vec()))
     }
+
+    /// The row of `table` at `key`, decoded, in a read transaction of its own.
+    fn get<'k, K: Key + 'static, T>(
+        &self,
+        table: TableDefinition<'_, K, &'static [u8]>,
+        key: impl Borrow<K::SelfType<'k>>,
+        decode: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let table = rtx.open_table(table).map_err(db)?;
+        table
+            .get(key)
+            .map_err(db)?
+            .map(|v| decode(v.value()))
+            .transpose()
+    }
+
+    /// Every row of `table` in key order, decoded from key and value, in a read transaction of
+    /// its own.
+    fn rows<K: Key + 'static, T>(
+        &self,
+        table: TableDefinition<'_, K, &'static [u8]>,
+        decode: impl Fn(K::SelfType<'_>, &[u8]) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let table = rtx.open_table(table).map_err(db)?;
+        table
+            .iter()
+            .map_err(db)?
+            .map(|row| {
+                let (k, v) = row.map_err(db)?;
+                decode(k.value(), v.value())
+            })
+            .collect()
+    }
+}
+
+/// Inserts (or overwrites) `rows` of `table`.
+fn put_rows<'k, K: Key + 'static>(
+    wtx: &WriteTransaction,
+    table: TableDefinition<'_, K, &'static [u8]>,
+    rows: impl IntoIterator<Item = (impl Borrow<K::SelfType<'k>>, impl AsRef<[u8]>)>,
+) -> Result<()> {
+    let mut table = wtx.open_table(table).map_err(db)?;
+    for (key, value) in rows {
+        table.insert(key, value.as_ref()).map_err(db)?;
+    }
+    Ok(())
+}
+
+/// Inserts (or overwrites) one row of `table`.
+fn put<'k, K: Key + 'static>(
+    wtx: &WriteTransaction,
+    table: TableDefinition<'_, K, &'static [u8]>,
+    key: impl Borrow<K::SelfType<'k>>,
+    value: impl AsRef<[u8]>,
+) -> Result<()> {
+    put_rows(wtx, table, [(key, value)])
 }
 
 fn apply_ranges(wtx: &WriteTransaction, delta: &RangeDelta) -> Result<()> {
@@ -269,13 +314,7 @@ impl Store for RedbStore {
     fn set_chain_identity(&self, id: &ChainIdentity) -> Result<()> {
         let mut v = id.chain_id.to_be_bytes().to_vec();
         v.extend_from_slice(id.anchor.as_slice());
-        self.write(|wtx| {
-            wtx.open_table(META)
-                .map_err(db)?
-                .insert(K_CHAIN, v.as_slice())
-                .map_err(db)?;
-            Ok(())
-        })
+        self.write(|wtx| put(wtx, META, K_CHAIN, &v))
     }
 
     fn accept(&self, txs: &[PendingTx]) -> Result<()> {
@@ -283,18 +322,11 @@ impl Store for RedbStore {
             return Ok(());
         };
         self.write(|wtx| {
-            let mut pending = wtx.open_table(PENDING).map_err(db)?;
-            for t in txs {
-                pending
-                    .insert(t.seq, codec::encode_tx(&t.tx_id, &t.tx).as_slice())
-                    .map_err(db)?;
-            }
-            let next = last.saturating_add(1).to_be_bytes();
-            wtx.open_table(META)
-                .map_err(db)?
-                .insert(K_NEXT_SEQ, next.as_slice())
-                .map_err(db)?;
-            Ok(())
+            let rows = txs
+                .iter()
+                .map(|t| (t.seq, codec::encode_tx(&t.tx_id, &t.tx)));
+            put_rows(wtx, PENDING, rows)?;
+            put(wtx, META, K_NEXT_SEQ, last.saturating_add(1).to_be_bytes())
         })?;
         self.tx_index()?
             .pending
@@ -303,21 +335,10 @@ impl Store for RedbStore {
     }
 
     fn pending(&self) -> Result<Vec<PendingTx>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let pending = rtx.open_table(PENDING).map_err(db)?;
-        pending
-            .iter()
-            .map_err(db)?
-            .map(|row| {
-                let (k, v) = row.map_err(db)?;
-                let (tx_id, tx) = codec::decode_tx(v.value(), "pending")?;
-                Ok(PendingTx {
-                    seq: k.value(),
-                    tx_id,
-                    tx,
-                })
-            })
-            .collect()
+        self.rows(PENDING, |seq, v| {
+            let (tx_id, tx) = codec::decode_tx(v, "pending")?;
+            Ok(PendingTx { seq, tx_id, tx })
+        })
     }
 
     fn next_seq(&self) -> Result<u64> {
@@ -344,10 +365,7 @@ impl Store for RedbStore {
                 .then(|| index.unindexed.clone())
         };
         self.write(|wtx| {
-            wtx.open_table(HEADERS)
-                .map_err(db)?
-                .insert(number, commit.header.encode().as_slice())
-                .map_err(db)?;
+            put(wtx, HEADERS, number, commit.header.encode())?;
             wtx.open_table(HASHES)
                 .map_err(db)?
                 .insert(commit.header.hash().0, number)
@@ -395,10 +413,7 @@ impl Store for RedbStore {
                         let s = codec::encode_status(&TxStatus::Included { block, index });
                         status.insert(id.0, s.as_slice()).map_err(db)?;
                     }
-                    wtx.open_table(META)
-                        .map_err(db)?
-                        .insert(K_INDEXED, number.to_be_bytes().as_slice())
-                        .map_err(db)?;
+                    put(wtx, META, K_INDEXED, number.to_be_bytes())?;
                 }
             }
             apply_dropped(wtx, &commit.dropped)?;
@@ -435,12 +450,7 @@ impl Store for RedbStore {
     }
 
     fn header(&self, number: u64) -> Result<Option<BlockHeader>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let headers = rtx.open_table(HEADERS).map_err(db)?;
-        match headers.get(number).map_err(db)? {
-            Some(v) => Ok(Some(Reader::new(v.value(), "headers").header()?)),
-            None => Ok(None),
-        }
+        self.get(HEADERS, number, |v| Reader::new(v, "headers").header())
     }
 
     fn block_number(&self, hash: B256) -> Result<Option<u64>> {
@@ -462,25 +472,16 @@ impl Store for RedbStore {
     }
 
     fn block_tx(&self, number: u64, index: u32) -> Result<Option<(B256, SignedTransaction)>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let txs = rtx.open_table(BLOCK_TXS).map_err(db)?;
-        txs.get((number, index))
-            .map_err(db)?
-            .map(|v| codec::decode_tx(v.value(), "block_txs"))
-            .transpose()
+        self.get(BLOCK_TXS, (number, index), |v| {
+            codec::decode_tx(v, "block_txs")
+        })
     }
 
     fn tx_status(&self, tx_id: B256) -> Result<Option<TxStatus>> {
         // Rows in the table are final (included or dropped); then the in-memory index. The maps
         // change right after the commit they describe, so a reader in between may see the
         // previous status for that moment.
-        let rtx = self.db.begin_read().map_err(db)?;
-        let status = rtx.open_table(TX_STATUS).map_err(db)?;
-        let stored = status
-            .get(tx_id.0)
-            .map_err(db)?
-            .map(|v| codec::decode_status(v.value()))
-            .transpose()?;
+        let stored = self.get(TX_STATUS, tx_id.0, codec::decode_status)?;
         if let Some(s @ (TxStatus::Included { .. } | TxStatus::Dropped { .. })) = stored {
             return Ok(Some(s));
         }
@@ -501,55 +502,26 @@ impl Store for RedbStore {
         }
         // In neither map: a batch or drop may have committed since the read above (ids leave
         // the maps only after their commit), so look once more.
-        let rtx = self.db.begin_read().map_err(db)?;
-        let status = rtx.open_table(TX_STATUS).map_err(db)?;
-        status
-            .get(tx_id.0)
-            .map_err(db)?
-            .map(|v| codec::decode_status(v.value()))
-            .transpose()
+        self.get(TX_STATUS, tx_id.0, codec::decode_status)
     }
 
     fn ranges(&self) -> Result<Vec<RangeRecord>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let ranges = rtx.open_table(RANGES).map_err(db)?;
-        ranges
-            .iter()
-            .map_err(db)?
-            .map(|row| {
-                let (k, v) = row.map_err(db)?;
-                codec::decode_range(&k.value(), v.value())
-            })
-            .collect()
+        self.rows(RANGES, |k, v| codec::decode_range(&k, v))
     }
 
     fn record_l1_events(&self, events: &L1Events) -> Result<()> {
         self.write(|wtx| {
-            {
-                let mut deposits = wtx.open_table(DEPOSITS).map_err(db)?;
-                for d in &events.deposits {
-                    deposits
-                        .insert(
-                            u256_key(d.segment.start()),
-                            codec::encode_deposit(d).as_slice(),
-                        )
-                        .map_err(db)?;
-                }
-                let mut exits = wtx.open_table(EXITS).map_err(db)?;
-                for e in &events.exits {
-                    exits
-                        .insert(
-                            u256_key(e.segment.start()),
-                            codec::encode_exit(e).as_slice(),
-                        )
-                        .map_err(db)?;
-                }
-                let cursor = events.next_l1_block.to_be_bytes();
-                wtx.open_table(META)
-                    .map_err(db)?
-                    .insert(K_L1_CURSOR, cursor.as_slice())
-                    .map_err(db)?;
-            }
+            let deposits = events
+                .deposits
+                .iter()
+                .map(|d| (u256_key(d.segment.start()), codec::encode_deposit(d)));
+            put_rows(wtx, DEPOSITS, deposits)?;
+            let exits = events
+                .exits
+                .iter()
+                .map(|e| (u256_key(e.segment.start()), codec::encode_exit(e)));
+            put_rows(wtx, EXITS, exits)?;
+            put(wtx, META, K_L1_CURSOR, events.next_l1_block.to_be_bytes())?;
             apply_dropped(wtx, &events.dropped)?;
             apply_ranges(wtx, &events.ranges)
         })?;
@@ -561,27 +533,12 @@ impl Store for RedbStore {
     }
 
     fn deposit(&self, start: U256) -> Result<Option<DepositEntry>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let deposits = rtx.open_table(DEPOSITS).map_err(db)?;
         let key = u256_key(start);
-        deposits
-            .get(key)
-            .map_err(db)?
-            .map(|v| codec::decode_deposit(&key, v.value()))
-            .transpose()
+        self.get(DEPOSITS, key, |v| codec::decode_deposit(&key, v))
     }
 
     fn exits(&self) -> Result<Vec<ExitEntry>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let exits = rtx.open_table(EXITS).map_err(db)?;
-        exits
-            .iter()
-            .map_err(db)?
-            .map(|row| {
-                let (k, v) = row.map_err(db)?;
-                codec::decode_exit(&k.value(), v.value())
-            })
-            .collect()
+        self.rows(EXITS, |k, v| codec::decode_exit(&k, v))
     }
 
     fn l1_cursor(&self) -> Result<Option<u64>> {
@@ -606,32 +563,15 @@ impl Store for RedbStore {
     fn set_submission(&self, state: &SubmissionState) -> Result<()> {
         let mut v = state.l1_committed.to_be_bytes().to_vec();
         v.extend_from_slice(&state.l1_block.to_be_bytes());
-        self.write(|wtx| {
-            wtx.open_table(META)
-                .map_err(db)?
-                .insert(K_SUBMISSION, v.as_slice())
-                .map_err(db)?;
-            Ok(())
-        })
+        self.write(|wtx| put(wtx, META, K_SUBMISSION, &v))
     }
 
     fn put_accumulator_step(&self, number: u64, step: &AccumulatorStep) -> Result<()> {
         let v = codec::encode_acc_step(step);
-        self.write(|wtx| {
-            wtx.open_table(ACC_STEPS)
-                .map_err(db)?
-                .insert(number, v.as_slice())
-                .map_err(db)?;
-            Ok(())
-        })
+        self.write(|wtx| put(wtx, ACC_STEPS, number, &v))
     }
 
     fn accumulator_step(&self, number: u64) -> Result<Option<AccumulatorStep>> {
-        let rtx = self.db.begin_read().map_err(db)?;
-        let table = rtx.open_table(ACC_STEPS).map_err(db)?;
-        let Some(v) = table.get(number).map_err(db)? else {
-            return Ok(None);
-        };
-        codec::decode_acc_step(v.value()).map(Some)
+        self.get(ACC_STEPS, number, codec::decode_acc_step)
     }
 }

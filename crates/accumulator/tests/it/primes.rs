@@ -111,12 +111,7 @@ fn montgomery_bpsw_agrees_with_the_reference() {
     }
     // pseudo-random odd numbers of 20..256 bits, and semiprimes of two random primes
     let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut next = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = || debye_accumulator::bench::xorshift(&mut state);
     let mut primes_seen = 0;
     for i in 0..400 {
         let bits = 20 + (i % 237) as u32;

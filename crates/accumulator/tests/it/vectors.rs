@@ -89,27 +89,11 @@ fn build() -> Value {
     let excl = acc
         .prove_exclusion(&coin, 1, 3)
         .expect("untouched in 2..=3");
-    verify_exclusion(
-        g,
-        &geo,
-        &coin,
-        acc.value(1).expect("a"),
-        acc.value(3).expect("b"),
-        &excl,
-    )
-    .expect("verifies");
     let spent = CoinRange::in_token(2, 1_010, Some(1_011)).expect("r");
     let (inc_keys, inc) = acc.prove_inclusion(&spent, 1, 4).expect("touched in 4");
-    verify_inclusion(
-        g,
-        &geo,
-        &spent,
-        &inc_keys,
-        acc.value(1).expect("a"),
-        acc.value(4).expect("b"),
-        &inc,
-    )
-    .expect("verifies");
+    let value = |n| acc.value(n).expect("accumulated");
+    verify_exclusion(g, &geo, &coin, value(1), value(3), &excl).expect("verifies");
+    verify_inclusion(g, &geo, &spent, &inc_keys, value(1), value(4), &inc).expect("verifies");
     let alpha = std::iter::once(Slice::new(160, Point::coin(2, 1_010)).expect("s")).collect();
     assert_eq!(
         inclusion_keys(&geo, &spent, &alpha).expect("keys"),

@@ -321,42 +321,21 @@ fn invalid_txs(d: &Eip712Domain) -> Vec<(String, abi::SignedTransaction, &'stati
         ),
         "InvalidOutputIndex",
     );
-    // coin accounting
-    add(
-        "overlapping-inputs",
-        signed(&with_tx(&|t| t.inputs[1].segment = seg(0, 99, 200)), &[1]),
-        "OverlappingInputs",
-    );
-    add(
-        "duplicate-input",
-        signed(&with_tx(&|t| t.inputs[1] = t.inputs[0]), &[1]),
-        "OverlappingInputs",
-    );
-    add(
-        "overlapping-outputs",
-        signed(&with_tx(&|t| t.outputs[1].segment = seg(0, 149, 200)), &[1]),
-        "OverlappingOutputs",
-    );
-    add(
-        "output-creates-coins",
-        signed(&with_tx(&|t| t.outputs[1].segment = seg(0, 150, 201)), &[1]),
-        "UnionMismatch",
-    );
-    add(
-        "output-drops-coins",
-        signed(&with_tx(&|t| t.outputs[1].segment = seg(0, 150, 199)), &[1]),
-        "UnionMismatch",
-    );
-    add(
-        "output-shifted",
-        signed(&with_tx(&|t| t.outputs[0].segment = seg(0, 1, 150)), &[1]),
-        "UnionMismatch",
-    );
-    add(
-        "output-other-token",
-        signed(&with_tx(&|t| t.outputs[1].segment = seg(1, 150, 200)), &[1]),
-        "UnionMismatch",
-    );
+    // coin accounting: one change to the valid transfer, signed by its owner
+    type Change = dyn Fn(&mut Transaction);
+    #[rustfmt::skip]
+    let accounting: [(&str, &Change, &'static str); 7] = [
+        ("overlapping-inputs",   &|t| t.inputs[1].segment = seg(0, 99, 200),   "OverlappingInputs"),
+        ("duplicate-input",      &|t| t.inputs[1] = t.inputs[0],               "OverlappingInputs"),
+        ("overlapping-outputs",  &|t| t.outputs[1].segment = seg(0, 149, 200), "OverlappingOutputs"),
+        ("output-creates-coins", &|t| t.outputs[1].segment = seg(0, 150, 201), "UnionMismatch"),
+        ("output-drops-coins",   &|t| t.outputs[1].segment = seg(0, 150, 199), "UnionMismatch"),
+        ("output-shifted",       &|t| t.outputs[0].segment = seg(0, 1, 150),   "UnionMismatch"),
+        ("output-other-token",   &|t| t.outputs[1].segment = seg(1, 150, 200), "UnionMismatch"),
+    ];
+    for (name, change, err) in accounting {
+        add(name, signed(&with_tx(change), &[1]), err);
+    }
     let three = Transaction {
         inputs: (0..3u128)
             .map(|i| input(1 + i as u64, 1, 0, 0, seg(0, i * 10, i * 10 + 10)))

@@ -25,18 +25,15 @@ pub(crate) fn scenario() -> JoinSplitCircuit {
     let bob = Keys::from_seed([0xb0; 32]).expect("keys");
     let secret = alice.output_secret(0);
     let mut rng = StdRng::seed_from_u64(7);
-    let n0 = Note {
-        owner: alice.address().owner,
+    // Note number `i` of Alice's output secret: `amount` for `owner`.
+    let note = |owner: &Keys, amount, i: u64| Note {
+        owner: owner.address().owner,
         token: token(),
-        amount: 70,
-        randomness: secret.randomness(Fr::from(1u64)),
+        amount,
+        randomness: secret.randomness(Fr::from(i)),
     };
-    let n1 = Note {
-        owner: alice.address().owner,
-        token: token(),
-        amount: 30,
-        randomness: secret.randomness(Fr::from(2u64)),
-    };
+    let n0 = note(&alice, 70, 1);
+    let n1 = note(&alice, 30, 2);
     // Five foreign leaves, then Alice's two notes with a foreign leaf between; each witness is
     // fed every later leaf.
     let mut tree = MerkleTree::new();
@@ -61,18 +58,8 @@ pub(crate) fn scenario() -> JoinSplitCircuit {
         InputAssignment::new(&n0, a, nk, &witnesses[0].path()),
         InputAssignment::new(&n1, a, nk, &witnesses[1].path()),
     ];
-    let out0 = Note {
-        owner: bob.address().owner,
-        token: token(),
-        amount: 60,
-        randomness: secret.randomness(Fr::from(3u64)),
-    };
-    let out1 = Note {
-        owner: alice.address().owner,
-        token: token(),
-        amount: 25,
-        randomness: secret.randomness(Fr::from(4u64)),
-    };
+    let out0 = note(&bob, 60, 3);
+    let out1 = note(&alice, 25, 4);
     let ext = ExtData {
         recipient: [0x22; 20],
         fee: 0,
@@ -129,6 +116,17 @@ fn refresh(mut c: JoinSplitCircuit) -> JoinSplitCircuit {
     resign(c)
 }
 
+/// Whether the scenario, changed by `tamper` and made consistent again by `repair` ([`refresh`]
+/// or [`resign`]) so that the change violates only the family under test, is unsatisfied.
+fn unsatisfied_after(
+    repair: fn(JoinSplitCircuit) -> JoinSplitCircuit,
+    tamper: impl FnOnce(&mut JoinSplitCircuit),
+) -> bool {
+    let mut c = scenario();
+    tamper(&mut c);
+    !satisfied(repair(c))
+}
+
 #[test]
 fn valid_joinsplit_satisfies() {
     let c = scenario();
@@ -164,38 +162,22 @@ fn native_checks_reject_bad_witnesses() {
     let c = scenario();
     let r = |res: Result<JoinSplitCircuit, Error>| matches!(res, Err(Error::InvalidWitness(_)));
     let p = c.public;
-    assert!(r(JoinSplitCircuit::new(
-        c.inputs.clone(),
-        c.outputs.clone(),
-        p.root,
-        -14,
-        p.token,
-        p.ext_data_hash
-    )));
-    assert!(r(JoinSplitCircuit::new(
-        c.inputs.clone(),
-        c.outputs.clone(),
-        p.root + Fr::ONE,
-        -15,
-        p.token,
-        p.ext_data_hash
-    )));
-    assert!(r(JoinSplitCircuit::new(
-        c.inputs.clone(),
-        c.outputs.clone(),
-        p.root,
-        -15,
-        p.token + Fr::ONE,
-        p.ext_data_hash
-    )));
-    assert!(r(JoinSplitCircuit::new(
-        [c.inputs[0].clone(), c.inputs[0].clone()],
-        c.outputs.clone(),
-        p.root,
-        55,
-        p.token,
-        p.ext_data_hash
-    )));
+    // The scenario's outputs and external data with the given inputs, root, amount and token.
+    let new = |inputs, root, public_amount, token| {
+        JoinSplitCircuit::new(
+            inputs,
+            c.outputs.clone(),
+            root,
+            public_amount,
+            token,
+            p.ext_data_hash,
+        )
+    };
+    assert!(r(new(c.inputs.clone(), p.root, -14, p.token)));
+    assert!(r(new(c.inputs.clone(), p.root + Fr::ONE, -15, p.token)));
+    assert!(r(new(c.inputs.clone(), p.root, -15, p.token + Fr::ONE)));
+    let twice = [c.inputs[0].clone(), c.inputs[0].clone()];
+    assert!(r(new(twice, p.root, 55, p.token)));
     assert!(public_amount_field(1 << 64).is_err());
 }
 
@@ -204,85 +186,73 @@ fn native_checks_reject_bad_witnesses() {
 #[test]
 fn membership_violation_is_unsatisfied() {
     // §6.1: a real input whose path does not lead to the public root.
-    let mut c = scenario();
-    c.inputs[1].siblings[3] += Fr::ONE;
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| c.inputs[1].siblings[3] += Fr::ONE));
 }
 
 #[test]
 fn ownership_violation_is_unsatisfied() {
     // §6.2: the right note opening but another spender's nullifier key.
-    let mut c = scenario();
-    c.inputs[0].nk += Fr::ONE;
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| c.inputs[0].nk += Fr::ONE));
 }
 
 #[test]
 fn output_commitment_violation_is_unsatisfied() {
     // §6.3: the public commitment is not the commitment of the output opening.
-    let mut c = scenario();
-    c.public.commitments[1] += Fr::ONE;
-    assert!(!satisfied(resign(c)));
+    assert!(unsatisfied_after(resign, |c| c.public.commitments[1] += Fr::ONE));
 }
 
 #[test]
 fn nullifier_violation_is_unsatisfied() {
     // §6.4: a public nullifier that is not Poseidon(nk, cm, position).
-    let mut c = scenario();
-    c.public.nullifiers[0] += Fr::ONE;
-    assert!(!satisfied(resign(c)));
+    assert!(unsatisfied_after(resign, |c| c.public.nullifiers[0] += Fr::ONE));
     // ... including one computed for another leaf position.
-    let mut c = scenario();
-    let mut moved = c.inputs[0].clone();
-    moved.position += 1;
-    c.public.nullifiers[0] = moved.nullifier();
-    assert!(!satisfied(resign(c)));
+    assert!(unsatisfied_after(resign, |c| {
+        let mut moved = c.inputs[0].clone();
+        moved.position += 1;
+        c.public.nullifiers[0] = moved.nullifier();
+    }));
 }
 
 #[test]
 fn duplicate_input_is_unsatisfied() {
     // §6.4: spending the same note twice in one JoinSplit (70 + 70 = 60 + 25 + 55 withdrawn).
-    let mut c = scenario();
-    c.inputs[1] = c.inputs[0].clone();
-    c.public.public_amount = -Fr::from(55u64);
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| {
+        c.inputs[1] = c.inputs[0].clone();
+        c.public.public_amount = -Fr::from(55u64);
+    }));
 }
 
 #[test]
 fn note_range_violation_is_unsatisfied() {
     // §6.5: inflation through a "negative" output: 70 + 30 - 15 = 86 + (p - 1) balances in the
     // field, every commitment is well formed, only the 64-bit range check fails.
-    let mut c = scenario();
-    c.outputs[0].amount = Fr::from(86u64);
-    c.outputs[1].amount = -Fr::ONE;
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| {
+        c.outputs[0].amount = Fr::from(86u64);
+        c.outputs[1].amount = -Fr::ONE;
+    }));
 }
 
 #[test]
 fn public_amount_range_violation_is_unsatisfied() {
     // §6.5: a deposit of 2^64 + 1 balanced by outputs 2^64 - 1 and 2 + 100 from the inputs.
-    let mut c = scenario();
-    let two64 = Fr::from(2u64).pow([64]);
-    c.public.public_amount = two64 + Fr::ONE;
-    c.outputs[0].amount = Fr::from(u64::MAX);
-    c.outputs[1].amount = Fr::from(102u64);
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| {
+        let two64 = Fr::from(2u64).pow([64]);
+        c.public.public_amount = two64 + Fr::ONE;
+        c.outputs[0].amount = Fr::from(u64::MAX);
+        c.outputs[1].amount = Fr::from(102u64);
+    }));
 }
 
 #[test]
 fn conservation_violation_is_unsatisfied() {
     // §6.6: one unit more out than in.
-    let mut c = scenario();
-    c.outputs[0].amount += Fr::ONE;
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| c.outputs[0].amount += Fr::ONE));
 }
 
 #[test]
 fn token_violation_is_unsatisfied() {
     // §6.7: an output in another token (commitment well formed, amounts balance).
-    let mut c = scenario();
-    c.outputs[1].token += Fr::ONE;
-    assert!(!satisfied(refresh(c)));
+    assert!(unsatisfied_after(refresh, |c| c.outputs[1].token += Fr::ONE));
 }
 
 #[test]
