@@ -198,13 +198,7 @@ impl Wallet {
             if started.owner == me {
                 continue;
             }
-            let exit = ExitData {
-                owner: started.owner,
-                start: started.start,
-                end: started.end,
-                position: started.position,
-                txId: started.txId,
-            };
+            let exit = ExitData::from(&started);
             if client.exit_status(&exit).await? != ExitStatus::Pending {
                 continue;
             }
