@@ -161,3 +161,29 @@ pub fn backup_source(file: Option<PathBuf>) -> PassphraseSource {
         None => PassphraseSource::Prompt,
     }
 }
+
+/// Writes `text` and a newline to standard output: the one way the command line prints there.
+/// A reader that went away (`debye … | head`) ends the process quietly with status 0: the
+/// output was not wanted any more, which is no failure of the command (and `set -o pipefail`
+/// scripts keep working). `println!` would panic instead.
+pub fn print_line(text: impl Display) {
+    match try_print_line(text) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        // Any other failure to write (a full disk) is reported, as `println!` would, but
+        // without a panic's source location.
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            std::process::exit(1);
+        }
+        Ok(()) => {}
+    }
+}
+
+/// Writes `text` and a newline to standard output and flushes it, returning any failure (for
+/// a caller that exits with a status of its own either way).
+pub fn try_print_line(text: impl Display) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    out.flush()
+}

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
-use self::context::Context;
+use self::context::{Context, print_line, try_print_line};
 pub use self::{
     context::{Kdf, L1Args},
     swap::SwapStep,
@@ -152,13 +152,14 @@ pub async fn run(args: WalletArgs) -> i32 {
     let json = args.json;
     match execute(args).await {
         Ok(text) => {
-            println!("{text}");
+            print_line(text);
             0
         }
         Err(e) => {
             if json {
                 let v = json!({ "error": { "code": e.code(), "message": e.to_string(), "hint": e.hint() } });
-                println!("{v}");
+                // The exit status reports the failure even if nobody reads this.
+                let _ = try_print_line(v);
             } else {
                 eprintln!("error: {e}");
                 if let Some(h) = e.hint() {

@@ -7,7 +7,7 @@ use std::fmt;
 use clap::Args;
 use serde::Serialize;
 
-use super::context::{Context, L1Args};
+use super::context::{Context, L1Args, print_line};
 use crate::{error::Result, exits::GuardReport, rpc::RpcSource};
 
 /// Options of `debye wallet sync`.
@@ -83,10 +83,9 @@ pub async fn run(ctx: &Context, args: SyncArgs) -> Result<SyncOutput> {
                 report: w.guard(&client, &source, args.auto_exit).await?,
             };
             if ctx.json {
-                let line = serde_json::to_value(&out).unwrap_or_default();
-                println!("{line}");
+                print_line(serde_json::to_value(&out).unwrap_or_default());
             } else {
-                println!("{out}");
+                print_line(&out);
             }
             // The CLI runs nothing else concurrently: a plain sleep between rounds.
             std::thread::sleep(std::time::Duration::from_secs(secs));
