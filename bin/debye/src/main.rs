@@ -1,13 +1,39 @@
 //! The `debye` binary: argument parsing only; the work lives in the library crates.
 
+use std::process::ExitCode;
+
 use clap::{Parser, Subcommand};
+use debye_wallet::cli::context::print_line;
 
 /// Debye: a Plasma Prime layer-2 for Ethereum.
 #[derive(Debug, Parser)]
 #[command(name = "debye", version, about, long_about = None)]
 struct Cli {
+    /// On failure, print the error with where it arose and, under `RUST_BACKTRACE=1`, a
+    /// backtrace (for reporting a bug); without it, one `error: …` line.
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Logging options of the long-running commands.
+#[derive(Debug, clap::Args)]
+struct LogArgs {
+    /// Log lines on stderr as `text` or `json` (one object per line). Default: text, or json
+    /// under `DEBYE_LOG_JSON=1`. Text is coloured only on a terminal and never under `NO_COLOR`.
+    #[arg(long, env = "DEBYE_LOG_FORMAT", value_name = "text|json")]
+    log_format: Option<debye_operator::LogFormat>,
+}
+
+impl LogArgs {
+    /// Installs the log subscriber (the one place the binary does).
+    fn init(&self) {
+        debye_operator::init_logging(
+            self.log_format
+                .unwrap_or_else(debye_operator::LogFormat::from_env),
+        );
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -31,6 +57,8 @@ enum Command {
         /// Configuration file (TOML); `DEBYE_*` environment variables override it.
         #[arg(long)]
         config: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        log: LogArgs,
     },
     /// The user's wallet: keys, deposits, balances, payments, coin histories, exits, backups.
     ///
@@ -39,9 +67,14 @@ enum Command {
     /// Run a watcher: follow L1 and the operator, challenge invalid exits, report a byzantine
     /// operator (see docs/watcher.md).
     ///
-    /// Example: `debye watcher --anchor 0x.. --key 0x.. --guard 0:1000` or `--status` for one
-    /// round and a JSON status.
-    Watcher(Box<debye_watcher::cli::WatcherArgs>),
+    /// Example: `DEBYE_WATCHER_KEY=0x.. debye watcher --anchor 0x.. --guard 0:1000` (or
+    /// `--key-file FILE`), or `--status` for one round and a JSON status.
+    Watcher {
+        #[command(flatten)]
+        args: Box<debye_watcher::cli::WatcherArgs>,
+        #[command(flatten)]
+        log: LogArgs,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -109,18 +142,46 @@ enum BenchCommand {
     },
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> eyre::Result<()> {
-    match Cli::parse().command {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verbose = cli.verbose;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let result = match runtime {
+        Ok(rt) => rt.block_on(run(cli.command)),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            report_error(&e, verbose);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Prints a failed command's error on stderr: `error: ` and its causes on one line; with
+/// `--verbose`, eyre's full report (where it arose, and the backtrace under `RUST_BACKTRACE=1`).
+fn report_error(e: &eyre::Report, verbose: bool) {
+    if verbose {
+        eprintln!("error: {e:?}");
+    } else {
+        eprintln!("error: {e:#}");
+    }
+}
+
+async fn run(command: Command) -> eyre::Result<()> {
+    match command {
         Command::Demo { json } => {
             let report = debye_devnet::run(|line| {
                 if !json {
-                    println!("{line}");
+                    print_line(line);
                 }
             })
             .await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                print_line(serde_json::to_string_pretty(&report)?);
             }
         }
         Command::Bench {
@@ -152,12 +213,13 @@ async fn main() -> eyre::Result<()> {
                 std::process::exit(code);
             }
         }
-        Command::Watcher(args) => {
-            debye_operator::init_logging(false);
-            debye_watcher::cli::run(*args).await?;
+        Command::Watcher { args, log } => {
+            log.init();
+            let status = debye_watcher::cli::run(*args).await?;
+            print_line(serde_json::to_string_pretty(&status)?);
         }
-        Command::Operator { config } => {
-            debye_operator::init_logging(false);
+        Command::Operator { config, log } => {
+            log.init();
             let config = debye_operator::Config::load(config.as_deref())?;
             debye_operator::run_blocking(config)?;
         }
@@ -183,11 +245,7 @@ async fn main() -> eyre::Result<()> {
                     eprintln!("{line}");
                 }
             })?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            }
+            print_report(&report, json)?;
         }
     }
     Ok(())
@@ -195,10 +253,10 @@ async fn main() -> eyre::Result<()> {
 
 /// One line of JSON for scripts, or indented JSON for people.
 fn print_report(report: &impl serde::Serialize, json: bool) -> eyre::Result<()> {
-    if json {
-        println!("{}", serde_json::to_string(report)?);
+    print_line(if json {
+        serde_json::to_string(report)?
     } else {
-        println!("{}", serde_json::to_string_pretty(report)?);
-    }
+        serde_json::to_string_pretty(report)?
+    });
     Ok(())
 }

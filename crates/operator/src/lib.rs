@@ -29,6 +29,7 @@ mod config;
 mod error;
 mod http;
 mod ledger;
+pub mod logging;
 mod mempool;
 pub mod metrics;
 mod node;
@@ -45,8 +46,9 @@ pub use config::{
     AccumulatorConfig, BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig,
 };
 pub use error::{Error, Result};
+pub use logging::{LogFormat, init_logging};
 pub use node::Operator;
-pub use run::{DEV_OPERATOR, init_logging, run, run_blocking, start_from_config};
+pub use run::{DEV_OPERATOR, run, run_blocking, start_from_config};
 pub use submitter::Reconnect;
 
 /// A range that exited on L1 (the exit game's "range exited" event), see

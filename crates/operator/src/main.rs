@@ -15,7 +15,7 @@ fn main() -> std::process::ExitCode {
             }
         }
     }
-    debye_operator::init_logging(std::env::var("DEBYE_LOG_JSON").is_ok_and(|v| v == "1"));
+    debye_operator::init_logging(debye_operator::LogFormat::from_env());
     let result =
         debye_operator::Config::load(config_path.as_deref()).and_then(debye_operator::run_blocking);
     match result {

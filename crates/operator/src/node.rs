@@ -324,11 +324,12 @@ async fn ticker(interval: Duration, commands: Commands, mut stop: watch::Receive
         tokio::select! {
             _ = tick.tick() => {
                 if !commands.tick().await {
-                    break;
+                    warn!("block ticker stopped: the sequencer is gone");
+                    return;
                 }
             }
             _ = stop.changed() => break,
         }
     }
-    warn!("block ticker stopped");
+    info!("block ticker stopped");
 }

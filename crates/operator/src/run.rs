@@ -100,21 +100,6 @@ async fn shutdown_signal() -> Result<()> {
     Ok(())
 }
 
-/// Installs the `tracing` subscriber for a node process: human-readable lines on stderr,
-/// filtered by `RUST_LOG` (default `info`); `json` logs one JSON object per line instead.
-pub fn init_logging(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = if json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
-}
-
 /// Runs `fut` on a fresh multi-threaded runtime on its own thread (callers may be inside another
 /// runtime, e.g. the `debye` binary's).
 pub(crate) fn on_runtime<T: Send + 'static>(

@@ -13,7 +13,7 @@ use debye_l1::{RpcL1, contracts::DebyeChainClient};
 use debye_primitives::Segment;
 
 use crate::{
-    Config, Error, Mode, Result, Watcher,
+    Config, Error, Mode, Result, Status, Watcher,
     rpc::{SharedStatus, serve_status},
 };
 
@@ -33,9 +33,11 @@ pub struct WatcherArgs {
         default_value = "http://127.0.0.1:8645"
     )]
     pub operator: String,
-    /// Hex private key of the L1 account that sends challenges and receives bonds.
-    #[arg(long, env = "DEBYE_WATCHER_KEY", hide_env_values = true)]
-    pub key: String,
+    /// File holding the hex private key of the L1 account that sends challenges and receives
+    /// bonds; without it the key is read from the environment variable `DEBYE_WATCHER_KEY`.
+    /// Never on the command line (other users see it in the process list).
+    #[arg(long, env = "DEBYE_WATCHER_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
     /// The watcher's store (redb file).
     #[arg(long, default_value = "watcher.redb")]
     pub store: PathBuf,
@@ -78,13 +80,27 @@ pub fn parse_range(s: &str) -> Result<Segment, String> {
     Segment::new(parse_u256(a)?, parse_u256(b)?).map_err(|e| e.to_string())
 }
 
-/// Runs the watcher service until Ctrl-C (or one round with `--status`).
-pub async fn run(args: WatcherArgs) -> Result<()> {
-    let signer: PrivateKeySigner = args
-        .key
+/// The environment variable that holds the watcher's key when no `--key-file` is given.
+pub const KEY_ENV: &str = "DEBYE_WATCHER_KEY";
+
+/// The watcher's L1 key: from `--key-file`, else from [`KEY_ENV`].
+fn signer(key_file: Option<&std::path::Path>) -> Result<PrivateKeySigner> {
+    let text = match key_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("key file {}: {e}", path.display())))?,
+        None => std::env::var(KEY_ENV)
+            .map_err(|_| Error::Config(format!("no key: pass --key-file FILE or set {KEY_ENV}")))?,
+    };
+    text.trim()
         .trim_start_matches("0x")
         .parse()
-        .map_err(|e| Error::Config(format!("bad key: {e}")))?;
+        .map_err(|e| Error::Config(format!("bad key: {e}")))
+}
+
+/// Runs the watcher service until Ctrl-C (or one round with `--status`) and returns the last
+/// status, for the caller to print as JSON.
+pub async fn run(args: WatcherArgs) -> Result<Status> {
+    let signer = signer(args.key_file.as_deref())?;
     let account = signer.address();
     let l1 = RpcL1::connect(&args.l1_rpc, [signer])?;
     let chain = DebyeChainClient::at(l1, args.anchor);
@@ -106,8 +122,7 @@ pub async fn run(args: WatcherArgs) -> Result<()> {
     let mut watcher = Watcher::open(chain, source, &args.store, config).await?;
     if args.status {
         watcher.step().await?;
-        println!("{}", serde_json::to_string_pretty(&watcher.status())?);
-        return Ok(());
+        return Ok(watcher.status());
     }
     tracing::info!(target: "debye_watcher", %account, store = %args.store.display(), "watching");
     let shared: SharedStatus = Arc::new(Mutex::new(watcher.status()));
@@ -134,6 +149,5 @@ pub async fn run(args: WatcherArgs) -> Result<()> {
             () = tokio::time::sleep(interval) => {}
         }
     }
-    println!("{}", serde_json::to_string_pretty(&watcher.status())?);
-    Ok(())
+    Ok(watcher.status())
 }

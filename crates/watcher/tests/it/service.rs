@@ -37,11 +37,13 @@ async fn cli_round_then_status_endpoint() {
 
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("w.redb");
+    let key_file = dir.path().join("watcher.key");
+    std::fs::write(&key_file, format!("0x{}\n", DEV_KEYS[3])).unwrap();
     let args = WatcherArgs {
         l1_rpc: anvil.endpoint(),
         anchor: chain.address(),
         operator: op.url().to_string(),
-        key: format!("0x{}", DEV_KEYS[3]),
+        key_file: Some(key_file),
         store: store.clone(),
         guard: vec![],
         interval: 1,
