@@ -26,7 +26,9 @@ contract ArtifactsTest is Test {
                 "out/ForcedInclusion.sol/ForcedInclusion.json"
             ),
             Artifact(
-                "ExitVerifier", "artifacts/ExitVerifier.json", "out/ExitVerifier.sol/ExitVerifier.json"
+                "ExitVerifier",
+                "artifacts/ExitVerifier.json",
+                "out/ExitVerifier.sol/ExitVerifier.json"
             )
         ];
     }
