@@ -368,7 +368,8 @@ contract ShieldedPool is IShieldedPool {
         ExtData calldata e = x.ext;
         if (e.kind != KIND_EXIT) revert WrongKind(e.kind);
         if (x.amount == 0) revert BadAmount(0);
-        if (_units[x.token] == 0) revert UnknownToken(x.token);
+        // ETH is always listed (constructor): skip its read.
+        if (x.token != address(0) && _units[x.token] == 0) revert UnknownToken(x.token);
         _checkDomain(e);
         if (e.recipient == address(0)) revert BadRecipient();
         if (e.fee > x.amount || (e.fee != 0 && e.feeRecipient == address(0))) {
@@ -398,7 +399,9 @@ contract ShieldedPool is IShieldedPool {
         if (Types.hashHeader(h) != _chain.blockHash(h.number)) revert UnknownHeader(h.number);
     }
 
-    /// @dev Whether the pool's verifier accepts `proof` for `input`; false on any failure.
+    /// @dev Whether the pool's verifier accepts `proof` for `input`. A revert of the verifier
+    ///      (`InsufficientGas()` when the caller starves it) is passed on, never read as "invalid",
+    ///      so a starved call cannot make a valid proof look invalid.
     function _verify(uint256[8] calldata proof, uint256[8] memory input)
         private
         view
@@ -406,7 +409,12 @@ contract ShieldedPool is IShieldedPool {
     {
         (bool ok, bytes memory ret) = address(_verifier)
             .staticcall(abi.encodeCall(JoinSplitVerifier.verifyProof, (proof, input)));
-        return ok && ret.length == 32 && abi.decode(ret, (uint256)) == 1;
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return ret.length == 32 && abi.decode(ret, (uint256)) == 1;
     }
 
     /// @notice Processes the head of `token`'s exit queue, in `(prioKey, k)` order, until the
