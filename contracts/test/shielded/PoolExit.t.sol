@@ -388,6 +388,7 @@ contract PoolExitTest is PoolBase {
         IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](n);
         for (uint256 i = 0; i < n; i++) {
             IShieldedPool.ExitRequest memory x = _synthetic(100 + 2 * i, 101 + 2 * i, 100);
+            // forge-lint: disable-next-line(unsafe-typecast)
             x.ext.recipient = address(uint160(0xA000 + i));
             rs[i] = _record(x, h1, relayer, block.timestamp);
             _start(x, h1);
