@@ -48,7 +48,7 @@ contract PoolHandler is Test {
 
     function deposit(uint64 units) public {
         if (pool.refundFloor() != type(uint32).max) return;
-        units = uint64(bound(units, 1, 1e6));
+        units = uint64(bound(units, 1000, 1e6));
         address who = address(uint160(0x1000 + depositCount % 7));
         vm.deal(who, uint256(units) * 1 gwei);
         vm.prank(who);
@@ -84,7 +84,7 @@ contract PoolHandler is Test {
         IShieldedPool.ExitRequest memory x;
         x.nullifier0 = nf0;
         x.nullifier1 = nf1;
-        x.amount = uint64(bound(amount, 1, 2e6));
+        x.amount = uint64(bound(amount, 1, 1000)); // below most deposits: the queue moves
         x.ext.kind = 3;
         x.ext.recipient = address(0xbEEF);
         x.ext.expiry = uint64(block.timestamp + 1 hours);
