@@ -26,6 +26,33 @@ contract FeeToken is TestToken {
     }
 }
 
+/// @dev A token that re-enters the pool from `transferFrom` (docs/contracts.md §4.4).
+contract ReenteringPoolToken is TestToken {
+    ShieldedPool internal pool;
+
+    constructor(ShieldedPool pool_) TestToken("Re", "RE") {
+        pool = pool_;
+    }
+
+    function transferFrom(address from, address to, uint256 value) public override returns (bool) {
+        pool.withdraw(address(this), from);
+        return super.transferFrom(from, to, value);
+    }
+}
+
+/// @dev A payee that re-enters `withdraw` when paid.
+contract ReenteringPayee {
+    ShieldedPool internal pool;
+
+    constructor(ShieldedPool pool_) {
+        pool = pool_;
+    }
+
+    receive() external payable {
+        pool.withdraw(address(0), address(this));
+    }
+}
+
 /// @dev Deployment and deposits of the real pool: docs/shielded.md S-5.1 .. S-5.4, S-2.2 rule 2.
 contract PoolDepositTest is Test {
     uint256 internal constant R =
@@ -321,6 +348,32 @@ contract PoolDepositTest is Test {
         pool.withdraw(address(token), bob);
         assertEq(token.balanceOf(bob), 1000);
         assertEq(IERC20(address(token)).balanceOf(address(pool)), 0);
+    }
+
+    // ----- reentrancy (every state-changing function holds the lock) -----
+
+    function test_reentrancy_tokenAndPayee() public {
+        ReenteringPoolToken re = new ReenteringPoolToken(pool);
+        vm.prank(operator);
+        pool.listToken(address(re), 1);
+        re.mint(bob, 100);
+        vm.prank(bob);
+        re.approve(address(pool), 100);
+        vm.prank(bob);
+        vm.expectRevert(IShieldedPool.Reentrancy.selector);
+        pool.depositToken(address(re), 100, 1, ct);
+        // A payee re-entering withdraw: its payment fails, nothing is paid twice.
+        ReenteringPayee payee = new ReenteringPayee(pool);
+        vm.deal(address(payee), 1 ether);
+        vm.prank(address(payee));
+        pool.depositEth{value: 5 gwei}(1, ct);
+        vm.warp(block.timestamp + 1 days);
+        pool.refundDeposit(0, _record(1, address(0), 5, address(payee), 0));
+        vm.expectRevert(
+            abi.encodeWithSelector(IShieldedPool.PaymentFailed.selector, address(payee))
+        );
+        pool.withdraw(address(0), address(payee));
+        assertEq(pool.creditOf(address(0), address(payee)), 5 gwei);
     }
 
     // ----- gas (docs/contracts.md; `forge test --match-test test_gas -vv`) -----

@@ -5,6 +5,7 @@ import {Types} from "../../src/lib/Types.sol";
 import {IDebyeChain} from "../../src/interfaces/IDebyeChain.sol";
 import {IShieldedPool} from "../../src/interfaces/IShieldedPool.sol";
 import {ShieldedPool} from "../../src/shielded/ShieldedPool.sol";
+import {TestToken} from "../../src/test/TestToken.sol";
 import {PoolBase} from "./PoolBase.sol";
 
 /// @dev ZK exits: docs/shielded.md S-5.5 .. S-5.7, S-5.9, S-5.10, S-5.12, S-5.15, S-7.4. The
@@ -378,6 +379,35 @@ contract PoolExitTest is PoolBase {
         _expectStartRevert(
             again, h1, abi.encodeWithSelector(IShieldedPool.NullifierPaid.selector, 2)
         );
+    }
+
+    function test_exit_erc20_unitsScalePayouts() public {
+        _acceptAllProofs();
+        TestToken tok = new TestToken("T", "T");
+        vm.prank(operator);
+        pool.listToken(address(tok), 100);
+        tok.mint(alice, 100_000);
+        vm.startPrank(alice);
+        tok.approve(address(pool), 100_000);
+        pool.depositToken(address(tok), 100_000, 1, ct); // 1000 units
+        vm.stopPrank();
+        IShieldedPool.ExitRequest memory x = _synthetic(1, 2, 300);
+        x.token = address(tok);
+        x.ext.fee = 5;
+        x.ext.feeRecipient = FEE_RECIPIENT;
+        IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
+        _start(x, h1);
+        (uint64 key,) = pool.queueHead(address(tok));
+        assertEq(key, 2);
+        assertEq(pool.queueLength(address(0)), 0, "one queue per token");
+        vm.warp(r.exitableAt);
+        assertEq(pool.processExits(address(tok), _one(r)), 1);
+        assertEq(pool.paid(address(tok)), 30_000);
+        pool.withdraw(address(tok), RECIPIENT);
+        pool.withdraw(address(tok), FEE_RECIPIENT);
+        assertEq(tok.balanceOf(RECIPIENT), 29_500);
+        assertEq(tok.balanceOf(FEE_RECIPIENT), 500);
+        assertEq(pool.creditOf(address(0), relayer), pool.exitBond(), "bond back in ETH");
     }
 
     function test_gas_processExits_perExit() public {
