@@ -73,6 +73,7 @@ contract PoolHandler is Test {
         if (depositCount < 2) return;
         d = uint32(bound(d, 1, depositCount - 1));
         if (uint8(pool.depositStatus(d)) != uint8(IShieldedPool.DepositStatus.Queued)) return;
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < pool.depositQueuedAt(d) + 1 days) return;
         pool.refundDeposit(d, deposits[d]);
     }
