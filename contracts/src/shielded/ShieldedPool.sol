@@ -95,6 +95,12 @@ contract ShieldedPool is IShieldedPool {
         uint128 paid;
     }
 
+    /// @dev A packed binary min-heap (see `_queues`).
+    struct Heap {
+        uint256 length;
+        mapping(uint256 slot => uint256 word) words;
+    }
+
     /// @dev A challenge reward (S-5.8, S-5.9): the cancelled exit's bond, for `to`, claimable
     ///      once `claimableAt` has passed and only while `evidenceBlock < firstInvalid`.
     struct Reward {
@@ -115,8 +121,10 @@ contract ShieldedPool is IShieldedPool {
     mapping(uint32 index => uint256 word) private _deposits;
     /// @dev Exit index (the chain's exit count at start) => record word (S-5.5).
     mapping(uint32 index => uint256 word) private _exits;
-    /// @dev Per token, a binary min-heap of `prioKey << 32 | k` (S-5.7).
-    mapping(address token => uint256[] heap) private _queues;
+    /// @dev Per token, a binary min-heap of `prioKey << 32 | k` (S-5.7), two 128-bit nodes per
+    ///      slot (node `i` in `words[i / 2]`, the low half for even `i`): every second push
+    ///      rewrites a used slot instead of filling a fresh one (docs/shielded.md §9 Q1).
+    mapping(address token => Heap) private _queues;
     /// @dev Nullifiers of paid exits (S-5.12).
     mapping(uint256 nullifier => bool) private _paidNf;
     /// @dev Pull payments: token => account => base units (S-5.15).
@@ -433,12 +441,12 @@ contract ShieldedPool is IShieldedPool {
         nonReentrant
         returns (uint256 processed)
     {
-        uint256[] storage heap = _queues[token];
+        Heap storage heap = _queues[token];
         uint256 next = 0;
         uint256 unit = _units[token];
         while (heap.length != 0) {
             // forge-lint: disable-next-line(unsafe-typecast)
-            uint32 k = uint32(heap[0]);
+            uint32 k = uint32(_heapGet(heap, 0));
             uint256 word = _exits[k];
             if (_status(word) != uint8(ExitStatus.Pending)) {
                 _heapPop(heap); // cancelled by a challenge or a duplicate (S-5.7)
@@ -701,41 +709,56 @@ contract ShieldedPool is IShieldedPool {
     // Priority queue: a binary min-heap of `prioKey << 32 | k` per token (S-5.7)
     // ---------------------------------------------------------------------------------------
 
-    function _heapPush(uint256[] storage heap, uint256 node) private {
-        uint256 i = heap.length;
-        heap.push(node);
-        while (i != 0) {
-            uint256 parent = (i - 1) >> 1;
-            uint256 p = heap[parent];
-            if (p <= node) break;
-            heap[i] = p;
-            i = parent;
-            heap[i] = node;
-        }
+    uint256 private constant NODE_MASK = type(uint128).max;
+
+    function _heapGet(Heap storage heap, uint256 i) private view returns (uint256) {
+        return (heap.words[i >> 1] >> ((i & 1) << 7)) & NODE_MASK;
     }
 
-    function _heapPop(uint256[] storage heap) private {
+    function _heapSet(Heap storage heap, uint256 i, uint256 node) private {
+        uint256 shift = (i & 1) << 7;
+        uint256 w = heap.words[i >> 1];
+        heap.words[i >> 1] = (w & ~(NODE_MASK << shift)) | (node << shift);
+    }
+
+    /// @dev Sift-up insertion; `node < 2^97` (prioKey < 2^65, k < 2^32).
+    function _heapPush(Heap storage heap, uint256 node) private {
+        uint256 i = heap.length;
+        heap.length = i + 1;
+        while (i != 0) {
+            uint256 parent = (i - 1) >> 1;
+            uint256 p = _heapGet(heap, parent);
+            if (p <= node) break;
+            _heapSet(heap, i, p);
+            i = parent;
+        }
+        _heapSet(heap, i, node);
+    }
+
+    /// @dev Removes the minimum: the last node sifts down from the root; its old place is zeroed.
+    function _heapPop(Heap storage heap) private {
         uint256 n = heap.length - 1;
-        uint256 last = heap[n];
-        heap.pop();
+        uint256 last = _heapGet(heap, n);
+        _heapSet(heap, n, 0);
+        heap.length = n;
         if (n == 0) return;
         uint256 i = 0;
         while (true) {
             uint256 c = 2 * i + 1;
             if (c >= n) break;
-            uint256 v = heap[c];
+            uint256 v = _heapGet(heap, c);
             if (c + 1 < n) {
-                uint256 w = heap[c + 1];
+                uint256 w = _heapGet(heap, c + 1);
                 if (w < v) {
                     c++;
                     v = w;
                 }
             }
             if (last <= v) break;
-            heap[i] = v;
+            _heapSet(heap, i, v);
             i = c;
         }
-        heap[i] = last;
+        _heapSet(heap, i, last);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -827,9 +850,9 @@ contract ShieldedPool is IShieldedPool {
 
     /// @notice The head of `token`'s queue (zeros when empty).
     function queueHead(address token) external view returns (uint64 prioKey, uint32 index) {
-        uint256[] storage heap = _queues[token];
+        Heap storage heap = _queues[token];
         if (heap.length == 0) return (0, 0);
-        uint256 node = heap[0];
+        uint256 node = _heapGet(heap, 0);
         // forge-lint: disable-next-line(unsafe-typecast)
         return (uint64(node >> 32), uint32(node));
     }

@@ -119,8 +119,16 @@ contract PoolExitTest is PoolBase {
         uint256 exec = _executionGas(cd);
         emit log_named_uint("startExit transaction gas, token's first exit", firstTotal);
         emit log_named_uint("startExit execution gas, token's first exit", firstExec);
-        emit log_named_uint("startExit transaction gas, later exits", total);
-        emit log_named_uint("startExit execution gas, later exits", exec);
+        emit log_named_uint("startExit transaction gas, 2nd exit (heap slot shared)", total);
+        emit log_named_uint("startExit execution gas, 2nd exit (heap slot shared)", exec);
+        vm.prank(relayer);
+        pool.startExit{value: bond}(x, h1);
+        uint256 total3 = vm.lastCallGas().gasTotalUsed;
+        uint256 exec3 = _executionGas(cd);
+        emit log_named_uint("startExit transaction gas, 3rd exit (fresh heap slot)", total3);
+        emit log_named_uint("startExit execution gas, 3rd exit (fresh heap slot)", exec3);
+        if (total3 > total) total = total3;
+        if (exec3 > exec) exec = exec3;
         IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
         vm.warp(r.exitableAt);
         pool.processExits(address(0), _one(r));
@@ -408,6 +416,39 @@ contract PoolExitTest is PoolBase {
         assertEq(tok.balanceOf(RECIPIENT), 29_500);
         assertEq(tok.balanceOf(FEE_RECIPIENT), 500);
         assertEq(pool.creditOf(address(0), relayer), pool.exitBond(), "bond back in ETH");
+    }
+
+    /// @dev The packed heap pops in (prioKey, k) order whatever the start order (fuzzed roots).
+    function testFuzz_queue_heapOrder(uint256 seed) public {
+        _acceptAllProofs();
+        vm.prank(alice);
+        pool.depositEth{value: 100_000 gwei}(1, ct);
+        Types.BlockHeader[5] memory hs;
+        hs[0] = h1;
+        for (uint256 b = 1; b < 5; b++) {
+            hs[b] = _header(bytes32(b + 1), 4, bytes32(0), 0, 2, 0);
+            _submit(hs[b]);
+        }
+        uint256 n = 5 + seed % 14;
+        IShieldedPool.ExitRecord[] memory recs = new IShieldedPool.ExitRecord[](n);
+        for (uint256 i = 0; i < n; i++) {
+            Types.BlockHeader memory root = hs[uint256(keccak256(abi.encode(seed, i))) % 5];
+            IShieldedPool.ExitRequest memory x = _synthetic(1000 + 2 * i, 1001 + 2 * i, 10);
+            recs[i] = _record(x, root, relayer, block.timestamp);
+            _start(x, root);
+        }
+        vm.warp(block.timestamp + 30 days);
+        uint256 prev = 0;
+        for (uint256 i = 0; i < n; i++) {
+            (uint64 key, uint32 k) = pool.queueHead(address(0));
+            uint256 node = (uint256(key) << 32) | k;
+            assertGt(node, prev, "heap order");
+            assertEq(key, recs[k].prioKey);
+            prev = node;
+            assertEq(pool.processExits(address(0), _one(recs[k])), 1);
+            assertEq(uint8(pool.exitStatus(k)), uint8(IShieldedPool.ExitStatus.Paid));
+        }
+        assertEq(pool.queueLength(address(0)), 0);
     }
 
     function test_gas_processExits_perExit() public {
