@@ -271,6 +271,7 @@ impl Sequencer {
             included_seqs: seqs,
             dropped,
             ranges,
+            shielded: Default::default(),
         };
         self.state.store().commit_block(&commit)?;
         if let Some(acc) = self.state.accumulator() {

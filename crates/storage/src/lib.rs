@@ -7,19 +7,25 @@
 //!
 //! Every write method commits durably (fsync) before it returns, so what the operator
 //! acknowledges survives a crash. The schema is versioned ([`SCHEMA_VERSION`]): opening a file
-//! written with another version fails with [`Error::SchemaMismatch`].
+//! written with another version fails with [`Error::SchemaMismatch`], except version 1, which is
+//! migrated in place.
 
 mod codec;
 mod error;
+mod redb_shielded;
 pub mod redb_store;
+pub mod shielded;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
+pub use shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus};
 pub use store::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events,
     Origin, PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
 };
 
-/// Version of the on-disk layout; bumped on every incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the on-disk layout; bumped on every incompatible change. Version 2 adds the
+/// shielded tables; a version-1 file is migrated when opened (the tables are created empty: no
+/// version-1 block had a shielded entry).
+pub const SCHEMA_VERSION: u32 = 2;
