@@ -42,7 +42,7 @@ fn commit(number: u64, prev: B256, shielded: ShieldedCommit) -> BlockCommit {
 fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
     let (e0, e1, e2) = (entry(0), entry(1), entry(2));
     s.accept_shielded(&[e0.clone(), e1.clone()]).unwrap();
-    s.accept_shielded(&[e2.clone()]).unwrap();
+    s.accept_shielded(std::slice::from_ref(&e2)).unwrap();
     assert_eq!(s.next_shielded_seq().unwrap(), 3);
     let s = reopen(s);
     assert_eq!(
@@ -107,7 +107,7 @@ fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
     // A block re-spending a nullifier is refused whole: no header, no entry, no new nullifier,
     // the pool untouched.
     let e3 = entry(3);
-    s.accept_shielded(&[e3.clone()]).unwrap();
+    s.accept_shielded(std::slice::from_ref(&e3)).unwrap();
     let h2 = c2.header.hash();
     let bad = commit(
         3,
