@@ -29,7 +29,7 @@ pub trait Codec: Sized {
     fn decode(bytes: &[u8]) -> Result<Self>;
 }
 
-fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustType>>(
+pub(crate) fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustType>>(
     bytes: &[u8],
     what: &'static str,
     max: usize,
@@ -77,7 +77,12 @@ abi_codec!(
 abi_codec!(SumMerkleProof, SumProof, MAX_PROOF_ENCODING, |raw| Ok(
     Self::from(raw)
 ));
-abi_codec!(BlockHeader, BlockHeader, 5 * 32, |raw| Ok(Self::from(raw)));
+abi_codec!(
+    BlockHeader,
+    BlockHeader,
+    crate::block::HEADER_LEN,
+    |raw| Ok(Self::from(raw))
+);
 
 impl Codec for InclusionProof {
     fn encode(&self) -> Vec<u8> {

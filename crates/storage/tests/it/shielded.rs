@@ -171,14 +171,14 @@ fn redb_store_keeps_the_shielded_ledger() {
 }
 
 #[test]
-fn a_schema_1_file_is_migrated() {
+fn a_schema_2_file_is_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.redb");
     {
         let s = RedbStore::open(&path).unwrap();
         s.commit_block(&commit(1, B256::ZERO, ShieldedCommit::default()))
             .unwrap();
-        s.set_schema_version(1).unwrap();
+        s.set_schema_version(2).unwrap();
     }
     let s = RedbStore::open(&path).unwrap();
     assert_eq!(s.tip().unwrap().map(|h| h.number), Some(1));
@@ -187,5 +187,14 @@ fn a_schema_1_file_is_migrated() {
     drop(s);
     // Opening again finds the current version (no second migration, no mismatch).
     let s = RedbStore::open(&path).unwrap();
-    s.set_schema_version(SCHEMA_VERSION).unwrap();
+    s.set_schema_version(1).unwrap();
+    drop(s);
+    // Version 1 (5-field headers) is still refused.
+    assert!(matches!(
+        RedbStore::open(&path).unwrap_err(),
+        Error::SchemaMismatch {
+            found: 1,
+            expected: SCHEMA_VERSION
+        }
+    ));
 }
