@@ -36,6 +36,7 @@ mod node;
 mod rpc;
 mod run;
 mod sequencer;
+mod shielded;
 mod state;
 mod submitter;
 mod sync;

@@ -256,6 +256,7 @@ impl Sequencer {
             tx_root: tree.root(),
             accumulator,
             note_root: B256::ZERO,
+            ..BlockHeader::default()
         };
         for (index, (_, stx)) in txs.iter().enumerate() {
             let index =
