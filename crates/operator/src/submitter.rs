@@ -26,8 +26,7 @@ pub(crate) const RESTAMP_MARGIN: u64 = 5 * 60;
 /// Whether `submitBlock` at L1 time about `now` could refuse `header`'s timestamp: later than
 /// `now`, or older than the window allows (less [`RESTAMP_MARGIN`]).
 pub(crate) fn needs_restamp(header: &BlockHeader, now: u64) -> bool {
-    header.timestamp > now
-        || header.timestamp.saturating_add(TS_WINDOW - RESTAMP_MARGIN) < now
+    header.timestamp > now || header.timestamp.saturating_add(TS_WINDOW - RESTAMP_MARGIN) < now
 }
 
 /// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
