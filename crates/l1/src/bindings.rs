@@ -85,21 +85,9 @@ macro_rules! prime_structs {
             $a::SignedTransaction => $b::SignedTransaction { transaction, signatures }
             $a::ProofNode => $b::ProofNode { length, hash }
             $a::SumProof => $b::SumProof { leafLength, path, siblings[vec] }
-        }
-        // TEMPORARY (wt-op, until the contracts take the 11-field header): both layouts open
-        // with the same five words, so the shorter one is the longer one's prefix and the longer
-        // one is the shorter one padded with zero words.
-        impl From<$ah::BlockHeader> for $bh::BlockHeader {
-            #[allow(clippy::expect_used)]
-            fn from(v: $ah::BlockHeader) -> Self {
-                use alloy_sol_types::{SolType, SolValue};
-                let mut words = v.abi_encode();
-                words.resize(
-                    <$bh::BlockHeader as SolType>::ENCODED_SIZE.unwrap_or(160),
-                    0,
-                );
-                <$bh::BlockHeader as SolValue>::abi_decode(&words)
-                    .expect("static header words always decode")
+            $ah::BlockHeader => $bh::BlockHeader {
+                number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
+                entryCount, depositCursor, exitCursor, timestamp,
             }
         }
     };

@@ -19,6 +19,11 @@ use crate::{
 /// Number of the first block (its `prevHash` is zero).
 pub const FIRST_BLOCK_NUMBER: u64 = 1;
 
+/// How far a header's `timestamp` may lag L1 time at `submitBlock`, in seconds (`TS_WINDOW`,
+/// docs/shielded.md §1.4 and S-2.2: `prev.timestamp <= timestamp <= block.timestamp` and
+/// `timestamp + TS_WINDOW >= block.timestamp`).
+pub const TS_WINDOW: u64 = 30 * 60;
+
 /// Size of a header's encoding, `abi.encode(header)`: eleven words.
 pub const HEADER_LEN: usize = 11 * 32;
 

@@ -46,6 +46,7 @@ pub mod exit;
 mod segment;
 mod serde_hex;
 pub mod shielded;
+mod strict;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 pub mod tree;

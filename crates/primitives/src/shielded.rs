@@ -18,7 +18,7 @@ use alloy_primitives::{Address, B256, U256, b256, keccak256, uint};
 use alloy_sol_types::SolValue;
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, Result, abi, codec::decode_abi, serde_hex};
+use crate::{Error, Result, abi, serde_hex, strict::decode_abi};
 
 /// The BN254 scalar field modulus `r`, the field of every public input.
 pub const BN254_R: U256 =
