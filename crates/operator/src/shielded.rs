@@ -15,6 +15,7 @@ pub(crate) mod proof;
 pub(crate) mod refusal;
 pub(crate) mod rules;
 pub(crate) mod section;
+pub(crate) mod service;
 pub(crate) mod submission;
 pub(crate) mod tree;
 
