@@ -41,7 +41,7 @@ pub(crate) enum Command {
     /// A verified transaction.
     Submit(Submission),
     /// A shielded transfer past the stateless rules (root, nullifiers and proof next).
-    SubmitShielded(ShieldedSubmit),
+    SubmitShielded(Box<ShieldedSubmit>),
     /// TEST ONLY (`test-utils`): append these commitments as DEPOSIT entries in the next block,
     /// as if imported from L1, until the import of `ShieldedDeposit` logs exists.
     #[cfg(feature = "test-utils")]
@@ -117,7 +117,11 @@ impl Commands {
         let id = sub.id();
         let (reply, answer) = oneshot::channel();
         self.0
-            .send(Command::SubmitShielded(ShieldedSubmit { id, sub, reply }))
+            .send(Command::SubmitShielded(Box::new(ShieldedSubmit {
+                id,
+                sub,
+                reply,
+            })))
             .await
             .map_err(|_| ShieldedRefusal::Unavailable("shutting down"))?;
         answer

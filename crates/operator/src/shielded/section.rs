@@ -63,7 +63,7 @@ fn append_pair(tree: &mut NoteTree, a: U256, b: U256) -> Result<B256, SectionErr
         tree.append(field::fr(cm).ok_or(SectionError::NotAField(cm))?)?;
     }
     // S-3.6: the entry's second leaf closes a chunk.
-    Ok(if tree.count() % CHUNK == 0 {
+    Ok(if tree.count().is_multiple_of(CHUNK) {
         field::b256(&tree.root())
     } else {
         B256::ZERO
@@ -153,7 +153,7 @@ mod tests {
                         .expect("room");
                 }
                 expected_leaf += 2;
-                let want = if expected_leaf % CHUNK == 0 {
+                let want = if expected_leaf.is_multiple_of(CHUNK) {
                     field::b256(&reference.root())
                 } else {
                     B256::ZERO

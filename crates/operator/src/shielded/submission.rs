@@ -120,7 +120,7 @@ impl BlockEntry {
             .ok_or("body truncated")?;
         let entry = Entry::decode(head, body).map_err(|e| e.to_string())?;
         let rest = &bytes[HEAD_LEN + body_len..];
-        if rest.len() % CT_LEN != 0 {
+        if !rest.len().is_multiple_of(CT_LEN) {
             return Err(format!("{} ciphertext bytes", rest.len()));
         }
         let ciphertexts = rest.chunks(CT_LEN).map(Bytes::copy_from_slice).collect();
