@@ -331,3 +331,77 @@ async fn transfers_are_admitted_built_into_blocks_and_bad_ones_refused() {
         .await
         .unwrap();
 }
+
+/// Crash safety's restart half (docs/shielded.md S-4.3): an admitted entry is durable before its
+/// answer, survives a restart still holding its nullifiers, is included exactly once, and the
+/// note tree and the nullifier set continue across the next restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admitted_entries_and_the_tree_survive_restarts() {
+    let h = Harness::new().await;
+    let mut cfg = config(h.dir.path());
+    cfg.shielded.pool = Some(POOL);
+    let node = h.start(cfg.clone()).await;
+    let chain_id = node.status().chain_id;
+    let (pk, _) = groth16::insecure_dev_setup().unwrap();
+    let alice = Keys::from_seed([0xa1; 32]).unwrap();
+    let cms = alice_notes(&alice).map(|n| n.commitment());
+    node.test_shielded_deposits(cms.iter().map(word).collect())
+        .await
+        .unwrap();
+    let seeded = node.flush().await.unwrap().expect("a block");
+    wait_committed(&node, seeded).await;
+    let client = client_of(&node);
+    let h1 = client.header(Some(seeded)).await.unwrap().unwrap().header;
+    let leaves = [cms[0], Fr::from(0u64), cms[1], Fr::from(0u64)];
+    let good = pay_bob(&pk, &alice, &leaves, seeded, chain_id, h1.timestamp + 3_600);
+    let id = client.submit_shielded(good.clone()).await.unwrap().id;
+    node.shutdown(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    // Restarted: still pending, still holding its nullifiers, answered with the same id.
+    let node = h.start(cfg.clone()).await;
+    let client = client_of(&node);
+    assert_eq!(
+        client.shielded_status(id).await.unwrap(),
+        ShieldedStatusView::Pending
+    );
+    assert_eq!(client.submit_shielded(good.clone()).await.unwrap().id, id);
+    let dup = with(&good, |t| t.body.ext.nonce = B256::repeat_byte(9));
+    let err = api_error(&client.submit_shielded(dup.clone()).await.unwrap_err());
+    assert_eq!(err.code, ErrorCode::NullifierPending, "{err:?}");
+    let n = node
+        .flush()
+        .await
+        .unwrap()
+        .expect("the pooled entry's block");
+    assert_eq!(
+        node.flush().await.unwrap(),
+        None,
+        "included once, nothing left"
+    );
+    let hdr = client.header(Some(n)).await.unwrap().unwrap().header;
+    assert_eq!((hdr.entry_count, hdr.note_count), (1, 6));
+    node.shutdown(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+
+    // Restarted again: the tree after block n is read back, the nullifiers are in the set.
+    let node = h.start(cfg).await;
+    let client = client_of(&node);
+    let frontier = client.note_tree_frontier(None).await.unwrap().unwrap();
+    assert_eq!(
+        (frontier.block, frontier.count, frontier.root),
+        (n, 6, hdr.note_root)
+    );
+    assert!(matches!(
+        client.shielded_status(id).await.unwrap(),
+        ShieldedStatusView::Included { block, first_leaf: 4, .. } if block == n
+    ));
+    let err = api_error(&client.submit_shielded(dup).await.unwrap_err());
+    assert_eq!(err.code, ErrorCode::NullifierSpent, "{err:?}");
+    assert_eq!(node.flush().await.unwrap(), None);
+    node.shutdown(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+}
