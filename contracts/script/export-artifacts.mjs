@@ -11,6 +11,7 @@ export const CONTRACTS = [
   ['DebyeChain.sol', 'DebyeChain'],
   ['TestToken.sol', 'TestToken'],
   ['ForcedInclusion.sol', 'ForcedInclusion'],
+  ['ExitVerifier.sol', 'ExitVerifier'],
 ];
 
 function hexObject(value, what) {

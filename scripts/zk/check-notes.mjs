@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Cross-check test-vectors/zk/notes.json (produced by crates/zk) with independent implementations:
-// circomlibjs 0.1.7 Poseidon for owner fields, commitments, nullifiers, tree roots and the intent
+// circomlibjs 0.1.7 Poseidon for owner fields, owner parts, split commitments, CM_ZERO, nullifiers, tree roots and the intent
 // digest; viem for the external-data ABI encoding and keccak; Node's own X25519, HKDF-SHA256 and
 // ChaCha20-Poly1305 to decrypt the note ciphertext. Exits non-zero on any mismatch.
 import crypto from "node:crypto";
@@ -24,12 +24,16 @@ const eq = (what, got, want) => {
 const k = v.keys;
 eq("owner", H([k.auth_public[0], k.auth_public[1], k.nullifier_key]), k.owner);
 
-// §4.1 commitments, §4.2 nullifiers.
+// §4.1 split commitments (docs/shielded.md S-4.1), §4.2 nullifiers.
 for (const [i, n] of v.notes.entries()) {
-  const cm = H([n.owner, n.token, n.amount, n.randomness]);
+  const part = H([3n, n.owner, n.randomness]);
+  eq(`note ${i} owner part`, part, n.owner_part);
+  const cm = H([part, n.token, n.amount]);
   eq(`note ${i} commitment`, cm, n.commitment);
   eq(`note ${i} nullifier`, H([k.nullifier_key, cm, n.position]), n.nullifier);
 }
+
+eq("CM_ZERO", H([0n, 0n, 0n]), v.cm_zero);
 
 // §5 tree: sparse root over the leaves so far, zero leaves 0.
 const depth = v.tree.depth;
@@ -50,14 +54,33 @@ for (let i = 0; i < v.notes.length; i++) {
   eq(`root after ${i + 1} leaves`, root(v.notes.slice(0, i + 1).map((n) => n.commitment)), v.tree.roots_after_each_append[i]);
 }
 
-// §6.8 external data.
-const e = v.ext_data;
-const encoded = encodeAbiParameters(
-  [{ type: "address" }, { type: "uint256" }, { type: "bytes32" }, { type: "bytes32" }, { type: "bytes32" }],
-  [e.recipient, BigInt(e.fee), e.intent_digest, keccak256(e.ciphertexts[0]), keccak256(e.ciphertexts[1])],
-);
-eq("ext data abi.encode", encoded, e.abi_encoded);
-eq("ext data hash", BigInt(keccak256(encoded)) % R, e.hash);
+// §6.8 external data v1 (docs/shielded.md S-3.4): abi.encode(EXT_TAG, ExtData) with viem.
+eq("EXT_TAG", keccak256(new TextEncoder().encode("debye/shielded/v1/ext-data")), v.ext_data.tag);
+const EXT = {
+  type: "tuple",
+  components: [
+    { name: "kind", type: "uint8" }, { name: "recipient", type: "address" },
+    { name: "feeRecipient", type: "address" }, { name: "fee", type: "uint64" },
+    { name: "expiry", type: "uint64" }, { name: "chainId", type: "uint64" },
+    { name: "anchor", type: "address" }, { name: "policy", type: "uint32" },
+    { name: "nonce", type: "bytes32" }, { name: "ctHash0", type: "bytes32" },
+    { name: "ctHash1", type: "bytes32" },
+  ],
+};
+for (const which of ["exit", "transfer"]) {
+  const e = v.ext_data[which];
+  if (e.ciphertexts) {
+    eq(`${which} ctHash0`, keccak256(e.ciphertexts[0]), e.ct_hash[0]);
+    eq(`${which} ctHash1`, keccak256(e.ciphertexts[1]), e.ct_hash[1]);
+  }
+  const encoded = encodeAbiParameters([{ type: "bytes32" }, EXT], [v.ext_data.tag, {
+    kind: e.kind, recipient: e.recipient, feeRecipient: e.fee_recipient, fee: BigInt(e.fee),
+    expiry: BigInt(e.expiry), chainId: BigInt(e.chain_id), anchor: e.anchor, policy: e.policy,
+    nonce: e.nonce, ctHash0: e.ct_hash[0], ctHash1: e.ct_hash[1],
+  }]);
+  eq(`${which} ext data abi.encode`, encoded, e.abi_encoded);
+  eq(`${which} ext data hash`, BigInt(keccak256(encoded)) % R, e.hash);
+}
 
 // §6.10 intent digest.
 const pi = v.intent.public_inputs;

@@ -3,7 +3,7 @@
 //! Every constraint below cites the section of `docs/circuits.md` that states the threat it
 //! blocks. Public inputs are allocated in the order of the `PI_*` constants.
 
-use ark_ff::{AdditiveGroup, BigInteger, Field, PrimeField, Zero};
+use ark_ff::{AdditiveGroup, BigInteger, PrimeField, Zero};
 use ark_r1cs_std::{
     GR1CSVar, alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::FieldVar,
     select::CondSelectGadget,
@@ -15,7 +15,7 @@ use crate::eddsa::{Signature, SigningKey, verify};
 use crate::gadgets::{FrVar, PointVar, SignatureVar, eddsa_verify_gadget, poseidon_gadget};
 use crate::keys::owner_field;
 use crate::merkle::{MerklePath, TREE_DEPTH};
-use crate::note::{Note, nullifier};
+use crate::note::{DOMAIN_OWNER_PART, Note, commitment_from_owner_part, nullifier, owner_part};
 use crate::poseidon::hash;
 use crate::{Error, Fr, Result};
 
@@ -36,7 +36,8 @@ pub const PI_NULLIFIER_1: usize = 2;
 pub const PI_COMMITMENT_0: usize = 3;
 /// Public input 4: commitment of output 1 (§6.3).
 pub const PI_COMMITMENT_1: usize = 4;
-/// Public input 5: signed public amount (deposit > 0, withdrawal < 0, as a field element) (§6.6).
+/// Public input 5: the public amount, `0` (L2 transfer) or `r − v` (exit of `v`), never positive
+/// (§6.5, §6.6).
 pub const PI_PUBLIC_AMOUNT: usize = 5;
 /// Public input 6: the token every non-zero note and the public amount are in (§6.7).
 pub const PI_TOKEN: usize = 6;
@@ -78,11 +79,12 @@ impl PublicInputs {
     }
 }
 
-/// A signed public amount (`|v| < 2^64`) as a field element: `v` or `r - |v|`.
+/// A public amount as a field element: `0` or `r - |v|` for `v` in `(-2^64, 0]`. Positive
+/// amounts are refused: no proof adds value, value enters only through L1 deposits (§6.5).
 pub fn public_amount_field(v: i128) -> Result<Fr> {
-    if v.unsigned_abs() >= 1u128 << AMOUNT_BITS {
+    if v > 0 || v.unsigned_abs() >= 1u128 << AMOUNT_BITS {
         return Err(Error::InvalidWitness(format!(
-            "public amount {v} out of range"
+            "public amount {v} out of range (-2^64, 0]"
         )));
     }
     let abs = Fr::from(v.unsigned_abs());
@@ -101,7 +103,7 @@ pub struct InputAssignment {
     pub token: Fr,
     /// Note amount (zero for a dummy input, §6.9).
     pub amount: Fr,
-    /// Note randomness.
+    /// Note randomness `rho` (the owner part is recomputed from it and the keys, §6.2).
     pub randomness: Fr,
     /// Leaf position.
     pub position: u64,
@@ -125,12 +127,8 @@ impl InputAssignment {
 
     /// The note commitment this assignment opens.
     pub fn commitment(&self) -> Fr {
-        hash([
-            owner_field(&self.auth_public, &self.nk),
-            self.token,
-            self.amount,
-            self.randomness,
-        ])
+        let part = owner_part(&owner_field(&self.auth_public, &self.nk), &self.randomness);
+        commitment_from_owner_part(&part, &self.token, &self.amount)
     }
 
     /// Its nullifier.
@@ -148,33 +146,40 @@ impl InputAssignment {
     }
 }
 
-/// The private assignment of one created note.
+/// The private assignment of one created note: its owner part is a witness (§6.3), which the
+/// recipient checks on receipt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputAssignment {
-    /// Recipient owner field.
-    pub owner: Fr,
+    /// `Poseidon(3, owner, rho)` of the recipient (§4.1).
+    pub owner_part: Fr,
     /// Token.
     pub token: Fr,
     /// Amount.
     pub amount: Fr,
-    /// Randomness.
-    pub randomness: Fr,
 }
 
 impl OutputAssignment {
     /// From a note.
     pub fn new(note: &Note) -> Self {
         Self {
-            owner: note.owner,
+            owner_part: note.owner_part(),
             token: note.token,
             amount: Fr::from(note.amount),
-            randomness: note.randomness,
+        }
+    }
+
+    /// The empty output of an exit: owner part, token and amount all zero, commitment `CM_ZERO`.
+    pub fn zero() -> Self {
+        Self {
+            owner_part: Fr::zero(),
+            token: Fr::zero(),
+            amount: Fr::zero(),
         }
     }
 
     /// Its commitment.
     pub fn commitment(&self) -> Fr {
-        hash([self.owner, self.token, self.amount, self.randomness])
+        commitment_from_owner_part(&self.owner_part, &self.token, &self.amount)
     }
 }
 
@@ -290,9 +295,8 @@ impl JoinSplitCircuit {
             }
             sum_out += out.amount;
         }
-        let offset = Fr::from(2u64).pow([AMOUNT_BITS as u64]);
-        if !below(&(p.public_amount + offset), AMOUNT_BITS as u32 + 1) {
-            return bad("public amount out of range".into());
+        if !below(&(-p.public_amount), AMOUNT_BITS as u32) {
+            return bad("public amount not in (-2^64, 0]".into());
         }
         if sum_in + p.public_amount != sum_out {
             return bad("inputs + public amount != outputs".into());
@@ -367,12 +371,7 @@ impl JoinSplitCircuit {
             position: 0,
             siblings: vec![Fr::zero(); TREE_DEPTH],
         };
-        let output = OutputAssignment {
-            owner: Fr::zero(),
-            token: Fr::zero(),
-            amount: Fr::zero(),
-            randomness: Fr::zero(),
-        };
+        let output = OutputAssignment::zero();
         Self {
             public: PublicInputs::default(),
             inputs: [input.clone(), input],
@@ -434,9 +433,12 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
             auth_keys.push(PointVar { x: ax, y: ay });
             // §6.5 range: 64-bit amounts, so sums cannot wrap around the field.
             enforce_range(&cs, &amount, inp.amount, AMOUNT_BITS)?;
-            // §4.1 commitment opening.
-            let cm = poseidon_gadget(&[owner, note_token.clone(), amount.clone(), randomness])?;
-            // §6.1 membership: the path bits are the leaf position (32 bits, §6.4 uses it).
+            // §4.1 split commitment opening: ownerPart = Poseidon(3, owner, rho) from the keys,
+            // then cm = Poseidon(ownerPart, token, amount).
+            let domain = FrVar::constant(Fr::from(DOMAIN_OWNER_PART));
+            let part = poseidon_gadget(&[domain, owner, randomness])?;
+            let cm = poseidon_gadget(&[part, note_token.clone(), amount.clone()])?;
+            // §6.1 membership: the path bits are the leaf position (40 bits, §5; §6.4 uses it).
             let position_bits = witness_bits(&cs, Fr::from(inp.position), TREE_DEPTH)?;
             let mut node = cm.clone();
             for (bit, sibling) in position_bits.iter().zip(&inp.siblings) {
@@ -488,30 +490,24 @@ impl ConstraintSynthesizer<Fr> for JoinSplitCircuit {
 
         let mut sum_out = FrVar::zero();
         for (j, out) in self.outputs.iter().enumerate() {
-            let owner = witness(out.owner)?;
+            let part = witness(out.owner_part)?;
             let note_token = witness(out.token)?;
             let amount = witness(out.amount)?;
-            let randomness = witness(out.randomness)?;
             // §6.5 range.
             enforce_range(&cs, &amount, out.amount, AMOUNT_BITS)?;
-            // §6.3 well-formed output commitment.
-            let cm = poseidon_gadget(&[owner, note_token.clone(), amount.clone(), randomness])?;
+            // §6.3 well-formed output commitment over a witnessed owner part (§4.1).
+            let cm = poseidon_gadget(&[part, note_token.clone(), amount.clone()])?;
             cm.enforce_equal(&public[PI_COMMITMENT_0 + j])?;
             // §6.7 token consistency.
             ((&note_token - token) * &amount).enforce_equal(&FrVar::zero())?;
             sum_out += amount;
         }
 
-        // §6.5: the public amount lies in (-2^64, 2^64): public_amount + 2^64 has 65 bits.
+        // §6.5: no proof adds value: the public amount lies in (-2^64, 0], i.e. -publicAmount
+        // has 64 bits (value enters only through L1 deposits).
         let public_amount = &public[PI_PUBLIC_AMOUNT];
-        let offset = Fr::from(2u64).pow([AMOUNT_BITS as u64]);
-        let shifted_value = public_amount.value().unwrap_or_default() + offset;
-        enforce_range(
-            &cs,
-            &(public_amount + offset),
-            shifted_value,
-            AMOUNT_BITS + 1,
-        )?;
+        let negated_value = -public_amount.value().unwrap_or_default();
+        enforce_range(&cs, &public_amount.negate()?, negated_value, AMOUNT_BITS)?;
         // §6.6 value conservation.
         (sum_in + public_amount).enforce_equal(&sum_out)?;
         // §6.8 external-data binding: tie the hash into a constraint so no prover can treat it

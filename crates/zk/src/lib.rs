@@ -20,6 +20,7 @@ pub mod merkle;
 pub mod note;
 pub mod poseidon;
 pub mod solidity;
+pub mod solidity_poseidon;
 
 pub use ark_bn254::Fr;
 pub use error::{Error, Result};

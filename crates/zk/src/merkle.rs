@@ -1,4 +1,4 @@
-//! Incremental Merkle tree of note commitments (docs/circuits.md §5): Poseidon(2) nodes, depth 32,
+//! Incremental Merkle tree of note commitments (docs/circuits.md §5): Poseidon(2) nodes, depth 40,
 //! empty leaves are `0`. The tree keeps only its frontier (one node per level); a wallet keeps a
 //! [`Witness`] per own note and feeds it every later leaf to keep its authentication path current.
 
@@ -9,8 +9,8 @@ use ark_ff::Zero;
 use crate::poseidon::hash2;
 use crate::{Error, Fr, Result};
 
-/// Depth of the note-commitment tree (2^32 leaves).
-pub const TREE_DEPTH: usize = 32;
+/// Depth of the note-commitment tree (2^40 leaves; docs/shielded.md S-4.2).
+pub const TREE_DEPTH: usize = 40;
 
 /// `zeros[l]` = root of an empty subtree of height `l` (`zeros[0] = 0`, the empty leaf).
 pub fn zero_hashes() -> &'static [Fr; TREE_DEPTH + 1] {

@@ -1,4 +1,5 @@
-//! Notes, their commitments and nullifiers (docs/circuits.md §4), and encrypted note delivery (§4.3).
+//! Notes, their split commitments and nullifiers (docs/circuits.md §4), and encrypted note
+//! delivery (§4.3).
 
 use ark_ff::{BigInteger, PrimeField};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -20,19 +21,40 @@ pub struct Note {
     pub token: Fr,
     /// Amount in the token's base units (64-bit, range-checked in the circuit).
     pub amount: u64,
-    /// Blinding randomness, derived from the sender's output secret (§3.4).
+    /// Blinding randomness `rho`, derived from the sender's output secret (§3.4).
     pub randomness: Fr,
 }
 
+/// Domain tag of the owner part: `ownerPart = Poseidon(DOMAIN_OWNER_PART, owner, rho)` (§4.1;
+/// tags 1 and 2 are output randomness and the intent digest).
+pub const DOMAIN_OWNER_PART: u64 = 3;
+
+/// `ownerPart = Poseidon(3, owner, rho)` (§4.1): what a depositor gives L1, hiding the owner.
+pub fn owner_part(owner: &Fr, rho: &Fr) -> Fr {
+    hash([Fr::from(DOMAIN_OWNER_PART), *owner, *rho])
+}
+
+/// `cm = Poseidon(ownerPart, token, amount)` (§4.1): the last hash, which L1 computes itself for
+/// a deposit.
+pub fn commitment_from_owner_part(owner_part: &Fr, token: &Fr, amount: &Fr) -> Fr {
+    hash([*owner_part, *token, *amount])
+}
+
+/// `CM_ZERO = Poseidon(0, 0, 0)`: the commitment L1 requires for both outputs of an exit
+/// (docs/shielded.md S-5.5), pinned in `test-vectors/zk/notes.json`.
+pub fn cm_zero() -> Fr {
+    hash([Fr::from(0u64); 3])
+}
+
 impl Note {
-    /// `cm = Poseidon(owner, token, amount, randomness)` (§4.1).
+    /// Its owner part, `Poseidon(3, owner, randomness)` (§4.1).
+    pub fn owner_part(&self) -> Fr {
+        owner_part(&self.owner, &self.randomness)
+    }
+
+    /// `cm = Poseidon(Poseidon(3, owner, randomness), token, amount)` (§4.1).
     pub fn commitment(&self) -> Fr {
-        hash([
-            self.owner,
-            self.token,
-            Fr::from(self.amount),
-            self.randomness,
-        ])
+        commitment_from_owner_part(&self.owner_part(), &self.token, &Fr::from(self.amount))
     }
 }
 

@@ -18,8 +18,8 @@ use crate::joinsplit::scenario;
 use crate::util::{check_committed, repo_path, vector_path};
 
 /// Pinned circuit fingerprint: change only together with docs/circuits.md §8.3.
-const PINNED_CONSTRAINTS: usize = 24_880;
-const PINNED_VK_SHA256: &str = "8a02257d3eef706cc96275bb75f8be147c56e3c233894ee292ed36b3da1a9f3b";
+const PINNED_CONSTRAINTS: usize = 29_123;
+const PINNED_VK_SHA256: &str = "62e60d27599e3672679db3eaf9fe2681a9e26b8e662517c64bbd77431d1bc491";
 
 fn keys() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
     static KEYS: OnceLock<(JoinSplitProvingKey, JoinSplitVerifyingKey)> = OnceLock::new();

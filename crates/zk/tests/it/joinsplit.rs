@@ -60,15 +60,11 @@ pub(crate) fn scenario() -> JoinSplitCircuit {
     ];
     let out0 = note(&bob, 60, 3);
     let out1 = note(&alice, 25, 4);
-    let ext = ExtData {
-        recipient: [0x22; 20],
-        fee: 0,
-        intent_digest: [0x33; 32],
-        ciphertexts: [
-            encrypt_note(&out0, &bob.address(), [1; 32]).expect("enc"),
-            encrypt_note(&out1, &alice.address(), [2; 32]).expect("enc"),
-        ],
-    };
+    let ct0 = encrypt_note(&out0, &bob.address(), [1; 32]).expect("enc");
+    let ct1 = encrypt_note(&out1, &alice.address(), [2; 32]).expect("enc");
+    // The circuit treats extDataHash as opaque (§6.8); the scenario binds v1 external data.
+    let mut ext = ExtData::transfer(31337, [0x44; 20], 2_000_000_000, [0x33; 32], [&ct0, &ct1]);
+    ext.recipient = [0x22; 20];
     JoinSplitCircuit::new(
         inputs,
         [OutputAssignment::new(&out0), OutputAssignment::new(&out1)],
@@ -134,9 +130,8 @@ fn valid_joinsplit_satisfies() {
     assert!(satisfied(c));
 }
 
-#[test]
-fn deposit_with_dummy_inputs_satisfies() {
-    // Two zero-amount inputs with garbage paths: dummies are not checked against the root (§6.9).
+/// Two zero-amount inputs with garbage paths and random randomness.
+fn dummies() -> [InputAssignment; 2] {
     let base = scenario();
     let mut rng = StdRng::seed_from_u64(9);
     let mut dummy = base.inputs[0].clone();
@@ -145,16 +140,64 @@ fn deposit_with_dummy_inputs_satisfies() {
     dummy.siblings = (0..TREE_DEPTH).map(|_| Fr::rand(&mut rng)).collect();
     let mut dummy2 = dummy.clone();
     dummy2.randomness = Fr::rand(&mut rng);
-    let c = JoinSplitCircuit::new(
-        [dummy, dummy2],
+    [dummy, dummy2]
+}
+
+#[test]
+fn dummy_only_joinsplit_creates_only_zero_notes() {
+    // Dummies are not checked against the root (§6.9) and need no signature, so they may only
+    // make zero-value notes (docs/shielded.md S-8.4: padding).
+    let zero = |o: &OutputAssignment| OutputAssignment {
+        amount: Fr::zero(),
+        ..o.clone()
+    };
+    let base = scenario();
+    let outputs = [zero(&base.outputs[0]), zero(&base.outputs[1])];
+    let mut rng = StdRng::seed_from_u64(10);
+    let c = JoinSplitCircuit::new(dummies(), outputs, Fr::rand(&mut rng), 0, token(), Fr::ONE)
+        .expect("valid padding");
+    assert!(satisfied(c));
+}
+
+#[test]
+fn proofs_never_add_value() {
+    // §6.5: a positive public amount (the old "deposit" proof) is refused natively ...
+    let base = scenario();
+    let mut rng = StdRng::seed_from_u64(11);
+    let minted = JoinSplitCircuit::new(
+        dummies(),
         base.outputs.clone(),
         Fr::rand(&mut rng),
         85,
         token(),
         Fr::from(5u64),
+    );
+    assert!(
+        matches!(minted, Err(Error::InvalidWitness(_))),
+        "{minted:?}"
+    );
+    assert!(public_amount_field(1).is_err());
+    assert!(public_amount_field(0).is_ok());
+    assert!(public_amount_field(-(1 << 64) + 1).is_ok());
+    // ... and is unsatisfiable: dummies, publicAmount = +85, outputs 60 + 25.
+    let mut c = JoinSplitCircuit::new(
+        dummies(),
+        [OutputAssignment::zero(), OutputAssignment::zero()],
+        Fr::rand(&mut rng),
+        0,
+        token(),
+        Fr::from(5u64),
     )
-    .expect("valid deposit");
-    assert!(satisfied(c));
+    .expect("padding");
+    c.outputs = base.outputs.clone();
+    c.public.public_amount = Fr::from(85u64);
+    c.public.commitments = [c.outputs[0].commitment(), c.outputs[1].commitment()];
+    assert!(!satisfied(c));
+    // ... also when a real input is spent: 70 + 30 + 1 = 60 + 41 with a signed publicAmount of 1.
+    assert!(unsatisfied_after(refresh, |c| {
+        c.public.public_amount = Fr::ONE;
+        c.outputs[1].amount = Fr::from(41u64);
+    }));
 }
 
 #[test]
@@ -177,7 +220,7 @@ fn native_checks_reject_bad_witnesses() {
     assert!(r(new(c.inputs.clone(), p.root + Fr::ONE, -15, p.token)));
     assert!(r(new(c.inputs.clone(), p.root, -15, p.token + Fr::ONE)));
     let twice = [c.inputs[0].clone(), c.inputs[0].clone()];
-    assert!(r(new(twice, p.root, 55, p.token)));
+    assert!(r(new(twice, p.root, -55, p.token)));
     assert!(public_amount_field(1 << 64).is_err());
 }
 
@@ -234,13 +277,48 @@ fn note_range_violation_is_unsatisfied() {
 
 #[test]
 fn public_amount_range_violation_is_unsatisfied() {
-    // §6.5: a deposit of 2^64 + 1 balanced by outputs 2^64 - 1 and 2 + 100 from the inputs.
-    assert!(unsatisfied_after(refresh, |c| {
-        let two64 = Fr::from(2u64).pow([64]);
-        c.public.public_amount = two64 + Fr::ONE;
-        c.outputs[0].amount = Fr::from(u64::MAX);
-        c.outputs[1].amount = Fr::from(102u64);
-    }));
+    // §6.5: two notes of 2^64 - 1 withdrawn at once: conservation holds over the integers, every
+    // note is in range, only -publicAmount = 2^65 - 2 is too wide. Control: withdrawing one of
+    // them (-publicAmount = 2^64 - 1, the other to an output) satisfies.
+    let alice = alice();
+    let (a, nk) = (alice.auth().public(), alice.nullifier_key().to_field());
+    let secret = alice.output_secret(0);
+    let note = |i: u64| Note {
+        owner: alice.address().owner,
+        token: token(),
+        amount: u64::MAX,
+        randomness: secret.randomness(Fr::from(100 + i)),
+    };
+    let (n0, n1) = (note(0), note(1));
+    let mut tree = MerkleTree::new();
+    let mut w0 = tree.append_tracked(n0.commitment()).expect("append");
+    let w1 = tree.append_tracked(n1.commitment()).expect("append");
+    w0.append(n1.commitment()).expect("feed");
+    let inputs = [
+        InputAssignment::new(&n0, a, nk, &w0.path()),
+        InputAssignment::new(&n1, a, nk, &w1.path()),
+    ];
+    let keep = OutputAssignment::new(&Note {
+        randomness: Fr::from(7u64),
+        ..n0
+    });
+    let max = -((1i128 << 64) - 1);
+    let one_out = JoinSplitCircuit::new(
+        inputs,
+        [keep, OutputAssignment::zero()],
+        tree.root(),
+        max,
+        token(),
+        Fr::ONE,
+    )
+    .expect("in range")
+    .sign(alice.auth())
+    .expect("sign");
+    assert!(satisfied(one_out.clone()));
+    let mut both = one_out;
+    both.outputs[0] = OutputAssignment::zero();
+    both.public.public_amount = -(Fr::from(u64::MAX) + Fr::from(u64::MAX));
+    assert!(!satisfied(refresh(both)));
 }
 
 #[test]

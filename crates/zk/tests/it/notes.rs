@@ -27,9 +27,19 @@ fn sample_note(k: &Keys, amount: u64) -> Note {
 fn commitment_and_nullifier_definitions() {
     let k = keys(1);
     let n = sample_note(&k, 5);
-    assert_eq!(
-        n.commitment(),
-        hash([n.owner, n.token, Fr::from(5u64), n.randomness])
+    // §4.1 split commitment: ownerPart = Poseidon(3, owner, rho), cm = Poseidon(ownerPart,
+    // token, amount).
+    let part = hash([Fr::from(3u64), n.owner, n.randomness]);
+    assert_eq!(n.owner_part(), part);
+    assert_eq!(n.commitment(), hash([part, n.token, Fr::from(5u64)]));
+    assert_eq!(note::cm_zero(), hash([Fr::zero(); 3]));
+    assert_ne!(
+        Note {
+            randomness: Fr::from(9u64),
+            ..n
+        }
+        .commitment(),
+        n.commitment()
     );
     let cm = n.commitment();
     let nk = k.nullifier_key().to_field();
@@ -156,15 +166,30 @@ fn committed_vectors_are_current() {
         roots.push(dec(&tree.root()));
         notes.push(json!({
             "owner": dec(&n.owner), "token": dec(&n.token), "amount": amount.to_string(),
-            "randomness": dec(&n.randomness), "commitment": dec(&cm),
+            "randomness": dec(&n.randomness), "owner_part": dec(&n.owner_part()), "commitment": dec(&cm),
             "position": pos, "nullifier": dec(&nullifier(&nk, &cm, pos)),
         }));
     }
-    let ext = ExtData {
-        recipient: [0xab; 20],
-        fee: 123_456_789,
-        intent_digest: [0xcd; 32],
-        ciphertexts: [vec![1, 2, 3], vec![]],
+    let exit = ExtData::exit(
+        [0xab; 20],
+        [0xfe; 20],
+        123_456_789,
+        2_000_000_000,
+        31337,
+        [0xde; 20],
+        [0xcd; 32],
+    );
+    let transfer = ExtData::transfer(1, [0xde; 20], 1_999_999_999, [0x5a; 32], [&[1, 2, 3], &[]]);
+    let ext_json = |e: &ExtData, cts: Option<[&[u8]; 2]>| {
+        let h = |b: &[u8]| format!("0x{}", hex::encode(b));
+        json!({
+            "kind": e.kind, "recipient": h(&e.recipient), "fee_recipient": h(&e.fee_recipient),
+            "fee": e.fee.to_string(), "expiry": e.expiry.to_string(), "chain_id": e.chain_id.to_string(),
+            "anchor": h(&e.anchor), "policy": e.policy, "nonce": h(&e.nonce),
+            "ct_hash": [h(&e.ct_hash[0]), h(&e.ct_hash[1])],
+            "ciphertexts": cts.map(|c| vec![h(c[0]), h(c[1])]),
+            "abi_encoded": h(&e.abi_encode()), "hash": dec(&e.hash()),
+        })
     };
     // Note encryption to a fixed viewing key.
     let viewing_secret = [0x77u8; 32];
@@ -182,17 +207,17 @@ fn committed_vectors_are_current() {
     let ct = encrypt_note(&enc_note, &to, [0x99; 32]).expect("encrypt");
     let fixture = crate::joinsplit::scenario();
     let file = json!({
-        "description": "Notes (docs/circuits.md §3-§6) produced by crates/zk (tests/it/notes.rs); decimal field elements. Checked by scripts/zk/check-notes.mjs against circomlibjs 0.1.7 Poseidon, viem's ABI encoding and keccak, and Node's X25519/HKDF-SHA256/ChaCha20-Poly1305.",
+        "description": "Notes (docs/circuits.md §3-§6; split commitment and ExtData v1 of docs/shielded.md S-4.1, S-3.4) produced by crates/zk (tests/it/notes.rs); decimal field elements. Checked by scripts/zk/check-notes.mjs against circomlibjs 0.1.7 Poseidon, viem's ABI encoding and keccak, and Node's X25519/HKDF-SHA256/ChaCha20-Poly1305.",
         "keys": {
             "auth_public": [dec(&a.x), dec(&a.y)], "nullifier_key": dec(&nk), "owner": dec(&owner),
         },
         "notes": notes,
-        "tree": { "depth": 32, "roots_after_each_append": roots, "empty_root": dec(&zero_hashes()[TREE_DEPTH]) },
+        "cm_zero": dec(&note::cm_zero()),
+        "tree": { "depth": TREE_DEPTH, "roots_after_each_append": roots, "empty_root": dec(&zero_hashes()[TREE_DEPTH]) },
         "ext_data": {
-            "recipient": format!("0x{}", hex::encode(ext.recipient)), "fee": ext.fee.to_string(),
-            "intent_digest": format!("0x{}", hex::encode(ext.intent_digest)),
-            "ciphertexts": ext.ciphertexts.iter().map(|c| format!("0x{}", hex::encode(c))).collect::<Vec<_>>(),
-            "abi_encoded": format!("0x{}", hex::encode(ext.abi_encode())), "hash": dec(&ext.hash()),
+            "tag": format!("0x{}", hex::encode(debye_zk::ext_data::ext_tag())),
+            "exit": ext_json(&exit, None),
+            "transfer": ext_json(&transfer, Some([&[1, 2, 3], &[]])),
         },
         "note_encryption": {
             "viewing_secret": hex::encode(viewing_secret), "viewing_public": hex::encode(vk.public()),

@@ -3,10 +3,15 @@
 use ark_ff::{Field, PrimeField, Zero};
 use ark_r1cs_std::{GR1CSVar, alloc::AllocVar, fields::fp::FpVar};
 use ark_relations::gr1cs::ConstraintSystem;
-use debye_zk::{Fr, gadgets::poseidon_gadget, poseidon};
+use debye_zk::{
+    Fr,
+    gadgets::poseidon_gadget,
+    poseidon,
+    solidity_poseidon::{POSEIDON_T3_PATH, POSEIDON_T4_PATH, render_poseidon},
+};
 use serde_json::json;
 
-use crate::util::{check_committed, fr_from_label, vector_path};
+use crate::util::{check_committed, fr_from_label, repo_path, vector_path};
 
 fn vector_inputs() -> Vec<Vec<Fr>> {
     let mut sets = Vec::new();
@@ -22,6 +27,21 @@ fn vector_inputs() -> Vec<Vec<Fr>> {
     for n in 1..=5 {
         sets.push(vec![Fr::zero(); n]);
         sets.push(vec![-Fr::ONE; n]);
+    }
+    // More 2- and 3-input vectors: the widths contracts/src/shielded/PoseidonT{3,4}.sol implement
+    // (contracts/test/Poseidon.t.sol checks every 2- and 3-input vector of the file).
+    for n in 2..=3 {
+        for k in 0..6 {
+            sets.push(
+                (0..n)
+                    .map(|i| fr_from_label(&format!("poseidon/sol/{n}/{k}/{i}")))
+                    .collect(),
+            );
+        }
+        let mut mixed = vec![Fr::zero(); n];
+        mixed[0] = -Fr::ONE;
+        mixed[n - 1] = Fr::ONE;
+        sets.push(mixed);
     }
     sets
 }
@@ -81,4 +101,13 @@ fn committed_vectors_are_current() {
     });
     let text = serde_json::to_string_pretty(&file).expect("json") + "\n";
     check_committed(&vector_path("poseidon.json"), &text);
+}
+
+#[test]
+fn poseidon_sol_is_current() {
+    // The committed Solidity libraries are exactly what the renderer makes from our parameters.
+    for (n, path) in [(2, POSEIDON_T3_PATH), (3, POSEIDON_T4_PATH)] {
+        let sol = render_poseidon(n).expect("render");
+        check_committed(&repo_path(path), &sol);
+    }
 }
