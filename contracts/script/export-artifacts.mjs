@@ -12,6 +12,7 @@ export const CONTRACTS = [
   ['TestToken.sol', 'TestToken'],
   ['ForcedInclusion.sol', 'ForcedInclusion'],
   ['ExitVerifier.sol', 'ExitVerifier'],
+  ['ShieldedPool.sol', 'ShieldedPool'],
 ];
 
 function hexObject(value, what) {
