@@ -118,7 +118,8 @@ impl Sequencer {
                 match cmd {
                     Command::Submit(s) => self.admit(s, &mut accepted, &mut replies),
                     Command::SubmitShielded(s) => {
-                        self.shielded.admit(&self.state, next_time, *s, &mut checked);
+                        self.shielded
+                            .admit(&self.state, next_time, *s, &mut checked);
                     }
                     #[cfg(feature = "test-utils")]
                     Command::TestDeposits(cms, reply) => {
