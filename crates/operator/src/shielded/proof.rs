@@ -156,4 +156,102 @@ mod tests {
             "infinity is a point; the pairing decides"
         );
     }
+
+    /// `debye-zk`'s pool fixture (a real TRANSFER proof under the dev key, depth 40): it passes
+    /// every stateless rule here (so primitives' `extDataHash` and ciphertext hashes agree with
+    /// the circuit's), our tree reproduces its root, and one tampered statement in a batch fails
+    /// alone: the fallback keeps the two valid ones.
+    #[test]
+    fn the_zk_fixture_passes_and_a_bad_proof_fails_alone() {
+        use alloy_primitives::{Address, Bytes};
+        use debye_primitives::shielded::{ExtData, TransferBody};
+
+        use crate::shielded::{rules, tree::NoteTree};
+
+        let fixture: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../../test-vectors/zk/pool_fixture.json"
+        ))
+        .expect("fixture");
+        let t = &fixture["transfer"];
+        let w = |v: &serde_json::Value| v.as_str().expect("hex").parse::<U256>().expect("word");
+        let words: Vec<U256> = t["proof"]
+            .as_array()
+            .expect("proof")
+            .iter()
+            .map(w)
+            .collect();
+        let pi: Vec<U256> = t["public_inputs"]
+            .as_array()
+            .expect("pi")
+            .iter()
+            .map(w)
+            .collect();
+        let e = &t["ext"];
+        let n = |k: &str| e[k].as_u64().expect("number");
+        let a = |k: &str| {
+            e[k].as_str()
+                .expect("hex")
+                .parse::<Address>()
+                .expect("address")
+        };
+        let h = |k: &str| e[k].as_str().expect("hex").parse().expect("word");
+        let ext = ExtData {
+            kind: u8::try_from(n("kind")).expect("kind"),
+            recipient: a("recipient"),
+            fee_recipient: a("feeRecipient"),
+            fee: n("fee"),
+            expiry: n("expiry"),
+            chain_id: n("chainId"),
+            anchor: a("anchor"),
+            policy: u32::try_from(n("policy")).expect("policy"),
+            nonce: h("nonce"),
+            ct_hash0: h("ctHash0"),
+            ct_hash1: h("ctHash1"),
+        };
+        let cts: Vec<Bytes> = t["ciphertexts"]
+            .as_array()
+            .expect("cts")
+            .iter()
+            .map(|c| c.as_str().expect("hex").parse().expect("bytes"))
+            .collect();
+        let sub = Submission {
+            body: TransferBody {
+                root_block: 1,
+                root: pi[0],
+                public_amount: pi[5],
+                token: pi[6],
+                ext_data_hash: pi[7],
+                proof: words.clone().try_into().expect("8 words"),
+                ext,
+            },
+            nullifiers: [pi[1], pi[2]],
+            commitments: [pi[3], pi[4]],
+            ciphertexts: [cts[0].clone(), cts[1].clone()],
+        };
+        let chain = rules::ChainRules {
+            chain_id: ext.chain_id,
+            pool: ext.anchor,
+        };
+        assert_eq!(rules::check_stateless(&sub, &chain), Ok(()));
+        let mut tree = NoteTree::default();
+        for leaf in fixture["tree"]["leaves"].as_array().expect("leaves") {
+            tree.append(field::fr(w(leaf)).expect("field"))
+                .expect("room");
+        }
+        assert_eq!(field::word(&tree.root()), w(&fixture["tree"]["root"]));
+
+        let (_, vk) = debye_zk::groth16::insecure_dev_setup().expect("dev key");
+        let pvk = ark_groth16::prepare_verifying_key(&vk);
+        let good = (
+            parse_proof(&sub.body.proof).expect("points"),
+            public_inputs(&sub).expect("pi"),
+        );
+        let mut bad = good.clone();
+        bad.1.nullifiers[0] += debye_zk::Fr::from(1u64);
+        assert_eq!(verify_all(&pvk, std::slice::from_ref(&good)), vec![true]);
+        assert_eq!(
+            verify_all(&pvk, &[good.clone(), bad, good]),
+            vec![true, false, true]
+        );
+    }
 }
