@@ -137,6 +137,51 @@ fn pay_bob(
     }
 }
 
+/// Alice's two notes deposited into the anchor's `ShieldedPool` on L1 (so its queue holds them
+/// and `submitBlock` accepts `depositCursor = 2`), then appended by the TEST-ONLY hook (the
+/// node does not import `ShieldedDeposit` logs yet) and committed: returns the block, the tree's
+/// four leaves and its header.
+async fn seed(
+    h: &Harness,
+    node: &Operator,
+    alice: &Keys,
+) -> (u64, [Fr; 4], debye_primitives::BlockHeader) {
+    use alloy_sol_types::SolCall;
+    use debye_l1::{L1, L1Tx, contracts::ShieldedPool};
+
+    let pool = h.chain.shielded_pool().await.unwrap();
+    let depositor = debye_primitives::test_utils::test_address(1);
+    let notes = alice_notes(alice);
+    for (i, note) in notes.iter().enumerate() {
+        let ct = encrypt_note(note, &alice.address(), [i as u8 + 7; 32]).unwrap();
+        let call = ShieldedPool::depositEthCall {
+            ownerPart: word(&note.owner_part()),
+            ct: ct.into(),
+        };
+        let wei = U256::from(note.amount) * U256::from(1_000_000_000u64);
+        h.l1.send(L1Tx::call(depositor, pool, call.abi_encode()).with_value(wei))
+            .await
+            .unwrap();
+    }
+    let cms = notes.map(|n| n.commitment());
+    node.test_shielded_deposits(cms.iter().map(word).collect())
+        .await
+        .unwrap();
+    let seeded = node.flush().await.unwrap().expect("a block");
+    wait_committed(node, seeded).await;
+    let header = client_of(node)
+        .header(Some(seeded))
+        .await
+        .unwrap()
+        .unwrap()
+        .header;
+    (
+        seeded,
+        [cms[0], Fr::from(0u64), cms[1], Fr::from(0u64)],
+        header,
+    )
+}
+
 /// The store and pool as a client sees them: the tip, its pool size and the status of `ids`.
 async fn snapshot(
     node: &Operator,
@@ -168,16 +213,7 @@ async fn transfers_are_admitted_built_into_blocks_and_bad_ones_refused() {
     let chain_id = node.status().chain_id;
     let (pk, _) = groth16::insecure_dev_setup().unwrap();
     let alice = Keys::from_seed([0xa1; 32]).unwrap();
-    let cms = alice_notes(&alice).map(|n| n.commitment());
-
-    // TEST-ONLY hook: two DEPOSIT entries as if imported from L1.
-    node.test_shielded_deposits(cms.iter().map(word).collect())
-        .await
-        .unwrap();
-    let seeded = node.flush().await.unwrap().expect("a block");
-    wait_committed(&node, seeded).await;
-    let h1 = client.header(Some(seeded)).await.unwrap().unwrap().header;
-    let leaves = [cms[0], Fr::from(0u64), cms[1], Fr::from(0u64)];
+    let (seeded, leaves, h1) = seed(&h, &node, &alice).await;
     let mut reference = MerkleTree::new();
     for l in leaves {
         reference.append(l).unwrap();
@@ -344,15 +380,8 @@ async fn admitted_entries_and_the_tree_survive_restarts() {
     let chain_id = node.status().chain_id;
     let (pk, _) = groth16::insecure_dev_setup().unwrap();
     let alice = Keys::from_seed([0xa1; 32]).unwrap();
-    let cms = alice_notes(&alice).map(|n| n.commitment());
-    node.test_shielded_deposits(cms.iter().map(word).collect())
-        .await
-        .unwrap();
-    let seeded = node.flush().await.unwrap().expect("a block");
-    wait_committed(&node, seeded).await;
+    let (seeded, leaves, h1) = seed(&h, &node, &alice).await;
     let client = client_of(&node);
-    let h1 = client.header(Some(seeded)).await.unwrap().unwrap().header;
-    let leaves = [cms[0], Fr::from(0u64), cms[1], Fr::from(0u64)];
     let good = pay_bob(&pk, &alice, &leaves, seeded, chain_id, h1.timestamp + 3_600);
     let id = client.submit_shielded(good.clone()).await.unwrap().id;
     node.shutdown(std::time::Duration::from_secs(5))
