@@ -240,7 +240,10 @@ mod tests {
         let now = 1_000_000;
         assert!(!needs_restamp(&at(now), now));
         assert!(!needs_restamp(&at(now - (TS_WINDOW - RESTAMP_MARGIN)), now));
-        assert!(needs_restamp(&at(now - (TS_WINDOW - RESTAMP_MARGIN) - 1), now));
+        assert!(needs_restamp(
+            &at(now - (TS_WINDOW - RESTAMP_MARGIN) - 1),
+            now
+        ));
         assert!(needs_restamp(&at(now - 3 * 24 * 3600), now), "time travel");
         assert!(needs_restamp(&at(now + 1), now), "ahead of L1");
         assert!(needs_restamp(&at(0), now), "stamped before L1 was read");
