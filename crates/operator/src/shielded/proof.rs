@@ -89,11 +89,10 @@ fn verify_one(pvk: &PreparedVerifyingKey<Bn254>, (proof, public): &Statement) ->
     Groth16::<Bn254>::verify_proof(pvk, proof, &public.to_vec()).unwrap_or(false)
 }
 
-/// Whether every statement verifies, as one batch. Until `debye_zk::groth16::verify_batch`
-/// (one random linear combination, one multi-pairing) lands this checks them one by one and
-/// stops at the first failure.
+/// Whether every statement verifies, as one batch: `debye_zk::groth16::verify_batch` (random
+/// 128-bit weights, one multi-Miller loop, one final exponentiation; false on any error).
 fn verify_batch(pvk: &PreparedVerifyingKey<Bn254>, items: &[Statement]) -> bool {
-    items.iter().all(|s| verify_one(pvk, s))
+    debye_zk::groth16::verify_batch(pvk, items).unwrap_or(false)
 }
 
 /// Which statements verify: one batch, and when the batch fails each proof alone, so a bad
