@@ -15,6 +15,8 @@ use debye_storage::{
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
+mod shielded;
+
 use crate::{
     Error, Result,
     blocks::BlockIndex,
@@ -24,12 +26,20 @@ use crate::{
     state::NodeState,
 };
 
+/// The timestamp of a block after `parent` built at L1 time `l1_time`: `max(parent.timestamp,
+/// l1_time)`, which `submitBlock` accepts (`prev.timestamp <= ts <= block.timestamp`) as long as
+/// the block reaches L1 within `TS_WINDOW` of `l1_time` (else the submitter re-stamps it).
+pub(crate) fn stamp(parent: Option<&BlockHeader>, l1_time: u64) -> u64 {
+    parent.map_or(0, |p| p.timestamp).max(l1_time)
+}
+
 /// Answers owed to submitters once their batch is durable.
 type Replies = Vec<(B256, oneshot::Sender<Result<B256, Refusal>>)>;
 
 pub(crate) struct Sequencer {
     state: Arc<NodeState>,
     mempool: Mempool,
+    shielded: shielded::ShieldedSeq,
     tip: Option<BlockHeader>,
     max_batch: usize,
     max_block_txs: usize,
@@ -74,6 +84,7 @@ impl Sequencer {
             max_batch: config.mempool.max_batch,
             max_block_txs: config.block.max_txs,
             mempool: Mempool::new(pending, next_seq, config.mempool.max_size),
+            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.map_or(0, |h| h.number))?,
             state,
             tip,
         })
@@ -101,14 +112,26 @@ impl Sequencer {
             let mut build = false;
             let mut deferred = Vec::new();
             let mut shutdown = false;
+            let mut checked = Vec::new();
+            let next_time = stamp(self.tip.as_ref(), self.state.l1_time());
             for cmd in batch.drain(..) {
                 match cmd {
                     Command::Submit(s) => self.admit(s, &mut accepted, &mut replies),
+                    Command::SubmitShielded(s) => {
+                        self.shielded
+                            .admit(&self.state, next_time, *s, &mut checked);
+                    }
+                    #[cfg(feature = "test-utils")]
+                    Command::TestDeposits(cms, reply) => {
+                        self.shielded.queue_test_deposits(cms);
+                        let _ = reply.send(());
+                    }
                     Command::Tick => build = true,
                     other => deferred.push(other),
                 }
             }
             self.commit_accepted(accepted, replies)?;
+            self.shielded.commit(&self.state, checked)?;
             for cmd in deferred {
                 match cmd {
                     Command::L1 {
@@ -125,6 +148,14 @@ impl Sequencer {
                             return Err(Error::Internal(format!("L1 events not stored: {e}")));
                         }
                     }
+                    Command::Restamp { from, now, reply } => {
+                        let r = self.restamp(from, now);
+                        let failed = r.as_ref().err().map(ToString::to_string);
+                        let _ = reply.send(r);
+                        if let Some(e) = failed {
+                            return Err(Error::Internal(format!("headers not re-stamped: {e}")));
+                        }
+                    }
                     Command::Flush(reply) => {
                         let r = self.build_block();
                         let failed = r.as_ref().err().map(ToString::to_string);
@@ -134,13 +165,18 @@ impl Sequencer {
                         }
                     }
                     Command::Shutdown => shutdown = true,
-                    Command::Submit(_) | Command::Tick => {}
+                    Command::Submit(_) | Command::SubmitShielded(_) | Command::Tick => {}
+                    #[cfg(feature = "test-utils")]
+                    Command::TestDeposits(..) => {}
                 }
             }
             if shutdown {
                 break;
             }
-            while build || self.mempool.len() >= self.max_block_txs {
+            while build
+                || self.mempool.len() >= self.max_block_txs
+                || self.shielded.pooled() >= self.max_block_txs
+            {
                 build = false;
                 if self.build_block()?.is_none() {
                     break;
@@ -216,7 +252,7 @@ impl Sequencer {
     /// Builds, stores and announces the next block from the oldest pending transactions. Returns
     /// the block number, or `None` when nothing was pending.
     fn build_block(&mut self) -> Result<Option<u64>> {
-        if self.mempool.is_empty() {
+        if self.mempool.is_empty() && !self.shielded.has_work() {
             return Ok(None);
         }
         let started = Instant::now();
@@ -250,13 +286,33 @@ impl Sequencer {
         });
         let tree = SumMerkleTree::build(entries)
             .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
-        let header = BlockHeader {
+        // Without shielded entries the note tree and both cursors are carried from the parent
+        // (docs/shielded.md §2.1), and the entries root and count are zero.
+        let parent = self.tip.unwrap_or_default();
+        let timestamp = stamp(self.tip.as_ref(), self.state.l1_time());
+        let mut header = BlockHeader {
             number,
             prev_hash: self.tip.map_or(B256::ZERO, |h| h.hash()),
             tx_root: tree.root(),
             accumulator,
-            note_root: B256::ZERO,
+            note_root: parent.note_root,
+            note_count: parent.note_count,
+            entries_root: B256::ZERO,
+            entry_count: 0,
+            deposit_cursor: parent.deposit_cursor,
+            exit_cursor: parent.exit_cursor,
+            timestamp,
         };
+        let taken = self
+            .shielded
+            .take(timestamp, self.max_block_txs, parent.deposit_cursor)?;
+        if let Some(t) = taken.as_ref().filter(|t| t.section.entry_count() > 0) {
+            header.note_root = t.section.note_root;
+            header.note_count = t.section.tree.count();
+            header.entries_root = t.section.entries_root;
+            header.entry_count = t.section.entry_count();
+            header.deposit_cursor = parent.deposit_cursor.saturating_add(t.deposits);
+        }
         for (index, (_, stx)) in txs.iter().enumerate() {
             let index =
                 u32::try_from(index).map_err(|_| Error::Internal("block too big".into()))?;
@@ -271,8 +327,12 @@ impl Sequencer {
             included_seqs: seqs,
             dropped,
             ranges,
+            shielded: taken.as_ref().map(|t| t.commit.clone()).unwrap_or_default(),
         };
         self.state.store().commit_block(&commit)?;
+        if let Some(t) = &taken {
+            self.shielded.applied(t);
+        }
         if let Some(acc) = self.state.accumulator() {
             acc.push(number, crate::accumulator::touched(&commit.txs)?)?;
         }
@@ -309,6 +369,48 @@ impl Sequencer {
             "block stored"
         );
         Ok(Some(number))
+    }
+
+    /// Re-stamps the stored blocks `from ..= tip` with L1 time `now` and relinks them: each
+    /// gets [`stamp`] of its (possibly re-stamped) parent and `now`, and the `prevHash` of its
+    /// new parent. Bodies, numbers and every other field stay. Called by the submitter for a
+    /// block L1 has not committed whose timestamp `submitBlock` would refuse (built before an L1
+    /// time jump, or before the node first read L1's clock); blocks before `from` are committed
+    /// and untouched. Nothing to do when `from` is past the tip.
+    fn restamp(&mut self, from: u64, now: u64) -> Result<()> {
+        let Some(tip) = self.tip.filter(|t| t.number >= from) else {
+            return Ok(());
+        };
+        let store = self.state.store();
+        let mut parent = match from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER) {
+            Some(n) => store.header(n)?,
+            None => None,
+        };
+        let mut headers = Vec::new();
+        for n in from..=tip.number {
+            let old = store
+                .header(n)?
+                .ok_or_else(|| Error::Internal(format!("stored block {n} is missing")))?;
+            let new = BlockHeader {
+                prev_hash: parent.map_or(B256::ZERO, |p| p.hash()),
+                timestamp: stamp(parent.as_ref(), now),
+                ..old
+            };
+            headers.push(new);
+            parent = Some(new);
+        }
+        store.replace_headers(&headers)?;
+        if let Some(last) = parent {
+            self.tip = Some(last);
+            self.state.set_tip(Some(&last));
+        }
+        warn!(
+            from,
+            to = tip.number,
+            timestamp = now,
+            "re-stamped blocks L1 would refuse as too old"
+        );
+        Ok(())
     }
 
     /// Credits deposits and applies exits and included forced transactions, durably (one store

@@ -22,6 +22,7 @@ use crate::{
     blocks::{BlockCache, BlockIndex},
     ledger::Ledger,
     metrics::Metrics,
+    shielded::service::ShieldedService,
 };
 
 /// State shared by the sequencer, the API and the L1 tasks.
@@ -38,10 +39,14 @@ pub(crate) struct NodeState {
     accumulator: Option<Arc<AccumulatorService>>,
     mempool_len: AtomicU64,
     l1_committed: AtomicU64,
+    /// The latest L1 block timestamp the node has seen (0 before the first read).
+    l1_time: AtomicU64,
     accepting: AtomicBool,
     tip: Mutex<Option<BlockHeader>>,
     tip_tx: watch::Sender<u64>,
     blocks: BlockCache,
+    /// The shielded ledger's key and chain values (`None`: disabled in the config).
+    shielded: Option<Arc<ShieldedService>>,
 }
 
 impl NodeState {
@@ -67,12 +72,25 @@ impl NodeState {
             accumulator,
             mempool_len: AtomicU64::new(0),
             l1_committed: AtomicU64::new(0),
+            l1_time: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             tip: Mutex::new(None),
             tip_tx,
             blocks: BlockCache::default(),
+            shielded: None,
         };
         (state, tip_rx)
+    }
+
+    /// This state with the shielded ledger's service (`None`: disabled).
+    pub(crate) fn with_shielded(mut self, shielded: Option<Arc<ShieldedService>>) -> Self {
+        self.shielded = shielded;
+        self
+    }
+
+    /// The shielded ledger's service (`None`: disabled in the config).
+    pub(crate) fn shielded(&self) -> Option<&Arc<ShieldedService>> {
+        self.shielded.as_ref()
     }
 
     pub(crate) fn config(&self) -> &Config {
@@ -163,6 +181,18 @@ impl NodeState {
     }
 
     /// Records the mempool's size (the status and the metric).
+    /// Records an L1 block timestamp the node has read; the clock only moves forward (a stale
+    /// read from a lagging endpoint cannot take it back).
+    pub(crate) fn observe_l1_time(&self, timestamp: u64) {
+        self.l1_time.fetch_max(timestamp, Ordering::Relaxed);
+    }
+
+    /// The latest L1 block timestamp the node has seen: the clock new headers are stamped with
+    /// (never the wall clock, so a development L1 that travels in time moves it too).
+    pub(crate) fn l1_time(&self) -> u64 {
+        self.l1_time.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn set_mempool_len(&self, len: usize) {
         let len = len as u64;
         self.mempool_len.store(len, Ordering::Relaxed);
