@@ -626,3 +626,37 @@ fn ext_data_hash_is_the_reduced_tagged_keccak() {
         }
     );
 }
+
+/// The zk crate's pool fixture (`test-vectors/zk/pool_fixture.json`, written by `debye-zk`, which
+/// this crate does not depend on) binds its proofs to `extDataHash` values: this crate's
+/// [`ExtData::hash`] of the same fields must give them, and its encoding the fixture's bytes.
+#[test]
+fn ext_data_hash_matches_the_zk_pool_fixture() -> R {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../test-vectors/zk/pool_fixture.json");
+    let f: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+    for case in ["exit", "transfer"] {
+        let x = &f[case]["ext"];
+        let n = |k: &str| x[k].as_u64().ok_or(format!("{case}.{k}"));
+        let ext = ExtData {
+            kind: u8::try_from(n("kind")?)?,
+            recipient: val(&x["recipient"])?,
+            fee_recipient: val(&x["feeRecipient"])?,
+            fee: n("fee")?,
+            expiry: n("expiry")?,
+            chain_id: n("chainId")?,
+            anchor: val(&x["anchor"])?,
+            policy: u32::try_from(n("policy")?)?,
+            nonce: val(&x["nonce"])?,
+            ct_hash0: val(&x["ctHash0"])?,
+            ct_hash1: val(&x["ctHash1"])?,
+        };
+        assert_eq!(ext.abi_encode(), bytes(&f[case]["ext_encoded"])?, "{case}");
+        assert_eq!(
+            ext.hash(),
+            val::<U256>(&f[case]["ext_data_hash"])?,
+            "{case}"
+        );
+    }
+    Ok(())
+}
