@@ -114,8 +114,12 @@ const proofAbi = {
     { name: 'siblings', type: 'tuple[]', components: [{ name: 'length', type: 'uint256' }, { name: 'hash', type: 'bytes32' }] },
   ],
 };
+// docs/formats.md §7: number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
+// entryCount, depositCursor, exitCursor, timestamp.
 const headerAbi = [
   { type: 'uint64' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' }, { type: 'bytes32' },
+  { type: 'uint64' }, { type: 'bytes32' }, { type: 'uint32' }, { type: 'uint32' }, { type: 'uint32' },
+  { type: 'uint64' },
 ];
 
 const big = (x) => BigInt(x);
@@ -291,7 +295,11 @@ function checkHeaders() {
   let prev = ZERO;
   f.headers.forEach((h, i) => {
     const x = h.header;
-    const enc = encodeAbiParameters(headerAbi, [big(x.number), x.prevHash, x.txRoot, x.accumulator, x.noteRoot]);
+    const enc = encodeAbiParameters(headerAbi, [
+      big(x.number), x.prevHash, x.txRoot, x.accumulator, x.noteRoot, big(x.noteCount), x.entriesRoot,
+      Number(big(x.entryCount)), Number(big(x.depositCursor)), Number(big(x.exitCursor)), big(x.timestamp),
+    ]);
+    check((enc.length - 2) / 2 === 352, `header ${i}: 352 bytes`);
     eq(enc, h.encoded, `header ${i}: encoding`);
     eq(keccak256(enc), h.hash, `header ${i}: hash`);
     eq(x.prevHash, prev, `header ${i}: prevHash links to the previous header`);

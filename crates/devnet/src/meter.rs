@@ -76,6 +76,10 @@ impl L1 for Metered {
         self.inner.balance(account).await
     }
 
+    async fn nonce(&self, account: Address) -> Result<u64> {
+        self.inner.nonce(account).await
+    }
+
     async fn advance_time(&self, seconds: u64) -> Result<()> {
         self.inner.advance_time(seconds).await
     }

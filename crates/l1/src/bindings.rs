@@ -85,7 +85,10 @@ macro_rules! prime_structs {
             $a::SignedTransaction => $b::SignedTransaction { transaction, signatures }
             $a::ProofNode => $b::ProofNode { length, hash }
             $a::SumProof => $b::SumProof { leafLength, path, siblings[vec] }
-            $ah::BlockHeader => $bh::BlockHeader { number, prevHash, txRoot, accumulator, noteRoot }
+            $ah::BlockHeader => $bh::BlockHeader {
+                number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
+                entryCount, depositCursor, exitCursor, timestamp,
+            }
         }
     };
 }

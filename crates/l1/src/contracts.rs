@@ -12,10 +12,17 @@ use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 pub use DebyeChain::{BlockSubmitted, Deposit, TokenListed};
 pub use Types::BlockHeader;
 
-/// The anchor's view of a Plasma header: the same five fields, in the contract's ABI type.
+/// The anchor's view of a Plasma header: the same eleven fields, in the contract's ABI type.
 impl From<&debye_primitives::BlockHeader> for BlockHeader {
     fn from(h: &debye_primitives::BlockHeader) -> Self {
         debye_primitives::abi::BlockHeader::from(h).into()
+    }
+}
+
+/// A header read from the anchor (a `BlockSubmitted` log, evidence) as the Plasma header.
+impl From<&BlockHeader> for debye_primitives::BlockHeader {
+    fn from(h: &BlockHeader) -> Self {
+        Self::from(&debye_primitives::abi::BlockHeader::from(h.clone()))
     }
 }
 

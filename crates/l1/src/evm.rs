@@ -280,6 +280,10 @@ impl L1 for EmbeddedL1 {
             .map_or(U256::ZERO, |a| a.info.balance))
     }
 
+    async fn nonce(&self, account: Address) -> Result<u64> {
+        Ok(Self::nonce(&mut self.lock(), account))
+    }
+
     async fn advance_time(&self, seconds: u64) -> Result<()> {
         let mut inner = self.lock();
         Self::mine(&mut inner, seconds);

@@ -144,13 +144,10 @@ pub fn forced_spend_proof(tx: &Transaction, input_index: usize, index: u64) -> R
 }
 
 fn forced_header(index: u64) -> Types::BlockHeader {
-    Types::BlockHeader {
+    Types::BlockHeader::from(&debye_primitives::BlockHeader {
         number: forced_block_index(index),
-        prevHash: B256::ZERO,
-        txRoot: B256::ZERO,
-        accumulator: B256::ZERO,
-        noteRoot: B256::ZERO,
-    }
+        ..Default::default()
+    })
 }
 
 fn empty_proof() -> PrimeLib::SumProof {

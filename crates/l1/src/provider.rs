@@ -30,6 +30,10 @@ pub trait L1: Send + Sync {
     /// Wei balance of `account`.
     fn balance(&self, account: Address) -> impl Future<Output = Result<U256>> + Send;
 
+    /// Transactions `account` has had mined (its next nonce, ignoring any still pending): what
+    /// a deployment needs to know the address its next creations get.
+    fn nonce(&self, account: Address) -> impl Future<Output = Result<u64>> + Send;
+
     /// Development chains only: moves the clock forward by `seconds` and mines a block, so
     /// challenge and exit periods elapse in tests. Other chains answer [`crate::Error::DevOnly`].
     fn advance_time(&self, seconds: u64) -> impl Future<Output = Result<()>> + Send;
@@ -59,6 +63,9 @@ macro_rules! forward_l1 {
             }
             fn balance(&self, account: Address) -> impl Future<Output = Result<U256>> + Send {
                 (**self).balance(account)
+            }
+            fn nonce(&self, account: Address) -> impl Future<Output = Result<u64>> + Send {
+                (**self).nonce(account)
             }
             fn advance_time(&self, seconds: u64) -> impl Future<Output = Result<()>> + Send {
                 (**self).advance_time(seconds)

@@ -282,6 +282,14 @@ impl L1 for RpcL1 {
         self.provider.get_balance(account).await.map_err(rpc_error)
     }
 
+    async fn nonce(&self, account: Address) -> Result<u64> {
+        self.provider
+            .get_transaction_count(account)
+            .latest()
+            .await
+            .map_err(rpc_error)
+    }
+
     async fn advance_time(&self, seconds: u64) -> Result<()> {
         let moved: Result<serde_json::Value, _> = self
             .provider

@@ -42,6 +42,13 @@ pub(crate) enum Command {
         next_l1_block: u64,
         reply: oneshot::Sender<Result<()>>,
     },
+    /// Re-stamp stored blocks `from` and later with L1 time `now` (the submitter found block
+    /// `from` too old, or too new, for `submitBlock`'s timestamp rule).
+    Restamp {
+        from: u64,
+        now: u64,
+        reply: oneshot::Sender<Result<()>>,
+    },
     /// Build a block from whatever is pending now (tests, shutdown).
     Flush(oneshot::Sender<Result<Option<u64>>>),
     /// Finish the current batch and stop.
@@ -107,6 +114,17 @@ impl Commands {
                 next_l1_block,
                 reply,
             })
+            .await
+            .map_err(|_| Error::ShuttingDown)?;
+        answer.await.map_err(|_| Error::ShuttingDown)?
+    }
+
+    /// Asks the sequencer to re-stamp the stored blocks from `from` on with L1 time `now`
+    /// (see [`crate::sequencer`]) and waits until that is durable.
+    pub(crate) async fn restamp(&self, from: u64, now: u64) -> Result<()> {
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Command::Restamp { from, now, reply })
             .await
             .map_err(|_| Error::ShuttingDown)?;
         answer.await.map_err(|_| Error::ShuttingDown)?

@@ -121,11 +121,9 @@ impl Operator {
         let (stop, stop_rx) = watch::channel(false);
         let (fatal_tx, fatal) = mpsc::unbounded_channel();
 
-        // Reconcile with L1 before serving: resubmits stored blocks L1 lacks, and refuses to
-        // run on a store that disagrees with L1.
-        let mut submitter = Submitter::new(state.clone(), chain.clone(), operator, reconnect);
-        submitter.reconcile(&stop_rx).await?;
-
+        // The sequencer runs first: the startup reconciliation may ask it to re-stamp stored
+        // blocks whose timestamps L1 would now refuse. Nothing else reaches it until the API
+        // and the ticker start below.
         let (commands, rx) = Commands::channel(64 * 1024);
         let seq_fatal = fatal_tx.clone();
         let sequencer = std::thread::Builder::new()
@@ -138,6 +136,21 @@ impl Operator {
                 }
                 r
             })?;
+
+        // Reconcile with L1 before serving: resubmits stored blocks L1 lacks, and refuses to
+        // run on a store that disagrees with L1.
+        let mut submitter = Submitter::new(
+            state.clone(),
+            chain.clone(),
+            commands.clone(),
+            operator,
+            reconnect,
+        );
+        if let Err(e) = submitter.reconcile(&stop_rx).await {
+            commands.shutdown().await;
+            let _ = sequencer.join();
+            return Err(e);
+        }
 
         let tasks = vec![
             tokio::spawn(submitter.run(tip_rx, stop_rx.clone(), fatal_tx.clone())),

@@ -24,6 +24,13 @@ use crate::{
     state::NodeState,
 };
 
+/// The timestamp of a block after `parent` built at L1 time `l1_time`: `max(parent.timestamp,
+/// l1_time)`, which `submitBlock` accepts (`prev.timestamp <= ts <= block.timestamp`) as long as
+/// the block reaches L1 within `TS_WINDOW` of `l1_time` (else the submitter re-stamps it).
+pub(crate) fn stamp(parent: Option<&BlockHeader>, l1_time: u64) -> u64 {
+    parent.map_or(0, |p| p.timestamp).max(l1_time)
+}
+
 /// Answers owed to submitters once their batch is durable.
 type Replies = Vec<(B256, oneshot::Sender<Result<B256, Refusal>>)>;
 
@@ -123,6 +130,14 @@ impl Sequencer {
                         let _ = reply.send(r);
                         if let Some(e) = failed {
                             return Err(Error::Internal(format!("L1 events not stored: {e}")));
+                        }
+                    }
+                    Command::Restamp { from, now, reply } => {
+                        let r = self.restamp(from, now);
+                        let failed = r.as_ref().err().map(ToString::to_string);
+                        let _ = reply.send(r);
+                        if let Some(e) = failed {
+                            return Err(Error::Internal(format!("headers not re-stamped: {e}")));
                         }
                     }
                     Command::Flush(reply) => {
@@ -250,12 +265,21 @@ impl Sequencer {
         });
         let tree = SumMerkleTree::build(entries)
             .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
+        // No shielded entries exist yet: the note tree and both cursors are carried from the
+        // parent (docs/shielded.md §2.1), and the entries root and count are zero.
+        let parent = self.tip.unwrap_or_default();
         let header = BlockHeader {
             number,
             prev_hash: self.tip.map_or(B256::ZERO, |h| h.hash()),
             tx_root: tree.root(),
             accumulator,
-            note_root: B256::ZERO,
+            note_root: parent.note_root,
+            note_count: parent.note_count,
+            entries_root: B256::ZERO,
+            entry_count: 0,
+            deposit_cursor: parent.deposit_cursor,
+            exit_cursor: parent.exit_cursor,
+            timestamp: stamp(self.tip.as_ref(), self.state.l1_time()),
         };
         for (index, (_, stx)) in txs.iter().enumerate() {
             let index =
@@ -309,6 +333,48 @@ impl Sequencer {
             "block stored"
         );
         Ok(Some(number))
+    }
+
+    /// Re-stamps the stored blocks `from ..= tip` with L1 time `now` and relinks them: each
+    /// gets [`stamp`] of its (possibly re-stamped) parent and `now`, and the `prevHash` of its
+    /// new parent. Bodies, numbers and every other field stay. Called by the submitter for a
+    /// block L1 has not committed whose timestamp `submitBlock` would refuse (built before an L1
+    /// time jump, or before the node first read L1's clock); blocks before `from` are committed
+    /// and untouched. Nothing to do when `from` is past the tip.
+    fn restamp(&mut self, from: u64, now: u64) -> Result<()> {
+        let Some(tip) = self.tip.filter(|t| t.number >= from) else {
+            return Ok(());
+        };
+        let store = self.state.store();
+        let mut parent = match from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER) {
+            Some(n) => store.header(n)?,
+            None => None,
+        };
+        let mut headers = Vec::new();
+        for n in from..=tip.number {
+            let old = store
+                .header(n)?
+                .ok_or_else(|| Error::Internal(format!("stored block {n} is missing")))?;
+            let new = BlockHeader {
+                prev_hash: parent.map_or(B256::ZERO, |p| p.hash()),
+                timestamp: stamp(parent.as_ref(), now),
+                ..old
+            };
+            headers.push(new);
+            parent = Some(new);
+        }
+        store.replace_headers(&headers)?;
+        if let Some(last) = parent {
+            self.tip = Some(last);
+            self.state.set_tip(Some(&last));
+        }
+        warn!(
+            from,
+            to = tip.number,
+            timestamp = now,
+            "re-stamped blocks L1 would refuse as too old"
+        );
+        Ok(())
     }
 
     /// Credits deposits and applies exits and included forced transactions, durably (one store

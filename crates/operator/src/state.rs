@@ -38,6 +38,8 @@ pub(crate) struct NodeState {
     accumulator: Option<Arc<AccumulatorService>>,
     mempool_len: AtomicU64,
     l1_committed: AtomicU64,
+    /// The latest L1 block timestamp the node has seen (0 before the first read).
+    l1_time: AtomicU64,
     accepting: AtomicBool,
     tip: Mutex<Option<BlockHeader>>,
     tip_tx: watch::Sender<u64>,
@@ -67,6 +69,7 @@ impl NodeState {
             accumulator,
             mempool_len: AtomicU64::new(0),
             l1_committed: AtomicU64::new(0),
+            l1_time: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             tip: Mutex::new(None),
             tip_tx,
@@ -163,6 +166,18 @@ impl NodeState {
     }
 
     /// Records the mempool's size (the status and the metric).
+    /// Records an L1 block timestamp the node has read; the clock only moves forward (a stale
+    /// read from a lagging endpoint cannot take it back).
+    pub(crate) fn observe_l1_time(&self, timestamp: u64) {
+        self.l1_time.fetch_max(timestamp, Ordering::Relaxed);
+    }
+
+    /// The latest L1 block timestamp the node has seen: the clock new headers are stamped with
+    /// (never the wall clock, so a development L1 that travels in time moves it too).
+    pub(crate) fn l1_time(&self) -> u64 {
+        self.l1_time.load(Ordering::Relaxed)
+    }
+
     pub(crate) fn set_mempool_len(&self, len: usize) {
         let len = len as u64;
         self.mempool_len.store(len, Ordering::Relaxed);

@@ -11,11 +11,23 @@ use debye_l1::{
     L1,
     contracts::{self, DebyeChainClient},
 };
+use debye_primitives::{BlockHeader, block::TS_WINDOW};
 use debye_storage::SubmissionState;
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, info, warn};
 
-use crate::{Error, Result, state::NodeState};
+use crate::{Error, Result, command::Commands, state::NodeState};
+
+/// Slack kept below `TS_WINDOW`: a header older than `TS_WINDOW - RESTAMP_MARGIN` at the last
+/// L1 time read is re-stamped before it is sent, so the L1 block that includes it (mined later)
+/// still finds it within the window.
+pub(crate) const RESTAMP_MARGIN: u64 = 5 * 60;
+
+/// Whether `submitBlock` at L1 time about `now` could refuse `header`'s timestamp: later than
+/// `now`, or older than the window allows (less [`RESTAMP_MARGIN`]).
+pub(crate) fn needs_restamp(header: &BlockHeader, now: u64) -> bool {
+    header.timestamp > now || header.timestamp.saturating_add(TS_WINDOW - RESTAMP_MARGIN) < now
+}
 
 /// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
 ///
@@ -27,9 +39,16 @@ use crate::{Error, Result, state::NodeState};
 /// fails or times out (dropped or replaced L1 transaction) is followed by reading the commitment
 /// back: if it landed anyway the block counts as committed, otherwise the next round retries. An
 /// L1 reorg that removes commitments lowers `nextBlock()`, so the next round resubmits them.
+///
+/// Headers carry a timestamp that `submitBlock` bounds by L1 time (docs/shielded.md S-2.2). A
+/// stored block whose timestamp L1 would refuse (built before an L1 time jump, or before the
+/// node first read L1's clock; [`needs_restamp`]) is re-stamped by the sequencer first, together
+/// with every later stored block (their `prevHash` changes), then sent. Only blocks L1 has not
+/// committed are ever re-stamped.
 pub(crate) struct Submitter<L> {
     state: Arc<NodeState>,
     chain: DebyeChainClient<L>,
+    commands: Commands,
     operator: Address,
     reconnect: Option<Reconnect<L>>,
 }
@@ -45,12 +64,14 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
     pub(crate) fn new(
         state: Arc<NodeState>,
         chain: DebyeChainClient<L>,
+        commands: Commands,
         operator: Address,
         reconnect: Option<Reconnect<L>>,
     ) -> Self {
         Self {
             state,
             chain,
+            commands,
             operator,
             reconnect,
         }
@@ -105,11 +126,26 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
             .unwrap_or(0);
         debug!(l1_block, "L1 head");
         self.set_committed(committed, l1_block)?;
+        let now = self.timed(self.chain.l1().timestamp()).await?;
+        self.state.observe_l1_time(now);
         let mut n = l1_next;
-        while let Some(header) = store.header(n)? {
+        while let Some(mut header) = store.header(n)? {
             if *stop.borrow() {
                 // Abandoning here is safe: the next start reads nextBlock() again.
                 break;
+            }
+            if needs_restamp(&header, now) {
+                info!(
+                    number = n,
+                    timestamp = header.timestamp,
+                    l1_time = now,
+                    "header timestamp outside L1's window; re-stamping"
+                );
+                self.commands.restamp(n, now).await?;
+                match store.header(n)? {
+                    Some(h) => header = h,
+                    None => break,
+                }
             }
             let started = Instant::now();
             debug!(number = n, "submitting block");

@@ -120,6 +120,7 @@ async fn sync_once<L: L1 + Clone>(
     commands: &Commands,
 ) -> Result<()> {
     let head = chain.l1().block_number().await?;
+    state.observe_l1_time(chain.l1().timestamp().await?);
     let safe = head.saturating_sub(state.config().l1.confirmations);
     let from = state
         .store()

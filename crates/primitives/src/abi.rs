@@ -62,7 +62,8 @@ alloy_sol_types::sol! {
         ProofNode[] siblings;
     }
 
-    /// Block header exactly as the L1 contract stores it (hashed as `keccak256(abi.encode(h))`).
+    /// Block header exactly as the L1 contract hashes it (`keccak256(abi.encode(h))`, 11 words;
+    /// docs/formats.md §7, docs/shielded.md §2.1).
     #[derive(Debug, PartialEq, Eq, Hash)]
     struct BlockHeader {
         uint64 number;
@@ -70,5 +71,62 @@ alloy_sol_types::sol! {
         bytes32 txRoot;
         bytes32 accumulator;
         bytes32 noteRoot;
+        uint64 noteCount;
+        bytes32 entriesRoot;
+        uint32 entryCount;
+        uint32 depositCursor;
+        uint32 exitCursor;
+        uint64 timestamp;
+    }
+}
+
+alloy_sol_types::sol! {
+    /// External data a shielded `TRANSFER` or `EXIT` proof binds through `extDataHash`
+    /// (docs/shielded.md S-3.4). Eleven static words.
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct ExtData {
+        uint8 kind;
+        address recipient;
+        address feeRecipient;
+        uint64 fee;
+        uint64 expiry;
+        uint64 chainId;
+        address anchor;
+        uint32 policy;
+        bytes32 nonce;
+        bytes32 ctHash0;
+        bytes32 ctHash1;
+    }
+
+    /// The head of a shielded entry: the preimage of its leaf in the entries tree
+    /// (docs/shielded.md S-3.5). Eight static words.
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct EntryHead {
+        uint8 kind;
+        uint64 firstLeaf;
+        bytes32 checkpointRoot;
+        uint256 nullifier0;
+        uint256 nullifier1;
+        uint256 commitment0;
+        uint256 commitment1;
+        bytes32 bodyHash;
+    }
+
+    /// The body of a `TRANSFER` entry (docs/shielded.md S-3.5). Twenty-four static words.
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct TransferBody {
+        uint64 rootBlock;
+        uint256 root;
+        uint256 publicAmount;
+        uint256 token;
+        uint256 extDataHash;
+        uint256[8] proof;
+        ExtData ext;
+    }
+
+    /// The body of a `DEPOSIT` entry (docs/shielded.md S-3.5). One word.
+    #[derive(Debug, PartialEq, Eq, Hash)]
+    struct DepositBody {
+        uint32 depositIndex;
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! One chain carries two ledgers (docs/architecture.md, "One chain, two ledgers"): a block has a
 //! transparent section (Plasma Prime range transactions, committed by the header's `txRoot`) and a
-//! shielded section (note commitments and nullifiers, committed by `noteRoot`). L1 stores one hash
+//! shielded section (entries, committed by `entriesRoot`; docs/shielded.md §3). L1 stores one hash
 //! per header, so both sections are anchored by the same commitment.
 
 use std::collections::BTreeMap;
@@ -12,14 +12,23 @@ use alloy_sol_types::{Eip712Domain, SolValue};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    Error, Result, Segment, SignedTransaction, SumMerkleTree, abi, serde_hex, tx::DEPOSIT_TX_INDEX,
+    Error, Result, Segment, SignedTransaction, SumMerkleTree, abi, serde_hex, shielded,
+    tx::DEPOSIT_TX_INDEX,
 };
 
 /// Number of the first block (its `prevHash` is zero).
 pub const FIRST_BLOCK_NUMBER: u64 = 1;
 
-/// A block header, as stored by the L1 contract.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How far a header's `timestamp` may lag L1 time at `submitBlock`, in seconds (`TS_WINDOW`,
+/// docs/shielded.md §1.4 and S-2.2: `prev.timestamp <= timestamp <= block.timestamp` and
+/// `timestamp + TS_WINDOW >= block.timestamp`).
+pub const TS_WINDOW: u64 = 30 * 60;
+
+/// Size of a header's encoding, `abi.encode(header)`: eleven words.
+pub const HEADER_LEN: usize = 11 * 32;
+
+/// A block header, as the L1 contract hashes it (docs/formats.md §7, docs/shielded.md §2.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct BlockHeader {
     /// Block number, starting at [`FIRST_BLOCK_NUMBER`].
@@ -29,28 +38,75 @@ pub struct BlockHeader {
     pub prev_hash: B256,
     /// Root of the block's sum Merkle tree.
     pub tx_root: B256,
-    /// Accumulator value (zero until the accumulator is specified).
+    /// Accumulator value (zero on a chain without the accumulator).
     pub accumulator: B256,
-    /// Commitment to the block's shielded section ([`ShieldedSection::root`]; zero while the
-    /// section is empty, which it is until the shielded format is specified).
+    /// Poseidon note-tree root after this block's last leaf (zero while the tree is empty).
     pub note_root: B256,
+    /// Leaves in the note tree after this block.
+    #[serde(with = "serde_hex::quantity")]
+    pub note_count: u64,
+    /// Root of the entries tree over this block's shielded section ([`ShieldedSection::root`];
+    /// zero for an empty section).
+    pub entries_root: B256,
+    /// Entries in this block's shielded section.
+    #[serde(with = "serde_hex::quantity")]
+    pub entry_count: u32,
+    /// L1 shielded deposits appended after this block (cumulative).
+    #[serde(with = "serde_hex::quantity")]
+    pub deposit_cursor: u32,
+    /// L1 shielded exit starts imported after this block (cumulative).
+    #[serde(with = "serde_hex::quantity")]
+    pub exit_cursor: u32,
+    /// Unix seconds: the shielded section's clock, bounded by L1 at `submitBlock`.
+    #[serde(with = "serde_hex::quantity")]
+    pub timestamp: u64,
 }
 
 impl BlockHeader {
-    /// `keccak256(abi.encode(number, prevHash, txRoot, accumulator, noteRoot))`: the value the L1
-    /// contract stores for the block.
+    /// `keccak256(abi.encode(header))` over the eleven fields: the value the L1 contract stores
+    /// for the block.
     pub fn hash(&self) -> B256 {
         keccak256(abi::BlockHeader::from(self).abi_encode())
     }
 
     /// Checks that this header directly follows `parent` (`None`: this must be the first block,
-    /// number 1 with a zero `prevHash`). Fails with [`Error::BadParent`].
+    /// number 1 with a zero `prevHash`, and the parent's values below count as zero).
+    ///
+    /// Fails with [`Error::BadParent`] when the number or `prevHash` is wrong, and with
+    /// [`Error::BadShieldedState`] when the timestamp is before the parent's, a cursor goes
+    /// back, or the block has no shielded entry yet its note root, note count or a cursor
+    /// differs from the parent's (docs/shielded.md §2.1: those are carried unchanged).
     pub fn check_parent(&self, parent: Option<&Self>) -> Result<()> {
         let ok = match parent {
             None => self.number == FIRST_BLOCK_NUMBER && self.prev_hash.is_zero(),
             Some(p) => p.number.checked_add(1) == Some(self.number) && self.prev_hash == p.hash(),
         };
-        if ok { Ok(()) } else { Err(Error::BadParent) }
+        if !ok {
+            return Err(Error::BadParent);
+        }
+        let zero = Self::default();
+        let p = parent.unwrap_or(&zero);
+        if self.timestamp < p.timestamp {
+            return Err(Error::BadShieldedState("timestamp"));
+        }
+        if self.deposit_cursor < p.deposit_cursor {
+            return Err(Error::BadShieldedState("depositCursor"));
+        }
+        if self.exit_cursor < p.exit_cursor {
+            return Err(Error::BadShieldedState("exitCursor"));
+        }
+        if self.entry_count == 0 {
+            if self.note_root != p.note_root {
+                return Err(Error::BadShieldedState("noteRoot"));
+            }
+            if self.note_count != p.note_count {
+                return Err(Error::BadShieldedState("noteCount"));
+            }
+            if self.deposit_cursor != p.deposit_cursor {
+                return Err(Error::BadShieldedState("depositCursor"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -62,6 +118,12 @@ impl From<&BlockHeader> for abi::BlockHeader {
             txRoot: h.tx_root,
             accumulator: h.accumulator,
             noteRoot: h.note_root,
+            noteCount: h.note_count,
+            entriesRoot: h.entries_root,
+            entryCount: h.entry_count,
+            depositCursor: h.deposit_cursor,
+            exitCursor: h.exit_cursor,
+            timestamp: h.timestamp,
         }
     }
 }
@@ -74,6 +136,12 @@ impl From<&abi::BlockHeader> for BlockHeader {
             tx_root: h.txRoot,
             accumulator: h.accumulator,
             note_root: h.noteRoot,
+            note_count: h.noteCount,
+            entries_root: h.entriesRoot,
+            entry_count: h.entryCount,
+            deposit_cursor: h.depositCursor,
+            exit_cursor: h.exitCursor,
+            timestamp: h.timestamp,
         }
     }
 }
@@ -87,19 +155,20 @@ pub struct Block {
     pub header: BlockHeader,
     /// The transparent section: range transactions, in order, committed by `header.tx_root`.
     pub transactions: Vec<SignedTransaction>,
-    /// The shielded section, committed by `header.note_root`. Left out of the JSON while empty,
+    /// The shielded section, committed by `header.entries_root`. Left out of the JSON while empty,
     /// so the wire form of a transparent-only block is unchanged.
     #[serde(default, skip_serializing_if = "ShieldedSection::is_empty")]
     pub shielded: ShieldedSection,
 }
 
 /// The shielded ledger's part of a block: its ordered entries (deposit appends and shielded
-/// transactions, docs/protocol.md §7.2).
+/// transfers, docs/shielded.md §3).
 ///
-/// The entry format is not specified yet, so no entry can exist: [`ShieldedEntry`] has no value,
-/// and a block that carries one fails to decode instead of being half understood. The section
-/// commits to zero ([`ShieldedSection::root`]), which is what every header's `noteRoot` holds
-/// today.
+/// The entry format is specified ([`crate::shielded`]) but no part of the node produces or
+/// admits entries yet, so no block entry can exist: [`ShieldedEntry`] has no value, and a block
+/// that carries one fails to decode instead of being half understood. The section commits to
+/// [`crate::shielded::entries_root`] of its leaves, zero while empty, which is what every
+/// header's `entriesRoot` holds today.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ShieldedSection {
@@ -121,9 +190,20 @@ impl ShieldedSection {
         &self.entries
     }
 
-    /// The commitment the header's `noteRoot` carries: zero for an empty section.
-    pub const fn root(&self) -> B256 {
-        B256::ZERO
+    /// Number of entries (the header's `entryCount`).
+    pub fn count(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The entries' leaves, in order.
+    pub fn leaves(&self) -> Vec<B256> {
+        self.entries.iter().map(|e| match *e {}).collect()
+    }
+
+    /// The commitment the header's `entriesRoot` carries ([`shielded::entries_root`] of the
+    /// leaves): zero for an empty section. Fails only past [`shielded::MAX_ENTRIES`].
+    pub fn root(&self) -> Result<B256> {
+        shielded::entries_root(&self.leaves())
     }
 }
 
@@ -166,21 +246,26 @@ impl Block {
 
     /// Fully checks the block body against its header: every transaction valid and signed, not
     /// expired, no coin touched twice, `txRoot` equal to the recomputed root
-    /// ([`Error::TxRootMismatch`]) and `noteRoot` equal to the shielded section's commitment
-    /// ([`Error::NoteRootMismatch`]). Returns the tree. Does not check the parent link or the
-    /// inputs against earlier blocks (that needs chain state).
+    /// ([`Error::TxRootMismatch`]) and `entriesRoot`/`entryCount` equal to the shielded
+    /// section's ([`Error::EntriesRootMismatch`]). Returns the tree. Does not check the parent
+    /// link, the carried shielded fields ([`BlockHeader::check_parent`] does) or the inputs
+    /// against earlier blocks (that needs chain state).
     pub fn verify(&self, domain: &Eip712Domain) -> Result<SumMerkleTree> {
-        if self.header.note_root != self.shielded.root() {
-            return Err(Error::NoteRootMismatch);
+        let count_matches =
+            u32::try_from(self.shielded.count()).ok() == Some(self.header.entry_count);
+        if !count_matches || self.header.entries_root != self.shielded.root()? {
+            return Err(Error::EntriesRootMismatch);
         }
         let mut builder =
             BlockBuilder::new(domain.clone(), self.header.number, self.header.prev_hash);
         for stx in &self.transactions {
             builder.push(stx.clone())?;
         }
+        let h = &self.header;
         let (block, tree) = builder
-            .accumulator(self.header.accumulator)
-            .note_root(self.header.note_root)
+            .accumulator(h.accumulator)
+            .note_state(h.note_root, h.note_count, h.deposit_cursor, h.exit_cursor)
+            .timestamp(h.timestamp)
             .build()?;
         if block.header != self.header {
             return Err(Error::TxRootMismatch);
@@ -195,10 +280,8 @@ impl Block {
 pub struct BlockBuilder {
     /// `domain.separator()`, computed once.
     separator: B256,
-    number: u64,
-    prev_hash: B256,
-    accumulator: B256,
-    note_root: B256,
+    /// The header's fields other than `txRoot`, `entriesRoot` and `entryCount`.
+    template: BlockHeader,
     transactions: Vec<SignedTransaction>,
     entries: Vec<(Segment, B256)>,
     /// Used coin ranges: start -> end.
@@ -214,39 +297,59 @@ impl BlockBuilder {
     pub fn new(domain: Eip712Domain, number: u64, prev_hash: B256) -> Self {
         Self {
             separator: domain.separator(),
-            number,
-            prev_hash,
-            accumulator: B256::ZERO,
-            note_root: B256::ZERO,
+            template: BlockHeader {
+                number,
+                prev_hash,
+                ..BlockHeader::default()
+            },
             transactions: Vec::new(),
             entries: Vec::new(),
             used: BTreeMap::new(),
         }
     }
 
-    /// A builder for the block after `parent` (or the first block when `None`).
+    /// A builder for the block after `parent` (or the first block when `None`), carrying the
+    /// parent's note root, note count, cursors and timestamp (a block without shielded entries
+    /// leaves them unchanged; set a later timestamp with [`Self::timestamp`]).
     pub fn after(domain: Eip712Domain, parent: Option<&BlockHeader>) -> Self {
         match parent {
             None => Self::new(domain, FIRST_BLOCK_NUMBER, B256::ZERO),
-            Some(p) => Self::new(domain, p.number.saturating_add(1), p.hash()),
+            Some(p) => Self::new(domain, p.number.saturating_add(1), p.hash())
+                .note_state(p.note_root, p.note_count, p.deposit_cursor, p.exit_cursor)
+                .timestamp(p.timestamp),
         }
     }
 
     /// Sets the header's accumulator value.
     pub const fn accumulator(mut self, value: B256) -> Self {
-        self.accumulator = value;
+        self.template.accumulator = value;
         self
     }
 
-    /// Sets the header's note root.
-    pub const fn note_root(mut self, value: B256) -> Self {
-        self.note_root = value;
+    /// Sets the header's note-tree root and size and its two cursors.
+    pub const fn note_state(
+        mut self,
+        note_root: B256,
+        note_count: u64,
+        deposit_cursor: u32,
+        exit_cursor: u32,
+    ) -> Self {
+        self.template.note_root = note_root;
+        self.template.note_count = note_count;
+        self.template.deposit_cursor = deposit_cursor;
+        self.template.exit_cursor = exit_cursor;
+        self
+    }
+
+    /// Sets the header's timestamp (unix seconds).
+    pub const fn timestamp(mut self, value: u64) -> Self {
+        self.template.timestamp = value;
         self
     }
 
     /// Number of the block being built.
     pub const fn number(&self) -> u64 {
-        self.number
+        self.template.number
     }
 
     /// Transactions accepted so far.
@@ -269,7 +372,7 @@ impl BlockBuilder {
             .filter(|i| *i != DEPOSIT_TX_INDEX)
             .ok_or(Error::BlockFull)?;
         let id = stx.verify_with_separator(&self.separator)?;
-        stx.transaction.check_block(self.number)?;
+        stx.transaction.check_block(self.template.number)?;
         let ranges = stx.transaction.coin_ranges();
         if let Some(r) = ranges.iter().find(|r| self.conflicts(r)) {
             return Err(Error::CoinConflict {
@@ -285,15 +388,15 @@ impl BlockBuilder {
         Ok(tx_index)
     }
 
-    /// Computes the tree and the header.
+    /// Computes the tree and the header (with an empty shielded section: `entriesRoot` and
+    /// `entryCount` zero).
     pub fn build(self) -> Result<(Block, SumMerkleTree)> {
         let tree = SumMerkleTree::build(self.entries)?;
         let header = BlockHeader {
-            number: self.number,
-            prev_hash: self.prev_hash,
             tx_root: tree.root(),
-            accumulator: self.accumulator,
-            note_root: self.note_root,
+            entries_root: B256::ZERO,
+            entry_count: 0,
+            ..self.template
         };
         Ok((Block::transparent(header, self.transactions), tree))
     }

@@ -2,16 +2,18 @@
 //! structs, which is also what `PrimeLib.sol` decodes.
 //!
 //! Decoding never panics. It rejects, with a typed error: inputs over a size limit
-//! ([`Error::TooLarge`]), bytes that are not an ABI encoding of the type ([`Error::Decode`]),
+//! ([`crate::Error::TooLarge`]), bytes that are not an ABI encoding of the type ([`crate::Error::Decode`]),
 //! encodings that decode but are not canonical, i.e. differ from the re-encoding of what they
-//! decode to ([`Error::NonCanonicalEncoding`]), and values breaking the domain type's invariants
+//! decode to ([`crate::Error::NonCanonicalEncoding`]), and values breaking the domain type's invariants
 //! (segment rules, signature format). Semantic rules (transaction validity, proof checks) are
 //! left to `verify`.
 
 use alloy_sol_types::SolValue;
 
+use crate::strict::decode_abi;
+
 use crate::{
-    BlockHeader, Error, ExclusionProof, InclusionProof, Result, SignedTransaction, SumMerkleProof,
+    BlockHeader, ExclusionProof, InclusionProof, Result, SignedTransaction, SumMerkleProof,
     Transaction, abi,
 };
 
@@ -27,28 +29,6 @@ pub trait Codec: Sized {
     fn encode(&self) -> Vec<u8>;
     /// Strict decoding; never panics.
     fn decode(bytes: &[u8]) -> Result<Self>;
-}
-
-fn decode_abi<T: SolValue + From<<T::SolType as alloy_sol_types::SolType>::RustType>>(
-    bytes: &[u8],
-    what: &'static str,
-    max: usize,
-) -> Result<T> {
-    if bytes.len() > max {
-        return Err(Error::TooLarge {
-            what,
-            len: bytes.len(),
-            max,
-        });
-    }
-    let value = T::abi_decode_validate(bytes).map_err(|e| Error::Decode {
-        what,
-        reason: e.to_string(),
-    })?;
-    if value.abi_encode() != bytes {
-        return Err(Error::NonCanonicalEncoding(what));
-    }
-    Ok(value)
 }
 
 /// [`Codec`] for a type whose wire format is the ABI encoding of its [`crate::abi`] mirror: the
@@ -77,7 +57,12 @@ abi_codec!(
 abi_codec!(SumMerkleProof, SumProof, MAX_PROOF_ENCODING, |raw| Ok(
     Self::from(raw)
 ));
-abi_codec!(BlockHeader, BlockHeader, 5 * 32, |raw| Ok(Self::from(raw)));
+abi_codec!(
+    BlockHeader,
+    BlockHeader,
+    crate::block::HEADER_LEN,
+    |raw| Ok(Self::from(raw))
+);
 
 impl Codec for InclusionProof {
     fn encode(&self) -> Vec<u8> {

@@ -172,9 +172,42 @@ pub enum Error {
     /// A block whose header's `txRoot` differs from the root of its transactions.
     #[error("block transaction root mismatch")]
     TxRootMismatch,
-    /// A block whose header's `noteRoot` is not the commitment of its shielded section.
-    #[error("block note root does not commit to its shielded section")]
-    NoteRootMismatch,
+    /// A shielded entry or intent kind that is not defined here (or not allowed where it
+    /// appears: an entry head of kind `EXIT`).
+    #[error("unknown or misplaced shielded entry kind {0}")]
+    UnknownEntryKind(u8),
+    /// An entry whose head and body are of different kinds.
+    #[error("entry head and body are of different kinds")]
+    EntryKindMismatch,
+    /// An entry whose head's `bodyHash` is not the hash of its body.
+    #[error("entry head does not commit to its body")]
+    BodyHashMismatch,
+    /// More entries than a block may carry.
+    #[error("{0} shielded entries, more than a block may carry")]
+    TooManyEntries(usize),
+    /// An entry index not below the block's entry count.
+    #[error("entry {index} is out of range for a block of {count} entries")]
+    EntryIndexOutOfRange {
+        /// Index asked for.
+        index: u32,
+        /// Entries in the block.
+        count: u32,
+    },
+    /// An entries-tree proof with the wrong number of siblings for the header's entry count.
+    #[error("proof has {got} siblings, expected {expected}")]
+    WrongProofLength {
+        /// Siblings required by the entry count.
+        expected: usize,
+        /// Siblings given.
+        got: usize,
+    },
+    /// A header whose `entriesRoot` or `entryCount` is not its shielded section's.
+    #[error("block entries root or count does not match its shielded section")]
+    EntriesRootMismatch,
+    /// A header whose shielded state does not follow its parent's: its timestamp is earlier, a
+    /// cursor goes back, or (with an empty section) the note root, note count or a cursor moved.
+    #[error("block header's {0} does not follow its parent")]
+    BadShieldedState(&'static str),
     /// Bytes that are not a valid ABI encoding of the expected type.
     #[error("cannot decode {what}: {reason}")]
     Decode {
@@ -240,7 +273,14 @@ impl Error {
             Self::SegmentOutsideLeaf => "SegmentOutsideLeaf",
             Self::BadParent => "BadParent",
             Self::TxRootMismatch => "TxRootMismatch",
-            Self::NoteRootMismatch => "NoteRootMismatch",
+            Self::UnknownEntryKind(_) => "UnknownEntryKind",
+            Self::EntryKindMismatch => "EntryKindMismatch",
+            Self::BodyHashMismatch => "BodyHashMismatch",
+            Self::TooManyEntries(_) => "TooManyEntries",
+            Self::EntryIndexOutOfRange { .. } => "EntryIndexOutOfRange",
+            Self::WrongProofLength { .. } => "WrongProofLength",
+            Self::EntriesRootMismatch => "EntriesRootMismatch",
+            Self::BadShieldedState(_) => "BadShieldedState",
             Self::Decode { .. } => "Decode",
             Self::NonCanonicalEncoding(_) => "NonCanonicalEncoding",
             Self::TooLarge { .. } => "TooLarge",

@@ -13,6 +13,7 @@
 //! - [`BlockHeader`], [`Block`], [`BlockBuilder`]: headers hashed as the L1 contract does.
 //! - [`Codec`]: canonical ABI wire encodings with non-panicking decoders.
 //! - [`Position`], [`Origin`]: the exit game's names for outputs and their age ([`exit`]).
+//! - [`shielded`]: shielded entries (external data, heads, bodies, leaves) and the entries tree.
 //!
 //! ```
 //! use debye_primitives::{coin, tx, BlockBuilder, Input, Output, Segment, Transaction};
@@ -44,6 +45,8 @@ mod error;
 pub mod exit;
 mod segment;
 mod serde_hex;
+pub mod shielded;
+mod strict;
 #[cfg(feature = "test-utils")]
 pub mod test_utils;
 pub mod tree;

@@ -30,6 +30,14 @@ pub enum Error {
         /// Number given.
         got: u64,
     },
+    /// Replacement headers that are not stored blocks in order, each extending the one before.
+    #[error("cannot replace header {number}: {reason}")]
+    Restamp {
+        /// Block number of the offending header.
+        number: u64,
+        /// What was wrong.
+        reason: &'static str,
+    },
 }
 
 /// Result alias for this crate.

@@ -21,5 +21,8 @@ pub use store::{
     Origin, PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
 };
 
-/// Version of the on-disk layout; bumped on every incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the on-disk layout; bumped on every incompatible change. 2: headers are the
+/// 11-field, 352-byte encoding (docs/formats.md §7); a version-1 file cannot be migrated (its
+/// headers lack the timestamp and shielded fields, and their hashes are what an old anchor
+/// committed), so it is refused.
+pub const SCHEMA_VERSION: u32 = 2;

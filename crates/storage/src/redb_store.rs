@@ -440,6 +440,50 @@ impl Store for RedbStore {
         Ok(())
     }
 
+    fn replace_headers(&self, headers: &[BlockHeader]) -> Result<()> {
+        let Some(first) = headers.first() else {
+            return Ok(());
+        };
+        let mut parent = match first
+            .number
+            .checked_sub(1)
+            .filter(|n| *n >= FIRST_BLOCK_NUMBER)
+        {
+            Some(n) => Some(self.header(n)?.ok_or(Error::Restamp {
+                number: first.number,
+                reason: "its parent is not stored",
+            })?),
+            None => None,
+        };
+        let mut old = Vec::with_capacity(headers.len());
+        for h in headers {
+            let stored = self.header(h.number)?.ok_or(Error::Restamp {
+                number: h.number,
+                reason: "no block with this number is stored",
+            })?;
+            if h.check_parent(parent.as_ref()).is_err() {
+                return Err(Error::Restamp {
+                    number: h.number,
+                    reason: "it does not extend the header before it",
+                });
+            }
+            old.push(stored);
+            parent = Some(*h);
+        }
+        self.write(|wtx| {
+            let mut hashes = wtx.open_table(HASHES).map_err(db)?;
+            for (h, o) in headers.iter().zip(&old) {
+                hashes.remove(o.hash().0).map_err(db)?;
+                hashes.insert(h.hash().0, h.number).map_err(db)?;
+            }
+            drop(hashes);
+            for h in headers {
+                put(wtx, HEADERS, h.number, h.encode())?;
+            }
+            Ok(())
+        })
+    }
+
     fn tip(&self) -> Result<Option<BlockHeader>> {
         let rtx = self.db.begin_read().map_err(db)?;
         let headers = rtx.open_table(HEADERS).map_err(db)?;

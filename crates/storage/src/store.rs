@@ -186,6 +186,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a block and everything it changes, atomically.
     fn commit_block(&self, commit: &BlockCommit) -> Result<()>;
+    /// Replaces the headers of stored blocks, atomically: the same numbers and bodies with new
+    /// header fields (the operator re-stamps blocks L1 has not committed whose timestamp grew
+    /// too old to submit, and with them every later header, whose `prevHash` changes). The
+    /// headers must be stored already, in order, and each must extend the one before it (the
+    /// first, the stored header before it); otherwise [`crate::Error::Restamp`] and nothing changes.
+    fn replace_headers(&self, headers: &[BlockHeader]) -> Result<()>;
     /// Header of the highest stored block.
     fn tip(&self) -> Result<Option<BlockHeader>>;
     /// Header of block `number`.

@@ -13,8 +13,9 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::history::model::{ChainId, CoinHistory, DepositEvidence, Origin};
 
-/// Format version of [`WalletState`].
-pub const STORE_VERSION: u32 = 1;
+/// Format version of [`WalletState`]. 2: stored headers are the 11-field header
+/// (docs/formats.md §7); a version-1 file belongs to a chain with 5-field headers and is refused.
+pub const STORE_VERSION: u32 = 2;
 
 /// Where a coin stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

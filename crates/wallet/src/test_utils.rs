@@ -97,9 +97,10 @@ impl<L: L1 + Clone> LocalChain<L> {
             header: BlockHeader {
                 number,
                 prev_hash: parent.map(|p| p.hash()).unwrap_or_default(),
-                tx_root: B256::ZERO,
-                accumulator: B256::ZERO,
-                note_root: B256::ZERO,
+                ..BlockBuilder::after(self.chain.domain(), parent.as_ref())
+                    .build()?
+                    .0
+                    .header
             },
             transactions,
             shielded: Default::default(),
@@ -108,15 +109,11 @@ impl<L: L1 + Clone> LocalChain<L> {
         self.commit_block(block).await
     }
 
-    async fn commit_block(&self, block: Block) -> Result<Block> {
-        let h = &block.header;
-        let header = debye_l1::contracts::BlockHeader {
-            number: h.number,
-            prevHash: h.prev_hash,
-            txRoot: h.tx_root,
-            accumulator: h.accumulator,
-            noteRoot: h.note_root,
-        };
+    /// Stamps `block` with L1's current time (never before its parent's) and commits it.
+    async fn commit_block(&self, mut block: Block) -> Result<Block> {
+        let now = self.client.l1().timestamp().await?;
+        block.header.timestamp = block.header.timestamp.max(now);
+        let header = debye_l1::contracts::BlockHeader::from(&block.header);
         self.client.submit_block(self.operator, header).await?;
         self.lock().blocks.push(block.clone());
         Ok(block)

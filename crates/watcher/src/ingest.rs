@@ -43,15 +43,17 @@ fn dec<E: SolEvent>(log: &L1Log) -> Result<E> {
         .map_err(|e| Error::L1(debye_l1::Error::Decode(e)))
 }
 
-/// The header a `BlockSubmitted` log commits to, field for field.
-fn committed_header(b: &BlockSubmitted) -> BlockHeader {
-    BlockHeader {
-        number: b.number,
-        prev_hash: b.prevHash,
-        tx_root: b.txRoot,
-        accumulator: b.accumulator,
-        note_root: b.noteRoot,
+/// The header a `BlockSubmitted` log commits to: the log carries every field, and its
+/// `headerHash` (computed by the anchor) must be that header's hash.
+fn committed_header(b: &BlockSubmitted) -> Result<BlockHeader> {
+    let header = BlockHeader::from(&b.header);
+    if header.number != b.number || header.hash() != b.headerHash {
+        return Err(Error::L1(debye_l1::Error::Rejected(format!(
+            "BlockSubmitted log of block {} carries a header that does not hash to {}",
+            b.number, b.headerHash
+        ))));
     }
+    Ok(header)
 }
 
 impl Ingest<'_> {
@@ -73,7 +75,7 @@ impl Ingest<'_> {
             batch.deposits.push(info);
         } else if topic == BlockSubmitted::SIGNATURE_HASH {
             // Headers come from L1 alone, never from the operator (docs/watcher.md §1).
-            let header = committed_header(&dec(log)?);
+            let header = committed_header(&dec(log)?)?;
             state.headers.insert(header.number, header);
             state.meta.last_commit_at = now;
             batch.headers.push(header);

@@ -147,17 +147,24 @@ impl<L: L1> ByzantineOperator<L> {
         withhold: bool,
         field: B256,
     ) -> Result<u64> {
-        let (number, prev_hash) = match self.built.values().next_back() {
-            Some((b, _)) => (b.header.number + 1, b.header.hash()),
+        let parent = self.built.values().next_back().map(|(b, _)| b.header);
+        let now = self.chain.l1().timestamp().await?;
+        let (number, prev_hash) = match &parent {
+            Some(p) => (p.number + 1, p.hash()),
             None => (debye_primitives::block::FIRST_BLOCK_NUMBER, B256::ZERO),
         };
+        // No shielded entries: the parent's shielded state carried, stamped with L1's time.
         let mut block = Block {
             header: BlockHeader {
                 number,
                 prev_hash,
-                tx_root: B256::ZERO,
                 accumulator: field,
-                note_root: B256::ZERO,
+                timestamp: parent.map_or(0, |p| p.timestamp).max(now),
+                note_root: parent.map_or(B256::ZERO, |p| p.note_root),
+                note_count: parent.map_or(0, |p| p.note_count),
+                deposit_cursor: parent.map_or(0, |p| p.deposit_cursor),
+                exit_cursor: parent.map_or(0, |p| p.exit_cursor),
+                ..BlockHeader::default()
             },
             transactions: txs,
             shielded: Default::default(),
@@ -167,13 +174,7 @@ impl<L: L1> ByzantineOperator<L> {
         self.chain
             .submit_block(
                 self.operator,
-                debye_l1::contracts::BlockHeader {
-                    number: block.header.number,
-                    prevHash: block.header.prev_hash,
-                    txRoot: block.header.tx_root,
-                    accumulator: block.header.accumulator,
-                    noteRoot: block.header.note_root,
-                },
+                debye_l1::contracts::BlockHeader::from(&block.header),
             )
             .await?;
         self.built.insert(number, (block, tree));

@@ -22,14 +22,15 @@ fn revert_of(err: Error) -> DebyeChainErrors {
     }
 }
 
-fn header(number: u64, prev_hash: B256, tag: &str) -> BlockHeader {
-    BlockHeader {
+/// A header with no shielded activity, stamped with L1 time `timestamp`.
+fn header(number: u64, prev_hash: B256, tag: &str, timestamp: u64) -> BlockHeader {
+    BlockHeader::from(&debye_primitives::BlockHeader {
         number,
-        prevHash: prev_hash,
-        txRoot: keccak256(tag),
-        accumulator: B256::ZERO,
-        noteRoot: B256::ZERO,
-    }
+        prev_hash,
+        tx_root: keccak256(tag),
+        timestamp,
+        ..Default::default()
+    })
 }
 
 async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
@@ -92,11 +93,12 @@ async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
     assert!(matches!(revert_of(err), DebyeChainErrors::UnknownToken(_)));
 
     // Two blocks, chained by header hash; only the operator may submit, in order.
-    let h1 = header(1, B256::ZERO, "block one");
+    let now = l1.timestamp().await.unwrap();
+    let h1 = header(1, B256::ZERO, "block one", now);
     let err = chain.submit_block(alice, h1.clone()).await.unwrap_err();
     assert!(matches!(revert_of(err), DebyeChainErrors::NotOperator(_)));
     let err = chain
-        .submit_block(operator, header(2, B256::ZERO, "skip"))
+        .submit_block(operator, header(2, B256::ZERO, "skip", now))
         .await
         .unwrap_err();
     assert!(matches!(
@@ -108,11 +110,37 @@ async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
     assert_eq!(chain.block_hash(1).await.unwrap(), hash1);
 
     let err = chain
-        .submit_block(operator, header(2, B256::ZERO, "bad prev"))
+        .submit_block(operator, header(2, B256::ZERO, "bad prev", now))
         .await
         .unwrap_err();
     assert!(matches!(revert_of(err), DebyeChainErrors::WrongPrevHash(_)));
-    let h2 = header(2, hash1, "block two");
+    // The header's clock (docs/shielded.md S-2.2 rule 1): not before the parent's, not after
+    // L1's, and at most TS_WINDOW behind it.
+    let window = debye_primitives::block::TS_WINDOW;
+    for (ts, what) in [(now - 1, "before parent"), (now + 3600, "in the future")] {
+        let err = chain
+            .submit_block(operator, header(2, hash1, "block two", ts))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                revert_of(err),
+                DebyeChainErrors::TimestampBeforeParent(_) | DebyeChainErrors::TimestampInFuture(_)
+            ),
+            "{what}"
+        );
+    }
+    l1.advance_time(window + 60).await.unwrap();
+    let err = chain
+        .submit_block(operator, header(2, hash1, "block two", now))
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        revert_of(err),
+        DebyeChainErrors::TimestampTooOld(_)
+    ));
+    let now = l1.timestamp().await.unwrap();
+    let h2 = header(2, hash1, "block two", now);
     chain.submit_block(operator, h2.clone()).await.unwrap();
     assert_eq!(chain.next_block().await.unwrap(), 3);
 
@@ -132,12 +160,16 @@ async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
     );
     let blocks = chain.submitted_blocks(0).await.unwrap();
     assert_eq!(blocks.len(), 2);
-    assert_eq!(
-        (blocks[0].number, blocks[0].headerHash, blocks[0].txRoot),
-        (1, hash1, h1.txRoot)
-    );
-    assert_eq!((blocks[1].number, blocks[1].prevHash), (2, hash1));
+    // The log carries the whole header, so a reader of logs alone has every preimage.
+    assert_eq!((blocks[0].number, blocks[0].headerHash), (1, hash1));
+    assert_eq!(blocks[0].header, h1);
+    assert_eq!((blocks[1].number, blocks[1].header.prevHash), (2, hash1));
+    assert_eq!(blocks[1].header, h2);
     assert_eq!(blocks[1].headerHash, keccak256(h2.abi_encode()));
+    assert_eq!(
+        debye_primitives::BlockHeader::from(&blocks[1].header).hash(),
+        blocks[1].headerHash
+    );
     // Logs from a later block on exclude the earlier ones.
     let later = chain.deposits(deposits[2].l1_block).await.unwrap();
     assert_eq!(later.len(), 1);

@@ -61,7 +61,11 @@ async fn commit<L: L1>(
     parent: Option<&BlockHeader>,
     txs: &[SignedTransaction],
 ) -> (Block, SumMerkleTree) {
+    let now = chain.l1().timestamp().await.unwrap();
     let mut builder = BlockBuilder::after(domain.clone(), parent);
+    if parent.is_none_or(|p| p.timestamp < now) {
+        builder = builder.timestamp(now);
+    }
     for tx in txs {
         builder.push(tx.clone()).unwrap();
     }
@@ -87,8 +91,8 @@ async fn commit_forged<L: L1>(
         number: prev.number + 1,
         prev_hash: prev.hash(),
         tx_root: tree.root(),
-        accumulator: Default::default(),
-        note_root: Default::default(),
+        timestamp: chain.l1().timestamp().await.unwrap().max(prev.timestamp),
+        ..Default::default()
     };
     chain
         .submit_block(operator, AbiHeader::from(&header))

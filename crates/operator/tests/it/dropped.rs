@@ -134,7 +134,7 @@ impl Setup {
         assert_eq!(numbers, (1..=blocks).collect::<Vec<_>>());
         // The commitments chain up to the node's stored tip.
         for pair in events.windows(2) {
-            assert_eq!(pair[1].prevHash, pair[0].headerHash);
+            assert_eq!(pair[1].header.prevHash, pair[0].headerHash);
         }
         let status = self.node.status();
         assert_eq!(status.tip, blocks);

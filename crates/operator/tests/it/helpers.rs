@@ -296,6 +296,7 @@ impl Store for GatedStore {
         pending() -> Vec<PendingTx>;
         next_seq() -> u64;
         commit_block(commit: &BlockCommit) -> ();
+        replace_headers(headers: &[BlockHeader]) -> ();
         tip() -> Option<BlockHeader>;
         header(number: u64) -> Option<BlockHeader>;
         block_number(hash: B256) -> Option<u64>;

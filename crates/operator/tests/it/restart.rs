@@ -78,20 +78,47 @@ async fn restart_resumes_and_a_fresh_l1_gets_the_blocks_again() {
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 
     // An L1 that lost the commitments (a deep reorg, or a dev chain restarted): the anchor at the
-    // same address gets blocks 1 and 2 again, in order, at start.
+    // same address gets blocks 1 and 2 again, in order, at start. Its clock is days ahead of
+    // the blocks' timestamps, which L1 would refuse as too old (TS_WINDOW): the node re-stamps
+    // both (block 2 relinked to the new block 1) and commits those.
     let l1 = Arc::new(EmbeddedL1::new());
     l1.fund(DEPLOYER, U256::from(10u64).pow(U256::from(18u64)));
-    let chain = DebyeChainClient::deploy(l1, DEPLOYER, DEV_OPERATOR)
+    let chain = DebyeChainClient::deploy(l1.clone(), DEPLOYER, DEV_OPERATOR)
         .await
         .unwrap();
     assert_eq!(chain.address(), h.chain.address());
+    l1.advance_time(3 * 24 * 3600).await.unwrap();
+    let now = l1.timestamp().await.unwrap();
+    assert!(b2.header.timestamp + debye_primitives::block::TS_WINDOW < now);
     let node = Operator::start(config(h.dir.path()), chain.clone(), DEV_OPERATOR)
         .await
         .unwrap();
+    let client = client_of(&node);
+    let r1 = client.block_by_number(1).await.unwrap().unwrap();
+    let r2 = client.block_by_number(2).await.unwrap().unwrap();
     assert_eq!(chain.next_block().await.unwrap(), 3);
-    assert_eq!(chain.block_hash(1).await.unwrap(), b1.hash);
-    assert_eq!(chain.block_hash(2).await.unwrap(), b2.hash);
+    assert_eq!(chain.block_hash(1).await.unwrap(), r1.hash);
+    assert_eq!(chain.block_hash(2).await.unwrap(), r2.hash);
+    assert_ne!(r1.hash, b1.hash, "re-stamped");
+    assert_eq!((r1.header.timestamp, r2.header.timestamp), (now, now));
+    assert_eq!(r2.header.prev_hash, r1.hash);
+    // Only the timestamp (and the link) changed: same body, same roots.
+    assert_eq!(r1.tx_ids, b1.tx_ids);
+    assert_eq!(
+        (r2.header.tx_root, r2.header.number),
+        (b2.header.tx_root, 2)
+    );
+    r2.header.check_parent(Some(&r1.header)).unwrap();
     assert_eq!(node.status().l1_committed, 2);
+    // The next block continues from the re-stamped chain, never earlier than its parent.
+    node.submit(spend(2, test_address(4), 1, seg(1_020, 1_030), &domain))
+        .await
+        .unwrap();
+    assert_eq!(node.flush().await.unwrap(), Some(3));
+    wait_committed(&node, 3).await;
+    let r3 = client.block_by_number(3).await.unwrap().unwrap();
+    assert_eq!(r3.header.prev_hash, r2.hash);
+    assert!(r3.header.timestamp >= now);
     node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
 
@@ -128,13 +155,12 @@ async fn a_range_split_by_a_pending_spend_survives_restarts() {
 async fn stale_or_foreign_stores_are_refused() {
     let h = Harness::new().await;
     // L1 holds a commitment this (empty) store lacks: refuse to run.
-    let header = contracts::BlockHeader {
+    let header = contracts::BlockHeader::from(&debye_primitives::BlockHeader {
         number: 1,
-        prevHash: B256::ZERO,
-        txRoot: B256::repeat_byte(1),
-        accumulator: B256::ZERO,
-        noteRoot: B256::ZERO,
-    };
+        tx_root: B256::repeat_byte(1),
+        timestamp: h.l1.timestamp().await.unwrap(),
+        ..Default::default()
+    });
     h.chain.submit_block(DEV_OPERATOR, header).await.unwrap();
     let err = Operator::start(config(h.dir.path()), h.chain.clone(), DEV_OPERATOR)
         .await

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{B256, U256};
 use debye_primitives::{
-    Block, BlockBuilder, Codec, Input, Output, Segment, Transaction,
+    Block, BlockBuilder, BlockHeader, Codec, Input, Output, Segment, Transaction,
     coin::coin_id,
     test_utils::{segment, test_address, test_domain, test_key, transfer_deposit},
 };
@@ -156,7 +156,7 @@ fn coin_ranges_split_at_token_boundaries_and_cover_every_segment() {
 }
 
 /// A block's two sections: the transparent one committed by `txRoot`, the shielded one (empty
-/// until its format lands) by `noteRoot` (docs/formats.md §7).
+/// while nothing produces entries) by `entriesRoot` and `entryCount` (docs/formats.md §7).
 #[test]
 fn the_header_commits_to_both_sections() {
     let d = test_domain();
@@ -165,15 +165,28 @@ fn the_header_commits_to_both_sections() {
     b.push(t).expect("valid");
     let (block, _) = b.build().expect("builds");
     assert!(block.shielded.is_empty());
-    assert_eq!(block.header.note_root, block.shielded.root());
+    assert_eq!(block.header.entries_root, B256::ZERO);
+    assert_eq!(Ok(block.header.entries_root), block.shielded.root());
+    assert_eq!(block.header.entry_count, 0);
 
-    // A header whose note root commits to shielded entries the block does not carry.
+    // A header whose entries root or count commits to shielded entries the block does not carry.
     let mut forged = block.clone();
-    forged.header.note_root = B256::repeat_byte(7);
+    forged.header.entries_root = B256::repeat_byte(7);
     assert_eq!(
         forged.verify(&d).map_err(|e| e.code()),
-        Err("NoteRootMismatch")
+        Err("EntriesRootMismatch")
     );
+    let mut forged = block.clone();
+    forged.header.entry_count = 1;
+    assert_eq!(
+        forged.verify(&d).map_err(|e| e.code()),
+        Err("EntriesRootMismatch")
+    );
+    // The other header fields are the header's, not the body's: a changed note root or
+    // timestamp is a different header for the same body (and `check_parent` judges it).
+    let mut other = block.clone();
+    other.header.timestamp = 5;
+    other.verify(&d).expect("the body still matches");
 
     // The wire form of a transparent-only block is unchanged: no `shielded` key.
     let json = serde_json::to_value(&block).expect("serializes");
@@ -187,5 +200,72 @@ fn the_header_commits_to_both_sections() {
     assert_eq!(
         serde_json::from_value::<Block>(empty).expect("an empty section reads"),
         block
+    );
+}
+
+/// A block without shielded entries carries its parent's note root, note count and cursors;
+/// timestamps and cursors never go back (docs/shielded.md §2.1–2.2).
+#[test]
+fn empty_sections_carry_the_shielded_state() {
+    let d = test_domain();
+    let (b1, _) = BlockBuilder::after(d.clone(), None)
+        .note_state(B256::ZERO, 0, 0, 0)
+        .timestamp(1_000)
+        .build()
+        .expect("builds");
+    // Pretend block 1 had entries: its state is what block 2 must carry.
+    let mut h1 = b1.header;
+    h1.note_root = B256::repeat_byte(1);
+    h1.note_count = 4;
+    h1.entry_count = 2;
+    h1.entries_root = B256::repeat_byte(2);
+    h1.deposit_cursor = 1;
+    h1.exit_cursor = 3;
+    let (b2, _) = BlockBuilder::after(d, Some(&h1)).build().expect("builds");
+    let h2 = b2.header;
+    assert_eq!(
+        (
+            h2.note_root,
+            h2.note_count,
+            h2.deposit_cursor,
+            h2.exit_cursor,
+            h2.timestamp
+        ),
+        (h1.note_root, 4, 1, 3, 1_000)
+    );
+    assert_eq!((h2.entries_root, h2.entry_count), (B256::ZERO, 0));
+    h2.check_parent(Some(&h1)).expect("carried");
+    let later = BlockHeader {
+        timestamp: 1_001,
+        exit_cursor: 4,
+        ..h2
+    };
+    later
+        .check_parent(Some(&h1))
+        .expect("time and exit imports move forward");
+    type Change = fn(&mut BlockHeader);
+    let cases: [(&str, Change); 6] = [
+        ("timestamp", |h| h.timestamp = 999),
+        ("noteRoot", |h| h.note_root = B256::ZERO),
+        ("noteCount", |h| h.note_count = 6),
+        ("depositCursor", |h| h.deposit_cursor = 2),
+        ("depositCursor", |h| h.deposit_cursor = 0),
+        ("exitCursor", |h| h.exit_cursor = 2),
+    ];
+    for (field, change) in cases {
+        let mut bad = h2;
+        change(&mut bad);
+        assert_eq!(
+            bad.check_parent(Some(&h1)),
+            Err(debye_primitives::Error::BadShieldedState(field)),
+            "{field}"
+        );
+    }
+    // Before block 1 every value counts as zero.
+    let mut first = b1.header;
+    first.note_count = 2;
+    assert_eq!(
+        first.check_parent(None).map_err(|e| e.code()),
+        Err("BadShieldedState")
     );
 }

@@ -3,4 +3,5 @@
 mod block;
 mod positions;
 mod props;
+mod shielded;
 mod vectors;

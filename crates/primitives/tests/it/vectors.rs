@@ -29,7 +29,12 @@ fn vectors_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors/primitives")
 }
 
-const FILES: [&str; 3] = ["transactions.json", "trees.json", "headers.json"];
+const FILES: [&str; 4] = [
+    "transactions.json",
+    "trees.json",
+    "headers.json",
+    "shielded_entries.json",
+];
 
 fn hex0x(bytes: &[u8]) -> String {
     format!("0x{}", hex::encode(bytes))
@@ -884,25 +889,41 @@ fn trees_json() -> Value {
 
 // ---------------------------------------------------------------- headers
 
+/// A chain of three headers: block 1 (the sample block) and an empty block 2 with the shielded
+/// state of a fresh chain, then block 3 as if it carried three shielded entries (two deposits),
+/// so every field holds a distinct nonzero value.
 fn headers_json() -> Value {
     let (b1, _) = sample_block(None);
-    let h2 = BlockBuilder::after(test_domain(), Some(&b1.header))
+    let h1 = BlockHeader {
+        timestamp: 1_767_225_600,
+        ..b1.header
+    };
+    let h2 = BlockBuilder::after(test_domain(), Some(&h1))
+        .timestamp(1_767_225_612)
         .build()
         .expect("empty")
         .0
         .header;
-    let h3 = BlockBuilder::after(test_domain(), Some(&h2))
-        .accumulator(id("accumulator"))
-        .note_root(id("note root"))
-        .build()
-        .expect("empty")
-        .0
-        .header;
-    let headers: Vec<Value> = [b1.header, h2, h3]
+    let h3 = BlockHeader {
+        note_root: id("note root"),
+        note_count: 6,
+        entries_root: id("entries root"),
+        entry_count: 3,
+        deposit_cursor: 2,
+        exit_cursor: 1,
+        ..BlockBuilder::after(test_domain(), Some(&h2))
+            .accumulator(id("accumulator"))
+            .timestamp(1_767_225_624)
+            .build()
+            .expect("empty")
+            .0
+            .header
+    };
+    let headers: Vec<Value> = [h1, h2, h3]
         .iter()
         .map(|h| json!({"header": h, "encoded": hex0x(&h.encode()), "hash": h.hash()}))
         .collect();
-    json!({"format": "debye-primitives/headers/v1", "headers": headers})
+    json!({"format": "debye-primitives/headers/v2", "headers": headers})
 }
 
 fn generate() -> Vec<(&'static str, Value)> {
@@ -910,6 +931,7 @@ fn generate() -> Vec<(&'static str, Value)> {
         (FILES[0], transactions_json()),
         (FILES[1], trees_json()),
         (FILES[2], headers_json()),
+        (FILES[3], crate::shielded::shielded_json()),
     ]
 }
 
@@ -1107,10 +1129,8 @@ fn committed_trees_check() -> R {
             let block = Block {
                 header: BlockHeader {
                     number: 1,
-                    prev_hash: B256::ZERO,
                     tx_root: root,
-                    accumulator: B256::ZERO,
-                    note_root: B256::ZERO,
+                    ..BlockHeader::default()
                 },
                 transactions: txs,
                 shielded: Default::default(),
@@ -1188,9 +1208,10 @@ fn committed_headers_check() -> R {
         let header: BlockHeader = serde_json::from_value(h["header"].clone())?;
         assert_eq!(BlockHeader::decode(&bytes(&h["encoded"])?)?, header);
         assert_eq!(header.hash(), b256(&h["hash"])?);
-        // keccak256(abi.encode(...)) computed by hand: five 32-byte words.
+        // keccak256(abi.encode(...)) computed by hand: eleven 32-byte words.
         let mut words = Vec::new();
-        words.extend_from_slice(&U256::from(header.number).to_be_bytes::<32>());
+        let int = |v: u64| U256::from(v).to_be_bytes::<32>();
+        words.extend_from_slice(&int(header.number));
         for w in [
             header.prev_hash,
             header.tx_root,
@@ -1199,6 +1220,17 @@ fn committed_headers_check() -> R {
         ] {
             words.extend_from_slice(w.as_slice());
         }
+        words.extend_from_slice(&int(header.note_count));
+        words.extend_from_slice(header.entries_root.as_slice());
+        for v in [
+            header.entry_count,
+            header.deposit_cursor,
+            header.exit_cursor,
+        ] {
+            words.extend_from_slice(&int(v.into()));
+        }
+        words.extend_from_slice(&int(header.timestamp));
+        assert_eq!(words.len(), 352);
         assert_eq!(keccak256(&words), header.hash());
         header.check_parent(parent.as_ref())?;
         parent = Some(header);

@@ -28,8 +28,15 @@ fn header(number: u64, prev: B256) -> BlockHeader {
         number,
         prev_hash: prev,
         tx_root: B256::repeat_byte(number as u8),
-        accumulator: B256::ZERO,
-        note_root: B256::ZERO,
+        // Every shielded field nonzero, so a codec that dropped one would fail the round trips.
+        note_root: B256::repeat_byte(0x70),
+        note_count: 2,
+        entries_root: B256::repeat_byte(0x71),
+        entry_count: 1,
+        deposit_cursor: 3,
+        exit_cursor: 4,
+        timestamp: 1_767_225_600 + number,
+        ..BlockHeader::default()
     }
 }
 
@@ -292,4 +299,52 @@ fn accumulator_steps_survive_reopen() {
     assert_eq!(s.accumulator_step(1).unwrap(), Some(step.clone()));
     assert_eq!(s.accumulator_step(2).unwrap(), Some(step));
     assert_eq!(s.accumulator_step(3).unwrap(), None);
+}
+
+/// Re-stamped headers replace stored ones atomically, hash index included; anything that is not
+/// a stored chain in order is refused and changes nothing.
+#[test]
+fn headers_are_replaced_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let s = RedbStore::open(&path).unwrap();
+    let commit = |h: BlockHeader| BlockCommit {
+        header: h,
+        txs: vec![],
+        included_seqs: vec![],
+        dropped: vec![],
+        ranges: RangeDelta::default(),
+    };
+    let h1 = header(1, B256::ZERO);
+    let h2 = header(2, h1.hash());
+    let h3 = header(3, h2.hash());
+    for h in [h1, h2, h3] {
+        s.commit_block(&commit(h)).unwrap();
+    }
+    let n2 = BlockHeader {
+        timestamp: h3.timestamp + 100,
+        ..h2
+    };
+    let n3 = BlockHeader {
+        prev_hash: n2.hash(),
+        timestamp: n2.timestamp,
+        ..h3
+    };
+    // Refused: a gap, a broken link, an unstored number; nothing changes.
+    for bad in [vec![n3], vec![n2, h3], vec![n2, n3, header(4, n3.hash())]] {
+        let err = s.replace_headers(&bad).unwrap_err();
+        assert!(matches!(err, Error::Restamp { .. }), "{err}");
+        assert_eq!(s.header(2).unwrap(), Some(h2));
+        assert_eq!(s.header(3).unwrap(), Some(h3));
+    }
+    s.replace_headers(&[n2, n3]).unwrap();
+    drop(s);
+    let s = RedbStore::open(&path).unwrap();
+    assert_eq!(s.header(1).unwrap(), Some(h1));
+    assert_eq!(s.header(2).unwrap(), Some(n2));
+    assert_eq!(s.tip().unwrap(), Some(n3));
+    assert_eq!(s.block_number(n3.hash()).unwrap(), Some(3));
+    assert_eq!(s.block_number(h3.hash()).unwrap(), None);
+    assert_eq!(s.block_number(h2.hash()).unwrap(), None);
+    assert_eq!(s.block_number(h1.hash()).unwrap(), Some(1));
 }

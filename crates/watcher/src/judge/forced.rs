@@ -271,10 +271,7 @@ mod tests {
         let mut w = World::alice_deposited();
         let header = BlockHeader {
             number: 2,
-            prev_hash: B256::ZERO,
-            tx_root: B256::ZERO,
-            accumulator: B256::ZERO,
-            note_root: B256::ZERO,
+            ..BlockHeader::default()
         };
         w.state.headers.insert(2, header);
         w.state.meta.next_child = 3;
