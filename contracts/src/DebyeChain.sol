@@ -11,6 +11,7 @@ import {ExitLib} from "./lib/ExitLib.sol";
 import {ExitVerifier} from "./exit/ExitVerifier.sol";
 import {ForcedInclusion} from "./exit/ForcedInclusion.sol";
 import {IForcedInclusion} from "./interfaces/IForcedInclusion.sol";
+import {IShieldedPool} from "./interfaces/IShieldedPool.sol";
 
 /// @title DebyeChain: the L1 anchor of the Debye Plasma chain
 /// @notice Holds deposited ETH and ERC-20 tokens, gives every deposited unit a coin id, records
@@ -20,8 +21,9 @@ import {IForcedInclusion} from "./interfaces/IForcedInclusion.sol";
 ///      coin space in bits [0,128). A deposit of `amount` units owns the half-open range
 ///      `[start, end)`, `end = start + amount`. Rules and threats: docs/contracts.md; every
 ///      `Rule` note below names the attack it stops and the section of that file that motivates it.
-///      Storage layout (docs/contracts.md §2): slot 0 packs `_nextBlock` and `_tokenCount`; slot
-///      5 packs the bond schedule; every other item lives in a mapping; the operator and the exit
+///      Storage layout (docs/contracts.md §2): slot 0 is the chain word `_state` (next block,
+///      last header timestamp, shielded cursors and counts: docs/shielded.md S-2.3); slot 1
+///      `_tokenCount`; slot 6 packs the bond schedule; every other item lives in a mapping; the operator and the exit
 ///      period are immutables (no storage read).
 contract DebyeChain is IDebyeChain {
     using SafeERC20 for IERC20;
@@ -34,7 +36,7 @@ contract DebyeChain is IDebyeChain {
         bool listed;
     }
 
-    /// @dev Slot 5: the exit bond now, the next one and when it takes effect (12 + 12 + 5 bytes).
+    /// @dev Slot 6: the exit bond now, the next one and when it takes effect (12 + 12 + 5 bytes).
     struct BondSchedule {
         uint96 current;
         uint96 next;
@@ -51,14 +53,37 @@ contract DebyeChain is IDebyeChain {
     uint96 public constant DEFAULT_EXIT_BOND = 150_000 * 100 gwei * 4;
     /// @dev `_exitable` keys a range by its end and stores `start + 1` (0: no range).
     uint256 private constant TOKEN_BITS = 128;
+    /// @notice How far a header's `timestamp` may lag L1 time at `submitBlock` (docs/shielded.md
+    ///         §1.4, S-2.2 rule 1).
+    uint256 internal constant TS_WINDOW = 30 minutes;
+    /// @notice Shielded deposits queued and exits started longer ago than this must be imported
+    ///         by any new header (docs/shielded.md §1.4, S-2.2 rules 2 and 3).
+    uint256 internal constant Q_WINDOW = 1 hours;
+    /// @dev `keccak256` of `ExitVerifier`'s runtime code as this source tree compiles it; the
+    ///      constructor refuses any other verifier. A test recomputes it from a fresh deployment.
+    bytes32 private constant EXIT_VERIFIER_CODEHASH =
+        0x555a1a9cc321ef97ac66e5735a7fc11b0265a491fa4a06338b6a4c3670825dd1;
+    /// @dev Bit offsets of the chain word's fields (`_chainWord`).
+    uint256 private constant TS_SHIFT = 64;
+    uint256 private constant DEPOSIT_CURSOR_SHIFT = 104;
+    uint256 private constant EXIT_CURSOR_SHIFT = 136;
+    uint256 private constant DEPOSIT_LIMIT_SHIFT = 168;
+    uint256 private constant EXIT_COUNT_SHIFT = 200;
 
     /// @dev The only account that may list tokens and submit blocks. Immutable: it costs no
     ///      storage read, and no transaction can ever replace it (docs/contracts.md §4.1).
     address private immutable _operator;
 
-    /// @dev Slot 0, first 8 bytes: the number the next submitted block must carry. Starts at 1.
-    uint64 private _nextBlock;
-    /// @dev Slot 0, next 4 bytes: token ids handed out so far (ETH's 0 included). Starts at 1.
+    /// @dev Slot 0, the chain word, rewritten by every `submitBlock` (docs/shielded.md S-2.3),
+    ///      low bits first: `nextBlock` (64 bits, starts at 1) ‖ `lastTimestamp` (40) ‖
+    ///      `depositCursor` (32) ‖ `exitCursor` (32) ‖ `depositLimit` (32) ‖ `exitCount` (32).
+    ///      `depositLimit` is `min(depositCount, refundFloor)`: the pool bumps it with each queued
+    ///      deposit and lowers it to the refund floor when a refund closes deposits (S-5.4),
+    ///      after which no deposit is queued again, so one field serves both bounds of S-2.2
+    ///      rule 2. In the caught-up case `submitBlock` reads no other slot. Kept as a raw word
+    ///      (shifts, no struct) because the anchor is at its code-size limits.
+    uint256 private _chainWord;
+    /// @dev Slot 1: token ids handed out so far (ETH's 0 included). Starts at 1.
     uint32 private _tokenCount;
     /// @dev Block number => `keccak256(abi.encode(header))`. The one slot each block costs.
     mapping(uint64 number => bytes32 headerHash) private _blockHashes;
@@ -68,7 +93,7 @@ contract DebyeChain is IDebyeChain {
     mapping(uint32 tokenId => address token) private _tokenAddresses;
     /// @dev Range start => `keccak256(abi.encode(owner, start, end, blockNumber))`.
     mapping(uint256 start => bytes32 depositHash) private _deposits;
-    /// @dev Slot 5: the exit bond schedule (docs/exit-game.md §5).
+    /// @dev Slot 6: the exit bond schedule (docs/exit-game.md §5).
     BondSchedule private _bond;
     /// @dev Exit id => its state, one slot (docs/exit-game.md §1.1).
     mapping(bytes32 exitId => ExitState) private _exits;
@@ -90,6 +115,9 @@ contract DebyeChain is IDebyeChain {
     ExitVerifier private immutable _verifier;
     /// @dev The forced-inclusion game, deployed by the constructor (docs/exit-game.md §12).
     ForcedInclusion private immutable _forced;
+    /// @dev The shielded pool (docs/shielded.md S-5.1): its own custody, deployed before this
+    ///      contract for this contract's address (docs/contracts.md §6).
+    IShieldedPool private immutable _pool;
     /// @dev Transient reentrancy lock: set for the duration of a token transfer.
     bool private transient _locked;
 
@@ -97,18 +125,41 @@ contract DebyeChain is IDebyeChain {
     /// @param exitPeriod_ Seconds an exit waits before it can be finalized; 0 for
     ///        `DEFAULT_EXIT_PERIOD` (docs/exit-game.md §7).
     /// @param exitBond_ Initial exit bond in wei; 0 for `DEFAULT_EXIT_BOND` (docs/exit-game.md §5).
-    constructor(address operator_, uint64 exitPeriod_, uint96 exitBond_) {
+    /// @param shieldedPool_ The `ShieldedPool` deployed for this chain's address and exit period.
+    /// @param exitVerifier_ An `ExitVerifier`, deployed beforehand: its code must hash to
+    ///        `EXIT_VERIFIER_CODEHASH`, so the anchor still runs exactly the audited checker.
+    ///        Deployed apart (not by this constructor, as before) because the 11-word header and
+    ///        the shielded rules put this contract's init code over EIP-3860's 49 152 bytes
+    ///        (docs/contracts.md §6).
+    /// @dev Rule (docs/shielded.md S-5.1, docs/contracts.md §6): the pool must name this contract
+    ///      as its chain and share its exit period `T`. Stops a chain wired to a pool that takes
+    ///      cursor bumps from, or checks headers against, another anchor.
+    constructor(
+        address operator_,
+        uint64 exitPeriod_,
+        uint96 exitBond_,
+        address shieldedPool_,
+        address exitVerifier_
+    ) {
         if (exitPeriod_ == 0) exitPeriod_ = DEFAULT_EXIT_PERIOD;
         if (exitPeriod_ < MIN_EXIT_PERIOD || exitPeriod_ > MAX_EXIT_PERIOD) {
             revert BadExitPeriod(exitPeriod_);
         }
         if (exitBond_ == 0) exitBond_ = DEFAULT_EXIT_BOND;
+        if (
+            shieldedPool_.code.length == 0 || IShieldedPool(shieldedPool_).chain() != address(this)
+                || IShieldedPool(shieldedPool_).exitPeriod() != exitPeriod_
+        ) revert ShieldedPoolMismatch(shieldedPool_);
+        _pool = IShieldedPool(shieldedPool_);
         _operator = operator_;
         _exitPeriod = exitPeriod_;
-        _verifier = new ExitVerifier();
+        if (exitVerifier_.codehash != EXIT_VERIFIER_CODEHASH) {
+            revert ExitVerifierMismatch(exitVerifier_);
+        }
+        _verifier = ExitVerifier(exitVerifier_);
         _forced = new ForcedInclusion(_verifier);
         _bond = BondSchedule({current: exitBond_, next: exitBond_, nextAt: 0});
-        _nextBlock = 1;
+        _chainWord = 1; // nextBlock 1, everything else 0
         _tokenCount = 1; // ETH: token id 0, address(0); `_tokenAddresses[0]` is already address(0).
         _tokens[address(0)] = TokenState({nextOffset: 0, id: 0, listed: true});
         _exitable[uint256(1) << TOKEN_BITS] = 1; // ETH's whole space [0, 2^128) is exitable.
@@ -162,18 +213,114 @@ contract DebyeChain is IDebyeChain {
     ///      rewriting or skipping a committed block after users relied on it (docs/contracts.md
     ///      §4.3). Rule: `prevHash` is the previous commitment. Stops a fork: every committed block
     ///      extends the one committed before it (docs/contracts.md §4.3). Costs one new storage
-    ///      slot and a constant amount of gas whatever the block holds.
+    ///      slot and a constant amount of gas whatever the block holds, plus one read of the
+    ///      pool per lagging cursor (docs/shielded.md S-2.3).
+    ///      The shielded rules of docs/shielded.md S-2.2 (`prev` = the chain word):
+    ///      rule 1: `prev.timestamp ≤ header.timestamp ≤ now` and `header.timestamp + TS_WINDOW
+    ///      ≥ now` (stops back- and future-dated headers: expiry and exit clocks);
+    ///      rule 2: `prev.depositCursor ≤ depositCursor ≤ min(depositCount, refundFloor)` and a
+    ///      cursor behind that bound points at a deposit queued less than `Q_WINDOW` ago (stops
+    ///      skipped, reordered or ignored deposits, and an append racing a refund, S-5.4);
+    ///      rule 3: the same for `exitCursor` against the exits started (stops an operator that
+    ///      never imports an L1 exit and keeps spending the exited note on L2).
+    ///      Rule 4: nothing about the note tree or entries (fraud proofs, docs/shielded.md §7.2).
     function submitBlock(Types.BlockHeader calldata header) external onlyOperator {
-        uint64 number = _nextBlock;
+        uint256 w = _chainWord;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint64 number = uint64(w);
         if (header.number != number) revert WrongBlockNumber(number, header.number);
         bytes32 prevHash = _blockHashes[number - 1]; // bytes32(0) for block 1
         if (header.prevHash != prevHash) revert WrongPrevHash(prevHash, header.prevHash);
-        bytes32 headerHash = keccak256(abi.encode(header));
+        uint256 now_ = L1Util.now_();
+        uint256 ts = header.timestamp;
+        // S-2.2 rule 1.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 parent = uint40(w >> TS_SHIFT);
+        if (ts < parent || ts > now_ || ts + TS_WINDOW < now_) {
+            revert BadTimestamp(parent, ts, now_);
+        }
+        // S-2.2 rule 2 (the limit is min(depositCount, refundFloor)).
+        uint256 deposits = header.depositCursor;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        parent = uint32(w >> DEPOSIT_CURSOR_SHIFT);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint256 bound = uint32(w >> DEPOSIT_LIMIT_SHIFT);
+        if (deposits < parent || deposits > bound) {
+            revert DepositCursorOutOfRange(parent, deposits, bound);
+        }
+        if (deposits < bound && _overdue(0, deposits, now_)) revert DepositNotImported(deposits);
+        // S-2.2 rule 3.
+        uint256 exits = header.exitCursor;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        parent = uint32(w >> EXIT_CURSOR_SHIFT);
+        bound = w >> EXIT_COUNT_SHIFT;
+        if (exits < parent || exits > bound) revert ExitCursorOutOfRange(parent, exits, bound);
+        if (exits < bound && _overdue(1, exits, now_)) revert ExitNotImported(exits);
+        // Only canonical encodings are committed (the fields read above were checked when
+        // read; this checks the rest), so `Types.hashHeader` comparisons stay exact.
+        if (!Types.isCanonical(header)) revert NonCanonicalHeader();
+        bytes32 headerHash = Types.hashHeader(header);
         _blockHashes[number] = headerHash;
-        _nextBlock = number + 1;
-        emit BlockSubmitted(
-            number, headerHash, prevHash, header.txRoot, header.accumulator, header.noteRoot
-        );
+        _chainWord = (w >> DEPOSIT_LIMIT_SHIFT << DEPOSIT_LIMIT_SHIFT)
+            | (exits << EXIT_CURSOR_SHIFT) | (deposits << DEPOSIT_CURSOR_SHIFT) | (ts << TS_SHIFT)
+            | (number + 1);
+        // emit BlockSubmitted(number, headerHash, header): the canonical header copied as it is.
+        bytes32 topic = BlockSubmitted.selector;
+        uint256 numberTopic = number;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, headerHash)
+            calldatacopy(add(m, 0x20), header, 352)
+            log2(m, 384, topic, numberTopic)
+        }
+    }
+
+    /// @dev Whether the queued deposit (`queue` 0) or started exit (`queue` 1) `index` is
+    ///      `Q_WINDOW` old or older (docs/shielded.md S-2.2 rules 2 and 3): one read of the pool.
+    function _overdue(uint256 queue, uint256 index, uint256 now_) private view returns (bool) {
+        return _pool.queuedAt(queue, index) + Q_WINDOW <= now_;
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Shielded pool hooks (docs/shielded.md S-2.3)
+    // ---------------------------------------------------------------------------------------
+
+    /// @dev Rule (docs/shielded.md S-2.3): only the pool moves the shielded counts. Stops anyone
+    ///      else from inflating or closing the queues the cursors are checked against.
+    modifier onlyPool() {
+        if (msg.sender != address(_pool)) revert NotShieldedPool();
+        _;
+    }
+
+    /// @notice Counts a queued shielded deposit (`queue` 0, docs/shielded.md S-5.3) or a started
+    ///         shielded exit (`queue` 1, S-5.5): returns its index and the last committed block
+    ///         (a deposit's `queuedAtBlock`).
+    /// @dev No overflow check: 2^32 deposits or exits would cost more gas (≥ 80k, or a 0.14 ETH
+    ///      bond, each) than L1 offers in decades.
+    function onShieldedQueue(uint256 queue)
+        external
+        onlyPool
+        returns (uint32 index, uint64 lastBlock)
+    {
+        uint256 w = _chainWord;
+        uint256 shift = queue == 0 ? DEPOSIT_LIMIT_SHIFT : EXIT_COUNT_SHIFT;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        index = uint32(w >> shift);
+        // forge-lint: disable-next-line(incorrect-shift)
+        _chainWord = w + (1 << shift);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        lastBlock = uint64(w) - 1;
+    }
+
+    /// @notice Lowers the deposit bound to the refund floor (docs/shielded.md S-5.4, S-2.2 rule
+    ///         2: no header's `depositCursor` may pass a refunded deposit).
+    function closeShieldedDeposits(uint32 floor) external onlyPool {
+        uint256 w = _chainWord;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        if (floor < uint32(w >> DEPOSIT_LIMIT_SHIFT)) {
+            _chainWord = (w & ~(uint256(type(uint32).max) << DEPOSIT_LIMIT_SHIFT))
+                | (uint256(floor) << DEPOSIT_LIMIT_SHIFT);
+        }
     }
 
     // ---------------------------------------------------------------------------------------
@@ -229,7 +376,8 @@ contract DebyeChain is IDebyeChain {
         // casting to 'uint128' is safe because amount <= type(uint128).max - offset (checked above)
         // forge-lint: disable-next-line(unsafe-typecast)
         state.nextOffset = offset + uint128(amount);
-        uint64 blockNumber = _nextBlock;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint64 blockNumber = uint64(_chainWord);
         _deposits[start] = keccak256(abi.encode(owner, start, end, blockNumber));
         emit Deposit(owner, tokenId, start, end, blockNumber);
     }
@@ -715,7 +863,7 @@ contract DebyeChain is IDebyeChain {
 
     /// @dev The header's number, after checking it is the committed header of that block.
     function _checkHeader(Types.BlockHeader calldata h) private view returns (uint64) {
-        if (_blockHashes[h.number] != keccak256(abi.encode(h))) revert UnknownHeader(h.number);
+        if (_blockHashes[h.number] != Types.hashHeader(h)) revert UnknownHeader(h.number);
         return h.number;
     }
 
@@ -864,7 +1012,20 @@ contract DebyeChain is IDebyeChain {
 
     /// @notice The number the next submitted block must carry (1 before any block).
     function nextBlock() external view returns (uint64) {
-        return _nextBlock;
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return uint64(_chainWord);
+    }
+
+    /// @notice The shielded pool wired to this chain (docs/shielded.md S-5.1).
+    function shieldedPool() external view returns (address) {
+        return address(_pool);
+    }
+
+    /// @notice The chain word (docs/shielded.md S-2.3), low bits first: `nextBlock` (64 bits) ‖
+    ///         the last header's `timestamp` (40) ‖ its `depositCursor` (32) ‖ its `exitCursor`
+    ///         (32) ‖ `min(depositCount, refundFloor)` (32) ‖ exits started (32).
+    function chainWord() external view returns (uint256) {
+        return _chainWord;
     }
 
     /// @notice The commitment of block `number`, or `bytes32(0)` if it has not been submitted.
@@ -894,12 +1055,6 @@ contract DebyeChain is IDebyeChain {
         return _currentBond();
     }
 
-    /// @notice The bond schedule: in force now, scheduled, and when the scheduled one applies.
-    function bondSchedule() external view returns (uint96 current, uint96 next, uint40 nextAt) {
-        BondSchedule memory b = _bond;
-        return (b.current, b.next, b.nextAt);
-    }
-
     /// @notice The EIP-712 domain separator transactions of this chain are signed under.
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparator();
@@ -913,11 +1068,6 @@ contract DebyeChain is IDebyeChain {
     /// @notice The forced-inclusion game of this chain (docs/exit-game.md §12).
     function forcedInclusion() external view returns (address) {
         return address(_forced);
-    }
-
-    /// @notice `keccak256(abi.encode(e))`.
-    function exitIdOf(Types.ExitData calldata e) external pure returns (bytes32) {
-        return keccak256(abi.encode(e));
     }
 
     /// @notice The state of exit `id`: status, maturity, bond, open requests and blocks.

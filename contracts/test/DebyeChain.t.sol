@@ -4,10 +4,12 @@ pragma solidity 0.8.37;
 import {Test} from "forge-std/Test.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {DebyeChain} from "../src/DebyeChain.sol";
+import {ExitVerifier} from "../src/exit/ExitVerifier.sol";
 import {TestToken} from "../src/test/TestToken.sol";
 import {ReentrantToken, FeeOnTransferToken} from "./adversarial/ReentrantToken.sol";
 import {Types} from "../src/lib/Types.sol";
 import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
+import {StubDeploy, StubPool} from "./helpers/StubPool.sol";
 
 /// @dev Shared fixture: a chain with one listed TestToken (id 1).
 abstract contract DebyeChainFixture is Test {
@@ -22,23 +24,37 @@ abstract contract DebyeChainFixture is Test {
     TestToken internal token;
 
     function setUp() public virtual {
-        chain = new DebyeChain(operator, 0, 0);
+        (chain,) = StubDeploy.deploy(operator, 0, 0);
         token = new TestToken("Test Token", "TEST");
         vm.prank(operator);
         chain.listToken(address(token));
     }
 
+    /// @dev A header stamped now, its shielded cursors where the chain word has them.
     function _header(uint64 number, bytes32 prevHash, uint256 salt)
         internal
-        pure
+        view
         returns (Types.BlockHeader memory)
     {
+        uint256 w = chain.chainWord();
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 depositCursor = uint32(w >> 104);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 exitCursor = uint32(w >> 136);
         return Types.BlockHeader({
             number: number,
             prevHash: prevHash,
             txRoot: keccak256(abi.encode("tx", salt)),
             accumulator: keccak256(abi.encode("acc", salt)),
-            noteRoot: keccak256(abi.encode("note", salt))
+            noteRoot: keccak256(abi.encode("note", salt)),
+            // forge-lint: disable-next-line(unsafe-typecast)
+            noteCount: uint64(uint32(salt)) * 2,
+            entriesRoot: keccak256(abi.encode("entries", salt)),
+            // forge-lint: disable-next-line(unsafe-typecast)
+            entryCount: uint32(salt),
+            depositCursor: depositCursor,
+            exitCursor: exitCursor,
+            timestamp: uint64(block.timestamp)
         });
     }
 
@@ -79,7 +95,7 @@ contract DebyeChainTest is DebyeChainFixture {
     // ---------------------------------------------------------------- construction & listing
 
     function test_constructor_setsOperatorAndPrelistsEth() public {
-        DebyeChain fresh = new DebyeChain(bob, 0, 0);
+        (DebyeChain fresh,) = StubDeploy.deploy(bob, 0, 0);
         assertEq(fresh.operator(), bob);
         assertEq(fresh.nextBlock(), 1);
         assertEq(fresh.tokenIdOf(address(0)), 0);
@@ -92,7 +108,7 @@ contract DebyeChainTest is DebyeChainFixture {
     function test_constructor_emitsEthListing() public {
         vm.expectEmit(true, true, false, false);
         emit IDebyeChain.TokenListed(address(0), 0);
-        new DebyeChain(bob, 0, 0);
+        StubDeploy.deploy(bob, 0, 0);
     }
 
     function test_listToken_countsUpFromOne() public {
@@ -130,13 +146,13 @@ contract DebyeChainTest is DebyeChainFixture {
     }
 
     function test_listToken_revertsWhenIdsRunOut() public {
-        // Handing out 2^32 ids is out of reach of a test, so we set the counter in slot 0
-        // (layout: `_nextBlock` uint64 in bytes [0,8), `_tokenCount` uint32 in bytes [8,12)).
-        // The first assertion proves the layout assumption before relying on it.
-        bytes32 slot0 = vm.load(address(chain), bytes32(0));
-        assertEq(uint256(slot0), (uint256(2) << 64) | 1, "slot 0 = tokenCount 2, nextBlock 1");
-        uint256 almostFull = (uint256(type(uint32).max - 1) << 64) | 1;
-        vm.store(address(chain), bytes32(0), bytes32(almostFull));
+        // Handing out 2^32 ids is out of reach of a test, so we set the counter in slot 1
+        // (layout: slot 0 the chain word, slot 1 `_tokenCount` uint32 in bytes [0,4)).
+        // The first assertions prove the layout assumption before relying on it.
+        assertEq(uint256(vm.load(address(chain), bytes32(0))), 1, "slot 0 = chain word, block 1");
+        assertEq(uint256(vm.load(address(chain), bytes32(uint256(1)))), 2, "slot 1 = tokenCount");
+        uint256 almostFull = uint256(type(uint32).max - 1);
+        vm.store(address(chain), bytes32(uint256(1)), bytes32(almostFull));
         assertEq(chain.tokenCount(), type(uint32).max - 1);
 
         vm.startPrank(operator);
@@ -166,13 +182,22 @@ contract DebyeChainTest is DebyeChainFixture {
         Types.BlockHeader memory header = _header(1, bytes32(0), 42);
         bytes32 expected = keccak256(
             abi.encode(
-                header.number, header.prevHash, header.txRoot, header.accumulator, header.noteRoot
+                header.number,
+                header.prevHash,
+                header.txRoot,
+                header.accumulator,
+                header.noteRoot,
+                header.noteCount,
+                header.entriesRoot,
+                header.entryCount,
+                header.depositCursor,
+                header.exitCursor,
+                header.timestamp
             )
         );
+        assertEq(abi.encode(header).length, 352, "11 words (docs/shielded.md S-2.1)");
         vm.expectEmit(true, false, false, true, address(chain));
-        emit IDebyeChain.BlockSubmitted(
-            1, expected, bytes32(0), header.txRoot, header.accumulator, header.noteRoot
-        );
+        emit IDebyeChain.BlockSubmitted(1, expected, header);
         vm.prank(operator);
         chain.submitBlock(header);
         assertEq(chain.blockHash(1), expected);
@@ -200,35 +225,40 @@ contract DebyeChainTest is DebyeChainFixture {
     }
 
     function test_submitBlock_revertsForWrongNumber() public {
+        Types.BlockHeader memory h2 = _header(2, bytes32(0), 1);
+        Types.BlockHeader memory h0 = _header(0, bytes32(0), 1);
         vm.startPrank(operator);
         vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 1, 2));
-        chain.submitBlock(_header(2, bytes32(0), 1));
+        chain.submitBlock(h2);
         vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 1, 0));
-        chain.submitBlock(_header(0, bytes32(0), 1));
+        chain.submitBlock(h0);
         vm.stopPrank();
 
         bytes32 first = _submit(1);
         // Replaying block 1 (rewriting history) is refused.
+        Types.BlockHeader memory h1 = _header(1, bytes32(0), 2);
         vm.prank(operator);
         vm.expectRevert(abi.encodeWithSelector(IDebyeChain.WrongBlockNumber.selector, 2, 1));
-        chain.submitBlock(_header(1, bytes32(0), 2));
+        chain.submitBlock(h1);
         assertEq(chain.blockHash(1), first);
     }
 
     function test_submitBlock_revertsForWrongPrevHash() public {
         bytes32 bogus = keccak256("bogus");
+        Types.BlockHeader memory h = _header(1, bogus, 1);
         vm.prank(operator);
         vm.expectRevert(
             abi.encodeWithSelector(IDebyeChain.WrongPrevHash.selector, bytes32(0), bogus)
         );
-        chain.submitBlock(_header(1, bogus, 1));
+        chain.submitBlock(h);
 
         bytes32 first = _submit(1);
+        h = _header(2, bytes32(0), 2);
         vm.prank(operator);
         vm.expectRevert(
             abi.encodeWithSelector(IDebyeChain.WrongPrevHash.selector, first, bytes32(0))
         );
-        chain.submitBlock(_header(2, bytes32(0), 2));
+        chain.submitBlock(h);
     }
 
     function test_submitBlock_rejectsDirtyNumberEncoding() public {
@@ -488,5 +518,22 @@ contract DebyeChainTest is DebyeChainFixture {
         assertEq(chain.nextOffset(id), 0, "nothing allocated");
         assertEq(chain.nextOffset(0), 0, "no ETH coins allocated");
         assertEq(evil.balanceOf(address(chain)), 0);
+    }
+}
+
+contract ExitVerifierCodeHashTest is Test {
+    /// @dev `DebyeChain.EXIT_VERIFIER_CODEHASH` must be the hash of `ExitVerifier` as compiled:
+    ///      print it, and check a chain accepts a fresh verifier and refuses another contract.
+    function test_exitVerifierCodeHash() public {
+        ExitVerifier verifier = new ExitVerifier();
+        emit log_named_bytes32("ExitVerifier codehash", address(verifier).codehash);
+        (DebyeChain chain,) = StubDeploy.deploy(address(1), 0, 0);
+        assertEq(chain.exitVerifier().codehash, address(verifier).codehash);
+        address future = vm.computeCreateAddress(address(this), vm.getNonce(address(this)) + 1);
+        StubPool pool = new StubPool(future, 7 days);
+        vm.expectRevert(
+            abi.encodeWithSelector(IDebyeChain.ExitVerifierMismatch.selector, address(pool))
+        );
+        new DebyeChain(address(1), 0, 0, address(pool), address(pool));
     }
 }

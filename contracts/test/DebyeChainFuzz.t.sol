@@ -155,7 +155,13 @@ contract DebyeChainFuzzTest is DebyeChainFixture {
             prevHash: prevHash,
             txRoot: txRoot,
             accumulator: accumulator,
-            noteRoot: noteRoot
+            noteRoot: noteRoot,
+            noteCount: 0,
+            entriesRoot: bytes32(0),
+            entryCount: 0,
+            depositCursor: 0,
+            exitCursor: 0,
+            timestamp: uint64(block.timestamp)
         });
         vm.prank(operator);
         if (number != 2) {

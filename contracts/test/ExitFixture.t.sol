@@ -6,6 +6,7 @@ import {DebyeChain} from "../src/DebyeChain.sol";
 import {PrimeLib} from "../src/lib/PrimeLib.sol";
 import {Types} from "../src/lib/Types.sol";
 import {IDebyeChain} from "../src/interfaces/IDebyeChain.sol";
+import {StubDeploy} from "./helpers/StubPool.sol";
 
 /// @dev Shared fixture of the exit-game tests: a chain with a 10-minute exit period, keyed
 ///      accounts, real EIP-712 signatures (vm.sign) and real sum Merkle trees built here the way
@@ -39,7 +40,7 @@ abstract contract ExitFixture is Test {
         (bob, bobKey) = makeAddrAndKey("bob");
         (carol, carolKey) = makeAddrAndKey("carol");
         (mallory, malloryKey) = makeAddrAndKey("mallory");
-        chain = new DebyeChain(operator, PERIOD, 0);
+        (chain,) = StubDeploy.deploy(operator, PERIOD, 0);
         bond = chain.exitBond();
         vm.deal(alice, 100 ether);
         vm.deal(bob, 100 ether);
@@ -151,8 +152,9 @@ abstract contract ExitFixture is Test {
             leaves.push(Leaf(cursor, PrimeLib.COIN_SPACE_END - cursor, bytes32(0)));
         }
         (bytes32 root,) = _tree(leaves, 0);
-        Types.BlockHeader memory h =
-            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h = Types.BlockHeader(
+            number, chain.blockHash(number - 1), root, 0, 0, 0, 0, 0, 0, 0, uint64(block.timestamp)
+        );
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);

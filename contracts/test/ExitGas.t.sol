@@ -46,8 +46,9 @@ contract ExitGasTest is ForcedFixture {
         PrimeLib.SumProof memory p = _deepProof(s, e, _id(t));
         (bytes32 root,) = PrimeLib.computeRoot(p, _id(t));
         number = chain.nextBlock();
-        Types.BlockHeader memory h =
-            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h = Types.BlockHeader(
+            number, chain.blockHash(number - 1), root, 0, 0, 0, 0, 0, 0, 0, uint64(block.timestamp)
+        );
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);
@@ -521,8 +522,9 @@ contract ExitGasTest is ForcedFixture {
         PrimeLib.SumProof memory p = _deepProof(s, e, bytes32(0));
         (bytes32 root,) = PrimeLib.computeRoot(p, bytes32(0));
         number = chain.nextBlock();
-        Types.BlockHeader memory h =
-            Types.BlockHeader(number, chain.blockHash(number - 1), root, 0, 0);
+        Types.BlockHeader memory h = Types.BlockHeader(
+            number, chain.blockHash(number - 1), root, 0, 0, 0, 0, 0, 0, 0, uint64(block.timestamp)
+        );
         _headers[number] = h;
         vm.prank(operator);
         chain.submitBlock(h);

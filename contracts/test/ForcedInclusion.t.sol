@@ -88,7 +88,7 @@ abstract contract ForcedFixture is ExitFixture {
     }
 
     function _ph(Types.BlockHeader memory h) internal pure returns (Types.BlockHeader memory) {
-        return Types.BlockHeader(h.number, h.prevHash, h.txRoot, h.accumulator, h.noteRoot);
+        return h;
     }
 
     /// @dev ForcedInclusion evidence: signed `s` in block `number`, its input `inputIndex`.
@@ -113,7 +113,7 @@ abstract contract ForcedFixture is ExitFixture {
         return Types.SpendProof(
             PrimeLib.SignedTransaction(t, ""),
             inputIndex,
-            Types.BlockHeader(_fref(k), 0, 0, 0, 0),
+            Types.BlockHeader(_fref(k), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
             _emptyProof()
         );
     }

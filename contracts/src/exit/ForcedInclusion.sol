@@ -418,7 +418,7 @@ contract ForcedInclusion is IForcedInclusion {
     }
 
     function _checkHeader(Types.BlockHeader calldata h) private view {
-        if (chain.blockHash(h.number) != keccak256(abi.encode(h))) revert InvalidForcedChallenge();
+        if (chain.blockHash(h.number) != Types.hashHeader(h)) revert InvalidForcedChallenge();
     }
 
     function _cancel(Forced storage f, uint64 index, ForcedCancelReason reason, address beneficiary)

@@ -24,16 +24,10 @@ interface IDebyeChain {
         uint256 end,
         uint64 blockNumber
     );
-    /// @notice Child block `number` was committed as `headerHash`; the other fields are the header,
-    ///         so that watchers can rebuild it from logs alone.
-    event BlockSubmitted(
-        uint64 indexed number,
-        bytes32 headerHash,
-        bytes32 prevHash,
-        bytes32 txRoot,
-        bytes32 accumulator,
-        bytes32 noteRoot
-    );
+    /// @notice Child block `number` was committed as `headerHash = keccak256(abi.encode(header))`;
+    ///         the log carries every header field, so that a watcher reading only logs has the
+    ///         preimage (docs/shielded.md S-2.3).
+    event BlockSubmitted(uint64 indexed number, bytes32 headerHash, Types.BlockHeader header);
 
     /// @notice The caller is not the operator.
     error NotOperator();
@@ -57,6 +51,33 @@ interface IDebyeChain {
     error TooManyTokens();
     /// @notice The contract's token balance grew by `received`, not by the `expected` amount.
     error TransferAmountMismatch(uint256 expected, uint256 received);
+
+    // ---------------------------------------------------------------------------------------
+    // Shielded pool wiring and header rules (docs/shielded.md §2.2, S-2.2 / S-2.3)
+    // ---------------------------------------------------------------------------------------
+
+    /// @notice The shielded pool passed to the constructor does not name this chain (or has a
+    ///         different exit period): it was not deployed for it (docs/contracts.md §6).
+    error ShieldedPoolMismatch(address pool);
+    /// @notice The caller is not the shielded pool.
+    error NotShieldedPool();
+    /// @notice A narrow header field carries dirty high bits: only canonical encodings are
+    ///         committed, so that header hashes compare exactly (docs/shielded.md S-3.8).
+    error NonCanonicalHeader();
+    /// @notice S-2.2 rule 1: the header's timestamp is before its parent's, after the L1
+    ///         block's, or more than `TS_WINDOW` behind it.
+    error BadTimestamp(uint256 parent, uint256 got, uint256 now);
+    /// @notice The exit verifier passed to the constructor is not `ExitVerifier`'s code.
+    error ExitVerifierMismatch(address verifier);
+    /// @notice S-2.2 rule 2: `depositCursor` moves back, or past the deposits queued (or past
+    ///         the refund floor, S-5.4); `limit` is `min(depositCount, refundFloor)`.
+    error DepositCursorOutOfRange(uint256 parent, uint256 got, uint256 limit);
+    /// @notice S-2.2 rule 2: deposit `index`, at the cursor, was queued `Q_WINDOW` ago or more.
+    error DepositNotImported(uint256 index);
+    /// @notice S-2.2 rule 3: `exitCursor` moves back, or past the exits started.
+    error ExitCursorOutOfRange(uint256 parent, uint256 got, uint256 count);
+    /// @notice S-2.2 rule 3: exit `index`, at the cursor, started `Q_WINDOW` ago or more.
+    error ExitNotImported(uint256 index);
 
     // ---------------------------------------------------------------------------------------
     // Exit game (docs/exit-game.md)
@@ -250,6 +271,10 @@ interface IDebyeChain {
     function claim() external returns (uint256 amount);
     function withdraw(Types.ExitData calldata e) external;
     function scheduleExitBond(uint96 bond) external;
+    function onShieldedQueue(uint256 queue) external returns (uint32 index, uint64 lastBlock);
+    function closeShieldedDeposits(uint32 floor) external;
+    function shieldedPool() external view returns (address);
+    function chainWord() external view returns (uint256);
     function operator() external view returns (address);
     function tokenIdOf(address token) external view returns (uint32);
     function tokenAddress(uint32 tokenId) external view returns (address);
@@ -260,11 +285,9 @@ interface IDebyeChain {
     function nextOffset(uint32 tokenId) external view returns (uint128);
     function exitPeriod() external view returns (uint64);
     function exitBond() external view returns (uint96);
-    function bondSchedule() external view returns (uint96 current, uint96 next, uint40 nextAt);
     function domainSeparator() external view returns (bytes32);
     function exitVerifier() external view returns (address);
     function forcedInclusion() external view returns (address);
-    function exitIdOf(Types.ExitData calldata e) external pure returns (bytes32);
     function exitState(bytes32 id) external view returns (ExitState memory);
     function creditOf(address account) external view returns (uint256);
     function challengeState(bytes32 challengeId) external view returns (ChallengeState memory);

@@ -9,18 +9,32 @@ import {PrimeLib} from "./PrimeLib.sol";
 ///         and the two kinds of inclusion evidence. The transaction, signature and proof structs
 ///         they carry are PrimeLib's (docs/formats.md §3), next to their EIP-712 hashing.
 library Types {
-    /// @notice A child-chain block header; its commitment is `keccak256(abi.encode(header))`.
+    /// @notice A child-chain block header; its commitment is `keccak256(abi.encode(header))`
+    ///         (11 words, 352 bytes; docs/shielded.md §2.1, S-2.1).
     /// @param number Child block number, 1 for the first block.
     /// @param prevHash Commitment of block `number - 1` (`bytes32(0)` for block 1).
-    /// @param txRoot Root of the block's transactions.
+    /// @param txRoot Root of the block's transactions (the transparent section).
     /// @param accumulator The coin-history accumulator after this block.
-    /// @param noteRoot Root of the notes created in this block.
+    /// @param noteRoot Poseidon note-tree root after this block's last leaf; 0 iff `noteCount == 0`.
+    /// @param noteCount Leaves in the note tree after this block; even; at most 2^40.
+    /// @param entriesRoot Keccak Merkle root over this block's shielded entries (docs/shielded.md
+    ///        §3.5); 0 iff `entryCount == 0`.
+    /// @param entryCount Shielded entries in this block; at most 2^20.
+    /// @param depositCursor L1 shielded deposits appended after this block (cumulative).
+    /// @param exitCursor L1 shielded exit starts imported after this block (cumulative).
+    /// @param timestamp Unix seconds; the shielded section's clock (expiry, exit timing).
     struct BlockHeader {
         uint64 number;
         bytes32 prevHash;
         bytes32 txRoot;
         bytes32 accumulator;
         bytes32 noteRoot;
+        uint64 noteCount;
+        bytes32 entriesRoot;
+        uint32 entryCount;
+        uint32 depositCursor;
+        uint32 exitCursor;
+        uint64 timestamp;
     }
 
     /// @notice What an exit claims; `exitId = keccak256(abi.encode(exit))` (docs/exit-game.md §1.1).
@@ -65,5 +79,34 @@ library Types {
         uint256 inputIndex;
         BlockHeader header;
         PrimeLib.SumProof proof;
+    }
+
+    /// @notice Size of an encoded header: 11 words (docs/shielded.md S-2.1).
+    uint256 internal constant HEADER_BYTES = 352;
+
+    /// @notice `keccak256(abi.encode(h))` for a header in calldata, without decoding it: the
+    ///         eleven words are hashed as they are. A non-canonical header (dirty high bits) hashes
+    ///         to something no committed header does, because `submitBlock` commits only
+    ///         canonical ones (`isCanonical`), so comparing with a commitment stays exact.
+    function hashHeader(BlockHeader calldata h) internal pure returns (bytes32 digest) {
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            calldatacopy(m, h, HEADER_BYTES)
+            digest := keccak256(m, HEADER_BYTES)
+        }
+    }
+
+    /// @notice Whether every narrow field of `h` (number, noteCount, entryCount, the cursors,
+    ///         timestamp) is clean in calldata: the encoding is the canonical `abi.encode(h)`.
+    function isCanonical(BlockHeader calldata h) internal pure returns (bool ok) {
+        assembly ("memory-safe") {
+            let dirty := shr(64, calldataload(h))
+            dirty := or(dirty, shr(64, calldataload(add(h, 0xa0))))
+            dirty := or(dirty, shr(32, calldataload(add(h, 0xe0))))
+            dirty := or(dirty, shr(32, calldataload(add(h, 0x100))))
+            dirty := or(dirty, shr(32, calldataload(add(h, 0x120))))
+            dirty := or(dirty, shr(64, calldataload(add(h, 0x140))))
+            ok := iszero(dirty)
+        }
     }
 }
