@@ -417,7 +417,7 @@ impl Error {
                 "the operator served a block whose shielded section does not match its committed header: treat it as withheld; if no valid body appears within an hour, exit your notes (docs/shielded.md S-7.2)"
             }
             Self::InsufficientPrivateFunds { .. } => {
-                "sync with `debye wallet sync` to see new notes, shield more with `debye wallet deposit --private`, or pay a smaller amount"
+                "scan new blocks for notes, or pay a smaller amount"
             }
             Self::TooManyNotes { .. } => {
                 "pay in two steps (each private transfer merges two notes into your change), or pay a smaller amount"

@@ -237,7 +237,7 @@ impl ShieldedState {
         // The block checks: apply it.
         self.leaves.extend(new_leaves);
         if header.entry_count > 0 {
-            self.headers.insert(n, header.clone());
+            self.headers.insert(n, *header);
         }
         for note in &mut self.notes {
             if spent_nfs.contains(&note.nullifier)

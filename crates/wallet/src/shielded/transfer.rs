@@ -143,14 +143,11 @@ impl ShieldedState {
                 .values()
                 .filter(|h| h.note_count >= need && h.note_count > 0)
         };
-        if let Some(h) = holding()
-            .filter(|h| h.timestamp.saturating_add(REP_SECS) <= now)
-            .last()
-        {
+        if let Some(h) = holding().rfind(|h| h.timestamp.saturating_add(REP_SECS) <= now) {
             return Ok((h.number, false));
         }
         holding()
-            .last()
+            .next_back()
             .map(|h| (h.number, true))
             .ok_or_else(|| Error::NoCommittedRoot(positions.to_vec()))
     }
@@ -265,7 +262,7 @@ impl ShieldedState {
             ext_hash,
         )?
         .sign(keys.auth())?;
-        let public = circuit.public.clone();
+        let public = circuit.public;
         let started = Instant::now();
         let proof = groth16::prove(pk, circuit, &mut StdRng::from_seed(random32()))?;
         let prove_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
