@@ -11,6 +11,8 @@ export const CONTRACTS = [
   ['DebyeChain.sol', 'DebyeChain'],
   ['TestToken.sol', 'TestToken'],
   ['ForcedInclusion.sol', 'ForcedInclusion'],
+  ['ExitVerifier.sol', 'ExitVerifier'],
+  ['ShieldedPool.sol', 'ShieldedPool'],
 ];
 
 function hexObject(value, what) {

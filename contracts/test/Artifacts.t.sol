@@ -14,7 +14,7 @@ contract ArtifactsTest is Test {
         string compiled; // path of forge's own artifact for the same contract
     }
 
-    function _artifacts() internal pure returns (Artifact[3] memory) {
+    function _artifacts() internal pure returns (Artifact[5] memory) {
         return [
             Artifact(
                 "DebyeChain", "artifacts/DebyeChain.json", "out/DebyeChain.sol/DebyeChain.json"
@@ -24,6 +24,16 @@ contract ArtifactsTest is Test {
                 "ForcedInclusion",
                 "artifacts/ForcedInclusion.json",
                 "out/ForcedInclusion.sol/ForcedInclusion.json"
+            ),
+            Artifact(
+                "ExitVerifier",
+                "artifacts/ExitVerifier.json",
+                "out/ExitVerifier.sol/ExitVerifier.json"
+            ),
+            Artifact(
+                "ShieldedPool",
+                "artifacts/ShieldedPool.json",
+                "out/ShieldedPool.sol/ShieldedPool.json"
             )
         ];
     }
@@ -68,7 +78,7 @@ contract ArtifactsTest is Test {
     }
 
     function test_committedArtifactsMatchCompiledContracts() public view {
-        Artifact[3] memory all = _artifacts();
+        Artifact[5] memory all = _artifacts();
         for (uint256 i = 0; i < all.length; i++) {
             string memory json = vm.readFile(all[i].committed);
             string memory problem = _staleness(json, all[i]);

@@ -183,6 +183,7 @@ interface IShieldedPool {
     error BadRecipient();
     error BadFee(uint64 fee);
     error BadCiphertextHash();
+    error BadExtDataHash();
     error UnknownHeader(uint64 number);
     error BadRoot();
     error RootBlockInvalid(uint64 rootBlock);
@@ -259,4 +260,5 @@ interface IShieldedPool {
     function queueLength(address token) external view returns (uint256);
     function queueHead(address token) external view returns (uint64 prioKey, uint32 index);
     function extDataHash(ExtData calldata ext) external pure returns (uint256);
+    function entryLeaf(EntryHead calldata head) external pure returns (bytes32);
 }

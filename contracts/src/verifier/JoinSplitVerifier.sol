@@ -9,6 +9,9 @@ pragma solidity ^0.8.24;
 /// @notice Public inputs, in order: root, nullifier0, nullifier1, commitment0, commitment1,
 ///         publicAmount, token, extDataHash (docs/circuits.md §6.0).
 contract JoinSplitVerifier {
+    /// @notice Less than `MIN_GAS` was left to verify with.
+    error InsufficientGas();
+
     /// @notice Order of the BN254 scalar field; every public input must be below it.
     uint256 internal constant R =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -22,6 +25,16 @@ contract JoinSplitVerifier {
         0x009713b03af0fed4cd2cafadeed8fdf4a74fa084e52d1852e4a2bd0685c315d2;
     /// @notice Number of public inputs.
     uint256 public constant NUM_PUBLIC_INPUTS = 8;
+    /// @notice Gas given to the pairing precompile: twice its EIP-1108 price for four pairs
+    ///         (45,000 + 4 · 34,000). A G2 point on the twist but outside the prime-order subgroup
+    ///         passes `g2OnCurve` and makes the precompile fail, which burns the gas it was given:
+    ///         capped, a malformed proof costs at most this much and `verifyProof` still returns
+    ///         false (docs/shielded.md §7.2 F1).
+    uint256 internal constant PAIRING_GAS = 362000;
+    /// @notice Below this much gas `verifyProof` reverts with `InsufficientGas()` instead of
+    ///         answering: a precompile starved of gas fails like one given a bad point, so a
+    ///         caller could otherwise make a valid proof "fail" (and prove a valid block invalid).
+    uint256 internal constant MIN_GAS = 420000;
     /// @notice sha256 of the verifying key this contract was generated from.
     bytes32 public constant VERIFYING_KEY_HASH =
         0x62e60d27599e3672679db3eaf9fe2681a9e26b8e662517c64bbd77431d1bc491;
@@ -94,13 +107,19 @@ contract JoinSplitVerifier {
     /// @notice Verify a JoinSplit proof.
     /// @param proof [A.x, A.y, B.x_im, B.x_re, B.y_im, B.y_re, C.x, C.y]
     /// @param input the public inputs in circuit order
-    /// @return ok whether the proof is valid for these inputs
+    /// @return ok whether the proof is valid for these inputs; false, never a revert, for any
+    ///         malformed proof or input (coordinates >= Q, inputs >= R, points off their curve
+    ///         or, for B, outside the subgroup). Reverts only with less than `MIN_GAS` gas.
     function verifyProof(uint256[8] calldata proof, uint256[8] calldata input)
         external
         view
         returns (bool ok)
     {
         assembly ("memory-safe") {
+            if lt(gas(), MIN_GAS) {
+                mstore(0, 0x1c26714c00000000000000000000000000000000000000000000000000000000)
+                revert(0, 4)
+            }
             // y^2 = x^3 + 3 over Fq.
             function g1OnCurve(x, y) -> r {
                 r := eq(mulmod(y, y, Q), addmod(mulmod(mulmod(x, x, Q), x, Q), 3, Q))
@@ -190,7 +209,7 @@ contract JoinSplitVerifier {
                 mstore(add(p, 0x2c0), DELTA_Y1)
                 mstore(add(p, 0x2e0), DELTA_Y0)
 
-                ok := and(ok, staticcall(gas(), 0x08, p, 0x300, p, 0x20))
+                ok := and(ok, staticcall(PAIRING_GAS, 0x08, p, 0x300, p, 0x20))
                 ok := and(ok, mload(p))
             }
         }

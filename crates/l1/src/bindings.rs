@@ -40,6 +40,28 @@ pub(crate) mod forced_abi {
     );
 }
 
+/// The exit game's stateless evidence checker, deployed on its own and handed to the anchor's
+/// constructor (docs/contracts.md §6a); only its bytecode is used here.
+#[allow(missing_docs)]
+mod verifier {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        ExitVerifier,
+        "../../contracts/artifacts/ExitVerifier.json"
+    );
+}
+
+/// The shielded pool (docs/shielded.md §5), deployed before the anchor for the anchor's
+/// address (docs/contracts.md §6a).
+#[allow(missing_docs, clippy::too_many_arguments)]
+mod pool {
+    alloy_sol_types::sol!(
+        #[sol(all_derives)]
+        ShieldedPool,
+        "../../contracts/artifacts/ShieldedPool.json"
+    );
+}
+
 /// The test ERC-20 (OpenZeppelin ERC20 with public mint).
 #[allow(missing_docs)]
 mod token {
@@ -51,7 +73,9 @@ mod token {
 }
 
 pub use chain::{DebyeChain, IDebyeChain, PrimeLib, Types};
+pub use pool::ShieldedPool;
 pub use token::TestToken;
+pub use verifier::ExitVerifier;
 
 alloy_sol_types::sol! {
     /// `ExitLib.IndexOutOfRange`: an input or output index past the end of its transaction. The

@@ -5,7 +5,8 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use alloy_sol_types::{SolCall, SolConstructor, SolEvent};
 
 pub use crate::bindings::{
-    DebyeChain, IDebyeChain, IndexOutOfRange, PrimeLib, Revert, TestToken, Types,
+    DebyeChain, ExitVerifier, IDebyeChain, IndexOutOfRange, PrimeLib, Revert, ShieldedPool,
+    TestToken, Types,
 };
 use crate::{Error, L1, L1Log, L1Receipt, L1Tx, LogFilter, Result};
 
@@ -75,6 +76,64 @@ async fn deploy_code<L: L1>(
         .ok_or(Error::Rejected("deployment created no contract".into()))
 }
 
+/// Where [`deploy_contracts`] put the contracts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deployment {
+    /// The anchor, `DebyeChain`.
+    pub chain: Address,
+    /// Its shielded pool, `ShieldedPool`.
+    pub pool: Address,
+    /// The exit game's evidence checker the anchor uses.
+    pub exit_verifier: Address,
+}
+
+/// Deploys the L1 contracts from `deployer` (docs/contracts.md §6a): the `ExitVerifier`, then the
+/// `ShieldedPool` for the anchor's future address (`deployer`'s CREATE address one nonce later),
+/// then the anchor `DebyeChain`, whose constructor checks that the pool names it and shares its
+/// exit period. `exit_period` (seconds) and `exit_bond` (wei, the anchor's; the pool keeps its
+/// default) may be 0 for the contracts' defaults. Another transaction from `deployer` landing
+/// between the pool and the anchor would move the anchor elsewhere: that is refused (the
+/// constructor reverts), never half wired.
+pub async fn deploy_contracts<L: L1>(
+    l1: &L,
+    deployer: Address,
+    operator: Address,
+    exit_period: u64,
+    exit_bond: u128,
+) -> Result<Deployment> {
+    let bond = alloy_primitives::Uint::<96, 2>::try_from(exit_bond)
+        .map_err(|_| Error::Rejected("exit bond does not fit in 96 bits".into()))?;
+    let exit_verifier = deploy_code(l1, deployer, &ExitVerifier::BYTECODE, Vec::new()).await?;
+    let nonce = l1.nonce(deployer).await?;
+    let future_chain = deployer.create(nonce + 1);
+    let pool_args = ShieldedPool::constructorCall {
+        chain_: future_chain,
+        exitPeriod_: exit_period,
+        exitBond_: Default::default(),
+    }
+    .abi_encode();
+    let pool = deploy_code(l1, deployer, &ShieldedPool::BYTECODE, pool_args).await?;
+    let chain_args = DebyeChain::constructorCall {
+        operator_: operator,
+        exitPeriod_: exit_period,
+        exitBond_: bond,
+        shieldedPool_: pool,
+        exitVerifier_: exit_verifier,
+    }
+    .abi_encode();
+    let chain = deploy_code(l1, deployer, &DebyeChain::BYTECODE, chain_args).await?;
+    if chain != future_chain {
+        return Err(Error::Rejected(format!(
+            "anchor deployed at {chain}, but its pool was deployed for {future_chain}"
+        )));
+    }
+    Ok(Deployment {
+        chain,
+        pool,
+        exit_verifier,
+    })
+}
+
 /// A deposit as the anchor contract recorded it, with where its event was emitted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DepositRecord {
@@ -99,7 +158,8 @@ impl<L: L1> DebyeChainClient<L> {
     }
 
     /// Deploys a new anchor with an explicit exit period (seconds) and initial exit bond (wei);
-    /// 0 selects the contract's default for either.
+    /// 0 selects the contract's default for either. The shielded pool comes with it
+    /// ([`deploy_contracts`]); [`Self::shielded_pool`] reads its address back.
     pub async fn deploy_with(
         l1: L,
         deployer: Address,
@@ -107,16 +167,11 @@ impl<L: L1> DebyeChainClient<L> {
         exit_period: u64,
         exit_bond: u128,
     ) -> Result<Self> {
-        let bond = alloy_primitives::Uint::<96, 2>::try_from(exit_bond)
-            .map_err(|_| Error::Rejected("exit bond does not fit in 96 bits".into()))?;
-        let args = DebyeChain::constructorCall {
-            operator_: operator,
-            exitPeriod_: exit_period,
-            exitBond_: bond,
-        }
-        .abi_encode();
-        let address = deploy_code(&l1, deployer, &DebyeChain::BYTECODE, args).await?;
-        Ok(Self { l1, address })
+        let deployed = deploy_contracts(&l1, deployer, operator, exit_period, exit_bond).await?;
+        Ok(Self {
+            l1,
+            address: deployed.chain,
+        })
     }
 
     /// A client for an anchor already deployed at `address`.
@@ -145,6 +200,11 @@ impl<L: L1> DebyeChainClient<L> {
         value: U256,
     ) -> Result<L1Receipt> {
         send_to(&self.l1, from, self.address, call, value).await
+    }
+
+    /// The shielded pool this anchor was deployed with.
+    pub async fn shielded_pool(&self) -> Result<Address> {
+        self.view(DebyeChain::shieldedPoolCall {}).await
     }
 
     /// The block producer allowed to submit blocks.

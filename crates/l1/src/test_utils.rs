@@ -11,7 +11,7 @@ pub use k256::ecdsa::SigningKey;
 use crate::{
     EmbeddedL1, Error, L1,
     anvil::{Anvil, dev_accounts, dev_signers},
-    contracts::DebyeChainClient,
+    contracts::{DebyeChainClient, Deployment, deploy_contracts},
     exits::{DepositRecord, deposit_record},
 };
 
@@ -40,26 +40,30 @@ pub fn spawn_anvil() -> Anvil {
     Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)")
 }
 
-/// A fresh anchor and the four dev actors: `[operator, alice, bob, fourth]` (the operator is
-/// also the anchor's owner).
+/// A fresh anchor with its shielded pool, and the four dev actors: `[operator, alice, bob,
+/// fourth]` (the operator is also the deployer).
 #[derive(Debug)]
 pub struct DevChain<L> {
     /// The anchor, deployed with exit period [`PERIOD`] and the default bond.
     pub chain: DebyeChainClient<L>,
+    /// Where the anchor, its shielded pool and its exit verifier were deployed.
+    pub deployment: Deployment,
     /// The dev accounts' keys, in [`DEV_KEYS`](crate::anvil::DEV_KEYS) order.
     pub keys: Vec<SigningKey>,
     /// The dev accounts' addresses, in the same order.
     pub actors: [Address; 4],
 }
 
-/// Deploys a fresh anchor on `l1`, operated and owned by dev account 0.
+/// Deploys a fresh pool and anchor on `l1` (pool first, [`deploy_contracts`]), deployed and
+/// operated by dev account 0.
 pub async fn deploy_dev_chain<L: L1 + Clone>(l1: &L) -> crate::Result<DevChain<L>> {
     let signers = dev_signers();
     let keys = signers.iter().map(|s| s.credential().clone()).collect();
     let actors = [0, 1, 2, 3].map(|i| signers[i].address());
-    let chain = DebyeChainClient::deploy_with(l1.clone(), actors[0], actors[0], PERIOD, 0).await?;
+    let deployment = deploy_contracts(l1, actors[0], actors[0], PERIOD, 0).await?;
     Ok(DevChain {
-        chain,
+        chain: DebyeChainClient::at(l1.clone(), deployment.chain),
+        deployment,
         keys,
         actors,
     })

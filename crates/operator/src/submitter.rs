@@ -225,3 +225,39 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
         debug!("submitter stopped");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sequencer::stamp;
+
+    #[test]
+    fn headers_are_restamped_outside_the_window() {
+        let at = |timestamp| BlockHeader {
+            timestamp,
+            ..BlockHeader::default()
+        };
+        let now = 1_000_000;
+        assert!(!needs_restamp(&at(now), now));
+        assert!(!needs_restamp(&at(now - (TS_WINDOW - RESTAMP_MARGIN)), now));
+        assert!(needs_restamp(
+            &at(now - (TS_WINDOW - RESTAMP_MARGIN) - 1),
+            now
+        ));
+        assert!(needs_restamp(&at(now - 3 * 24 * 3600), now), "time travel");
+        assert!(needs_restamp(&at(now + 1), now), "ahead of L1");
+        assert!(needs_restamp(&at(0), now), "stamped before L1 was read");
+    }
+
+    #[test]
+    fn a_stamp_never_goes_before_the_parent() {
+        let parent = BlockHeader {
+            timestamp: 500,
+            ..BlockHeader::default()
+        };
+        assert_eq!(stamp(None, 7), 7);
+        assert_eq!(stamp(Some(&parent), 700), 700);
+        assert_eq!(stamp(Some(&parent), 300), 500);
+        assert_eq!(stamp(Some(&parent), 0), 500);
+    }
+}

@@ -275,6 +275,7 @@ impl<L: L1 + Clone + 'static> World<L> {
             chain,
             keys,
             actors: [operator, alice, bob, guard],
+            ..
         } = deploy_dev_chain(&l1).await?;
         let mut op = ByzantineOperator::start(chain.clone(), operator).await?;
         let (dep_a, dep_b) = deposit_alice_bob(&chain, alice, bob).await?;

@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_sol_types::SolValue;
+use alloy_sol_types::{SolCall, SolValue};
 use debye_l1::{
-    EmbeddedL1, Error, L1,
+    EmbeddedL1, Error, L1, L1Tx,
     anvil::{Anvil, dev_accounts},
     contracts::{
-        BlockHeader, DebyeChain::DebyeChainErrors, DebyeChainClient, TestTokenClient, decode_revert,
+        BlockHeader, DebyeChain::DebyeChainErrors, DebyeChainClient, ShieldedPool, TestTokenClient,
+        decode_revert, deploy_contracts,
     },
 };
 
@@ -35,9 +36,24 @@ fn header(number: u64, prev_hash: B256, tag: &str, timestamp: u64) -> BlockHeade
 
 async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
     let [deployer, operator, alice, bob] = accounts;
-    let chain = DebyeChainClient::deploy(l1.clone(), deployer, operator)
+    // Pool first, for the anchor's future address; then the anchor, which checks the pool.
+    let deployed = deploy_contracts(&l1, deployer, operator, 0, 0)
         .await
         .unwrap();
+    let chain = DebyeChainClient::at(l1.clone(), deployed.chain);
+    assert_eq!(chain.shielded_pool().await.unwrap(), deployed.pool);
+    let named = l1
+        .call(L1Tx::call(
+            Address::ZERO,
+            deployed.pool,
+            ShieldedPool::chainCall {}.abi_encode(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        ShieldedPool::chainCall::abi_decode_returns(&named).unwrap(),
+        deployed.chain
+    );
     assert_eq!(chain.operator().await.unwrap(), operator);
     assert_eq!(chain.next_block().await.unwrap(), 1);
 
@@ -123,10 +139,7 @@ async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
             .await
             .unwrap_err();
         assert!(
-            matches!(
-                revert_of(err),
-                DebyeChainErrors::TimestampBeforeParent(_) | DebyeChainErrors::TimestampInFuture(_)
-            ),
+            matches!(revert_of(err), DebyeChainErrors::BadTimestamp(_)),
             "{what}"
         );
     }
@@ -135,10 +148,7 @@ async fn scenario<L: L1 + Clone>(l1: L, accounts: [Address; 4]) {
         .submit_block(operator, header(2, hash1, "block two", now))
         .await
         .unwrap_err();
-    assert!(matches!(
-        revert_of(err),
-        DebyeChainErrors::TimestampTooOld(_)
-    ));
+    assert!(matches!(revert_of(err), DebyeChainErrors::BadTimestamp(_)));
     let now = l1.timestamp().await.unwrap();
     let h2 = header(2, hash1, "block two", now);
     chain.submit_block(operator, h2.clone()).await.unwrap();

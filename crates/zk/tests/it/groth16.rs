@@ -21,7 +21,7 @@ use crate::util::{check_committed, repo_path, vector_path};
 const PINNED_CONSTRAINTS: usize = 29_123;
 const PINNED_VK_SHA256: &str = "62e60d27599e3672679db3eaf9fe2681a9e26b8e662517c64bbd77431d1bc491";
 
-fn keys() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
+pub(crate) fn keys() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
     static KEYS: OnceLock<(JoinSplitProvingKey, JoinSplitVerifyingKey)> = OnceLock::new();
     KEYS.get_or_init(|| groth16::insecure_dev_setup().expect("dev setup"))
 }

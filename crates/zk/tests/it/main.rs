@@ -4,5 +4,6 @@ mod eddsa;
 mod groth16;
 mod joinsplit;
 mod notes;
+mod pool_fixture;
 mod poseidon;
 mod util;
