@@ -3,7 +3,8 @@
 
 use std::sync::OnceLock;
 
-use ark_ff::{Field, PrimeField};
+use ark_ec::AffineRepr;
+use ark_ff::{AdditiveGroup, Field, PrimeField};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::rand::{SeedableRng, rngs::StdRng};
 use debye_zk::{
@@ -132,4 +133,72 @@ fn fixture_words_are_canonical() {
         );
     }
     assert_eq!(words(&fixture, "proof").len(), 8);
+}
+
+/// `n` distinct valid proofs of the fixture statement (re-randomised Groth16 proofs).
+fn rerandomised(n: usize) -> Vec<(JoinSplitProof, debye_zk::circuit::PublicInputs)> {
+    let (public, proof) = fixture_proof();
+    let mut rng = StdRng::seed_from_u64(64);
+    (0..n)
+        .map(|_| {
+            let p = ark_groth16::Groth16::<ark_bn254::Bn254>::rerandomize_proof(
+                &keys().1,
+                proof,
+                &mut rng,
+            );
+            (p, *public)
+        })
+        .collect()
+}
+
+#[test]
+fn batch_verification_agrees_with_single() {
+    let pvk = groth16::prepare(&keys().1);
+    let mut items = rerandomised(6);
+    assert_ne!(items[0].0, items[1].0, "re-randomised proofs differ");
+    for (p, public) in &items {
+        assert!(groth16::verify_prepared(&pvk, public, p).expect("verify"));
+    }
+    assert!(groth16::verify_batch(&pvk, &items).expect("batch"));
+    assert!(groth16::verify_batch(&pvk, &[]).expect("empty"));
+    assert!(groth16::verify_batch(&pvk, &items[..1]).expect("one"));
+    // One bad item anywhere makes the batch false: a changed public input, a proof for other
+    // inputs, or a changed proof point; each is also rejected singly.
+    let bad_input = {
+        let mut v = items.clone();
+        v[3].1.ext_data_hash += Fr::ONE;
+        v
+    };
+    let bad_point = {
+        let mut v = items.clone();
+        v[5].0.c = (v[5].0.c + ark_bn254::G1Affine::generator()).into();
+        v
+    };
+    let swapped = {
+        let mut v = items.clone();
+        v[0].1.public_amount = Fr::ZERO;
+        v
+    };
+    for (name, v) in [
+        ("input", bad_input),
+        ("point", bad_point),
+        ("swapped", swapped),
+    ] {
+        let single = v
+            .iter()
+            .all(|(p, public)| groth16::verify_prepared(&pvk, public, p).expect("verify"));
+        assert!(!single, "{name}: control");
+        let mut rng = StdRng::seed_from_u64(5);
+        assert!(
+            !groth16::verify_batch_with_rng(&pvk, &v, &mut rng).expect("batch"),
+            "{name}: accepted in a batch"
+        );
+        assert!(!groth16::verify_batch(&pvk, &v).expect("batch"), "{name}");
+    }
+    // Two errors that cancel for fixed weights (A scaled by 2 in one proof and by 1/2 in
+    // another) are caught because the weights are random and secret.
+    let two = Fr::from(2u64);
+    items[1].0.a = (items[1].0.a * two).into();
+    items[2].0.a = (items[2].0.a * two.inverse().expect("inverse")).into();
+    assert!(!groth16::verify_batch(&pvk, &items).expect("batch"));
 }
