@@ -7,6 +7,7 @@ import {Types} from "../lib/Types.sol";
 import {L1Util} from "../lib/L1Util.sol";
 import {IShieldedPool} from "../interfaces/IShieldedPool.sol";
 import {PoseidonT4Hasher} from "./PoseidonT4Hasher.sol";
+import {EntryTree} from "./EntryTree.sol";
 import {JoinSplitVerifier} from "../verifier/JoinSplitVerifier.sol";
 
 /// @dev The part of `DebyeChain` the pool uses: its hooks (docs/shielded.md S-2.3), its header
@@ -368,7 +369,8 @@ contract ShieldedPool is IShieldedPool {
         ExtData calldata e = x.ext;
         if (e.kind != KIND_EXIT) revert WrongKind(e.kind);
         if (x.amount == 0) revert BadAmount(0);
-        if (_units[x.token] == 0) revert UnknownToken(x.token);
+        // ETH is always listed (constructor): skip its read.
+        if (x.token != address(0) && _units[x.token] == 0) revert UnknownToken(x.token);
         _checkDomain(e);
         if (e.recipient == address(0)) revert BadRecipient();
         if (e.fee > x.amount || (e.fee != 0 && e.feeRecipient == address(0))) {
@@ -398,7 +400,9 @@ contract ShieldedPool is IShieldedPool {
         if (Types.hashHeader(h) != _chain.blockHash(h.number)) revert UnknownHeader(h.number);
     }
 
-    /// @dev Whether the pool's verifier accepts `proof` for `input`; false on any failure.
+    /// @dev Whether the pool's verifier accepts `proof` for `input`. A revert of the verifier
+    ///      (`InsufficientGas()` when the caller starves it) is passed on, never read as "invalid",
+    ///      so a starved call cannot make a valid proof look invalid.
     function _verify(uint256[8] calldata proof, uint256[8] memory input)
         private
         view
@@ -406,7 +410,12 @@ contract ShieldedPool is IShieldedPool {
     {
         (bool ok, bytes memory ret) = address(_verifier)
             .staticcall(abi.encodeCall(JoinSplitVerifier.verifyProof, (proof, input)));
-        return ok && ret.length == 32 && abi.decode(ret, (uint256)) == 1;
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 0x20), mload(ret))
+            }
+        }
+        return ret.length == 32 && abi.decode(ret, (uint256)) == 1;
     }
 
     /// @notice Processes the head of `token`'s exit queue, in `(prioKey, k)` order, until the
@@ -578,7 +587,13 @@ contract ShieldedPool is IShieldedPool {
         ) revert NotASpend();
         // S-3.5, S-3.7: the head is a leaf of header n's entries, and commits to this body.
         if (head.bodyHash != keccak256(abi.encode(BODY_TAG, body))) revert BadInclusion();
-        if (!_included(entryLeaf(head), inclusion, header)) revert BadInclusion();
+        if (!EntryTree.verify(
+                entryLeaf(head),
+                inclusion.index,
+                inclusion.siblings,
+                header.entryCount,
+                header.entriesRoot
+            )) revert BadInclusion();
         _checkSpendBody(head, body, header, rootHeader, ct0, ct1);
         // Effects: cancel; the bond waits for time(n) + T (S-5.9).
         _setExitStatus(index, word, ExitStatus.Cancelled);
@@ -645,31 +660,6 @@ contract ShieldedPool is IShieldedPool {
     /// @notice The leaf of an entry head (S-3.5): `keccak256(0x00 ‖ abi.encode(head))`.
     function entryLeaf(EntryHead calldata head) public pure returns (bytes32) {
         return keccak256(abi.encodePacked(bytes1(0x00), abi.encode(head)));
-    }
-
-    /// @dev S-3.7: `leaf` is entry `inclusion.index` of the keccak tree whose root is
-    ///      `header.entriesRoot`: `k = ceil(log2(entryCount))` siblings, inner node
-    ///      `keccak256(0x01 ‖ left ‖ right)`. Stops a leaf from another block, a padding slot
-    ///      (`index ≥ entryCount`) or an inner node posing as a leaf.
-    function _included(
-        bytes32 leaf,
-        Inclusion calldata inclusion,
-        Types.BlockHeader calldata header
-    ) private pure returns (bool) {
-        uint256 count = header.entryCount;
-        uint256 index = inclusion.index;
-        if (index >= count) return false;
-        uint256 depth = 0;
-        while ((uint256(1) << depth) < count) depth++;
-        if (inclusion.siblings.length != depth) return false;
-        bytes32 node = leaf;
-        for (uint256 i = 0; i < depth; i++) {
-            bytes32 s = inclusion.siblings[i];
-            node = (index >> i) & 1 == 0
-                ? keccak256(abi.encodePacked(bytes1(0x01), node, s))
-                : keccak256(abi.encodePacked(bytes1(0x01), s, node));
-        }
-        return node == header.entriesRoot;
     }
 
     /// @notice Cancels the later of two pending exits that share a nullifier (S-5.10); its bond

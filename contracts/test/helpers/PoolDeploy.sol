@@ -8,7 +8,7 @@ import {ShieldedPool} from "../../src/shielded/ShieldedPool.sol";
 
 /// @dev The two-step deployment of docs/contracts.md §6a with the real `ShieldedPool`: the pool
 ///      for the chain's future CREATE address, then the chain. With `anchor != 0` the pool's code
-///      is deployed at that address instead (as `deployCodeTo` does), for proofs whose `ext.anchor` is
+///      is moved to that address, for proofs whose `ext.anchor` is
 ///      fixed (test-vectors/zk/pool_fixture.json).
 library PoolDeploy {
     Vm private constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -18,22 +18,17 @@ library PoolDeploy {
         returns (DebyeChain chain, ShieldedPool pool)
     {
         ExitVerifier verifier = new ExitVerifier();
-        if (anchor == address(0)) {
-            address future = VM.computeCreateAddress(address(this), VM.getNonce(address(this)) + 1);
-            pool = new ShieldedPool(future, exitPeriod, poolBond);
-        } else {
-            address future = VM.computeCreateAddress(address(this), VM.getNonce(address(this)));
-            // forge-std's `deployCodeTo`: run the init code at `anchor`, keep what it returns.
-            VM.etch(
-                anchor,
-                abi.encodePacked(
-                    VM.getCode("ShieldedPool.sol:ShieldedPool"),
-                    abi.encode(future, exitPeriod, poolBond)
-                )
-            );
-            (bool ok, bytes memory runtime) = anchor.call("");
-            require(ok, "PoolDeploy: constructor");
-            VM.etch(anchor, runtime);
+        address future = VM.computeCreateAddress(address(this), VM.getNonce(address(this)) + 1);
+        pool = new ShieldedPool(future, exitPeriod, poolBond);
+        if (anchor != address(0)) {
+            // Move the pool to `anchor`: its runtime code (immutables included: the chain, the
+            // verifier and hasher it deployed) and the two slots its constructor wrote (slot 0:
+            // firstInvalid and refundFloor; ETH's unit in the `_units` mapping at slot 1).
+            // Cheatcodes only, so the chain's CREATE nonce is unchanged.
+            VM.etch(anchor, address(pool).code);
+            VM.store(anchor, bytes32(0), VM.load(address(pool), bytes32(0)));
+            bytes32 ethUnit = keccak256(abi.encode(address(0), uint256(1)));
+            VM.store(anchor, ethUnit, VM.load(address(pool), ethUnit));
             pool = ShieldedPool(payable(anchor));
         }
         chain = new DebyeChain(operator, exitPeriod, 0, address(pool), address(verifier));

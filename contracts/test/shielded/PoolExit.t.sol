@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity 0.8.37;
+
+import {Types} from "../../src/lib/Types.sol";
+import {IDebyeChain} from "../../src/interfaces/IDebyeChain.sol";
+import {IShieldedPool} from "../../src/interfaces/IShieldedPool.sol";
+import {ShieldedPool} from "../../src/shielded/ShieldedPool.sol";
+import {PoolBase} from "./PoolBase.sol";
+
+/// @dev ZK exits: docs/shielded.md S-5.5 .. S-5.7, S-5.9, S-5.10, S-5.12, S-5.15, S-7.4. The
+///      fixture's real EXIT proof for the start rules and the gas figures; a verifier that accepts
+///      every proof for the queue rules (synthetic notes).
+contract PoolExitTest is PoolBase {
+    Types.BlockHeader internal h1;
+
+    function setUp() public {
+        _deployPool();
+        h1 = _depositAndCommitRoot();
+        vm.warp(T0 + 1 hours);
+    }
+
+    function _start(IShieldedPool.ExitRequest memory x, Types.BlockHeader memory root)
+        internal
+        returns (uint32)
+    {
+        uint256 bond = pool.exitBond();
+        vm.prank(relayer);
+        return pool.startExit{value: bond}(x, root);
+    }
+
+    function _expectStartRevert(
+        IShieldedPool.ExitRequest memory x,
+        Types.BlockHeader memory root,
+        bytes memory err
+    ) internal {
+        uint256 bond = pool.exitBond();
+        vm.prank(relayer);
+        vm.expectRevert(err);
+        pool.startExit{value: bond}(x, root);
+    }
+
+    function _one(IShieldedPool.ExitRecord memory r)
+        internal
+        pure
+        returns (IShieldedPool.ExitRecord[] memory rs)
+    {
+        rs = new IShieldedPool.ExitRecord[](1);
+        rs[0] = r;
+    }
+
+    // ----- the fixture's exit, end to end -----
+
+    function test_exit_fixture_startWaitPayWithdraw() public {
+        IShieldedPool.ExitRequest memory x = _exitRequest();
+        IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ShieldedExitStarted(0, 1, r);
+        assertEq(_start(x, h1), 0);
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        assertEq(pool.exitStartedAt(0), block.timestamp);
+        assertEq(pool.queuedAt(1, 0), block.timestamp);
+        assertEq(pool.queueLength(address(0)), 1);
+        (uint64 key, uint32 k) = pool.queueHead(address(0));
+        assertEq(key, 2);
+        assertEq(k, 0);
+        assertEq(chain.chainWord() >> 200, 1, "the chain counts the exit (S-2.3)");
+        // S-5.6: a young root pays REP on top of T.
+        assertEq(r.exitableAt, T0 + 8 days);
+        // S-2.2 rule 3: a block an hour later must import the exit.
+        vm.warp(block.timestamp + 1 hours);
+        Types.BlockHeader memory h2 = _header(h1.noteRoot, 2, bytes32(0), 0, 1, 0);
+        vm.prank(operator);
+        vm.expectRevert(abi.encodeWithSelector(IDebyeChain.ExitNotImported.selector, 0));
+        chain.submitBlock(h2);
+        h2.exitCursor = 1;
+        _submit(h2);
+        // S-5.7: not before exitableAt.
+        vm.warp(r.exitableAt - 1);
+        assertEq(pool.processExits(address(0), _one(r)), 0);
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        vm.warp(r.exitableAt);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
+        assertEq(pool.processExits(address(0), _one(r)), 1);
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Paid));
+        assertEq(pool.queueLength(address(0)), 0);
+        assertTrue(pool.paidNullifier(x.nullifier0));
+        assertTrue(pool.paidNullifier(x.nullifier1));
+        assertEq(pool.paid(address(0)), 1000 gwei);
+        assertEq(pool.creditOf(address(0), RECIPIENT), 990 gwei);
+        assertEq(pool.creditOf(address(0), FEE_RECIPIENT), 10 gwei);
+        assertEq(pool.creditOf(address(0), relayer), pool.exitBond());
+        // S-5.15: the relayer pays out the fresh recipient, which holds no gas.
+        vm.prank(relayer);
+        pool.withdraw(address(0), RECIPIENT);
+        assertEq(RECIPIENT.balance, 990 gwei);
+        pool.withdraw(address(0), FEE_RECIPIENT);
+        assertEq(FEE_RECIPIENT.balance, 10 gwei);
+        assertEq(address(pool).balance, pool.exitBond());
+    }
+
+    /// @dev S-5.5's targets are <= 350k per transaction and <= 300k execution (verifier 244k).
+    ///      Measured: the token's first exit (its queue's length slot 0 -> 1) and a later one
+    ///      (the same proof again: a duplicate is a valid start, cancelled by S-5.10 or dropped at
+    ///      payout). The asserted budgets are what this heap achieves (docs/contracts.md §6b);
+    ///      the gap to 300k is §9 Q1's open question.
+    function test_exit_fixture_gas() public {
+        IShieldedPool.ExitRequest memory x = _exitRequest();
+        bytes memory cd = abi.encodeCall(ShieldedPool.startExit, (x, h1));
+        uint256 bond = pool.exitBond();
+        vm.prank(relayer);
+        pool.startExit{value: bond}(x, h1);
+        uint256 firstTotal = vm.lastCallGas().gasTotalUsed;
+        uint256 firstExec = _executionGas(cd);
+        vm.prank(relayer);
+        pool.startExit{value: bond}(x, h1);
+        uint256 total = vm.lastCallGas().gasTotalUsed;
+        uint256 exec = _executionGas(cd);
+        emit log_named_uint("startExit transaction gas, token's first exit", firstTotal);
+        emit log_named_uint("startExit execution gas, token's first exit", firstExec);
+        emit log_named_uint("startExit transaction gas, later exits", total);
+        emit log_named_uint("startExit execution gas, later exits", exec);
+        IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
+        vm.warp(r.exitableAt);
+        pool.processExits(address(0), _one(r));
+        emit log_named_uint("processExits(1) transaction gas", vm.lastCallGas().gasTotalUsed);
+        assertLe(total, 360_000, "startExit transaction budget (target 350k)");
+        assertLe(exec, 330_000, "startExit execution budget (target 300k)");
+        assertGe(exec, 244_000 + 22_100, "verifier and a fresh slot: measurement is real");
+    }
+
+    // ----- S-5.5 refusals, one rule at a time -----
+
+    function test_exit_refusals_fields() public {
+        IShieldedPool.ExitRequest memory x = _exitRequest();
+        vm.prank(relayer);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.WrongBond.selector, 0.14 ether, 0));
+        pool.startExit(x, h1);
+
+        x.ext.kind = 2;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.WrongKind.selector, 2));
+        x = _exitRequest();
+        x.amount = 0;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.BadAmount.selector, 0));
+        x = _exitRequest();
+        x.token = address(0x1234);
+        _expectStartRevert(
+            x, h1, abi.encodeWithSelector(IShieldedPool.UnknownToken.selector, address(0x1234))
+        );
+        x = _exitRequest();
+        x.ext.chainId = 1;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.WrongChain.selector, 1));
+        x = _exitRequest();
+        x.ext.anchor = address(this);
+        _expectStartRevert(
+            x, h1, abi.encodeWithSelector(IShieldedPool.WrongAnchor.selector, address(this))
+        );
+        x = _exitRequest();
+        x.ext.policy = 2;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.WrongPolicy.selector, 2));
+        x = _exitRequest();
+        x.ext.expiry = uint64(block.timestamp - 1);
+        _expectStartRevert(
+            x,
+            h1,
+            abi.encodeWithSelector(
+                IShieldedPool.BadExpiry.selector, block.timestamp - 1, block.timestamp
+            )
+        );
+        x.ext.expiry = uint64(block.timestamp + 86_401);
+        _expectStartRevert(
+            x,
+            h1,
+            abi.encodeWithSelector(
+                IShieldedPool.BadExpiry.selector, block.timestamp + 86_401, block.timestamp
+            )
+        );
+        x = _exitRequest();
+        x.ext.recipient = address(0);
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.BadRecipient.selector));
+        x = _exitRequest();
+        x.ext.fee = 1001;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.BadFee.selector, 1001));
+        x = _exitRequest();
+        x.ext.feeRecipient = address(0);
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.BadFee.selector, 10));
+        x = _exitRequest();
+        x.ext.ctHash1 = bytes32(uint256(1));
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.BadCiphertextHash.selector));
+        x = _exitRequest();
+        x.nullifier1 = x.nullifier0;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.SameNullifier.selector));
+    }
+
+    function test_exit_refusals_rootAndProof() public {
+        IShieldedPool.ExitRequest memory x = _exitRequest();
+        // A header L1 did not commit (tampered, or not yet submitted).
+        Types.BlockHeader memory fake = h1;
+        fake.timestamp -= 1;
+        _expectStartRevert(x, fake, abi.encodeWithSelector(IShieldedPool.UnknownHeader.selector, 1));
+        fake = h1;
+        fake.number = 2;
+        _expectStartRevert(x, fake, abi.encodeWithSelector(IShieldedPool.UnknownHeader.selector, 2));
+        // A committed header whose tree is empty.
+        Types.BlockHeader memory h2 = _header(bytes32(0), 0, bytes32(0), 0, 1, 0);
+        _submit(h2);
+        _expectStartRevert(x, h2, abi.encodeWithSelector(IShieldedPool.BadRoot.selector));
+        // A committed header with another root: the proof does not verify.
+        Types.BlockHeader memory h3 = _header(bytes32(uint256(7)), 2, bytes32(0), 0, 1, 0);
+        _submit(h3);
+        _expectStartRevert(x, h3, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // Every input L1 rebuilds is bound by the proof.
+        x.amount = 999;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.ext.fee = 9;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.ext.nonce = bytes32(0);
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.nullifier1 = 5;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.proof[6] = x.proof[6] ^ 1;
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // The untampered request is fine.
+        _start(_exitRequest(), h1);
+    }
+
+    // ----- the queue (S-5.7), with a verifier that accepts any proof -----
+
+    function _synthetic(uint256 nf0, uint256 nf1, uint64 amount)
+        internal
+        view
+        returns (IShieldedPool.ExitRequest memory x)
+    {
+        x.nullifier0 = nf0;
+        x.nullifier1 = nf1;
+        x.amount = amount;
+        x.ext.kind = 3;
+        x.ext.recipient = RECIPIENT;
+        x.ext.expiry = uint64(block.timestamp + 1 hours);
+        x.ext.chainId = uint64(block.chainid);
+        x.ext.anchor = ANCHOR;
+        x.ext.policy = 1;
+    }
+
+    function test_queue_strictPriorityOrder() public {
+        _acceptAllProofs();
+        vm.prank(alice);
+        pool.depositEth{value: 2000 gwei}(1, ct); // 3000 gwei deposited in all
+        Types.BlockHeader memory h2 = _header(bytes32(uint256(2)), 4, bytes32(0), 0, 2, 0);
+        _submit(h2);
+        vm.warp(block.timestamp + 10 minutes);
+        Types.BlockHeader memory h3 = _header(bytes32(uint256(3)), 4, bytes32(0), 0, 2, 0);
+        _submit(h3);
+        // Started in the order root 3, root 1, root 2.
+        IShieldedPool.ExitRequest memory a = _synthetic(11, 12, 100);
+        IShieldedPool.ExitRequest memory b = _synthetic(21, 22, 200);
+        IShieldedPool.ExitRequest memory c = _synthetic(31, 32, 300);
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](3);
+        rs[2] = _record(a, h3, relayer, block.timestamp);
+        _start(a, h3);
+        rs[0] = _record(b, h1, relayer, block.timestamp);
+        _start(b, h1);
+        rs[1] = _record(c, h2, relayer, block.timestamp);
+        _start(c, h2);
+        (uint64 key, uint32 k) = pool.queueHead(address(0));
+        assertEq(key, 2);
+        assertEq(k, 1);
+        vm.warp(block.timestamp + 9 days);
+        // Records out of order are refused.
+        IShieldedPool.ExitRecord[] memory wrong = new IShieldedPool.ExitRecord[](1);
+        wrong[0] = rs[2];
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownExit.selector, 1));
+        pool.processExits(address(0), wrong);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(1);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(2);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
+        assertEq(pool.processExits(address(0), rs), 3);
+        assertEq(pool.creditOf(address(0), RECIPIENT), 600 gwei);
+    }
+
+    function test_queue_immatureHeadStopsEverything() public {
+        _acceptAllProofs();
+        Types.BlockHeader memory h2 = _header(bytes32(uint256(2)), 2, bytes32(0), 0, 1, 0);
+        _submit(h2);
+        // The younger root's exit starts first; the older root's five days later.
+        IShieldedPool.ExitRequest memory young = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRecord memory ry = _record(young, h2, relayer, block.timestamp);
+        _start(young, h2);
+        vm.warp(block.timestamp + 5 days);
+        IShieldedPool.ExitRequest memory old = _synthetic(3, 4, 100);
+        IShieldedPool.ExitRecord memory ro = _record(old, h1, relayer, block.timestamp);
+        _start(old, h1);
+        vm.warp(ry.exitableAt);
+        // The head (older root) is immature: nothing is paid, although the other is mature.
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
+        rs[0] = ro;
+        rs[1] = ry;
+        assertEq(pool.processExits(address(0), rs), 0);
+        vm.warp(ro.exitableAt);
+        assertEq(pool.processExits(address(0), rs), 2);
+    }
+
+    function test_queue_payoutLimit() public {
+        _acceptAllProofs();
+        IShieldedPool.ExitRequest memory a = _synthetic(1, 2, 800);
+        IShieldedPool.ExitRequest memory b = _synthetic(3, 4, 800);
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
+        rs[0] = _record(a, h1, relayer, block.timestamp);
+        _start(a, h1);
+        rs[1] = _record(b, h1, relayer, block.timestamp);
+        _start(b, h1);
+        vm.warp(block.timestamp + 9 days);
+        // S-7.4: 1000 gwei deposited, 1600 claimed: the second waits, Pending.
+        assertEq(pool.processExits(address(0), rs), 1);
+        assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Pending));
+        assertEq(pool.paid(address(0)), 800 gwei);
+        IShieldedPool.ExitRecord[] memory rest = new IShieldedPool.ExitRecord[](1);
+        rest[0] = rs[1];
+        assertEq(pool.processExits(address(0), rest), 0);
+        // More deposits lift the limit (the pool is still open: no refund, no fraud).
+        vm.prank(alice);
+        pool.depositEth{value: 600 gwei}(1, ct);
+        assertEq(pool.processExits(address(0), rest), 1);
+        assertLe(pool.paid(address(0)), pool.deposited(address(0)));
+    }
+
+    function test_duplicate_and_paidNullifier() public {
+        _acceptAllProofs();
+        IShieldedPool.ExitRequest memory a = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRequest memory b = _synthetic(3, 1, 100); // shares nullifier 1
+        IShieldedPool.ExitRequest memory c = _synthetic(2, 9, 100); // shares nullifier 2
+        IShieldedPool.ExitRequest memory d = _synthetic(7, 8, 100);
+        IShieldedPool.ExitRecord memory ra = _record(a, h1, relayer, block.timestamp);
+        IShieldedPool.ExitRecord memory rb = _record(b, h1, relayer, block.timestamp);
+        IShieldedPool.ExitRecord memory rc = _record(c, h1, relayer, block.timestamp);
+        IShieldedPool.ExitRecord memory rd = _record(d, h1, relayer, block.timestamp);
+        _start(a, h1);
+        _start(b, h1);
+        _start(c, h1);
+        _start(d, h1);
+        // S-5.10: the later of two sharing a nullifier is cancelled; its bond to the caller.
+        vm.expectRevert(IShieldedPool.NotDuplicate.selector);
+        pool.challengeDuplicate(0, ra, 3, rd);
+        vm.expectRevert(IShieldedPool.NotDuplicate.selector);
+        pool.challengeDuplicate(1, rb, 0, ra);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitDuplicate(1, 0, alice);
+        vm.prank(alice);
+        pool.challengeDuplicate(0, ra, 1, rb);
+        assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Cancelled));
+        assertEq(pool.creditOf(address(0), alice), pool.exitBond());
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.ExitNotPending.selector, 1));
+        pool.challengeDuplicate(0, ra, 1, rb);
+        // Unchallenged duplicate c: dropped at payout after a is paid (S-5.12), its bond to
+        // whoever processes; the cancelled b needs no record.
+        vm.warp(block.timestamp + 9 days);
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](3);
+        rs[0] = ra;
+        rs[1] = rc;
+        rs[2] = rd;
+        address keeper = makeAddr("keeper");
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitNullifierPaid(2);
+        vm.prank(keeper);
+        assertEq(pool.processExits(address(0), rs), 4);
+        assertEq(uint8(pool.exitStatus(2)), uint8(IShieldedPool.ExitStatus.Cancelled));
+        assertEq(pool.creditOf(address(0), keeper), pool.exitBond());
+        assertEq(pool.paid(address(0)), 200 gwei);
+        // S-5.12: a paid nullifier cannot start again.
+        IShieldedPool.ExitRequest memory again = _synthetic(5, 2, 100);
+        _expectStartRevert(
+            again, h1, abi.encodeWithSelector(IShieldedPool.NullifierPaid.selector, 2)
+        );
+    }
+
+    function test_gas_processExits_perExit() public {
+        _acceptAllProofs();
+        vm.prank(alice);
+        pool.depositEth{value: 10_000 gwei}(1, ct);
+        uint256 n = 16;
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](n);
+        for (uint256 i = 0; i < n; i++) {
+            IShieldedPool.ExitRequest memory x = _synthetic(100 + 2 * i, 101 + 2 * i, 100);
+            // forge-lint: disable-next-line(unsafe-typecast)
+            x.ext.recipient = address(uint160(0xA000 + i));
+            rs[i] = _record(x, h1, relayer, block.timestamp);
+            _start(x, h1);
+        }
+        vm.warp(block.timestamp + 9 days);
+        pool.processExits(address(0), rs);
+        uint256 total = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("processExits(16) transaction gas", total);
+        emit log_named_uint("processExits per exit (16 in one call)", total / n);
+        assertEq(pool.queueLength(address(0)), 0);
+    }
+}
