@@ -9,6 +9,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     Error, Result,
     mempool::{self, Refusal},
+    shielded::{self, ShieldedRefusal, rules},
     state::NodeState,
 };
 
@@ -28,10 +29,23 @@ pub(crate) struct ForcedTx {
     pub(crate) tx: Transaction,
 }
 
+/// A shielded transfer that passed the stateless rules, with where to answer.
+pub(crate) struct ShieldedSubmit {
+    pub(crate) id: B256,
+    pub(crate) sub: shielded::Submission,
+    pub(crate) reply: oneshot::Sender<Result<B256, ShieldedRefusal>>,
+}
+
 /// Work for the sequencer.
 pub(crate) enum Command {
     /// A verified transaction.
     Submit(Submission),
+    /// A shielded transfer past the stateless rules (root, nullifiers and proof next).
+    SubmitShielded(Box<ShieldedSubmit>),
+    /// TEST ONLY (`test-utils`): append these commitments as DEPOSIT entries in the next block,
+    /// as if imported from L1, until the import of `ShieldedDeposit` logs exists.
+    #[cfg(feature = "test-utils")]
+    TestDeposits(Vec<alloy_primitives::U256>, oneshot::Sender<()>),
     /// The block interval elapsed.
     Tick,
     /// Deposits, exits and included forced transactions from L1 (answered once durable).
@@ -84,6 +98,46 @@ impl Commands {
             .await
             .map_err(|_| Refusal::Unavailable)?;
         answer.await.map_err(|_| Refusal::Unavailable)?
+    }
+
+    /// Checks a shielded transfer's stateless rules on the caller's thread, then hands it to the
+    /// sequencer and waits until it is durable (or refused). Answers its id.
+    pub(crate) async fn submit_shielded(
+        &self,
+        state: &NodeState,
+        sub: shielded::Submission,
+    ) -> Result<B256, ShieldedRefusal> {
+        if !state.is_accepting() {
+            return Err(ShieldedRefusal::Unavailable("shutting down"));
+        }
+        let service = state.shielded().ok_or(ShieldedRefusal::Unavailable(
+            "the shielded ledger is not configured",
+        ))?;
+        rules::check_stateless(&sub, &service.chain)?;
+        let id = sub.id();
+        let (reply, answer) = oneshot::channel();
+        self.0
+            .send(Command::SubmitShielded(Box::new(ShieldedSubmit {
+                id,
+                sub,
+                reply,
+            })))
+            .await
+            .map_err(|_| ShieldedRefusal::Unavailable("shutting down"))?;
+        answer
+            .await
+            .map_err(|_| ShieldedRefusal::Unavailable("shutting down"))?
+    }
+
+    /// TEST ONLY: queues DEPOSIT appends for the next block (see [`Command::TestDeposits`]).
+    #[cfg(feature = "test-utils")]
+    pub(crate) async fn test_deposits(&self, cms: Vec<alloy_primitives::U256>) -> Result<()> {
+        let (tx, rx) = oneshot::channel();
+        self.0
+            .send(Command::TestDeposits(cms, tx))
+            .await
+            .map_err(|_| Error::ShuttingDown)?;
+        rx.await.map_err(|_| Error::ShuttingDown)
     }
 
     /// Builds a block from the pending transactions now; returns its number (`None`: nothing

@@ -27,6 +27,19 @@ pub struct Config {
     pub l1: L1Config,
     /// The history accumulator.
     pub accumulator: AccumulatorConfig,
+    /// The shielded ledger.
+    pub shielded: ShieldedConfig,
+}
+
+/// Shielded ledger settings (docs/shielded.md).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShieldedConfig {
+    /// The `ShieldedPool` contract every transfer's `ext.anchor` must name; none disables the
+    /// shielded ledger (`debye_submitShielded` answers "unavailable"). While set, the node
+    /// verifies proofs with the INSECURE development key of `debye-zk` (a multi-party key is
+    /// future work, docs/circuits.md §8.2).
+    pub pool: Option<Address>,
 }
 
 /// History accumulator settings (docs/accumulator.md §13).
@@ -142,6 +155,7 @@ impl Default for Config {
             rpc: RpcConfig::default(),
             l1: L1Config::default(),
             accumulator: AccumulatorConfig::default(),
+            shielded: ShieldedConfig::default(),
         }
     }
 }

@@ -36,6 +36,7 @@ mod node;
 mod rpc;
 mod run;
 mod sequencer;
+mod shielded;
 mod state;
 mod submitter;
 mod sync;
@@ -44,6 +45,7 @@ pub mod test_utils;
 
 pub use config::{
     AccumulatorConfig, BlockConfig, Config, L1Backend, L1Config, MempoolConfig, RpcConfig,
+    ShieldedConfig,
 };
 pub use error::{Error, Result};
 pub use logging::{LogFormat, init_logging};

@@ -115,8 +115,17 @@ impl Operator {
         } else {
             None
         };
+        let shielded = match config.shielded.pool {
+            Some(pool) => Some(Arc::new(
+                crate::shielded::service::ShieldedService::insecure_dev(
+                    crate::shielded::rules::ChainRules { chain_id, pool },
+                )
+                .map_err(|e| Error::Internal(format!("shielded verifying key: {e}")))?,
+            )),
+            None => None,
+        };
         let (state, tip_rx) = NodeState::new(config, store, identity, domain, metrics, accumulator);
-        let state = Arc::new(state);
+        let state = Arc::new(state.with_shielded(shielded));
         let sequencer = Sequencer::recover(state.clone())?;
         let (stop, stop_rx) = watch::channel(false);
         let (fatal_tx, fatal) = mpsc::unbounded_channel();
@@ -224,6 +233,15 @@ impl Operator {
             .submit(&self.state, stx)
             .await
             .map_err(ApiError::from)
+    }
+
+    /// TEST ONLY (`test-utils`): the next block appends `cms` as DEPOSIT entries as if they were
+    /// imported from L1's shielded deposit queue. Exists until the node imports
+    /// `ShieldedDeposit` logs; headers built with it are refused by an anchor that checks
+    /// `depositCursor` against its queue (docs/shielded.md S-2.2).
+    #[cfg(feature = "test-utils")]
+    pub async fn test_shielded_deposits(&self, cms: Vec<alloy_primitives::U256>) -> Result<()> {
+        self.commands.test_deposits(cms).await
     }
 
     /// Builds a block from the pending transactions now; returns its number (`None`: nothing

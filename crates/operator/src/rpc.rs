@@ -11,15 +11,16 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, B256};
 use debye_accumulator::Group;
-use debye_primitives::{Segment, ShieldedSection, SignedTransaction};
+use debye_primitives::{Segment, ShieldedEntry, ShieldedSection, SignedTransaction};
 use debye_rpc_api::{
     ApiError, DISCOVER, DebyeApiServer, ErrorCode, MAX_HISTORY_SPAN, OPENRPC,
     types::{
-        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
-        RangeProof, SubmitResult, TxStatusView,
+        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, NoteFrontierView,
+        OwnedRange, RangeProof, ShieldedStatusView, ShieldedSubmitResult, ShieldedTransfer,
+        SubmitResult, TxStatusView,
     },
 };
-use debye_storage::TxStatus;
+use debye_storage::{ShieldedStatus, TxStatus};
 use jsonrpsee::{
     core::{RpcResult, async_trait},
     server::{
@@ -34,6 +35,7 @@ use crate::{
     Error, Result,
     accumulator::{MAX_SPAN_EXPONENT_BITS, SpanRefusal},
     command::Commands,
+    shielded::{Submission, submission::BlockEntry, tree::NoteTree},
     state::NodeState,
 };
 
@@ -66,10 +68,48 @@ impl Api {
             header,
             tx_ids,
             transactions,
-            // The store keeps no shielded entries yet: every block's section is empty.
-            shielded: ShieldedSection::default(),
+            shielded: self.section(number)?,
             l1_committed: self.committed(number),
         }))
+    }
+
+    /// Block `number`'s shielded section as stored (entries with their ciphertexts).
+    fn section(&self, number: u64) -> Result<ShieldedSection> {
+        let rows = self.state.store().block_shielded(number)?;
+        let entries = rows
+            .iter()
+            .map(|r| {
+                let e = BlockEntry::decode(&r.data)
+                    .map_err(|e| Error::Internal(format!("stored entry of block {number}: {e}")))?;
+                Ok(ShieldedEntry {
+                    entry: e.entry,
+                    ciphertexts: e.ciphertexts,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ShieldedSection::new(entries))
+    }
+
+    fn shielded_status_of(&self, id: B256) -> Result<ShieldedStatusView> {
+        Ok(match self.state.store().shielded_status(id)? {
+            None => ShieldedStatusView::Unknown,
+            Some(ShieldedStatus::Pending { .. }) => ShieldedStatusView::Pending,
+            Some(ShieldedStatus::Dropped) => ShieldedStatusView::Dropped,
+            Some(ShieldedStatus::Included { block, index }) => {
+                let rows = self.state.store().block_shielded(block)?;
+                let entry = rows
+                    .get(index as usize)
+                    .and_then(|r| BlockEntry::decode(&r.data).ok())
+                    .ok_or_else(|| Error::Internal(format!("entry {index} of block {block}")))?;
+                ShieldedStatusView::Included {
+                    block,
+                    index,
+                    leaf: entry.entry.leaf(),
+                    first_leaf: entry.entry.head.first_leaf,
+                    l1_committed: self.committed(block),
+                }
+            }
+        })
     }
 
     fn proof(&self, number: u64, segment: &Segment) -> Result<RangeProof, ApiError> {
@@ -336,6 +376,46 @@ impl DebyeApiServer for Api {
         } else {
             Err(ApiError::new(ErrorCode::Unavailable).into())
         }
+    }
+
+    async fn submit_shielded(&self, transfer: ShieldedTransfer) -> RpcResult<ShieldedSubmitResult> {
+        let sub = Submission {
+            body: transfer.body,
+            nullifiers: transfer.nullifiers,
+            commitments: transfer.commitments,
+            ciphertexts: transfer.ciphertexts,
+        };
+        let id = self
+            .commands
+            .submit_shielded(&self.state, sub)
+            .await
+            .map_err(ApiError::from)?;
+        let status = self.shielded_status_of(id).map_err(|e| internal(&e))?;
+        Ok(ShieldedSubmitResult { id, status })
+    }
+
+    async fn shielded_status(&self, id: B256) -> RpcResult<ShieldedStatusView> {
+        Ok(self.shielded_status_of(id).map_err(|e| internal(&e))?)
+    }
+
+    async fn note_tree_frontier(&self, number: Option<u64>) -> RpcResult<Option<NoteFrontierView>> {
+        let block = number.unwrap_or_else(|| self.state.tip_number());
+        let Some(frontier) = self
+            .state
+            .store()
+            .note_frontier(block)
+            .map_err(|e| internal(&e.into()))?
+        else {
+            return Ok(None);
+        };
+        let tree = NoteTree::from_frontier(&frontier)
+            .map_err(|e| internal(&Error::Internal(e.to_string())))?;
+        Ok(Some(NoteFrontierView {
+            block,
+            count: frontier.count,
+            root: tree.header_root(),
+            nodes: frontier.nodes,
+        }))
     }
 }
 

@@ -15,6 +15,8 @@ use debye_storage::{
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
+mod shielded;
+
 use crate::{
     Error, Result,
     blocks::BlockIndex,
@@ -37,6 +39,7 @@ type Replies = Vec<(B256, oneshot::Sender<Result<B256, Refusal>>)>;
 pub(crate) struct Sequencer {
     state: Arc<NodeState>,
     mempool: Mempool,
+    shielded: shielded::ShieldedSeq,
     tip: Option<BlockHeader>,
     max_batch: usize,
     max_block_txs: usize,
@@ -81,6 +84,7 @@ impl Sequencer {
             max_batch: config.mempool.max_batch,
             max_block_txs: config.block.max_txs,
             mempool: Mempool::new(pending, next_seq, config.mempool.max_size),
+            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.map_or(0, |h| h.number))?,
             state,
             tip,
         })
@@ -108,14 +112,26 @@ impl Sequencer {
             let mut build = false;
             let mut deferred = Vec::new();
             let mut shutdown = false;
+            let mut checked = Vec::new();
+            let next_time = stamp(self.tip.as_ref(), self.state.l1_time());
             for cmd in batch.drain(..) {
                 match cmd {
                     Command::Submit(s) => self.admit(s, &mut accepted, &mut replies),
+                    Command::SubmitShielded(s) => {
+                        self.shielded
+                            .admit(&self.state, next_time, *s, &mut checked);
+                    }
+                    #[cfg(feature = "test-utils")]
+                    Command::TestDeposits(cms, reply) => {
+                        self.shielded.queue_test_deposits(cms);
+                        let _ = reply.send(());
+                    }
                     Command::Tick => build = true,
                     other => deferred.push(other),
                 }
             }
             self.commit_accepted(accepted, replies)?;
+            self.shielded.commit(&self.state, checked)?;
             for cmd in deferred {
                 match cmd {
                     Command::L1 {
@@ -149,13 +165,18 @@ impl Sequencer {
                         }
                     }
                     Command::Shutdown => shutdown = true,
-                    Command::Submit(_) | Command::Tick => {}
+                    Command::Submit(_) | Command::SubmitShielded(_) | Command::Tick => {}
+                    #[cfg(feature = "test-utils")]
+                    Command::TestDeposits(..) => {}
                 }
             }
             if shutdown {
                 break;
             }
-            while build || self.mempool.len() >= self.max_block_txs {
+            while build
+                || self.mempool.len() >= self.max_block_txs
+                || self.shielded.pooled() >= self.max_block_txs
+            {
                 build = false;
                 if self.build_block()?.is_none() {
                     break;
@@ -231,7 +252,7 @@ impl Sequencer {
     /// Builds, stores and announces the next block from the oldest pending transactions. Returns
     /// the block number, or `None` when nothing was pending.
     fn build_block(&mut self) -> Result<Option<u64>> {
-        if self.mempool.is_empty() {
+        if self.mempool.is_empty() && !self.shielded.has_work() {
             return Ok(None);
         }
         let started = Instant::now();
@@ -265,10 +286,11 @@ impl Sequencer {
         });
         let tree = SumMerkleTree::build(entries)
             .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
-        // No shielded entries exist yet: the note tree and both cursors are carried from the
-        // parent (docs/shielded.md §2.1), and the entries root and count are zero.
+        // Without shielded entries the note tree and both cursors are carried from the parent
+        // (docs/shielded.md §2.1), and the entries root and count are zero.
         let parent = self.tip.unwrap_or_default();
-        let header = BlockHeader {
+        let timestamp = stamp(self.tip.as_ref(), self.state.l1_time());
+        let mut header = BlockHeader {
             number,
             prev_hash: self.tip.map_or(B256::ZERO, |h| h.hash()),
             tx_root: tree.root(),
@@ -279,8 +301,18 @@ impl Sequencer {
             entry_count: 0,
             deposit_cursor: parent.deposit_cursor,
             exit_cursor: parent.exit_cursor,
-            timestamp: stamp(self.tip.as_ref(), self.state.l1_time()),
+            timestamp,
         };
+        let taken = self
+            .shielded
+            .take(timestamp, self.max_block_txs, parent.deposit_cursor)?;
+        if let Some(t) = taken.as_ref().filter(|t| t.section.entry_count() > 0) {
+            header.note_root = t.section.note_root;
+            header.note_count = t.section.tree.count();
+            header.entries_root = t.section.entries_root;
+            header.entry_count = t.section.entry_count();
+            header.deposit_cursor = parent.deposit_cursor.saturating_add(t.deposits);
+        }
         for (index, (_, stx)) in txs.iter().enumerate() {
             let index =
                 u32::try_from(index).map_err(|_| Error::Internal("block too big".into()))?;
@@ -295,8 +327,12 @@ impl Sequencer {
             included_seqs: seqs,
             dropped,
             ranges,
+            shielded: taken.as_ref().map(|t| t.commit.clone()).unwrap_or_default(),
         };
         self.state.store().commit_block(&commit)?;
+        if let Some(t) = &taken {
+            self.shielded.applied(t);
+        }
         if let Some(acc) = self.state.accumulator() {
             acc.push(number, crate::accumulator::touched(&commit.txs)?)?;
         }

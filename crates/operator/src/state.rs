@@ -22,6 +22,7 @@ use crate::{
     blocks::{BlockCache, BlockIndex},
     ledger::Ledger,
     metrics::Metrics,
+    shielded::service::ShieldedService,
 };
 
 /// State shared by the sequencer, the API and the L1 tasks.
@@ -44,6 +45,8 @@ pub(crate) struct NodeState {
     tip: Mutex<Option<BlockHeader>>,
     tip_tx: watch::Sender<u64>,
     blocks: BlockCache,
+    /// The shielded ledger's key and chain values (`None`: disabled in the config).
+    shielded: Option<Arc<ShieldedService>>,
 }
 
 impl NodeState {
@@ -74,8 +77,20 @@ impl NodeState {
             tip: Mutex::new(None),
             tip_tx,
             blocks: BlockCache::default(),
+            shielded: None,
         };
         (state, tip_rx)
+    }
+
+    /// This state with the shielded ledger's service (`None`: disabled).
+    pub(crate) fn with_shielded(mut self, shielded: Option<Arc<ShieldedService>>) -> Self {
+        self.shielded = shielded;
+        self
+    }
+
+    /// The shielded ledger's service (`None`: disabled in the config).
+    pub(crate) fn shielded(&self) -> Option<&Arc<ShieldedService>> {
+        self.shielded.as_ref()
     }
 
     pub(crate) fn config(&self) -> &Config {

@@ -164,22 +164,33 @@ pub struct Block {
 /// The shielded ledger's part of a block: its ordered entries (deposit appends and shielded
 /// transfers, docs/shielded.md §3).
 ///
-/// The entry format is specified ([`crate::shielded`]) but no part of the node produces or
-/// admits entries yet, so no block entry can exist: [`ShieldedEntry`] has no value, and a block
-/// that carries one fails to decode instead of being half understood. The section commits to
-/// [`crate::shielded::entries_root`] of its leaves, zero while empty, which is what every
-/// header's `entriesRoot` holds today.
+/// Each entry travels with its ciphertexts (docs/shielded.md S-6.1), so a wallet with only its
+/// keys can scan whole block bodies. The section commits to [`crate::shielded::entries_root`] of
+/// its leaves, zero while empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ShieldedSection {
     entries: Vec<ShieldedEntry>,
 }
 
-/// One entry of a [`ShieldedSection`]; it has no variant until the shielded format lands.
+/// One entry of a [`ShieldedSection`]: the entry (head and body) and its note ciphertexts (two
+/// for a transfer, bound by `ext.ctHash0/1`; none for a deposit, whose ciphertext is in its L1
+/// log).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ShieldedEntry {}
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShieldedEntry {
+    /// The entry.
+    pub entry: shielded::Entry,
+    /// Its ciphertexts.
+    pub ciphertexts: Vec<alloy_primitives::Bytes>,
+}
 
 impl ShieldedSection {
+    /// A section of `entries`, in order.
+    pub const fn new(entries: Vec<ShieldedEntry>) -> Self {
+        Self { entries }
+    }
+
     /// Whether the section has no entry (always, until the shielded format lands).
     pub const fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -197,7 +208,7 @@ impl ShieldedSection {
 
     /// The entries' leaves, in order.
     pub fn leaves(&self) -> Vec<B256> {
-        self.entries.iter().map(|e| match *e {}).collect()
+        self.entries.iter().map(|e| e.entry.leaf()).collect()
     }
 
     /// The commitment the header's `entriesRoot` carries ([`shielded::entries_root`] of the
@@ -267,7 +278,13 @@ impl Block {
             .note_state(h.note_root, h.note_count, h.deposit_cursor, h.exit_cursor)
             .timestamp(h.timestamp)
             .build()?;
-        if block.header != self.header {
+        // The builder has no shielded section; its commitment was checked above.
+        let built = BlockHeader {
+            entries_root: h.entries_root,
+            entry_count: h.entry_count,
+            ..block.header
+        };
+        if built != self.header {
             return Err(Error::TxRootMismatch);
         }
         Ok(tree)

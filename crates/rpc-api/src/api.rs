@@ -6,13 +6,14 @@ use debye_primitives::{Segment, SignedTransaction};
 use jsonrpsee::{core::RpcResult, proc_macros::rpc};
 
 use crate::types::{
-    AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange, RangeProof,
+    AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, NoteFrontierView,
+    OwnedRange, RangeProof, ShieldedStatusView, ShieldedSubmitResult, ShieldedTransfer,
     SubmitResult, TxStatusView,
 };
 
 /// Full names of every method of [`DebyeApi`], in declaration order (checked against
 /// `docs/openrpc.json` by a test).
-pub const METHODS: [&str; 12] = [
+pub const METHODS: [&str; 15] = [
     "debye_submitTransaction",
     "debye_transactionStatus",
     "debye_blockByNumber",
@@ -25,12 +26,15 @@ pub const METHODS: [&str; 12] = [
     "debye_accumulatorExclusion",
     "debye_chainStatus",
     "debye_health",
+    "debye_submitShielded",
+    "debye_shieldedStatus",
+    "debye_noteTreeFrontier",
 ];
 
 /// Parameter names of every method of [`DebyeApi`], in positional order (checked against
 /// `docs/openrpc.json` by a test). A call may give fewer (the rest are missing or optional) but
 /// never more, and by name only these: see [`crate::check_params`].
-pub const PARAMS: [(&str, &[&str]); 12] = [
+pub const PARAMS: [(&str, &[&str]); 15] = [
     ("debye_submitTransaction", &["transaction"]),
     ("debye_transactionStatus", &["txId"]),
     ("debye_blockByNumber", &["number"]),
@@ -43,6 +47,9 @@ pub const PARAMS: [(&str, &[&str]); 12] = [
     ("debye_accumulatorExclusion", &["segment", "from", "to"]),
     ("debye_chainStatus", &[]),
     ("debye_health", &[]),
+    ("debye_submitShielded", &["transfer"]),
+    ("debye_shieldedStatus", &["id"]),
+    ("debye_noteTreeFrontier", &["number"]),
 ];
 
 /// The operator's JSON-RPC API (namespace `debye`). See `docs/api.md`.
@@ -111,4 +118,19 @@ pub trait DebyeApi {
     /// `"ok"` while the node serves.
     #[method(name = "health")]
     async fn health(&self) -> RpcResult<String>;
+
+    /// Admits a shielded `TRANSFER` (docs/shielded.md S-4.3): checks it, verifies its proof and
+    /// makes it durable before answering its id. Resubmitting an admitted entry answers the
+    /// same id and its status.
+    #[method(name = "submitShielded")]
+    async fn submit_shielded(&self, transfer: ShieldedTransfer) -> RpcResult<ShieldedSubmitResult>;
+
+    /// Where a shielded entry stands (`unknown`, `pending`, `included` with its leaf, `dropped`).
+    #[method(name = "shieldedStatus")]
+    async fn shielded_status(&self, id: B256) -> RpcResult<ShieldedStatusView>;
+
+    /// The note tree's frontier after block `number` (the latest when omitted), so a wallet
+    /// extends its paths from whole blocks without asking for a per-leaf path (S-4.4).
+    #[method(name = "noteTreeFrontier")]
+    async fn note_tree_frontier(&self, number: Option<u64>) -> RpcResult<Option<NoteFrontierView>>;
 }

@@ -53,11 +53,29 @@ pub enum ErrorCode {
     RangeTouched,
     /// The requested block span ends before it starts (`from > to`).
     ReversedSpan,
+    /// A shielded entry breaks a format rule: ciphertext size, a public input at or above `r`,
+    /// an `ext` field, a ciphertext hash, `extDataHash`, or two equal nullifiers
+    /// (docs/shielded.md S-3.4, S-4.3, S-6.1).
+    ShieldedMalformed,
+    /// A shielded entry is not a `TRANSFER` with `publicAmount = 0` (S-3.1).
+    ShieldedWrongKind,
+    /// A shielded entry's `ext.expiry` is outside `[next block time, + MAX_LIFETIME]` (S-8.3).
+    ShieldedExpired,
+    /// `rootBlock` is unknown or not committed on L1, or `root` is not its non-zero `noteRoot`
+    /// (S-4.3).
+    UnknownRoot,
+    /// A nullifier was spent in a block (S-4.3).
+    NullifierSpent,
+    /// A nullifier is held by an entry already in the shielded pool (S-4.3).
+    NullifierPending,
+    /// The proof is malformed (a point off its group, a coordinate too large) or does not
+    /// verify (S-4.3, F1).
+    InvalidProof,
 }
 
 impl ErrorCode {
     /// Every code, in documentation order.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 29] = [
         Self::ParseError,
         Self::InvalidRequest,
         Self::MethodNotFound,
@@ -80,6 +98,13 @@ impl ErrorCode {
         Self::Internal,
         Self::RangeTouched,
         Self::ReversedSpan,
+        Self::ShieldedMalformed,
+        Self::ShieldedWrongKind,
+        Self::ShieldedExpired,
+        Self::UnknownRoot,
+        Self::NullifierSpent,
+        Self::NullifierPending,
+        Self::InvalidProof,
     ];
 
     /// The numeric JSON-RPC code.
@@ -107,6 +132,13 @@ impl ErrorCode {
             Self::Internal => 1012,
             Self::RangeTouched => 1013,
             Self::ReversedSpan => 1014,
+            Self::ShieldedMalformed => 1015,
+            Self::ShieldedWrongKind => 1016,
+            Self::ShieldedExpired => 1017,
+            Self::UnknownRoot => 1018,
+            Self::NullifierSpent => 1019,
+            Self::NullifierPending => 1020,
+            Self::InvalidProof => 1021,
         }
     }
 
@@ -135,6 +167,13 @@ impl ErrorCode {
             Self::Internal => "internal error",
             Self::RangeTouched => "range touched in the span",
             Self::ReversedSpan => "block span ends before it starts",
+            Self::ShieldedMalformed => "malformed shielded entry",
+            Self::ShieldedWrongKind => "shielded entry of the wrong kind",
+            Self::ShieldedExpired => "shielded entry expired",
+            Self::UnknownRoot => "unknown or stale root",
+            Self::NullifierSpent => "nullifier already spent",
+            Self::NullifierPending => "nullifier pending in the pool",
+            Self::InvalidProof => "invalid proof",
         }
     }
 

@@ -1,11 +1,79 @@
 //! Wire types of the API. Plain integers (block numbers, indexes, counts) are JSON numbers; the
 //! protocol types from `debye-primitives` keep their own encodings (hex quantities and hashes).
 
-use alloy_primitives::{Address, B256, Bytes};
+use alloy_primitives::{Address, B256, Bytes, U256};
 use debye_primitives::{
     Block, BlockHeader, ExclusionProof, InclusionProof, Segment, ShieldedSection, SignedTransaction,
 };
 use serde::{Deserialize, Serialize};
+
+/// A shielded `TRANSFER` as `debye_submitShielded` takes it: the entry's body (docs/shielded.md
+/// S-3.5), the head's nullifiers and commitments, and the two note ciphertexts (hex, exactly
+/// `CT_LEN` = 123 bytes each).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ShieldedTransfer {
+    /// Root block, root, public amount, token, extDataHash, proof and external data.
+    pub body: debye_primitives::shielded::TransferBody,
+    /// Public inputs 1 and 2.
+    pub nullifiers: [U256; 2],
+    /// Public inputs 3 and 4.
+    pub commitments: [U256; 2],
+    /// The outputs' ciphertexts.
+    pub ciphertexts: [Bytes; 2],
+}
+
+/// Answer to `debye_submitShielded`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShieldedSubmitResult {
+    /// The entry's id: `keccak256(nf0 ‖ nf1 ‖ cm0 ‖ cm1 ‖ bodyHash)`.
+    pub id: B256,
+    /// Where it stands now.
+    pub status: ShieldedStatusView,
+}
+
+/// Where a shielded entry stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "camelCase")]
+pub enum ShieldedStatusView {
+    /// The operator never admitted it.
+    Unknown,
+    /// Admitted and durable, waiting for a block.
+    Pending,
+    /// In a block.
+    #[serde(rename_all = "camelCase")]
+    Included {
+        /// Block number.
+        block: u64,
+        /// Entry index in the block's shielded section.
+        index: u32,
+        /// The entry's leaf in the entries tree.
+        leaf: B256,
+        /// Position of its first note (the second is `firstLeaf + 1`).
+        first_leaf: u64,
+        /// Whether the block's commitment is on L1.
+        l1_committed: bool,
+    },
+    /// Admitted but never included (its expiry passed).
+    Dropped,
+}
+
+/// The note tree after a block: its count, root and frontier (one node per set bit of `count`,
+/// lowest level first: the root of the complete subtree of `2^l` leaves ending at the last
+/// leaf's side).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NoteFrontierView {
+    /// The block.
+    pub block: u64,
+    /// Leaves (the header's `noteCount`).
+    pub count: u64,
+    /// The tree's root (zero for the empty tree, as the header writes it).
+    pub root: B256,
+    /// The frontier nodes.
+    pub nodes: Vec<B256>,
+}
 
 /// Answer to `debye_submitTransaction`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

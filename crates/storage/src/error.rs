@@ -22,6 +22,15 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A block spends a nullifier already in the set (docs/shielded.md S-4.3); the block was not
+    /// stored.
+    #[error("nullifier {nullifier:#x} was already spent in block {block}")]
+    NullifierSpent {
+        /// The nullifier.
+        nullifier: alloy_primitives::U256,
+        /// The block that spent it.
+        block: u64,
+    },
     /// A block was committed out of order (its number is not the tip's successor).
     #[error("block {got} does not follow the stored tip (expected {expected})")]
     OutOfOrder {

@@ -7,15 +7,19 @@
 //!
 //! Every write method commits durably (fsync) before it returns, so what the operator
 //! acknowledges survives a crash. The schema is versioned ([`SCHEMA_VERSION`]): opening a file
-//! written with another version fails with [`Error::SchemaMismatch`].
+//! written with another version fails with [`Error::SchemaMismatch`], except version 2, which is
+//! migrated in place.
 
 mod codec;
 mod error;
+mod redb_shielded;
 pub mod redb_store;
+pub mod shielded;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
+pub use shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus};
 pub use store::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events,
     Origin, PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
@@ -25,4 +29,7 @@ pub use store::{
 /// 11-field, 352-byte encoding (docs/formats.md §7); a version-1 file cannot be migrated (its
 /// headers lack the timestamp and shielded fields, and their hashes are what an old anchor
 /// committed), so it is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: the shielded tables (pool, block entries, nullifier set, note frontiers); a version-2 file
+/// is migrated in place when opened (the tables are created empty: no version-2 block had a
+/// shielded entry).
+pub const SCHEMA_VERSION: u32 = 3;

@@ -15,6 +15,8 @@
 //! | `exits`     | range start          | end ‖ L1 block                            |
 //! | `acc_steps` | block number         | u32 len ‖ A_n ‖ P_n (accumulator step)     |
 //!
+//! The shielded tables (schema 2) are described in `redb_shielded.rs`.
+//!
 //! `tx_status` is keyed by a hash, so every insert lands on a random page that the commit copies,
 //! checksums and writes: one 4 KiB page per row once the table is large. So it is written
 //! sparingly, as an index derived from the other tables:
@@ -43,6 +45,8 @@ use crate::{
     Error, Result, SCHEMA_VERSION,
     codec::{self, Reader, u256_key},
     error::db,
+    redb_shielded::{self as sh, K_SH_NEXT_SEQ},
+    shielded::{NoteFrontier, PendingShielded, ShieldedRow, ShieldedStatus},
     store::{
         AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events,
         PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
@@ -110,6 +114,11 @@ impl RedbStore {
                 None => None,
             };
             match found {
+                // Schema 2 lacks only the shielded tables, created below.
+                Some(2) => {
+                    meta.insert(K_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())
+                        .map_err(db)?;
+                }
                 Some(found) if found != SCHEMA_VERSION => {
                     return Err(Error::SchemaMismatch {
                         found,
@@ -133,6 +142,7 @@ impl RedbStore {
         wtx.open_table(DEPOSITS).map_err(db)?;
         wtx.open_table(EXITS).map_err(db)?;
         wtx.open_table(ACC_STEPS).map_err(db)?;
+        sh::create_tables(&wtx)?;
         wtx.commit().map_err(db)?;
         let store = Self {
             db: database,
@@ -417,7 +427,8 @@ impl Store for RedbStore {
                 }
             }
             apply_dropped(wtx, &commit.dropped)?;
-            apply_ranges(wtx, &commit.ranges)
+            apply_ranges(wtx, &commit.ranges)?;
+            sh::apply_block(wtx, number, &commit.shielded)
         })?;
         let mut index = self.tx_index()?;
         if flush.is_some() {
@@ -617,5 +628,77 @@ impl Store for RedbStore {
 
     fn accumulator_step(&self, number: u64) -> Result<Option<AccumulatorStep>> {
         self.get(ACC_STEPS, number, codec::decode_acc_step)
+    }
+
+    fn accept_shielded(&self, entries: &[PendingShielded]) -> Result<()> {
+        let Some(last) = entries.iter().map(|e| e.seq).max() else {
+            return Ok(());
+        };
+        self.write(|wtx| {
+            sh::accept(wtx, entries)?;
+            put(
+                wtx,
+                META,
+                K_SH_NEXT_SEQ,
+                last.saturating_add(1).to_be_bytes(),
+            )
+        })
+    }
+
+    fn pending_shielded(&self) -> Result<Vec<PendingShielded>> {
+        self.rows(sh::SH_PENDING, |seq, v| {
+            let row = sh::decode_row(v, "sh_pending")?;
+            Ok(PendingShielded {
+                seq,
+                id: row.id,
+                data: row.data,
+            })
+        })
+    }
+
+    fn next_shielded_seq(&self) -> Result<u64> {
+        match self.meta(K_SH_NEXT_SEQ)? {
+            Some(v) => Reader::new(&v, "meta").u64(),
+            None => Ok(0),
+        }
+    }
+
+    fn nullifier_block(&self, nullifier: U256) -> Result<Option<u64>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let table = rtx.open_table(sh::NULLIFIERS).map_err(db)?;
+        Ok(table
+            .get(sh::nullifier_key(nullifier))
+            .map_err(db)?
+            .map(|v| v.value()))
+    }
+
+    fn block_shielded(&self, number: u64) -> Result<Vec<ShieldedRow>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let rows = rtx.open_table(sh::SH_ENTRIES).map_err(db)?;
+        rows.range((number, 0)..=(number, u32::MAX))
+            .map_err(db)?
+            .map(|row| {
+                let (_, v) = row.map_err(db)?;
+                sh::decode_row(v.value(), "sh_entries")
+            })
+            .collect()
+    }
+
+    fn note_frontier(&self, number: u64) -> Result<Option<NoteFrontier>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let headers = rtx.open_table(HEADERS).map_err(db)?;
+        let tip = match headers.last().map_err(db)? {
+            Some((k, _)) => k.value(),
+            None => 0,
+        };
+        if number > tip {
+            return Ok(None);
+        }
+        let frontiers = rtx.open_table(sh::NOTE_FRONTIERS).map_err(db)?;
+        sh::frontier_at(&frontiers, number).map(Some)
+    }
+
+    fn shielded_status(&self, id: B256) -> Result<Option<ShieldedStatus>> {
+        self.get(sh::SH_STATUS, id.0, sh::decode_status)
     }
 }

@@ -3,7 +3,10 @@
 use alloy_primitives::{Address, B256, U256};
 use debye_primitives::{BlockHeader, Segment, SignedTransaction};
 
-use crate::Result;
+use crate::{
+    Result,
+    shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus},
+};
 
 /// Where the coins of a range were created: the output (or deposit) an input must point at
 /// (one definition for every client, in `debye-primitives`).
@@ -131,6 +134,10 @@ pub struct BlockCommit {
     pub dropped: Vec<Dropped>,
     /// Ownership index changes.
     pub ranges: RangeDelta,
+    /// The shielded section and what it changes (entries, nullifiers, note tree, pool), in the
+    /// same write transaction: a crash never leaves a nullifier without its block or a block
+    /// without its nullifiers.
+    pub shielded: ShieldedCommit,
 }
 
 /// L1 events ingested together, with the L1 block the next scan starts at.
@@ -220,6 +227,22 @@ pub trait Store: Send + Sync + 'static {
     fn submission(&self) -> Result<SubmissionState>;
     /// Records what is known about L1 commitments.
     fn set_submission(&self, state: &SubmissionState) -> Result<()>;
+
+    /// Makes accepted shielded entries durable (one commit for the whole batch).
+    fn accept_shielded(&self, entries: &[PendingShielded]) -> Result<()>;
+    /// The shielded pool, in acceptance order.
+    fn pending_shielded(&self) -> Result<Vec<PendingShielded>>;
+    /// The next free shielded acceptance sequence number.
+    fn next_shielded_seq(&self) -> Result<u64>;
+    /// The block whose shielded section spent `nullifier`, if any.
+    fn nullifier_block(&self, nullifier: U256) -> Result<Option<u64>>;
+    /// The shielded entries of block `number`, in order (empty for an unknown block).
+    fn block_shielded(&self, number: u64) -> Result<Vec<ShieldedRow>>;
+    /// The note tree after block `number` (`None` past the tip; the empty tree before the first
+    /// leaf).
+    fn note_frontier(&self, number: u64) -> Result<Option<NoteFrontier>>;
+    /// Where shielded entry `id` stands.
+    fn shielded_status(&self, id: B256) -> Result<Option<ShieldedStatus>>;
 
     /// Stores the accumulator step of block `number` (written after the block, by the
     /// accumulator worker; a step lost in a crash is recomputed at the next start).

@@ -7,7 +7,7 @@ use debye_rpc_api::{ApiError, ErrorCode, types::RangeOrigin};
 use debye_storage::{DropReason, Origin};
 use serde_json::json;
 
-use crate::{ledger::Rejection, mempool::Refusal};
+use crate::{ledger::Rejection, mempool::Refusal, shielded::ShieldedRefusal};
 
 /// Maps a failed stateless check to the API error.
 pub(crate) fn invalid_tx(e: &debye_primitives::Error) -> ApiError {
@@ -85,6 +85,117 @@ impl From<Refusal> for ApiError {
             Refusal::Full => ApiError::new(ErrorCode::MempoolFull),
             Refusal::Internal => ApiError::new(ErrorCode::Internal),
         }
+    }
+}
+
+impl From<ShieldedRefusal> for ApiError {
+    /// Every refusal with `data` = `{"reason", "message", "hint"}`: the rule's name, what was
+    /// wrong, and what the submitter can do about it (docs/api.md).
+    fn from(r: ShieldedRefusal) -> Self {
+        use ShieldedRefusal as R;
+        let (code, reason, hint): (ErrorCode, &str, String) = match &r {
+            R::Unavailable(_) => (
+                ErrorCode::Unavailable,
+                "Unavailable",
+                "retry later, or use an operator that runs the shielded ledger".into(),
+            ),
+            R::CiphertextSize { expected, .. } => (
+                ErrorCode::ShieldedMalformed,
+                "CiphertextSize",
+                format!("send each note ciphertext as exactly {expected} bytes (S-6.1)"),
+            ),
+            R::WrongKind { .. } => (
+                ErrorCode::ShieldedWrongKind,
+                "WrongKind",
+                "sign the intent with kind TRANSFER (2); exits start on L1 (S-3.1)".into(),
+            ),
+            R::NonzeroPublicAmount { .. } => (
+                ErrorCode::ShieldedWrongKind,
+                "NonzeroPublicAmount",
+                "prove with publicAmount 0: value enters by L1 deposit and leaves by L1 exit (S-3.1)".into(),
+            ),
+            R::NotAField { .. } => (
+                ErrorCode::ShieldedMalformed,
+                "NotAField",
+                "every public input must be below the BN254 scalar modulus r".into(),
+            ),
+            R::ExtField { field, expected } => (
+                ErrorCode::ShieldedMalformed,
+                "ExtField",
+                format!("set ext.{field} to {expected} and prove again (S-3.4)"),
+            ),
+            R::Expired { .. } => (
+                ErrorCode::ShieldedExpired,
+                "Expired",
+                "sign a new intent with an expiry after the next block's time".into(),
+            ),
+            R::ExpiryTooFar { limit, .. } => (
+                ErrorCode::ShieldedExpired,
+                "ExpiryTooFar",
+                format!("choose an expiry at most {limit} (one day past the next block, S-8.3)"),
+            ),
+            R::CiphertextHash { index } => (
+                ErrorCode::ShieldedMalformed,
+                "CiphertextHash",
+                format!("send the ciphertext whose keccak256 is ext.ctHash{index}"),
+            ),
+            R::ExtDataHash => (
+                ErrorCode::ShieldedMalformed,
+                "ExtDataHash",
+                "extDataHash must be keccak256(EXT_TAG, ext) mod r of the ext sent".into(),
+            ),
+            R::UnknownRootBlock { .. } => (
+                ErrorCode::UnknownRoot,
+                "UnknownRootBlock",
+                "prove against the noteRoot of a block the operator has".into(),
+            ),
+            R::RootBlockNotCommitted { l1_committed, .. } => (
+                ErrorCode::UnknownRoot,
+                "RootBlockNotCommitted",
+                format!("prove against a block committed on L1 (at most {l1_committed}), or wait"),
+            ),
+            R::RootMismatch { root_block } => (
+                ErrorCode::UnknownRoot,
+                "RootMismatch",
+                format!("root must equal header {root_block}'s noteRoot: refresh your paths"),
+            ),
+            R::EmptyRoot { .. } => (
+                ErrorCode::UnknownRoot,
+                "EmptyRoot",
+                "that block's note tree is empty: prove against a later block".into(),
+            ),
+            R::SameNullifier => (
+                ErrorCode::ShieldedMalformed,
+                "SameNullifier",
+                "spend two different notes (or one note and a dummy)".into(),
+            ),
+            R::NullifierSpent { .. } => (
+                ErrorCode::NullifierSpent,
+                "NullifierSpent",
+                "that note is spent: rescan your notes".into(),
+            ),
+            R::PoolDuplicate { .. } => (
+                ErrorCode::NullifierPending,
+                "PoolDuplicate",
+                "an entry spending that note is already pending: wait for its block".into(),
+            ),
+            R::MalformedProof(_) => (
+                ErrorCode::InvalidProof,
+                "MalformedProof",
+                "send the proof's eight words in verifier order (A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y)".into(),
+            ),
+            R::BadProof => (
+                ErrorCode::InvalidProof,
+                "BadProof",
+                "prove again over exactly the public inputs sent".into(),
+            ),
+            R::Full => (ErrorCode::MempoolFull, "Full", "retry later".into()),
+            R::Internal => (ErrorCode::Internal, "Internal", "retry later".into()),
+        };
+        ApiError::with_data(
+            code,
+            json!({ "reason": reason, "message": r.to_string(), "hint": hint }),
+        )
     }
 }
 

@@ -22,8 +22,9 @@ use debye_primitives::{
 };
 use debye_rpc_api::{ApiError, DebyeApiClient, ErrorCode, HttpClient, http_client};
 use debye_storage::{
-    AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, PendingTx,
-    RangeRecord, RedbStore, Store, SubmissionState, TxStatus,
+    AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, NoteFrontier,
+    PendingShielded, PendingTx, RangeRecord, RedbStore, ShieldedRow, ShieldedStatus, Store,
+    SubmissionState, TxStatus,
 };
 use jsonrpsee::core::ClientError;
 use k256::ecdsa::SigningKey;
@@ -298,6 +299,13 @@ impl Store for GatedStore {
         commit_block(commit: &BlockCommit) -> ();
         replace_headers(headers: &[BlockHeader]) -> ();
         tip() -> Option<BlockHeader>;
+        accept_shielded(entries: &[PendingShielded]) -> ();
+        pending_shielded() -> Vec<PendingShielded>;
+        next_shielded_seq() -> u64;
+        nullifier_block(nullifier: alloy_primitives::U256) -> Option<u64>;
+        block_shielded(number: u64) -> Vec<ShieldedRow>;
+        note_frontier(number: u64) -> Option<NoteFrontier>;
+        shielded_status(id: B256) -> Option<ShieldedStatus>;
         header(number: u64) -> Option<BlockHeader>;
         block_number(hash: B256) -> Option<u64>;
         block_txs(number: u64) -> Vec<(B256, SignedTransaction)>;

@@ -15,4 +15,5 @@ mod forced;
 mod helpers;
 mod reorg;
 mod restart;
+mod shielded;
 mod shutdown;

@@ -7,8 +7,9 @@ use debye_primitives::{Segment, SignedTransaction};
 use debye_rpc_api::{
     DebyeApiServer, ErrorCode, METHODS, OPENRPC, PARAMS,
     types::{
-        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, OwnedRange,
-        RangeProof, SubmitResult, TxStatusView,
+        AccumulatorSpan, AccumulatorView, BlockView, ChainStatus, HeaderView, NoteFrontierView,
+        OwnedRange, RangeProof, ShieldedStatusView, ShieldedSubmitResult, ShieldedTransfer,
+        SubmitResult, TxStatusView,
     },
 };
 use jsonrpsee::core::{RpcResult, async_trait};
@@ -61,6 +62,15 @@ impl DebyeApiServer for Unavailable {
         no()
     }
     async fn health(&self) -> RpcResult<String> {
+        no()
+    }
+    async fn submit_shielded(&self, _: ShieldedTransfer) -> RpcResult<ShieldedSubmitResult> {
+        no()
+    }
+    async fn shielded_status(&self, _: B256) -> RpcResult<ShieldedStatusView> {
+        no()
+    }
+    async fn note_tree_frontier(&self, _: Option<u64>) -> RpcResult<Option<NoteFrontierView>> {
         no()
     }
 }

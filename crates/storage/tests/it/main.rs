@@ -2,6 +2,8 @@
 //! ordered, and a file of another schema version is refused.
 #![allow(clippy::unwrap_used)]
 
+mod shielded;
+
 use alloy_primitives::{Address, B256, U256};
 use debye_primitives::{
     BlockHeader,
@@ -72,6 +74,7 @@ fn records_survive_reopen() {
                 upserts: vec![rec],
                 deletes: vec![],
             },
+            shielded: Default::default(),
         })
         .unwrap();
         let dep = DepositEntry {
@@ -189,6 +192,7 @@ fn included_status_is_batched_and_survives_reopen() {
             included_seqs: txs[from..to].iter().map(|p| p.seq).collect(),
             dropped: vec![],
             ranges: RangeDelta::default(),
+            shielded: Default::default(),
         })
         .unwrap();
     };
@@ -229,6 +233,7 @@ fn blocks_are_ordered() {
         included_seqs: vec![],
         dropped: vec![],
         ranges: RangeDelta::default(),
+        shielded: Default::default(),
     };
     let err = s.commit_block(&commit(header(2, B256::ZERO))).unwrap_err();
     assert!(
@@ -314,6 +319,7 @@ fn headers_are_replaced_in_order() {
         included_seqs: vec![],
         dropped: vec![],
         ranges: RangeDelta::default(),
+        shielded: Default::default(),
     };
     let h1 = header(1, B256::ZERO);
     let h2 = header(2, h1.hash());
