@@ -266,6 +266,23 @@ impl ShieldedState {
         Ok(report)
     }
 
+    /// [`Self::scan_block`] over a block's shielded section as the operator serves it (each
+    /// entry with its ciphertexts).
+    pub fn scan_section(
+        &mut self,
+        scanner: &Scanner,
+        header: &BlockHeader,
+        l1_committed: bool,
+        section: &debye_primitives::ShieldedSection,
+    ) -> Result<BlockScan> {
+        let entries: Vec<(&Entry, &[alloy_primitives::Bytes])> = section
+            .entries()
+            .iter()
+            .map(|e| (&e.entry, e.ciphertexts.as_slice()))
+            .collect();
+        self.scan_block(scanner, header, l1_committed, &entries)
+    }
+
     /// Refreshes every unspent or pending note's path to the newest scanned block that changed
     /// the tree (S-4.4: what an exit with no operator needs). Returns that block.
     pub fn refresh_paths(&mut self) -> Result<Option<u64>> {

@@ -93,6 +93,19 @@ pub fn rounded_expiry(now: u64, ttl: u64) -> Result<u64> {
     Ok(expiry)
 }
 
+impl PrivateTransfer {
+    /// What `debye_submitShielded` takes (docs/api.md): body, nullifiers, commitments and
+    /// ciphertexts, without the wallet's own bookkeeping.
+    pub fn to_rpc(&self) -> debye_rpc_api::types::ShieldedTransfer {
+        debye_rpc_api::types::ShieldedTransfer {
+            body: self.body,
+            nullifiers: self.nullifiers,
+            commitments: self.commitments,
+            ciphertexts: self.ciphertexts.clone(),
+        }
+    }
+}
+
 impl ShieldedState {
     /// Chooses the notes: the smallest single note that covers `amount`, else the two largest.
     fn pick(&self, token: &U256, amount: u64) -> Result<Vec<usize>> {

@@ -215,6 +215,12 @@ fn private_transfer_between_two_wallets() {
     assert!(groth16::verify(vk, &public, &proof).unwrap());
     println!("proving in the wallet: {} ms", t.prove_ms);
 
+    // The submission the operator's API takes carries the same entry.
+    let rpc = t.to_rpc();
+    assert_eq!(
+        (rpc.body, rpc.nullifiers, rpc.commitments),
+        (t.body, t.nullifiers, t.commitments)
+    );
     alice.state.mark_pending(&t);
     assert_eq!(alice.unspent(), 0);
     assert!(matches!(
@@ -226,7 +232,18 @@ fn private_transfer_between_two_wallets() {
     let b3 = vec![entry_of(&t, chain.first_leaf())];
     let h3 = chain.block(&b3, now + 30);
     let mut bob_before = bob.state.clone();
-    bob.scan(&h3, &b3);
+    // Bob reads block 3 as the operator serves it: a `ShieldedSection`.
+    let section = debye_primitives::ShieldedSection::new(
+        b3.iter()
+            .map(|(e, c)| debye_primitives::ShieldedEntry {
+                entry: e.clone(),
+                ciphertexts: c.clone(),
+            })
+            .collect(),
+    );
+    bob.state
+        .scan_section(&bob.scanner, &h3, true, &section)
+        .unwrap();
     alice.scan(&h3, &b3);
     // Bob finds exactly his note, Alice her change; Alice's input is spent.
     assert_eq!(bob.state.notes.len(), 1);
