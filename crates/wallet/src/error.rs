@@ -122,6 +122,54 @@ pub enum Error {
     #[error("no forced transaction {0} in this wallet")]
     UnknownForced(u64),
 
+    /// A shielded address (`dbs1…`) could not be parsed.
+    #[error("invalid private address {input}…: {reason}")]
+    InvalidPrivateAddress {
+        /// The first characters of what was given.
+        input: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The shielded cryptography refused a value (a witness, a key, a proof).
+    #[error("shielded: {0}")]
+    Zk(#[from] debye_zk::Error),
+    /// A block's shielded section does not match its header (count, entries root, positions,
+    /// ciphertext hashes or note root): the wallet treats the block as withheld
+    /// (docs/shielded.md S-6.1, S-7.2) and accepts nothing from it.
+    #[error("shielded section of block {block} refused: {reason}")]
+    ShieldedBlock {
+        /// The block.
+        block: u64,
+        /// What does not match.
+        reason: String,
+    },
+    /// Not enough unspent notes of a token.
+    #[error("insufficient private funds in token {token}: need {needed}, have {available}")]
+    InsufficientPrivateFunds {
+        /// The token (address, or ETH).
+        token: String,
+        /// Amount asked for, in token units.
+        needed: u64,
+        /// Unspent amount, in token units.
+        available: u64,
+    },
+    /// The amount is there but spread over more notes than one JoinSplit spends (two).
+    #[error(
+        "{needed} notes would be needed to pay {amount}; one private transfer spends at most two"
+    )]
+    TooManyNotes {
+        /// Amount asked for.
+        amount: u64,
+        /// Notes the smallest cover needs.
+        needed: usize,
+    },
+    /// No block committed on L1 holds the notes to spend yet.
+    #[error("no committed block holds notes {0:?} yet")]
+    NoCommittedRoot(Vec<u64>),
+    /// The wallet's store predates shielded keys and was opened without its passphrase.
+    #[error("this wallet has no shielded address yet")]
+    NoShieldedKeys,
+
     // ---- history faults: why a coin's history was refused ----
     /// The history lacks committed block `block` (withheld by the operator or left out by the sender).
     #[error("history incomplete: committed block {block} is missing")]
@@ -302,6 +350,13 @@ impl Error {
             Self::SwapRejected(_) => "SwapRejected",
             Self::NotAnOwner { .. } => "NotAnOwner",
             Self::UnknownForced(_) => "UnknownForced",
+            Self::InvalidPrivateAddress { .. } => "InvalidPrivateAddress",
+            Self::Zk(_) => "Zk",
+            Self::ShieldedBlock { .. } => "ShieldedBlock",
+            Self::InsufficientPrivateFunds { .. } => "InsufficientPrivateFunds",
+            Self::TooManyNotes { .. } => "TooManyNotes",
+            Self::NoCommittedRoot(_) => "NoCommittedRoot",
+            Self::NoShieldedKeys => "NoShieldedKeys",
             Self::MissingBlock { .. } => "MissingBlock",
             Self::HeaderMismatch { .. } => "HeaderMismatch",
             Self::Gap { .. } => "Gap",
@@ -354,6 +409,24 @@ impl Error {
             }
             Self::ForcedOnL1 { included: true, .. } => {
                 "do not accept these coins: the forced transaction on L1 took them first; ask the sender to pay with other coins"
+            }
+            Self::InvalidPrivateAddress { .. } => {
+                "a private address starts with dbs1 and is 114 characters: copy it whole from the recipient's `debye wallet address --private`"
+            }
+            Self::ShieldedBlock { .. } => {
+                "the operator served a block whose shielded section does not match its committed header: treat it as withheld; if no valid body appears within an hour, exit your notes (docs/shielded.md S-7.2)"
+            }
+            Self::InsufficientPrivateFunds { .. } => {
+                "scan new blocks for notes, or pay a smaller amount"
+            }
+            Self::TooManyNotes { .. } => {
+                "pay in two steps (each private transfer merges two notes into your change), or pay a smaller amount"
+            }
+            Self::NoCommittedRoot(_) => {
+                "wait until the block holding the notes is committed on L1, then run `debye wallet sync`"
+            }
+            Self::NoShieldedKeys => {
+                "run any command that unlocks the wallet (e.g. `debye wallet sync`) once to derive its shielded keys"
             }
             Self::StoreCorrupt { .. } => {
                 "restore the wallet from a backup with `debye wallet restore`"

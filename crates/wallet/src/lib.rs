@@ -34,6 +34,7 @@ pub mod passphrase;
 pub mod records;
 pub mod rpc;
 mod secret;
+pub mod shielded;
 pub mod source;
 pub mod store;
 #[cfg(feature = "test-utils")]

@@ -11,7 +11,10 @@ use debye_primitives::{BlockHeader, Segment, SignedTransaction};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::history::model::{ChainId, CoinHistory, DepositEvidence, Origin};
+use crate::{
+    history::model::{ChainId, CoinHistory, DepositEvidence, Origin},
+    shielded::ShieldedState,
+};
 
 /// Format version of [`WalletState`]. 2: stored headers are the 11-field header
 /// (docs/formats.md §7); a version-1 file belongs to a chain with 5-field headers and is refused.
@@ -142,6 +145,9 @@ pub struct WalletState {
     /// Transactions forced on L1 and not yet settled (`docs/exit-game.md` §12).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub forced: Vec<ForcedRecord>,
+    /// The shielded ledger's notes and tree (docs/shielded.md S-4.4; docs/wallet.md §4).
+    #[serde(default)]
+    pub shielded: ShieldedState,
 }
 
 impl WalletState {
@@ -157,6 +163,7 @@ impl WalletState {
             activity: Vec::new(),
             exits: Vec::new(),
             forced: Vec::new(),
+            shielded: ShieldedState::default(),
         }
     }
 
@@ -244,8 +251,9 @@ pub struct ForcedRecord {
     pub other_owners: Vec<Address>,
 }
 
-/// Format version of backups.
-pub const BACKUP_VERSION: u32 = 1;
+/// Format version of backups. 2: the store may hold shielded notes (`state.shielded`); a wallet
+/// that reads only version 1 would drop them silently, so it must refuse the file instead.
+pub const BACKUP_VERSION: u32 = 2;
 
 /// The plaintext of a backup file (docs/wallet.md §7): the key, the mnemonic entropy and the
 /// whole store, encrypted as a keystore v3 container.

@@ -151,42 +151,77 @@ pub fn encrypt_note(
 
 /// Try to decrypt a delivered note: `Ok(None)` when the detection tag says it is not ours (one
 /// X25519 + HKDF, no AEAD), `Err(Decryption)` when the tag matches but authentication fails.
+/// To scan many ciphertexts, build a [`NoteScanner`] once: this function recomputes the viewing
+/// public key (one more scalar multiplication) on every call.
 pub fn try_decrypt_note(
     viewing: &ViewingKey,
     owner: &Fr,
     ciphertext: &[u8],
 ) -> Result<Option<Note>> {
-    if ciphertext.len() != NOTE_CIPHERTEXT_LEN || ciphertext[0] != NOTE_CIPHERTEXT_VERSION {
-        return Err(Error::Decryption);
+    NoteScanner::new(viewing, *owner).try_decrypt(ciphertext)
+}
+
+/// Trial decryption with the per-wallet values that do not change per ciphertext (the viewing
+/// secret, its public key, the owner field) computed once (docs/shielded.md S-6.2).
+#[derive(Clone)]
+pub struct NoteScanner {
+    secret: StaticSecret,
+    public: [u8; 32],
+    owner: Fr,
+}
+
+impl std::fmt::Debug for NoteScanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoteScanner")
+            .field("viewing_public", &hex::encode(self.public))
+            .finish_non_exhaustive()
     }
-    let mut epk = [0u8; 32];
-    epk.copy_from_slice(&ciphertext[1..33]);
-    let shared = viewing.secret().diffie_hellman(&PublicKey::from(epk));
-    if !shared.was_contributory() {
-        return Err(Error::Decryption);
+}
+
+impl NoteScanner {
+    /// A scanner for the wallet with viewing key `viewing` and owner field `owner`.
+    pub fn new(viewing: &ViewingKey, owner: Fr) -> Self {
+        Self {
+            secret: viewing.secret().clone(),
+            public: viewing.public(),
+            owner,
+        }
     }
-    let (key, tag) = kdf(shared.as_bytes(), &epk, &viewing.public());
-    let header_len = 33 + DETECTION_TAG_LEN;
-    if ciphertext[33..header_len] != tag {
-        return Ok(None);
+
+    /// As [`try_decrypt_note`].
+    pub fn try_decrypt(&self, ciphertext: &[u8]) -> Result<Option<Note>> {
+        if ciphertext.len() != NOTE_CIPHERTEXT_LEN || ciphertext[0] != NOTE_CIPHERTEXT_VERSION {
+            return Err(Error::Decryption);
+        }
+        let mut epk = [0u8; 32];
+        epk.copy_from_slice(&ciphertext[1..33]);
+        let shared = self.secret.diffie_hellman(&PublicKey::from(epk));
+        if !shared.was_contributory() {
+            return Err(Error::Decryption);
+        }
+        let (key, tag) = kdf(shared.as_bytes(), &epk, &self.public);
+        let header_len = 33 + DETECTION_TAG_LEN;
+        if ciphertext[33..header_len] != tag {
+            return Ok(None);
+        }
+        let plaintext = ChaCha20Poly1305::new(&Key::from(key))
+            .decrypt(
+                &Nonce::default(),
+                Payload {
+                    msg: &ciphertext[header_len..],
+                    aad: &ciphertext[..header_len],
+                },
+            )
+            .map_err(|_| Error::Decryption)?;
+        let token = fr_from_be(&plaintext[..32])?;
+        let mut amount = [0u8; 8];
+        amount.copy_from_slice(&plaintext[32..40]);
+        let randomness = fr_from_be(&plaintext[40..72])?;
+        Ok(Some(Note {
+            owner: self.owner,
+            token,
+            amount: u64::from_be_bytes(amount),
+            randomness,
+        }))
     }
-    let plaintext = ChaCha20Poly1305::new(&Key::from(key))
-        .decrypt(
-            &Nonce::default(),
-            Payload {
-                msg: &ciphertext[header_len..],
-                aad: &ciphertext[..header_len],
-            },
-        )
-        .map_err(|_| Error::Decryption)?;
-    let token = fr_from_be(&plaintext[..32])?;
-    let mut amount = [0u8; 8];
-    amount.copy_from_slice(&plaintext[32..40]);
-    let randomness = fr_from_be(&plaintext[40..72])?;
-    Ok(Some(Note {
-        owner: *owner,
-        token,
-        amount: u64::from_be_bytes(amount),
-        randomness,
-    }))
 }

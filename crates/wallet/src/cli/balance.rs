@@ -7,7 +7,18 @@ use alloy_primitives::{Address, U256};
 use serde::Serialize;
 
 use super::context::Context;
-use crate::{error::Result, wallet::Wallet};
+use crate::{error::Result, shielded::format_amount, wallet::Wallet};
+
+/// One token's shielded balance.
+#[derive(Clone, Debug, Serialize)]
+pub struct PrivateBalance {
+    /// Token field element (0 = ETH).
+    pub token: U256,
+    /// Unspent, in token units (gwei for ETH).
+    pub unspent: u64,
+    /// In a transfer the wallet built, not yet in a block.
+    pub pending: u64,
+}
 
 /// One token's balances.
 #[derive(Clone, Debug, Serialize)]
@@ -32,6 +43,10 @@ pub struct BalanceOutput {
     pub synced_to: u64,
     /// Per token.
     pub balances: Vec<TokenBalance>,
+    /// Shielded notes per token (scanned to `privateScannedTo`).
+    pub private: Vec<PrivateBalance>,
+    /// Last block scanned for shielded notes.
+    pub private_scanned_to: u64,
     /// Whether the wallet holds no coin at all (the text then says how to get some).
     #[serde(skip)]
     pub empty: bool,
@@ -47,7 +62,20 @@ impl fmt::Display for BalanceOutput {
                 b.token, b.spendable, b.pending, b.exiting
             )?;
         }
-        if self.empty {
+        for b in &self.private {
+            write!(
+                f,
+                "\n  private {}: {} unspent, {} pending",
+                if b.token.is_zero() {
+                    "ETH".to_owned()
+                } else {
+                    format!("token {:#x}", b.token)
+                },
+                format_amount(&b.token, b.unspent),
+                format_amount(&b.token, b.pending)
+            )?;
+        }
+        if self.empty && self.private.is_empty() {
             write!(f, "\n  no coins yet: deposit with `debye wallet deposit`")?;
         }
         Ok(())
@@ -71,6 +99,17 @@ pub fn run(ctx: &Context) -> Result<BalanceOutput> {
         address: s.address,
         synced_to: s.synced_to,
         balances,
+        private: s
+            .shielded
+            .balances()
+            .into_iter()
+            .map(|(token, (unspent, pending))| PrivateBalance {
+                token,
+                unspent,
+                pending,
+            })
+            .collect(),
+        private_scanned_to: s.shielded.scanned_to,
         empty: s.coins.is_empty(),
     })
 }

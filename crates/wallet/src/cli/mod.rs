@@ -16,9 +16,11 @@ pub mod exit;
 pub mod force;
 pub mod history;
 pub mod import;
+pub mod notes;
 pub mod receive;
 pub mod restore;
 pub mod send;
+pub mod send_private;
 pub mod swap;
 pub mod sync;
 
@@ -96,10 +98,15 @@ pub enum WalletCommand {
     ///
     /// Example: `debye wallet import --mnemonic-file words.txt`
     Import(import::ImportArgs),
-    /// Print the wallet's address (no passphrase needed).
-    Address,
-    /// Print balances per token: spendable, being spent, exiting.
+    /// Print the wallet's address (no passphrase needed); `--private`: its shielded `dbs1…`
+    /// address.
+    ///
+    /// Example: `debye wallet address --private`
+    Address(address::AddressArgs),
+    /// Print balances per token: spendable, being spent, exiting; and shielded notes' balances.
     Balance,
+    /// List the shielded notes: position, block, amount, status, the block of the stored exit path.
+    Notes,
     /// Deposit ETH, or an ERC-20 (approve + deposit), from the wallet's L1 account.
     ///
     /// Example: `debye wallet deposit --amount 1000 --token 0x... --l1-rpc ... --anchor ...`
@@ -177,7 +184,8 @@ async fn execute(args: WalletArgs) -> Result<String> {
     Ok(match args.command {
         WalletCommand::Create(a) => ctx.render(&create::run(&ctx, &a)?),
         WalletCommand::Import(a) => ctx.render(&import::run(&ctx, a)?),
-        WalletCommand::Address => ctx.render(&address::run(&ctx)?),
+        WalletCommand::Address(a) => ctx.render(&address::run(&ctx, &a)?),
+        WalletCommand::Notes => ctx.render(&notes::run(&ctx)?),
         WalletCommand::Balance => ctx.render(&balance::run(&ctx)?),
         WalletCommand::Deposit(a) => ctx.render(&deposit::run(&ctx, a).await?),
         WalletCommand::Send(a) => ctx.render(&send::run(&ctx, a).await?),

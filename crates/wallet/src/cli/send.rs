@@ -9,23 +9,46 @@ use debye_primitives::Segment;
 use serde::Serialize;
 
 use super::context::{Context, write_json};
-use crate::{error::Result, rpc::RpcSource};
+use crate::{
+    error::{Error, Result},
+    rpc::RpcSource,
+};
+
+impl From<SendOutput> for SendResult {
+    fn from(o: SendOutput) -> Self {
+        Self::Transparent(o)
+    }
+}
 
 /// Options of `debye wallet send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
+    /// A private payment: `--private dbs1… AMOUNT` (ETH as "0.5" or "500gwei", other tokens in
+    /// units). Proves a JoinSplit on this machine and writes the entry for
+    /// `debye_submitShielded` to `--out`.
+    #[arg(long, num_args = 2, value_names = ["DBS_ADDRESS", "AMOUNT"], conflicts_with_all = ["to", "amount", "max_block", "compress"])]
+    pub private: Option<Vec<String>>,
+    /// L1 chain id (private payments: bound in the signed external data).
+    #[arg(long, requires = "private")]
+    pub chain_id: Option<u64>,
+    /// The ShieldedPool contract (private payments: the external data's anchor).
+    #[arg(long, requires = "private")]
+    pub pool: Option<Address>,
+    /// ERC-20 address of a private payment's token (default ETH).
+    #[arg(long, requires = "private")]
+    pub private_token: Option<Address>,
     /// Recipient.
-    #[arg(long)]
-    pub to: Address,
+    #[arg(long, required_unless_present = "private")]
+    pub to: Option<Address>,
     /// Amount in base units.
-    #[arg(long)]
-    pub amount: U256,
+    #[arg(long, required_unless_present = "private")]
+    pub amount: Option<U256>,
     /// Token id (0 = ETH).
     #[arg(long, default_value_t = 0)]
     pub token: u32,
     /// Last block the transaction may be included in.
-    #[arg(long)]
-    pub max_block: u64,
+    #[arg(long, required_unless_present = "private")]
+    pub max_block: Option<u64>,
     /// Where to write the payment (transaction + histories, JSON) for the recipient.
     #[arg(long)]
     pub out: PathBuf,
@@ -75,10 +98,43 @@ impl fmt::Display for SendOutput {
     }
 }
 
+/// Either kind of payment.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum SendResult {
+    /// A transparent payment.
+    Transparent(SendOutput),
+    /// A private payment.
+    Private(super::send_private::PrivateSendOutput),
+}
+
+impl fmt::Display for SendResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Transparent(o) => o.fmt(f),
+            Self::Private(o) => o.fmt(f),
+        }
+    }
+}
+
 /// Runs `send`.
-pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendOutput> {
+pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendResult> {
+    if let Some(private) = args.private {
+        let args = super::send_private::PrivateSendArgs {
+            private,
+            chain_id: args.chain_id,
+            pool: args.pool,
+            token: args.private_token,
+            out: args.out,
+        };
+        return super::send_private::run(ctx, args).map(SendResult::Private);
+    }
+    let missing = |what: &str| Error::InvalidAmount(format!("--{what} is required"));
+    let to = args.to.ok_or_else(|| missing("to"))?;
+    let amount = args.amount.ok_or_else(|| missing("amount"))?;
+    let max_block = args.max_block.ok_or_else(|| missing("max-block"))?;
     let (mut w, _) = ctx.unlock("the wallet")?;
-    let mut p = w.build_payment(args.to, args.token, args.amount, args.max_block)?;
+    let mut p = w.build_payment(to, args.token, amount, max_block)?;
     write_json(&args.out, &p)?;
     let source = args
         .operator
@@ -110,7 +166,8 @@ pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendOutput> {
         out: args.out,
         submitted: source.is_some(),
         blocks_replaced_by_spans: spanned,
-        amount: args.amount,
-        to: args.to,
-    })
+        amount,
+        to,
+    }
+    .into())
 }

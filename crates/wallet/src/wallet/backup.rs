@@ -55,7 +55,8 @@ impl Wallet {
         let plain = backup.decrypt(backup_passphrase)?;
         let payload: BackupPayload =
             serde_json::from_slice(plain.expose()).map_err(|e| Error::Backup(e.to_string()))?;
-        if payload.version != BACKUP_VERSION {
+        // Version 1 predates shielded notes; it restores with none.
+        if !(1..=BACKUP_VERSION).contains(&payload.version) {
             return Err(Error::Backup(format!("version {}", payload.version)));
         }
         let key_bytes = Zeroizing::new(

@@ -131,7 +131,18 @@ impl Wallet {
             Some(key.address()),
         )?
         .save(&dir.join(files::KEYSTORE))?;
-        let store = store(&dir.join(files::STORE))?;
+        let mut store = store(&dir.join(files::STORE))?;
+        // The shielded address is public: record it now so `address --private` needs no
+        // passphrase (the keys themselves are derived again when needed).
+        let shielded = match entropy {
+            Some(e) => crate::shielded::keys::from_mnemonic(&Mnemonic::from_entropy(e)?)?,
+            None => crate::shielded::keys::from_account_key(&key)?,
+        };
+        let address = Some(crate::shielded::PrivateAddress(shielded.address()));
+        if store.state.shielded.address != address {
+            store.state.shielded.address = address;
+            store.save()?;
+        }
         Ok(Self {
             key,
             store,

@@ -8,6 +8,7 @@
 pub mod backup;
 pub mod base;
 pub mod pay;
+pub mod private;
 pub mod sync;
 
 pub use backup::BACKUP_VERSION;

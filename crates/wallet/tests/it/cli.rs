@@ -85,3 +85,56 @@ async fn create_import_backup_restore_through_the_cli() {
     // Secrets are never command-line arguments.
     assert!(Cli::try_parse_from(["wallet", "import", "--mnemonic", "abandon"]).is_err());
 }
+
+#[tokio::test]
+async fn private_address_notes_and_send_private_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    std::fs::write(p("pw"), "first pass\n").unwrap();
+    std::fs::write(
+        p("words"),
+        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n",
+    )
+    .unwrap();
+    let (a, pw) = (p("a"), p("pw"));
+    let args = ["import", "--mnemonic-file", &p("words"), "--kdf", "light"];
+    assert_eq!(run_in(&a, &pw, &args).await, 0);
+    // The address printed needs no passphrase and is the mnemonic's shielded address.
+    assert_eq!(run(&["--wallet", &a, "address", "--private"]).await, 0);
+    let state = Wallet::read_state(std::path::Path::new(&a)).unwrap();
+    let addr = state.shielded.address.unwrap();
+    let m = debye_wallet::Mnemonic::parse(&std::fs::read_to_string(p("words")).unwrap()).unwrap();
+    let keys = debye_zk::keys::Keys::from_bip39_seed(m.seed("").unwrap().expose()).unwrap();
+    assert_eq!(addr.0, keys.address());
+    assert_eq!(
+        run(&["--wallet", &a, "address", "--private", "--json"]).await,
+        0
+    );
+    assert_eq!(run(&["--wallet", &a, "notes"]).await, 0);
+    assert_eq!(run(&["--wallet", &a, "balance"]).await, 0);
+    let send = |to: String| {
+        let (a, pw, out) = (a.clone(), pw.clone(), p("t.json"));
+        async move {
+            let args = [
+                "send",
+                "--private",
+                &to,
+                "0.5",
+                "--chain-id",
+                "31337",
+                "--pool",
+                "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+                "--out",
+                &out,
+            ];
+            run_in(&a, &pw, &args).await
+        }
+    };
+    // A mistyped address: typed error (status 1), nothing written.
+    let mut bad = addr.to_string();
+    bad.replace_range(10..11, if &bad[10..11] == "q" { "p" } else { "q" });
+    assert_eq!(send(bad).await, 1);
+    // No notes yet: refused before any proving.
+    assert_eq!(send(addr.to_string()).await, 1);
+    assert!(!std::path::Path::new(&p("t.json")).exists());
+}

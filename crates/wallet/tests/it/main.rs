@@ -6,4 +6,5 @@ mod cli;
 mod flows;
 mod history;
 mod keys;
+mod shielded;
 mod util;

@@ -1,0 +1,469 @@
+//! The wallet's shielded half on hand-made blocks: primitives entries, a debye_zk note tree for
+//! the roots, real encryption and a real Groth16 proof (INSECURE dev setup).
+
+use std::sync::OnceLock;
+
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use ark_ff::{BigInteger, PrimeField};
+use debye_primitives::{
+    BlockHeader,
+    shielded::{Entry, EntryBody, entries_root},
+};
+use debye_wallet::shielded::{
+    NoteStatus, PrivateAddress, ShieldedState, fr_to_u256,
+    notes::ExpectedNote,
+    scan::Scanner,
+    transfer::{PrivateTransfer, TransferRequest},
+};
+use debye_zk::{
+    Fr,
+    circuit::PublicInputs,
+    groth16::{self, JoinSplitProvingKey, JoinSplitVerifyingKey},
+    keys::Keys,
+    merkle::MerkleTree,
+    note::{Note, encrypt_note},
+};
+
+const T0: u64 = 1_800_000_000;
+const POOL: Address = Address::repeat_byte(0x51);
+
+fn setup() -> &'static (JoinSplitProvingKey, JoinSplitVerifyingKey) {
+    static KEYS: OnceLock<(JoinSplitProvingKey, JoinSplitVerifyingKey)> = OnceLock::new();
+    KEYS.get_or_init(|| groth16::insecure_dev_setup().unwrap())
+}
+
+/// A chain of hand-made blocks: the leaves in a debye_zk tree, headers with the roots.
+struct Chain {
+    tree: MerkleTree,
+    headers: Vec<BlockHeader>,
+}
+
+impl Chain {
+    fn new() -> Self {
+        Self {
+            tree: MerkleTree::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    fn first_leaf(&self) -> u64 {
+        self.tree.len()
+    }
+
+    /// Appends a block holding `entries` (their commitments go into the tree) at `time`.
+    fn block(&mut self, entries: &[(Entry, Vec<Bytes>)], time: u64) -> BlockHeader {
+        for (e, _) in entries {
+            for cm in [e.head.commitment0, e.head.commitment1] {
+                self.tree
+                    .append(Fr::from_be_bytes_mod_order(&cm.to_be_bytes::<32>()))
+                    .unwrap();
+            }
+        }
+        let leaves: Vec<B256> = entries.iter().map(|(e, _)| e.leaf()).collect();
+        let root = if self.tree.is_empty() {
+            B256::ZERO
+        } else {
+            B256::from_slice(&self.tree.root().into_bigint().to_bytes_be())
+        };
+        let h = BlockHeader {
+            number: self.headers.len() as u64 + 1,
+            prev_hash: self.headers.last().map(|h| h.hash()).unwrap_or_default(),
+            tx_root: B256::ZERO,
+            accumulator: B256::ZERO,
+            note_root: root,
+            note_count: self.tree.len(),
+            entries_root: entries_root(&leaves).unwrap(),
+            entry_count: entries.len() as u32,
+            deposit_cursor: 0,
+            exit_cursor: 0,
+            timestamp: time,
+        };
+        self.headers.push(h);
+        h
+    }
+}
+
+fn view(entries: &[(Entry, Vec<Bytes>)]) -> Vec<(&Entry, &[Bytes])> {
+    entries.iter().map(|(e, c)| (e, c.as_slice())).collect()
+}
+
+/// A wallet's shielded side: keys, scanner, state.
+struct Holder {
+    scanner: Scanner,
+    state: ShieldedState,
+}
+
+impl Holder {
+    fn new(seed: u8) -> Self {
+        Self {
+            scanner: Scanner::new(Keys::from_seed([seed; 32]).unwrap()),
+            state: ShieldedState::default(),
+        }
+    }
+
+    fn address(&self) -> PrivateAddress {
+        PrivateAddress(self.scanner.keys().address())
+    }
+
+    /// A deposit of `amount` ETH units the wallet made: the note it expects, and the entry.
+    fn deposit(&mut self, amount: u64, first_leaf: u64, index: u32) -> (Entry, Vec<Bytes>) {
+        let note = Note {
+            owner: self.scanner.keys().address().owner,
+            token: Fr::from(0u64),
+            amount,
+            randomness: Fr::from(1000 + u64::from(index)),
+        };
+        let cm = fr_to_u256(&note.commitment());
+        self.state.expected.push(ExpectedNote {
+            token: U256::ZERO,
+            amount,
+            rho: fr_to_u256(&note.randomness),
+            commitment: cm,
+        });
+        (Entry::deposit(first_leaf, B256::ZERO, cm, index), vec![])
+    }
+
+    fn scan(&mut self, h: &BlockHeader, entries: &[(Entry, Vec<Bytes>)]) {
+        self.state
+            .scan_block(&self.scanner, h, true, &view(entries))
+            .unwrap();
+    }
+
+    fn unspent(&self) -> u64 {
+        self.state.balances().get(&U256::ZERO).map_or(0, |b| b.0)
+    }
+}
+
+fn entry_of(t: &PrivateTransfer, first_leaf: u64) -> (Entry, Vec<Bytes>) {
+    (
+        Entry::transfer(first_leaf, B256::ZERO, t.nullifiers, t.commitments, t.body),
+        t.ciphertexts.to_vec(),
+    )
+}
+
+fn request(to: PrivateAddress, amount: u64, now: u64) -> TransferRequest {
+    TransferRequest {
+        to,
+        token: U256::ZERO,
+        amount,
+        chain_id: 31337,
+        pool: POOL,
+        now,
+        ttl: 3600,
+    }
+}
+
+fn fr(x: &U256) -> Fr {
+    Fr::from_be_bytes_mod_order(&x.to_be_bytes::<32>())
+}
+
+#[test]
+fn private_transfer_between_two_wallets() {
+    let (pk, vk) = setup();
+    let mut chain = Chain::new();
+    let mut alice = Holder::new(0xa1);
+    let mut bob = Holder::new(0xb0);
+
+    // Block 1: Alice's deposit of 1,000 is appended at leaves 0 and 1.
+    let b1 = vec![alice.deposit(1_000, 0, 0)];
+    let h1 = chain.block(&b1, T0);
+    alice.scan(&h1, &b1);
+    bob.scan(&h1, &b1);
+    assert_eq!(alice.unspent(), 1_000);
+    assert_eq!(bob.state.notes.len(), 0);
+    assert_eq!(alice.state.notes[0].position, 0);
+
+    // Block 2: an empty block, a day later (an older root exists from now on).
+    let h2 = chain.block(&[], T0 + 86_400 + 5);
+    alice.scan(&h2, &[]);
+    bob.scan(&h2, &[]);
+
+    // Alice pays Bob 300: proven against block 1's root (at least REP old, S-6.4).
+    let now = T0 + 86_400 + 60;
+    let t = alice
+        .state
+        .build_transfer(&alice.scanner, pk, &request(bob.address(), 300, now))
+        .unwrap();
+    assert_eq!(t.body.root_block, 1);
+    assert!(!t.root_reveals_timing);
+    assert_eq!(t.body.ext.kind, 2);
+    assert_eq!(t.body.ext.expiry % 600, 0);
+    assert!(t.body.ext.expiry > now && t.body.ext.expiry <= now + 86_400);
+    assert_eq!(t.body.ext.anchor, POOL);
+    assert_eq!(t.body.ext.policy, 1);
+    assert_eq!(t.body.public_amount, U256::ZERO);
+    assert_ne!(t.nullifiers[0], t.nullifiers[1]);
+    // The external data hash is the one debye-zk computes for the same fields.
+    let zk_ext = debye_zk::ext_data::ExtData::transfer(
+        31337,
+        POOL.into_array(),
+        t.body.ext.expiry,
+        t.body.ext.nonce.0,
+        [&t.ciphertexts[0], &t.ciphertexts[1]],
+    );
+    assert_eq!(fr(&t.body.ext_data_hash), zk_ext.hash());
+    // The proof verifies against the public inputs the entry carries.
+    let proof = groth16_proof(&t);
+    let public = PublicInputs {
+        root: fr(&t.body.root),
+        nullifiers: t.nullifiers.map(|x| fr(&x)),
+        commitments: t.commitments.map(|x| fr(&x)),
+        public_amount: Fr::from(0u64),
+        token: Fr::from(0u64),
+        ext_data_hash: fr(&t.body.ext_data_hash),
+    };
+    assert!(groth16::verify(vk, &public, &proof).unwrap());
+    println!("proving in the wallet: {} ms", t.prove_ms);
+
+    // The submission the operator's API takes carries the same entry.
+    let rpc = t.to_rpc();
+    assert_eq!(
+        (rpc.body, rpc.nullifiers, rpc.commitments),
+        (t.body, t.nullifiers, t.commitments)
+    );
+    alice.state.mark_pending(&t);
+    assert_eq!(alice.unspent(), 0);
+    assert!(matches!(
+        alice.state.notes[0].status,
+        NoteStatus::Pending { .. }
+    ));
+
+    // Block 3 carries the transfer.
+    let b3 = vec![entry_of(&t, chain.first_leaf())];
+    let h3 = chain.block(&b3, now + 30);
+    let mut bob_before = bob.state.clone();
+    // Bob reads block 3 as the operator serves it: a `ShieldedSection`.
+    let section = debye_primitives::ShieldedSection::new(
+        b3.iter()
+            .map(|(e, c)| debye_primitives::ShieldedEntry {
+                entry: e.clone(),
+                ciphertexts: c.clone(),
+            })
+            .collect(),
+    );
+    bob.state
+        .scan_section(&bob.scanner, &h3, true, &section)
+        .unwrap();
+    alice.scan(&h3, &b3);
+    // Bob finds exactly his note, Alice her change; Alice's input is spent.
+    assert_eq!(bob.state.notes.len(), 1);
+    assert_eq!(bob.unspent(), 300);
+    assert_eq!(alice.unspent(), 700);
+    assert_eq!(alice.state.notes[0].status, NoteStatus::Spent { block: 3 });
+    // The note's path proves against block 3's root once refreshed (S-4.4).
+    assert_eq!(bob.state.refresh_paths().unwrap(), Some(3));
+    let rec = &bob.state.notes[0];
+    let path = rec.path.as_ref().unwrap().to_path(rec.position).unwrap();
+    assert_eq!(
+        path.root(fr(&rec.commitment)),
+        fr(&U256::from_be_bytes(h3.note_root.0))
+    );
+
+    // The same block scanned twice, or out of order, is refused without a change.
+    let snapshot = bob.state.clone();
+    assert!(
+        bob.state
+            .scan_block(&bob.scanner, &h3, true, &view(&b3))
+            .is_err()
+    );
+    assert_eq!(bob.state, snapshot);
+
+    // A block not committed on L1 teaches nothing.
+    let before = bob_before.clone();
+    let e = bob_before
+        .scan_block(&bob.scanner, &h3, false, &view(&b3))
+        .unwrap_err();
+    assert_eq!(e.code(), "ShieldedBlock");
+    assert_eq!(bob_before, before);
+
+    // Bob pays Alice back 250 (one real input and a dummy); proving needs an L1-committed root:
+    // the only one holding his note is block 3, which is young, so it says it reveals timing.
+    let t2 = bob
+        .state
+        .build_transfer(&bob.scanner, pk, &request(alice.address(), 250, now + 120))
+        .unwrap();
+    assert_eq!(t2.body.root_block, 3);
+    assert!(t2.root_reveals_timing);
+    bob.state.mark_pending(&t2);
+    // Not included before its expiry: the note comes back.
+    let h4 = chain.block(&[], t2.body.ext.expiry + 1);
+    bob.scan(&h4, &[]);
+    assert_eq!(bob.unspent(), 300);
+}
+
+fn groth16_proof(t: &PrivateTransfer) -> groth16::JoinSplitProof {
+    use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
+    let f = |x: &U256| Fq::from_be_bytes_mod_order(&x.to_be_bytes::<32>());
+    let p = &t.body.proof;
+    groth16::JoinSplitProof {
+        a: G1Affine::new(f(&p[0]), f(&p[1])),
+        b: G2Affine::new(Fq2::new(f(&p[3]), f(&p[2])), Fq2::new(f(&p[5]), f(&p[4]))),
+        c: G1Affine::new(f(&p[6]), f(&p[7])),
+    }
+}
+
+/// A transfer entry whose ciphertext lies about the note (a larger amount than committed), and
+/// one whose ciphertext bytes were flipped: neither creates a balance.
+#[test]
+fn forged_and_tampered_ciphertexts_are_ignored() {
+    let mut chain = Chain::new();
+    let mut bob = Holder::new(0xb1);
+    let bob_addr = bob.address();
+    // A real note of 5 to Bob, but the ciphertext says 5,000,000.
+    let real = Note {
+        owner: bob_addr.0.owner,
+        token: Fr::from(0u64),
+        amount: 5,
+        randomness: Fr::from(77u64),
+    };
+    let lie = Note {
+        amount: 5_000_000,
+        ..real
+    };
+    let forged = encrypt_note(&lie, &bob_addr.0, [9; 32]).unwrap();
+    let mut flipped = encrypt_note(&real, &bob_addr.0, [8; 32]).unwrap();
+    flipped[60] ^= 1;
+    let entries: Vec<(Entry, Vec<Bytes>)> = [forged, flipped]
+        .into_iter()
+        .enumerate()
+        .map(|(i, ct)| {
+            let filler = encrypt_note(&real, &bob_addr.0, [7; 32]).unwrap();
+            let mut body = debye_primitives::shielded::TransferBody {
+                root_block: 0,
+                root: U256::from(1),
+                public_amount: U256::ZERO,
+                token: U256::ZERO,
+                ext_data_hash: U256::ZERO,
+                proof: [U256::ZERO; 8],
+                ext: debye_primitives::shielded::ExtData {
+                    kind: 2,
+                    recipient: Address::ZERO,
+                    fee_recipient: Address::ZERO,
+                    fee: 0,
+                    expiry: T0,
+                    chain_id: 31337,
+                    anchor: POOL,
+                    policy: 1,
+                    nonce: B256::repeat_byte(i as u8),
+                    ct_hash0: keccak256(&ct),
+                    ct_hash1: keccak256(&filler),
+                },
+            };
+            body.ext_data_hash = body.ext.hash();
+            let cm = fr_to_u256(&real.commitment());
+            (
+                Entry::transfer(
+                    2 * i as u64,
+                    B256::ZERO,
+                    [U256::from(10 + i), U256::from(20 + i)],
+                    // Output 1 commits to a note of another owner: its ciphertext is Bob's
+                    // honest one, so it decrypts but does not recompute the commitment.
+                    [cm, U256::from(12345 + i)],
+                    body,
+                ),
+                vec![Bytes::from(ct), Bytes::from(filler)],
+            )
+        })
+        .collect();
+    let h = chain.block(&entries, T0);
+    let scan = bob
+        .state
+        .scan_block(&bob.scanner, &h, true, &view(&entries))
+        .unwrap();
+    assert!(scan.received.is_empty(), "{scan:?}");
+    assert_eq!(bob.state.notes.len(), 0);
+    assert_eq!(bob.unspent(), 0);
+    // The lie (tag matches, commitment differs) and both fillers were caught; the flipped
+    // ciphertext fails authentication (or its tag) and teaches nothing either.
+    assert!(scan.ignored >= 3, "{scan:?}");
+
+    // A ciphertext that does not hash to ctHash: the block is refused (S-6.1), not half read.
+    let mut bad = entries.clone();
+    bad[0].1[1] = Bytes::from(vec![0u8; 123]);
+    let mut carol = Holder::new(0xc0);
+    let e = carol
+        .state
+        .scan_block(&carol.scanner, &h, true, &view(&bad))
+        .unwrap_err();
+    assert_eq!(e.code(), "ShieldedBlock");
+    assert_eq!(carol.state, ShieldedState::default());
+    // A header whose noteRoot the entries do not build is refused too.
+    let mut wrong = h;
+    wrong.note_root = B256::repeat_byte(1);
+    let e = carol
+        .state
+        .scan_block(&carol.scanner, &wrong, true, &view(&entries))
+        .unwrap_err();
+    assert!(e.to_string().contains("noteRoot"), "{e}");
+    let _ = EntryBody::decode;
+}
+
+/// A wallet made from a mnemonic derives its shielded keys from it, keeps the notes it scans
+/// with a path to a committed root, and a backup restores them.
+#[test]
+fn notes_survive_backup_and_restore() {
+    use debye_wallet::{Mnemonic, Wallet};
+    let dir = tempfile::tempdir().unwrap();
+    let kdf = crate::util::TEST_KDF;
+    let mnemonic = Mnemonic::from_entropy(&[3u8; 32]).unwrap();
+    let pass = "pass".into();
+    let mut w = Wallet::create(&dir.path().join("a"), &mnemonic, 0, &pass, kdf).unwrap();
+    let keys = w.shielded_keys(&pass).unwrap();
+    // The address recorded at creation is the one the mnemonic's BIP-39 seed derives.
+    let from_seed = Keys::from_bip39_seed(mnemonic.seed("").unwrap().expose()).unwrap();
+    assert_eq!(keys.address(), from_seed.address());
+    assert_eq!(
+        w.state().shielded.address,
+        Some(PrivateAddress(keys.address()))
+    );
+    let scanner = Scanner::new(keys);
+
+    let dep = w
+        .prepare_private_deposit(scanner.keys(), U256::ZERO, 1_000)
+        .unwrap();
+    assert_eq!(dep.ciphertext.len(), 123);
+    // The ciphertext in the deposit log decrypts to the note L1 commits to.
+    let n = scanner.try_decrypt(&dep.ciphertext).unwrap();
+    assert_eq!(fr_to_u256(&n.commitment()), dep.commitment);
+    let mut chain = Chain::new();
+    let b1 = vec![(Entry::deposit(0, B256::ZERO, dep.commitment, 0), vec![])];
+    let h1 = chain.block(&b1, T0);
+    let scan = w
+        .scan_shielded_block(&scanner, &h1, true, &view(&b1))
+        .unwrap();
+    assert_eq!(scan.received.len(), 1);
+    let rec = w.state().shielded.notes[0].clone();
+    assert_eq!(rec.amount, 1_000);
+    assert!(rec.path.is_some());
+
+    // Bytes per note at rest: the record (opening, position, block, nullifier, status, path)
+    // plus the header its path proves against.
+    let note_json = serde_json::to_vec(&rec).unwrap().len();
+    let header_json = serde_json::to_vec(&w.state().shielded.headers[&1])
+        .unwrap()
+        .len();
+    let full = {
+        let mut r = rec.clone();
+        // Worst case: a 40-sibling path (a tree of 2^40 leaves).
+        r.path.as_mut().unwrap().siblings = vec![B256::repeat_byte(0xab); 40];
+        serde_json::to_vec(&r).unwrap().len()
+    };
+    println!(
+        "bytes per note (JSON): record {note_json} + header {header_json}; with a full 40-level path {full} + {header_json}"
+    );
+
+    let backup = w.backup(&pass, &"backup".into(), kdf).unwrap();
+    let restored = Wallet::restore(
+        &dir.path().join("b"),
+        &backup,
+        &"backup".into(),
+        &"new".into(),
+        kdf,
+    )
+    .unwrap();
+    assert_eq!(restored.state().shielded, w.state().shielded);
+    assert_eq!(restored.state().shielded.notes.len(), 1);
+    // Reopened from disk, too.
+    let reopened = Wallet::open(&dir.path().join("b"), &"new".into()).unwrap();
+    assert_eq!(reopened.state().shielded.notes[0], rec);
+}
