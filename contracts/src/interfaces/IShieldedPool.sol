@@ -141,9 +141,13 @@ interface IShieldedPool {
         bytes ct0,
         bytes ct1
     );
-    /// @notice Exit `index` shares a nullifier with the earlier exit `earlier` (S-5.10).
+    /// @notice Exit `index` shares a nullifier with the earlier exit `earlier` (S-5.10), cancelled
+    ///         by `challenger`; its bond went to `challenger`, or back to its own bond payer if it
+    ///         is a copy of the same payout (a copy of the same payout refunds its own bond).
     event ExitDuplicate(uint32 indexed index, uint32 indexed earlier, address challenger);
-    /// @notice Exit `index` was dropped at payout: a nullifier was already paid (S-5.7).
+    /// @notice Exit `index` was dropped at payout: a nullifier was already paid (S-5.7, S-5.12);
+    ///         its bond went to the caller, or back to its own bond payer if the nullifiers were
+    ///         paid by the same payout (a copy of the same payout refunds its own bond).
     event ExitNullifierPaid(uint32 indexed index);
     /// @notice Exit `index` was refused at payout: its root block is at or after `firstInvalid`.
     event ExitRefused(uint32 indexed index);

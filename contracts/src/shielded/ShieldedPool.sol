@@ -125,8 +125,10 @@ contract ShieldedPool is IShieldedPool {
     ///      slot (node `i` in `words[i / 2]`, the low half for even `i`): every second push
     ///      rewrites a used slot instead of filling a fresh one (docs/shielded.md §9 Q1).
     mapping(address token => Heap) private _queues;
-    /// @dev Nullifiers of paid exits (S-5.12).
-    mapping(uint256 nullifier => bool) private _paidNf;
+    /// @dev Nullifiers of paid exits (S-5.12) => the `_payoutHash` of the exit that paid them
+    ///      (0: unpaid; one nonzero slot, as a bool would be): a later exit of the same note is
+    ///      told apart at payout as a copy of that payout or a conflicting one (S-5.10).
+    mapping(uint256 nullifier => bytes32 payout) private _paidNf;
     /// @dev Pull payments: token => account => base units (S-5.15).
     mapping(address token => mapping(address account => uint256 amount)) private _credits;
     /// @dev Exit index => the challenge reward its cancellation earned (S-5.8).
@@ -329,8 +331,8 @@ contract ShieldedPool is IShieldedPool {
         if (root == 0) revert BadRoot();
         // S-5.12: distinct nullifiers, neither paid yet (payout re-checks).
         if (x.nullifier0 == x.nullifier1) revert SameNullifier();
-        if (_paidNf[x.nullifier0]) revert NullifierPaid(x.nullifier0);
-        if (_paidNf[x.nullifier1]) revert NullifierPaid(x.nullifier1);
+        if (_paidNf[x.nullifier0] != 0) revert NullifierPaid(x.nullifier0);
+        if (_paidNf[x.nullifier1] != 0) revert NullifierPaid(x.nullifier1);
         // S-5.5: public inputs rebuilt on L1; outputs CM_ZERO; publicAmount = r - v.
         if (!_verify(
                 x.proof,
@@ -433,8 +435,11 @@ contract ShieldedPool is IShieldedPool {
     /// @dev Rules (S-5.7): strict order (a fake exit is never paid before an older honest one,
     ///      §7.3); stop at the first immature head; a head whose root block is at or after
     ///      `firstInvalid` is refused, bond back (S-7.1); a head with a paid nullifier is dropped
-    ///      and its bond goes to the caller (S-5.12); the payout limit `paid + x ≤ deposited`
-    ///      stops processing (S-7.4, S-5.15). Makes no external call: every payment is credited.
+    ///      (S-5.12): a copy of the same payout refunds its own bond (its nullifiers were paid by
+    ///      an identical payout: nobody was harmed, and a front-runner's copy of `startExit` must
+    ///      not win the honest starter's bond, S-5.10), any other (a conflicting exit of the
+    ///      note) gives its bond to the caller; the payout limit `paid + x ≤ deposited` stops
+    ///      processing (S-7.4, S-5.15). Makes no external call: every payment is credited.
     /// @return processed Heads removed from the queue (paid, refused or dropped).
     function processExits(address token, ExitRecord[] calldata records)
         external
@@ -465,26 +470,33 @@ contract ShieldedPool is IShieldedPool {
                 _setExitStatus(k, word, ExitStatus.Refused);
                 _credit(address(0), r.bondPayer, r.bond);
                 emit ExitRefused(k);
-            } else if (_paidNf[r.nullifier0] || _paidNf[r.nullifier1]) {
-                // S-5.12: a nullifier was paid by another exit; this one is dropped.
-                _setExitStatus(k, word, ExitStatus.Cancelled);
-                _credit(address(0), msg.sender, r.bond);
-                emit ExitNullifierPaid(k);
             } else {
-                uint256 value = uint256(r.amount) * unit;
-                // S-7.4, S-5.15: never pay more than was deposited; the exit stays Pending.
-                Ledger storage l = _ledgers[token];
-                if (uint256(l.paid) + value > l.deposited) break;
-                // forge-lint: disable-next-line(unsafe-typecast)
-                l.paid += uint128(value);
-                _paidNf[r.nullifier0] = true;
-                _paidNf[r.nullifier1] = true;
-                _setExitStatus(k, word, ExitStatus.Paid);
-                uint256 fee = uint256(r.fee) * unit;
-                _credit(token, r.recipient, value - fee);
-                if (fee != 0) _credit(token, r.feeRecipient, fee);
-                _credit(address(0), r.bondPayer, r.bond);
-                emit ExitPaid(k);
+                bytes32 payout = _payoutHash(r);
+                bytes32 paid0 = _paidNf[r.nullifier0];
+                if (paid0 != 0 || _paidNf[r.nullifier1] != 0) {
+                    // S-5.12: a nullifier was paid by another exit; this one is dropped. A copy
+                    // of the same payout refunds its own bond (S-5.10): both its nullifiers were
+                    // paid by that payout, so `paid0` names it. Else the bond is the caller's.
+                    _setExitStatus(k, word, ExitStatus.Cancelled);
+                    _credit(address(0), paid0 == payout ? r.bondPayer : msg.sender, r.bond);
+                    emit ExitNullifierPaid(k);
+                } else {
+                    uint256 value = uint256(r.amount) * unit;
+                    // S-7.4, S-5.15: never pay more than was deposited; the exit stays Pending.
+                    Ledger storage l = _ledgers[token];
+                    if (uint256(l.paid) + value > l.deposited) break;
+                    // forge-lint: disable-next-line(unsafe-typecast)
+                    l.paid += uint128(value);
+                    // S-5.12: both nullifiers paid, by this payout.
+                    _paidNf[r.nullifier0] = payout;
+                    _paidNf[r.nullifier1] = payout;
+                    _setExitStatus(k, word, ExitStatus.Paid);
+                    uint256 fee = uint256(r.fee) * unit;
+                    _credit(token, r.recipient, value - fee);
+                    if (fee != 0) _credit(token, r.feeRecipient, fee);
+                    _credit(address(0), r.bondPayer, r.bond);
+                    emit ExitPaid(k);
+                }
             }
             _heapPop(heap);
             processed++;
@@ -493,6 +505,18 @@ contract ShieldedPool is IShieldedPool {
 
     function _exitHash(ExitRecord calldata r) private pure returns (bytes32) {
         return keccak256(abi.encode(EXIT_TAG, r));
+    }
+
+    /// @dev The payout an exit's proof binds (S-5.5: nullifiers, token, amount and, through
+    ///      `extDataHash`, fee, recipient, feeRecipient), without the bond payer, the start time
+    ///      or the bond. Two exits with equal payout hashes are copies of one signed payout
+    ///      (S-5.10, S-5.12); never 0 (keccak256).
+    function _payoutHash(ExitRecord calldata r) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                r.nullifier0, r.nullifier1, r.token, r.amount, r.fee, r.recipient, r.feeRecipient
+            )
+        );
     }
 
     /// @dev The status byte of a record word.
@@ -671,9 +695,16 @@ contract ShieldedPool is IShieldedPool {
     }
 
     /// @notice Cancels the later of two pending exits that share a nullifier (S-5.10); its bond
-    ///         is credited to the caller at once (the evidence is L1's own records).
+    ///         is credited at once (the evidence is L1's own records): to the caller for a
+    ///         conflicting exit, to its own bond payer for a copy of the same payout.
     /// @dev Rule (S-5.10, S-5.12): two exits of one note would each hold the same value in the
     ///      queue; cancelling the later-started one keeps one claim per nullifier while pending.
+    ///      A copy of the same payout refunds its own bond: equal `_payoutHash` (nullifiers,
+    ///      token, amount, fee, recipient, feeRecipient) pays the same parties, harms nobody,
+    ///      and is what a front-runner makes of a public `startExit` with its own bond; were its
+    ///      bond the challenger's, the copier would win the honest starter's bond. Only a
+    ///      conflicting exit (another payout, which only the note's owner can sign) pays the
+    ///      challenger.
     function challengeDuplicate(
         uint32 earlier,
         ExitRecord calldata earlierRecord,
@@ -689,7 +720,12 @@ contract ShieldedPool is IShieldedPool {
         uint256 b1 = laterRecord.nullifier1;
         if (a0 != b0 && a0 != b1 && a1 != b0 && a1 != b1) revert NotDuplicate();
         _setExitStatus(later, word, ExitStatus.Cancelled);
-        _credit(address(0), msg.sender, laterRecord.bond);
+        // Field by field: equal `_payoutHash`es, without hashing.
+        bool copy = a0 == b0 && a1 == b1 && earlierRecord.token == laterRecord.token
+            && earlierRecord.amount == laterRecord.amount && earlierRecord.fee == laterRecord.fee
+            && earlierRecord.recipient == laterRecord.recipient
+            && earlierRecord.feeRecipient == laterRecord.feeRecipient;
+        _credit(address(0), copy ? laterRecord.bondPayer : msg.sender, laterRecord.bond);
         emit ExitDuplicate(later, earlier, msg.sender);
     }
 
@@ -821,7 +857,7 @@ contract ShieldedPool is IShieldedPool {
     }
 
     function paidNullifier(uint256 nullifier) external view returns (bool) {
-        return _paidNf[nullifier];
+        return _paidNf[nullifier] != 0;
     }
 
     function creditOf(address token, address account) external view returns (uint256) {

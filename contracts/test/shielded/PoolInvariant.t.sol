@@ -10,9 +10,11 @@ import {JoinSplitVerifier} from "../../src/verifier/JoinSplitVerifier.sol";
 import {PoolDeploy} from "../helpers/PoolDeploy.sol";
 
 /// @dev Drives the pool at random: deposits, refunds, exit starts (any proof accepted, nullifiers
-///      drawn from a small set so duplicates and re-exits of paid notes happen), duplicates
-///      challenged, the queue processed, withdrawals, time. Ghost state: which nullifiers have
-///      been paid, and whether any was paid twice.
+///      drawn from a small set so duplicates and re-exits of paid notes happen; two bond payers,
+///      two recipients and three amounts, so both copies of one payout and conflicting exits
+///      occur), duplicates challenged and the queue processed by a keeper, withdrawals, time.
+///      Ghost state: which nullifiers have been paid, by which payout, whether any was paid
+///      twice, and the bonds the keeper has earned (conflicting exits only, S-5.10, S-5.12).
 contract PoolHandler is Test {
     DebyeChain internal chain;
     ShieldedPool internal pool;
@@ -26,6 +28,10 @@ contract PoolHandler is Test {
     uint32 internal exitCount;
     uint32 internal depositCount;
     mapping(uint256 => bool) public ghostPaid;
+    mapping(uint256 => bytes32) internal ghostPayout;
+    address public constant KEEPER = address(0x4EE9);
+    address internal constant PAYER_B = address(0xB0B);
+    uint256 public keeperEarned;
     uint256 public doublePaid;
     uint256 public paidExits;
 
@@ -82,12 +88,34 @@ contract PoolHandler is Test {
         uint256 nf0 = 1 + (nfA % 12);
         uint256 nf1 = 1 + (nfB % 12);
         if (nf0 == nf1 || pool.paidNullifier(nf0) || pool.paidNullifier(nf1)) return;
+        _startExit(
+            nf0,
+            nf1,
+            uint64(100 * (1 + amount % 3)), // below most deposits: the queue moves
+            nfB >= 128 ? address(0xCAFE) : address(0xbEEF),
+            nfA >= 128 ? PAYER_B : address(this)
+        );
+    }
+
+    /// @dev The front-run: a copy of pending exit `i`'s payout, started by the other payer.
+    function copyExit(uint32 i) external {
+        if (exitCount == 0) return;
+        i = uint32(bound(i, 0, exitCount - 1));
+        IShieldedPool.ExitRecord memory r = records[i];
+        if (pool.paidNullifier(r.nullifier0) || pool.paidNullifier(r.nullifier1)) return;
+        address payer = r.bondPayer == PAYER_B ? address(this) : PAYER_B;
+        _startExit(r.nullifier0, r.nullifier1, r.amount, r.recipient, payer);
+    }
+
+    function _startExit(uint256 nf0, uint256 nf1, uint64 amount, address recipient, address payer)
+        internal
+    {
         IShieldedPool.ExitRequest memory x;
         x.nullifier0 = nf0;
         x.nullifier1 = nf1;
-        x.amount = uint64(bound(amount, 1, 1000)); // below most deposits: the queue moves
+        x.amount = amount;
         x.ext.kind = 3;
-        x.ext.recipient = address(0xbEEF);
+        x.ext.recipient = recipient;
         x.ext.expiry = uint64(block.timestamp + 1 hours);
         x.ext.chainId = uint64(block.chainid);
         x.ext.anchor = address(pool);
@@ -98,8 +126,9 @@ contract PoolHandler is Test {
             abi.encode(true)
         );
         uint96 bond = pool.exitBond();
-        vm.deal(address(this), bond);
+        vm.deal(payer, bond);
         uint256 start = block.timestamp;
+        vm.prank(payer);
         uint32 k = pool.startExit{value: bond}(x, h1);
         uint256 a = start + pool.exitPeriod();
         uint256 b = uint256(h1.timestamp) + pool.exitPeriod() + 1 days;
@@ -109,12 +138,12 @@ contract PoolHandler is Test {
             token: address(0),
             amount: x.amount,
             fee: 0,
-            recipient: address(0xbEEF),
+            recipient: recipient,
             feeRecipient: address(0),
             prioKey: 2,
             exitableAt: uint64(a > b ? a : b),
             bond: bond,
-            bondPayer: address(this)
+            bondPayer: payer
         });
         exitCount = k + 1;
     }
@@ -132,7 +161,18 @@ contract PoolHandler is Test {
                     && a.nullifier1 != b.nullifier0
                     && a.nullifier1 != b.nullifier1)
         ) return;
+        vm.prank(KEEPER);
         pool.challengeDuplicate(i, a, j, b);
+        // A copy of the same payout refunds its own bond; a conflicting exit pays the keeper.
+        if (_payout(a) != _payout(b)) keeperEarned += b.bond;
+    }
+
+    function _payout(IShieldedPool.ExitRecord memory r) internal pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                r.nullifier0, r.nullifier1, r.token, r.amount, r.fee, r.recipient, r.feeRecipient
+            )
+        );
     }
 
     function processExits(uint8 n) external {
@@ -145,7 +185,13 @@ contract PoolHandler is Test {
             IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](1);
             rs[0] = records[k];
             uint256 before = pool.queueLength(address(0));
+            bool pending = uint8(pool.exitStatus(k)) == uint8(IShieldedPool.ExitStatus.Pending);
+            vm.prank(KEEPER);
             pool.processExits(address(0), rs);
+            if (
+                pending && uint8(pool.exitStatus(k)) == uint8(IShieldedPool.ExitStatus.Cancelled)
+                    && ghostPayout[rs[0].nullifier0] != _payout(rs[0])
+            ) keeperEarned += rs[0].bond; // dropped, its nullifier paid by another payout
             _ghost(k);
             if (pool.queueLength(address(0)) == before) break; // immature or over the limit
         }
@@ -161,11 +207,15 @@ contract PoolHandler is Test {
         if (ghostPaid[r.nullifier0] || ghostPaid[r.nullifier1]) doublePaid++;
         ghostPaid[r.nullifier0] = true;
         ghostPaid[r.nullifier1] = true;
+        ghostPayout[r.nullifier0] = _payout(r);
+        ghostPayout[r.nullifier1] = _payout(r);
     }
 
     function withdraw() external {
         pool.withdraw(address(0), address(0xbEEF));
+        pool.withdraw(address(0), address(0xCAFE));
         pool.withdraw(address(0), address(this));
+        pool.withdraw(address(0), PAYER_B);
     }
 
     function warp(uint32 s) external {
@@ -188,7 +238,7 @@ contract PoolInvariantTest is Test {
         (chain, pool) = PoolDeploy.deploy(operator, 0, 0, address(0));
         handler = new PoolHandler(chain, pool, operator);
         handler.init();
-        bytes4[] memory selectors = new bytes4[](7);
+        bytes4[] memory selectors = new bytes4[](8);
         selectors[0] = PoolHandler.deposit.selector;
         selectors[1] = PoolHandler.refund.selector;
         selectors[2] = PoolHandler.startExit.selector;
@@ -196,6 +246,7 @@ contract PoolInvariantTest is Test {
         selectors[4] = PoolHandler.processExits.selector;
         selectors[5] = PoolHandler.withdraw.selector;
         selectors[6] = PoolHandler.warp.selector;
+        selectors[7] = PoolHandler.copyExit.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -211,6 +262,14 @@ contract PoolInvariantTest is Test {
     /// forge-config: default.invariant.depth = 60
     function invariant_noNullifierPaidTwice() public view {
         assertEq(handler.doublePaid(), 0);
+    }
+
+    /// @dev S-5.10, S-5.12: the keeper (every challenge and payout call) earns exactly the bonds
+    ///      of conflicting exits; a copy of the same payout refunds its own bond.
+    /// forge-config: default.invariant.runs = 32
+    /// forge-config: default.invariant.depth = 60
+    function invariant_keeperEarnsOnlyConflictBonds() public view {
+        assertEq(pool.creditOf(address(0), handler.KEEPER()), handler.keeperEarned());
     }
 
     /// @dev The handler reaches payouts at all (the invariants are not vacuous).
