@@ -520,4 +520,23 @@ async fn sync_scans_each_committed_shielded_section_once() {
     assert!(r.notes_received.is_empty() && r.alerts.is_empty());
     assert_eq!(bob.state().shielded.scanned_to, 3);
     assert!(bob.state().shielded.notes.is_empty());
+
+    // A transfer built from the synced note marks it pending; a refused submission puts it
+    // back (what `send --private` does on an operator's refusal), on disk too.
+    let to = PrivateAddress(
+        bob.shielded_keys(&"correct horse".into())
+            .unwrap()
+            .address(),
+    );
+    let now = n.chain.tip_header().unwrap().timestamp;
+    let t = w
+        .build_private_transfer(&Scanner::new(keys), &setup().0, &request(to, 600, now))
+        .unwrap();
+    let bal = |w: &debye_wallet::Wallet| w.state().shielded.balances()[&U256::ZERO];
+    assert_eq!(bal(&w), (0, 1_000));
+    w.release_private_transfer(&t).unwrap();
+    assert_eq!(bal(&w), (1_000, 0));
+    let reopened =
+        debye_wallet::Wallet::open(&dir.path().join("a"), &"correct horse".into()).unwrap();
+    assert_eq!(bal(&reopened), (1_000, 0));
 }
