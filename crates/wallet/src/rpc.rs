@@ -143,6 +143,25 @@ pub(crate) fn from_client_error(e: ClientError) -> Error {
     }
 }
 
+impl BlockSource for RpcSource {
+    async fn block(&self, number: u64) -> Result<Option<Block>> {
+        let view = DebyeApiClient::block_by_number(&self.client, number)
+            .await
+            .map_err(|e| Error::Operator(e.to_string()))?;
+        Ok(view.map(BlockView::into_block))
+    }
+
+    async fn submit(&self, tx: SignedTransaction) -> Result<B256> {
+        match DebyeApiClient::submit_transaction(&self.client, tx).await {
+            Ok(r) => Ok(r.tx_id),
+            // An error answer is a definite "not accepted"; a transport failure is not (the
+            // transaction may have been made durable before the answer was lost).
+            Err(ClientError::Call(obj)) => Err(Error::Refused(obj.to_string())),
+            Err(e) => Err(Error::Operator(e.to_string())),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,24 +224,5 @@ mod tests {
         // A transport failure is not a refusal: the entry may have been admitted.
         let e = from_client_error(ClientError::Custom("connection reset".into()));
         assert!(matches!(e, Error::Operator(_)), "{e:?}");
-    }
-}
-
-impl BlockSource for RpcSource {
-    async fn block(&self, number: u64) -> Result<Option<Block>> {
-        let view = DebyeApiClient::block_by_number(&self.client, number)
-            .await
-            .map_err(|e| Error::Operator(e.to_string()))?;
-        Ok(view.map(BlockView::into_block))
-    }
-
-    async fn submit(&self, tx: SignedTransaction) -> Result<B256> {
-        match DebyeApiClient::submit_transaction(&self.client, tx).await {
-            Ok(r) => Ok(r.tx_id),
-            // An error answer is a definite "not accepted"; a transport failure is not (the
-            // transaction may have been made durable before the answer was lost).
-            Err(ClientError::Call(obj)) => Err(Error::Refused(obj.to_string())),
-            Err(e) => Err(Error::Operator(e.to_string())),
-        }
     }
 }
