@@ -1,6 +1,6 @@
 //! The crate's single error type.
 
-use std::path::PathBuf;
+use std::{borrow::Cow, path::PathBuf};
 
 use alloy_primitives::{Address, B256, U256};
 use debye_primitives::Segment;
@@ -76,6 +76,20 @@ pub enum Error {
     /// wallet puts the coins it would have spent back).
     #[error("operator refused the transaction: {0}")]
     Refused(String),
+    /// The operator answered a shielded submission with a refusal (docs/api.md 1015–1021, or
+    /// 1007/1011/1012): the entry was not admitted (the wallet puts its notes back). `reason`,
+    /// `message` and `hint` are the operator's `data`, carried through as given.
+    #[error("operator refused the private transfer ({}): {message}", refusal.name())]
+    ShieldedRefused {
+        /// Which rule, as the wallet understands it.
+        refusal: ShieldedRefusal,
+        /// The operator's rule name (`data.reason`, e.g. `RootMismatch`), or empty.
+        reason: String,
+        /// What was wrong (`data.message`, else the code's message).
+        message: String,
+        /// What to do (`data.hint`), when the operator gave one.
+        hint: Option<String>,
+    },
     /// The wallet is bound to another chain than the one it is talking to.
     #[error(
         "wrong chain: wallet is for chain {expected_chain} anchor {expected_anchor}, got chain {chain} anchor {anchor}"
@@ -343,6 +357,7 @@ impl Error {
             Self::L1(_) => "L1",
             Self::Operator(_) => "Operator",
             Self::Refused(_) => "Refused",
+            Self::ShieldedRefused { .. } => "ShieldedRefused",
             Self::WrongChain { .. } => "WrongChain",
             Self::InsufficientFunds { .. } => "InsufficientFunds",
             Self::InvalidAmount(_) => "InvalidAmount",
@@ -374,9 +389,16 @@ impl Error {
         }
     }
 
-    /// A hint for the command line: what the user can do about it.
-    pub const fn hint(&self) -> Option<&'static str> {
-        Some(match self {
+    /// A hint for the command line: what the user can do about it (for an operator's refusal,
+    /// the operator's own hint when it gave one).
+    pub fn hint(&self) -> Option<Cow<'_, str>> {
+        if let Self::ShieldedRefused { refusal, hint, .. } = self {
+            return hint
+                .as_deref()
+                .map(Cow::Borrowed)
+                .or_else(|| refusal.hint().map(Cow::Borrowed));
+        }
+        Some(Cow::Borrowed(match self {
             Self::WrongPassphrase => {
                 "check the passphrase (DEBYE_PASSPHRASE, --passphrase-file or the prompt)"
             }
@@ -431,6 +453,86 @@ impl Error {
             Self::StoreCorrupt { .. } => {
                 "restore the wallet from a backup with `debye wallet restore`"
             }
+            _ => return None,
+        }))
+    }
+}
+
+/// Why the operator refused a shielded entry: the wallet's reading of `debye_submitShielded`'s
+/// error codes (docs/api.md), so callers match on a type rather than on numbers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum ShieldedRefusal {
+    /// 1015: a format rule (ciphertext size, field range, `ext`, hashes, equal nullifiers).
+    Malformed,
+    /// 1016: not a `TRANSFER` with `publicAmount = 0`.
+    WrongKind,
+    /// 1017: `ext.expiry` outside the admitted window.
+    Expired,
+    /// 1018: the root block is unknown, not committed on L1, or its root differs.
+    UnknownRoot,
+    /// 1019: a nullifier was spent in a block.
+    NullifierSpent,
+    /// 1020: a nullifier is held by an entry already in the shielded pool.
+    NullifierPending,
+    /// 1021: the proof is malformed or does not verify.
+    InvalidProof,
+    /// 1007: the pool is full; retry later.
+    PoolFull,
+    /// 1011: the node is shutting down or runs no shielded ledger.
+    Unavailable,
+    /// Any other error answer (1012 and codes this wallet does not know).
+    Other(i32),
+}
+
+impl ShieldedRefusal {
+    /// The refusal for a JSON-RPC error code.
+    pub const fn from_code(code: i32) -> Self {
+        match code {
+            1015 => Self::Malformed,
+            1016 => Self::WrongKind,
+            1017 => Self::Expired,
+            1018 => Self::UnknownRoot,
+            1019 => Self::NullifierSpent,
+            1020 => Self::NullifierPending,
+            1021 => Self::InvalidProof,
+            1007 => Self::PoolFull,
+            1011 => Self::Unavailable,
+            c => Self::Other(c),
+        }
+    }
+
+    /// A short name for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed entry",
+            Self::WrongKind => "wrong kind",
+            Self::Expired => "expired",
+            Self::UnknownRoot => "unknown or stale root",
+            Self::NullifierSpent => "note already spent",
+            Self::NullifierPending => "note pending in another transfer",
+            Self::InvalidProof => "invalid proof",
+            Self::PoolFull => "pool full",
+            Self::Unavailable => "operator unavailable",
+            Self::Other(_) => "error",
+        }
+    }
+
+    /// The wallet's own hint, used when the operator gave none.
+    pub const fn hint(self) -> Option<&'static str> {
+        Some(match self {
+            Self::UnknownRoot => {
+                "run `debye wallet sync` so the wallet proves against a root committed on L1, then send again"
+            }
+            Self::NullifierSpent => {
+                "run `debye wallet sync`: the note was spent in a committed block"
+            }
+            Self::NullifierPending => {
+                "another transfer spending this note is waiting for a block: wait for it, or for its expiry"
+            }
+            Self::Expired => "check this machine's clock, then send again",
+            Self::PoolFull | Self::Unavailable => "retry later",
             _ => return None,
         })
     }

@@ -41,7 +41,7 @@ pub mod store;
 pub mod test_utils;
 pub mod wallet;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, ShieldedRefusal};
 pub use keys::{AccountKey, Mnemonic};
 pub use secret::{Passphrase, PrivateKeyBytes, Secret};
 pub use wallet::Wallet;

@@ -5,11 +5,13 @@
 use alloy_primitives::B256;
 use debye_primitives::{Block, SignedTransaction};
 use debye_rpc_api::{
-    ApiError, ClientError, DebyeApiClient, ErrorCode, HttpClient, types::BlockView,
+    ApiError, ClientError, DebyeApiClient, ErrorCode, HttpClient,
+    types::{BlockView, ShieldedStatusView, ShieldedSubmitResult, ShieldedTransfer},
 };
 
 use crate::{
     Error, Result,
+    error::ShieldedRefusal,
     history::{CoinHistory, Evidence, SpanEvidence},
     source::BlockSource,
 };
@@ -97,6 +99,50 @@ impl RpcSource {
     }
 }
 
+impl RpcSource {
+    /// Submits a shielded transfer (`debye_submitShielded`). An error answer is a definite
+    /// refusal and comes back as [`Error::ShieldedRefused`] with the operator's reason, message
+    /// and hint; a transport failure is [`Error::Operator`] (the entry may have been admitted
+    /// before the answer was lost: ask [`Self::shielded_status`]).
+    pub async fn submit_shielded(
+        &self,
+        transfer: &ShieldedTransfer,
+    ) -> Result<ShieldedSubmitResult> {
+        DebyeApiClient::submit_shielded(&self.client, transfer.clone())
+            .await
+            .map_err(from_client_error)
+    }
+
+    /// Where a shielded entry stands (`debye_shieldedStatus`).
+    pub async fn shielded_status(&self, id: B256) -> Result<ShieldedStatusView> {
+        DebyeApiClient::shielded_status(&self.client, id)
+            .await
+            .map_err(|e| Error::Operator(e.to_string()))
+    }
+}
+
+/// The wire's error answer to a shielded submission (docs/api.md 1015–1021) as the wallet's
+/// error: a refusal with the operator's `data = {reason, message, hint}` carried through, or a
+/// transport failure.
+pub(crate) fn from_client_error(e: ClientError) -> Error {
+    let ClientError::Call(obj) = e else {
+        return Error::Operator(e.to_string());
+    };
+    let data = ApiError::from_object(&obj).and_then(|e| e.data);
+    let field = |k: &str| {
+        data.as_ref()
+            .and_then(|d| d.get(k))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    Error::ShieldedRefused {
+        refusal: ShieldedRefusal::from_code(obj.code()),
+        reason: field("reason").unwrap_or_default(),
+        message: field("message").unwrap_or_else(|| obj.message().to_owned()),
+        hint: field("hint"),
+    }
+}
+
 impl BlockSource for RpcSource {
     async fn block(&self, number: u64) -> Result<Option<Block>> {
         let view = DebyeApiClient::block_by_number(&self.client, number)
@@ -113,5 +159,70 @@ impl BlockSource for RpcSource {
             Err(ClientError::Call(obj)) => Err(Error::Refused(obj.to_string())),
             Err(e) => Err(Error::Operator(e.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(code: ErrorCode, data: Option<serde_json::Value>) -> ClientError {
+        ClientError::Call(ApiError { code, data }.into())
+    }
+
+    #[test]
+    fn shielded_refusals_map_to_typed_errors_with_the_operators_hint() {
+        let data = serde_json::json!({
+            "reason": "RootMismatch",
+            "message": "root is not the noteRoot of block 7",
+            "hint": "sync and prove against a committed root",
+        });
+        let e = from_client_error(wire(ErrorCode::UnknownRoot, Some(data)));
+        let Error::ShieldedRefused {
+            refusal,
+            ref reason,
+            ref message,
+            ..
+        } = e
+        else {
+            panic!("{e:?}");
+        };
+        assert_eq!(refusal, ShieldedRefusal::UnknownRoot);
+        assert_eq!(reason, "RootMismatch");
+        assert_eq!(message, "root is not the noteRoot of block 7");
+        assert_eq!(e.code(), "ShieldedRefused");
+        assert_eq!(
+            e.hint().as_deref(),
+            Some("sync and prove against a committed root")
+        );
+        // Every shielded code maps to its own refusal; without data the code's message and the
+        // wallet's own hint stand in.
+        let codes = [
+            (ErrorCode::ShieldedMalformed, ShieldedRefusal::Malformed),
+            (ErrorCode::ShieldedWrongKind, ShieldedRefusal::WrongKind),
+            (ErrorCode::ShieldedExpired, ShieldedRefusal::Expired),
+            (ErrorCode::UnknownRoot, ShieldedRefusal::UnknownRoot),
+            (ErrorCode::NullifierSpent, ShieldedRefusal::NullifierSpent),
+            (
+                ErrorCode::NullifierPending,
+                ShieldedRefusal::NullifierPending,
+            ),
+            (ErrorCode::InvalidProof, ShieldedRefusal::InvalidProof),
+            (ErrorCode::MempoolFull, ShieldedRefusal::PoolFull),
+            (ErrorCode::Unavailable, ShieldedRefusal::Unavailable),
+            (ErrorCode::Internal, ShieldedRefusal::Other(1012)),
+        ];
+        for (code, want) in codes {
+            let e = from_client_error(wire(code, None));
+            assert!(
+                matches!(&e, Error::ShieldedRefused { refusal, message, hint: None, .. }
+                    if *refusal == want && message == code.message()),
+                "{code:?}: {e:?}"
+            );
+            assert_eq!(e.hint().is_some(), want.hint().is_some());
+        }
+        // A transport failure is not a refusal: the entry may have been admitted.
+        let e = from_client_error(ClientError::Custom("connection reset".into()));
+        assert!(matches!(e, Error::Operator(_)), "{e:?}");
     }
 }

@@ -31,6 +31,8 @@ struct LocalInner {
     blocks: Vec<Block>,
     mempool: Vec<SignedTransaction>,
     withheld: BTreeSet<u64>,
+    /// The note tree's leaves, for [`LocalChain::commit_shielded`].
+    note_leaves: Vec<debye_zk::Fr>,
 }
 
 impl<L: L1 + Clone> LocalChain<L> {
@@ -107,6 +109,37 @@ impl<L: L1 + Clone> LocalChain<L> {
         };
         block.header.tx_root = block.tree(&self.chain.domain())?.root();
         self.commit_block(block).await
+    }
+
+    /// Commits the next block with no transactions and `entries` as its shielded section: the
+    /// header's entry count and root, note count and note root follow from them (the entries'
+    /// `firstLeaf` must be right; nothing else is checked).
+    pub async fn commit_shielded(
+        &self,
+        entries: Vec<debye_primitives::ShieldedEntry>,
+    ) -> Result<Block> {
+        let parent = self.tip_header();
+        let (mut block, _) = BlockBuilder::after(self.chain.domain(), parent.as_ref()).build()?;
+        let section = debye_primitives::ShieldedSection::new(entries);
+        let mut leaves = self.lock().note_leaves.clone();
+        for e in section.entries() {
+            for cm in [e.entry.head.commitment0, e.entry.head.commitment1] {
+                leaves.push(
+                    crate::shielded::u256_to_fr(&cm).ok_or_else(|| {
+                        Error::Operator("commitment is not a field element".into())
+                    })?,
+                );
+            }
+        }
+        block.header.entry_count = u32::try_from(section.count()).unwrap_or(u32::MAX);
+        block.header.entries_root = section.root()?;
+        block.header.note_count = leaves.len() as u64;
+        block.header.note_root =
+            crate::shielded::fr_to_b256(&crate::shielded::tree::header_root(&leaves));
+        block.shielded = section;
+        let block = self.commit_block(block).await?;
+        self.lock().note_leaves = leaves;
+        Ok(block)
     }
 
     /// Stamps `block` with L1's current time (never before its parent's) and commits it.

@@ -24,8 +24,8 @@ impl From<SendOutput> for SendResult {
 #[derive(Debug, Args)]
 pub struct SendArgs {
     /// A private payment: `--private dbs1… AMOUNT` (ETH as "0.5" or "500gwei", other tokens in
-    /// units). Proves a JoinSplit on this machine and writes the entry for
-    /// `debye_submitShielded` to `--out`.
+    /// units). Proves a JoinSplit on this machine and submits the entry to `--operator`
+    /// (`debye_submitShielded`); with `--out FILE` only writes it there.
     #[arg(long, num_args = 2, value_names = ["DBS_ADDRESS", "AMOUNT"], conflicts_with_all = ["to", "amount", "max_block", "compress"])]
     pub private: Option<Vec<String>>,
     /// L1 chain id (private payments: bound in the signed external data).
@@ -49,9 +49,10 @@ pub struct SendArgs {
     /// Last block the transaction may be included in.
     #[arg(long, required_unless_present = "private")]
     pub max_block: Option<u64>,
-    /// Where to write the payment (transaction + histories, JSON) for the recipient.
-    #[arg(long)]
-    pub out: PathBuf,
+    /// Where to write the payment (transaction + histories, JSON) for the recipient; with
+    /// `--private`, write the entry there instead of submitting it.
+    #[arg(long, required_unless_present = "private")]
+    pub out: Option<PathBuf>,
     /// Operator JSON-RPC endpoint: submit the transaction there.
     #[arg(long, env = "DEBYE_OPERATOR")]
     pub operator: Option<String>,
@@ -126,16 +127,20 @@ pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendResult> {
             pool: args.pool,
             token: args.private_token,
             out: args.out,
+            operator: args.operator,
         };
-        return super::send_private::run(ctx, args).map(SendResult::Private);
+        return super::send_private::run(ctx, args)
+            .await
+            .map(SendResult::Private);
     }
     let missing = |what: &str| Error::InvalidAmount(format!("--{what} is required"));
     let to = args.to.ok_or_else(|| missing("to"))?;
     let amount = args.amount.ok_or_else(|| missing("amount"))?;
     let max_block = args.max_block.ok_or_else(|| missing("max-block"))?;
+    let out = args.out.ok_or_else(|| missing("out"))?;
     let (mut w, _) = ctx.unlock("the wallet")?;
     let mut p = w.build_payment(to, args.token, amount, max_block)?;
-    write_json(&args.out, &p)?;
+    write_json(&out, &p)?;
     let source = args
         .operator
         .as_deref()
@@ -157,13 +162,13 @@ pub async fn run(ctx: &Context, args: SendArgs) -> Result<SendResult> {
             }
         }
         if spanned > 0 {
-            write_json(&args.out, &p)?;
+            write_json(&out, &p)?;
         }
     }
     Ok(SendOutput {
         tx_id: p.tx_id,
         paid: p.paid,
-        out: args.out,
+        out,
         submitted: source.is_some(),
         blocks_replaced_by_spans: spanned,
         amount,

@@ -1,17 +1,20 @@
 //! `debye wallet send --private dbs1… AMOUNT`: build, sign and prove a private transfer on this
-//! machine (docs/wallet.md §10) and write what `debye_submitShielded` takes to `--out`. The
-//! inputs stay pending until their nullifiers appear in a committed block (or the intent
-//! expires).
+//! machine (docs/wallet.md §10) and submit it to the operator (`debye_submitShielded`), or with
+//! `--out FILE` only write what that method takes. The inputs stay pending until their
+//! nullifiers appear in a committed block (or the intent expires); an operator's refusal puts
+//! them back at once.
 
 use std::{fmt, path::PathBuf, sync::OnceLock};
 
-use alloy_primitives::U256;
+use alloy_primitives::{B256, U256};
+use debye_rpc_api::types::ShieldedStatusView;
 use debye_zk::groth16::{self, JoinSplitProvingKey};
 use serde::Serialize;
 
 use super::context::{Context, write_json};
 use crate::{
     error::{Error, Result},
+    rpc::RpcSource,
     shielded::{
         PrivateAddress, format_amount, fr_to_u256, parse_amount, scan::Scanner, token_field,
         transfer::TransferRequest,
@@ -29,8 +32,10 @@ pub struct PrivateSendArgs {
     pub pool: Option<alloy_primitives::Address>,
     /// ERC-20 token (default ETH).
     pub token: Option<alloy_primitives::Address>,
-    /// Where to write the entry.
-    pub out: PathBuf,
+    /// Where to write the entry instead of submitting it.
+    pub out: Option<PathBuf>,
+    /// The operator to submit to.
+    pub operator: Option<String>,
 }
 
 /// A private payment built and proven.
@@ -53,21 +58,53 @@ pub struct PrivateSendOutput {
     pub nullifiers: [U256; 2],
     /// Milliseconds spent proving.
     pub prove_ms: u64,
-    /// The entry for `debye_submitShielded`.
-    pub out: PathBuf,
+    /// Where the entry was written (`--out`), instead of being submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out: Option<PathBuf>,
+    /// The entry's id, when submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<B256>,
+    /// Where the entry stands at the operator, when submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<ShieldedStatusView>,
+}
+
+fn status_text(s: &ShieldedStatusView) -> String {
+    match s {
+        ShieldedStatusView::Unknown => "unknown to the operator".into(),
+        ShieldedStatusView::Pending => "pending (admitted, waiting for a block)".into(),
+        ShieldedStatusView::Included {
+            block,
+            l1_committed,
+            ..
+        } => format!(
+            "included in block {block}{}",
+            if *l1_committed {
+                ", committed on L1"
+            } else {
+                ""
+            }
+        ),
+        ShieldedStatusView::Dropped => "dropped (expired before inclusion)".into(),
+    }
 }
 
 impl fmt::Display for PrivateSendOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "proved a private payment of {} to {} against the root of block {} (proof {} ms); entry written to {}",
+            "proved a private payment of {} to {} against the root of block {} (proof {} ms)",
             format_amount(&self.token, self.amount),
             self.to,
             self.root_block,
             self.prove_ms,
-            self.out.display()
         )?;
+        if let Some(out) = &self.out {
+            write!(f, "; entry written to {}", out.display())?;
+        }
+        if let (Some(id), Some(status)) = (&self.id, &self.status) {
+            write!(f, "\nsubmitted: entry {id}, {}", status_text(status))?;
+        }
         if self.root_reveals_timing {
             write!(
                 f,
@@ -91,7 +128,7 @@ fn proving_key() -> Result<&'static JoinSplitProvingKey> {
 }
 
 /// Runs `send --private`.
-pub fn run(ctx: &Context, args: PrivateSendArgs) -> Result<PrivateSendOutput> {
+pub async fn run(ctx: &Context, args: PrivateSendArgs) -> Result<PrivateSendOutput> {
     let Ok([to, amount]) = <[String; 2]>::try_from(args.private) else {
         return Err(Error::InvalidAmount(
             "--private takes an address and an amount".into(),
@@ -103,6 +140,16 @@ pub fn run(ctx: &Context, args: PrivateSendArgs) -> Result<PrivateSendOutput> {
     let missing = |what: &str| Error::InvalidAmount(format!("--{what} is required with --private"));
     let chain_id = args.chain_id.ok_or_else(|| missing("chain-id"))?;
     let pool = args.pool.ok_or_else(|| missing("pool"))?;
+    // Where it goes, before anything is proven or marked.
+    let source = match (&args.out, &args.operator) {
+        (Some(_), _) => None,
+        (None, Some(url)) => Some(RpcSource::connect(url)?),
+        (None, None) => {
+            return Err(Error::InvalidAmount(
+                "--operator (or DEBYE_OPERATOR) is required to submit a private payment; pass --out FILE to only write it".into(),
+            ));
+        }
+    };
     let (mut w, pass) = ctx.unlock("the wallet")?;
     let scanner = Scanner::new(w.shielded_keys(&pass)?);
     let now = std::time::SystemTime::now()
@@ -127,7 +174,22 @@ pub fn run(ctx: &Context, args: PrivateSendArgs) -> Result<PrivateSendOutput> {
         });
     }
     let t = w.build_private_transfer(&scanner, proving_key()?, &req)?;
-    write_json(&args.out, &t)?;
+    let (mut id, mut status) = (None, None);
+    if let Some(source) = &source {
+        match source.submit_shielded(&t.to_rpc()).await {
+            Ok(r) => (id, status) = (Some(r.id), Some(r.status)),
+            // A definite refusal: the entry can never be included, so its notes are spendable
+            // again at once. A transport failure leaves them pending (the entry may have been
+            // admitted) until they are spent in a block or the intent expires.
+            Err(e @ Error::ShieldedRefused { .. }) => {
+                w.release_private_transfer(&t)?;
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        }
+    } else if let Some(out) = &args.out {
+        write_json(out, &t)?;
+    }
     Ok(PrivateSendOutput {
         to,
         token,
@@ -138,5 +200,7 @@ pub fn run(ctx: &Context, args: PrivateSendArgs) -> Result<PrivateSendOutput> {
         nullifiers: t.nullifiers,
         prove_ms: t.prove_ms,
         out: args.out,
+        id,
+        status,
     })
 }

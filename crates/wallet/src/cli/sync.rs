@@ -45,6 +45,14 @@ impl fmt::Display for SyncOutput {
             r.sync.received.len(),
             r.sync.spent.len()
         )?;
+        if !r.sync.notes_received.is_empty() || !r.sync.notes_spent.is_empty() {
+            write!(
+                f,
+                "; private notes: {} received, {} spent",
+                r.sync.notes_received.len(),
+                r.sync.notes_spent.len()
+            )?;
+        }
         for a in &r.sync.alerts {
             write!(f, "\nALERT {a}")?;
         }
@@ -74,7 +82,9 @@ impl fmt::Display for SyncOutput {
 /// Runs `sync`; with `--watch` prints each round (one compact JSON line per round with
 /// `--json`) and never returns.
 pub async fn run(ctx: &Context, args: SyncArgs) -> Result<SyncOutput> {
-    let (mut w, _) = ctx.unlock("the wallet")?;
+    let (mut w, pass) = ctx.unlock("the wallet")?;
+    // Unlocks the shielded keys too, so each synced block's shielded section is scanned.
+    w.shielded_keys(&pass)?;
     let client = args.l1.connect(&w)?;
     let source = RpcSource::connect(&args.operator)?;
     if let Some(secs) = args.watch {

@@ -57,6 +57,9 @@ pub struct Wallet {
     pub(super) key: AccountKey,
     pub(super) store: Store,
     pub(super) dir: PathBuf,
+    /// The shielded keys once [`Wallet::shielded_keys`] derived them: [`Wallet::sync`] scans
+    /// each block's shielded section with them (kept in memory only).
+    pub(super) scanner: Option<crate::shielded::scan::Scanner>,
 }
 
 pub(super) fn create_dir(dir: &Path) -> Result<()> {
@@ -147,6 +150,7 @@ impl Wallet {
             key,
             store,
             dir: dir.to_owned(),
+            scanner: None,
         })
     }
 
@@ -168,6 +172,7 @@ impl Wallet {
             key,
             store,
             dir: dir.to_owned(),
+            scanner: None,
         })
     }
 

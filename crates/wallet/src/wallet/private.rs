@@ -111,6 +111,7 @@ impl Wallet {
             self.store.state.shielded.address = Some(address);
             self.save()?;
         }
+        self.scanner = Some(Scanner::new(keys.clone()));
         Ok(keys)
     }
 
@@ -132,6 +133,22 @@ impl Wallet {
         self.store.state.shielded = state;
         self.save()?;
         Ok(report)
+    }
+
+    /// Puts a refused transfer's inputs back: notes it marked pending become unspent again
+    /// (the operator answered a definite refusal, so the entry can never be included).
+    pub fn release_private_transfer(&mut self, t: &PrivateTransfer) -> Result<()> {
+        for n in &mut self.store.state.shielded.notes {
+            if t.spends.contains(&n.position)
+                && n.status
+                    == (crate::shielded::notes::NoteStatus::Pending {
+                        expiry: t.body.ext.expiry,
+                    })
+            {
+                n.status = crate::shielded::notes::NoteStatus::Unspent;
+            }
+        }
+        self.save()
     }
 
     /// Builds and proves a private transfer, marks its inputs pending and saves.

@@ -17,6 +17,7 @@ use crate::{
         verify::{HistoryVerifier, Piece, verify_history},
     },
     records::{Activity, Coin, CoinStatus},
+    shielded::scan::Received,
     source::BlockSource,
 };
 
@@ -35,6 +36,13 @@ pub struct SyncReport {
     /// Coins that must be exited (the operator withheld a block or moved them without the
     /// wallet's signature).
     pub exit_needed: Vec<Segment>,
+    /// Notes found in the blocks' shielded sections (when the wallet's shielded keys are
+    /// unlocked, [`Wallet::shielded_keys`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes_received: Vec<Received>,
+    /// Positions of own notes whose nullifier appeared in a committed block.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes_spent: Vec<u64>,
 }
 
 /// Blocks fetched during one operation, each with its recomputed tree.
@@ -188,7 +196,12 @@ impl Wallet {
             .min()
             .unwrap_or(1);
         let mut incoming: Vec<Segment> = Vec::new();
-        'blocks: for n in first..=view.tip {
+        // The shielded side follows the same checked blocks, from where its own scan stopped.
+        let mut scanner = self.scanner.clone();
+        let start = scanner.as_ref().map_or(first, |_| {
+            first.min(self.store.state.shielded.scanned_to + 1)
+        });
+        'blocks: for n in start..=view.tip {
             let commitment = view.block_hash(n);
             let fault = match cache.get(n).await? {
                 None => Some(Error::MissingBlock { block: n }),
@@ -219,6 +232,32 @@ impl Wallet {
                 break;
             };
             let (block, tree) = (block.clone(), tree.clone());
+            // Scanned at most once: a block at or below `scanned_to` changes nothing.
+            if let Some(s) = &scanner
+                && n == self.store.state.shielded.scanned_to + 1
+            {
+                let mut state = self.store.state.shielded.clone();
+                match state.scan_section(s, &block.header, true, &block.shielded) {
+                    Ok(scan) => {
+                        if block.header.entry_count > 0 {
+                            state.refresh_paths()?;
+                        }
+                        self.store.state.shielded = state;
+                        report.notes_received.extend(scan.received);
+                        report.notes_spent.extend(scan.spent);
+                    }
+                    Err(e @ Error::ShieldedBlock { .. }) => {
+                        // The section does not match the committed header: treat the block as
+                        // withheld on the shielded side (S-7.2); stop scanning there.
+                        self.alert(&mut report, n, &e);
+                        scanner = None;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if n < first {
+                continue;
+            }
             self.store.state.headers.insert(n, block.header);
             let coins = std::mem::take(&mut self.store.state.coins);
             let mut kept = Vec::with_capacity(coins.len());

@@ -137,4 +137,19 @@ async fn private_address_notes_and_send_private_through_the_cli() {
     // No notes yet: refused before any proving.
     assert_eq!(send(addr.to_string()).await, 1);
     assert!(!std::path::Path::new(&p("t.json")).exists());
+    // Without --out it submits (`--out` is no longer required with --private), so it needs an
+    // operator: refused before anything is proven or marked.
+    let no_operator = [
+        "send",
+        "--private",
+        &addr.to_string(),
+        "0.5",
+        "--chain-id",
+        "31337",
+        "--pool",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    ];
+    assert_eq!(run_in(&a, &pw, &no_operator).await, 1);
+    let state = Wallet::read_state(std::path::Path::new(&a)).unwrap();
+    assert!(state.shielded.notes.is_empty());
 }

@@ -467,3 +467,76 @@ fn notes_survive_backup_and_restore() {
     let reopened = Wallet::open(&dir.path().join("b"), &"new".into()).unwrap();
     assert_eq!(reopened.state().shielded.notes[0], rec);
 }
+
+/// `sync` scans each block's shielded section once the block checks against its L1 commitment:
+/// a deposit's note shows in the balance with no separate scan, a block committed after it moves
+/// the note's path forward, and syncing again changes nothing.
+#[tokio::test]
+async fn sync_scans_each_committed_shielded_section_once() {
+    use debye_primitives::ShieldedEntry;
+    let n = crate::util::net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    // An empty block before the wallet has shielded keys: scanned later, from block 1.
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(w.state().shielded.scanned_to, 0);
+
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let dep = w.prepare_private_deposit(&keys, U256::ZERO, 1_000).unwrap();
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.commitment, 0),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1);
+    assert_eq!(r.notes_received[0].amount, 1_000);
+    assert_eq!(w.state().shielded.scanned_to, 2);
+    assert_eq!(
+        w.state().shielded.balances().get(&U256::ZERO).map(|b| b.0),
+        Some(1_000)
+    );
+    let before = w.state().shielded.clone();
+
+    // Re-syncing (nothing new, then an empty block) finds nothing twice.
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.notes_received.is_empty());
+    assert_eq!(w.state().shielded, before);
+    n.chain.commit_pending().await.unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.notes_received.is_empty() && r.alerts.is_empty());
+    assert_eq!(w.state().shielded.scanned_to, 3);
+    assert_eq!(w.state().shielded.notes, before.notes);
+    assert_eq!(w.state().shielded.leaves, before.leaves);
+
+    // A second wallet holding no note finds nothing in the same blocks.
+    let mut bob = crate::util::wallet(&dir.path().join("b"), 2);
+    bob.shielded_keys(&"correct horse".into()).unwrap();
+    let r = bob.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.notes_received.is_empty() && r.alerts.is_empty());
+    assert_eq!(bob.state().shielded.scanned_to, 3);
+    assert!(bob.state().shielded.notes.is_empty());
+
+    // A transfer built from the synced note marks it pending; a refused submission puts it
+    // back (what `send --private` does on an operator's refusal), on disk too.
+    let to = PrivateAddress(
+        bob.shielded_keys(&"correct horse".into())
+            .unwrap()
+            .address(),
+    );
+    let now = n.chain.tip_header().unwrap().timestamp;
+    let t = w
+        .build_private_transfer(&Scanner::new(keys), &setup().0, &request(to, 600, now))
+        .unwrap();
+    let bal = |w: &debye_wallet::Wallet| w.state().shielded.balances()[&U256::ZERO];
+    assert_eq!(bal(&w), (0, 1_000));
+    w.release_private_transfer(&t).unwrap();
+    assert_eq!(bal(&w), (1_000, 0));
+    let reopened =
+        debye_wallet::Wallet::open(&dir.path().join("a"), &"correct horse".into()).unwrap();
+    assert_eq!(bal(&reopened), (1_000, 0));
+}
