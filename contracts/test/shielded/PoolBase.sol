@@ -164,4 +164,22 @@ abstract contract PoolBase is Test {
         r.bond = pool.exitBond();
         r.bondPayer = payer;
     }
+
+    /// An EXIT request with made-up nullifiers and no proof, for tests whose verifier accepts
+    /// any proof (queue order, duplicates, copies).
+    function _synthetic(uint256 nf0, uint256 nf1, uint64 amount)
+        internal
+        view
+        returns (IShieldedPool.ExitRequest memory x)
+    {
+        x.nullifier0 = nf0;
+        x.nullifier1 = nf1;
+        x.amount = amount;
+        x.ext.kind = 3;
+        x.ext.recipient = RECIPIENT;
+        x.ext.expiry = uint64(block.timestamp + 1 hours);
+        x.ext.chainId = uint64(block.chainid);
+        x.ext.anchor = ANCHOR;
+        x.ext.policy = 1;
+    }
 }

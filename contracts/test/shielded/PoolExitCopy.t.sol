@@ -34,22 +34,6 @@ contract PoolExitCopyTest is PoolBase {
         pool.startExit{value: bond}(x, h1);
     }
 
-    function _synthetic(uint256 nf0, uint256 nf1, uint64 amount)
-        internal
-        view
-        returns (IShieldedPool.ExitRequest memory x)
-    {
-        x.nullifier0 = nf0;
-        x.nullifier1 = nf1;
-        x.amount = amount;
-        x.ext.kind = 3;
-        x.ext.recipient = RECIPIENT;
-        x.ext.expiry = uint64(block.timestamp + 1 hours);
-        x.ext.chainId = uint64(block.chainid);
-        x.ext.anchor = ANCHOR;
-        x.ext.policy = 1;
-    }
-
     function _two(IShieldedPool.ExitRecord memory a, IShieldedPool.ExitRecord memory b)
         internal
         pure
