@@ -5,21 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {JoinSplitVerifier} from "../src/verifier/JoinSplitVerifier.sol";
 import {PoseidonT3} from "../src/shielded/PoseidonT3.sol";
 import {PoseidonT4} from "../src/shielded/PoseidonT4.sol";
-
-/// @dev ExtData v1 (docs/shielded.md S-3.4), as the pool will declare it.
-struct ExtData {
-    uint8 kind;
-    address recipient;
-    address feeRecipient;
-    uint64 fee;
-    uint64 expiry;
-    uint64 chainId;
-    address anchor;
-    uint32 policy;
-    bytes32 nonce;
-    bytes32 ctHash0;
-    bytes32 ctHash1;
-}
+import {IShieldedPool} from "../src/interfaces/IShieldedPool.sol";
 
 /// @dev test-vectors/zk/pool_fixture.json (crates/zk tests/it/pool_fixture.rs; schema in
 ///      test-vectors/zk/README.md) checked with the L1 pieces the ShieldedPool is built from:
@@ -46,7 +32,7 @@ contract PoolFixtureTest is Test {
         }
     }
 
-    function _ext(string memory entry) internal view returns (ExtData memory e) {
+    function _ext(string memory entry) internal view returns (IShieldedPool.ExtData memory e) {
         string memory k = string.concat(".", entry, ".ext.");
         e.kind = uint8(vm.parseJsonUint(json, string.concat(k, "kind")));
         e.recipient = vm.parseJsonAddress(json, string.concat(k, "recipient"));
@@ -65,7 +51,7 @@ contract PoolFixtureTest is Test {
         input = _words(string.concat(".", entry, ".public_inputs"));
         uint256[8] memory proof = _words(string.concat(".", entry, ".proof"));
         assertTrue(verifier.verifyProof(proof, input), string.concat(entry, ": proof rejected"));
-        ExtData memory e = _ext(entry);
+        IShieldedPool.ExtData memory e = _ext(entry);
         bytes32 tag = vm.parseJsonBytes32(json, ".constants.ext_tag");
         assertEq(tag, keccak256("debye/shielded/v1/ext-data"), "EXT_TAG");
         assertEq(
@@ -105,7 +91,7 @@ contract PoolFixtureTest is Test {
 
     function test_exit() public view {
         uint256[8] memory input = _checkEntry("exit");
-        ExtData memory e = _ext("exit");
+        IShieldedPool.ExtData memory e = _ext("exit");
         assertEq(e.kind, 3);
         assertEq(e.recipient, 0x000000000000000000000000000000000000bEEF);
         assertEq(e.feeRecipient, 0x000000000000000000000000000000000000FEE0);
@@ -120,7 +106,7 @@ contract PoolFixtureTest is Test {
 
     function test_transfer() public view {
         uint256[8] memory input = _checkEntry("transfer");
-        ExtData memory e = _ext("transfer");
+        IShieldedPool.ExtData memory e = _ext("transfer");
         assertEq(e.kind, 2);
         assertEq(e.recipient, address(0));
         assertEq(e.fee, 0);
