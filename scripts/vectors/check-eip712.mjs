@@ -16,12 +16,8 @@
 // Exits non-zero on any mismatch.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'contracts', 'package.json'));
+import { join } from 'node:path';
+import { Checks, contractsRequire as require, repoRoot as root } from '../lib/check.mjs';
 const {
   hashTypedData, hashStruct, hashDomain, keccak256, toHex, recoverAddress, parseSignature,
   encodeAbiParameters, decodeAbiParameters, encodePacked, getAddress, isAddressEqual,
@@ -31,16 +27,9 @@ const { privateKeyToAccount } = require('viem/accounts');
 const dir = process.env.DEBYE_VECTORS_DIR ?? join(root, 'test-vectors', 'primitives');
 const load = (name) => JSON.parse(readFileSync(join(dir, name), 'utf8'));
 
-let failures = 0;
-let checks = 0;
-function check(cond, what) {
-  checks++;
-  if (!cond) {
-    failures++;
-    console.error(`MISMATCH: ${what}`);
-  }
-}
-const eq = (a, b, what) => check(String(a).toLowerCase() === String(b).toLowerCase(), `${what}: ${a} != ${b}`);
+const tally = new Checks('check-eip712', 'viem');
+const check = (cond, what) => tally.check(cond, what);
+const eq = (a, b, what) => tally.eq(a, b, what);
 
 // ---------------------------------------------------------------- EIP-712 types (from the spec)
 const types = {
@@ -311,8 +300,4 @@ function checkHeaders() {
 await checkTransactions();
 checkTrees();
 checkHeaders();
-if (failures > 0) {
-  console.error(`check-eip712: ${failures} of ${checks} checks failed`);
-  process.exit(1);
-}
-console.log(`check-eip712: all ${checks} checks passed (viem)`);
+tally.finish();

@@ -12,27 +12,16 @@
 // Exits non-zero on any mismatch.
 
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const require = createRequire(join(root, 'contracts', 'package.json'));
+import { join } from 'node:path';
+import { Checks, contractsRequire as require, repoRoot as root } from '../lib/check.mjs';
 const { keccak256, toHex, encodeAbiParameters, decodeAbiParameters, concat } = require('viem');
 
 const dir = process.env.DEBYE_VECTORS_DIR ?? join(root, 'test-vectors', 'primitives');
 const f = JSON.parse(readFileSync(join(dir, 'shielded_entries.json'), 'utf8'));
 
-let failures = 0;
-let checks = 0;
-function check(cond, what) {
-  checks++;
-  if (!cond) {
-    failures++;
-    console.error(`MISMATCH: ${what}`);
-  }
-}
-const eq = (a, b, what) => check(String(a).toLowerCase() === String(b).toLowerCase(), `${what}: ${a} != ${b}`);
+const tally = new Checks('check-shielded', 'viem');
+const check = (cond, what) => tally.check(cond, what);
+const eq = (a, b, what) => tally.eq(a, b, what);
 
 // ---------------------------------------------------------------- the ABI types, from the spec
 const extDataType = {
@@ -200,8 +189,4 @@ for (const x of f.entries) {
   check(strictDecode(x.body.deposit ? 'DepositBody' : 'TransferBody', x.bodyEncoded) === null, `entry ${x.name}: body decodes`);
 }
 
-if (failures > 0) {
-  console.error(`check-shielded: ${failures} of ${checks} checks failed`);
-  process.exit(1);
-}
-console.log(`check-shielded: all ${checks} checks passed (viem)`);
+tally.finish();

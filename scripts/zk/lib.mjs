@@ -1,18 +1,17 @@
 // Shared helpers for the debye-zk cross-check scripts: resolve circomlibjs from contracts/node_modules
 // and read the committed vectors.
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { contractsRequire, repoRoot } from "../lib/check.mjs";
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export { repoRoot };
 
 /// Import a package from contracts/node_modules (pinned in contracts/package.json), whatever the cwd.
 export async function fromContracts(name) {
-  const require = createRequire(join(repoRoot, "contracts", "package.json"));
   let entry;
   try {
-    entry = require.resolve(name);
+    entry = contractsRequire.resolve(name);
   } catch (e) {
     console.error(`${name} not found: run \`npm ci\` in contracts/`);
     process.exit(2);
