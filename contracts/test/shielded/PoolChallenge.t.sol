@@ -92,6 +92,7 @@ contract PoolChallengeTest is PoolBase {
     function _startFixtureExit() internal returns (IShieldedPool.ExitRecord memory r) {
         IShieldedPool.ExitRequest memory x = _exitRequest();
         r = _record(x, h1, alice, block.timestamp);
+        _started(r);
         uint256 bond = pool.exitBond();
         vm.prank(alice);
         pool.startExit{value: bond}(x, h1);
@@ -139,7 +140,11 @@ contract PoolChallengeTest is PoolBase {
             r, head, body, inc, h2, abi.encodeWithSelector(IShieldedPool.ExitNotPending.selector, 0)
         );
         vm.warp(r.exitableAt);
-        assertEq(pool.processExits(address(0), new IShieldedPool.ExitRecord[](0)), 1);
+        // §9 Q1: an exit cancelled before it was queued never enters the heap.
+        pool.queueExits(new IShieldedPool.ExitRecord[](0));
+        assertEq(pool.exitsQueued(), 1);
+        assertEq(pool.queueLength(address(0)), 0);
+        assertEq(pool.processExits(address(0), new IShieldedPool.ExitRecord[](0)), 0);
         assertEq(pool.paid(address(0)), 0);
         assertFalse(pool.paidNullifier(r.nullifier0));
     }

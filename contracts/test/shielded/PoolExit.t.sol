@@ -25,8 +25,18 @@ contract PoolExitTest is PoolBase {
         returns (uint32)
     {
         uint256 bond = pool.exitBond();
+        _started(_record(x, root, relayer, block.timestamp));
         vm.prank(relayer);
         return pool.startExit{value: bond}(x, root);
+    }
+
+    /// @dev Queues every started exit, then processes `token`'s queue with `heads`.
+    function _process(address token, IShieldedPool.ExitRecord[] memory heads)
+        internal
+        returns (uint256)
+    {
+        _queueAll();
+        return pool.processExits(token, heads);
     }
 
     function _expectStartRevert(
@@ -60,6 +70,12 @@ contract PoolExitTest is PoolBase {
         assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
         assertEq(pool.exitStartedAt(0), block.timestamp);
         assertEq(pool.queuedAt(1, 0), block.timestamp);
+        // §9 Q1: the start only writes its record; the queue takes it at `queueExits`.
+        assertEq(pool.queueLength(address(0)), 0);
+        assertEq(pool.exitsQueued(), 0);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.ExitsNotQueued.selector, 0));
+        pool.processExits(address(0), _one(r));
+        _queueAll();
         assertEq(pool.queueLength(address(0)), 1);
         (uint64 key, uint32 k) = pool.queueHead(address(0));
         assertEq(key, 2);
@@ -77,7 +93,7 @@ contract PoolExitTest is PoolBase {
         _submit(h2);
         // S-5.7: not before exitableAt.
         vm.warp(r.exitableAt - 1);
-        assertEq(pool.processExits(address(0), _one(r)), 0);
+        assertEq(_process(address(0), _one(r)), 0);
         assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
         vm.warp(r.exitableAt);
         vm.expectEmit(address(pool));
@@ -100,42 +116,84 @@ contract PoolExitTest is PoolBase {
         assertEq(address(pool).balance, pool.exitBond());
     }
 
-    /// @dev S-5.5's targets are <= 350k per transaction and <= 300k execution (verifier 244k).
-    ///      Measured: the token's first exit (its queue's length slot 0 -> 1) and a later one
-    ///      (the same proof again: a duplicate is a valid start, cancelled by S-5.10 or dropped at
-    ///      payout). The asserted budgets are what this heap achieves (docs/contracts.md §6b);
-    ///      the gap to 300k is §9 Q1's open question.
+    /// @dev One `startExit` of the fixture's real EXIT, measured two ways: the execution gas
+    ///      as the difference of `gasleft()` around the call, and the whole transaction as
+    ///      forge's isolated transaction (`isolate = true`: 21,000 + calldata + execution).
+    function _measureStart(IShieldedPool.ExitRequest memory x, string memory label)
+        internal
+        returns (uint256 execDelta, uint256 txTotal)
+    {
+        uint256 bond = pool.exitBond();
+        bytes memory cd = abi.encodeCall(ShieldedPool.startExit, (x, h1));
+        _started(_record(x, h1, relayer, block.timestamp));
+        vm.prank(relayer);
+        uint256 before = gasleft();
+        pool.startExit{value: bond}(x, h1);
+        execDelta = before - gasleft();
+        txTotal = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint(string.concat("startExit transaction gas, ", label), txTotal);
+        emit log_named_uint(
+            string.concat("startExit execution gas (tx - 21000 - calldata), ", label),
+            _executionGas(cd)
+        );
+        emit log_named_uint(string.concat("startExit gasleft() delta, ", label), execDelta);
+    }
+
+    /// @dev S-5.5's acceptance target, in each case the old heap-at-start design paid
+    ///      differently (docs/shielded.md §5.5, §9 Q1): the token's first exit (its queue's
+    ///      length slot 0 -> 1), a node that would share a heap slot, one that would need a fresh
+    ///      heap slot. The queue is drained between starts, so each start meets the heap in
+    ///      that state; `startExit` no longer touches it, so the three cost the same.
+    ///      Targets: <= 350k for the whole transaction, <= 300k execution.
     function test_exit_fixture_gas() public {
         IShieldedPool.ExitRequest memory x = _exitRequest();
-        bytes memory cd = abi.encodeCall(ShieldedPool.startExit, (x, h1));
-        uint256 bond = pool.exitBond();
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 firstTotal = vm.lastCallGas().gasTotalUsed;
-        uint256 firstExec = _executionGas(cd);
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 total = vm.lastCallGas().gasTotalUsed;
-        uint256 exec = _executionGas(cd);
-        emit log_named_uint("startExit transaction gas, token's first exit", firstTotal);
-        emit log_named_uint("startExit execution gas, token's first exit", firstExec);
-        emit log_named_uint("startExit transaction gas, 2nd exit (heap slot shared)", total);
-        emit log_named_uint("startExit execution gas, 2nd exit (heap slot shared)", exec);
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 total3 = vm.lastCallGas().gasTotalUsed;
-        uint256 exec3 = _executionGas(cd);
-        emit log_named_uint("startExit transaction gas, 3rd exit (fresh heap slot)", total3);
-        emit log_named_uint("startExit execution gas, 3rd exit (fresh heap slot)", exec3);
-        if (total3 > total) total = total3;
-        if (exec3 > exec) exec = exec3;
+        uint256 maxExec;
+        uint256 maxTx;
+        string[3] memory labels = [
+            "token's first exit (empty queue)",
+            "2nd exit (heap node would share a slot)",
+            "3rd exit (heap node would need a fresh slot)"
+        ];
+        for (uint256 i = 0; i < 3; i++) {
+            // The same proof again: a duplicate is a valid start (S-5.10 cancels it later).
+            (, uint256 total) = _measureStart(x, labels[i]);
+            uint256 exec = total - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (x, h1)));
+            _queueAll();
+            assertEq(pool.queueLength(address(0)), i + 1);
+            if (exec > maxExec) maxExec = exec;
+            if (total > maxTx) maxTx = total;
+        }
+        assertLe(maxExec, 300_000, "startExit execution target (S-5.5)");
+        assertLe(maxTx, 350_000, "startExit whole-transaction target (S-5.5)");
+        assertGe(maxExec, 237_000 + 22_100, "verifier and the record's fresh slot: real");
         IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
         vm.warp(r.exitableAt);
         pool.processExits(address(0), _one(r));
         emit log_named_uint("processExits(1) transaction gas", vm.lastCallGas().gasTotalUsed);
-        assertLe(total, 360_000, "startExit transaction budget (target 350k)");
-        assertLe(exec, 330_000, "startExit execution budget (target 300k)");
-        assertGe(exec, 244_000 + 22_100, "verifier and a fresh slot: measurement is real");
+        // An ERC-20's first exit reads the token's unit too (and its calldata names the token).
+        // The fixture's proof is an ETH note's, so the difference is measured with a verifier
+        // that accepts any proof and added to the real ETH figures above.
+        _acceptAllProofs();
+        TestToken tok = new TestToken("T", "T");
+        vm.prank(operator);
+        pool.listToken(address(tok), 100);
+        IShieldedPool.ExitRequest memory e = _synthetic(7, 8, 100);
+        (, uint256 ethTx) = _measureStart(e, "ETH, verifier mocked");
+        uint256 ethExec = ethTx - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (e, h1)));
+        e = _synthetic(9, 10, 100);
+        e.token = address(tok);
+        (, uint256 tokTx) = _measureStart(e, "ERC-20's first exit, verifier mocked");
+        uint256 tokExec = tokTx - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (e, h1)));
+        emit log_named_uint(
+            "startExit execution gas, ERC-20's first exit (real proof, estimated)",
+            maxExec + tokExec - ethExec
+        );
+        emit log_named_uint(
+            "startExit transaction gas, ERC-20's first exit (real proof, estimated)",
+            maxTx + tokTx - ethTx
+        );
+        assertLe(maxExec + tokExec - ethExec, 300_000, "ERC-20 execution target (S-5.5)");
+        assertLe(maxTx + tokTx - ethTx, 350_000, "ERC-20 whole-transaction target (S-5.5)");
     }
 
     // ----- S-5.5 refusals, one rule at a time -----
@@ -259,6 +317,7 @@ contract PoolExitTest is PoolBase {
         _start(b, h1);
         rs[1] = _record(c, h2, relayer, block.timestamp);
         _start(c, h2);
+        _queueAll();
         (uint64 key, uint32 k) = pool.queueHead(address(0));
         assertEq(key, 2);
         assertEq(k, 1);
@@ -295,7 +354,7 @@ contract PoolExitTest is PoolBase {
         IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
         rs[0] = ro;
         rs[1] = ry;
-        assertEq(pool.processExits(address(0), rs), 0);
+        assertEq(_process(address(0), rs), 0);
         vm.warp(ro.exitableAt);
         assertEq(pool.processExits(address(0), rs), 2);
     }
@@ -311,7 +370,7 @@ contract PoolExitTest is PoolBase {
         _start(b, h1);
         vm.warp(block.timestamp + 9 days);
         // S-7.4: 1000 gwei deposited, 1600 claimed: the second waits, Pending.
-        assertEq(pool.processExits(address(0), rs), 1);
+        assertEq(_process(address(0), rs), 1);
         assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Pending));
         assertEq(pool.paid(address(0)), 800 gwei);
         IShieldedPool.ExitRecord[] memory rest = new IShieldedPool.ExitRecord[](1);
@@ -359,10 +418,11 @@ contract PoolExitTest is PoolBase {
         rs[1] = rc;
         rs[2] = rd;
         address keeper = makeAddr("keeper");
+        _queueAll(); // skips the cancelled b: it never enters the heap
         vm.expectEmit(address(pool));
         emit IShieldedPool.ExitNullifierPaid(2);
         vm.prank(keeper);
-        assertEq(pool.processExits(address(0), rs), 4);
+        assertEq(pool.processExits(address(0), rs), 3);
         assertEq(uint8(pool.exitStatus(2)), uint8(IShieldedPool.ExitStatus.Cancelled));
         assertEq(pool.creditOf(address(0), keeper), pool.exitBond());
         assertEq(pool.paid(address(0)), 200 gwei);
@@ -389,6 +449,7 @@ contract PoolExitTest is PoolBase {
         x.ext.feeRecipient = FEE_RECIPIENT;
         IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
         _start(x, h1);
+        _queueAll();
         (uint64 key,) = pool.queueHead(address(tok));
         assertEq(key, 2);
         assertEq(pool.queueLength(address(0)), 0, "one queue per token");
@@ -422,6 +483,7 @@ contract PoolExitTest is PoolBase {
             _start(x, root);
         }
         vm.warp(block.timestamp + 30 days);
+        _queueAll();
         uint256 prev = 0;
         for (uint256 i = 0; i < n; i++) {
             (uint64 key, uint32 k) = pool.queueHead(address(0));
@@ -449,6 +511,10 @@ contract PoolExitTest is PoolBase {
             _start(x, h1);
         }
         vm.warp(block.timestamp + 9 days);
+        pool.queueExits(rs);
+        uint256 queueGas = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("queueExits(16) transaction gas", queueGas);
+        emit log_named_uint("queueExits per exit (16 in one call)", queueGas / n);
         pool.processExits(address(0), rs);
         uint256 total = vm.lastCallGas().gasTotalUsed;
         emit log_named_uint("processExits(16) transaction gas", total);
