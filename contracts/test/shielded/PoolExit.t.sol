@@ -45,9 +45,17 @@ contract PoolExitTest is PoolBase {
         bytes memory err
     ) internal {
         uint256 bond = pool.exitBond();
+        uint256 word = chain.chainWord();
+        uint256 balance = address(pool).balance;
+        uint256 payerBalance = relayer.balance;
         vm.prank(relayer);
         vm.expectRevert(err);
         pool.startExit{value: bond}(x, root);
+        // A refusal changes nothing: no exit counted or recorded, no bond taken.
+        assertEq(chain.chainWord(), word, "exit count unchanged");
+        assertEq(pool.exitStartedAt(uint32(word >> 200)), 0, "no record written");
+        assertEq(address(pool).balance, balance, "no bond kept");
+        assertEq(relayer.balance, payerBalance, "bond returned");
     }
 
     function _one(IShieldedPool.ExitRecord memory r)
@@ -291,6 +299,30 @@ contract PoolExitTest is PoolBase {
         x = _exitRequest();
         x.proof[6] = x.proof[6] ^ 1;
         _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // Garbage proofs: random words; a coordinate at or above the base field's modulus; a
+        // point off the curve; the point at infinity. The verifier answers false, never reverts.
+        x = _exitRequest();
+        for (uint256 i = 0; i < 8; i++) {
+            x.proof[i] = uint256(keccak256(abi.encode("garbage", i)));
+        }
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        uint256 q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+        x = _exitRequest();
+        x.proof[0] += q; // the same residue, not reduced: refused, not read mod q
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.proof[1] = (x.proof[1] + 1) % q; // A off the curve
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        (x.proof[6], x.proof[7]) = (0, 0); // C at infinity
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // A listed token the note is not of: the proof binds the token (public input 6).
+        TestToken tok = new TestToken("T", "T");
+        vm.prank(operator);
+        pool.listToken(address(tok), 1);
+        x = _exitRequest();
+        x.token = address(tok);
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
         // The untampered request is fine.
         _start(_exitRequest(), h1);
     }
@@ -356,6 +388,55 @@ contract PoolExitTest is PoolBase {
         rs[1] = ry;
         assertEq(_process(address(0), rs), 0);
         vm.warp(ro.exitableAt);
+        assertEq(pool.processExits(address(0), rs), 2);
+    }
+
+    /// @dev §9 Q1: a start no longer pushes, so an exit started later with an older root is
+    ///      not in the heap until queued. `processExits` refuses to pay until every started exit
+    ///      is queued; otherwise the younger root's exit would be paid before the older one
+    ///      (S-5.7, §7.3). `queueExits` takes only the stored records, in start order.
+    function test_queue_unqueuedOlderExitBlocksPayout() public {
+        _acceptAllProofs();
+        Types.BlockHeader memory h2 = _header(bytes32(uint256(2)), 2, bytes32(0), 0, 1, 0);
+        _submit(h2);
+        IShieldedPool.ExitRequest memory young = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRecord memory ry = _record(young, h2, relayer, block.timestamp);
+        _start(young, h2);
+        _queueAll();
+        vm.warp(block.timestamp + 2 days);
+        IShieldedPool.ExitRequest memory old = _synthetic(3, 4, 100);
+        IShieldedPool.ExitRecord memory ro = _record(old, h1, relayer, block.timestamp);
+        _start(old, h1);
+        vm.warp(ry.exitableAt); // the young exit is mature, the old one is not
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.ExitsNotQueued.selector, 1));
+        pool.processExits(address(0), _one(ry));
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        // A record that is not exit 1's (another key, another token) is refused.
+        IShieldedPool.ExitRecord memory forged = _record(old, h1, relayer, 0);
+        forged.exitableAt = ro.exitableAt;
+        forged.prioKey = 100;
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownExit.selector, 1));
+        pool.queueExits(_one(forged));
+        forged = _record(old, h1, relayer, 0);
+        forged.exitableAt = ro.exitableAt;
+        forged.token = address(0x1234);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownExit.selector, 1));
+        pool.queueExits(_one(forged));
+        // No record: nothing queued, nothing paid.
+        assertEq(pool.queueExits(new IShieldedPool.ExitRecord[](0)), 1);
+        assertEq(pool.queueExits(_one(ro)), 2);
+        // Queued, the old root's exit heads the queue and, immature, stops everything.
+        (uint64 key, uint32 k) = pool.queueHead(address(0));
+        assertEq(key, 2);
+        assertEq(k, 1);
+        assertEq(pool.processExits(address(0), _one(ro)), 0);
+        vm.warp(ro.exitableAt);
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
+        (rs[0], rs[1]) = (ro, ry);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(1);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
         assertEq(pool.processExits(address(0), rs), 2);
     }
 
