@@ -53,6 +53,7 @@ contract PoolExitTest is PoolBase {
         pool.startExit{value: bond}(x, root);
         // A refusal changes nothing: no exit counted or recorded, no bond taken.
         assertEq(chain.chainWord(), word, "exit count unchanged");
+        // forge-lint: disable-next-line(unsafe-typecast)
         assertEq(pool.exitStartedAt(uint32(word >> 200)), 0, "no record written");
         assertEq(address(pool).balance, balance, "no bond kept");
         assertEq(relayer.balance, payerBalance, "bond returned");
