@@ -125,9 +125,11 @@ contract PoolExitTest is PoolBase {
         assertEq(address(pool).balance, pool.exitBond());
     }
 
-    /// @dev One `startExit` of the fixture's real EXIT, measured two ways: the execution gas
-    ///      as the difference of `gasleft()` around the call, and the whole transaction as
-    ///      forge's isolated transaction (`isolate = true`: 21,000 + calldata + execution).
+    /// @dev One `startExit`, as forge's isolated transaction (`isolate = true`: 21,000 +
+    ///      calldata + execution); execution is that less the intrinsic gas. The `gasleft()`
+    ///      delta around the call is logged too but not asserted: it also carries the caller's
+    ///      side (the value transfer's 9,000, the cold account, this test's ABI encoding and,
+    ///      isolated, the intrinsic gas again), ≈ 30k above the whole transaction.
     function _measureStart(IShieldedPool.ExitRequest memory x, string memory label)
         internal
         returns (uint256 execDelta, uint256 txTotal)
