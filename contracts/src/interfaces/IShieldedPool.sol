@@ -197,8 +197,9 @@ interface IShieldedPool {
     error UnknownExit(uint32 index);
     error ExitNotPending(uint32 index);
     error WrongQueueHead(uint32 expected, uint32 got);
-    /// @notice `processExits` before every started exit is queued: call `queueExits` with the
-    ///         records of the pending exits from `next` on (their `ShieldedExitStarted` logs).
+    /// @notice `processExits` reached a mature exit while an exit started before it matured is
+    ///         not queued yet (it may come first): call `queueExits` with the records of the
+    ///         pending exits from `next` on (their `ShieldedExitStarted` logs).
     error ExitsNotQueued(uint32 next);
     error BadInclusion();
     error NotASpend();

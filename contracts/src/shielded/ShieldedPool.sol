@@ -486,10 +486,6 @@ contract ShieldedPool is IShieldedPool {
         nonReentrant
         returns (uint256 processed)
     {
-        {
-            uint32 queued = _exitsQueued;
-            if (_exits[queued] != 0) revert ExitsNotQueued(queued);
-        }
         Heap storage heap = _queues[token];
         uint256 next = 0;
         uint256 unit = _units[token];
@@ -509,6 +505,7 @@ contract ShieldedPool is IShieldedPool {
             }
             // S-5.7: strictly in order; stop at the first immature head.
             if (L1Util.now_() < r.exitableAt) break;
+            _requireQueuedBefore(r.exitableAt);
             if (r.prioKey / 2 >= _firstInvalid) {
                 // S-7.1: the root block is invalid now; refused at payout, bond back.
                 _setExitStatus(k, word, ExitStatus.Refused);
@@ -545,6 +542,17 @@ contract ShieldedPool is IShieldedPool {
             _heapPop(heap);
             processed++;
         }
+    }
+
+    /// @dev S-5.7, §7.3: an exit started before the head matured may come before it in
+    ///      priority, so the head is paid only once every such exit is queued. Starts are appended
+    ///      in time order, so the first unqueued exit is the oldest unqueued one. An exit started at
+    ///      or after the head's maturity never holds it back, so a stream of fresh starts cannot
+    ///      stall payouts (§9 Q1).
+    function _requireQueuedBefore(uint256 maturity) private view {
+        uint32 next = _exitsQueued;
+        uint256 startedAt = _exits[next] >> TIME_SHIFT; // 0: every started exit is queued
+        if (startedAt != 0 && startedAt < maturity) revert ExitsNotQueued(next);
     }
 
     function _exitHash(ExitRecord calldata r) private pure returns (bytes32) {

@@ -82,8 +82,9 @@ contract PoolExitTest is PoolBase {
         // §9 Q1: the start only writes its record; the queue takes it at `queueExits`.
         assertEq(pool.queueLength(address(0)), 0);
         assertEq(pool.exitsQueued(), 0);
-        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.ExitsNotQueued.selector, 0));
-        pool.processExits(address(0), _one(r));
+        // Unqueued, it is in no heap: processing finds nothing to pay.
+        assertEq(pool.processExits(address(0), _one(r)), 0);
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
         _queueAll();
         assertEq(pool.queueLength(address(0)), 1);
         (uint64 key, uint32 k) = pool.queueHead(address(0));
@@ -394,9 +395,28 @@ contract PoolExitTest is PoolBase {
         assertEq(pool.processExits(address(0), rs), 2);
     }
 
+    /// @dev §9 Q1, S-5.7: an exit started at or after the head's maturity cannot come before
+    ///      it (§7.3), so it does not hold the payout back: a stream of fresh starts landing just
+    ///      before each `processExits` cannot stall the queue.
+    function test_queue_freshStartDoesNotStallPayout() public {
+        _acceptAllProofs();
+        IShieldedPool.ExitRequest memory first = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRecord memory r0 = _record(first, h1, relayer, block.timestamp);
+        _start(first, h1);
+        _queueAll();
+        vm.warp(r0.exitableAt);
+        // Same block as the payout, older root: still started after exit 0 matured.
+        _start(_synthetic(3, 4, 100), h1);
+        assertEq(pool.exitsQueued(), 1);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
+        assertEq(pool.processExits(address(0), _one(r0)), 1);
+        assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Pending));
+    }
+
     /// @dev §9 Q1: a start no longer pushes, so an exit started later with an older root is
-    ///      not in the heap until queued. `processExits` refuses to pay until every started exit
-    ///      is queued; otherwise the younger root's exit would be paid before the older one
+    ///      not in the heap until queued. `processExits` refuses to pay a mature exit while one
+    ///      started before its maturity is unqueued; otherwise the younger root's exit would be paid before the older one
     ///      (S-5.7, §7.3). `queueExits` takes only the stored records, in start order.
     function test_queue_unqueuedOlderExitBlocksPayout() public {
         _acceptAllProofs();
