@@ -10,7 +10,8 @@ use std::{
 use alloy_primitives::B256;
 use debye_primitives::{BlockHeader, SumMerkleTree, block::FIRST_BLOCK_NUMBER};
 use debye_storage::{
-    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
+    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx, ShieldedRebuild,
+    ShieldedRow,
 };
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
@@ -20,9 +21,14 @@ mod shielded;
 use crate::{
     Error, Result,
     blocks::BlockIndex,
-    command::{Command, ForcedTx, Submission},
+    command::{Command, ForcedTx, ShieldedImport, Submission},
     ledger::Ledger,
     mempool::{Admission, Mempool, Refusal},
+    shielded::{
+        restamp::{self, StoredSection},
+        submission::BlockEntry,
+        tree::NoteTree,
+    },
     state::NodeState,
 };
 
@@ -84,7 +90,7 @@ impl Sequencer {
             max_batch: config.mempool.max_batch,
             max_block_txs: config.block.max_txs,
             mempool: Mempool::new(pending, next_seq, config.mempool.max_size),
-            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.map_or(0, |h| h.number))?,
+            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.as_ref())?,
             state,
             tip,
         })
@@ -121,11 +127,6 @@ impl Sequencer {
                         self.shielded
                             .admit(&self.state, next_time, *s, &mut checked);
                     }
-                    #[cfg(feature = "test-utils")]
-                    Command::TestDeposits(cms, reply) => {
-                        self.shielded.queue_test_deposits(cms);
-                        let _ = reply.send(());
-                    }
                     Command::Tick => build = true,
                     other => deferred.push(other),
                 }
@@ -138,10 +139,11 @@ impl Sequencer {
                         deposits,
                         exits,
                         forced,
+                        shielded,
                         next_l1_block,
                         reply,
                     } => {
-                        let r = self.apply_l1(deposits, exits, forced, next_l1_block);
+                        let r = self.apply_l1(deposits, exits, forced, shielded, next_l1_block);
                         let failed = r.as_ref().err().map(ToString::to_string);
                         let _ = reply.send(r);
                         if let Some(e) = failed {
@@ -166,8 +168,6 @@ impl Sequencer {
                     }
                     Command::Shutdown => shutdown = true,
                     Command::Submit(_) | Command::SubmitShielded(_) | Command::Tick => {}
-                    #[cfg(feature = "test-utils")]
-                    Command::TestDeposits(..) => {}
                 }
             }
             if shutdown {
@@ -252,7 +252,7 @@ impl Sequencer {
     /// Builds, stores and announces the next block from the oldest pending transactions. Returns
     /// the block number, or `None` when nothing was pending.
     fn build_block(&mut self) -> Result<Option<u64>> {
-        if self.mempool.is_empty() && !self.shielded.has_work() {
+        if self.mempool.is_empty() && !self.shielded.has_work(self.tip.as_ref()) {
             return Ok(None);
         }
         let started = Instant::now();
@@ -286,8 +286,10 @@ impl Sequencer {
         });
         let tree = SumMerkleTree::build(entries)
             .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
-        // Without shielded entries the note tree and both cursors are carried from the parent
-        // (docs/shielded.md §2.1), and the entries root and count are zero.
+        // Without shielded entries the note tree and the deposit cursor are carried from the
+        // parent (docs/shielded.md §2.1), and the entries root and count are zero. The exit
+        // cursor counts every exit start imported (S-2.2 rule 3; S-4.3: their nullifiers are in
+        // the set from this block on, and no entry below spends them).
         let parent = self.tip.unwrap_or_default();
         let timestamp = stamp(self.tip.as_ref(), self.state.l1_time());
         let mut header = BlockHeader {
@@ -300,12 +302,12 @@ impl Sequencer {
             entries_root: B256::ZERO,
             entry_count: 0,
             deposit_cursor: parent.deposit_cursor,
-            exit_cursor: parent.exit_cursor,
+            exit_cursor: self.shielded.exit_cursor(),
             timestamp,
         };
         let taken = self
             .shielded
-            .take(timestamp, self.max_block_txs, parent.deposit_cursor)?;
+            .take(timestamp, self.max_block_txs, self.tip.as_ref())?;
         if let Some(t) = taken.as_ref().filter(|t| t.section.entry_count() > 0) {
             header.note_root = t.section.note_root;
             header.note_count = t.section.tree.count();
@@ -373,33 +375,106 @@ impl Sequencer {
 
     /// Re-stamps the stored blocks `from ..= tip` with L1 time `now` and relinks them: each
     /// gets [`stamp`] of its (possibly re-stamped) parent and `now`, and the `prevHash` of its
-    /// new parent. Bodies, numbers and every other field stay. Called by the submitter for a
+    /// new parent. Numbers, transparent bodies and cursors stay. Called by the submitter for a
     /// block L1 has not committed whose timestamp `submitBlock` would refuse (built before an L1
     /// time jump, or before the node first read L1's clock); blocks before `from` are committed
-    /// and untouched. Nothing to do when `from` is past the tip.
+    /// and untouched. Nothing to do when `from` is past the tip. A shielded transfer expired at
+    /// its block's new timestamp is left out and dropped, and the sections from there on are
+    /// rebuilt (docs/shielded.md §10: else the block is provably invalid, F3).
     fn restamp(&mut self, from: u64, now: u64) -> Result<()> {
         let Some(tip) = self.tip.filter(|t| t.number >= from) else {
             return Ok(());
         };
         let store = self.state.store();
-        let mut parent = match from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER) {
+        let before = from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER);
+        let mut parent = match before {
             Some(n) => store.header(n)?,
             None => None,
         };
-        let mut headers = Vec::new();
+        let mut old = Vec::new();
+        let mut sections = Vec::new();
+        let mut ts_parent = parent;
         for n in from..=tip.number {
-            let old = store
+            let header = store
                 .header(n)?
                 .ok_or_else(|| Error::Internal(format!("stored block {n} is missing")))?;
-            let new = BlockHeader {
+            let timestamp = stamp(ts_parent.as_ref(), now);
+            ts_parent = Some(BlockHeader {
+                timestamp,
+                ..header
+            });
+            let entries = store
+                .block_shielded(n)?
+                .into_iter()
+                .map(|row| {
+                    BlockEntry::decode(&row.data)
+                        .map(|e| (row.id, e))
+                        .map_err(|e| Error::Internal(format!("stored entry of block {n}: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            sections.push(StoredSection { timestamp, entries });
+            old.push(header);
+        }
+        let frontier = store
+            .note_frontier(before.unwrap_or(0))?
+            .unwrap_or_default();
+        let tree = NoteTree::from_frontier(&frontier)
+            .map_err(|e| Error::Internal(format!("note tree before block {from}: {e}")))?;
+        let rebuilt = restamp::rebuild(&tree, &sections)
+            .map_err(|e| Error::Internal(format!("re-stamped shielded section: {e}")))?;
+        let mut headers = Vec::new();
+        let mut rebuilds = Vec::new();
+        for (i, (old, stored)) in old.iter().zip(&sections).enumerate() {
+            let mut new = BlockHeader {
                 prev_hash: parent.map_or(B256::ZERO, |p| p.hash()),
-                timestamp: stamp(parent.as_ref(), now),
-                ..old
+                timestamp: stored.timestamp,
+                ..*old
             };
+            if let Some(r) = rebuilt.as_ref().and_then(|r| r.get(i)) {
+                let p = parent.unwrap_or_default();
+                let count = r.section.entry_count();
+                (
+                    new.note_root,
+                    new.note_count,
+                    new.entries_root,
+                    new.entry_count,
+                ) = if count > 0 {
+                    (
+                        r.section.note_root,
+                        r.section.tree.count(),
+                        r.section.entries_root,
+                        count,
+                    )
+                } else {
+                    (p.note_root, p.note_count, B256::ZERO, 0)
+                };
+                for id in &r.dropped {
+                    warn!(%id, block = old.number, timestamp = stored.timestamp, "shielded entry expired at its block's new timestamp: dropped");
+                }
+                rebuilds.push(ShieldedRebuild {
+                    number: old.number,
+                    entries: r
+                        .section
+                        .entries
+                        .iter()
+                        .zip(&r.ids)
+                        .map(|(e, id)| ShieldedRow {
+                            id: *id,
+                            data: e.encode(),
+                        })
+                        .collect(),
+                    dropped: r.dropped.clone(),
+                    freed: r.freed.clone(),
+                    frontier: (count > 0).then(|| r.section.tree.frontier()),
+                });
+            }
             headers.push(new);
             parent = Some(new);
         }
-        store.replace_headers(&headers)?;
+        store.replace_blocks(&headers, &rebuilds)?;
+        if let Some(last) = rebuilt.as_ref().and_then(|r| r.last()) {
+            self.shielded.set_tree(last.section.tree.clone());
+        }
         if let Some(last) = parent {
             self.tip = Some(last);
             self.state.set_tip(Some(&last));
@@ -408,22 +483,30 @@ impl Sequencer {
             from,
             to = tip.number,
             timestamp = now,
+            rebuilt = rebuilds.len(),
             "re-stamped blocks L1 would refuse as too old"
         );
         Ok(())
     }
 
-    /// Credits deposits and applies exits and included forced transactions, durably (one store
-    /// transaction with the L1 cursor).
+    /// Credits deposits and applies exits and included forced transactions, and imports the
+    /// shielded pool's queues, durably (one store transaction with the L1 cursor).
     fn apply_l1(
         &mut self,
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
         forced: Vec<ForcedTx>,
+        shielded: ShieldedImport,
         next_l1_block: u64,
     ) -> Result<()> {
+        let imported = self.shielded.import(shielded)?;
+        let (shielded_deposits, shielded_exits) =
+            (imported.deposits.len() as u64, imported.exits.len() as u64);
         let mut events = L1Events {
             next_l1_block,
+            shielded_deposits: imported.deposits,
+            shielded_exits: imported.exits,
+            shielded_dropped: imported.dropped,
             ..Default::default()
         };
         let mut ledger = self.state.ledger_mut()?;
@@ -475,6 +558,13 @@ impl Sequencer {
             .metrics()
             .deposits
             .fetch_add(events.deposits.len() as u64, Ordering::Relaxed);
+        let metrics = self.state.metrics();
+        metrics
+            .shielded_deposits
+            .fetch_add(shielded_deposits, Ordering::Relaxed);
+        metrics
+            .shielded_exits
+            .fetch_add(shielded_exits, Ordering::Relaxed);
         Ok(())
     }
 }

@@ -64,9 +64,45 @@ pub enum ShieldedStatus {
         /// Entry index in the section.
         index: u32,
     },
-    /// Accepted, then dropped before inclusion (its expiry passed, or an imported L1 exit took
-    /// one of its nullifiers).
-    Dropped,
+    /// Accepted, then dropped before inclusion.
+    Dropped {
+        /// Why.
+        reason: ShieldedDropReason,
+    },
+}
+
+/// Why an accepted shielded entry was dropped before inclusion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShieldedDropReason {
+    /// Its `ext.expiry` passed before a block could include it (S-8.3), or a re-stamped block's
+    /// new timestamp passed it.
+    Expired,
+    /// An imported L1 exit holds one of its nullifiers (docs/shielded.md S-4.3).
+    Exited,
+}
+
+/// A `ShieldedDeposit` imported from L1 and not yet appended by a block (docs/shielded.md
+/// S-5.3; the durable deposit queue of S-4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShieldedDepositEntry {
+    /// Its index in L1's deposit queue.
+    pub index: u32,
+    /// The commitment L1 computed.
+    pub cm: U256,
+    /// L1 block of its event.
+    pub l1_block: u64,
+}
+
+/// A `ShieldedExitStarted` imported from L1: its two nullifiers join the nullifier set
+/// (docs/shielded.md S-4.3), and the next header's `exitCursor` counts it (S-2.2 rule 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShieldedExitEntry {
+    /// Its index in L1's exit queue.
+    pub index: u32,
+    /// The two nullifiers it spends.
+    pub nullifiers: [U256; 2],
+    /// L1 block of its event.
+    pub l1_block: u64,
 }
 
 /// What a block changes in the shielded ledger; part of [`crate::BlockCommit`], so it commits
@@ -77,10 +113,14 @@ pub struct ShieldedCommit {
     pub entries: Vec<ShieldedRow>,
     /// Pool sequence numbers of the included entries (removed from the pool).
     pub included_seqs: Vec<u64>,
-    /// Pool entries dropped while building: id and sequence number.
+    /// Pool entries dropped while building (expired): id and sequence number.
     pub dropped: Vec<(B256, u64)>,
+    /// Indices of the imported L1 deposits the block appends, in order (removed from the
+    /// deposit queue; each must be there).
+    pub appended_deposits: Vec<u32>,
     /// Every nullifier the block spends; the commit fails with
-    /// [`crate::Error::NullifierSpent`] (changing nothing) if one is already in the set.
+    /// [`crate::Error::NullifierSpent`] (changing nothing) if one is already in the set, or
+    /// [`crate::Error::NullifierExited`] if an imported L1 exit holds it.
     pub nullifiers: Vec<U256>,
     /// The note tree after the block (`None`: unchanged, the block appends no leaf).
     pub frontier: Option<NoteFrontier>,
@@ -92,7 +132,24 @@ impl ShieldedCommit {
         self.entries.is_empty()
             && self.included_seqs.is_empty()
             && self.dropped.is_empty()
+            && self.appended_deposits.is_empty()
             && self.nullifiers.is_empty()
             && self.frontier.is_none()
     }
+}
+
+/// A stored block's shielded section rebuilt because its header was re-stamped with a later
+/// time (docs/shielded.md §10): the block is not on L1, so its entries may change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShieldedRebuild {
+    /// The block.
+    pub number: u64,
+    /// Its new entries, in order (they replace every stored entry of the block).
+    pub entries: Vec<ShieldedRow>,
+    /// Entries left out (expired at the new time): their ids, now dropped.
+    pub dropped: Vec<B256>,
+    /// The left-out entries' nullifiers, taken out of the set.
+    pub freed: Vec<U256>,
+    /// The note tree after the block (`None`: it appends no leaf).
+    pub frontier: Option<NoteFrontier>,
 }
