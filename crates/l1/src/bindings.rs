@@ -73,7 +73,7 @@ mod token {
 }
 
 pub use chain::{DebyeChain, IDebyeChain, PrimeLib, Types};
-pub use pool::ShieldedPool;
+pub use pool::{IShieldedPool, ShieldedPool};
 pub use token::TestToken;
 pub use verifier::ExitVerifier;
 
@@ -137,6 +137,9 @@ pub enum Revert {
     Chain(DebyeChain::DebyeChainErrors),
     /// One of the forced-inclusion game's custom errors.
     Forced(ForcedInclusion::ForcedInclusionErrors),
+    /// One of the shielded pool's custom errors (an error whose signature the anchor shares,
+    /// e.g. `Reentrancy()`, decodes as the anchor's).
+    Pool(ShieldedPool::ShieldedPoolErrors),
     /// The verifier's `IndexOutOfRange`, bubbled up by either contract.
     IndexOutOfRange(IndexOutOfRange),
     /// `Error(string)`.
@@ -152,6 +155,8 @@ impl Revert {
             Self::Chain(e)
         } else if let Ok(e) = ForcedInclusion::ForcedInclusionErrors::abi_decode(data) {
             Self::Forced(e)
+        } else if let Ok(e) = ShieldedPool::ShieldedPoolErrors::abi_decode(data) {
+            Self::Pool(e)
         } else if let Ok(e) = IndexOutOfRange::abi_decode(data) {
             Self::IndexOutOfRange(e)
         } else if let Ok(r) = alloy_sol_types::Revert::abi_decode(data) {
@@ -167,6 +172,7 @@ impl std::fmt::Display for Revert {
         match self {
             Self::Chain(e) => write!(f, "{e:?}"),
             Self::Forced(e) => write!(f, "{e:?}"),
+            Self::Pool(e) => write!(f, "{e:?}"),
             Self::IndexOutOfRange(e) => write!(f, "{e:?}"),
             Self::Reason(r) => f.write_str(r),
             Self::Unknown(d) if d.is_empty() => f.write_str("no reason"),

@@ -16,7 +16,8 @@
 //! - [`contracts`]: a typed client ([`contracts::DebyeChainClient`]) for the Debye anchor;
 //! - [`exits`]: the exit game's calls on that client (start, challenge, answer, finalize, read);
 //! - [`forced`]: the forced-inclusion game's (force, sign, challenge, settle, and forced evidence
-//!   for exits).
+//!   for exits);
+//! - [`pool`]: a typed client ([`pool::ShieldedPoolClient`]) for the anchor's shielded pool.
 //!
 //! Exit positions are `debye_primitives::exit::Position`; the `*_position` functions here are
 //! thin wrappers over it for callers that hold raw `U256`s.
@@ -27,6 +28,7 @@ mod error;
 mod evm;
 pub mod exits;
 pub mod forced;
+pub mod pool;
 mod provider;
 mod rpc;
 mod types;

@@ -31,6 +31,21 @@ pub enum Error {
         /// The block that spent it.
         block: u64,
     },
+    /// A block spends a nullifier an imported L1 exit holds (docs/shielded.md S-4.3, F5); the
+    /// block was not stored.
+    #[error("nullifier {nullifier:#x} is held by imported L1 exit {exit}")]
+    NullifierExited {
+        /// The nullifier.
+        nullifier: alloy_primitives::U256,
+        /// The exit's index in L1's queue.
+        exit: u32,
+    },
+    /// A block appends an L1 deposit that is not next in the imported queue.
+    #[error("deposit {index} is not next in the imported deposit queue")]
+    DepositQueue {
+        /// The deposit's index.
+        index: u32,
+    },
     /// A block was committed out of order (its number is not the tip's successor).
     #[error("block {got} does not follow the stored tip (expected {expected})")]
     OutOfOrder {

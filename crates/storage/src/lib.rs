@@ -7,8 +7,8 @@
 //!
 //! Every write method commits durably (fsync) before it returns, so what the operator
 //! acknowledges survives a crash. The schema is versioned ([`SCHEMA_VERSION`]): opening a file
-//! written with another version fails with [`Error::SchemaMismatch`], except version 2, which is
-//! migrated in place.
+//! written with another version fails with [`Error::SchemaMismatch`], except versions 2 and 3,
+//! which are migrated in place.
 
 mod codec;
 mod error;
@@ -19,7 +19,10 @@ pub mod store;
 
 pub use error::{Error, Result};
 pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
-pub use shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus};
+pub use shielded::{
+    NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason,
+    ShieldedExitEntry, ShieldedRow, ShieldedStatus,
+};
 pub use store::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events,
     Origin, PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
@@ -32,4 +35,7 @@ pub use store::{
 /// 3: the shielded tables (pool, block entries, nullifier set, note frontiers); a version-2 file
 /// is migrated in place when opened (the tables are created empty: no version-2 block had a
 /// shielded entry).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: the queues imported from the L1 shielded pool (deposits not yet appended, the nullifiers
+/// of imported exits, the count of imported exits); a version-2 or -3 file is migrated in place
+/// (the new tables are created empty: no earlier operator imported from the pool).
+pub const SCHEMA_VERSION: u32 = 4;

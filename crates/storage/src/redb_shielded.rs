@@ -7,6 +7,10 @@
 //! | `sh_status`      | id                  | pending(seq) / included(block, index) / dropped |
 //! | `nullifiers`     | nullifier           | block that spent it                           |
 //! | `note_frontiers` | block number        | note count ‖ frontier nodes                   |
+//! | `sh_deposit_queue` | L1 deposit index  | cm ‖ L1 block (imported, not yet appended)    |
+//! | `exit_nullifiers` | nullifier          | index of the imported L1 exit holding it      |
+//!
+//! The meta key `sh_exits_imported` counts the imported L1 exit starts.
 //!
 //! The note tree is kept as one frontier per block that appends leaves (about 1.3 KB at depth
 //! 40), not as its leaves: a restart reads the tip's row and can append at once, and
@@ -21,7 +25,10 @@ use crate::{
     Error, Result,
     codec::{Reader, u256_key},
     error::db,
-    shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus},
+    shielded::{
+        NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason,
+        ShieldedExitEntry, ShieldedRow, ShieldedStatus,
+    },
 };
 
 pub(crate) const SH_PENDING: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("sh_pending");
@@ -34,6 +41,14 @@ pub(crate) const NULLIFIERS: TableDefinition<'_, [u8; 32], u64> =
 pub(crate) const NOTE_FRONTIERS: TableDefinition<'_, u64, &[u8]> =
     TableDefinition::new("note_frontiers");
 
+pub(crate) const SH_DEPOSIT_QUEUE: TableDefinition<'_, u32, &[u8]> =
+    TableDefinition::new("sh_deposit_queue");
+pub(crate) const EXIT_NULLIFIERS: TableDefinition<'_, [u8; 32], u32> =
+    TableDefinition::new("exit_nullifiers");
+
+/// Meta key of the number of imported L1 exit starts.
+pub(crate) const K_SH_EXITS: &str = "sh_exits_imported";
+
 /// Meta key of the next shielded acceptance sequence number.
 pub(crate) const K_SH_NEXT_SEQ: &str = "sh_next_seq";
 
@@ -44,6 +59,8 @@ pub(crate) fn create_tables(wtx: &WriteTransaction) -> Result<()> {
     wtx.open_table(SH_STATUS).map_err(db)?;
     wtx.open_table(NULLIFIERS).map_err(db)?;
     wtx.open_table(NOTE_FRONTIERS).map_err(db)?;
+    wtx.open_table(SH_DEPOSIT_QUEUE).map_err(db)?;
+    wtx.open_table(EXIT_NULLIFIERS).map_err(db)?;
     Ok(())
 }
 
@@ -75,7 +92,13 @@ pub(crate) fn encode_status(s: &ShieldedStatus) -> Vec<u8> {
             v.extend_from_slice(&block.to_be_bytes());
             v.extend_from_slice(&index.to_be_bytes());
         }
-        ShieldedStatus::Dropped => v.push(2),
+        // Tag 2 is what schema 3 wrote for every drop (expiry was the only reason then).
+        ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Expired,
+        } => v.push(2),
+        ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Exited,
+        } => v.push(3),
     }
     v
 }
@@ -88,7 +111,12 @@ pub(crate) fn decode_status(bytes: &[u8]) -> Result<ShieldedStatus> {
             block: r.u64()?,
             index: r.u32()?,
         },
-        2 => ShieldedStatus::Dropped,
+        2 => ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Expired,
+        },
+        3 => ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Exited,
+        },
         t => {
             return Err(Error::Corrupt {
                 table: "sh_status",
@@ -143,8 +171,16 @@ pub(crate) fn apply_block(wtx: &WriteTransaction, number: u64, c: &ShieldedCommi
     }
     {
         let mut nullifiers = wtx.open_table(NULLIFIERS).map_err(db)?;
+        let exited = wtx.open_table(EXIT_NULLIFIERS).map_err(db)?;
         for nf in &c.nullifiers {
             let key = u256_key(*nf);
+            // S-4.3, F5: a block never spends a note an imported L1 exit took.
+            if let Some(exit) = exited.get(key).map_err(db)? {
+                return Err(Error::NullifierExited {
+                    nullifier: *nf,
+                    exit: exit.value(),
+                });
+            }
             if let Some(block) = nullifiers.get(key).map_err(db)? {
                 return Err(Error::NullifierSpent {
                     nullifier: *nf,
@@ -174,10 +210,21 @@ pub(crate) fn apply_block(wtx: &WriteTransaction, number: u64, c: &ShieldedCommi
     for seq in &c.included_seqs {
         pending.remove(*seq).map_err(db)?;
     }
-    let dropped = encode_status(&ShieldedStatus::Dropped);
-    for (id, seq) in &c.dropped {
-        pending.remove(*seq).map_err(db)?;
-        status.insert(id.0, dropped.as_slice()).map_err(db)?;
+    drop_pooled(
+        &mut pending,
+        &mut status,
+        &c.dropped,
+        ShieldedDropReason::Expired,
+    )?;
+    {
+        let mut queue = wtx.open_table(SH_DEPOSIT_QUEUE).map_err(db)?;
+        for index in &c.appended_deposits {
+            let first = queue.first().map_err(db)?.map(|(k, _)| k.value());
+            if first != Some(*index) {
+                return Err(Error::DepositQueue { index: *index });
+            }
+            queue.remove(*index).map_err(db)?;
+        }
     }
     if let Some(f) = &c.frontier {
         if !f.is_consistent() {
@@ -212,4 +259,88 @@ pub(crate) fn frontier_at(
         }
         None => Ok(NoteFrontier::default()),
     }
+}
+
+/// Marks pooled entries dropped for `reason` and removes them from the pool.
+fn drop_pooled(
+    pending: &mut redb::Table<'_, u64, &'static [u8]>,
+    status: &mut redb::Table<'_, [u8; 32], &'static [u8]>,
+    dropped: &[(B256, u64)],
+    reason: ShieldedDropReason,
+) -> Result<()> {
+    let row = encode_status(&ShieldedStatus::Dropped { reason });
+    for (id, seq) in dropped {
+        pending.remove(*seq).map_err(db)?;
+        status.insert(id.0, row.as_slice()).map_err(db)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn encode_deposit(d: &ShieldedDepositEntry) -> Vec<u8> {
+    let mut v = Vec::with_capacity(40);
+    v.extend_from_slice(&d.cm.to_be_bytes::<32>());
+    v.extend_from_slice(&d.l1_block.to_be_bytes());
+    v
+}
+
+pub(crate) fn decode_deposit(index: u32, bytes: &[u8]) -> Result<ShieldedDepositEntry> {
+    let mut r = Reader::new(bytes, "sh_deposit_queue");
+    let cm = U256::from_be_bytes(r.b256()?.0);
+    let l1_block = r.u64()?;
+    r.finish()?;
+    Ok(ShieldedDepositEntry {
+        index,
+        cm,
+        l1_block,
+    })
+}
+
+/// Records imported L1 shielded events in `wtx`: deposits join the queue, each exit's nullifiers
+/// join the exit-nullifier set and the exit count moves to `exits_before + exits.len()` (the
+/// exits must be the next indices, else nothing is written), and the pooled entries they
+/// invalidate are dropped.
+pub(crate) fn import(
+    wtx: &WriteTransaction,
+    exits_before: u32,
+    deposits: &[ShieldedDepositEntry],
+    exits: &[ShieldedExitEntry],
+    dropped: &[(B256, u64)],
+) -> Result<Option<u32>> {
+    {
+        let mut queue = wtx.open_table(SH_DEPOSIT_QUEUE).map_err(db)?;
+        for d in deposits {
+            queue
+                .insert(d.index, encode_deposit(d).as_slice())
+                .map_err(db)?;
+        }
+    }
+    let mut count = exits_before;
+    {
+        let mut set = wtx.open_table(EXIT_NULLIFIERS).map_err(db)?;
+        for e in exits {
+            if e.index != count {
+                return Err(Error::Corrupt {
+                    table: "exit_nullifiers",
+                    reason: format!("exit {} imported, {count} expected next", e.index),
+                });
+            }
+            for nf in e.nullifiers {
+                let key = u256_key(nf);
+                // The first exit to hold a nullifier is the one named (a duplicate is S-5.10's).
+                if set.get(key).map_err(db)?.is_none() {
+                    set.insert(key, e.index).map_err(db)?;
+                }
+            }
+            count += 1;
+        }
+    }
+    let mut pending = wtx.open_table(SH_PENDING).map_err(db)?;
+    let mut status = wtx.open_table(SH_STATUS).map_err(db)?;
+    drop_pooled(
+        &mut pending,
+        &mut status,
+        dropped,
+        ShieldedDropReason::Exited,
+    )?;
+    Ok((!exits.is_empty()).then_some(count))
 }

@@ -45,8 +45,8 @@ use crate::{
     Error, Result, SCHEMA_VERSION,
     codec::{self, Reader, u256_key},
     error::db,
-    redb_shielded::{self as sh, K_SH_NEXT_SEQ},
-    shielded::{NoteFrontier, PendingShielded, ShieldedRow, ShieldedStatus},
+    redb_shielded::{self as sh, K_SH_EXITS, K_SH_NEXT_SEQ},
+    shielded::{NoteFrontier, PendingShielded, ShieldedDepositEntry, ShieldedRow, ShieldedStatus},
     store::{
         AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events,
         PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
@@ -114,8 +114,9 @@ impl RedbStore {
                 None => None,
             };
             match found {
-                // Schema 2 lacks only the shielded tables, created below.
-                Some(2) => {
+                // Schemas 2 and 3 lack only tables created (empty) below: the shielded ones,
+                // and the queues imported from the L1 pool.
+                Some(2 | 3) => {
                     meta.insert(K_VERSION, SCHEMA_VERSION.to_be_bytes().as_slice())
                         .map_err(db)?;
                 }
@@ -577,6 +578,16 @@ impl Store for RedbStore {
                 .map(|e| (u256_key(e.segment.start()), codec::encode_exit(e)));
             put_rows(wtx, EXITS, exits)?;
             put(wtx, META, K_L1_CURSOR, events.next_l1_block.to_be_bytes())?;
+            let exits_before = self.shielded_exits_imported()?;
+            if let Some(count) = sh::import(
+                wtx,
+                exits_before,
+                &events.shielded_deposits,
+                &events.shielded_exits,
+                &events.shielded_dropped,
+            )? {
+                put(wtx, META, K_SH_EXITS, count.to_be_bytes())?;
+            }
             apply_dropped(wtx, &events.dropped)?;
             apply_ranges(wtx, &events.ranges)
         })?;
@@ -700,5 +711,25 @@ impl Store for RedbStore {
 
     fn shielded_status(&self, id: B256) -> Result<Option<ShieldedStatus>> {
         self.get(sh::SH_STATUS, id.0, sh::decode_status)
+    }
+
+    fn shielded_deposit_queue(&self) -> Result<Vec<ShieldedDepositEntry>> {
+        self.rows(sh::SH_DEPOSIT_QUEUE, sh::decode_deposit)
+    }
+
+    fn shielded_exits_imported(&self) -> Result<u32> {
+        match self.meta(K_SH_EXITS)? {
+            Some(v) => Reader::new(&v, "meta").u32(),
+            None => Ok(0),
+        }
+    }
+
+    fn nullifier_exit(&self, nullifier: U256) -> Result<Option<u32>> {
+        let rtx = self.db.begin_read().map_err(db)?;
+        let table = rtx.open_table(sh::EXIT_NULLIFIERS).map_err(db)?;
+        Ok(table
+            .get(sh::nullifier_key(nullifier))
+            .map_err(db)?
+            .map(|v| v.value()))
     }
 }

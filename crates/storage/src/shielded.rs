@@ -64,9 +64,45 @@ pub enum ShieldedStatus {
         /// Entry index in the section.
         index: u32,
     },
-    /// Accepted, then dropped before inclusion (its expiry passed, or an imported L1 exit took
-    /// one of its nullifiers).
-    Dropped,
+    /// Accepted, then dropped before inclusion.
+    Dropped {
+        /// Why.
+        reason: ShieldedDropReason,
+    },
+}
+
+/// Why an accepted shielded entry was dropped before inclusion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShieldedDropReason {
+    /// Its `ext.expiry` passed before a block could include it (S-8.3), or a re-stamped block's
+    /// new timestamp passed it.
+    Expired,
+    /// An imported L1 exit holds one of its nullifiers (docs/shielded.md S-4.3).
+    Exited,
+}
+
+/// A `ShieldedDeposit` imported from L1 and not yet appended by a block (docs/shielded.md
+/// S-5.3; the durable deposit queue of S-4.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShieldedDepositEntry {
+    /// Its index in L1's deposit queue.
+    pub index: u32,
+    /// The commitment L1 computed.
+    pub cm: U256,
+    /// L1 block of its event.
+    pub l1_block: u64,
+}
+
+/// A `ShieldedExitStarted` imported from L1: its two nullifiers join the nullifier set
+/// (docs/shielded.md S-4.3), and the next header's `exitCursor` counts it (S-2.2 rule 3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShieldedExitEntry {
+    /// Its index in L1's exit queue.
+    pub index: u32,
+    /// The two nullifiers it spends.
+    pub nullifiers: [U256; 2],
+    /// L1 block of its event.
+    pub l1_block: u64,
 }
 
 /// What a block changes in the shielded ledger; part of [`crate::BlockCommit`], so it commits
@@ -77,10 +113,14 @@ pub struct ShieldedCommit {
     pub entries: Vec<ShieldedRow>,
     /// Pool sequence numbers of the included entries (removed from the pool).
     pub included_seqs: Vec<u64>,
-    /// Pool entries dropped while building: id and sequence number.
+    /// Pool entries dropped while building (expired): id and sequence number.
     pub dropped: Vec<(B256, u64)>,
+    /// Indices of the imported L1 deposits the block appends, in order (removed from the
+    /// deposit queue; each must be there).
+    pub appended_deposits: Vec<u32>,
     /// Every nullifier the block spends; the commit fails with
-    /// [`crate::Error::NullifierSpent`] (changing nothing) if one is already in the set.
+    /// [`crate::Error::NullifierSpent`] (changing nothing) if one is already in the set, or
+    /// [`crate::Error::NullifierExited`] if an imported L1 exit holds it.
     pub nullifiers: Vec<U256>,
     /// The note tree after the block (`None`: unchanged, the block appends no leaf).
     pub frontier: Option<NoteFrontier>,
@@ -92,6 +132,7 @@ impl ShieldedCommit {
         self.entries.is_empty()
             && self.included_seqs.is_empty()
             && self.dropped.is_empty()
+            && self.appended_deposits.is_empty()
             && self.nullifiers.is_empty()
             && self.frontier.is_none()
     }

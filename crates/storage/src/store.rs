@@ -5,7 +5,10 @@ use debye_primitives::{BlockHeader, Segment, SignedTransaction};
 
 use crate::{
     Result,
-    shielded::{NoteFrontier, PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus},
+    shielded::{
+        NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedExitEntry,
+        ShieldedRow, ShieldedStatus,
+    },
 };
 
 /// Where the coins of a range were created: the output (or deposit) an input must point at
@@ -151,6 +154,14 @@ pub struct L1Events {
     pub dropped: Vec<Dropped>,
     /// Ownership index changes.
     pub ranges: RangeDelta,
+    /// `ShieldedDeposit`s imported (queued until a block appends them).
+    pub shielded_deposits: Vec<ShieldedDepositEntry>,
+    /// `ShieldedExitStarted`s imported, in index order: the first must be the next index
+    /// ([`Store::shielded_exits_imported`]), else [`crate::Error::Corrupt`] and nothing changes.
+    pub shielded_exits: Vec<ShieldedExitEntry>,
+    /// Pooled shielded entries dropped because an imported exit holds a nullifier they spend:
+    /// id and pool sequence number.
+    pub shielded_dropped: Vec<(B256, u64)>,
     /// First L1 block of the next scan.
     pub next_l1_block: u64,
 }
@@ -243,6 +254,12 @@ pub trait Store: Send + Sync + 'static {
     fn note_frontier(&self, number: u64) -> Result<Option<NoteFrontier>>;
     /// Where shielded entry `id` stands.
     fn shielded_status(&self, id: B256) -> Result<Option<ShieldedStatus>>;
+    /// The L1 deposits imported and not yet appended by a block, in index order.
+    fn shielded_deposit_queue(&self) -> Result<Vec<ShieldedDepositEntry>>;
+    /// How many L1 exit starts were imported (the next header's `exitCursor`).
+    fn shielded_exits_imported(&self) -> Result<u32>;
+    /// The imported L1 exit holding `nullifier`, if any (the first, if several do).
+    fn nullifier_exit(&self, nullifier: U256) -> Result<Option<u32>>;
 
     /// Stores the accumulator step of block `number` (written after the block, by the
     /// accumulator worker; a step lost in a crash is recomputed at the next start).

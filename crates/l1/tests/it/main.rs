@@ -5,3 +5,4 @@ mod anchor;
 mod exits;
 mod fixture;
 mod forced;
+mod pool;

@@ -99,6 +99,7 @@ fn records_survive_reopen() {
                 deletes: vec![],
             },
             next_l1_block: 42,
+            ..Default::default()
         })
         .unwrap();
         s.set_submission(&SubmissionState {

@@ -4,8 +4,9 @@
 
 use alloy_primitives::{B256, U256};
 use debye_storage::{
-    BlockCommit, Error, NoteFrontier, PendingShielded, RangeDelta, RedbStore, SCHEMA_VERSION,
-    ShieldedCommit, ShieldedRow, ShieldedStatus, Store,
+    BlockCommit, Error, L1Events, NoteFrontier, PendingShielded, RangeDelta, RedbStore,
+    SCHEMA_VERSION, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason, ShieldedExitEntry,
+    ShieldedRow, ShieldedStatus, Store,
 };
 
 use super::header;
@@ -77,6 +78,7 @@ fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
             dropped: vec![(e2.id, 2)],
             nullifiers: vec![nf(0), nf(1), nf(2), nf(3)],
             frontier: Some(frontier(4)),
+            ..Default::default()
         },
     );
     s.commit_block(&c1).unwrap();
@@ -94,7 +96,9 @@ fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
     );
     assert_eq!(
         s.shielded_status(e2.id).unwrap(),
-        Some(ShieldedStatus::Dropped)
+        Some(ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Expired
+        })
     );
     assert_eq!(s.shielded_status(B256::ZERO).unwrap(), None);
     assert_eq!(s.nullifier_block(nf(3)).unwrap(), Some(1));
@@ -121,6 +125,7 @@ fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
             dropped: vec![],
             nullifiers: vec![nf(9), nf(2)],
             frontier: Some(frontier(6)),
+            ..Default::default()
         },
     );
     let err = s.commit_block(&bad).unwrap_err();
@@ -157,6 +162,123 @@ fn conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
     assert_eq!(s.nullifier_block(nf(9)).unwrap(), Some(3));
     assert_eq!(s.note_frontier(3).unwrap(), Some(frontier(6)));
     assert_eq!(s.note_frontier(2).unwrap(), Some(frontier(4)));
+}
+
+/// The queues imported from the L1 pool (docs/shielded.md S-4.3): deposits wait until a block
+/// appends them, in order; an exit's nullifiers refuse any later block spending them and drop
+/// the pooled entries that spend them; the exit count moves with the L1 cursor, in order only.
+fn import_conformance<S: Store>(s: S, reopen: impl Fn(S) -> S) {
+    let dep = |index: u32| ShieldedDepositEntry {
+        index,
+        cm: U256::from(500 + index),
+        l1_block: 7,
+    };
+    let exit = |index: u32, a: u64, b: u64| ShieldedExitEntry {
+        index,
+        nullifiers: [U256::from(a), U256::from(b)],
+        l1_block: 8,
+    };
+    let (e0, e1) = (entry(0), entry(1));
+    s.accept_shielded(&[e0.clone(), e1.clone()]).unwrap();
+    s.record_l1_events(&L1Events {
+        shielded_deposits: vec![dep(0), dep(1)],
+        shielded_exits: vec![exit(0, 70, 71)],
+        shielded_dropped: vec![(e0.id, 0)],
+        next_l1_block: 9,
+        ..Default::default()
+    })
+    .unwrap();
+    let s = reopen(s);
+    assert_eq!(s.l1_cursor().unwrap(), Some(9));
+    assert_eq!(s.shielded_deposit_queue().unwrap(), vec![dep(0), dep(1)]);
+    assert_eq!(s.shielded_exits_imported().unwrap(), 1);
+    assert_eq!(s.nullifier_exit(U256::from(71)).unwrap(), Some(0));
+    assert_eq!(s.nullifier_exit(U256::from(72)).unwrap(), None);
+    assert_eq!(s.pending_shielded().unwrap(), vec![e1.clone()]);
+    assert_eq!(
+        s.shielded_status(e0.id).unwrap(),
+        Some(ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Exited
+        })
+    );
+
+    // An exit out of order is refused whole: the cursor and the deposits stay.
+    let err = s
+        .record_l1_events(&L1Events {
+            shielded_deposits: vec![dep(2)],
+            shielded_exits: vec![exit(2, 80, 81)],
+            next_l1_block: 10,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Corrupt { .. }), "{err}");
+    assert_eq!(s.l1_cursor().unwrap(), Some(9));
+    assert_eq!(s.shielded_deposit_queue().unwrap().len(), 2);
+    assert_eq!(s.nullifier_exit(U256::from(80)).unwrap(), None);
+
+    // A block spending an exited nullifier is refused whole; one appending a deposit out of
+    // queue order too.
+    let spend = |nullifiers: Vec<U256>, appended: Vec<u32>| {
+        commit(
+            1,
+            B256::ZERO,
+            ShieldedCommit {
+                entries: vec![ShieldedRow {
+                    id: e1.id,
+                    data: e1.data.clone(),
+                }],
+                included_seqs: vec![1],
+                nullifiers,
+                appended_deposits: appended,
+                frontier: Some(frontier(4)),
+                ..Default::default()
+            },
+        )
+    };
+    let err = s
+        .commit_block(&spend(vec![U256::from(5), U256::from(70)], vec![0]))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::NullifierExited { exit: 0, .. }),
+        "{err}"
+    );
+    let err = s
+        .commit_block(&spend(vec![U256::from(5), U256::from(6)], vec![1]))
+        .unwrap_err();
+    assert!(matches!(err, Error::DepositQueue { index: 1 }), "{err}");
+    assert_eq!(s.tip().unwrap(), None);
+    s.commit_block(&spend(vec![U256::from(5), U256::from(6)], vec![0]))
+        .unwrap();
+    let s = reopen(s);
+    assert_eq!(s.shielded_deposit_queue().unwrap(), vec![dep(1)]);
+    assert!(s.pending_shielded().unwrap().is_empty());
+}
+
+#[test]
+fn redb_store_imports_the_l1_queues() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    let s = RedbStore::open(&path).unwrap();
+    import_conformance(s, |s| {
+        drop(s);
+        RedbStore::open(&path).unwrap()
+    });
+}
+
+#[test]
+fn a_schema_3_file_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.redb");
+    {
+        let s = RedbStore::open(&path).unwrap();
+        s.accept_shielded(&[entry(0)]).unwrap();
+        s.set_schema_version(3).unwrap();
+    }
+    let s = RedbStore::open(&path).unwrap();
+    assert_eq!(s.pending_shielded().unwrap(), vec![entry(0)]);
+    assert!(s.shielded_deposit_queue().unwrap().is_empty());
+    assert_eq!(s.shielded_exits_imported().unwrap(), 0);
+    assert_eq!(s.nullifier_exit(U256::from(1)).unwrap(), None);
 }
 
 #[test]
