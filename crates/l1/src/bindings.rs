@@ -124,6 +124,10 @@ prime_structs!(pabi::pabi => fp_prime::fp_types);
 prime_structs!(fp_prime::fp_types => pabi::pabi);
 
 field_by_field! {
+    pabi::BlockHeader => pool::Types::BlockHeader {
+        number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
+        entryCount, depositCursor, exitCursor, timestamp,
+    }
     Types::ExitData => fp_types::ExitData { owner, start, end, position, txId }
     Types::DepositRecord => fp_types::DepositRecord { owner, start, end, blockNumber }
     Types::OutputProof => fp_types::OutputProof { transaction, outputIndex, header, proof }

@@ -234,6 +234,9 @@ pub struct ShieldedState {
     /// Own deposits not yet appended.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected: Vec<ExpectedNote>,
+    /// Last L1 block whose pool logs (deposits, exit starts) the wallet has read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_logs_to: Option<u64>,
     /// Set when a committed block's shielded data was withheld (S-7.2): the wallet accepts no
     /// note past it and tells its user to exit.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use debye_l1::{L1, contracts::DebyeChainClient};
+use debye_l1::{L1, contracts::DebyeChainClient, pool::ShieldedPoolClient};
 use debye_primitives::{Block, Segment, SignedTransaction, SumMerkleTree};
 use serde::{Deserialize, Serialize};
 
@@ -202,6 +202,12 @@ impl Wallet {
         let mut incoming: Vec<Segment> = Vec::new();
         // The shielded side follows the same checked blocks, from where its own scan stopped.
         let mut scanner = self.scanner.clone();
+        if let Some(s) = &scanner {
+            // The pool's logs first: a deposit must be expected before its DEPOSIT entry is
+            // scanned (a restored wallet learns its deposits only there, S-6.2).
+            let pool = ShieldedPoolClient::at(client.l1(), client.shielded_pool().await?);
+            self.follow_pool(&pool, s).await?;
+        }
         let start = scanner.as_ref().map_or(first, |_| {
             first.min(self.store.state.shielded.scanned_to + 1)
         });
