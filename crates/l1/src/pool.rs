@@ -374,7 +374,8 @@ impl<L: L1> ShieldedPoolClient<L> {
         let receipt = self.send(from, call, U256::ZERO).await?;
         let paid = self.indices::<ShieldedPool::ExitPaid, _, _>(&receipt, |e| e.index);
         let mut not_paid = self.indices::<ShieldedPool::ExitRefused, _, _>(&receipt, |e| e.index);
-        not_paid.extend(self.indices::<ShieldedPool::ExitNullifierPaid, _, _>(&receipt, |e| e.index));
+        not_paid
+            .extend(self.indices::<ShieldedPool::ExitNullifierPaid, _, _>(&receipt, |e| e.index));
         Ok(ProcessReceipt {
             paid,
             not_paid,

@@ -18,8 +18,9 @@ use crate::{
     error::{Error, Result},
     records::Activity,
     shielded::{
-        GWEI_PER_ETH, fr_to_u256,
+        GWEI_PER_ETH,
         exit::{PrivateExit, RelayRequest},
+        fr_to_u256,
         notes::{ExpectedNote, NoteStatus, ShieldedState},
         scan::Scanner,
     },
@@ -368,8 +369,8 @@ fn learn_deposit(s: &mut ShieldedState, scanner: &Scanner, ct: &[u8], cm: U256) 
     if fr_to_u256(&note.commitment()) != cm || note.owner != scanner.keys().address().owner {
         return;
     }
-    let known = s.expected.iter().any(|e| e.commitment == cm)
-        || s.notes.iter().any(|n| n.commitment == cm);
+    let known =
+        s.expected.iter().any(|e| e.commitment == cm) || s.notes.iter().any(|n| n.commitment == cm);
     if !known {
         s.expected.push(ExpectedNote {
             token: fr_to_u256(&note.token),

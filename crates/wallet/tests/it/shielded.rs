@@ -11,8 +11,9 @@ use debye_primitives::{
 };
 use debye_wallet::Error;
 use debye_wallet::shielded::{
-    NoteStatus, PrivateAddress, ShieldedState, fr_to_u256,
+    NoteStatus, PrivateAddress, ShieldedState,
     exit::{ExitParams, RelayRequest},
+    fr_to_u256,
     notes::ExpectedNote,
     scan::Scanner,
     transfer::{PrivateTransfer, TransferRequest},
@@ -667,4 +668,137 @@ fn exit_of_a_whole_note_is_proven_against_a_day_old_root() {
     assert!(alice.state.mark_exit_started(&x.nullifiers[0], 4));
     assert_eq!(alice.state.notes[0].status, NoteStatus::Exited { exit: 4 });
     assert!(!alice.state.mark_exit_started(&x.nullifiers[1], 5));
+}
+
+/// The whole private path on revm against the pool and the anchor: `deposit --private` queues
+/// a real L1 deposit whose note the wallet finds once a committed block appends it; a day later
+/// it proves the note's exit to a fresh address with a relayer's fee; another account relays
+/// the request (bond and gas), and after the exit period processing the queue and withdrawing
+/// pays the recipient exactly `amount − fee` and the relayer exactly `fee` (its bond back).
+#[tokio::test]
+async fn private_deposit_then_exit_through_a_relayer_pays_amount_minus_fee() {
+    use debye_l1::{L1, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::{finalize, relay};
+    const GWEI: u64 = 1_000_000_000;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let scanner = Scanner::new(keys.clone());
+
+    // deposit --private: 2 ETH as 2·10^9 gwei units (S-5.2).
+    let amount = 2 * GWEI;
+    let dep = w.deposit_private(&pool, &keys, None, amount).await.unwrap();
+    assert_eq!(
+        dep.base_units,
+        U256::from(2u128 * 1_000_000_000_000_000_000)
+    );
+    assert_eq!(w.state().shielded.expected.len(), 1);
+    // The operator appends it (DEPOSIT entry for queue index 0, cursor 1) in block 1.
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, amount);
+    let position = w.state().shielded.notes[0].position;
+
+    // A restore from the keys alone (no expected note) finds the deposit in the pool's log.
+    let mut restored = crate::util::wallet(&dir.path().join("r"), 1);
+    restored.shielded_keys(&"correct horse".into()).unwrap();
+    restored.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        restored.state().shielded.notes,
+        w.state().shielded.notes,
+        "a restored wallet finds its deposit from the L1 log"
+    );
+
+    // A day later a root at least REP old holds the note (S-6.4).
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let now = n.l1.timestamp().await.unwrap();
+    let recipient = Address::repeat_byte(0x99);
+    let relayer = debye_primitives::test_utils::test_address(2);
+    let fee = 3_000_000; // 0.003 ETH
+    let params = ExitParams {
+        position,
+        recipient,
+        fee,
+        fee_recipient: relayer,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now,
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w.build_private_exit(&scanner, &setup().0, &params).unwrap();
+    assert_eq!(x.root_header.number, 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, 0);
+    assert_eq!(w.state().shielded.exiting()[&U256::ZERO], amount);
+    let file = serde_json::to_string(&RelayRequest::new(x.clone())).unwrap();
+
+    // Any account with ETH relays it: the recipient has none.
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+    let relayer_before = n.l1.balance(relayer).await.unwrap();
+    let started = relay(&pool, relayer, &RelayRequest::parse(&file).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            started.index,
+            started.amount,
+            started.fee,
+            started.recipient
+        ),
+        (0, amount, fee, recipient)
+    );
+    // The wallet sees the start in the pool's log: the note is exited.
+    w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited { exit: 0 }
+    );
+
+    // Not mature yet: nothing is paid.
+    let early = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert!(early.paid.is_empty());
+    assert_eq!(early.waiting, vec![(0, started.exitable_at)]);
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+
+    // After the exit period (time travel on revm) it pays.
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![0]);
+    let gwei = |u: u64| U256::from(u) * U256::from(GWEI);
+    assert_eq!(
+        n.l1.balance(recipient).await.unwrap(),
+        gwei(amount - fee),
+        "the recipient receives exactly amount - fee"
+    );
+    // The embedded L1 charges no gas: the relayer's bond came back and it earned the fee.
+    assert_eq!(
+        n.l1.balance(relayer).await.unwrap(),
+        relayer_before + gwei(fee),
+        "the relayer earns exactly the fee"
+    );
+    assert!(
+        pool.credit_of(Address::ZERO, recipient)
+            .await
+            .unwrap()
+            .is_zero()
+    );
 }
