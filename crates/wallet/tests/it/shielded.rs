@@ -802,3 +802,67 @@ async fn private_deposit_then_exit_through_a_relayer_pays_amount_minus_fee() {
             .is_zero()
     );
 }
+
+/// Withheld shielded data (S-7.2, §7.4): a committed block whose served section does not match
+/// its header, or that is not served at all, raises a typed alert that `sync` reports and the
+/// store keeps (so `balance` and `notes` repeat it); a matching body ends it.
+#[tokio::test]
+async fn withheld_shielded_data_raises_a_standing_alert() {
+    use debye_primitives::{ShieldedEntry, ShieldedSection};
+    use debye_wallet::cli::{balance, context::Context, notes};
+    let n = crate::util::net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let wdir = dir.path().join("a");
+    let mut w = crate::util::wallet(&wdir, 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let deposit_entry = |w: &mut debye_wallet::Wallet, first: u64| {
+        let dep = w.prepare_private_deposit(&keys, U256::ZERO, 500).unwrap();
+        ShieldedEntry {
+            entry: Entry::deposit(first, B256::ZERO, dep.commitment, 0),
+            ciphertexts: vec![],
+        }
+    };
+    let e1 = deposit_entry(&mut w, 0);
+    n.chain.commit_shielded(vec![e1]).await.unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none() && r.alerts.is_empty());
+
+    // Block 2 is committed, but the operator serves a section that does not match it.
+    let e2 = deposit_entry(&mut w, 2);
+    n.chain.commit_shielded(vec![e2]).await.unwrap();
+    n.chain
+        .serve_section(2, Some(ShieldedSection::new(Vec::new())));
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    let alert = r.shielded_withheld.clone().expect("a withheld alert");
+    assert_eq!(alert.block, 2);
+    let said =
+        "block 2's shielded data is withheld: exit your notes now (debye wallet exit --private";
+    assert!(r.alerts.iter().any(|a| a.contains(said)), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.withheld, Some(alert));
+    assert_eq!(
+        w.state().shielded.scanned_to,
+        1,
+        "nothing past it is accepted"
+    );
+    // `balance` and `notes` (read from the store, no passphrase) repeat it.
+    let ctx = Context::new(Some(wdir.clone()), false, None).unwrap();
+    let b = balance::run(&ctx).unwrap();
+    assert_eq!(b.private_withheld.as_ref().map(|a| a.block), Some(2));
+    assert!(b.to_string().contains(said), "{b}");
+    let listed = notes::run(&ctx).unwrap();
+    assert!(listed.to_string().contains(said), "{listed}");
+
+    // The real body ends the alert; the note in it arrives.
+    n.chain.serve_section(2, None);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none(), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.scanned_to, 2);
+    assert_eq!(w.state().shielded.notes.len(), 2);
+
+    // A block not served at all is withheld too.
+    n.chain.commit_pending().await.unwrap();
+    n.chain.withhold(3);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.shielded_withheld.map(|a| a.block), Some(3));
+    assert!(!balance::run(&ctx).unwrap().to_string().is_empty());
+}
