@@ -866,3 +866,91 @@ async fn withheld_shielded_data_raises_a_standing_alert() {
     assert_eq!(r.shielded_withheld.map(|a| a.block), Some(3));
     assert!(!balance::run(&ctx).unwrap().to_string().is_empty());
 }
+
+/// An ERC-20 listed for the pool with a unit of 100 base units: `deposit --private` of 30 units
+/// moves 3,000 base units; the wallet exits the note itself (`exit --private --submit`: it pays
+/// bond and gas, no fee) and after the exit period the recipient withdraws exactly 3,000.
+#[tokio::test]
+async fn private_erc20_deposit_and_direct_exit() {
+    use debye_l1::{L1, contracts::TestTokenClient, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::finalize;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let token = TestTokenClient::deploy(n.l1.clone(), n.operator, "Debye USD", "dUSD")
+        .await
+        .unwrap();
+    pool.list_token(n.operator, token.address(), 100)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    token
+        .mint(n.operator, w.address(), U256::from(5_000u64))
+        .await
+        .unwrap();
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let dep = w
+        .deposit_private(&pool, &keys, Some(token.address()), 30)
+        .await
+        .unwrap();
+    assert_eq!(dep.base_units, U256::from(3_000u64));
+    assert_eq!(
+        token.balance_of(pool.address()).await.unwrap(),
+        U256::from(3_000u64)
+    );
+    // An unlisted token is refused before anything moves.
+    let e = w
+        .deposit_private(&pool, &keys, Some(Address::repeat_byte(7)), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidAmount");
+    assert_eq!(w.state().shielded.expected.len(), 1);
+
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let field = U256::from_be_slice(token.address().as_slice());
+    assert_eq!(w.state().shielded.balances()[&field].0, 30);
+
+    let recipient = Address::repeat_byte(0x98);
+    let params = ExitParams {
+        position: w.state().shielded.notes[0].position,
+        recipient,
+        fee: 0,
+        fee_recipient: Address::ZERO,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now: n.l1.timestamp().await.unwrap(),
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w
+        .build_private_exit(&Scanner::new(keys), &setup().0, &params)
+        .unwrap();
+    let started = w.submit_private_exit(&pool, &x).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited {
+            exit: started.index
+        }
+    );
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, w.address(), token.address(), &[recipient])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![started.index]);
+    assert_eq!(
+        token.balance_of(recipient).await.unwrap(),
+        U256::from(3_000u64)
+    );
+}
