@@ -243,6 +243,11 @@ impl<L: L1> ShieldedPoolClient<L> {
         filter
     }
 
+    /// The anchor (`DebyeChain`) whose headers the pool trusts.
+    pub async fn chain(&self) -> Result<Address> {
+        self.view(ShieldedPool::chainCall {}).await
+    }
+
     /// The bond `startExit` asks for (wei).
     pub async fn exit_bond(&self) -> Result<U256> {
         Ok(U256::from(

@@ -79,26 +79,31 @@ impl fmt::Display for RelayOutput {
 
 /// Runs `relay`.
 pub async fn run(ctx: &Context, args: RelayArgs) -> Result<RelayOutput> {
+    // A bad request file is refused before any key is unlocked or L1 is asked anything.
+    let request = match &args.request {
+        Some(path) if !args.finalize => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
+                path: path.clone(),
+                source: e,
+            })?;
+            Some(RelayRequest::parse(&text)?)
+        }
+        _ => None,
+    };
     let (w, _) = ctx.unlock("the relaying wallet's L1 key")?;
     let client = args.l1.connect(&w)?;
     let pool = ShieldedPoolClient::at(client.l1(), client.shielded_pool().await?);
-    if args.finalize {
-        let mut accounts = vec![w.address()];
-        accounts.extend(args.recipient);
-        let token = args.token.unwrap_or(Address::ZERO);
-        return Ok(RelayOutput::Finalized(
-            finalize(&pool, w.address(), token, &accounts).await?,
-        ));
+    match request {
+        Some(request) => Ok(RelayOutput::Started(
+            relay(&pool, w.address(), &request).await?,
+        )),
+        None => {
+            let mut accounts = vec![w.address()];
+            accounts.extend(args.recipient);
+            let token = args.token.unwrap_or(Address::ZERO);
+            Ok(RelayOutput::Finalized(
+                finalize(&pool, w.address(), token, &accounts).await?,
+            ))
+        }
     }
-    let path = args
-        .request
-        .ok_or_else(|| Error::RelayRequest("no request file".into()))?;
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Io {
-        path: path.clone(),
-        source: e,
-    })?;
-    let request = RelayRequest::parse(&text)?;
-    Ok(RelayOutput::Started(
-        relay(&pool, w.address(), &request).await?,
-    ))
 }

@@ -137,6 +137,16 @@ pub async fn relay<L: L1>(
             pool.address()
         )));
     }
+    // The root header travels in the file: check it is the one L1 committed before paying gas
+    // (the pool would refuse it too, S-5.5, but only after the bond and gas were sent).
+    let anchor = debye_l1::contracts::DebyeChainClient::at(pool.l1(), pool.chain().await?);
+    let h = &request.exit.root_header;
+    if anchor.block_hash(h.number).await? != h.hash() {
+        return Err(Error::RelayRequest(format!(
+            "the request's header of block {} is not the one committed on L1",
+            h.number
+        )));
+    }
     let bond = pool.exit_bond().await?;
     let r = pool
         .start_exit(

@@ -749,6 +749,17 @@ async fn private_deposit_then_exit_through_a_relayer_pays_amount_minus_fee() {
     // Any account with ETH relays it: the recipient has none.
     assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
     let relayer_before = n.l1.balance(relayer).await.unwrap();
+    // A relayer cannot raise its fee: the proof binds the external data (S-3.4), so L1 refuses.
+    let mut greedy = RelayRequest::parse(&file).unwrap();
+    greedy.exit.ext.fee += 1;
+    let e = relay(&pool, relayer, &greedy).await.unwrap_err();
+    assert_eq!(e.code(), "L1", "{e}");
+    // A request whose root header is not the committed one is refused before any gas is spent.
+    let mut forged = RelayRequest::parse(&file).unwrap();
+    forged.exit.root_header.timestamp += 1;
+    let e = relay(&pool, relayer, &forged).await.unwrap_err();
+    assert_eq!(e.code(), "RelayRequest", "{e}");
+    assert_eq!(n.l1.balance(relayer).await.unwrap(), relayer_before);
     let started = relay(&pool, relayer, &RelayRequest::parse(&file).unwrap())
         .await
         .unwrap();
