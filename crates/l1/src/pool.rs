@@ -10,6 +10,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 
 pub use crate::bindings::IShieldedPool::{self, ExitRecord};
+pub use crate::bindings::PoolTypes;
 pub use crate::bindings::ShieldedPool::{
     self, PoolTokenListed, ShieldedDeposit, ShieldedExitStarted,
 };
@@ -19,6 +20,11 @@ use crate::{
     bindings::Revert,
     contracts::{DebyeChainClient, decode_event, first_event, send_to, view_at},
 };
+
+/// A Plasma header in the pool's ABI type (what `startExit` and `challengeSpent` take).
+pub fn pool_header(h: &debye_primitives::BlockHeader) -> PoolTypes::BlockHeader {
+    debye_primitives::abi::BlockHeader::from(h).into()
+}
 
 /// Decodes revert data as one of the pool's custom errors.
 pub fn decode_pool_revert(data: &[u8]) -> Option<ShieldedPool::ShieldedPoolErrors> {

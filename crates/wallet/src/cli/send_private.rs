@@ -85,7 +85,7 @@ fn status_text(s: &ShieldedStatusView) -> String {
                 ""
             }
         ),
-        ShieldedStatusView::Dropped => "dropped (expired before inclusion)".into(),
+        ShieldedStatusView::Dropped { reason } => format!("dropped ({reason})"),
     }
 }
 
