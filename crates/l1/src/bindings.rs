@@ -132,10 +132,6 @@ field_by_field! {
 }
 
 field_by_field! {
-    pabi::BlockHeader => pool::Types::BlockHeader {
-        number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
-        entryCount, depositCursor, exitCursor, timestamp,
-    }
     Types::ExitData => fp_types::ExitData { owner, start, end, position, txId }
     Types::DepositRecord => fp_types::DepositRecord { owner, start, end, blockNumber }
     Types::OutputProof => fp_types::OutputProof { transaction, outputIndex, header, proof }

@@ -360,7 +360,7 @@ impl<L: L1> ShieldedPoolClient<L> {
     ) -> Result<ExitStartReceipt> {
         let call = ShieldedPool::startExitCall {
             x: request,
-            rootHeader: debye_primitives::abi::BlockHeader::from(root_header).into(),
+            rootHeader: pool_header(root_header),
         };
         let mut tx = L1Tx::call(from, self.address, call.abi_encode()).with_value(bond);
         tx.gas_limit = Some(START_EXIT_GAS);
