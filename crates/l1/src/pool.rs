@@ -16,7 +16,7 @@ pub use crate::bindings::ShieldedPool::{
 };
 
 use crate::{
-    L1, L1Receipt, LogFilter, Result,
+    L1, L1Receipt, L1Tx, LogFilter, Result,
     bindings::Revert,
     contracts::{DebyeChainClient, decode_event, first_event, send_to, view_at},
 };
@@ -249,6 +249,11 @@ impl<L: L1> ShieldedPoolClient<L> {
         filter
     }
 
+    /// The anchor (`DebyeChain`) whose headers the pool trusts.
+    pub async fn chain(&self) -> Result<Address> {
+        self.view(ShieldedPool::chainCall {}).await
+    }
+
     /// The bond `startExit` asks for (wei).
     pub async fn exit_bond(&self) -> Result<U256> {
         Ok(U256::from(
@@ -303,6 +308,118 @@ impl<L: L1> ShieldedPoolClient<L> {
     /// Number of exits in `token`'s queue.
     pub async fn queue_length(&self, token: Address) -> Result<U256> {
         self.view(ShieldedPool::queueLengthCall { token }).await
+    }
+}
+
+/// Gas limit of a `startExit` transaction: the verifier refuses to run with less than 420k gas
+/// forwarded (docs/shielded.md S-5.5, "about 450k"), so an estimate that starves it must not be
+/// used; the transaction uses about 340-370k.
+pub const START_EXIT_GAS: u64 = 600_000;
+
+/// What a `startExit` transaction left behind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExitStartReceipt {
+    /// The exit's index in the pool (parsed from its `ShieldedExitStarted` event).
+    pub index: u32,
+    /// Every field of its record: what `processExits` and challenges take back.
+    pub record: ExitRecord,
+    /// The transaction's receipt.
+    pub receipt: L1Receipt,
+}
+
+/// What a `processExits` transaction did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessReceipt {
+    /// Indices of the exits paid (`ExitPaid` events).
+    pub paid: Vec<u32>,
+    /// Indices of exits refused (root block invalid, `ExitRefused`) or dropped because a
+    /// nullifier was already paid (`ExitNullifierPaid`).
+    pub not_paid: Vec<u32>,
+    /// The transaction's receipt.
+    pub receipt: L1Receipt,
+}
+
+/// What a `withdraw` transaction paid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WithdrawReceipt {
+    /// Base units paid to the account (0 when it had no credit).
+    pub amount: U256,
+    /// The transaction's receipt.
+    pub receipt: L1Receipt,
+}
+
+impl<L: L1> ShieldedPoolClient<L> {
+    /// Starts a ZK exit (S-5.5) from `from`, paying `bond` wei (`exit_bond`): `request` proves
+    /// the spend of a whole note against the `noteRoot` of committed block `root_header`.
+    pub async fn start_exit(
+        &self,
+        from: Address,
+        request: IShieldedPool::ExitRequest,
+        root_header: &debye_primitives::BlockHeader,
+        bond: U256,
+    ) -> Result<ExitStartReceipt> {
+        let call = ShieldedPool::startExitCall {
+            x: request,
+            rootHeader: pool_header(root_header),
+        };
+        let mut tx = L1Tx::call(from, self.address, call.abi_encode()).with_value(bond);
+        tx.gas_limit = Some(START_EXIT_GAS);
+        let receipt = self.l1.send(tx).await?;
+        let e: ShieldedExitStarted = first_event(&receipt.logs)?;
+        Ok(ExitStartReceipt {
+            index: e.index,
+            record: e.record,
+            receipt,
+        })
+    }
+
+    /// Processes `token`'s exit queue (S-5.7) from `from`: `records` are the pending exits'
+    /// records in queue order (`(prioKey, index)`); it stops at the first immature head.
+    pub async fn process_exits(
+        &self,
+        from: Address,
+        token: Address,
+        records: Vec<ExitRecord>,
+    ) -> Result<ProcessReceipt> {
+        let call = ShieldedPool::processExitsCall { token, records };
+        let receipt = self.send(from, call, U256::ZERO).await?;
+        let paid = self.indices::<ShieldedPool::ExitPaid, _, _>(&receipt, |e| e.index);
+        let mut not_paid = self.indices::<ShieldedPool::ExitRefused, _, _>(&receipt, |e| e.index);
+        not_paid
+            .extend(self.indices::<ShieldedPool::ExitNullifierPaid, _, _>(&receipt, |e| e.index));
+        Ok(ProcessReceipt {
+            paid,
+            not_paid,
+            receipt,
+        })
+    }
+
+    /// Pays `account` its whole credit in `token` (exit payouts, fees, bonds, refunds; S-5.15):
+    /// anyone may call it, so a fresh recipient needs no gas.
+    pub async fn withdraw(
+        &self,
+        from: Address,
+        token: Address,
+        account: Address,
+    ) -> Result<WithdrawReceipt> {
+        let call = ShieldedPool::withdrawCall { token, account };
+        let receipt = self.send(from, call, U256::ZERO).await?;
+        let amount = self
+            .indices::<ShieldedPool::Withdrawn, _, _>(&receipt, |e| e.amount)
+            .into_iter()
+            .fold(U256::ZERO, |a, b| a + b);
+        Ok(WithdrawReceipt { amount, receipt })
+    }
+
+    /// One field of each of the pool's `E` events in `receipt`, in order.
+    fn indices<E: SolEvent, T, F: Fn(E) -> T>(&self, receipt: &L1Receipt, f: F) -> Vec<T> {
+        receipt
+            .logs
+            .iter()
+            .filter(|l| l.address == self.address && l.topics.first() == Some(&E::SIGNATURE_HASH))
+            .filter_map(|l| decode_event::<E>(l).ok())
+            .map(f)
+            .collect()
     }
 }
 

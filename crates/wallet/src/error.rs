@@ -180,6 +180,44 @@ pub enum Error {
     /// No block committed on L1 holds the notes to spend yet.
     #[error("no committed block holds notes {0:?} yet")]
     NoCommittedRoot(Vec<u64>),
+    /// The wallet holds no note at this position.
+    #[error("no note #{0} in this wallet")]
+    UnknownNote(u64),
+    /// The note cannot be exited or spent in its state.
+    #[error("note #{position} is {status}")]
+    NoteNotSpendable {
+        /// Its position.
+        position: u64,
+        /// Its state, in words.
+        status: String,
+    },
+    /// An exit to the zero address (L1 refuses it, S-5.5).
+    #[error("an exit needs a recipient other than the zero address")]
+    ZeroRecipient,
+    /// The relayer's fee exceeds the note (L1 refuses it, S-5.5).
+    #[error("fee {fee} is more than the note's {amount} units")]
+    FeeAboveAmount {
+        /// The fee.
+        fee: u64,
+        /// The note's amount.
+        amount: u64,
+    },
+    /// A fee with nobody to pay it to (L1 refuses it).
+    #[error("a nonzero fee needs a fee recipient (--relayer)")]
+    FeeWithoutRelayer,
+    /// No committed root holding the note is `REP` old yet (S-6.4).
+    #[error(
+        "no committed root holding note #{position} is a day old yet; one will be at unix time {ready_at}"
+    )]
+    NoExitRootYet {
+        /// The note's position.
+        position: u64,
+        /// When the oldest root holding it turns `REP` old.
+        ready_at: u64,
+    },
+    /// A relay request file that this wallet does not accept.
+    #[error("relay request refused: {0}")]
+    RelayRequest(String),
     /// The wallet's store predates shielded keys and was opened without its passphrase.
     #[error("this wallet has no shielded address yet")]
     NoShieldedKeys,
@@ -372,6 +410,13 @@ impl Error {
             Self::TooManyNotes { .. } => "TooManyNotes",
             Self::NoCommittedRoot(_) => "NoCommittedRoot",
             Self::NoShieldedKeys => "NoShieldedKeys",
+            Self::UnknownNote(_) => "UnknownNote",
+            Self::NoteNotSpendable { .. } => "NoteNotSpendable",
+            Self::ZeroRecipient => "ZeroRecipient",
+            Self::FeeAboveAmount { .. } => "FeeAboveAmount",
+            Self::FeeWithoutRelayer => "FeeWithoutRelayer",
+            Self::NoExitRootYet { .. } => "NoExitRootYet",
+            Self::RelayRequest(_) => "RelayRequest",
             Self::MissingBlock { .. } => "MissingBlock",
             Self::HeaderMismatch { .. } => "HeaderMismatch",
             Self::Gap { .. } => "Gap",
@@ -446,6 +491,17 @@ impl Error {
             }
             Self::NoCommittedRoot(_) => {
                 "wait until the block holding the notes is committed on L1, then run `debye wallet sync`"
+            }
+            Self::UnknownNote(_) => "list the notes and their ids with `debye wallet notes`",
+            Self::NoteNotSpendable { .. } => "pick an unspent note from `debye wallet notes`",
+            Self::ZeroRecipient => "pass --to with the L1 address that should receive the funds",
+            Self::FeeAboveAmount { .. } => "lower --fee to at most the note's amount",
+            Self::FeeWithoutRelayer => "pass --relayer ADDR, or --fee 0",
+            Self::NoExitRootYet { .. } => {
+                "wait until then (a younger root would tell everyone which block holds the note, docs/shielded.md S-6.4), then run the command again"
+            }
+            Self::RelayRequest(_) => {
+                "ask for a fresh request written by `debye wallet exit --private --out FILE`"
             }
             Self::NoShieldedKeys => {
                 "run any command that unlocks the wallet (e.g. `debye wallet sync`) once to derive its shielded keys"

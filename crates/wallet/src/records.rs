@@ -108,6 +108,30 @@ pub enum Activity {
         /// The contract's exit id.
         exit_id: B256,
     },
+    /// A private deposit into the shielded pool (docs/shielded.md S-5.3).
+    #[serde(rename_all = "camelCase")]
+    PrivateDeposit {
+        /// Its index in the pool's deposit queue.
+        index: u32,
+        /// Token field element (0 = ETH).
+        token: U256,
+        /// Amount in token units.
+        amount: u64,
+    },
+    /// A ZK exit of a note, proven (`exit: None`) or started on L1 (S-5.5).
+    #[serde(rename_all = "camelCase")]
+    PrivateExit {
+        /// The note's position.
+        position: u64,
+        /// The L1 payee.
+        recipient: Address,
+        /// The note's amount in token units.
+        amount: u64,
+        /// The relayer's fee in token units.
+        fee: u64,
+        /// The pool's exit index once started.
+        exit: Option<u32>,
+    },
     /// A coin history or block was refused.
     #[serde(rename_all = "camelCase")]
     Alert {

@@ -7,7 +7,11 @@ use alloy_primitives::{Address, U256};
 use serde::Serialize;
 
 use super::context::Context;
-use crate::{error::Result, shielded::format_amount, wallet::Wallet};
+use crate::{
+    error::Result,
+    shielded::{WithheldAlert, format_amount},
+    wallet::Wallet,
+};
 
 /// One token's shielded balance.
 #[derive(Clone, Debug, Serialize)]
@@ -18,6 +22,8 @@ pub struct PrivateBalance {
     pub unspent: u64,
     /// In a transfer the wallet built, not yet in a block.
     pub pending: u64,
+    /// In notes whose exit is proven or started (S-5.5).
+    pub exiting: u64,
 }
 
 /// One token's balances.
@@ -47,6 +53,9 @@ pub struct BalanceOutput {
     pub private: Vec<PrivateBalance>,
     /// Last block scanned for shielded notes.
     pub private_scanned_to: u64,
+    /// The withheld-data alert, when raised (S-7.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_withheld: Option<WithheldAlert>,
     /// Whether the wallet holds no coin at all (the text then says how to get some).
     #[serde(skip)]
     pub empty: bool,
@@ -65,15 +74,19 @@ impl fmt::Display for BalanceOutput {
         for b in &self.private {
             write!(
                 f,
-                "\n  private {}: {} unspent, {} pending",
+                "\n  private {}: {} unspent, {} pending, {} exiting",
                 if b.token.is_zero() {
                     "ETH".to_owned()
                 } else {
                     format!("token {:#x}", b.token)
                 },
                 format_amount(&b.token, b.unspent),
-                format_amount(&b.token, b.pending)
+                format_amount(&b.token, b.pending),
+                format_amount(&b.token, b.exiting)
             )?;
+        }
+        if let Some(a) = &self.private_withheld {
+            write!(f, "\n  ALERT: {}", a.message())?;
         }
         if self.empty && self.private.is_empty() {
             write!(f, "\n  no coins yet: deposit with `debye wallet deposit`")?;
@@ -99,17 +112,28 @@ pub fn run(ctx: &Context) -> Result<BalanceOutput> {
         address: s.address,
         synced_to: s.synced_to,
         balances,
-        private: s
-            .shielded
-            .balances()
-            .into_iter()
-            .map(|(token, (unspent, pending))| PrivateBalance {
-                token,
-                unspent,
-                pending,
-            })
-            .collect(),
+        private: {
+            let exiting = s.shielded.exiting();
+            let mut tokens: Vec<U256> = s.shielded.balances().keys().copied().collect();
+            tokens.extend(exiting.keys());
+            tokens.sort();
+            tokens.dedup();
+            let bal = s.shielded.balances();
+            tokens
+                .into_iter()
+                .map(|token| {
+                    let (unspent, pending) = bal.get(&token).copied().unwrap_or_default();
+                    PrivateBalance {
+                        token,
+                        unspent,
+                        pending,
+                        exiting: exiting.get(&token).copied().unwrap_or_default(),
+                    }
+                })
+                .collect()
+        },
         private_scanned_to: s.shielded.scanned_to,
+        private_withheld: s.shielded.withheld.clone(),
         empty: s.coins.is_empty(),
     })
 }

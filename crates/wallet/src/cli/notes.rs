@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::context::Context;
 use crate::{
     error::Result,
-    shielded::{NoteStatus, format_amount},
+    shielded::{NoteStatus, WithheldAlert, format_amount},
     wallet::Wallet,
 };
 
@@ -43,10 +43,16 @@ pub struct NotesOutput {
     pub notes: Vec<NoteLine>,
     /// Own deposits not appended yet.
     pub expected: usize,
+    /// The withheld-data alert, when raised (S-7.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<WithheldAlert>,
 }
 
 impl fmt::Display for NotesOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(a) = &self.withheld {
+            writeln!(f, "ALERT: {}", a.message())?;
+        }
         write!(f, "shielded notes (scanned to block {})", self.scanned_to)?;
         if self.notes.is_empty() {
             write!(
@@ -55,11 +61,7 @@ impl fmt::Display for NotesOutput {
             )?;
         }
         for n in &self.notes {
-            let status = match n.status {
-                NoteStatus::Unspent => "unspent".to_owned(),
-                NoteStatus::Pending { expiry } => format!("pending until {expiry}"),
-                NoteStatus::Spent { block } => format!("spent in block {block}"),
-            };
+            let status = n.status.describe();
             write!(
                 f,
                 "\n  #{} (block {}): {}, {status}",
@@ -95,5 +97,6 @@ pub fn run(ctx: &Context) -> Result<NotesOutput> {
             })
             .collect(),
         expected: s.expected.len(),
+        withheld: s.withheld.clone(),
     })
 }

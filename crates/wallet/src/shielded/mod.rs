@@ -7,6 +7,7 @@
 //! their L1 commitment and the blocks' shielded sections, so the RPC glue stays a thin layer.
 
 pub mod address;
+pub mod exit;
 pub mod keys;
 pub mod notes;
 pub mod scan;
@@ -18,7 +19,7 @@ use ark_ff::{BigInteger, PrimeField};
 use debye_zk::Fr;
 
 pub use address::PrivateAddress;
-pub use notes::{NoteRecord, NoteStatus, ShieldedState};
+pub use notes::{NoteRecord, NoteStatus, ShieldedState, WithheldAlert};
 
 /// `REP`: a wallet proves against a root at least this old when one holds its notes
 /// (docs/shielded.md §1.4, S-6.4).

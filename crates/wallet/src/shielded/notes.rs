@@ -32,6 +32,58 @@ pub enum NoteStatus {
         /// The block.
         block: u64,
     },
+    /// The wallet proved its exit (S-5.5) to `recipient`; nobody has started it on L1 yet as
+    /// far as the wallet saw. Back to unspent if L1's time passes `expiry` with no exit started
+    /// (`startExit` refuses an expired request).
+    #[serde(rename_all = "camelCase")]
+    Exiting {
+        /// The exit request's expiry (unix seconds).
+        expiry: u64,
+        /// The L1 payee.
+        recipient: alloy_primitives::Address,
+    },
+    /// Exit `exit` started on L1 for it (its `ShieldedExitStarted` event names its nullifier).
+    #[serde(rename_all = "camelCase")]
+    Exited {
+        /// The pool's exit index.
+        exit: u32,
+    },
+}
+
+impl NoteStatus {
+    /// Where the note stands, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Unspent => "unspent".into(),
+            Self::Pending { expiry } => format!("pending until {expiry}"),
+            Self::Spent { block } => format!("spent in block {block}"),
+            Self::Exiting { expiry, recipient } => {
+                format!("exit proven to {recipient}, not started yet (request expires at {expiry})")
+            }
+            Self::Exited { exit } => format!("exiting on L1 (exit {exit})"),
+        }
+    }
+}
+
+/// Why the wallet raised the withheld-data alert (docs/shielded.md S-7.2, §7.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithheldAlert {
+    /// The committed block whose shielded data the operator does not serve, or serves not
+    /// matching its header.
+    pub block: u64,
+    /// What was wrong.
+    pub reason: String,
+}
+
+impl WithheldAlert {
+    /// The plain message `sync`, `balance` and `notes` print.
+    pub fn message(&self) -> String {
+        format!(
+            "block {}'s shielded data is withheld: exit your notes now (debye wallet exit --private --note ID --to ADDR --submit); {}",
+            self.block, self.reason
+        )
+    }
 }
 
 /// A path to the `noteRoot` of committed block `block` (whose header is in
@@ -182,10 +234,18 @@ pub struct ShieldedState {
     /// Own deposits not yet appended.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected: Vec<ExpectedNote>,
+    /// Last L1 block whose pool logs (deposits, exit starts) the wallet has read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_logs_to: Option<u64>,
+    /// Set when a committed block's shielded data was withheld (S-7.2): the wallet accepts no
+    /// note past it and tells its user to exit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld: Option<WithheldAlert>,
 }
 
 impl ShieldedState {
-    /// Balances per token: `(unspent, pending)`.
+    /// Balances per token: `(unspent, pending)`; notes being exited are in neither (see
+    /// [`Self::exiting`]).
     pub fn balances(&self) -> BTreeMap<U256, (u64, u64)> {
         let mut out: BTreeMap<U256, (u64, u64)> = BTreeMap::new();
         for n in &self.notes {
@@ -193,7 +253,24 @@ impl ShieldedState {
             match n.status {
                 NoteStatus::Unspent => e.0 = e.0.saturating_add(n.amount),
                 NoteStatus::Pending { .. } => e.1 = e.1.saturating_add(n.amount),
-                NoteStatus::Spent { .. } => {}
+                NoteStatus::Spent { .. }
+                | NoteStatus::Exiting { .. }
+                | NoteStatus::Exited { .. } => {}
+            }
+        }
+        out
+    }
+
+    /// Per token, the amount in notes whose exit is proven or started (S-5.5).
+    pub fn exiting(&self) -> BTreeMap<U256, u64> {
+        let mut out: BTreeMap<U256, u64> = BTreeMap::new();
+        for n in &self.notes {
+            if matches!(
+                n.status,
+                NoteStatus::Exiting { .. } | NoteStatus::Exited { .. }
+            ) {
+                let e = out.entry(n.token).or_default();
+                *e = e.saturating_add(n.amount);
             }
         }
         out

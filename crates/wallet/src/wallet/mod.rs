@@ -9,6 +9,7 @@ pub mod backup;
 pub mod base;
 pub mod pay;
 pub mod private;
+pub mod private_l1;
 pub mod sync;
 
 pub use backup::BACKUP_VERSION;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use debye_l1::{L1, contracts::DebyeChainClient};
+use debye_l1::{L1, contracts::DebyeChainClient, pool::ShieldedPoolClient};
 use debye_primitives::{Block, Segment, SignedTransaction, SumMerkleTree};
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ use crate::{
         verify::{HistoryVerifier, Piece, verify_history},
     },
     records::{Activity, Coin, CoinStatus},
-    shielded::scan::Received,
+    shielded::{WithheldAlert, scan::Received},
     source::BlockSource,
 };
 
@@ -43,6 +43,10 @@ pub struct SyncReport {
     /// Positions of own notes whose nullifier appeared in a committed block.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes_spent: Vec<u64>,
+    /// The withheld-data alert (docs/shielded.md S-7.2) when it stands after this sync: a
+    /// committed block's shielded section is not served, or does not match its header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shielded_withheld: Option<WithheldAlert>,
 }
 
 /// Blocks fetched during one operation, each with its recomputed tree.
@@ -198,6 +202,12 @@ impl Wallet {
         let mut incoming: Vec<Segment> = Vec::new();
         // The shielded side follows the same checked blocks, from where its own scan stopped.
         let mut scanner = self.scanner.clone();
+        if let Some(s) = &scanner {
+            // The pool's logs first: a deposit must be expected before its DEPOSIT entry is
+            // scanned (a restored wallet learns its deposits only there, S-6.2).
+            let pool = ShieldedPoolClient::at(client.l1(), client.shielded_pool().await?);
+            self.follow_pool(&pool, s).await?;
+        }
         let start = scanner.as_ref().map_or(first, |_| {
             first.min(self.store.state.shielded.scanned_to + 1)
         });
@@ -219,6 +229,11 @@ impl Wallet {
             };
             if let Some(e) = fault {
                 self.alert(&mut report, n, &e);
+                // The shielded section of a block nobody serves is withheld too (S-7.2): the
+                // wallet must leave before the operator can spend what only it knows.
+                if scanner.is_some() && n > self.store.state.shielded.scanned_to {
+                    self.raise_withheld(&mut report, n, e.to_string());
+                }
                 // Every coin live at this block is at risk: the wallet cannot prove what
                 // happened to it, so it must leave.
                 for c in &mut self.store.state.coins {
@@ -242,6 +257,10 @@ impl Wallet {
                         if block.header.entry_count > 0 {
                             state.refresh_paths()?;
                         }
+                        // A body that now matches ends an alert raised for this block.
+                        if state.withheld.as_ref().is_some_and(|a| a.block <= n) {
+                            state.withheld = None;
+                        }
                         self.store.state.shielded = state;
                         report.notes_received.extend(scan.received);
                         report.notes_spent.extend(scan.spent);
@@ -250,6 +269,11 @@ impl Wallet {
                         // The section does not match the committed header: treat the block as
                         // withheld on the shielded side (S-7.2); stop scanning there.
                         self.alert(&mut report, n, &e);
+                        let reason = match &e {
+                            Error::ShieldedBlock { reason, .. } => reason.clone(),
+                            other => other.to_string(),
+                        };
+                        self.raise_withheld(&mut report, n, reason);
                         scanner = None;
                     }
                     Err(e) => return Err(e),
@@ -349,8 +373,27 @@ impl Wallet {
                 Err(e) => return Err(e),
             }
         }
+        report.shielded_withheld = self.store.state.shielded.withheld.clone();
         self.save()?;
         Ok(report)
+    }
+
+    /// Raises the withheld-data alert for block `block` (S-7.2): kept in the store, so
+    /// `balance` and `notes` repeat it until a matching body is scanned.
+    fn raise_withheld(&mut self, report: &mut SyncReport, block: u64, reason: String) {
+        let alert = WithheldAlert { block, reason };
+        report
+            .alerts
+            .push(format!("ShieldedWithheld: {}", alert.message()));
+        self.store.state.activity.push(Activity::Alert {
+            block,
+            code: "ShieldedWithheld".into(),
+            message: alert.message(),
+        });
+        let s = &mut self.store.state.shielded;
+        if s.withheld.as_ref().is_none_or(|a| a.block >= block) {
+            s.withheld = Some(alert);
+        }
     }
 
     fn alert(&mut self, report: &mut SyncReport, block: u64, e: &Error) {

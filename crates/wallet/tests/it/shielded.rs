@@ -9,8 +9,11 @@ use debye_primitives::{
     BlockHeader,
     shielded::{Entry, EntryBody, entries_root},
 };
+use debye_wallet::Error;
 use debye_wallet::shielded::{
-    NoteStatus, PrivateAddress, ShieldedState, fr_to_u256,
+    NoteStatus, PrivateAddress, ShieldedState,
+    exit::{ExitParams, RelayRequest},
+    fr_to_u256,
     notes::ExpectedNote,
     scan::Scanner,
     transfer::{PrivateTransfer, TransferRequest},
@@ -292,9 +295,12 @@ fn private_transfer_between_two_wallets() {
 }
 
 fn groth16_proof(t: &PrivateTransfer) -> groth16::JoinSplitProof {
+    proof_of_words(&t.body.proof)
+}
+
+fn proof_of_words(p: &[U256; 8]) -> groth16::JoinSplitProof {
     use ark_bn254::{Fq, Fq2, G1Affine, G2Affine};
     let f = |x: &U256| Fq::from_be_bytes_mod_order(&x.to_be_bytes::<32>());
-    let p = &t.body.proof;
     groth16::JoinSplitProof {
         a: G1Affine::new(f(&p[0]), f(&p[1])),
         b: G2Affine::new(Fq2::new(f(&p[3]), f(&p[2])), Fq2::new(f(&p[5]), f(&p[4]))),
@@ -539,4 +545,522 @@ async fn sync_scans_each_committed_shielded_section_once() {
     let reopened =
         debye_wallet::Wallet::open(&dir.path().join("a"), &"correct horse".into()).unwrap();
     assert_eq!(bal(&reopened), (1_000, 0));
+}
+
+fn exit_params(position: u64, now: u64) -> ExitParams {
+    ExitParams {
+        position,
+        recipient: Address::repeat_byte(0xee),
+        fee: 25,
+        fee_recipient: Address::repeat_byte(0x77),
+        chain_id: 31337,
+        pool: POOL,
+        now,
+        ttl: 3600,
+        allow_young_root: false,
+    }
+}
+
+/// The exit of a whole note (S-5.5): refused with a typed reason for each bad input, refused
+/// until a root a day old holds the note (S-6.4, saying when), then proven against that root
+/// with kind EXIT, `publicAmount = −v`, both outputs `CM_ZERO` and no ciphertext hashes; the
+/// relay request round-trips and a tampered one is refused; the note leaves the balance.
+#[test]
+fn exit_of_a_whole_note_is_proven_against_a_day_old_root() {
+    let (pk, vk) = setup();
+    let mut chain = Chain::new();
+    let mut alice = Holder::new(0xa2);
+    let b1 = vec![alice.deposit(1_000, 0, 0)];
+    let h1 = chain.block(&b1, T0);
+    alice.scan(&h1, &b1);
+    let pos = alice.state.notes[0].position;
+
+    // Too early: the only root holding the note is younger than REP; the error says when.
+    let e = alice
+        .state
+        .build_exit(&alice.scanner, pk, &exit_params(pos, T0 + 60))
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::NoExitRootYet { position: 0, ready_at } if ready_at == T0 + 86_400),
+        "{e}"
+    );
+    // Bad inputs, each with its own refusal, before any proving.
+    let later = T0 + 86_400 + 60;
+    let bad = |s: &ShieldedState, f: &dyn Fn(&mut ExitParams)| {
+        let mut p = exit_params(pos, later);
+        f(&mut p);
+        s.check_exit(&p).unwrap_err().code()
+    };
+    assert_eq!(bad(&alice.state, &|p| p.position = 99), "UnknownNote");
+    assert_eq!(bad(&alice.state, &|p| p.fee = 1_001), "FeeAboveAmount");
+    assert_eq!(
+        bad(&alice.state, &|p| p.recipient = Address::ZERO),
+        "ZeroRecipient"
+    );
+    assert_eq!(
+        bad(&alice.state, &|p| p.fee_recipient = Address::ZERO),
+        "FeeWithoutRelayer"
+    );
+
+    let h2 = chain.block(&[], T0 + 86_400 + 5);
+    alice.scan(&h2, &[]);
+    let x = alice
+        .state
+        .build_exit(&alice.scanner, pk, &exit_params(pos, later))
+        .unwrap();
+    assert_eq!(x.root_header, h1);
+    assert!(!x.root_reveals_timing);
+    assert_eq!((x.amount, x.token, x.ext.fee), (1_000, Address::ZERO, 25));
+    assert_eq!(x.ext.kind, 3);
+    assert_eq!((x.ext.ct_hash0, x.ext.ct_hash1), (B256::ZERO, B256::ZERO));
+    assert!(x.ext.expiry > later && x.ext.expiry <= later + 86_400);
+    assert_eq!(x.nullifiers[0], alice.state.notes[0].nullifier);
+    assert_ne!(x.nullifiers[0], x.nullifiers[1]);
+    // The proof verifies against the inputs L1 rebuilds (S-5.5): the header's root, CM_ZERO
+    // outputs, r − v, the token, the hash of the external data as debye-zk computes it.
+    let zk_ext = debye_zk::ext_data::ExtData::exit(
+        x.ext.recipient.into_array(),
+        x.ext.fee_recipient.into_array(),
+        25,
+        x.ext.expiry,
+        31337,
+        POOL.into_array(),
+        x.ext.nonce.0,
+    );
+    let public = PublicInputs {
+        root: fr(&U256::from_be_bytes(h1.note_root.0)),
+        nullifiers: x.nullifiers.map(|n| fr(&n)),
+        commitments: [debye_zk::note::cm_zero(); 2],
+        public_amount: -Fr::from(1_000u64),
+        token: Fr::from(0u64),
+        ext_data_hash: zk_ext.hash(),
+    };
+    let proof = proof_of_words(&x.proof);
+    assert!(groth16::verify(vk, &public, &proof).unwrap());
+    // Mutation: the same proof for a larger amount does not verify.
+    let more = PublicInputs {
+        public_amount: -Fr::from(1_001u64),
+        ..public
+    };
+    assert!(!groth16::verify(vk, &more, &proof).unwrap());
+
+    // The relay request: versioned JSON that round-trips; a wrong version or a hand-edited
+    // outer field is refused by name.
+    let req = RelayRequest::new(x.clone());
+    let text = serde_json::to_string_pretty(&req).unwrap();
+    assert_eq!(RelayRequest::parse(&text).unwrap(), req);
+    assert_eq!(req.payout(), 975);
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["version"] = 2.into();
+    assert_eq!(
+        RelayRequest::parse(&v.to_string()).unwrap_err().code(),
+        "RelayRequest"
+    );
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["rootBlock"] = 2.into();
+    assert!(RelayRequest::parse(&v.to_string()).is_err());
+
+    // Marked exiting: out of the balance, counted as exiting, not exitable twice; started on L1.
+    alice.state.mark_exiting(&x);
+    assert_eq!(alice.unspent(), 0);
+    assert_eq!(alice.state.exiting()[&U256::ZERO], 1_000);
+    assert_eq!(bad(&alice.state, &|_| {}), "NoteNotSpendable");
+    assert!(alice.state.mark_exit_started(&x.nullifiers[0], 4));
+    assert_eq!(alice.state.notes[0].status, NoteStatus::Exited { exit: 4 });
+    assert!(!alice.state.mark_exit_started(&x.nullifiers[1], 5));
+}
+
+/// The whole private path on revm against the pool and the anchor: `deposit --private` queues
+/// a real L1 deposit whose note the wallet finds once a committed block appends it; a day later
+/// it proves the note's exit to a fresh address with a relayer's fee; another account relays
+/// the request (bond and gas), and after the exit period processing the queue and withdrawing
+/// pays the recipient exactly `amount − fee` and the relayer exactly `fee` (its bond back).
+#[tokio::test]
+async fn private_deposit_then_exit_through_a_relayer_pays_amount_minus_fee() {
+    use debye_l1::{L1, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::{finalize, relay};
+    const GWEI: u64 = 1_000_000_000;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let scanner = Scanner::new(keys.clone());
+
+    // deposit --private: 2 ETH as 2·10^9 gwei units (S-5.2).
+    let amount = 2 * GWEI;
+    let dep = w.deposit_private(&pool, &keys, None, amount).await.unwrap();
+    assert_eq!(
+        dep.base_units,
+        U256::from(2u128 * 1_000_000_000_000_000_000)
+    );
+    assert_eq!(w.state().shielded.expected.len(), 1);
+    // The operator appends it (DEPOSIT entry for queue index 0, cursor 1) in block 1.
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, amount);
+    let position = w.state().shielded.notes[0].position;
+
+    // A restore from the keys alone (no expected note) finds the deposit in the pool's log.
+    let mut restored = crate::util::wallet(&dir.path().join("r"), 1);
+    restored.shielded_keys(&"correct horse".into()).unwrap();
+    restored.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        restored.state().shielded.notes,
+        w.state().shielded.notes,
+        "a restored wallet finds its deposit from the L1 log"
+    );
+
+    // A day later a root at least REP old holds the note (S-6.4).
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let now = n.l1.timestamp().await.unwrap();
+    let recipient = Address::repeat_byte(0x99);
+    let relayer = debye_primitives::test_utils::test_address(2);
+    let fee = 3_000_000; // 0.003 ETH
+    let params = ExitParams {
+        position,
+        recipient,
+        fee,
+        fee_recipient: relayer,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now,
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w.build_private_exit(&scanner, &setup().0, &params).unwrap();
+    assert_eq!(x.root_header.number, 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, 0);
+    assert_eq!(w.state().shielded.exiting()[&U256::ZERO], amount);
+    let file = serde_json::to_string(&RelayRequest::new(x.clone())).unwrap();
+
+    // Any account with ETH relays it: the recipient has none.
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+    let relayer_before = n.l1.balance(relayer).await.unwrap();
+    // A relayer cannot raise its fee: the proof binds the external data (S-3.4), so L1 refuses.
+    let mut greedy = RelayRequest::parse(&file).unwrap();
+    greedy.exit.ext.fee += 1;
+    let e = relay(&pool, relayer, &greedy).await.unwrap_err();
+    assert_eq!(e.code(), "L1", "{e}");
+    // A request whose root header is not the committed one is refused before any gas is spent.
+    let mut forged = RelayRequest::parse(&file).unwrap();
+    forged.exit.root_header.timestamp += 1;
+    let e = relay(&pool, relayer, &forged).await.unwrap_err();
+    assert_eq!(e.code(), "RelayRequest", "{e}");
+    assert_eq!(n.l1.balance(relayer).await.unwrap(), relayer_before);
+    let started = relay(&pool, relayer, &RelayRequest::parse(&file).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            started.index,
+            started.amount,
+            started.fee,
+            started.recipient
+        ),
+        (0, amount, fee, recipient)
+    );
+    // The wallet sees the start in the pool's log: the note is exited.
+    w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited { exit: 0 }
+    );
+
+    // Not mature yet: nothing is paid.
+    let early = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert!(early.paid.is_empty());
+    assert_eq!(early.waiting, vec![(0, started.exitable_at)]);
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+
+    // After the exit period (time travel on revm) it pays.
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![0]);
+    let gwei = |u: u64| U256::from(u) * U256::from(GWEI);
+    assert_eq!(
+        n.l1.balance(recipient).await.unwrap(),
+        gwei(amount - fee),
+        "the recipient receives exactly amount - fee"
+    );
+    // The embedded L1 charges no gas: the relayer's bond came back and it earned the fee.
+    assert_eq!(
+        n.l1.balance(relayer).await.unwrap(),
+        relayer_before + gwei(fee),
+        "the relayer earns exactly the fee"
+    );
+    assert!(
+        pool.credit_of(Address::ZERO, recipient)
+            .await
+            .unwrap()
+            .is_zero()
+    );
+}
+
+/// Withheld shielded data (S-7.2, §7.4): a committed block whose served section does not match
+/// its header, or that is not served at all, raises a typed alert that `sync` reports and the
+/// store keeps (so `balance` and `notes` repeat it); a matching body ends it.
+#[tokio::test]
+async fn withheld_shielded_data_raises_a_standing_alert() {
+    use debye_primitives::{ShieldedEntry, ShieldedSection};
+    use debye_wallet::cli::{balance, context::Context, notes};
+    let n = crate::util::net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let wdir = dir.path().join("a");
+    let mut w = crate::util::wallet(&wdir, 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let deposit_entry = |w: &mut debye_wallet::Wallet, first: u64| {
+        let dep = w.prepare_private_deposit(&keys, U256::ZERO, 500).unwrap();
+        ShieldedEntry {
+            entry: Entry::deposit(first, B256::ZERO, dep.commitment, 0),
+            ciphertexts: vec![],
+        }
+    };
+    let e1 = deposit_entry(&mut w, 0);
+    n.chain.commit_shielded(vec![e1]).await.unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none() && r.alerts.is_empty());
+
+    // Block 2 is committed, but the operator serves a section that does not match it.
+    let e2 = deposit_entry(&mut w, 2);
+    n.chain.commit_shielded(vec![e2]).await.unwrap();
+    n.chain
+        .serve_section(2, Some(ShieldedSection::new(Vec::new())));
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    let alert = r.shielded_withheld.clone().expect("a withheld alert");
+    assert_eq!(alert.block, 2);
+    let said =
+        "block 2's shielded data is withheld: exit your notes now (debye wallet exit --private";
+    assert!(r.alerts.iter().any(|a| a.contains(said)), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.withheld, Some(alert));
+    assert_eq!(
+        w.state().shielded.scanned_to,
+        1,
+        "nothing past it is accepted"
+    );
+    // `balance` and `notes` (read from the store, no passphrase) repeat it.
+    let ctx = Context::new(Some(wdir.clone()), false, None).unwrap();
+    let b = balance::run(&ctx).unwrap();
+    assert_eq!(b.private_withheld.as_ref().map(|a| a.block), Some(2));
+    assert!(b.to_string().contains(said), "{b}");
+    let listed = notes::run(&ctx).unwrap();
+    assert!(listed.to_string().contains(said), "{listed}");
+
+    // The real body ends the alert; the note in it arrives.
+    n.chain.serve_section(2, None);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none(), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.scanned_to, 2);
+    assert_eq!(w.state().shielded.notes.len(), 2);
+
+    // A block not served at all is withheld too.
+    n.chain.commit_pending().await.unwrap();
+    n.chain.withhold(3);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.shielded_withheld.map(|a| a.block), Some(3));
+    assert!(!balance::run(&ctx).unwrap().to_string().is_empty());
+}
+
+/// An ERC-20 listed for the pool with a unit of 100 base units: `deposit --private` of 30 units
+/// moves 3,000 base units; the wallet exits the note itself (`exit --private --submit`: it pays
+/// bond and gas, no fee) and after the exit period the recipient withdraws exactly 3,000.
+#[tokio::test]
+async fn private_erc20_deposit_and_direct_exit() {
+    use debye_l1::{L1, contracts::TestTokenClient, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::finalize;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let token = TestTokenClient::deploy(n.l1.clone(), n.operator, "Debye USD", "dUSD")
+        .await
+        .unwrap();
+    pool.list_token(n.operator, token.address(), 100)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    token
+        .mint(n.operator, w.address(), U256::from(5_000u64))
+        .await
+        .unwrap();
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let dep = w
+        .deposit_private(&pool, &keys, Some(token.address()), 30)
+        .await
+        .unwrap();
+    assert_eq!(dep.base_units, U256::from(3_000u64));
+    assert_eq!(
+        token.balance_of(pool.address()).await.unwrap(),
+        U256::from(3_000u64)
+    );
+    // An unlisted token is refused before anything moves.
+    let e = w
+        .deposit_private(&pool, &keys, Some(Address::repeat_byte(7)), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidAmount");
+    assert_eq!(w.state().shielded.expected.len(), 1);
+
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let field = U256::from_be_slice(token.address().as_slice());
+    assert_eq!(w.state().shielded.balances()[&field].0, 30);
+
+    let recipient = Address::repeat_byte(0x98);
+    let params = ExitParams {
+        position: w.state().shielded.notes[0].position,
+        recipient,
+        fee: 0,
+        fee_recipient: Address::ZERO,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now: n.l1.timestamp().await.unwrap(),
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w
+        .build_private_exit(&Scanner::new(keys), &setup().0, &params)
+        .unwrap();
+    let started = w.submit_private_exit(&pool, &x).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited {
+            exit: started.index
+        }
+    );
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, w.address(), token.address(), &[recipient])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![started.index]);
+    assert_eq!(
+        token.balance_of(recipient).await.unwrap(),
+        U256::from(3_000u64)
+    );
+}
+
+/// The same private path against the REAL operator node (in process, JSON-RPC on loopback, the
+/// embedded L1): the node imports the wallet's pool deposit from L1 and appends it; the wallet
+/// finds the note by syncing over the node's API; a relayer starts the wallet's exit and after
+/// the exit period the recipient is paid exactly `amount − fee` and the relayer `fee`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_operator_appends_a_private_deposit_and_the_note_exits_through_a_relayer() {
+    use std::{sync::Arc, time::Duration};
+
+    use debye_l1::{EmbeddedL1, L1, contracts::DebyeChainClient, pool::ShieldedPoolClient};
+    use debye_operator::{
+        DEV_OPERATOR, Operator,
+        test_utils::{config, eventually},
+    };
+    use debye_primitives::test_utils::test_address;
+    use debye_wallet::{
+        rpc::RpcSource,
+        wallet::private_l1::{finalize, relay},
+    };
+    const GWEI: u64 = 1_000_000_000;
+    let patience = Duration::from_secs(30);
+    let l1 = Arc::new(EmbeddedL1::new());
+    let eth = U256::from(10u64).pow(U256::from(18u64));
+    let deployer = Address::repeat_byte(0x0e);
+    let relayer = test_address(2);
+    for a in [deployer, test_address(1), relayer] {
+        l1.fund(a, U256::from(100u64) * eth);
+    }
+    let chain = DebyeChainClient::deploy(l1.clone(), deployer, DEV_OPERATOR)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = Operator::start(config(&dir.path().join("op")), chain.clone(), DEV_OPERATOR)
+        .await
+        .unwrap();
+    let source = RpcSource::connect(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let pool = ShieldedPoolClient::of_chain(&chain).await.unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+
+    let amount = 3 * GWEI;
+    let dep = w.deposit_private(&pool, &keys, None, amount).await.unwrap();
+    let imported = || {
+        node.metrics()
+            .shielded_deposits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert!(
+        eventually(patience, async || imported() >= 1).await,
+        "the node did not import the deposit"
+    );
+    let block = node.flush().await.unwrap().expect("a block");
+    assert!(
+        eventually(patience, async || node.status().l1_committed >= block).await,
+        "block {block} not committed: {:?}",
+        node.status()
+    );
+    let r = w.sync(&chain, &source).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1, "{r:?}");
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, amount);
+    let note = w.state().shielded.notes[0].clone();
+    assert_eq!(note.commitment, dep.deposit.commitment);
+
+    // A day later the block's root is old enough (S-6.4); prove, relay, wait, pay.
+    l1.advance_time(86_400 + 60).await.unwrap();
+    let recipient = Address::repeat_byte(0x97);
+    let fee = 5_000_000;
+    let params = ExitParams {
+        position: note.position,
+        recipient,
+        fee,
+        fee_recipient: relayer,
+        chain_id: l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now: l1.timestamp().await.unwrap(),
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w
+        .build_private_exit(&Scanner::new(keys), &setup().0, &params)
+        .unwrap();
+    assert_eq!(x.root_header.number, block);
+    let relayer_before = l1.balance(relayer).await.unwrap();
+    let started = relay(&pool, relayer, &RelayRequest::new(x)).await.unwrap();
+    let wait = started.exitable_at - l1.timestamp().await.unwrap() + 1;
+    l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![started.index]);
+    let gwei = |u: u64| U256::from(u) * U256::from(GWEI);
+    assert_eq!(l1.balance(recipient).await.unwrap(), gwei(amount - fee));
+    assert_eq!(
+        l1.balance(relayer).await.unwrap(),
+        relayer_before + gwei(fee)
+    );
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
 }
