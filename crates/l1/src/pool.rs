@@ -373,6 +373,21 @@ impl<L: L1> ShieldedPoolClient<L> {
         })
     }
 
+    /// How many started exits have been moved into their token's queue (`exitsQueued`).
+    pub async fn exits_queued(&self) -> Result<u32> {
+        self.view(ShieldedPool::exitsQueuedCall {}).await
+    }
+
+    /// Moves started exits into their tokens' queues (S-5.7, docs/shielded.md §9 Q1: `startExit`
+    /// only writes its record). `records` are the records of the pending exits from
+    /// [`Self::exits_queued`] on, in start order (cancelled ones are skipped by the pool without
+    /// a record). Returns how many exits are queued afterwards.
+    pub async fn queue_exits(&self, from: Address, records: Vec<ExitRecord>) -> Result<u32> {
+        self.send(from, ShieldedPool::queueExitsCall { records }, U256::ZERO)
+            .await?;
+        self.exits_queued().await
+    }
+
     /// Processes `token`'s exit queue (S-5.7) from `from`: `records` are the pending exits'
     /// records in queue order (`(prioKey, index)`); it stops at the first immature head.
     pub async fn process_exits(

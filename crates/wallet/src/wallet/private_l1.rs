@@ -170,11 +170,24 @@ pub async fn finalize<L: L1>(
     accounts: &[Address],
 ) -> Result<FinalizeReport> {
     let tip = pool.l1().block_number().await?;
+    let queued = pool.exits_queued().await?;
     let mut pending = Vec::new();
+    let mut unqueued = Vec::new();
     for e in pool.exit_starts(0, tip).await? {
-        if e.record.token == token && pool.exit_status(e.index).await? == ExitStatus::Pending {
+        if pool.exit_status(e.index).await? != ExitStatus::Pending {
+            continue;
+        }
+        // S-5.7: exits started before a head matured must be in the queue before it is paid;
+        // queue every pending one (of any token), in start order.
+        if e.index >= queued {
+            unqueued.push(e.record.clone());
+        }
+        if e.record.token == token {
             pending.push(e);
         }
+    }
+    if !unqueued.is_empty() {
+        pool.queue_exits(from, unqueued).await?;
     }
     pending.sort_by_key(|e| (e.record.prioKey, e.index));
     let mut report = FinalizeReport {
