@@ -8,6 +8,7 @@
 //! so a delegated prover (seed 004) cannot spend or alter a transaction on its own.
 
 pub mod babyjub;
+pub mod batch;
 pub mod bench;
 pub mod circuit;
 pub mod eddsa;

@@ -250,12 +250,13 @@ impl ShieldedSeq {
         let statements: Vec<Statement> = checked.iter().map(|c| c.statement.clone()).collect();
         let valid = proof::verify_all(&service.pvk, &statements);
         let mut good = Vec::with_capacity(checked.len());
-        for (c, ok) in checked.into_iter().zip(valid) {
-            if ok {
-                good.push(c);
-            } else {
-                self.pool.release(&c.pooled.sub, &c.pooled.id);
-                let _ = c.reply.send(Err(ShieldedRefusal::BadProof));
+        for (c, verdict) in checked.into_iter().zip(valid) {
+            match verdict {
+                Ok(()) => good.push(c),
+                Err(refusal) => {
+                    self.pool.release(&c.pooled.sub, &c.pooled.id);
+                    let _ = c.reply.send(Err(refusal));
+                }
             }
         }
         let rows: Vec<PendingShielded> = good

@@ -202,3 +202,60 @@ fn batch_verification_agrees_with_single() {
     items[2].0.a = (items[2].0.a * two.inverse().expect("inverse")).into();
     assert!(!groth16::verify_batch(&pvk, &items).expect("batch"));
 }
+
+/// `batch::verify_each` names exactly the bad proofs: a chunk that fails is split into groups
+/// and bisected, and each `false` is certain. Bad proofs at the edges, adjacent, and several in
+/// one group; a batch larger than one chunk; and all-bad.
+#[test]
+fn verify_each_finds_exactly_the_bad_proofs() {
+    use debye_zk::batch::{self, CheckedProof};
+
+    let pvk = groth16::prepare(&keys().1);
+    let checked: Vec<(CheckedProof, _)> = rerandomised(40)
+        .into_iter()
+        .map(|(p, x)| (CheckedProof::new(p).expect("points"), x))
+        .collect();
+    let bad_at = |v: &[(CheckedProof, debye_zk::circuit::PublicInputs)], at: &[usize]| {
+        let mut v = v.to_vec();
+        for &i in at {
+            v[i].1.ext_data_hash += Fr::ONE;
+        }
+        v
+    };
+    for at in [
+        vec![],
+        vec![0],
+        vec![39],
+        vec![7, 8],
+        vec![1, 2, 3, 5, 31, 32],
+        (0..40).collect::<Vec<_>>(),
+    ] {
+        let v = bad_at(&checked, &at);
+        let want: Vec<bool> = (0..v.len()).map(|i| !at.contains(&i)).collect();
+        assert_eq!(
+            batch::verify_each(&pvk, &v).expect("verify"),
+            want,
+            "{at:?}"
+        );
+        let mut rng = StdRng::seed_from_u64(9);
+        assert_eq!(
+            batch::verify_chunk_with_rng(&pvk, &v[..20], &mut rng).expect("verify"),
+            want[..20].to_vec(),
+            "{at:?} in one chunk"
+        );
+    }
+    assert!(batch::verify_each(&pvk, &[]).expect("empty").is_empty());
+    // Two errors that cancel for fixed weights are caught: the weights are random and secret.
+    let two = Fr::from(2u64);
+    let mut v = checked[..2].to_vec();
+    let mut a0 = v[0].0.proof().clone();
+    let mut a1 = v[1].0.proof().clone();
+    a0.a = (a0.a * two).into();
+    a1.a = (a1.a * two.inverse().expect("inverse")).into();
+    v[0].0 = CheckedProof::new(a0).expect("points");
+    v[1].0 = CheckedProof::new(a1).expect("points");
+    assert_eq!(
+        batch::verify_each(&pvk, &v).expect("verify"),
+        vec![false, false]
+    );
+}
