@@ -1,6 +1,6 @@
 //! What an L1 observer can read: every transaction's calldata and every log it left. The demo
 //! searches them for the byte patterns of what a shielded deposit and a private payment must
-//! keep off L1 (docs/shielded.md §9, what an L1 observer learns): a pure search over recorded
+//! keep off L1 (docs/shielded.md S-6.3, what an L1 observer learns): a pure search over recorded
 //! bytes, so the rule is tested on hand-built transactions.
 
 use alloy_primitives::{Address, B256, Bytes, U256};

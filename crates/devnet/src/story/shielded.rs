@@ -5,7 +5,7 @@
 //! Bob exits the whole note to a fresh address through a relayer, who sends `startExit` with the
 //! bond and earns a fee. Each step says what an L1 observer sees; at the end every L1
 //! transaction of the run is searched for what the deposit and the payment must keep off L1
-//! (§9: the exit shows none of the deposit's fields; the payment shows nothing but a header
+//! (S-6.3: the exit shows none of the deposit's fields; the payment shows nothing but a header
 //! hash).
 
 use std::{path::Path, sync::Arc, time::Duration};
@@ -476,10 +476,13 @@ pub(super) async fn act<F: FnMut(String)>(
         Pattern::amount("deposit amount", &amounts(SHIELDED)),
         Pattern::blob("deposit ciphertext", &d.ciphertext),
     ];
-    let mut payment_fields = vec![
+    // The payment's amounts may show in the exit (it pays Bob's whole note); nothing else of
+    // it may show anywhere on L1.
+    let payment_amounts = [
         Pattern::amount("payment amount", &amounts(PAID)),
         Pattern::amount("payment change", &amounts(SHIELDED - PAID)),
     ];
+    let mut payment_fields = owners.to_vec();
     for i in 0..2 {
         payment_fields.push(Pattern::word("payment commitment", t.commitments[i]));
         payment_fields.push(Pattern::word("payment nullifier", t.nullifiers[i]));
@@ -490,16 +493,16 @@ pub(super) async fn act<F: FnMut(String)>(
         .iter()
         .filter(|s| s.selector() != Some(DebyeChain::submitBlockCall::SELECTOR))
         .count();
-    let mut payment_on_l1 = exposures(&payment_fields, between);
-    payment_on_l1.extend(exposures(&owners, &all));
+    let mut payment_on_l1 = exposures(&payment_amounts, between);
+    payment_on_l1.extend(exposures(&payment_fields, &all));
     // The search must see what is there: the deposit's own transaction shows each of its
     // fields, and the exit shows the amount Bob was paid (it is the whole note's).
     let controls: Vec<String> = exposures(&deposit_fields, &all[dep_i..=dep_i])
         .into_iter()
-        .chain(exposures(&payment_fields[..1], &all[exit_i..=exit_i]))
+        .chain(exposures(&payment_amounts[..1], &all[exit_i..=exit_i]))
         .map(|e| e.what)
         .collect();
-    for p in deposit_fields.iter().chain(&payment_fields[..1]) {
+    for p in deposit_fields.iter().chain(&payment_amounts[..1]) {
         if !controls.contains(&p.name) {
             return Err(Error::Inconsistent(format!(
                 "the L1 search misses {} where it is: it would miss it anywhere",
@@ -524,7 +527,7 @@ pub(super) async fn act<F: FnMut(String)>(
     net.step(
         "l1 observer",
         format!(
-            "searched {} L1 transactions and {} logs: no owner, amount, commitment, nullifier or ciphertext of the payment anywhere ({} submitBlock(s) between the deposit and the exit), and no field of the deposit in the exit",
+            "searched {} L1 transactions and {} logs: no owner, commitment, nullifier or ciphertext of the payment anywhere, and no amount of it before the exit ({} submitBlock(s) between the deposit and the exit, nothing else); no field of the deposit in the exit",
             observer.transactions_searched,
             observer.logs_searched,
             between.len()
