@@ -73,7 +73,7 @@ mod token {
 }
 
 pub use chain::{DebyeChain, IDebyeChain, PrimeLib, Types};
-pub use pool::{IShieldedPool, ShieldedPool};
+pub use pool::{IShieldedPool, ShieldedPool, Types as PoolTypes};
 pub use token::TestToken;
 pub use verifier::ExitVerifier;
 
@@ -123,11 +123,15 @@ prime_structs!(PrimeLib::Types => fp_prime::fp_types);
 prime_structs!(pabi::pabi => fp_prime::fp_types);
 prime_structs!(fp_prime::fp_types => pabi::pabi);
 
+// The pool's own copy of the header (its `startExit` and `challengeSpent` take one).
 field_by_field! {
-    pabi::BlockHeader => pool::Types::BlockHeader {
+    pabi::BlockHeader => PoolTypes::BlockHeader {
         number, prevHash, txRoot, accumulator, noteRoot, noteCount, entriesRoot,
         entryCount, depositCursor, exitCursor, timestamp,
     }
+}
+
+field_by_field! {
     Types::ExitData => fp_types::ExitData { owner, start, end, position, txId }
     Types::DepositRecord => fp_types::DepositRecord { owner, start, end, blockNumber }
     Types::OutputProof => fp_types::OutputProof { transaction, outputIndex, header, proof }

@@ -10,6 +10,7 @@ use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, SolEvent};
 
 pub use crate::bindings::IShieldedPool::{self, ExitRecord};
+pub use crate::bindings::PoolTypes;
 pub use crate::bindings::ShieldedPool::{
     self, PoolTokenListed, ShieldedDeposit, ShieldedExitStarted,
 };
@@ -19,6 +20,11 @@ use crate::{
     bindings::Revert,
     contracts::{DebyeChainClient, decode_event, first_event, send_to, view_at},
 };
+
+/// A Plasma header in the pool's ABI type (what `startExit` and `challengeSpent` take).
+pub fn pool_header(h: &debye_primitives::BlockHeader) -> PoolTypes::BlockHeader {
+    debye_primitives::abi::BlockHeader::from(h).into()
+}
 
 /// Decodes revert data as one of the pool's custom errors.
 pub fn decode_pool_revert(data: &[u8]) -> Option<ShieldedPool::ShieldedPoolErrors> {
@@ -243,6 +249,11 @@ impl<L: L1> ShieldedPoolClient<L> {
         filter
     }
 
+    /// The anchor (`DebyeChain`) whose headers the pool trusts.
+    pub async fn chain(&self) -> Result<Address> {
+        self.view(ShieldedPool::chainCall {}).await
+    }
+
     /// The bond `startExit` asks for (wei).
     pub async fn exit_bond(&self) -> Result<U256> {
         Ok(U256::from(
@@ -349,7 +360,7 @@ impl<L: L1> ShieldedPoolClient<L> {
     ) -> Result<ExitStartReceipt> {
         let call = ShieldedPool::startExitCall {
             x: request,
-            rootHeader: debye_primitives::abi::BlockHeader::from(root_header).into(),
+            rootHeader: pool_header(root_header),
         };
         let mut tx = L1Tx::call(from, self.address, call.abi_encode()).with_value(bond);
         tx.gas_limit = Some(START_EXIT_GAS);
@@ -374,7 +385,8 @@ impl<L: L1> ShieldedPoolClient<L> {
         let receipt = self.send(from, call, U256::ZERO).await?;
         let paid = self.indices::<ShieldedPool::ExitPaid, _, _>(&receipt, |e| e.index);
         let mut not_paid = self.indices::<ShieldedPool::ExitRefused, _, _>(&receipt, |e| e.index);
-        not_paid.extend(self.indices::<ShieldedPool::ExitNullifierPaid, _, _>(&receipt, |e| e.index));
+        not_paid
+            .extend(self.indices::<ShieldedPool::ExitNullifierPaid, _, _>(&receipt, |e| e.index));
         Ok(ProcessReceipt {
             paid,
             not_paid,

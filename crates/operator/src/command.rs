@@ -3,7 +3,7 @@
 
 use alloy_primitives::B256;
 use debye_primitives::{SignedTransaction, Transaction};
-use debye_storage::{DepositEntry, ExitEntry};
+use debye_storage::{DepositEntry, ExitEntry, ShieldedDepositEntry, ShieldedExitEntry};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -29,6 +29,16 @@ pub(crate) struct ForcedTx {
     pub(crate) tx: Transaction,
 }
 
+/// What one L1 scan read from the shielded pool (docs/shielded.md S-4.3): deposits to append
+/// and exit starts to import, each in index order.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ShieldedImport {
+    /// `ShieldedDeposit` events.
+    pub(crate) deposits: Vec<ShieldedDepositEntry>,
+    /// `ShieldedExitStarted` events.
+    pub(crate) exits: Vec<ShieldedExitEntry>,
+}
+
 /// A shielded transfer that passed the stateless rules, with where to answer.
 pub(crate) struct ShieldedSubmit {
     pub(crate) id: B256,
@@ -42,17 +52,15 @@ pub(crate) enum Command {
     Submit(Submission),
     /// A shielded transfer past the stateless rules (root, nullifiers and proof next).
     SubmitShielded(Box<ShieldedSubmit>),
-    /// TEST ONLY (`test-utils`): append these commitments as DEPOSIT entries in the next block,
-    /// as if imported from L1, until the import of `ShieldedDeposit` logs exists.
-    #[cfg(feature = "test-utils")]
-    TestDeposits(Vec<alloy_primitives::U256>, oneshot::Sender<()>),
     /// The block interval elapsed.
     Tick,
-    /// Deposits, exits and included forced transactions from L1 (answered once durable).
+    /// Deposits, exits, included forced transactions and the shielded pool's queues from L1
+    /// (answered once durable).
     L1 {
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
         forced: Vec<ForcedTx>,
+        shielded: ShieldedImport,
         next_l1_block: u64,
         reply: oneshot::Sender<Result<()>>,
     },
@@ -129,17 +137,6 @@ impl Commands {
             .map_err(|_| ShieldedRefusal::Unavailable("shutting down"))?
     }
 
-    /// TEST ONLY: queues DEPOSIT appends for the next block (see [`Command::TestDeposits`]).
-    #[cfg(feature = "test-utils")]
-    pub(crate) async fn test_deposits(&self, cms: Vec<alloy_primitives::U256>) -> Result<()> {
-        let (tx, rx) = oneshot::channel();
-        self.0
-            .send(Command::TestDeposits(cms, tx))
-            .await
-            .map_err(|_| Error::ShuttingDown)?;
-        rx.await.map_err(|_| Error::ShuttingDown)
-    }
-
     /// Builds a block from the pending transactions now; returns its number (`None`: nothing
     /// was pending).
     pub(crate) async fn flush(&self) -> Result<Option<u64>> {
@@ -157,6 +154,7 @@ impl Commands {
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
         forced: Vec<ForcedTx>,
+        shielded: ShieldedImport,
         next_l1_block: u64,
     ) -> Result<()> {
         let (reply, answer) = oneshot::channel();
@@ -165,6 +163,7 @@ impl Commands {
                 deposits,
                 exits,
                 forced,
+                shielded,
                 next_l1_block,
                 reply,
             })

@@ -93,6 +93,10 @@ pub struct Metrics {
     pub group_commits: AtomicU64,
     /// Deposits credited.
     pub deposits: AtomicU64,
+    /// L1 shielded deposits imported by this process (docs/shielded.md S-4.3).
+    pub shielded_deposits: AtomicU64,
+    /// L1 shielded exit starts imported by this process (docs/shielded.md S-4.3).
+    pub shielded_exits: AtomicU64,
     /// Accumulator steps computed (primes and exponentiation) by this process.
     pub accumulator_steps_computed: AtomicU64,
     /// Accumulator steps read back from the store at start instead of recomputed.
@@ -115,7 +119,7 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64, &str); 14] = [
+        let counters: [(&str, &str, &AtomicU64, &str); 16] = [
             (
                 "debye_txs_accepted_total",
                 "Transactions accepted and made durable.",
@@ -174,6 +178,18 @@ impl Metrics {
                 "debye_deposits_total",
                 "Deposits credited.",
                 &self.deposits,
+                "counter",
+            ),
+            (
+                "debye_shielded_deposits_imported_total",
+                "L1 shielded deposits imported (appended by a later block).",
+                &self.shielded_deposits,
+                "counter",
+            ),
+            (
+                "debye_shielded_exits_imported_total",
+                "L1 shielded exit starts imported (their nullifiers joined the set).",
+                &self.shielded_exits,
                 "counter",
             ),
             (

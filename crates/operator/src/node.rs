@@ -235,15 +235,6 @@ impl Operator {
             .map_err(ApiError::from)
     }
 
-    /// TEST ONLY (`test-utils`): the next block appends `cms` as DEPOSIT entries as if they were
-    /// imported from L1's shielded deposit queue. Exists until the node imports
-    /// `ShieldedDeposit` logs; headers built with it are refused by an anchor that checks
-    /// `depositCursor` against its queue (docs/shielded.md S-2.2).
-    #[cfg(feature = "test-utils")]
-    pub async fn test_shielded_deposits(&self, cms: Vec<alloy_primitives::U256>) -> Result<()> {
-        self.commands.test_deposits(cms).await
-    }
-
     /// Builds a block from the pending transactions now; returns its number (`None`: nothing
     /// was pending).
     pub async fn flush(&self) -> Result<Option<u64>> {
@@ -255,7 +246,13 @@ impl Operator {
     /// them are dropped.
     pub async fn report_exits(&self, exits: Vec<ExitEntry>, next_l1_block: u64) -> Result<()> {
         self.commands
-            .l1_events(Vec::new(), exits, Vec::new(), next_l1_block)
+            .l1_events(
+                Vec::new(),
+                exits,
+                Vec::new(),
+                Default::default(),
+                next_l1_block,
+            )
             .await
     }
 

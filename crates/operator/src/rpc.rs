@@ -20,7 +20,7 @@ use debye_rpc_api::{
         SubmitResult, TxStatusView,
     },
 };
-use debye_storage::{ShieldedStatus, TxStatus};
+use debye_storage::{ShieldedDropReason, ShieldedStatus, TxStatus};
 use jsonrpsee::{
     core::{RpcResult, async_trait},
     server::{
@@ -94,7 +94,13 @@ impl Api {
         Ok(match self.state.store().shielded_status(id)? {
             None => ShieldedStatusView::Unknown,
             Some(ShieldedStatus::Pending { .. }) => ShieldedStatusView::Pending,
-            Some(ShieldedStatus::Dropped) => ShieldedStatusView::Dropped,
+            Some(ShieldedStatus::Dropped { reason }) => ShieldedStatusView::Dropped {
+                reason: match reason {
+                    ShieldedDropReason::Expired => "expired",
+                    ShieldedDropReason::Exited => "exited",
+                }
+                .into(),
+            },
             Some(ShieldedStatus::Included { block, index }) => {
                 let rows = self.state.store().block_shielded(block)?;
                 let entry = rows

@@ -20,7 +20,7 @@ mod shielded;
 use crate::{
     Error, Result,
     blocks::BlockIndex,
-    command::{Command, ForcedTx, Submission},
+    command::{Command, ForcedTx, ShieldedImport, Submission},
     ledger::Ledger,
     mempool::{Admission, Mempool, Refusal},
     state::NodeState,
@@ -84,7 +84,7 @@ impl Sequencer {
             max_batch: config.mempool.max_batch,
             max_block_txs: config.block.max_txs,
             mempool: Mempool::new(pending, next_seq, config.mempool.max_size),
-            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.map_or(0, |h| h.number))?,
+            shielded: shielded::ShieldedSeq::recover(store.as_ref(), tip.as_ref())?,
             state,
             tip,
         })
@@ -121,11 +121,6 @@ impl Sequencer {
                         self.shielded
                             .admit(&self.state, next_time, *s, &mut checked);
                     }
-                    #[cfg(feature = "test-utils")]
-                    Command::TestDeposits(cms, reply) => {
-                        self.shielded.queue_test_deposits(cms);
-                        let _ = reply.send(());
-                    }
                     Command::Tick => build = true,
                     other => deferred.push(other),
                 }
@@ -138,10 +133,11 @@ impl Sequencer {
                         deposits,
                         exits,
                         forced,
+                        shielded,
                         next_l1_block,
                         reply,
                     } => {
-                        let r = self.apply_l1(deposits, exits, forced, next_l1_block);
+                        let r = self.apply_l1(deposits, exits, forced, shielded, next_l1_block);
                         let failed = r.as_ref().err().map(ToString::to_string);
                         let _ = reply.send(r);
                         if let Some(e) = failed {
@@ -166,8 +162,6 @@ impl Sequencer {
                     }
                     Command::Shutdown => shutdown = true,
                     Command::Submit(_) | Command::SubmitShielded(_) | Command::Tick => {}
-                    #[cfg(feature = "test-utils")]
-                    Command::TestDeposits(..) => {}
                 }
             }
             if shutdown {
@@ -252,7 +246,7 @@ impl Sequencer {
     /// Builds, stores and announces the next block from the oldest pending transactions. Returns
     /// the block number, or `None` when nothing was pending.
     fn build_block(&mut self) -> Result<Option<u64>> {
-        if self.mempool.is_empty() && !self.shielded.has_work() {
+        if self.mempool.is_empty() && !self.shielded.has_work(self.tip.as_ref()) {
             return Ok(None);
         }
         let started = Instant::now();
@@ -286,8 +280,10 @@ impl Sequencer {
         });
         let tree = SumMerkleTree::build(entries)
             .map_err(|e| Error::Internal(format!("pending transactions overlap: {e}")))?;
-        // Without shielded entries the note tree and both cursors are carried from the parent
-        // (docs/shielded.md §2.1), and the entries root and count are zero.
+        // Without shielded entries the note tree and the deposit cursor are carried from the
+        // parent (docs/shielded.md §2.1), and the entries root and count are zero. The exit
+        // cursor counts every exit start imported (S-2.2 rule 3; S-4.3: their nullifiers are in
+        // the set from this block on, and no entry below spends them).
         let parent = self.tip.unwrap_or_default();
         let timestamp = stamp(self.tip.as_ref(), self.state.l1_time());
         let mut header = BlockHeader {
@@ -300,12 +296,12 @@ impl Sequencer {
             entries_root: B256::ZERO,
             entry_count: 0,
             deposit_cursor: parent.deposit_cursor,
-            exit_cursor: parent.exit_cursor,
+            exit_cursor: self.shielded.exit_cursor(),
             timestamp,
         };
         let taken = self
             .shielded
-            .take(timestamp, self.max_block_txs, parent.deposit_cursor)?;
+            .take(timestamp, self.max_block_txs, self.tip.as_ref())?;
         if let Some(t) = taken.as_ref().filter(|t| t.section.entry_count() > 0) {
             header.note_root = t.section.note_root;
             header.note_count = t.section.tree.count();
@@ -413,17 +409,24 @@ impl Sequencer {
         Ok(())
     }
 
-    /// Credits deposits and applies exits and included forced transactions, durably (one store
-    /// transaction with the L1 cursor).
+    /// Credits deposits and applies exits and included forced transactions, and imports the
+    /// shielded pool's queues, durably (one store transaction with the L1 cursor).
     fn apply_l1(
         &mut self,
         deposits: Vec<DepositEntry>,
         exits: Vec<ExitEntry>,
         forced: Vec<ForcedTx>,
+        shielded: ShieldedImport,
         next_l1_block: u64,
     ) -> Result<()> {
+        let imported = self.shielded.import(shielded)?;
+        let (shielded_deposits, shielded_exits) =
+            (imported.deposits.len() as u64, imported.exits.len() as u64);
         let mut events = L1Events {
             next_l1_block,
+            shielded_deposits: imported.deposits,
+            shielded_exits: imported.exits,
+            shielded_dropped: imported.dropped,
             ..Default::default()
         };
         let mut ledger = self.state.ledger_mut()?;
@@ -475,6 +478,13 @@ impl Sequencer {
             .metrics()
             .deposits
             .fetch_add(events.deposits.len() as u64, Ordering::Relaxed);
+        let metrics = self.state.metrics();
+        metrics
+            .shielded_deposits
+            .fetch_add(shielded_deposits, Ordering::Relaxed);
+        metrics
+            .shielded_exits
+            .fetch_add(shielded_exits, Ordering::Relaxed);
         Ok(())
     }
 }

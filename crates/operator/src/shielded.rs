@@ -2,7 +2,8 @@
 //! `TRANSFER` is ([`submission`]), the rules it must pass to be admitted, each a pure function
 //! returning a typed [`ShieldedRefusal`] ([`rules`]), proof parsing and batched verification
 //! ([`proof`]), the pool of admitted entries and its nullifiers ([`pool`]), the note tree kept as
-//! a frontier ([`tree`]) and the block's shielded section ([`section`]).
+//! a frontier ([`tree`]), the block's shielded section ([`section`]) and the order in which the
+//! L1 pool's deposit and exit queues are imported ([`import`]).
 //!
 //! Admission runs in two halves like transparent transactions: the stateless rules on the API's
 //! thread ([`rules::check_stateless`]), the rules over chain state (root, nullifier set, pool) and
@@ -10,6 +11,7 @@
 //! appends and checkpoint roots happen at block building only (S-4.3), off the admission path.
 
 pub(crate) mod field;
+pub(crate) mod import;
 pub(crate) mod pool;
 pub(crate) mod proof;
 pub(crate) mod refusal;

@@ -1,5 +1,7 @@
 //! L1 ingestion: deposits (after `l1.confirmations`), finalized exits and included forced
-//! transactions read from the anchor's and the forced game's events and handed to the sequencer.
+//! transactions read from the anchor's and the forced game's events, and the shielded pool's
+//! deposit and exit queues (docs/shielded.md S-4.3), handed to the sequencer together with the
+//! L1 block the next scan starts at (stored atomically with them).
 
 use std::sync::Arc;
 
@@ -8,15 +10,16 @@ use debye_l1::{
     L1, LogFilter,
     contracts::{DebyeChain::ExitFinalized, DebyeChainClient},
     forced::{ForcedIncluded, ForcedPosted, posted_transaction},
+    pool::ShieldedPoolClient,
 };
 use debye_primitives::Segment;
-use debye_storage::{DepositEntry, ExitEntry};
+use debye_storage::{DepositEntry, ExitEntry, ShieldedDepositEntry, ShieldedExitEntry};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, error, warn};
 
 use crate::{
     Error, Result,
-    command::{Commands, ForcedTx},
+    command::{Commands, ForcedTx, ShieldedImport},
     state::NodeState,
 };
 
@@ -114,9 +117,40 @@ async fn forced_events<L: L1>(
     Ok(out)
 }
 
+/// The shielded pool's `ShieldedDeposit` and `ShieldedExitStarted` events in `[from_l1_block,
+/// to_l1_block]`, in index order (docs/shielded.md S-4.3). The sequencer checks the order.
+async fn shielded_events<L: L1>(
+    pool: &ShieldedPoolClient<L>,
+    from_l1_block: u64,
+    to_l1_block: u64,
+) -> Result<ShieldedImport> {
+    let deposits = pool
+        .deposits(from_l1_block, to_l1_block)
+        .await?
+        .into_iter()
+        .map(|d| ShieldedDepositEntry {
+            index: d.event.index,
+            cm: d.event.cm,
+            l1_block: d.l1_block,
+        })
+        .collect();
+    let exits = pool
+        .exit_starts(from_l1_block, to_l1_block)
+        .await?
+        .into_iter()
+        .map(|e| ShieldedExitEntry {
+            index: e.index,
+            nullifiers: [e.record.nullifier0, e.record.nullifier1],
+            l1_block: e.l1_block,
+        })
+        .collect();
+    Ok(ShieldedImport { deposits, exits })
+}
+
 async fn sync_once<L: L1 + Clone>(
     state: &NodeState,
     chain: &DebyeChainClient<L>,
+    pool: &ShieldedPoolClient<L>,
     commands: &Commands,
 ) -> Result<()> {
     let head = chain.l1().block_number().await?;
@@ -147,10 +181,14 @@ async fn sync_once<L: L1 + Clone>(
     }
     let exits = exit_events(chain, from, safe).await?;
     let forced = forced_events(chain, state.config().l1.start_block, from, safe).await?;
-    commands.l1_events(deposits, exits, forced, safe + 1).await
+    let shielded = shielded_events(pool, from, safe).await?;
+    commands
+        .l1_events(deposits, exits, forced, shielded, safe + 1)
+        .await
 }
 
-/// Polls L1 for deposits (after `confirmations`) and exits until `stop`.
+/// Polls L1 for deposits (after `confirmations`), exits and the shielded pool's queues until
+/// `stop`.
 pub(crate) async fn sync_loop<L: L1 + Clone + 'static>(
     state: Arc<NodeState>,
     chain: DebyeChainClient<L>,
@@ -159,8 +197,18 @@ pub(crate) async fn sync_loop<L: L1 + Clone + 'static>(
     fatal: mpsc::UnboundedSender<Error>,
 ) {
     let poll = state.config().poll_interval();
+    let mut pool = None;
     loop {
-        match sync_once(&state, &chain, &commands).await {
+        let once = async {
+            if pool.is_none() {
+                pool = Some(ShieldedPoolClient::of_chain(&chain).await?);
+            }
+            match &pool {
+                Some(pool) => sync_once(&state, &chain, pool, &commands).await,
+                None => Ok(()),
+            }
+        };
+        match once.await {
             Ok(()) => {}
             Err(Error::L1(e)) => warn!(error = %e, "L1 unavailable; retrying"),
             Err(Error::ShuttingDown) => break,

@@ -55,8 +55,12 @@ pub enum ShieldedStatusView {
         /// Whether the block's commitment is on L1.
         l1_committed: bool,
     },
-    /// Admitted but never included (its expiry passed).
-    Dropped,
+    /// Admitted but never included.
+    Dropped {
+        /// `expired` (its expiry passed first) or `exited` (an L1 exit took one of its notes).
+        #[serde(default)]
+        reason: String,
+    },
 }
 
 /// The note tree after a block: its count, root and frontier (one node per set bit of `count`,

@@ -206,7 +206,9 @@ pub enum Error {
     #[error("a nonzero fee needs a fee recipient (--relayer)")]
     FeeWithoutRelayer,
     /// No committed root holding the note is `REP` old yet (S-6.4).
-    #[error("no committed root holding note #{position} is a day old yet; one will be at unix time {ready_at}")]
+    #[error(
+        "no committed root holding note #{position} is a day old yet; one will be at unix time {ready_at}"
+    )]
     NoExitRootYet {
         /// The note's position.
         position: u64,
@@ -491,9 +493,7 @@ impl Error {
                 "wait until the block holding the notes is committed on L1, then run `debye wallet sync`"
             }
             Self::UnknownNote(_) => "list the notes and their ids with `debye wallet notes`",
-            Self::NoteNotSpendable { .. } => {
-                "pick an unspent note from `debye wallet notes`"
-            }
+            Self::NoteNotSpendable { .. } => "pick an unspent note from `debye wallet notes`",
             Self::ZeroRecipient => "pass --to with the L1 address that should receive the funds",
             Self::FeeAboveAmount { .. } => "lower --fee to at most the note's amount",
             Self::FeeWithoutRelayer => "pass --relayer ADDR, or --fee 0",

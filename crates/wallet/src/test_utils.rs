@@ -33,6 +33,12 @@ struct LocalInner {
     withheld: BTreeSet<u64>,
     /// The note tree's leaves, for [`LocalChain::commit_shielded`].
     note_leaves: Vec<debye_zk::Fr>,
+    /// Whether `DEPOSIT` entries advance the header's `depositCursor` (they must when they
+    /// append real L1 deposits, and must not when tests hand-make them with no L1 deposit).
+    count_deposits: bool,
+    /// Sections served instead of the committed ones (an operator serving a body that does
+    /// not match the header, S-7.2).
+    served_sections: std::collections::BTreeMap<u64, debye_primitives::ShieldedSection>,
 }
 
 impl<L: L1 + Clone> LocalChain<L> {
@@ -131,6 +137,17 @@ impl<L: L1 + Clone> LocalChain<L> {
                 );
             }
         }
+        if self.lock().count_deposits {
+            let deposits = section
+                .entries()
+                .iter()
+                .filter(|e| e.entry.head.kind == debye_primitives::shielded::EntryKind::Deposit)
+                .count();
+            block.header.deposit_cursor = block
+                .header
+                .deposit_cursor
+                .saturating_add(u32::try_from(deposits).unwrap_or(u32::MAX));
+        }
         block.header.entry_count = u32::try_from(section.count()).unwrap_or(u32::MAX);
         block.header.entries_root = section.root()?;
         block.header.note_count = leaves.len() as u64;
@@ -150,6 +167,27 @@ impl<L: L1 + Clone> LocalChain<L> {
         self.client.submit_block(self.operator, header).await?;
         self.lock().blocks.push(block.clone());
         Ok(block)
+    }
+
+    /// From now on, `DEPOSIT` entries given to [`Self::commit_shielded`] append the pool's
+    /// real deposits in queue order: each advances the header's `depositCursor` (S-3.3).
+    pub fn count_deposits(&self) {
+        self.lock().count_deposits = true;
+    }
+
+    /// Serves `section` as block `number`'s shielded section instead of the committed one (an
+    /// operator whose served body does not match the header, S-7.2); `None` stops that.
+    pub fn serve_section(&self, number: u64, section: Option<debye_primitives::ShieldedSection>) {
+        let mut inner = self.lock();
+        match section {
+            Some(s) => inner.served_sections.insert(number, s),
+            None => inner.served_sections.remove(&number),
+        };
+    }
+
+    /// Serves block `number` again after [`Self::withhold`].
+    pub fn release(&self, number: u64) {
+        self.lock().withheld.remove(&number);
     }
 
     /// Stops serving block `number` (a withholding operator).
@@ -178,10 +216,14 @@ impl<L: L1 + Clone> BlockSource for LocalChain<L> {
         if inner.withheld.contains(&number) {
             return Ok(None);
         }
-        Ok(number
+        let mut block = number
             .checked_sub(1)
             .and_then(|i| inner.blocks.get(usize::try_from(i).ok()?))
-            .cloned())
+            .cloned();
+        if let (Some(b), Some(s)) = (&mut block, inner.served_sections.get(&number)) {
+            b.shielded = s.clone();
+        }
+        Ok(block)
     }
 
     async fn submit(&self, tx: SignedTransaction) -> Result<B256> {

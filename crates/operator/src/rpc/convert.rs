@@ -174,6 +174,11 @@ impl From<ShieldedRefusal> for ApiError {
                 "NullifierSpent",
                 "that note is spent: rescan your notes".into(),
             ),
+            R::NullifierExited { .. } => (
+                ErrorCode::NullifierSpent,
+                "NullifierExited",
+                "that note is being exited on L1: rescan your notes".into(),
+            ),
             R::PoolDuplicate { .. } => (
                 ErrorCode::NullifierPending,
                 "PoolDuplicate",

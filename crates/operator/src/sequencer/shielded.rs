@@ -1,18 +1,25 @@
 //! The sequencer's shielded half: the rules over chain state (expiry against the next header's
 //! time, root, nullifier set and pool), the proofs of one command batch verified together, the
 //! batch made durable before any answer, and the shielded section of each block built from the
-//! pool (tree appends only here, off the admission path: docs/shielded.md S-4.3).
+//! pool (tree appends only here, off the admission path: docs/shielded.md S-4.3); and the L1
+//! pool's queues imported: deposits waiting to be appended, exits whose nullifiers join the set.
 
-use alloy_primitives::{B256, U256};
-use debye_storage::{PendingShielded, ShieldedCommit, ShieldedRow, ShieldedStatus, Store};
+use std::collections::VecDeque;
+
+use alloy_primitives::B256;
+use debye_primitives::BlockHeader;
+use debye_storage::{
+    PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedExitEntry, ShieldedRow,
+    ShieldedStatus, Store,
+};
 use tokio::sync::oneshot;
-use tracing::{error, warn};
+use tracing::{error, info, warn};
 
 use crate::{
     Error, Result,
-    command::ShieldedSubmit,
+    command::{ShieldedImport, ShieldedSubmit},
     shielded::{
-        ShieldedRefusal, Submission,
+        ShieldedRefusal, Submission, import,
         pool::{Pooled, ShieldedPool},
         proof::{self, Statement},
         rules,
@@ -37,17 +44,36 @@ pub(super) struct Taken {
     pub(super) deposits: u32,
 }
 
-/// The pool and the note tree, owned by the sequencer.
+/// What an L1 scan changes in the shielded ledger, to store with the scan's cursor.
+#[derive(Debug, Default)]
+pub(super) struct Imported {
+    pub(super) deposits: Vec<ShieldedDepositEntry>,
+    pub(super) exits: Vec<ShieldedExitEntry>,
+    /// Pooled entries spending an exited note: id and pool sequence number.
+    pub(super) dropped: Vec<(B256, u64)>,
+}
+
+/// The pool, the note tree and the imported L1 queues, owned by the sequencer.
 pub(super) struct ShieldedSeq {
     pool: ShieldedPool,
     tree: NoteTree,
-    /// TEST ONLY commitments to append as deposits (see `Command::TestDeposits`).
-    test_deposits: Vec<U256>,
+    /// L1 deposits imported and not yet appended, in index order (S-4.3).
+    deposits: VecDeque<ShieldedDepositEntry>,
+    /// Index of the next L1 deposit to import.
+    next_deposit: u32,
+    /// L1 exit starts imported: the next header's `exitCursor` (S-2.2 rule 3).
+    exits_imported: u32,
 }
 
 impl ShieldedSeq {
-    /// The pool replayed from the store and the tree after block `tip`.
-    pub(super) fn recover(store: &dyn Store, tip: u64) -> Result<Self> {
+    /// The pool replayed from the store, the tree after block `tip` and the imported queues.
+    pub(super) fn recover(store: &dyn Store, tip: Option<&BlockHeader>) -> Result<Self> {
+        let deposits: VecDeque<_> = store.shielded_deposit_queue()?.into();
+        let next_deposit = match deposits.back() {
+            Some(d) => d.index.saturating_add(1),
+            None => tip.map_or(0, |h| h.deposit_cursor),
+        };
+        let tip = tip.map_or(0, |h| h.number);
         let mut entries = Vec::new();
         for p in store.pending_shielded()? {
             let sub = Submission::decode(&p.data).ok_or_else(|| {
@@ -65,7 +91,52 @@ impl ShieldedSeq {
         Ok(Self {
             pool: ShieldedPool::new(entries, store.next_shielded_seq()?),
             tree,
-            test_deposits: Vec::new(),
+            deposits,
+            next_deposit,
+            exits_imported: store.shielded_exits_imported()?,
+        })
+    }
+
+    /// The `exitCursor` of the next header: every exit start imported.
+    pub(super) fn exit_cursor(&self) -> u32 {
+        self.exits_imported
+    }
+
+    /// Takes what an L1 scan read from the pool: the events not imported yet, in index order
+    /// (a gap is an internal error), and the pooled entries an exit invalidates (S-4.3: they
+    /// are dropped, else the block holding them would be fraud F5). Memory moves on here; the
+    /// caller stores [`Imported`] with the L1 cursor, and stops the node if that fails.
+    pub(super) fn import(&mut self, events: ShieldedImport) -> Result<Imported> {
+        let gap = |e: import::QueueGap| Error::Internal(e.to_string());
+        let deposits = import::in_order("deposit", self.next_deposit, events.deposits, |d| d.index)
+            .map_err(gap)?;
+        let exits = import::in_order("exit", self.exits_imported, events.exits, |e| e.index)
+            .map_err(gap)?;
+        let exited = import::exited_nullifiers(exits.iter().map(|e| &e.nullifiers));
+        let dropped: Vec<(B256, u64)> = self
+            .pool
+            .remove_spending(&exited)
+            .into_iter()
+            .map(|p| {
+                warn!(id = %p.id, "shielded entry dropped: an L1 exit took a note it spends");
+                (p.id, p.seq)
+            })
+            .collect();
+        self.next_deposit += u32::try_from(deposits.len()).unwrap_or(u32::MAX);
+        self.exits_imported += u32::try_from(exits.len()).unwrap_or(u32::MAX);
+        self.deposits.extend(deposits.iter().copied());
+        if !deposits.is_empty() || !exits.is_empty() {
+            info!(
+                deposits = deposits.len(),
+                exits = exits.len(),
+                dropped = dropped.len(),
+                "shielded pool events imported from L1"
+            );
+        }
+        Ok(Imported {
+            deposits,
+            exits,
+            dropped,
         })
     }
 
@@ -74,15 +145,13 @@ impl ShieldedSeq {
         self.pool.len()
     }
 
-    /// Whether a block has shielded work to do.
-    pub(super) fn has_work(&self) -> bool {
-        !self.pool.is_empty() || !self.test_deposits.is_empty()
-    }
-
-    /// TEST ONLY: queues deposit appends.
-    #[cfg(feature = "test-utils")]
-    pub(super) fn queue_test_deposits(&mut self, cms: Vec<U256>) {
-        self.test_deposits.extend(cms);
+    /// Whether a block after `parent` has shielded work to do: entries to include, deposits
+    /// to append, or exits its `exitCursor` must count (S-2.2 rules 2 and 3 make both due
+    /// within `Q_WINDOW`).
+    pub(super) fn has_work(&self, parent: Option<&BlockHeader>) -> bool {
+        !self.pool.is_empty()
+            || !self.deposits.is_empty()
+            || self.exits_imported > parent.map_or(0, |p| p.exit_cursor)
     }
 
     /// The rules over chain state for `s`, when the next block is stamped `now`: an entry
@@ -155,6 +224,7 @@ impl ShieldedSeq {
         rules::check_nullifiers(
             &s.sub.nullifiers,
             |nf| store.nullifier_block(nf),
+            |nf| store.nullifier_exit(nf),
             |nf| self.pool.holds(nf),
         )?;
         let proof = proof::parse_proof(&body.proof)?;
@@ -217,21 +287,36 @@ impl ShieldedSeq {
         Ok(())
     }
 
-    /// The shielded section of the block stamped `now` after a parent with `deposit_cursor`:
-    /// queued deposits, then up to `max` pooled transfers; entries that expired while pooled are
-    /// dropped (S-8.3). `None` when there is nothing to do.
+    /// The shielded section of the block stamped `now` after `parent`: up to `max` imported
+    /// deposits in index order (S-3.3), then up to `max` pooled transfers; entries that expired
+    /// while pooled are dropped (S-8.3). `None` when there is nothing to do.
     pub(super) fn take(
         &mut self,
         now: u64,
         max: usize,
-        deposit_cursor: u32,
+        parent: Option<&BlockHeader>,
     ) -> Result<Option<Taken>> {
-        if !self.has_work() {
+        if !self.has_work(parent) {
             return Ok(None);
         }
-        let deposits: Vec<DepositAppend> = (deposit_cursor..)
-            .zip(std::mem::take(&mut self.test_deposits))
-            .map(|(index, cm)| DepositAppend { index, cm })
+        let deposit_cursor = parent.map_or(0, |p| p.deposit_cursor);
+        if let Some(first) = self.deposits.front()
+            && first.index != deposit_cursor
+        {
+            // S-2.2 rule 2: the next append is the deposit the parent's cursor names.
+            return Err(Error::Internal(format!(
+                "imported deposit {} is next in the queue, but the cursor is at {deposit_cursor}",
+                first.index
+            )));
+        }
+        let deposits: Vec<DepositAppend> = self
+            .deposits
+            .iter()
+            .take(max)
+            .map(|d| DepositAppend {
+                index: d.index,
+                cm: d.cm,
+            })
             .collect();
         let mut transfers = Vec::new();
         let mut dropped = Vec::new();
@@ -269,6 +354,7 @@ impl ShieldedSeq {
             entries,
             included_seqs: transfers.iter().map(|p| p.seq).collect(),
             dropped,
+            appended_deposits: deposits.iter().map(|d| d.index).collect(),
             nullifiers: section.nullifiers.clone(),
         };
         Ok(Some(Taken {
@@ -278,8 +364,11 @@ impl ShieldedSeq {
         }))
     }
 
-    /// The block holding `taken` is stored: the tree moves on.
+    /// The block holding `taken` is stored: the tree moves on and its deposits leave the queue.
     pub(super) fn applied(&mut self, taken: &Taken) {
         self.tree = taken.section.tree.clone();
+        for _ in 0..taken.deposits {
+            self.deposits.pop_front();
+        }
     }
 }

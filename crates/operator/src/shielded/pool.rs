@@ -95,6 +95,19 @@ impl ShieldedPool {
         self.queue.extend(entries);
     }
 
+    /// Takes out every entry spending one of `nullifiers` (an imported L1 exit holds it), in
+    /// acceptance order.
+    pub(crate) fn remove_spending(&mut self, nullifiers: &HashSet<U256>) -> Vec<Pooled> {
+        let (gone, kept): (Vec<Pooled>, Vec<Pooled>) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|p| p.sub.nullifiers.iter().any(|nf| nullifiers.contains(nf)));
+        self.queue = kept.into();
+        for p in &gone {
+            self.release(&p.sub, &p.id);
+        }
+        gone
+    }
+
     /// The oldest entry, out of the pool with its nullifiers.
     pub(crate) fn pop_front(&mut self) -> Option<Pooled> {
         let e = self.queue.pop_front()?;
@@ -127,5 +140,34 @@ mod tests {
         assert_eq!(e.seq, seq);
         let replayed = ShieldedPool::new(vec![Pooled { seq: 9, id, sub }], 0);
         assert_eq!(replayed.next_seq, 10);
+    }
+
+    #[test]
+    fn entries_spending_an_exited_nullifier_are_taken_out() {
+        let a = sample();
+        let mut b = sample();
+        b.nullifiers = [U256::from(41), U256::from(42)];
+        let (ida, idb) = (B256::repeat_byte(1), B256::repeat_byte(2));
+        let mut pool = ShieldedPool::new(
+            vec![
+                Pooled {
+                    seq: 0,
+                    id: ida,
+                    sub: a.clone(),
+                },
+                Pooled {
+                    seq: 1,
+                    id: idb,
+                    sub: b,
+                },
+            ],
+            2,
+        );
+        let exited = HashSet::from([a.nullifiers[1], U256::from(99)]);
+        let gone = pool.remove_spending(&exited);
+        assert_eq!(gone.iter().map(|p| p.id).collect::<Vec<_>>(), vec![ida]);
+        assert!(!pool.contains(&ida) && pool.contains(&idb));
+        assert!(!pool.holds(a.nullifiers[0]) && pool.holds(U256::from(41)));
+        assert_eq!(pool.len(), 1);
     }
 }

@@ -110,6 +110,15 @@ pub(crate) enum ShieldedRefusal {
         /// The spending block.
         block: u64,
     },
+    /// A nullifier is held by an L1 exit the node imported: the note left through the pool
+    /// (S-4.3; spending it in a block would be fraud F5).
+    #[error("nullifier {index} is held by L1 exit {exit}")]
+    NullifierExited {
+        /// Which input.
+        index: u8,
+        /// The exit's index in L1's queue.
+        exit: u32,
+    },
     /// A nullifier is held by an entry already in the pool (S-4.3).
     #[error("nullifier {index} is spent by an entry already in the pool")]
     PoolDuplicate {

@@ -131,11 +131,13 @@ pub(crate) fn check_root(
     Ok(())
 }
 
-/// S-4.3: the nullifiers differ, neither is in the set (`spent_in` answers the spending block)
-/// and neither is held by a pooled entry (`pooled`).
+/// S-4.3: the nullifiers differ, neither is in the set (`spent_in` answers the spending block,
+/// `exited_in` the imported L1 exit that holds it: an entry spending an exited note would make
+/// its block provably invalid, F5) and neither is held by a pooled entry (`pooled`).
 pub(crate) fn check_nullifiers<E>(
     nullifiers: &[U256; 2],
     mut spent_in: impl FnMut(U256) -> Result<Option<u64>, E>,
+    mut exited_in: impl FnMut(U256) -> Result<Option<u32>, E>,
     pooled: impl Fn(U256) -> bool,
 ) -> Result<(), ShieldedRefusal> {
     if nullifiers[0] == nullifiers[1] {
@@ -144,6 +146,9 @@ pub(crate) fn check_nullifiers<E>(
     for (index, nf) in (0u8..).zip(nullifiers) {
         if let Some(block) = spent_in(*nf).map_err(|_| ShieldedRefusal::Internal)? {
             return Err(ShieldedRefusal::NullifierSpent { index, block });
+        }
+        if let Some(exit) = exited_in(*nf).map_err(|_| ShieldedRefusal::Internal)? {
+            return Err(ShieldedRefusal::NullifierExited { index, exit });
         }
     }
     for (index, nf) in (0u8..).zip(nullifiers) {
@@ -345,22 +350,32 @@ mod tests {
     fn nullifiers_must_be_distinct_unspent_and_not_pooled() {
         let nf = [U256::from(1), U256::from(2)];
         let none = |_| Ok::<_, ()>(None);
-        assert_eq!(check_nullifiers(&nf, none, |_| false), Ok(()));
+        let no_exit = |_| Ok::<Option<u32>, ()>(None);
+        assert_eq!(check_nullifiers(&nf, none, no_exit, |_| false), Ok(()));
         assert_eq!(
-            check_nullifiers(&[nf[0], nf[0]], none, |_| false),
+            check_nullifiers(&[nf[0], nf[0]], none, no_exit, |_| false),
             Err(ShieldedRefusal::SameNullifier)
         );
         let spent = |n: U256| Ok::<_, ()>((n == nf[1]).then_some(7));
         assert_eq!(
-            check_nullifiers(&nf, spent, |_| false),
+            check_nullifiers(&nf, spent, no_exit, |_| false),
             Err(ShieldedRefusal::NullifierSpent { index: 1, block: 7 })
         );
+        let exited = |n: U256| Ok::<_, ()>((n == nf[1]).then_some(3u32));
         assert_eq!(
-            check_nullifiers(&nf, none, |n| n == nf[0]),
+            check_nullifiers(&nf, none, exited, |_| false),
+            Err(ShieldedRefusal::NullifierExited { index: 1, exit: 3 })
+        );
+        assert_eq!(
+            check_nullifiers(&nf, none, no_exit, |n| n == nf[0]),
             Err(ShieldedRefusal::PoolDuplicate { index: 0 })
         );
         assert_eq!(
-            check_nullifiers(&nf, |_| Err(()), |_| false),
+            check_nullifiers(&nf, |_| Err(()), no_exit, |_| false),
+            Err(ShieldedRefusal::Internal)
+        );
+        assert_eq!(
+            check_nullifiers(&nf, none, |_| Err(()), |_| false),
             Err(ShieldedRefusal::Internal)
         );
     }

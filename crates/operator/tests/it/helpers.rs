@@ -23,8 +23,8 @@ use debye_primitives::{
 use debye_rpc_api::{ApiError, DebyeApiClient, ErrorCode, HttpClient, http_client};
 use debye_storage::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, NoteFrontier,
-    PendingShielded, PendingTx, RangeRecord, RedbStore, ShieldedRow, ShieldedStatus, Store,
-    SubmissionState, TxStatus,
+    PendingShielded, PendingTx, RangeRecord, RedbStore, ShieldedDepositEntry, ShieldedRow,
+    ShieldedStatus, Store, SubmissionState, TxStatus,
 };
 use jsonrpsee::core::ClientError;
 use k256::ecdsa::SigningKey;
@@ -306,6 +306,9 @@ impl Store for GatedStore {
         block_shielded(number: u64) -> Vec<ShieldedRow>;
         note_frontier(number: u64) -> Option<NoteFrontier>;
         shielded_status(id: B256) -> Option<ShieldedStatus>;
+        shielded_deposit_queue() -> Vec<ShieldedDepositEntry>;
+        shielded_exits_imported() -> u32;
+        nullifier_exit(nullifier: alloy_primitives::U256) -> Option<u32>;
         header(number: u64) -> Option<BlockHeader>;
         block_number(hash: B256) -> Option<u64>;
         block_txs(number: u64) -> Vec<(B256, SignedTransaction)>;

@@ -31,6 +31,31 @@ pub struct ExitArgs {
     /// Finalize and withdraw matured exits.
     #[arg(long)]
     pub finalize: bool,
+    /// Exit a shielded note instead (docs/shielded.md S-5.5): needs `--note` and `--to`, and
+    /// `--out` or `--submit`.
+    #[arg(long, conflicts_with_all = ["start", "answer", "finalize", "segment"])]
+    pub private: bool,
+    /// `--private`: the note's id (`debye wallet notes`).
+    #[arg(long, requires = "private")]
+    pub note: Option<u64>,
+    /// `--private`: the L1 address that receives the note's value less the fee.
+    #[arg(long, requires = "private")]
+    pub to: Option<Address>,
+    /// `--private`: the relayer's L1 address, credited the fee.
+    #[arg(long, requires = "private")]
+    pub relayer: Option<Address>,
+    /// `--private`: the relayer's fee in token units (gwei for ETH).
+    #[arg(long, requires = "private", default_value_t = 0)]
+    pub fee: u64,
+    /// `--private`: write the relay request here.
+    #[arg(long, requires = "private")]
+    pub out: Option<std::path::PathBuf>,
+    /// `--private`: start the exit from this wallet's L1 account (it pays bond and gas).
+    #[arg(long, requires = "private")]
+    pub submit: bool,
+    /// `--private`: seconds the request stays valid (at most a day).
+    #[arg(long, requires = "private", default_value_t = 3600)]
+    pub ttl: u64,
     /// L1 JSON-RPC endpoint (needed with any flag).
     #[arg(long, env = "DEBYE_L1_RPC")]
     pub l1_rpc: Option<String>,
@@ -48,6 +73,8 @@ pub enum ExitOutput {
         /// One claim per coin.
         claims: Vec<ExitClaim>,
     },
+    /// `--private`: a shielded note's exit.
+    Private(Box<super::exit_private::PrivateExitOutput>),
     /// With flags: what was done on L1.
     Done {
         /// Exits started.
@@ -67,6 +94,7 @@ impl fmt::Display for ExitOutput {
                 "{} coin(s) exitable from held data; `--start` starts their exits",
                 claims.len()
             ),
+            Self::Private(o) => o.fmt(f),
             Self::Done {
                 started,
                 answered,
@@ -87,6 +115,26 @@ impl fmt::Display for ExitOutput {
 
 /// Runs `exit`.
 pub async fn run(ctx: &Context, args: ExitArgs) -> Result<ExitOutput> {
+    if args.private {
+        let missing =
+            |what: &str| Error::InvalidAmount(format!("--{what} is required with --private"));
+        let (Some(l1_rpc), Some(anchor)) = (args.l1_rpc, args.anchor) else {
+            return Err(missing("l1-rpc and --anchor"));
+        };
+        let a = super::exit_private::PrivateExitArgs {
+            note: args.note.ok_or_else(|| missing("note"))?,
+            to: args.to.ok_or_else(|| missing("to"))?,
+            relayer: args.relayer,
+            fee: args.fee,
+            out: args.out,
+            submit: args.submit,
+            ttl: args.ttl,
+            l1: L1Args { l1_rpc, anchor },
+        };
+        return super::exit_private::run(ctx, a)
+            .await
+            .map(|o| ExitOutput::Private(Box::new(o)));
+    }
     let (mut w, _) = ctx.unlock("the wallet")?;
     if !(args.start || args.answer || args.finalize) {
         return Ok(ExitOutput::Claims {

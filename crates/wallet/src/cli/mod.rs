@@ -13,11 +13,13 @@ pub mod context;
 pub mod create;
 pub mod deposit;
 pub mod exit;
+pub mod exit_private;
 pub mod force;
 pub mod history;
 pub mod import;
 pub mod notes;
 pub mod receive;
+pub mod relay;
 pub mod restore;
 pub mod send;
 pub mod send_private;
@@ -64,6 +66,10 @@ use crate::error::Result;
   debye wallet receive --history pay.json --operator URL --l1-rpc URL --anchor ADDR
   debye wallet balance --json
   debye wallet exit --start --answer --finalize --l1-rpc URL --anchor ADDR
+  debye wallet deposit --private --amount 2ETH --l1-rpc URL --anchor ADDR
+  debye wallet exit --private --note 0 --to ADDR --relayer ADDR --fee 1000000 --out request.json --l1-rpc URL --anchor ADDR
+  debye wallet relay request.json --l1-rpc URL --anchor ADDR
+  debye wallet relay --finalize --recipient ADDR --l1-rpc URL --anchor ADDR
   debye wallet force --tx pay.json --l1-rpc URL --anchor ADDR
   debye wallet force --finalize --l1-rpc URL --anchor ADDR
   debye wallet backup --out wallet.backup.json
@@ -132,10 +138,19 @@ pub enum WalletCommand {
     History,
     /// Exits: without flags, show what each coin's exit needs from held data; with `--start`,
     /// start exits on L1; `--answer` answers challenge requests against them; `--finalize`
-    /// settles and withdraws matured ones.
+    /// settles and withdraws matured ones. `--private --note ID --to ADDR`: prove the exit of a
+    /// whole shielded note and write a relay request (`--out`) or start it (`--submit`).
     ///
-    /// Example: `debye wallet exit --start --answer --finalize --l1-rpc ... --anchor ...`
+    /// Example: `debye wallet exit --start --answer --finalize --l1-rpc ... --anchor ...`;
+    /// `debye wallet exit --private --note 0 --to 0x... --relayer 0x... --fee 1000000 --out request.json --l1-rpc ... --anchor ...`
     Exit(exit::ExitArgs),
+    /// Start someone's proven private exit from this wallet's L1 account (it pays the bond and
+    /// gas and earns the request's fee), or with `--finalize` process a token's exit queue and
+    /// withdraw credits (the relayer's fee, and each `--recipient`'s payout).
+    ///
+    /// Example: `debye wallet relay request.json --l1-rpc ... --anchor ...`, then after the exit
+    /// period `debye wallet relay --finalize --recipient 0x... --l1-rpc ... --anchor ...`
+    Relay(relay::RelayArgs),
     /// Force a transaction the operator censors on L1 (docs/exit-game.md §12): with `--tx`, post
     /// it with the forcing bond and sign it there; with `--finalize`, settle forced transactions
     /// whose challenge period is over and show each one's outcome.
@@ -194,6 +209,7 @@ async fn execute(args: WalletArgs) -> Result<String> {
         WalletCommand::Swap(a) => ctx.render(&swap::run(&ctx, a).await?),
         WalletCommand::History => ctx.render(&history::run(&ctx)?),
         WalletCommand::Exit(a) => ctx.render(&exit::run(&ctx, a).await?),
+        WalletCommand::Relay(a) => ctx.render(&relay::run(&ctx, a).await?),
         WalletCommand::Force(a) => ctx.render(&force::run(&ctx, a).await?),
         WalletCommand::Backup(a) => ctx.render(&backup::run(&ctx, a)?),
         WalletCommand::Restore(a) => ctx.render(&restore::run(&ctx, a)?),

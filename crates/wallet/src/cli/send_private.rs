@@ -85,7 +85,7 @@ fn status_text(s: &ShieldedStatusView) -> String {
                 ""
             }
         ),
-        ShieldedStatusView::Dropped => "dropped (expired before inclusion)".into(),
+        ShieldedStatusView::Dropped { reason } => format!("dropped ({reason})"),
     }
 }
 
@@ -117,7 +117,7 @@ impl fmt::Display for PrivateSendOutput {
 
 /// The JoinSplit proving key. **INSECURE development setup** (`debye_zk::groth16`): the only
 /// one there is until a ceremony's keys are published.
-fn proving_key() -> Result<&'static JoinSplitProvingKey> {
+pub(crate) fn proving_key() -> Result<&'static JoinSplitProvingKey> {
     static PK: OnceLock<JoinSplitProvingKey> = OnceLock::new();
     if let Some(pk) = PK.get() {
         return Ok(pk);

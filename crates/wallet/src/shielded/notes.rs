@@ -80,7 +80,7 @@ impl WithheldAlert {
     /// The plain message `sync`, `balance` and `notes` print.
     pub fn message(&self) -> String {
         format!(
-            "block {}'s shielded data is withheld ({}): exit your notes now (debye wallet exit --private --note ID --to ADDR ...)",
+            "block {}'s shielded data is withheld: exit your notes now (debye wallet exit --private --note ID --to ADDR --submit); {}",
             self.block, self.reason
         )
     }

@@ -22,7 +22,9 @@ use crate::{
     keystore::Keystore,
     secret::Passphrase,
     shielded::{
-        PrivateAddress, fr_to_u256, keys as skeys,
+        PrivateAddress,
+        exit::{ExitParams, PrivateExit},
+        fr_to_u256, keys as skeys,
         notes::ExpectedNote,
         scan::{BlockScan, Scanner},
         transfer::{PrivateTransfer, TransferRequest},
@@ -149,6 +151,19 @@ impl Wallet {
             }
         }
         self.save()
+    }
+
+    /// Builds and proves the exit of one whole note (S-5.5), marks the note exiting, records it
+    /// in the history and saves.
+    pub fn build_private_exit(
+        &mut self,
+        scanner: &Scanner,
+        pk: &JoinSplitProvingKey,
+        params: &ExitParams,
+    ) -> Result<PrivateExit> {
+        let e = self.store.state.shielded.build_exit(scanner, pk, params)?;
+        self.record_private_exit(&e)?;
+        Ok(e)
     }
 
     /// Builds and proves a private transfer, marks its inputs pending and saves.

@@ -18,8 +18,9 @@ use crate::{
     error::{Error, Result},
     records::Activity,
     shielded::{
-        GWEI_PER_ETH, fr_to_u256,
+        GWEI_PER_ETH,
         exit::{PrivateExit, RelayRequest},
+        fr_to_u256,
         notes::{ExpectedNote, NoteStatus, ShieldedState},
         scan::Scanner,
     },
@@ -134,6 +135,16 @@ pub async fn relay<L: L1>(
             request.pool,
             request.chain_id,
             pool.address()
+        )));
+    }
+    // The root header travels in the file: check it is the one L1 committed before paying gas
+    // (the pool would refuse it too, S-5.5, but only after the bond and gas were sent).
+    let anchor = debye_l1::contracts::DebyeChainClient::at(pool.l1(), pool.chain().await?);
+    let h = &request.exit.root_header;
+    if anchor.block_hash(h.number).await? != h.hash() {
+        return Err(Error::RelayRequest(format!(
+            "the request's header of block {} is not the one committed on L1",
+            h.number
         )));
     }
     let bond = pool.exit_bond().await?;
@@ -368,8 +379,8 @@ fn learn_deposit(s: &mut ShieldedState, scanner: &Scanner, ct: &[u8], cm: U256) 
     if fr_to_u256(&note.commitment()) != cm || note.owner != scanner.keys().address().owner {
         return;
     }
-    let known = s.expected.iter().any(|e| e.commitment == cm)
-        || s.notes.iter().any(|n| n.commitment == cm);
+    let known =
+        s.expected.iter().any(|e| e.commitment == cm) || s.notes.iter().any(|n| n.commitment == cm);
     if !known {
         s.expected.push(ExpectedNote {
             token: fr_to_u256(&note.token),

@@ -382,7 +382,9 @@ impl Wallet {
     /// `balance` and `notes` repeat it until a matching body is scanned.
     fn raise_withheld(&mut self, report: &mut SyncReport, block: u64, reason: String) {
         let alert = WithheldAlert { block, reason };
-        report.alerts.push(format!("ShieldedWithheld: {}", alert.message()));
+        report
+            .alerts
+            .push(format!("ShieldedWithheld: {}", alert.message()));
         self.store.state.activity.push(Activity::Alert {
             block,
             code: "ShieldedWithheld".into(),

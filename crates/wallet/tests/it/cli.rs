@@ -153,3 +153,44 @@ async fn private_address_notes_and_send_private_through_the_cli() {
     let state = Wallet::read_state(std::path::Path::new(&a)).unwrap();
     assert!(state.shielded.notes.is_empty());
 }
+
+/// `exit --private` and `relay` refuse bad input before any L1 call: no destination for the
+/// proof (neither `--out` nor `--submit`), a relay request of the wrong kind or version.
+/// Option combinations the parser refuses: `--note` without `--private`, `--private` with
+/// `--start`.
+#[tokio::test]
+async fn private_exit_and_relay_refuse_bad_input_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).to_str().unwrap().to_owned();
+    std::fs::write(p("pw"), "first pass\n").unwrap();
+    std::fs::write(
+        p("words"),
+        "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about\n",
+    )
+    .unwrap();
+    let (a, pw) = (p("a"), p("pw"));
+    let args = ["import", "--mnemonic-file", &p("words"), "--kdf", "light"];
+    assert_eq!(run_in(&a, &pw, &args).await, 0);
+    let l1 = [
+        "--l1-rpc",
+        "http://127.0.0.1:9",
+        "--anchor",
+        "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+    ];
+    let to = "0x9999999999999999999999999999999999999999";
+    let nowhere = [&["exit", "--private", "--note", "0", "--to", to][..], &l1].concat();
+    assert_eq!(run_in(&a, &pw, &nowhere).await, 1);
+    let req = p("req.json");
+    for bad in [
+        r#"{"kind":"something else","version":1}"#,
+        r#"{"kind":"debye/shielded/exit-relay","version":2,"chainId":1,"pool":"0x5FbDB2315678afecb367f032d93F642f64180aa3","rootBlock":1,"exit":{}}"#,
+    ] {
+        std::fs::write(&req, bad).unwrap();
+        let relay = [&["relay", req.as_str()][..], &l1].concat();
+        assert_eq!(run_in(&a, &pw, &relay).await, 1);
+    }
+    assert!(Cli::try_parse_from(["wallet", "exit", "--note", "0"]).is_err());
+    assert!(Cli::try_parse_from(["wallet", "exit", "--private", "--start"]).is_err());
+    let state = Wallet::read_state(std::path::Path::new(&a)).unwrap();
+    assert!(state.activity.is_empty());
+}

@@ -11,8 +11,9 @@ use debye_primitives::{
 };
 use debye_wallet::Error;
 use debye_wallet::shielded::{
-    NoteStatus, PrivateAddress, ShieldedState, fr_to_u256,
+    NoteStatus, PrivateAddress, ShieldedState,
     exit::{ExitParams, RelayRequest},
+    fr_to_u256,
     notes::ExpectedNote,
     scan::Scanner,
     transfer::{PrivateTransfer, TransferRequest},
@@ -667,4 +668,300 @@ fn exit_of_a_whole_note_is_proven_against_a_day_old_root() {
     assert!(alice.state.mark_exit_started(&x.nullifiers[0], 4));
     assert_eq!(alice.state.notes[0].status, NoteStatus::Exited { exit: 4 });
     assert!(!alice.state.mark_exit_started(&x.nullifiers[1], 5));
+}
+
+/// The whole private path on revm against the pool and the anchor: `deposit --private` queues
+/// a real L1 deposit whose note the wallet finds once a committed block appends it; a day later
+/// it proves the note's exit to a fresh address with a relayer's fee; another account relays
+/// the request (bond and gas), and after the exit period processing the queue and withdrawing
+/// pays the recipient exactly `amount − fee` and the relayer exactly `fee` (its bond back).
+#[tokio::test]
+async fn private_deposit_then_exit_through_a_relayer_pays_amount_minus_fee() {
+    use debye_l1::{L1, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::{finalize, relay};
+    const GWEI: u64 = 1_000_000_000;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let scanner = Scanner::new(keys.clone());
+
+    // deposit --private: 2 ETH as 2·10^9 gwei units (S-5.2).
+    let amount = 2 * GWEI;
+    let dep = w.deposit_private(&pool, &keys, None, amount).await.unwrap();
+    assert_eq!(
+        dep.base_units,
+        U256::from(2u128 * 1_000_000_000_000_000_000)
+    );
+    assert_eq!(w.state().shielded.expected.len(), 1);
+    // The operator appends it (DEPOSIT entry for queue index 0, cursor 1) in block 1.
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, amount);
+    let position = w.state().shielded.notes[0].position;
+
+    // A restore from the keys alone (no expected note) finds the deposit in the pool's log.
+    let mut restored = crate::util::wallet(&dir.path().join("r"), 1);
+    restored.shielded_keys(&"correct horse".into()).unwrap();
+    restored.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        restored.state().shielded.notes,
+        w.state().shielded.notes,
+        "a restored wallet finds its deposit from the L1 log"
+    );
+
+    // A day later a root at least REP old holds the note (S-6.4).
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let now = n.l1.timestamp().await.unwrap();
+    let recipient = Address::repeat_byte(0x99);
+    let relayer = debye_primitives::test_utils::test_address(2);
+    let fee = 3_000_000; // 0.003 ETH
+    let params = ExitParams {
+        position,
+        recipient,
+        fee,
+        fee_recipient: relayer,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now,
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w.build_private_exit(&scanner, &setup().0, &params).unwrap();
+    assert_eq!(x.root_header.number, 1);
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, 0);
+    assert_eq!(w.state().shielded.exiting()[&U256::ZERO], amount);
+    let file = serde_json::to_string(&RelayRequest::new(x.clone())).unwrap();
+
+    // Any account with ETH relays it: the recipient has none.
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+    let relayer_before = n.l1.balance(relayer).await.unwrap();
+    // A relayer cannot raise its fee: the proof binds the external data (S-3.4), so L1 refuses.
+    let mut greedy = RelayRequest::parse(&file).unwrap();
+    greedy.exit.ext.fee += 1;
+    let e = relay(&pool, relayer, &greedy).await.unwrap_err();
+    assert_eq!(e.code(), "L1", "{e}");
+    // A request whose root header is not the committed one is refused before any gas is spent.
+    let mut forged = RelayRequest::parse(&file).unwrap();
+    forged.exit.root_header.timestamp += 1;
+    let e = relay(&pool, relayer, &forged).await.unwrap_err();
+    assert_eq!(e.code(), "RelayRequest", "{e}");
+    assert_eq!(n.l1.balance(relayer).await.unwrap(), relayer_before);
+    let started = relay(&pool, relayer, &RelayRequest::parse(&file).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            started.index,
+            started.amount,
+            started.fee,
+            started.recipient
+        ),
+        (0, amount, fee, recipient)
+    );
+    // The wallet sees the start in the pool's log: the note is exited.
+    w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited { exit: 0 }
+    );
+
+    // Not mature yet: nothing is paid.
+    let early = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert!(early.paid.is_empty());
+    assert_eq!(early.waiting, vec![(0, started.exitable_at)]);
+    assert_eq!(n.l1.balance(recipient).await.unwrap(), U256::ZERO);
+
+    // After the exit period (time travel on revm) it pays.
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![0]);
+    let gwei = |u: u64| U256::from(u) * U256::from(GWEI);
+    assert_eq!(
+        n.l1.balance(recipient).await.unwrap(),
+        gwei(amount - fee),
+        "the recipient receives exactly amount - fee"
+    );
+    // The embedded L1 charges no gas: the relayer's bond came back and it earned the fee.
+    assert_eq!(
+        n.l1.balance(relayer).await.unwrap(),
+        relayer_before + gwei(fee),
+        "the relayer earns exactly the fee"
+    );
+    assert!(
+        pool.credit_of(Address::ZERO, recipient)
+            .await
+            .unwrap()
+            .is_zero()
+    );
+}
+
+/// Withheld shielded data (S-7.2, §7.4): a committed block whose served section does not match
+/// its header, or that is not served at all, raises a typed alert that `sync` reports and the
+/// store keeps (so `balance` and `notes` repeat it); a matching body ends it.
+#[tokio::test]
+async fn withheld_shielded_data_raises_a_standing_alert() {
+    use debye_primitives::{ShieldedEntry, ShieldedSection};
+    use debye_wallet::cli::{balance, context::Context, notes};
+    let n = crate::util::net().await;
+    let dir = tempfile::tempdir().unwrap();
+    let wdir = dir.path().join("a");
+    let mut w = crate::util::wallet(&wdir, 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let deposit_entry = |w: &mut debye_wallet::Wallet, first: u64| {
+        let dep = w.prepare_private_deposit(&keys, U256::ZERO, 500).unwrap();
+        ShieldedEntry {
+            entry: Entry::deposit(first, B256::ZERO, dep.commitment, 0),
+            ciphertexts: vec![],
+        }
+    };
+    let e1 = deposit_entry(&mut w, 0);
+    n.chain.commit_shielded(vec![e1]).await.unwrap();
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none() && r.alerts.is_empty());
+
+    // Block 2 is committed, but the operator serves a section that does not match it.
+    let e2 = deposit_entry(&mut w, 2);
+    n.chain.commit_shielded(vec![e2]).await.unwrap();
+    n.chain
+        .serve_section(2, Some(ShieldedSection::new(Vec::new())));
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    let alert = r.shielded_withheld.clone().expect("a withheld alert");
+    assert_eq!(alert.block, 2);
+    let said =
+        "block 2's shielded data is withheld: exit your notes now (debye wallet exit --private";
+    assert!(r.alerts.iter().any(|a| a.contains(said)), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.withheld, Some(alert));
+    assert_eq!(
+        w.state().shielded.scanned_to,
+        1,
+        "nothing past it is accepted"
+    );
+    // `balance` and `notes` (read from the store, no passphrase) repeat it.
+    let ctx = Context::new(Some(wdir.clone()), false, None).unwrap();
+    let b = balance::run(&ctx).unwrap();
+    assert_eq!(b.private_withheld.as_ref().map(|a| a.block), Some(2));
+    assert!(b.to_string().contains(said), "{b}");
+    let listed = notes::run(&ctx).unwrap();
+    assert!(listed.to_string().contains(said), "{listed}");
+
+    // The real body ends the alert; the note in it arrives.
+    n.chain.serve_section(2, None);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert!(r.shielded_withheld.is_none(), "{:?}", r.alerts);
+    assert_eq!(w.state().shielded.scanned_to, 2);
+    assert_eq!(w.state().shielded.notes.len(), 2);
+
+    // A block not served at all is withheld too.
+    n.chain.commit_pending().await.unwrap();
+    n.chain.withhold(3);
+    let r = w.sync(&n.client, &n.chain).await.unwrap();
+    assert_eq!(r.shielded_withheld.map(|a| a.block), Some(3));
+    assert!(!balance::run(&ctx).unwrap().to_string().is_empty());
+}
+
+/// An ERC-20 listed for the pool with a unit of 100 base units: `deposit --private` of 30 units
+/// moves 3,000 base units; the wallet exits the note itself (`exit --private --submit`: it pays
+/// bond and gas, no fee) and after the exit period the recipient withdraws exactly 3,000.
+#[tokio::test]
+async fn private_erc20_deposit_and_direct_exit() {
+    use debye_l1::{L1, contracts::TestTokenClient, pool::ShieldedPoolClient};
+    use debye_primitives::ShieldedEntry;
+    use debye_wallet::wallet::private_l1::finalize;
+    let n = crate::util::net().await;
+    n.chain.count_deposits();
+    let pool = ShieldedPoolClient::of_chain(&n.client).await.unwrap();
+    let token = TestTokenClient::deploy(n.l1.clone(), n.operator, "Debye USD", "dUSD")
+        .await
+        .unwrap();
+    pool.list_token(n.operator, token.address(), 100)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    token
+        .mint(n.operator, w.address(), U256::from(5_000u64))
+        .await
+        .unwrap();
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+    let dep = w
+        .deposit_private(&pool, &keys, Some(token.address()), 30)
+        .await
+        .unwrap();
+    assert_eq!(dep.base_units, U256::from(3_000u64));
+    assert_eq!(
+        token.balance_of(pool.address()).await.unwrap(),
+        U256::from(3_000u64)
+    );
+    // An unlisted token is refused before anything moves.
+    let e = w
+        .deposit_private(&pool, &keys, Some(Address::repeat_byte(7)), 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "InvalidAmount");
+    assert_eq!(w.state().shielded.expected.len(), 1);
+
+    n.chain
+        .commit_shielded(vec![ShieldedEntry {
+            entry: Entry::deposit(0, B256::ZERO, dep.deposit.commitment, dep.index),
+            ciphertexts: vec![],
+        }])
+        .await
+        .unwrap();
+    n.l1.advance_time(86_400 + 60).await.unwrap();
+    n.chain.commit_pending().await.unwrap();
+    w.sync(&n.client, &n.chain).await.unwrap();
+    let field = U256::from_be_slice(token.address().as_slice());
+    assert_eq!(w.state().shielded.balances()[&field].0, 30);
+
+    let recipient = Address::repeat_byte(0x98);
+    let params = ExitParams {
+        position: w.state().shielded.notes[0].position,
+        recipient,
+        fee: 0,
+        fee_recipient: Address::ZERO,
+        chain_id: n.l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now: n.l1.timestamp().await.unwrap(),
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w
+        .build_private_exit(&Scanner::new(keys), &setup().0, &params)
+        .unwrap();
+    let started = w.submit_private_exit(&pool, &x).await.unwrap();
+    assert_eq!(
+        w.state().shielded.notes[0].status,
+        NoteStatus::Exited {
+            exit: started.index
+        }
+    );
+    let wait = started.exitable_at - n.l1.timestamp().await.unwrap() + 1;
+    n.l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, w.address(), token.address(), &[recipient])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![started.index]);
+    assert_eq!(
+        token.balance_of(recipient).await.unwrap(),
+        U256::from(3_000u64)
+    );
 }
