@@ -115,9 +115,72 @@ pub(crate) fn log_bytes(topics: &[B256], data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A deposit as L1 shows it: its commitment, token and amount are public (S-5.3).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PublicDeposit {
+    pub(crate) cm: U256,
+    pub(crate) token: Address,
+    pub(crate) amount: u64,
+}
+
+/// How many notes an exit of a whole note of `amount` units of `token`, proven under a root over
+/// `leaves`, could be for an L1 observer (S-6.3): every leaf but the zero fillers (`fillers`),
+/// less the deposits L1 showed with another token or amount (exits take whole notes, S-5.5, so
+/// a deposit note of 1,000 cannot be an exit of 400). Notes made on L2 hide both.
+pub(crate) fn anonymity_set(
+    leaves: &[U256],
+    fillers: &[U256],
+    deposits: &[PublicDeposit],
+    token: Address,
+    amount: u64,
+) -> u64 {
+    let count = leaves
+        .iter()
+        .filter(|l| !fillers.contains(l))
+        .filter(|l| {
+            deposits
+                .iter()
+                .find(|d| d.cm == **l)
+                .is_none_or(|d| d.token == token && d.amount == amount)
+        })
+        .count();
+    u64::try_from(count).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anonymity_set_drops_fillers_and_deposits_of_other_amounts() {
+        let t = Address::repeat_byte(1);
+        let leaf = |i: u64| U256::from(1000 + i);
+        // A deposit of 1,000 (and its filler 0), a payment's two outputs, a deposit of 400.
+        let leaves = [leaf(0), U256::ZERO, leaf(1), leaf(2), leaf(3), U256::ZERO];
+        let deposits = [
+            PublicDeposit {
+                cm: leaf(0),
+                token: t,
+                amount: 1_000,
+            },
+            PublicDeposit {
+                cm: leaf(3),
+                token: t,
+                amount: 400,
+            },
+        ];
+        assert_eq!(anonymity_set(&leaves, &[U256::ZERO], &deposits, t, 400), 3);
+        assert_eq!(
+            anonymity_set(&leaves, &[U256::ZERO], &deposits, t, 1_000),
+            3
+        );
+        assert_eq!(anonymity_set(&leaves, &[U256::ZERO], &deposits, t, 7), 2);
+        let other = Address::repeat_byte(2);
+        assert_eq!(
+            anonymity_set(&leaves, &[U256::ZERO], &deposits, other, 400),
+            2
+        );
+    }
 
     fn tx(input: Vec<u8>, logs: Vec<Vec<u8>>) -> Seen {
         Seen {

@@ -127,7 +127,10 @@ pub struct ExitSeen {
     pub root_block: u64,
     /// Leaves under that root (notes and zero fillers).
     pub leaves_under_root: u64,
-    /// The notes under that root: the exit could be any of them.
+    /// Notes under that root (leaves but the zero fillers).
+    pub notes_under_root: u64,
+    /// The notes under that root the exit could be for an L1 observer: all but the deposits it
+    /// saw with another amount or token (docs/shielded.md S-6.3).
     pub anonymity_set: u64,
     /// Unix time from which the exit is paid.
     pub exitable_at: u64,

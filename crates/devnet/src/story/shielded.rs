@@ -39,7 +39,7 @@ use crate::{
     CommittedBlock, DepositSeen, Error, ExitSeen, ObserverCheck, PaymentSeen, Payouts, Result,
     ShieldedReport,
     meter::{Metered, Sent},
-    observer::{Pattern, Seen, exposures, log_bytes},
+    observer::{Pattern, PublicDeposit, Seen, anonymity_set, exposures, log_bytes},
     text::{ETHER, TOKEN_UNIT, ether, short},
 };
 
@@ -372,23 +372,35 @@ pub(super) async fn act<F: FnMut(String)>(
         ShieldedPool::startExitCall::SELECTOR,
         "startExit",
     )?;
-    // The notes under the exit's root: every leaf but the zero fillers (a deposit's second
-    // leaf, a `CM_ZERO` output) could be the one exited.
+    // Which notes under the exit's root it could be (S-6.3): not the zero fillers, not a deposit
+    // L1 showed with another amount (exits take whole notes).
     let leaves = exit.root_header.note_count;
-    let filler = [U256::ZERO, fr_to_u256(&debye_zk::note::cm_zero())];
-    let anonymity = bob
+    let under_root: Vec<U256> = bob
         .state()
         .shielded
         .leaves
         .iter()
         .take(usize::try_from(leaves).unwrap_or(usize::MAX))
-        .filter(|l| !filler.contains(l))
-        .count();
-    let anonymity = u64::try_from(anonymity).unwrap_or(u64::MAX);
+        .copied()
+        .collect();
+    let filler = [U256::ZERO, fr_to_u256(&debye_zk::note::cm_zero())];
+    let tip = net.l1.block_number().await?;
+    let public: Vec<PublicDeposit> = pool
+        .deposits(0, tip)
+        .await?
+        .into_iter()
+        .map(|d| PublicDeposit {
+            cm: d.event.cm,
+            token: d.event.token,
+            amount: d.event.amountUnits,
+        })
+        .collect();
+    let notes = anonymity_set(&under_root, &filler, &[], exit.token, exit.amount);
+    let anonymity = anonymity_set(&under_root, &filler, &public, exit.token, exit.amount);
     net.step(
         "relayer starts the exit",
         format!(
-            "a third wallet sends startExit with a bond of {} ETH. L1 sees: nullifiers {} and {}, amount {}, recipient {fresh}, fee {} to the relayer; no depositor, commitment or deposit amount. Anonymity set: the exit could be any of the {anonymity} notes ({leaves} leaves) under block {}'s root",
+            "a third wallet sends startExit with a bond of {} ETH. L1 sees: nullifiers {} and {}, amount {}, recipient {fresh}, fee {} to the relayer; no depositor, commitment or deposit amount. Anonymity set: {notes} notes under block {}'s root ({leaves} leaves with fillers); L1 showed each deposit's amount and exits take whole notes, so to an observer it could be any of {anonymity} of them",
             ether(started.bond),
             short(exit.nullifiers[0].into()),
             short(exit.nullifiers[1].into()),
@@ -561,6 +573,7 @@ pub(super) async fn act<F: FnMut(String)>(
             relayer: relayer.address(),
             root_block: exit.root_header.number,
             leaves_under_root: leaves,
+            notes_under_root: notes,
             anonymity_set: anonymity,
             exitable_at: started.exitable_at,
             l1_gas: at(&sent, exit_i)?.receipt.gas_used,
