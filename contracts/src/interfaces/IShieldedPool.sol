@@ -197,6 +197,10 @@ interface IShieldedPool {
     error UnknownExit(uint32 index);
     error ExitNotPending(uint32 index);
     error WrongQueueHead(uint32 expected, uint32 got);
+    /// @notice `processExits` reached a mature exit while an exit started before it matured is
+    ///         not queued yet (it may come first): call `queueExits` with the records of the
+    ///         pending exits from `next` on (their `ShieldedExitStarted` logs).
+    error ExitsNotQueued(uint32 next);
     error BadInclusion();
     error NotASpend();
     error NonZeroPublicAmount();
@@ -240,6 +244,7 @@ interface IShieldedPool {
         ExitRecord calldata laterRecord
     ) external;
     function claimChallengeReward(uint32 index) external;
+    function queueExits(ExitRecord[] calldata records) external returns (uint32 queued);
     function processExits(address token, ExitRecord[] calldata records)
         external
         returns (uint256 processed);
@@ -261,6 +266,7 @@ interface IShieldedPool {
     function depositStatus(uint32 index) external view returns (DepositStatus);
     function exitStartedAt(uint32 index) external view returns (uint256);
     function exitStatus(uint32 index) external view returns (ExitStatus);
+    function exitsQueued() external view returns (uint32);
     function queueLength(address token) external view returns (uint256);
     function queueHead(address token) external view returns (uint64 prioKey, uint32 index);
     function extDataHash(ExtData calldata ext) external pure returns (uint256);

@@ -114,6 +114,10 @@ contract ShieldedPool is IShieldedPool {
     ///      and S-5.4's `refundFloor` (`type(uint32).max` until the first refund closes deposits).
     uint64 private _firstInvalid;
     uint32 private _refundFloor;
+    /// @dev Slot 0 too: how many exits, in start order `k`, `queueExits` has moved into their
+    ///      token's heap (or skipped, cancelled before). `processExits` pays nothing while a
+    ///      started exit is not queued (S-5.7; docs/shielded.md §9 Q1).
+    uint32 private _exitsQueued;
     /// @dev Token => note unit in base units; 0: not listed (S-5.2).
     mapping(address token => uint64 unit) private _units;
     mapping(address token => Ledger) private _ledgers;
@@ -122,8 +126,9 @@ contract ShieldedPool is IShieldedPool {
     /// @dev Exit index (the chain's exit count at start) => record word (S-5.5).
     mapping(uint32 index => uint256 word) private _exits;
     /// @dev Per token, a binary min-heap of `prioKey << 32 | k` (S-5.7), two 128-bit nodes per
-    ///      slot (node `i` in `words[i / 2]`, the low half for even `i`): every second push
-    ///      rewrites a used slot instead of filling a fresh one (docs/shielded.md §9 Q1).
+    ///      slot (node `i` in `words[i / 2]`, the low half for even `i`). `startExit` does not
+    ///      push (its one fresh slot is the record word); `queueExits` pushes, in start order,
+    ///      paid by whoever processes the queue (docs/shielded.md §9 Q1).
     mapping(address token => Heap) private _queues;
     /// @dev Nullifiers of paid exits (S-5.12) => the `_payoutHash` of the exit that paid them
     ///      (0: unpaid; one nonzero slot, as a bool would be): a later exit of the same note is
@@ -367,11 +372,44 @@ contract ShieldedPool is IShieldedPool {
             bond: bond,
             bondPayer: msg.sender
         });
+        // §9 Q1: the record word is the exit's only fresh slot; `queueExits` pushes its node.
         _exits[index] = (block.timestamp << TIME_SHIFT)
             | (uint256(uint8(ExitStatus.Pending)) << STATUS_SHIFT)
             | (uint256(keccak256(abi.encode(EXIT_TAG, r))) & HASH_MASK);
-        _heapPush(_queues[x.token], (uint256(r.prioKey) << 32) | index);
         emit ShieldedExitStarted(index, rootBlock, r);
+    }
+
+    /// @notice Moves started exits, in start order from `exitsQueued()`, into their token's
+    ///         queue: `records` are the records of the *pending* ones met, in order (an exit
+    ///         cancelled before it is queued is skipped without one). Stops when every started
+    ///         exit is queued or `records` runs out; anyone may call it.
+    /// @dev Rule (S-5.7, docs/shielded.md §9 Q1): `startExit` only writes its record word, so
+    ///      its gas stays within S-5.5's target; the heap push (a fresh slot every second node)
+    ///      is paid here, by whoever processes the queue. Order is kept because `processExits`
+    ///      pays nothing while any started exit is unqueued, so the heap then holds every
+    ///      pending exit of the token and pops in `(prioKey, k)` order, exactly as if each
+    ///      start had pushed. Each record is checked against the stored hash, so a caller cannot
+    ///      queue an exit under another token or key.
+    /// @return queued `exitsQueued()` after the call.
+    function queueExits(ExitRecord[] calldata records)
+        external
+        nonReentrant
+        returns (uint32 queued)
+    {
+        queued = _exitsQueued;
+        uint256 next = 0;
+        while (true) {
+            uint256 word = _exits[queued];
+            if (word == 0) break; // every started exit is queued
+            if (_status(word) == uint8(ExitStatus.Pending)) {
+                if (next == records.length) break;
+                ExitRecord calldata r = records[next++];
+                if (!_sameHash(word, _exitHash(r))) revert UnknownExit(queued);
+                _heapPush(_queues[r.token], (uint256(r.prioKey) << 32) | queued);
+            }
+            queued++;
+        }
+        _exitsQueued = queued;
     }
 
     /// @dev The field checks of an exit's request (S-5.5, S-3.4, S-8.3).
@@ -440,6 +478,8 @@ contract ShieldedPool is IShieldedPool {
     ///      not win the honest starter's bond, S-5.10), any other (a conflicting exit of the
     ///      note) gives its bond to the caller; the payout limit `paid + x ≤ deposited` stops
     ///      processing (S-7.4, S-5.15). Makes no external call: every payment is credited.
+    ///      Refuses to run while a started exit is not queued (`queueExits` first): an unqueued
+    ///      exit may have an older key than the head, so paying the head could break the order.
     /// @return processed Heads removed from the queue (paid, refused or dropped).
     function processExits(address token, ExitRecord[] calldata records)
         external
@@ -465,6 +505,7 @@ contract ShieldedPool is IShieldedPool {
             }
             // S-5.7: strictly in order; stop at the first immature head.
             if (L1Util.now_() < r.exitableAt) break;
+            _requireQueuedBefore(r.exitableAt);
             if (r.prioKey / 2 >= _firstInvalid) {
                 // S-7.1: the root block is invalid now; refused at payout, bond back.
                 _setExitStatus(k, word, ExitStatus.Refused);
@@ -501,6 +542,17 @@ contract ShieldedPool is IShieldedPool {
             _heapPop(heap);
             processed++;
         }
+    }
+
+    /// @dev S-5.7, §7.3: an exit started before the head matured may come before it in
+    ///      priority, so the head is paid only once every such exit is queued. Starts are appended
+    ///      in time order, so the first unqueued exit is the oldest unqueued one. An exit started at
+    ///      or after the head's maturity never holds it back, so a stream of fresh starts cannot
+    ///      stall payouts (§9 Q1).
+    function _requireQueuedBefore(uint256 maturity) private view {
+        uint32 next = _exitsQueued;
+        uint256 startedAt = _exits[next] >> TIME_SHIFT; // 0: every started exit is queued
+        if (startedAt != 0 && startedAt < maturity) revert ExitsNotQueued(next);
     }
 
     function _exitHash(ExitRecord calldata r) private pure returns (bytes32) {
@@ -878,6 +930,12 @@ contract ShieldedPool is IShieldedPool {
 
     function exitStatus(uint32 index) external view returns (ExitStatus) {
         return ExitStatus(_status(_exits[index]));
+    }
+
+    /// @notice How many exits, in start order, `queueExits` has queued (or skipped as cancelled);
+    ///         `processExits` runs only when this equals the chain's exit count.
+    function exitsQueued() external view returns (uint32) {
+        return _exitsQueued;
     }
 
     function queueLength(address token) external view returns (uint256) {

@@ -86,6 +86,39 @@ abstract contract PoolBase is Test {
         _submit(h1);
     }
 
+    // ----- the exit queue (S-5.7): `queueExits` before `processExits` -----
+
+    /// @dev Exit `k`'s record, in start order: every start of a test that processes the queue
+    ///      registers its record here (`_started`), so `_queueAll` can name the pending ones.
+    IShieldedPool.ExitRecord[] internal startedRecords;
+
+    function _started(IShieldedPool.ExitRecord memory r) internal {
+        startedRecords.push(r);
+    }
+
+    /// @dev The records `queueExits` needs now: those of the started exits from
+    ///      `exitsQueued()` on that are still pending, in start order.
+    function _toQueue() internal view returns (IShieldedPool.ExitRecord[] memory rs) {
+        uint32 q = pool.exitsQueued();
+        rs = new IShieldedPool.ExitRecord[](startedRecords.length - q);
+        uint256 n = 0;
+        for (uint256 k = q; k < startedRecords.length; k++) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            if (pool.exitStatus(uint32(k)) == IShieldedPool.ExitStatus.Pending) {
+                rs[n++] = startedRecords[k];
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(rs, n)
+        }
+    }
+
+    /// @dev Queues every started exit (anyone may; the tests' keeper is the test contract).
+    function _queueAll() internal {
+        pool.queueExits(_toQueue());
+        assertEq(pool.exitsQueued(), startedRecords.length, "every started exit queued");
+    }
+
     // ----- headers -----
 
     function _header(
@@ -125,12 +158,18 @@ abstract contract PoolBase is Test {
         _submit(h);
     }
 
-    function _executionGas(bytes memory callData) internal view returns (uint256) {
-        uint256 intrinsic = 21_000;
+    /// @dev A transaction's intrinsic gas: 21,000 and 4 (zero) or 16 (other) per calldata byte
+    ///      (its EIP-7623 floor is far below these calls' execution, so it never applies).
+    function _intrinsic(bytes memory callData) internal pure returns (uint256 intrinsic) {
+        intrinsic = 21_000;
         for (uint256 i = 0; i < callData.length; i++) {
             intrinsic += callData[i] == 0 ? 4 : 16;
         }
-        return vm.lastCallGas().gasTotalUsed - intrinsic;
+    }
+
+    /// @dev The last call's execution gas: its isolated transaction less the intrinsic gas.
+    function _executionGas(bytes memory callData) internal view returns (uint256) {
+        return vm.lastCallGas().gasTotalUsed - _intrinsic(callData);
     }
 
     /// @dev Makes the pool's verifier accept every proof (queue tests with synthetic notes).

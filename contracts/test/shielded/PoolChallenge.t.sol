@@ -92,6 +92,7 @@ contract PoolChallengeTest is PoolBase {
     function _startFixtureExit() internal returns (IShieldedPool.ExitRecord memory r) {
         IShieldedPool.ExitRequest memory x = _exitRequest();
         r = _record(x, h1, alice, block.timestamp);
+        _started(r);
         uint256 bond = pool.exitBond();
         vm.prank(alice);
         pool.startExit{value: bond}(x, h1);
@@ -139,7 +140,11 @@ contract PoolChallengeTest is PoolBase {
             r, head, body, inc, h2, abi.encodeWithSelector(IShieldedPool.ExitNotPending.selector, 0)
         );
         vm.warp(r.exitableAt);
-        assertEq(pool.processExits(address(0), new IShieldedPool.ExitRecord[](0)), 1);
+        // §9 Q1: an exit cancelled before it was queued never enters the heap.
+        pool.queueExits(new IShieldedPool.ExitRecord[](0));
+        assertEq(pool.exitsQueued(), 1);
+        assertEq(pool.queueLength(address(0)), 0);
+        assertEq(pool.processExits(address(0), new IShieldedPool.ExitRecord[](0)), 0);
         assertEq(pool.paid(address(0)), 0);
         assertFalse(pool.paidNullifier(r.nullifier0));
     }
@@ -222,6 +227,29 @@ contract PoolChallengeTest is PoolBase {
             r, head2, zeroed, inc3, h3, abi.encodeWithSelector(IShieldedPool.WrongKind.selector, 3)
         );
         assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+    }
+
+    /// @dev A "spend" that mints from dummy inputs (S-3.1: `publicAmount > 0` on L2 would be an
+    ///      unsigned mint): a TRANSFER head spending the exit's nullifier, committed in a block,
+    ///      included, its body hashed: refused before any proof is read, the exit stays pending.
+    function test_challengeSpent_dummyOnlyMint() public {
+        vm.warp(T0 + 30 minutes);
+        (IShieldedPool.EntryHead memory head, IShieldedPool.TransferBody memory body) = _transfer();
+        body.publicAmount = 1000; // value from nowhere
+        head.bodyHash = keccak256(abi.encode(pool.BODY_TAG(), body));
+        (Types.BlockHeader memory h2, IShieldedPool.Inclusion memory inc) = _blockWith(head, 0);
+        vm.warp(T0 + 1 hours);
+        IShieldedPool.ExitRecord memory r = _startFixtureExit();
+        _challenge(
+            r,
+            head,
+            body,
+            inc,
+            h2,
+            abi.encodeWithSelector(IShieldedPool.NonZeroPublicAmount.selector)
+        );
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        assertEq(pool.creditOf(address(0), challenger), 0);
     }
 
     /// @dev Block 2 holds the fixture's transfer; the exit starts after it (not imported).

@@ -180,6 +180,11 @@ contract PoolDepositTest is Test {
         pool.depositEth{value: 1 gwei}(1, new bytes(122));
         vm.expectRevert(abi.encodeWithSelector(IShieldedPool.BadCiphertextLength.selector, 124));
         pool.depositEth{value: 1 gwei}(1, new bytes(124));
+        // The refusals changed nothing: no deposit counted, recorded or credited.
+        assertEq(_depositLimit(), 0);
+        assertEq(pool.depositQueuedAt(0), 0);
+        assertEq(pool.deposited(address(0)), 0);
+        assertEq(address(pool).balance, 0);
         // The largest amount is accepted.
         pool.depositEth{value: tooMuch - 1 gwei}(R - 1, ct);
         vm.stopPrank();
@@ -230,7 +235,21 @@ contract PoolDepositTest is Test {
         pool.depositToken(address(token), 0, 7, ct);
         vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownToken.selector, address(0)));
         pool.depositToken(address(0), 1e9, 7, ct);
+        // Huge: 2^64 units, one past the note's 64-bit amount.
+        uint256 huge = (uint256(1) << 64) * 1e6;
+        token.mint(bob, huge);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.BadAmount.selector, huge));
+        pool.depositToken(address(token), huge, 7, ct);
+        vm.expectRevert(IShieldedPool.BadOwnerPart.selector);
+        pool.depositToken(address(token), 1e6, R, ct);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.BadCiphertextLength.selector, 0));
+        pool.depositToken(address(token), 1e6, 7, "");
         vm.stopPrank();
+        // The refusals changed nothing: one deposit, its tokens only.
+        assertEq(_depositLimit(), 1);
+        assertEq(pool.depositQueuedAt(1), 0);
+        assertEq(token.balanceOf(address(pool)), 3e18);
+        assertEq(pool.deposited(address(token)), 3e18);
     }
 
     function test_depositToken_refusesUnlistedAndShortTransfers() public {

@@ -25,8 +25,18 @@ contract PoolExitTest is PoolBase {
         returns (uint32)
     {
         uint256 bond = pool.exitBond();
+        _started(_record(x, root, relayer, block.timestamp));
         vm.prank(relayer);
         return pool.startExit{value: bond}(x, root);
+    }
+
+    /// @dev Queues every started exit, then processes `token`'s queue with `heads`.
+    function _process(address token, IShieldedPool.ExitRecord[] memory heads)
+        internal
+        returns (uint256)
+    {
+        _queueAll();
+        return pool.processExits(token, heads);
     }
 
     function _expectStartRevert(
@@ -35,9 +45,18 @@ contract PoolExitTest is PoolBase {
         bytes memory err
     ) internal {
         uint256 bond = pool.exitBond();
+        uint256 word = chain.chainWord();
+        uint256 balance = address(pool).balance;
+        uint256 payerBalance = relayer.balance;
         vm.prank(relayer);
         vm.expectRevert(err);
         pool.startExit{value: bond}(x, root);
+        // A refusal changes nothing: no exit counted or recorded, no bond taken.
+        assertEq(chain.chainWord(), word, "exit count unchanged");
+        // forge-lint: disable-next-line(unsafe-typecast)
+        assertEq(pool.exitStartedAt(uint32(word >> 200)), 0, "no record written");
+        assertEq(address(pool).balance, balance, "no bond kept");
+        assertEq(relayer.balance, payerBalance, "bond returned");
     }
 
     function _one(IShieldedPool.ExitRecord memory r)
@@ -60,6 +79,13 @@ contract PoolExitTest is PoolBase {
         assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
         assertEq(pool.exitStartedAt(0), block.timestamp);
         assertEq(pool.queuedAt(1, 0), block.timestamp);
+        // §9 Q1: the start only writes its record; the queue takes it at `queueExits`.
+        assertEq(pool.queueLength(address(0)), 0);
+        assertEq(pool.exitsQueued(), 0);
+        // Unqueued, it is in no heap: processing finds nothing to pay.
+        assertEq(pool.processExits(address(0), _one(r)), 0);
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        _queueAll();
         assertEq(pool.queueLength(address(0)), 1);
         (uint64 key, uint32 k) = pool.queueHead(address(0));
         assertEq(key, 2);
@@ -77,7 +103,7 @@ contract PoolExitTest is PoolBase {
         _submit(h2);
         // S-5.7: not before exitableAt.
         vm.warp(r.exitableAt - 1);
-        assertEq(pool.processExits(address(0), _one(r)), 0);
+        assertEq(_process(address(0), _one(r)), 0);
         assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
         vm.warp(r.exitableAt);
         vm.expectEmit(address(pool));
@@ -100,42 +126,86 @@ contract PoolExitTest is PoolBase {
         assertEq(address(pool).balance, pool.exitBond());
     }
 
-    /// @dev S-5.5's targets are <= 350k per transaction and <= 300k execution (verifier 244k).
-    ///      Measured: the token's first exit (its queue's length slot 0 -> 1) and a later one
-    ///      (the same proof again: a duplicate is a valid start, cancelled by S-5.10 or dropped at
-    ///      payout). The asserted budgets are what this heap achieves (docs/contracts.md §6b);
-    ///      the gap to 300k is §9 Q1's open question.
+    /// @dev One `startExit`, as forge's isolated transaction (`isolate = true`: 21,000 +
+    ///      calldata + execution); execution is that less the intrinsic gas. The `gasleft()`
+    ///      delta around the call is logged too but not asserted: it also carries the caller's
+    ///      side (the value transfer's 9,000, the cold account, this test's ABI encoding and,
+    ///      isolated, the intrinsic gas again), ≈ 30k above the whole transaction.
+    function _measureStart(IShieldedPool.ExitRequest memory x, string memory label)
+        internal
+        returns (uint256 execDelta, uint256 txTotal)
+    {
+        uint256 bond = pool.exitBond();
+        bytes memory cd = abi.encodeCall(ShieldedPool.startExit, (x, h1));
+        _started(_record(x, h1, relayer, block.timestamp));
+        vm.prank(relayer);
+        uint256 before = gasleft();
+        pool.startExit{value: bond}(x, h1);
+        execDelta = before - gasleft();
+        txTotal = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint(string.concat("startExit transaction gas, ", label), txTotal);
+        emit log_named_uint(
+            string.concat("startExit execution gas (tx - 21000 - calldata), ", label),
+            _executionGas(cd)
+        );
+        emit log_named_uint(string.concat("startExit gasleft() delta, ", label), execDelta);
+    }
+
+    /// @dev S-5.5's acceptance target, in each case the old heap-at-start design paid
+    ///      differently (docs/shielded.md §5.5, §9 Q1): the token's first exit (its queue's
+    ///      length slot 0 -> 1), a node that would share a heap slot, one that would need a fresh
+    ///      heap slot. The queue is drained between starts, so each start meets the heap in
+    ///      that state; `startExit` no longer touches it, so the three cost the same.
+    ///      Targets: <= 350k for the whole transaction, <= 300k execution.
     function test_exit_fixture_gas() public {
         IShieldedPool.ExitRequest memory x = _exitRequest();
-        bytes memory cd = abi.encodeCall(ShieldedPool.startExit, (x, h1));
-        uint256 bond = pool.exitBond();
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 firstTotal = vm.lastCallGas().gasTotalUsed;
-        uint256 firstExec = _executionGas(cd);
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 total = vm.lastCallGas().gasTotalUsed;
-        uint256 exec = _executionGas(cd);
-        emit log_named_uint("startExit transaction gas, token's first exit", firstTotal);
-        emit log_named_uint("startExit execution gas, token's first exit", firstExec);
-        emit log_named_uint("startExit transaction gas, 2nd exit (heap slot shared)", total);
-        emit log_named_uint("startExit execution gas, 2nd exit (heap slot shared)", exec);
-        vm.prank(relayer);
-        pool.startExit{value: bond}(x, h1);
-        uint256 total3 = vm.lastCallGas().gasTotalUsed;
-        uint256 exec3 = _executionGas(cd);
-        emit log_named_uint("startExit transaction gas, 3rd exit (fresh heap slot)", total3);
-        emit log_named_uint("startExit execution gas, 3rd exit (fresh heap slot)", exec3);
-        if (total3 > total) total = total3;
-        if (exec3 > exec) exec = exec3;
+        uint256 maxExec;
+        uint256 maxTx;
+        string[3] memory labels = [
+            "token's first exit (empty queue)",
+            "2nd exit (heap node would share a slot)",
+            "3rd exit (heap node would need a fresh slot)"
+        ];
+        for (uint256 i = 0; i < 3; i++) {
+            // The same proof again: a duplicate is a valid start (S-5.10 cancels it later).
+            (, uint256 total) = _measureStart(x, labels[i]);
+            uint256 exec = total - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (x, h1)));
+            _queueAll();
+            assertEq(pool.queueLength(address(0)), i + 1);
+            if (exec > maxExec) maxExec = exec;
+            if (total > maxTx) maxTx = total;
+        }
+        assertLe(maxExec, 300_000, "startExit execution target (S-5.5)");
+        assertLe(maxTx, 350_000, "startExit whole-transaction target (S-5.5)");
+        assertGe(maxExec, 237_000 + 22_100, "verifier and the record's fresh slot: real");
         IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
         vm.warp(r.exitableAt);
         pool.processExits(address(0), _one(r));
         emit log_named_uint("processExits(1) transaction gas", vm.lastCallGas().gasTotalUsed);
-        assertLe(total, 360_000, "startExit transaction budget (target 350k)");
-        assertLe(exec, 330_000, "startExit execution budget (target 300k)");
-        assertGe(exec, 244_000 + 22_100, "verifier and a fresh slot: measurement is real");
+        // An ERC-20's first exit reads the token's unit too (and its calldata names the token).
+        // The fixture's proof is an ETH note's, so the difference is measured with a verifier
+        // that accepts any proof and added to the real ETH figures above.
+        _acceptAllProofs();
+        TestToken tok = new TestToken("T", "T");
+        vm.prank(operator);
+        pool.listToken(address(tok), 100);
+        IShieldedPool.ExitRequest memory e = _synthetic(7, 8, 100);
+        (, uint256 ethTx) = _measureStart(e, "ETH, verifier mocked");
+        uint256 ethExec = ethTx - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (e, h1)));
+        e = _synthetic(9, 10, 100);
+        e.token = address(tok);
+        (, uint256 tokTx) = _measureStart(e, "ERC-20's first exit, verifier mocked");
+        uint256 tokExec = tokTx - _intrinsic(abi.encodeCall(ShieldedPool.startExit, (e, h1)));
+        emit log_named_uint(
+            "startExit execution gas, ERC-20's first exit (real proof, estimated)",
+            maxExec + tokExec - ethExec
+        );
+        emit log_named_uint(
+            "startExit transaction gas, ERC-20's first exit (real proof, estimated)",
+            maxTx + tokTx - ethTx
+        );
+        assertLe(maxExec + tokExec - ethExec, 300_000, "ERC-20 execution target (S-5.5)");
+        assertLe(maxTx + tokTx - ethTx, 350_000, "ERC-20 whole-transaction target (S-5.5)");
     }
 
     // ----- S-5.5 refusals, one rule at a time -----
@@ -233,6 +303,30 @@ contract PoolExitTest is PoolBase {
         x = _exitRequest();
         x.proof[6] = x.proof[6] ^ 1;
         _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // Garbage proofs: random words; a coordinate at or above the base field's modulus; a
+        // point off the curve; the point at infinity. The verifier answers false, never reverts.
+        x = _exitRequest();
+        for (uint256 i = 0; i < 8; i++) {
+            x.proof[i] = uint256(keccak256(abi.encode("garbage", i)));
+        }
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        uint256 q = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+        x = _exitRequest();
+        x.proof[0] += q; // the same residue, not reduced: refused, not read mod q
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        x.proof[1] = (x.proof[1] + 1) % q; // A off the curve
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        x = _exitRequest();
+        (x.proof[6], x.proof[7]) = (0, 0); // C at infinity
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
+        // A listed token the note is not of: the proof binds the token (public input 6).
+        TestToken tok = new TestToken("T", "T");
+        vm.prank(operator);
+        pool.listToken(address(tok), 1);
+        x = _exitRequest();
+        x.token = address(tok);
+        _expectStartRevert(x, h1, abi.encodeWithSelector(IShieldedPool.InvalidProof.selector));
         // The untampered request is fine.
         _start(_exitRequest(), h1);
     }
@@ -259,6 +353,7 @@ contract PoolExitTest is PoolBase {
         _start(b, h1);
         rs[1] = _record(c, h2, relayer, block.timestamp);
         _start(c, h2);
+        _queueAll();
         (uint64 key, uint32 k) = pool.queueHead(address(0));
         assertEq(key, 2);
         assertEq(k, 1);
@@ -295,8 +390,76 @@ contract PoolExitTest is PoolBase {
         IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
         rs[0] = ro;
         rs[1] = ry;
-        assertEq(pool.processExits(address(0), rs), 0);
+        assertEq(_process(address(0), rs), 0);
         vm.warp(ro.exitableAt);
+        assertEq(pool.processExits(address(0), rs), 2);
+    }
+
+    /// @dev §9 Q1, S-5.7: an exit started at or after the head's maturity cannot come before
+    ///      it (§7.3), so it does not hold the payout back: a stream of fresh starts landing just
+    ///      before each `processExits` cannot stall the queue.
+    function test_queue_freshStartDoesNotStallPayout() public {
+        _acceptAllProofs();
+        IShieldedPool.ExitRequest memory first = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRecord memory r0 = _record(first, h1, relayer, block.timestamp);
+        _start(first, h1);
+        _queueAll();
+        vm.warp(r0.exitableAt);
+        // Same block as the payout, older root: still started after exit 0 matured.
+        _start(_synthetic(3, 4, 100), h1);
+        assertEq(pool.exitsQueued(), 1);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
+        assertEq(pool.processExits(address(0), _one(r0)), 1);
+        assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Pending));
+    }
+
+    /// @dev §9 Q1: a start no longer pushes, so an exit started later with an older root is
+    ///      not in the heap until queued. `processExits` refuses to pay a mature exit while one
+    ///      started before its maturity is unqueued; otherwise the younger root's exit would be paid before the older one
+    ///      (S-5.7, §7.3). `queueExits` takes only the stored records, in start order.
+    function test_queue_unqueuedOlderExitBlocksPayout() public {
+        _acceptAllProofs();
+        Types.BlockHeader memory h2 = _header(bytes32(uint256(2)), 2, bytes32(0), 0, 1, 0);
+        _submit(h2);
+        IShieldedPool.ExitRequest memory young = _synthetic(1, 2, 100);
+        IShieldedPool.ExitRecord memory ry = _record(young, h2, relayer, block.timestamp);
+        _start(young, h2);
+        _queueAll();
+        vm.warp(block.timestamp + 2 days);
+        IShieldedPool.ExitRequest memory old = _synthetic(3, 4, 100);
+        IShieldedPool.ExitRecord memory ro = _record(old, h1, relayer, block.timestamp);
+        _start(old, h1);
+        vm.warp(ry.exitableAt); // the young exit is mature, the old one is not
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.ExitsNotQueued.selector, 1));
+        pool.processExits(address(0), _one(ry));
+        assertEq(uint8(pool.exitStatus(0)), uint8(IShieldedPool.ExitStatus.Pending));
+        // A record that is not exit 1's (another key, another token) is refused.
+        IShieldedPool.ExitRecord memory forged = _record(old, h1, relayer, 0);
+        forged.exitableAt = ro.exitableAt;
+        forged.prioKey = 100;
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownExit.selector, 1));
+        pool.queueExits(_one(forged));
+        forged = _record(old, h1, relayer, 0);
+        forged.exitableAt = ro.exitableAt;
+        forged.token = address(0x1234);
+        vm.expectRevert(abi.encodeWithSelector(IShieldedPool.UnknownExit.selector, 1));
+        pool.queueExits(_one(forged));
+        // No record: nothing queued, nothing paid.
+        assertEq(pool.queueExits(new IShieldedPool.ExitRecord[](0)), 1);
+        assertEq(pool.queueExits(_one(ro)), 2);
+        // Queued, the old root's exit heads the queue and, immature, stops everything.
+        (uint64 key, uint32 k) = pool.queueHead(address(0));
+        assertEq(key, 2);
+        assertEq(k, 1);
+        assertEq(pool.processExits(address(0), _one(ro)), 0);
+        vm.warp(ro.exitableAt);
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](2);
+        (rs[0], rs[1]) = (ro, ry);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(1);
+        vm.expectEmit(address(pool));
+        emit IShieldedPool.ExitPaid(0);
         assertEq(pool.processExits(address(0), rs), 2);
     }
 
@@ -311,7 +474,7 @@ contract PoolExitTest is PoolBase {
         _start(b, h1);
         vm.warp(block.timestamp + 9 days);
         // S-7.4: 1000 gwei deposited, 1600 claimed: the second waits, Pending.
-        assertEq(pool.processExits(address(0), rs), 1);
+        assertEq(_process(address(0), rs), 1);
         assertEq(uint8(pool.exitStatus(1)), uint8(IShieldedPool.ExitStatus.Pending));
         assertEq(pool.paid(address(0)), 800 gwei);
         IShieldedPool.ExitRecord[] memory rest = new IShieldedPool.ExitRecord[](1);
@@ -359,10 +522,11 @@ contract PoolExitTest is PoolBase {
         rs[1] = rc;
         rs[2] = rd;
         address keeper = makeAddr("keeper");
+        _queueAll(); // skips the cancelled b: it never enters the heap
         vm.expectEmit(address(pool));
         emit IShieldedPool.ExitNullifierPaid(2);
         vm.prank(keeper);
-        assertEq(pool.processExits(address(0), rs), 4);
+        assertEq(pool.processExits(address(0), rs), 3);
         assertEq(uint8(pool.exitStatus(2)), uint8(IShieldedPool.ExitStatus.Cancelled));
         assertEq(pool.creditOf(address(0), keeper), pool.exitBond());
         assertEq(pool.paid(address(0)), 200 gwei);
@@ -389,6 +553,7 @@ contract PoolExitTest is PoolBase {
         x.ext.feeRecipient = FEE_RECIPIENT;
         IShieldedPool.ExitRecord memory r = _record(x, h1, relayer, block.timestamp);
         _start(x, h1);
+        _queueAll();
         (uint64 key,) = pool.queueHead(address(tok));
         assertEq(key, 2);
         assertEq(pool.queueLength(address(0)), 0, "one queue per token");
@@ -422,6 +587,7 @@ contract PoolExitTest is PoolBase {
             _start(x, root);
         }
         vm.warp(block.timestamp + 30 days);
+        _queueAll();
         uint256 prev = 0;
         for (uint256 i = 0; i < n; i++) {
             (uint64 key, uint32 k) = pool.queueHead(address(0));
@@ -449,6 +615,10 @@ contract PoolExitTest is PoolBase {
             _start(x, h1);
         }
         vm.warp(block.timestamp + 9 days);
+        pool.queueExits(rs);
+        uint256 queueGas = vm.lastCallGas().gasTotalUsed;
+        emit log_named_uint("queueExits(16) transaction gas", queueGas);
+        emit log_named_uint("queueExits per exit (16 in one call)", queueGas / n);
         pool.processExits(address(0), rs);
         uint256 total = vm.lastCallGas().gasTotalUsed;
         emit log_named_uint("processExits(16) transaction gas", total);

@@ -179,6 +179,7 @@ contract PoolHandler is Test {
         // The records of the pending heads in queue order, read off a copy of the heap walk:
         // process one head at a time so each call names exactly the head's record.
         n = uint8(bound(n, 1, 8));
+        _queueAll();
         for (uint256 step = 0; step < n; step++) {
             if (pool.queueLength(address(0)) == 0) break;
             (, uint32 k) = pool.queueHead(address(0));
@@ -195,6 +196,24 @@ contract PoolHandler is Test {
             _ghost(k);
             if (pool.queueLength(address(0)) == before) break; // immature or over the limit
         }
+    }
+
+    /// @dev `queueExits` with the records of every pending exit not yet queued (§9 Q1).
+    function _queueAll() internal {
+        uint32 q = pool.exitsQueued();
+        IShieldedPool.ExitRecord[] memory rs = new IShieldedPool.ExitRecord[](exitCount - q);
+        uint256 m = 0;
+        for (uint32 k = q; k < exitCount; k++) {
+            if (uint8(pool.exitStatus(k)) == uint8(IShieldedPool.ExitStatus.Pending)) {
+                rs[m++] = records[k];
+            }
+        }
+        assembly ("memory-safe") {
+            mstore(rs, m)
+        }
+        vm.prank(KEEPER);
+        pool.queueExits(rs);
+        assert(pool.exitsQueued() == exitCount);
     }
 
     function _ghost(uint32 k) internal {

@@ -10,7 +10,8 @@ use std::{
 use alloy_primitives::B256;
 use debye_primitives::{BlockHeader, SumMerkleTree, block::FIRST_BLOCK_NUMBER};
 use debye_storage::{
-    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx,
+    BlockCommit, DepositEntry, DropReason, ExitEntry, L1Events, Origin, PendingTx, ShieldedRebuild,
+    ShieldedRow,
 };
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
@@ -23,6 +24,11 @@ use crate::{
     command::{Command, ForcedTx, ShieldedImport, Submission},
     ledger::Ledger,
     mempool::{Admission, Mempool, Refusal},
+    shielded::{
+        restamp::{self, StoredSection},
+        submission::BlockEntry,
+        tree::NoteTree,
+    },
     state::NodeState,
 };
 
@@ -369,33 +375,106 @@ impl Sequencer {
 
     /// Re-stamps the stored blocks `from ..= tip` with L1 time `now` and relinks them: each
     /// gets [`stamp`] of its (possibly re-stamped) parent and `now`, and the `prevHash` of its
-    /// new parent. Bodies, numbers and every other field stay. Called by the submitter for a
+    /// new parent. Numbers, transparent bodies and cursors stay. Called by the submitter for a
     /// block L1 has not committed whose timestamp `submitBlock` would refuse (built before an L1
     /// time jump, or before the node first read L1's clock); blocks before `from` are committed
-    /// and untouched. Nothing to do when `from` is past the tip.
+    /// and untouched. Nothing to do when `from` is past the tip. A shielded transfer expired at
+    /// its block's new timestamp is left out and dropped, and the sections from there on are
+    /// rebuilt (docs/shielded.md §10: else the block is provably invalid, F3).
     fn restamp(&mut self, from: u64, now: u64) -> Result<()> {
         let Some(tip) = self.tip.filter(|t| t.number >= from) else {
             return Ok(());
         };
         let store = self.state.store();
-        let mut parent = match from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER) {
+        let before = from.checked_sub(1).filter(|n| *n >= FIRST_BLOCK_NUMBER);
+        let mut parent = match before {
             Some(n) => store.header(n)?,
             None => None,
         };
-        let mut headers = Vec::new();
+        let mut old = Vec::new();
+        let mut sections = Vec::new();
+        let mut ts_parent = parent;
         for n in from..=tip.number {
-            let old = store
+            let header = store
                 .header(n)?
                 .ok_or_else(|| Error::Internal(format!("stored block {n} is missing")))?;
-            let new = BlockHeader {
+            let timestamp = stamp(ts_parent.as_ref(), now);
+            ts_parent = Some(BlockHeader {
+                timestamp,
+                ..header
+            });
+            let entries = store
+                .block_shielded(n)?
+                .into_iter()
+                .map(|row| {
+                    BlockEntry::decode(&row.data)
+                        .map(|e| (row.id, e))
+                        .map_err(|e| Error::Internal(format!("stored entry of block {n}: {e}")))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            sections.push(StoredSection { timestamp, entries });
+            old.push(header);
+        }
+        let frontier = store
+            .note_frontier(before.unwrap_or(0))?
+            .unwrap_or_default();
+        let tree = NoteTree::from_frontier(&frontier)
+            .map_err(|e| Error::Internal(format!("note tree before block {from}: {e}")))?;
+        let rebuilt = restamp::rebuild(&tree, &sections)
+            .map_err(|e| Error::Internal(format!("re-stamped shielded section: {e}")))?;
+        let mut headers = Vec::new();
+        let mut rebuilds = Vec::new();
+        for (i, (old, stored)) in old.iter().zip(&sections).enumerate() {
+            let mut new = BlockHeader {
                 prev_hash: parent.map_or(B256::ZERO, |p| p.hash()),
-                timestamp: stamp(parent.as_ref(), now),
-                ..old
+                timestamp: stored.timestamp,
+                ..*old
             };
+            if let Some(r) = rebuilt.as_ref().and_then(|r| r.get(i)) {
+                let p = parent.unwrap_or_default();
+                let count = r.section.entry_count();
+                (
+                    new.note_root,
+                    new.note_count,
+                    new.entries_root,
+                    new.entry_count,
+                ) = if count > 0 {
+                    (
+                        r.section.note_root,
+                        r.section.tree.count(),
+                        r.section.entries_root,
+                        count,
+                    )
+                } else {
+                    (p.note_root, p.note_count, B256::ZERO, 0)
+                };
+                for id in &r.dropped {
+                    warn!(%id, block = old.number, timestamp = stored.timestamp, "shielded entry expired at its block's new timestamp: dropped");
+                }
+                rebuilds.push(ShieldedRebuild {
+                    number: old.number,
+                    entries: r
+                        .section
+                        .entries
+                        .iter()
+                        .zip(&r.ids)
+                        .map(|(e, id)| ShieldedRow {
+                            id: *id,
+                            data: e.encode(),
+                        })
+                        .collect(),
+                    dropped: r.dropped.clone(),
+                    freed: r.freed.clone(),
+                    frontier: (count > 0).then(|| r.section.tree.frontier()),
+                });
+            }
             headers.push(new);
             parent = Some(new);
         }
-        store.replace_headers(&headers)?;
+        store.replace_blocks(&headers, &rebuilds)?;
+        if let Some(last) = rebuilt.as_ref().and_then(|r| r.last()) {
+            self.shielded.set_tree(last.section.tree.clone());
+        }
         if let Some(last) = parent {
             self.tip = Some(last);
             self.state.set_tip(Some(&last));
@@ -404,6 +483,7 @@ impl Sequencer {
             from,
             to = tip.number,
             timestamp = now,
+            rebuilt = rebuilds.len(),
             "re-stamped blocks L1 would refuse as too old"
         );
         Ok(())

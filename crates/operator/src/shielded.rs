@@ -2,7 +2,8 @@
 //! `TRANSFER` is ([`submission`]), the rules it must pass to be admitted, each a pure function
 //! returning a typed [`ShieldedRefusal`] ([`rules`]), proof parsing and batched verification
 //! ([`proof`]), the pool of admitted entries and its nullifiers ([`pool`]), the note tree kept as
-//! a frontier ([`tree`]), the block's shielded section ([`section`]) and the order in which the
+//! a frontier ([`tree`]), the block's shielded section ([`section`]) and its rebuild when a
+//! stored block is re-stamped ([`restamp`]), and the order in which the
 //! L1 pool's deposit and exit queues are imported ([`import`]).
 //!
 //! Admission runs in two halves like transparent transactions: the stateless rules on the API's
@@ -15,6 +16,7 @@ pub(crate) mod import;
 pub(crate) mod pool;
 pub(crate) mod proof;
 pub(crate) mod refusal;
+pub(crate) mod restamp;
 pub(crate) mod rules;
 pub(crate) mod section;
 pub(crate) mod service;

@@ -21,7 +21,7 @@ pub use error::{Error, Result};
 pub use redb_store::{DEFAULT_INDEX_BATCH, RedbStore};
 pub use shielded::{
     NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason,
-    ShieldedExitEntry, ShieldedRow, ShieldedStatus,
+    ShieldedExitEntry, ShieldedRebuild, ShieldedRow, ShieldedStatus,
 };
 pub use store::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, DropReason, ExitEntry, L1Events,

@@ -27,7 +27,7 @@ use crate::{
     error::db,
     shielded::{
         NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason,
-        ShieldedExitEntry, ShieldedRow, ShieldedStatus,
+        ShieldedExitEntry, ShieldedRebuild, ShieldedRow, ShieldedStatus,
     },
 };
 
@@ -343,4 +343,62 @@ pub(crate) fn import(
         ShieldedDropReason::Exited,
     )?;
     Ok((!exits.is_empty()).then_some(count))
+}
+
+/// Replaces block `r.number`'s entries, statuses, freed nullifiers and frontier in `wtx` (a
+/// re-stamped block's rebuilt section, docs/shielded.md §10).
+pub(crate) fn rebuild(wtx: &WriteTransaction, r: &ShieldedRebuild) -> Result<()> {
+    let number = r.number;
+    let mut entries = wtx.open_table(SH_ENTRIES).map_err(db)?;
+    let mut status = wtx.open_table(SH_STATUS).map_err(db)?;
+    let old: Vec<(u64, u32)> = entries
+        .range((number, 0)..=(number, u32::MAX))
+        .map_err(db)?
+        .map(|row| row.map(|(k, _)| k.value()).map_err(db))
+        .collect::<Result<_>>()?;
+    for k in old {
+        entries.remove(k).map_err(db)?;
+    }
+    for (index, row) in r.entries.iter().enumerate() {
+        let index = u32::try_from(index).map_err(|_| Error::Corrupt {
+            table: "sh_entries",
+            reason: "more than 2^32 entries".into(),
+        })?;
+        entries
+            .insert((number, index), encode_row(&row.id, &row.data).as_slice())
+            .map_err(db)?;
+        let s = encode_status(&ShieldedStatus::Included {
+            block: number,
+            index,
+        });
+        status.insert(row.id.0, s.as_slice()).map_err(db)?;
+    }
+    let dropped = encode_status(&ShieldedStatus::Dropped {
+        reason: ShieldedDropReason::Expired,
+    });
+    for id in &r.dropped {
+        status.insert(id.0, dropped.as_slice()).map_err(db)?;
+    }
+    let mut nullifiers = wtx.open_table(NULLIFIERS).map_err(db)?;
+    for nf in &r.freed {
+        nullifiers.remove(u256_key(*nf)).map_err(db)?;
+    }
+    let mut frontiers = wtx.open_table(NOTE_FRONTIERS).map_err(db)?;
+    match &r.frontier {
+        Some(f) if f.is_consistent() => {
+            frontiers
+                .insert(number, encode_frontier(f).as_slice())
+                .map_err(db)?;
+        }
+        Some(f) => {
+            return Err(Error::Corrupt {
+                table: "note_frontiers",
+                reason: format!("{} nodes for {} leaves", f.nodes.len(), f.count),
+            });
+        }
+        None => {
+            frontiers.remove(number).map_err(db)?;
+        }
+    }
+    Ok(())
 }

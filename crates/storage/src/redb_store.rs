@@ -46,7 +46,10 @@ use crate::{
     codec::{self, Reader, u256_key},
     error::db,
     redb_shielded::{self as sh, K_SH_EXITS, K_SH_NEXT_SEQ},
-    shielded::{NoteFrontier, PendingShielded, ShieldedDepositEntry, ShieldedRow, ShieldedStatus},
+    shielded::{
+        NoteFrontier, PendingShielded, ShieldedDepositEntry, ShieldedRebuild, ShieldedRow,
+        ShieldedStatus,
+    },
     store::{
         AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, Dropped, ExitEntry, L1Events,
         PendingTx, RangeDelta, RangeRecord, Store, SubmissionState, TxStatus,
@@ -453,6 +456,19 @@ impl Store for RedbStore {
     }
 
     fn replace_headers(&self, headers: &[BlockHeader]) -> Result<()> {
+        self.replace_blocks(headers, &[])
+    }
+
+    fn replace_blocks(&self, headers: &[BlockHeader], sections: &[ShieldedRebuild]) -> Result<()> {
+        if let Some(s) = sections
+            .iter()
+            .find(|s| !headers.iter().any(|h| h.number == s.number))
+        {
+            return Err(Error::Restamp {
+                number: s.number,
+                reason: "a rebuilt section without its header",
+            });
+        }
         let Some(first) = headers.first() else {
             return Ok(());
         };
@@ -491,6 +507,9 @@ impl Store for RedbStore {
             drop(hashes);
             for h in headers {
                 put(wtx, HEADERS, h.number, h.encode())?;
+            }
+            for section in sections {
+                sh::rebuild(wtx, section)?;
             }
             Ok(())
         })

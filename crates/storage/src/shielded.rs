@@ -137,3 +137,19 @@ impl ShieldedCommit {
             && self.frontier.is_none()
     }
 }
+
+/// A stored block's shielded section rebuilt because its header was re-stamped with a later
+/// time (docs/shielded.md §10): the block is not on L1, so its entries may change.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ShieldedRebuild {
+    /// The block.
+    pub number: u64,
+    /// Its new entries, in order (they replace every stored entry of the block).
+    pub entries: Vec<ShieldedRow>,
+    /// Entries left out (expired at the new time): their ids, now dropped.
+    pub dropped: Vec<B256>,
+    /// The left-out entries' nullifiers, taken out of the set.
+    pub freed: Vec<U256>,
+    /// The note tree after the block (`None`: it appends no leaf).
+    pub frontier: Option<NoteFrontier>,
+}

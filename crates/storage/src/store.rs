@@ -7,7 +7,7 @@ use crate::{
     Result,
     shielded::{
         NoteFrontier, PendingShielded, ShieldedCommit, ShieldedDepositEntry, ShieldedExitEntry,
-        ShieldedRow, ShieldedStatus,
+        ShieldedRebuild, ShieldedRow, ShieldedStatus,
     },
 };
 
@@ -210,6 +210,10 @@ pub trait Store: Send + Sync + 'static {
     /// headers must be stored already, in order, and each must extend the one before it (the
     /// first, the stored header before it); otherwise [`crate::Error::Restamp`] and nothing changes.
     fn replace_headers(&self, headers: &[BlockHeader]) -> Result<()>;
+    /// [`Self::replace_headers`] with the shielded sections of some of those blocks rebuilt
+    /// (docs/shielded.md §10: entries expired at a block's new time are left out and dropped),
+    /// in the same write transaction.
+    fn replace_blocks(&self, headers: &[BlockHeader], sections: &[ShieldedRebuild]) -> Result<()>;
     /// Header of the highest stored block.
     fn tip(&self) -> Result<Option<BlockHeader>>;
     /// Header of block `number`.

@@ -364,6 +364,12 @@ impl ShieldedSeq {
         }))
     }
 
+    /// Stored blocks were re-stamped and their sections rebuilt: the tree after the tip is
+    /// `tree`.
+    pub(super) fn set_tree(&mut self, tree: NoteTree) {
+        self.tree = tree;
+    }
+
     /// The block holding `taken` is stored: the tree moves on and its deposits leave the queue.
     pub(super) fn applied(&mut self, taken: &Taken) {
         self.tree = taken.section.tree.clone();

@@ -23,8 +23,8 @@ use debye_primitives::{
 use debye_rpc_api::{ApiError, DebyeApiClient, ErrorCode, HttpClient, http_client};
 use debye_storage::{
     AccumulatorStep, BlockCommit, ChainIdentity, DepositEntry, ExitEntry, L1Events, NoteFrontier,
-    PendingShielded, PendingTx, RangeRecord, RedbStore, ShieldedDepositEntry, ShieldedRow,
-    ShieldedStatus, Store, SubmissionState, TxStatus,
+    PendingShielded, PendingTx, RangeRecord, RedbStore, ShieldedDepositEntry, ShieldedRebuild,
+    ShieldedRow, ShieldedStatus, Store, SubmissionState, TxStatus,
 };
 use jsonrpsee::core::ClientError;
 use k256::ecdsa::SigningKey;
@@ -298,6 +298,7 @@ impl Store for GatedStore {
         next_seq() -> u64;
         commit_block(commit: &BlockCommit) -> ();
         replace_headers(headers: &[BlockHeader]) -> ();
+        replace_blocks(headers: &[BlockHeader], sections: &[ShieldedRebuild]) -> ();
         tip() -> Option<BlockHeader>;
         accept_shielded(entries: &[PendingShielded]) -> ();
         pending_shielded() -> Vec<PendingShielded>;

@@ -6,7 +6,7 @@ use alloy_primitives::{B256, U256};
 use debye_storage::{
     BlockCommit, Error, L1Events, NoteFrontier, PendingShielded, RangeDelta, RedbStore,
     SCHEMA_VERSION, ShieldedCommit, ShieldedDepositEntry, ShieldedDropReason, ShieldedExitEntry,
-    ShieldedRow, ShieldedStatus, Store,
+    ShieldedRebuild, ShieldedRow, ShieldedStatus, Store,
 };
 
 use super::header;
@@ -319,4 +319,68 @@ fn a_schema_2_file_is_migrated() {
             expected: SCHEMA_VERSION
         }
     ));
+}
+
+/// A re-stamped block's rebuilt section (docs/shielded.md §10) replaces its entries, frees the
+/// dropped entry's nullifiers, marks it dropped and moves the frontier, with the headers, in one
+/// write; a section without its header is refused and changes nothing.
+#[test]
+fn rebuilt_sections_replace_a_blocks_entries_with_its_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = RedbStore::open(dir.path().join("s.redb")).unwrap();
+    let (e0, e1) = (entry(0), entry(1));
+    s.accept_shielded(&[e0.clone(), e1.clone()]).unwrap();
+    let row = |e: &PendingShielded| ShieldedRow {
+        id: e.id,
+        data: e.data.clone(),
+    };
+    let nf = |n: u64| U256::from(2000 + n);
+    let c1 = commit(
+        1,
+        B256::ZERO,
+        ShieldedCommit {
+            entries: vec![row(&e0), row(&e1)],
+            included_seqs: vec![0, 1],
+            nullifiers: vec![nf(0), nf(1), nf(2), nf(3)],
+            frontier: Some(frontier(4)),
+            ..Default::default()
+        },
+    );
+    s.commit_block(&c1).unwrap();
+    let new = debye_primitives::BlockHeader {
+        timestamp: c1.header.timestamp + 100,
+        ..c1.header
+    };
+    let rebuild = ShieldedRebuild {
+        number: 1,
+        entries: vec![row(&e1)],
+        dropped: vec![e0.id],
+        freed: vec![nf(0), nf(1)],
+        frontier: Some(frontier(2)),
+    };
+    let orphan = ShieldedRebuild {
+        number: 2,
+        ..Default::default()
+    };
+    let err = s
+        .replace_blocks(&[new], &[rebuild.clone(), orphan])
+        .unwrap_err();
+    assert!(matches!(err, Error::Restamp { number: 2, .. }), "{err}");
+    assert_eq!(s.block_shielded(1).unwrap().len(), 2);
+    s.replace_blocks(&[new], &[rebuild]).unwrap();
+    assert_eq!(s.header(1).unwrap(), Some(new));
+    assert_eq!(s.block_shielded(1).unwrap(), vec![row(&e1)]);
+    assert_eq!(
+        s.shielded_status(e1.id).unwrap(),
+        Some(ShieldedStatus::Included { block: 1, index: 0 })
+    );
+    assert_eq!(
+        s.shielded_status(e0.id).unwrap(),
+        Some(ShieldedStatus::Dropped {
+            reason: ShieldedDropReason::Expired
+        })
+    );
+    assert_eq!(s.nullifier_block(nf(0)).unwrap(), None);
+    assert_eq!(s.nullifier_block(nf(2)).unwrap(), Some(1));
+    assert_eq!(s.note_frontier(1).unwrap(), Some(frontier(2)));
 }

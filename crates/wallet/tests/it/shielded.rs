@@ -965,3 +965,102 @@ async fn private_erc20_deposit_and_direct_exit() {
         U256::from(3_000u64)
     );
 }
+
+/// The same private path against the REAL operator node (in process, JSON-RPC on loopback, the
+/// embedded L1): the node imports the wallet's pool deposit from L1 and appends it; the wallet
+/// finds the note by syncing over the node's API; a relayer starts the wallet's exit and after
+/// the exit period the recipient is paid exactly `amount − fee` and the relayer `fee`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_operator_appends_a_private_deposit_and_the_note_exits_through_a_relayer() {
+    use std::{sync::Arc, time::Duration};
+
+    use debye_l1::{EmbeddedL1, L1, contracts::DebyeChainClient, pool::ShieldedPoolClient};
+    use debye_operator::{
+        DEV_OPERATOR, Operator,
+        test_utils::{config, eventually},
+    };
+    use debye_primitives::test_utils::test_address;
+    use debye_wallet::{
+        rpc::RpcSource,
+        wallet::private_l1::{finalize, relay},
+    };
+    const GWEI: u64 = 1_000_000_000;
+    let patience = Duration::from_secs(30);
+    let l1 = Arc::new(EmbeddedL1::new());
+    let eth = U256::from(10u64).pow(U256::from(18u64));
+    let deployer = Address::repeat_byte(0x0e);
+    let relayer = test_address(2);
+    for a in [deployer, test_address(1), relayer] {
+        l1.fund(a, U256::from(100u64) * eth);
+    }
+    let chain = DebyeChainClient::deploy(l1.clone(), deployer, DEV_OPERATOR)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = Operator::start(config(&dir.path().join("op")), chain.clone(), DEV_OPERATOR)
+        .await
+        .unwrap();
+    let source = RpcSource::connect(&format!("http://{}", node.rpc_addr().unwrap())).unwrap();
+    let pool = ShieldedPoolClient::of_chain(&chain).await.unwrap();
+    let mut w = crate::util::wallet(&dir.path().join("a"), 1);
+    let keys = w.shielded_keys(&"correct horse".into()).unwrap();
+
+    let amount = 3 * GWEI;
+    let dep = w.deposit_private(&pool, &keys, None, amount).await.unwrap();
+    let imported = || {
+        node.metrics()
+            .shielded_deposits
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert!(
+        eventually(patience, async || imported() >= 1).await,
+        "the node did not import the deposit"
+    );
+    let block = node.flush().await.unwrap().expect("a block");
+    assert!(
+        eventually(patience, async || node.status().l1_committed >= block).await,
+        "block {block} not committed: {:?}",
+        node.status()
+    );
+    let r = w.sync(&chain, &source).await.unwrap();
+    assert!(r.alerts.is_empty(), "{:?}", r.alerts);
+    assert_eq!(r.notes_received.len(), 1, "{r:?}");
+    assert_eq!(w.state().shielded.balances()[&U256::ZERO].0, amount);
+    let note = w.state().shielded.notes[0].clone();
+    assert_eq!(note.commitment, dep.deposit.commitment);
+
+    // A day later the block's root is old enough (S-6.4); prove, relay, wait, pay.
+    l1.advance_time(86_400 + 60).await.unwrap();
+    let recipient = Address::repeat_byte(0x97);
+    let fee = 5_000_000;
+    let params = ExitParams {
+        position: note.position,
+        recipient,
+        fee,
+        fee_recipient: relayer,
+        chain_id: l1.chain_id().await.unwrap(),
+        pool: pool.address(),
+        now: l1.timestamp().await.unwrap(),
+        ttl: 3600,
+        allow_young_root: false,
+    };
+    let x = w
+        .build_private_exit(&Scanner::new(keys), &setup().0, &params)
+        .unwrap();
+    assert_eq!(x.root_header.number, block);
+    let relayer_before = l1.balance(relayer).await.unwrap();
+    let started = relay(&pool, relayer, &RelayRequest::new(x)).await.unwrap();
+    let wait = started.exitable_at - l1.timestamp().await.unwrap() + 1;
+    l1.advance_time(wait).await.unwrap();
+    let done = finalize(&pool, relayer, Address::ZERO, &[recipient, relayer])
+        .await
+        .unwrap();
+    assert_eq!(done.paid, vec![started.index]);
+    let gwei = |u: u64| U256::from(u) * U256::from(GWEI);
+    assert_eq!(l1.balance(recipient).await.unwrap(), gwei(amount - fee));
+    assert_eq!(
+        l1.balance(relayer).await.unwrap(),
+        relayer_before + gwei(fee)
+    );
+    node.shutdown(Duration::from_secs(5)).await.unwrap();
+}
