@@ -170,11 +170,26 @@ pub async fn finalize<L: L1>(
     accounts: &[Address],
 ) -> Result<FinalizeReport> {
     let tip = pool.l1().block_number().await?;
+    let queued = pool.exits_queued().await?;
     let mut pending = Vec::new();
+    let mut unqueued = Vec::new();
     for e in pool.exit_starts(0, tip).await? {
-        if e.record.token == token && pool.exit_status(e.index).await? == ExitStatus::Pending {
+        if pool.exit_status(e.index).await? != ExitStatus::Pending {
+            continue;
+        }
+        if e.index >= queued {
+            unqueued.push((e.index, e.record.clone()));
+        }
+        if e.record.token == token {
             pending.push(e);
         }
+    }
+    // S-5.7: `processExits` pays nothing while an exit started before the head matured is not in
+    // its queue; `startExit` leaves the push to whoever processes (docs/shielded.md §9 Q1).
+    if !unqueued.is_empty() {
+        unqueued.sort_by_key(|(index, _)| *index);
+        pool.queue_exits(from, unqueued.into_iter().map(|(_, r)| r).collect())
+            .await?;
     }
     pending.sort_by_key(|e| (e.record.prioKey, e.index));
     let mut report = FinalizeReport {
