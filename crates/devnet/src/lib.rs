@@ -9,16 +9,25 @@
 //! L1, and each recipient's wallet verifies what it received. Then Bob tries to exit coins he has
 //! already spent, and Carol's watcher cancels the exit with Bob's own signed spend, taking the
 //! bond; finally Bob's wallet exits his remaining ETH and is paid after the challenge period.
+//! The shielded act follows: Alice shields 1,000 dUSD in the pool, pays Bob 400 privately (the
+//! proof made by her wallet), Bob's wallet finds the note by scanning, and Bob exits it to a fresh
+//! address through a relayer who pays the gas and the bond for a fee; every step says what an L1
+//! observer sees, and the run searches all of L1 for what it must not see.
 //!
 //! [`run`] returns a [`Report`] of every step, every committed block and the final balances, and
 //! fails if any check does: the wallets, the operator's books and L1 must agree at the end.
 
 mod meter;
+mod observer;
 mod report;
 mod story;
 mod text;
 
-pub use report::{CommittedBlock, Party, Report, Step};
+pub use observer::Exposure;
+pub use report::{
+    CommittedBlock, DepositSeen, ExitSeen, ObserverCheck, Party, PaymentSeen, Payouts, Report,
+    ShieldedReport, Step,
+};
 
 /// Errors that stop the devnet run.
 #[derive(Debug, thiserror::Error)]

@@ -52,6 +52,114 @@ pub struct Report {
     pub blocks: Vec<CommittedBlock>,
     /// Final balances of each party.
     pub parties: Vec<Party>,
+    /// The shielded act: what each step showed an L1 observer.
+    pub shielded: ShieldedReport,
+}
+
+/// The shielded act (`story::shielded`): a deposit, a private payment and a relayed ZK exit,
+/// each with what an L1 observer sees.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShieldedReport {
+    /// The `ShieldedPool` contract.
+    pub pool: Address,
+    /// Base units of dUSD per note unit (the unit the token is listed with).
+    pub unit: u64,
+    /// Alice's deposit as L1 sees it.
+    pub deposit: DepositSeen,
+    /// Alice's private payment to Bob as L1 sees it.
+    pub payment: PaymentSeen,
+    /// Bob's relayed exit as L1 sees it.
+    pub exit: ExitSeen,
+    /// What the exit paid, in dUSD base units.
+    pub payouts: Payouts,
+    /// The search of every L1 transaction for what must not be there.
+    pub observer: ObserverCheck,
+}
+
+/// A shielded deposit: everything in it is public.
+#[derive(Clone, Debug, Serialize)]
+pub struct DepositSeen {
+    /// Who paid the pool.
+    pub depositor: Address,
+    /// Note units deposited.
+    pub amount: u64,
+    /// The commitment L1 computed and appended to its queue.
+    pub commitment: U256,
+    /// Its index in the pool's deposit queue.
+    pub index: u32,
+    /// The block that appended it to the note tree.
+    pub block: u64,
+    /// L1 gas of `depositToken` (the ERC-20 `approve` not included).
+    pub l1_gas: u64,
+}
+
+/// A private payment: L1 sees only the header hash of the block that holds it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaymentSeen {
+    /// The block holding the payment's entry.
+    pub block: u64,
+    /// The one thing L1 stores for it: that block's header hash.
+    pub header_hash: B256,
+    /// L1 transactions between the deposit and the exit: each a `submitBlock`.
+    pub l1_transactions: usize,
+    /// Wall-clock milliseconds of the client's proof (varies by machine).
+    pub prove_ms: u64,
+    /// Notes Bob's wallet found by scanning with his viewing key.
+    pub notes_found_by_bob: usize,
+}
+
+/// A ZK exit: what `startExit` shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExitSeen {
+    /// The pool's exit index.
+    pub index: u32,
+    /// The spent note's nullifier and the dummy's.
+    pub nullifiers: [U256; 2],
+    /// Note units exited (the whole note).
+    pub amount: u64,
+    /// The fresh address paid `amount − fee`.
+    pub recipient: Address,
+    /// The relayer's fee in note units.
+    pub fee: u64,
+    /// The relayer, who sent `startExit`, paid the gas and the bond.
+    pub relayer: Address,
+    /// The committed block whose note root the proof names.
+    pub root_block: u64,
+    /// Leaves under that root (notes and zero fillers).
+    pub leaves_under_root: u64,
+    /// Notes under that root (leaves but the zero fillers).
+    pub notes_under_root: u64,
+    /// The notes under that root the exit could be for an L1 observer: all but the deposits it
+    /// saw with another amount or token (docs/shielded.md S-6.3).
+    pub anonymity_set: u64,
+    /// Unix time from which the exit is paid.
+    pub exitable_at: u64,
+    /// L1 gas of `startExit`.
+    pub l1_gas: u64,
+    /// Wall-clock milliseconds of the client's proof (varies by machine).
+    pub prove_ms: u64,
+}
+
+/// What the exit paid, in dUSD base units, read from the token's balances.
+#[derive(Clone, Debug, Serialize)]
+pub struct Payouts {
+    /// To the fresh address: `(amount − fee) × unit`.
+    pub recipient: U256,
+    /// To the relayer: `fee × unit`.
+    pub relayer_fee: U256,
+}
+
+/// The L1 observer test: each list must be empty (the run fails otherwise).
+#[derive(Clone, Debug, Serialize)]
+pub struct ObserverCheck {
+    /// L1 transactions searched (calldata and logs), the whole run.
+    pub transactions_searched: usize,
+    /// Logs searched.
+    pub logs_searched: usize,
+    /// The deposit's fields found in the exit's calldata or logs.
+    pub deposit_fields_in_exit: Vec<crate::observer::Exposure>,
+    /// The payment's owners, amounts, commitments, nullifiers or ciphertexts found on L1.
+    pub payment_fields_on_l1: Vec<crate::observer::Exposure>,
 }
 
 /// A block committed to L1.

@@ -28,6 +28,8 @@ use crate::{
     text::{ETHER, TOKEN_UNIT, describe, ether, short},
 };
 
+mod shielded;
+
 type Chain = DebyeChainClient<Arc<Metered>>;
 
 /// How long the story waits for the node's background work (L1 sync, block submission).
@@ -291,6 +293,9 @@ pub(crate) async fn play(dir: &std::path::Path, narrate: impl FnMut(String)) -> 
     config.block.interval_ms = 3_600_000;
     config.l1.confirmations = 0;
     config.l1.poll_interval_ms = 5;
+    // The shielded ledger: the node verifies proofs for, and imports the queues of, the pool
+    // deployed with the anchor.
+    config.shielded.pool = Some(chain.shielded_pool().await?);
     let node = Operator::start(config, chain.clone(), operator).await?;
     let url = format!(
         "http://{}",
@@ -595,6 +600,20 @@ pub(crate) async fn play(dir: &std::path::Path, narrate: impl FnMut(String)) -> 
         Some(finalize_gas),
     );
 
+    // The shielded act: the same operator, wallets and watcher, on the same L1.
+    let shielded = shielded::act(
+        &mut net,
+        shielded::Cast {
+            operator,
+            token: &token,
+            alice: &mut alice,
+            bob: &mut bob,
+            passphrase: &passphrase,
+            dir,
+        },
+    )
+    .await?;
+
     // Final books: each wallet's view, the operator's view and L1 agree.
     alice.sync(&net.chain, &net.api).await?;
     bob.sync(&net.chain, &net.api).await?;
@@ -647,6 +666,7 @@ pub(crate) async fn play(dir: &std::path::Path, narrate: impl FnMut(String)) -> 
         steps: log.steps,
         blocks,
         parties,
+        shielded,
     })
 }
 

@@ -309,6 +309,20 @@ impl<L: L1> ShieldedPoolClient<L> {
     pub async fn queue_length(&self, token: Address) -> Result<U256> {
         self.view(ShieldedPool::queueLengthCall { token }).await
     }
+
+    /// How many exits, in start order, `queueExits` has moved into their token's queue (or
+    /// skipped as cancelled); `processExits` pays nothing while an exit started before the head
+    /// matured is not queued (S-5.7).
+    pub async fn exits_queued(&self) -> Result<u32> {
+        self.view(ShieldedPool::exitsQueuedCall {}).await
+    }
+
+    /// Queues started exits from `from`: `records` are the records of the pending exits from
+    /// `exits_queued()` on, in start order, any token (S-5.7).
+    pub async fn queue_exits(&self, from: Address, records: Vec<ExitRecord>) -> Result<L1Receipt> {
+        self.send(from, ShieldedPool::queueExitsCall { records }, U256::ZERO)
+            .await
+    }
 }
 
 /// Gas limit of a `startExit` transaction: the verifier refuses to run with less than 420k gas
@@ -371,21 +385,6 @@ impl<L: L1> ShieldedPoolClient<L> {
             record: e.record,
             receipt,
         })
-    }
-
-    /// How many started exits have been moved into their token's queue (`exitsQueued`).
-    pub async fn exits_queued(&self) -> Result<u32> {
-        self.view(ShieldedPool::exitsQueuedCall {}).await
-    }
-
-    /// Moves started exits into their tokens' queues (S-5.7, docs/shielded.md §9 Q1: `startExit`
-    /// only writes its record). `records` are the records of the pending exits from
-    /// [`Self::exits_queued`] on, in start order (cancelled ones are skipped by the pool without
-    /// a record). Returns how many exits are queued afterwards.
-    pub async fn queue_exits(&self, from: Address, records: Vec<ExitRecord>) -> Result<u32> {
-        self.send(from, ShieldedPool::queueExitsCall { records }, U256::ZERO)
-            .await?;
-        self.exits_queued().await
     }
 
     /// Processes `token`'s exit queue (S-5.7) from `from`: `records` are the pending exits'

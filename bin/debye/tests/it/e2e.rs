@@ -18,7 +18,7 @@ use debye_l1::{
 const ETHER: u128 = 1_000_000_000_000_000_000;
 
 /// The API address in the operator's "operator running" log line, if it was written yet.
-fn logged_rpc_addr(log: &Path) -> Option<String> {
+pub(crate) fn logged_rpc_addr(log: &Path) -> Option<String> {
     let text = std::fs::read_to_string(log).ok()?;
     // Drop colour escapes (ESC [ … m) around the field names.
     let mut plain = String::with_capacity(text.len());
@@ -39,7 +39,7 @@ fn logged_rpc_addr(log: &Path) -> Option<String> {
 }
 
 /// Kills the operator when the test ends, however it ends.
-struct Operator(Child);
+pub(crate) struct Operator(Child);
 
 impl Drop for Operator {
     fn drop(&mut self) {
@@ -48,13 +48,13 @@ impl Drop for Operator {
     }
 }
 
-struct WalletCli {
+pub(crate) struct WalletCli {
     dir: PathBuf,
     passphrase: PathBuf,
 }
 
 impl WalletCli {
-    fn new(root: &Path, name: &str, key: &str) -> Self {
+    pub(crate) fn new(root: &Path, name: &str, key: &str) -> Self {
         let dir = root.join(name);
         let passphrase = root.join(format!("{name}.pass"));
         std::fs::write(&passphrase, "correct horse battery staple\n").unwrap();
@@ -71,7 +71,7 @@ impl WalletCli {
         w
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_debye"))
             .arg("wallet")
             .arg("--wallet")
@@ -84,7 +84,7 @@ impl WalletCli {
             .unwrap()
     }
 
-    fn ok(&self, args: &[&str]) -> serde_json::Value {
+    pub(crate) fn ok(&self, args: &[&str]) -> serde_json::Value {
         let out = self.run(args);
         assert!(
             out.status.success(),
@@ -120,43 +120,31 @@ impl WalletCli {
     }
 }
 
-/// Retries `f` until it returns true (the operator builds blocks and syncs L1 on its own clock).
-fn eventually(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
-        std::thread::sleep(Duration::from_millis(250));
+/// Starts the operator process over JSON-RPC against anvil at `url` (anchor `anchor`, key of
+/// anvil account 1), with the TOML `config` if given; returns it and its API URL. It binds ports
+/// of its own choosing (no other process can take them between a pick and the bind) and logs
+/// the API address.
+pub(crate) async fn spawn_operator(
+    root: &Path,
+    url: &str,
+    anchor: &str,
+    config: Option<&Path>,
+) -> (Operator, String) {
+    let log = root.join("operator.log");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_debye"));
+    cmd.arg("operator");
+    if let Some(config) = config {
+        cmd.arg("--config").arg(config);
     }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
-    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
-    let l1 = anvil.l1().unwrap();
-    let accounts = dev_accounts();
-    let (deployer, operator, alice, bob): (Address, Address, Address, Address) =
-        (accounts[0], accounts[1], accounts[2], accounts[3]);
-    let chain = DebyeChainClient::deploy(l1.clone(), deployer, operator)
-        .await
-        .unwrap();
-    let anchor = chain.address().to_string();
-    let url = anvil.endpoint();
-    let root = tempfile::tempdir().unwrap();
-
-    // Process 1: the operator, over JSON-RPC against anvil. It binds ports of its own choosing
-    // (no other process can take them between a pick and the bind) and logs the API address.
-    let log = root.path().join("operator.log");
     let mut node = Operator(
-        Command::new(env!("CARGO_BIN_EXE_debye"))
-            .arg("operator")
-            .env("DEBYE_DATA_DIR", root.path().join("operator"))
+        cmd.env("DEBYE_DATA_DIR", root.join("operator"))
             .env("DEBYE_RPC_ADDR", "127.0.0.1:0")
             .env("DEBYE_METRICS_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "warn,debye_operator::node=info")
             .env("NO_COLOR", "1")
             .env("DEBYE_L1", "rpc")
-            .env("DEBYE_L1_URL", &url)
-            .env("DEBYE_L1_ANCHOR", &anchor)
+            .env("DEBYE_L1_URL", url)
+            .env("DEBYE_L1_ANCHOR", anchor)
             .env("DEBYE_OPERATOR_KEY", format!("0x{}", DEV_KEYS[1]))
             .env("DEBYE_L1_CONFIRMATIONS", "0")
             .env("DEBYE_L1_POLL_MS", "100")
@@ -184,7 +172,34 @@ async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let operator_url = format!("http://{api}");
+    (node, format!("http://{api}"))
+}
+
+/// Retries `f` until it returns true (the operator builds blocks and syncs L1 on its own clock).
+pub(crate) fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deposit_transfer_verify_exit_across_processes_on_anvil() {
+    let anvil = Anvil::spawn().expect("anvil from contracts/node_modules (run npm ci)");
+    let l1 = anvil.l1().unwrap();
+    let accounts = dev_accounts();
+    let (deployer, operator, alice, bob): (Address, Address, Address, Address) =
+        (accounts[0], accounts[1], accounts[2], accounts[3]);
+    let chain = DebyeChainClient::deploy(l1.clone(), deployer, operator)
+        .await
+        .unwrap();
+    let anchor = chain.address().to_string();
+    let url = anvil.endpoint();
+    let root = tempfile::tempdir().unwrap();
+
+    // Process 1: the operator, over JSON-RPC against anvil.
+    let (_node, operator_url) = spawn_operator(root.path(), &url, &anchor, None).await;
 
     // Processes 2 and 3: two wallets, each command its own `debye wallet` process.
     let alice_w = WalletCli::new(root.path(), "alice", DEV_KEYS[2]);

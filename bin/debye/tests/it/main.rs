@@ -4,4 +4,5 @@
 mod bench;
 mod cli;
 mod e2e;
+mod e2e_shielded;
 mod history;

@@ -7,7 +7,8 @@ use alloy_primitives::U256;
 async fn devnet_story_balances_add_up() {
     let mut lines = Vec::new();
     let report = debye_devnet::run(|l| lines.push(l)).await.unwrap();
-    assert_eq!(report.blocks.len(), 3);
+    // Three transparent blocks, then the shielded deposit's and the private payment's.
+    assert_eq!(report.blocks.len(), 5);
     assert_eq!(report.blocks[1].header.prev_hash, report.blocks[0].hash);
     let ether = U256::from(10u128.pow(18));
     let (alice, bob, carol) = (&report.parties[0], &report.parties[1], &report.parties[2]);
@@ -33,10 +34,43 @@ async fn devnet_story_balances_add_up() {
         "carol watches",
         "carol challenges",
         "bob withdraws",
+        "alice shields",
+        "alice pays bob privately",
+        "bob scans",
+        "relayer starts the exit",
+        "fresh address paid",
+        "l1 observer",
     ] {
         assert!(
             report.steps.iter().any(|s| s.name == name),
             "no step {name}"
         );
     }
+    shielded_act_pays_the_fresh_address_and_shows_l1_nothing_private(&report);
+}
+
+fn shielded_act_pays_the_fresh_address_and_shows_l1_nothing_private(report: &debye_devnet::Report) {
+    let s = &report.shielded;
+    // 1,000 dUSD in cents shielded, 400 paid, 2.50 fee.
+    assert_eq!(s.unit, 10_000);
+    assert_eq!(s.deposit.amount, 100_000);
+    assert_eq!(s.deposit.depositor, report.parties[0].address);
+    assert_eq!(s.exit.amount, 40_000);
+    assert_eq!(s.exit.fee, 250);
+    let unit = U256::from(s.unit);
+    assert_eq!(s.payouts.recipient, U256::from(40_000 - 250) * unit);
+    assert_eq!(s.payouts.relayer_fee, U256::from(250) * unit);
+    // The tree under the exit's root: alice's deposit (and its zero filler leaf) and the payment's two outputs.
+    assert_eq!(s.exit.notes_under_root, 3);
+    assert_eq!(s.exit.leaves_under_root, 4);
+    // The deposit's 1,000 is public and exits take whole notes: the exit of 400 is one of the
+    // payment's two outputs, as far as L1 can tell.
+    assert_eq!(s.exit.anonymity_set, 2);
+    assert_eq!(s.exit.root_block, s.payment.block);
+    assert_eq!(s.payment.notes_found_by_bob, 1);
+    // Between the deposit and the exit L1 saw two submitBlocks and nothing else.
+    assert_eq!(s.payment.l1_transactions, 2);
+    assert!(s.observer.deposit_fields_in_exit.is_empty());
+    assert!(s.observer.payment_fields_on_l1.is_empty());
+    assert!(s.observer.transactions_searched > 20 && s.observer.logs_searched > 0);
 }

@@ -177,17 +177,19 @@ pub async fn finalize<L: L1>(
         if pool.exit_status(e.index).await? != ExitStatus::Pending {
             continue;
         }
-        // S-5.7: exits started before a head matured must be in the queue before it is paid;
-        // queue every pending one (of any token), in start order.
         if e.index >= queued {
-            unqueued.push(e.record.clone());
+            unqueued.push((e.index, e.record.clone()));
         }
         if e.record.token == token {
             pending.push(e);
         }
     }
+    // S-5.7: `processExits` pays nothing while an exit started before the head matured is not in
+    // its queue; `startExit` leaves the push to whoever processes (docs/shielded.md §9 Q1).
     if !unqueued.is_empty() {
-        pool.queue_exits(from, unqueued).await?;
+        unqueued.sort_by_key(|(index, _)| *index);
+        pool.queue_exits(from, unqueued.into_iter().map(|(_, r)| r).collect())
+            .await?;
     }
     pending.sort_by_key(|e| (e.record.prioKey, e.index));
     let mut report = FinalizeReport {
