@@ -90,6 +90,14 @@ impl Node {
     }
 }
 
+/// A failed test does not leave its node running.
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The API address in the node's "operator running" line, among the log lines after byte
 /// `from` (what this start of the node wrote).
 fn logged_rpc_addr(log: &std::path::Path, from: usize) -> Option<String> {

@@ -112,7 +112,7 @@ pub fn transfers(chain_id: u64, pool: Address, expiry: u64, fresh: bool) -> Vec<
     {
         return cache.transfers;
     }
-    eprintln!("proving {TRANSFERS} shielded transfers (no cache for {key:?})");
+    eprintln!("proving {TRANSFERS} shielded transfers for {key:?} (no usable cache)");
     let (pk, _) = groth16::insecure_dev_setup().unwrap();
     let transfers: Vec<_> = (0..TRANSFERS)
         .map(|k| prove(&pk, &alice, &notes, &leaves, k, &key))
