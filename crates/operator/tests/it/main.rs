@@ -10,6 +10,7 @@
 mod accumulator;
 mod api;
 mod crash;
+mod crash_proofs;
 mod dropped;
 mod forced;
 mod helpers;

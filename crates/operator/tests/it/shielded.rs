@@ -36,7 +36,7 @@ async fn pool_of(h: &Harness) -> ShieldedPoolClient<std::sync::Arc<debye_l1::Emb
     ShieldedPoolClient::of_chain(&h.chain).await.unwrap()
 }
 
-fn word(x: &impl PrimeField) -> U256 {
+pub fn word(x: &impl PrimeField) -> U256 {
     U256::from_be_slice(&x.into_bigint().to_bytes_be())
 }
 
@@ -92,7 +92,7 @@ fn alice_inputs(alice: &Keys, tree_leaves: &[Fr]) -> ([InputAssignment; 2], Fr) 
 }
 
 /// The eight proof words in the verifier's order.
-fn proof_words(proof: &ark_groth16::Proof<ark_bn254::Bn254>) -> [U256; 8] {
+pub fn proof_words(proof: &ark_groth16::Proof<ark_bn254::Bn254>) -> [U256; 8] {
     [
         word(&proof.a.x),
         word(&proof.a.y),
