@@ -6,7 +6,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use debye_l1::{
     L1,
     contracts::{self, DebyeChainClient},
@@ -29,16 +29,45 @@ pub(crate) fn needs_restamp(header: &BlockHeader, now: u64) -> bool {
     header.timestamp > now || header.timestamp.saturating_add(TS_WINDOW - RESTAMP_MARGIN) < now
 }
 
+/// What re-reading L1's commitment of a block below the `nextBlock()` just read found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Recheck {
+    /// L1 commits the stored header.
+    Matches,
+    /// L1 no longer holds any commitment for the number: a reorg took `nextBlock()` back after
+    /// it was read (docs/operator-guide.md, reorgs). Not a conflict: the next round reads the
+    /// anchor again and resends what it lacks.
+    Gone,
+    /// L1 commits another header, or one the store lacks: the store is stale or another key
+    /// submits.
+    Mismatch,
+}
+
+/// Classifies L1's commitment `on_l1` of a block against the stored header's hash `local`. A
+/// zero commitment is what the anchor returns for a number it has not committed (no header
+/// hashes to zero).
+pub(crate) fn classify_commitment(on_l1: B256, local: Option<B256>) -> Recheck {
+    if on_l1 == B256::ZERO {
+        Recheck::Gone
+    } else if local == Some(on_l1) {
+        Recheck::Matches
+    } else {
+        Recheck::Mismatch
+    }
+}
+
 /// Submits stored blocks to the anchor, strictly in order, driven by what L1 says.
 ///
 /// The anchor accepts block `n` only when `nextBlock() == n` and `prevHash` is its commitment
 /// of `n - 1`, so a block can neither be skipped nor committed twice. Every round the submitter
 /// reads `nextBlock()`, re-checks the commitments of the last `recheck_blocks` blocks against the
 /// store (a mismatch or a commitment the store lacks stops the node: the store is stale or
-/// another key submits), and then sends every stored block from `nextBlock()` on. A send that
-/// fails or times out (dropped or replaced L1 transaction) is followed by reading the commitment
-/// back: if it landed anyway the block counts as committed, otherwise the next round retries. An
-/// L1 reorg that removes commitments lowers `nextBlock()`, so the next round resubmits them.
+/// another key submits; a commitment gone since `nextBlock()` was read, a reorg in between, ends
+/// the round instead, [`classify_commitment`]), and then sends every stored block from
+/// `nextBlock()` on. A send that fails or times out (dropped or replaced L1 transaction) is
+/// followed by reading the commitment back: if it landed anyway the block counts as committed,
+/// otherwise the next round retries. An L1 reorg that removes commitments lowers `nextBlock()`,
+/// so the next round resubmits them.
 ///
 /// Headers carry a timestamp that `submitBlock` bounds by L1 time (docs/shielded.md S-2.2). A
 /// stored block whose timestamp L1 would refuse (built before an L1 time jump, or before the
@@ -112,12 +141,22 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
         for n in from..=committed {
             let on_l1 = self.timed(self.chain.block_hash(n)).await?;
             let local = store.header(n)?.map(|h| h.hash());
-            if local != Some(on_l1) {
-                return Err(Error::CommitmentMismatch {
-                    number: n,
-                    l1: on_l1,
-                    local: local.unwrap_or_default(),
-                });
+            match classify_commitment(on_l1, local) {
+                Recheck::Matches => {}
+                Recheck::Gone => {
+                    info!(
+                        number = n,
+                        l1_next, "commitment gone since nextBlock() was read (L1 reorg); rereading"
+                    );
+                    return Ok(());
+                }
+                Recheck::Mismatch => {
+                    return Err(Error::CommitmentMismatch {
+                        number: n,
+                        l1: on_l1,
+                        local: local.unwrap_or_default(),
+                    });
+                }
             }
         }
         let l1_block = self
@@ -230,6 +269,18 @@ impl<L: L1 + Clone + 'static> Submitter<L> {
 mod tests {
     use super::*;
     use crate::sequencer::stamp;
+
+    #[test]
+    fn a_commitment_gone_after_a_reorg_is_no_mismatch() {
+        let stored = BlockHeader::default().hash();
+        assert_eq!(classify_commitment(stored, Some(stored)), Recheck::Matches);
+        // nextBlock() read before an L1 reorg, the commitment after it: the number is empty.
+        assert_eq!(classify_commitment(B256::ZERO, Some(stored)), Recheck::Gone);
+        assert_eq!(classify_commitment(B256::ZERO, None), Recheck::Gone);
+        let other = B256::repeat_byte(7);
+        assert_eq!(classify_commitment(other, Some(stored)), Recheck::Mismatch);
+        assert_eq!(classify_commitment(other, None), Recheck::Mismatch);
+    }
 
     #[test]
     fn headers_are_restamped_outside_the_window() {
