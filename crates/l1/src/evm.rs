@@ -219,7 +219,9 @@ fn check(result: ExecutionResult) -> Result<Success> {
                 Output::Create(out, addr) => (out, addr),
             };
             Ok(Success {
-                gas_used: gas.total_gas_spent(),
+                // A receipt's gasUsed: spent less the refund (capped at a fifth, EIP-3529), at
+                // least the EIP-7623 calldata floor. `total_gas_spent` is neither.
+                gas_used: gas.tx_gas_used(),
                 output,
                 created,
                 logs,

@@ -166,3 +166,22 @@ async fn pool_client_deposits_and_views() {
 fn revert_of(err: Error) -> DebyeChainErrors {
     decode_revert(&revert_data(err)).expect("one of the anchor's errors")
 }
+
+/// The embedded EVM's receipt gas is a mainnet receipt's `gasUsed`: spent less the capped
+/// refund (EIP-3529), not the gas spent before it. Clearing an allowance (2 -> 0) costs what
+/// setting it (1 -> 2) costs and refunds 4,800; the calldata differs by one byte (a zero
+/// amount: 4 instead of 16). Reporting the gas before the refund would make the two differ
+/// by 12 only. This is the figure the demo prints for `startExit` (docs/shielded.md §5.5).
+#[tokio::test]
+async fn embedded_receipt_gas_is_net_of_refunds() {
+    let l1 = funded_embedded();
+    let dev = deploy_dev_chain(&l1).await.unwrap();
+    let [operator, alice, bob, _] = dev.actors;
+    let token = TestTokenClient::deploy(l1.clone(), operator, "Test USD", "TUSD")
+        .await
+        .unwrap();
+    token.approve(alice, bob, U256::from(1u8)).await.unwrap();
+    let set = token.approve(alice, bob, U256::from(2u8)).await.unwrap();
+    let cleared = token.approve(alice, bob, U256::ZERO).await.unwrap();
+    assert_eq!(set.gas_used - cleared.gas_used, 4_800 + (16 - 4));
+}
